@@ -1,0 +1,45 @@
+# smz: `make run` serves the demo city, `make test` runs the whole suite. Both set themselves up.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# Find a Python >= 3.12: $PYTHON, then python3.13/python3.12 on PATH, then pyenv's interpreters.
+PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
+	$$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3; do \
+	  p=$$(command -v $$c 2>/dev/null || ls $$c 2>/dev/null); \
+	  [ -n "$$p" ] && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
+	done)
+
+.PHONY: run test venv check lint lock browser-deps clean
+
+$(VENV)/.installed: requirements.txt
+	@if [ -z "$(PYTHON)" ]; then echo "smz needs Python >= 3.12 (Django 6). None found: install one or set PYTHON=/path/to/python3.12" >&2; exit 1; fi
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py demo_logins
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: venv
+	$(PY) -m pytest -n 2 -q
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Debian packages for browser tests and PDFs (Chromium is launched by path; nothing is downloaded by Playwright).
+browser-deps:
+	@command -v chromium >/dev/null && fc-list | grep -qi wenquanyi || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei poppler-utils)
+
+lock: venv
+	$(PY) -m pip freeze --exclude-editable | sed '1i # Pinned dependency tree for smz (Python >= 3.12). Generated from requirements.in by `make lock`.' > requirements.txt
+
+clean:
+	rm -rf $(VENV) var

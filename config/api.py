@@ -1,0 +1,88 @@
+"""The `/api/v1/` surface: one NinjaAPI, token or session auth, one error envelope for every 4xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from smz.accounts.models import ApiToken
+from smz.core.errors import DomainError
+
+
+class TokenAuth(HttpBearer):
+    """Authorization: Bearer <token> for machine clients (docking platforms, scripts)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=ApiToken.hash(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        return row.user
+
+
+api = NinjaAPI(
+    title="smz 建筑工人实名制管理平台 API",
+    version="1.0.0",
+    description="Registry, roster and (later) attendance, labor and approval interfaces. "
+    "Errors: `{code, message, detail}`; 422 carries `detail.fields`.",
+    auth=[TokenAuth(), django_auth],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def envelope(
+    request: HttpRequest, status: int, code: str, message: str, detail: Any = None
+) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": message, "detail": detail or {}}, status=status
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return envelope(request, exc.status, exc.code, exc.message, exc.detail)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, str] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        fields[".".join(loc) or "_"] = err.get("msg", "格式错误")
+    return envelope(request, 422, "validation_error", "提交的数据格式有误", {"fields": fields})
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return envelope(request, 401, "unauthenticated", "未登录或令牌无效")
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return envelope(request, 403, "forbidden", "无权执行此操作")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return envelope(request, 404, "not_found", "对象不存在或无权访问")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return envelope(request, exc.status_code, "http_error", str(exc))
+
+
+api.add_router("/", "smz.registry.api.router")
+api.add_router("/", "smz.accounts.api.router")

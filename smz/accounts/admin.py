@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from smz.accounts.models import ApiToken, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "display_name", "role", "authority", "enterprise", "is_active"]
+    list_filter = ["role", "is_active"]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (
+            "实名制平台",
+            {"fields": ("display_name", "role", "authority", "enterprise", "worker", "projects")},
+        ),
+    )
+    raw_id_fields = ["worker"]
+    filter_horizontal = ["projects", "groups", "user_permissions"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]

@@ -1,0 +1,108 @@
+"""Accounts (P2, P3): each user belongs to an authority, an enterprise, or is a worker, and has one role."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    CITY_ADMIN = "city_admin", "市级管理员"
+    CITY_SUPERVISOR = "city_supervisor", "市级监督（只读）"
+    APPROVER_L1 = "approver_l1", "一级审批人"
+    APPROVER_L2 = "approver_l2", "二级审批人"
+    QUALITY_CLERK = "quality_clerk", "质量中心经办人"
+    WINDOW_CLERK = "window_clerk", "窗口人脸采集员"
+    ENTERPRISE_ADMIN = "enterprise_admin", "企业管理员"
+    LABOR_SPECIALIST = "labor_specialist", "劳资专管员"
+    PROJECT_MANAGER = "project_manager", "项目经理"
+    SUPERVISION_MANAGER = "supervision_manager", "总监理工程师"
+    WORKER = "worker", "工人"
+
+
+AUTHORITY_ROLES = frozenset(
+    {
+        Role.CITY_ADMIN,
+        Role.CITY_SUPERVISOR,
+        Role.APPROVER_L1,
+        Role.APPROVER_L2,
+        Role.QUALITY_CLERK,
+        Role.WINDOW_CLERK,
+    }
+)
+ENTERPRISE_ROLES = frozenset(
+    {
+        Role.ENTERPRISE_ADMIN,
+        Role.LABOR_SPECIALIST,
+        Role.PROJECT_MANAGER,
+        Role.SUPERVISION_MANAGER,
+    }
+)
+# Enterprise roles that act only on the projects they are assigned to (an enterprise admin acts on all of its own).
+PROJECT_BOUND_ROLES = frozenset(
+    {Role.LABOR_SPECIALIST, Role.PROJECT_MANAGER, Role.SUPERVISION_MANAGER}
+)
+
+
+class User(AbstractUser):
+    display_name = models.CharField("姓名", max_length=40, blank=True)
+    role = models.CharField("角色", max_length=24, choices=Role.choices)
+    authority = models.ForeignKey(
+        "registry.Authority", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    worker = models.OneToOneField(
+        "registry.Worker", null=True, blank=True, on_delete=models.PROTECT, related_name="user"
+    )
+    projects = models.ManyToManyField(
+        "registry.Project", blank=True, related_name="assigned_users", verbose_name="负责项目"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+        constraints = [
+            # A user is anchored in exactly the body its role needs (P3): no floating accounts.
+            models.CheckConstraint(
+                name="user_anchor_matches_role",
+                condition=(
+                    Q(role="")
+                    | Q(role__in=[r.value for r in AUTHORITY_ROLES], authority__isnull=False)
+                    | Q(role__in=[r.value for r in ENTERPRISE_ROLES], enterprise__isnull=False)
+                    | Q(role=Role.WORKER, worker__isnull=False)
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label if self.role else "系统管理员"
+
+
+class ApiToken(models.Model):
+    """Machine-client token (Authorization: Bearer <token>). Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途", max_length=60)
+    prefix = models.CharField("前缀", max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接口令牌"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()

@@ -1,0 +1,42 @@
+"""Account reads, scoped: who an administrator may see on the accounts page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import QuerySet
+
+from smz.accounts.models import Role, User
+from smz.core.errors import NotFound
+
+
+def user_list_for(actor: Any, *, q: str = "", role: str = "") -> QuerySet[User]:
+    qs = User.objects.select_related("authority", "enterprise").order_by("username")
+    if actor.is_superuser or actor.role == Role.CITY_ADMIN:
+        pass
+    elif actor.role == Role.ENTERPRISE_ADMIN:
+        qs = qs.filter(enterprise=actor.enterprise_id)
+    else:
+        return qs.none()
+    if q:
+        qs = qs.filter(username__icontains=q) | qs.filter(display_name__icontains=q)
+    if role:
+        qs = qs.filter(role=role)
+    return qs
+
+
+def user_get_for(actor: Any, pk: int) -> User:
+    user = user_list_for(actor).filter(pk=pk).first()
+    if user is None:
+        raise NotFound("账号")
+    return user
+
+
+def locked_usernames(usernames: list[str]) -> set[str]:
+    return set(
+        AccessAttempt.objects.filter(
+            username__in=usernames, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+        ).values_list("username", flat=True)
+    )

@@ -1,0 +1,83 @@
+"""Account administration: reset passwords, disable/enable, unlock, issue API tokens. All audited."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from axes.utils import reset as axes_reset
+from django.db import transaction
+from django.utils import timezone
+
+from smz.accounts.models import ApiToken, Role, User
+from smz.core.errors import Forbidden
+from smz.core.events import event_record
+
+
+def may_administer(actor: Any, target: User) -> bool:
+    """The city administrator manages every account; an enterprise admin manages his enterprise's staff."""
+    if not actor.is_authenticated:
+        return False
+    if actor.is_superuser or actor.role == Role.CITY_ADMIN:
+        return not target.is_superuser or actor.is_superuser
+    if actor.role == Role.ENTERPRISE_ADMIN:
+        return target.enterprise_id == actor.enterprise_id and target.role != Role.ENTERPRISE_ADMIN
+    return False
+
+
+def _require(actor: Any, target: User) -> None:
+    if not may_administer(actor, target):
+        raise Forbidden("无权管理该账号")
+
+
+def user_reset_password(*, actor: Any, target: User) -> str:
+    """Set a new random password (shown once to the administrator) and unlock the account."""
+    _require(actor, target)
+    password = secrets.token_urlsafe(9)
+    with transaction.atomic():
+        target.set_password(password)
+        target.save(update_fields=["password"])
+        event_record(actor=actor, kind="user.password_reset", subject=target)
+    axes_reset(username=target.username)
+    return password
+
+
+def user_set_active(*, actor: Any, target: User, active: bool) -> User:
+    _require(actor, target)
+    if target.pk == actor.pk and not active:
+        raise Forbidden("不能停用自己的账号")
+    with transaction.atomic():
+        target.is_active = active
+        target.save(update_fields=["is_active"])
+        event_record(
+            actor=actor, kind="user.enabled" if active else "user.disabled", subject=target
+        )
+    return target
+
+
+def user_unlock(*, actor: Any, target: User) -> None:
+    _require(actor, target)
+    axes_reset(username=target.username)
+    event_record(actor=actor, kind="user.unlocked", subject=target)
+
+
+def api_token_create(*, actor: Any, user: User, name: str) -> str:
+    """Issue a token for `user`; returns the raw token (only its hash is stored)."""
+    if actor.pk != user.pk:
+        _require(actor, user)
+    raw = "smz_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user, name=name, prefix=raw[:8], key_hash=ApiToken.hash(raw)
+        )
+        event_record(actor=actor, kind="api_token.created", subject=token, data={"user": user.pk})
+    return raw
+
+
+def api_token_revoke(*, actor: Any, token: ApiToken) -> None:
+    if actor.pk != token.user_id:
+        _require(actor, token.user)
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        event_record(actor=actor, kind="api_token.revoked", subject=token)

@@ -1,0 +1,68 @@
+"""Encryption at rest for personal data (N2): AES-256-GCM with a key id per value, plus a keyed blind index.
+
+Stored form: "<key id>$<base64(nonce || ciphertext+tag)>". The key id makes rotation possible: new values are
+written with settings.SMZ_DATA_KEY_ID, old ones stay readable while their key is configured, and
+`manage.py rotate_data_keys` rewrites everything under the current key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+@cache
+def _keys(spec: str) -> dict[str, bytes]:
+    keys: dict[str, bytes] = {}
+    for item in spec.split(","):
+        key_id, _, b64 = item.strip().partition(":")
+        raw = base64.b64decode(b64)
+        if not key_id or "$" in key_id or len(raw) != 32:
+            raise ImproperlyConfigured("SMZ_DATA_KEYS: each entry is '<id>:<base64 of 32 bytes>'")
+        keys[key_id] = raw
+    return keys
+
+
+def data_keys() -> dict[str, bytes]:
+    return _keys(settings.SMZ_DATA_KEYS)
+
+
+def current_key_id() -> str:
+    key_id = settings.SMZ_DATA_KEY_ID
+    if key_id not in data_keys():
+        raise ImproperlyConfigured(f"SMZ_DATA_KEY_ID {key_id!r} is not among SMZ_DATA_KEYS")
+    return key_id
+
+
+def encrypt(plaintext: str, *, aad: bytes = b"smz") -> str:
+    key_id = current_key_id()
+    nonce = os.urandom(12)
+    sealed = AESGCM(data_keys()[key_id]).encrypt(nonce, plaintext.encode(), aad)
+    return f"{key_id}${base64.b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(token: str, *, aad: bytes = b"smz") -> str:
+    key_id, _, b64 = token.partition("$")
+    try:
+        key = data_keys()[key_id]
+    except KeyError as exc:
+        raise ImproperlyConfigured(f"no data key with id {key_id!r} is configured") from exc
+    raw = base64.b64decode(b64)
+    return AESGCM(key).decrypt(raw[:12], raw[12:], aad).decode()
+
+
+def key_id_of(token: str) -> str:
+    return token.partition("$")[0]
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """Keyed HMAC of a normalised value, so staff can find a person by full number without decrypting all."""
+    key = settings.SMZ_BLIND_INDEX_KEY.encode()
+    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,147 @@
+"""The one scoping layer (P3). Every selector, page and API narrows its querysets through these functions.
+
+- City-wide authorities (market section, quality center) and superusers: everything.
+- Other authorities (safety center, town housing departments): projects in their jurisdictions.
+- Enterprise users: projects their enterprise participates in (project-bound roles: only assigned ones);
+  people: their own enterprise's, or everyone on a project where their enterprise is the GC (施工总承包).
+- Workers: themselves only.
+- Anyone else (anonymous, no role): nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from smz.accounts.models import AUTHORITY_ROLES, ENTERPRISE_ROLES, PROJECT_BOUND_ROLES, Role
+from smz.registry.models import (
+    Employment,
+    Enterprise,
+    KeyPost,
+    Participant,
+    Project,
+    Team,
+    Worker,
+)
+
+
+def _is_city_wide(user: Any) -> bool:
+    if user.is_superuser:
+        return True
+    authority = getattr(user, "authority", None)
+    return user.role in AUTHORITY_ROLES and authority is not None and authority.city_wide
+
+
+def is_authority(user: Any) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.role in AUTHORITY_ROLES)
+
+
+def is_enterprise_user(user: Any) -> bool:
+    return (
+        user.is_authenticated and user.role in ENTERPRISE_ROLES and user.enterprise_id is not None
+    )
+
+
+def projects_for(user: Any) -> QuerySet[Project]:
+    """Projects the user may see."""
+    qs = Project.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if _is_city_wide(user):
+        return qs
+    if user.role in AUTHORITY_ROLES and user.authority_id:
+        return qs.filter(jurisdiction__authorities=user.authority_id).distinct()
+    if is_enterprise_user(user):
+        qs = qs.filter(
+            Exists(
+                Participant.objects.filter(project=OuterRef("pk"), enterprise=user.enterprise_id)
+            )
+        )
+        if user.role in PROJECT_BOUND_ROLES:
+            qs = qs.filter(assigned_users=user)
+        return qs
+    if user.role == Role.WORKER and user.worker_id:
+        return qs.filter(employments__worker=user.worker_id).distinct()
+    return qs.none()
+
+
+def gc_project_ids(user: Any) -> QuerySet:
+    """Projects (visible to the user) on which the user's enterprise is the general contractor."""
+    return (
+        projects_for(user)
+        .filter(
+            Exists(
+                Participant.objects.filter(
+                    project=OuterRef("pk"), enterprise=user.enterprise_id, corp_type=Participant.GC
+                )
+            )
+        )
+        .values("pk")
+    )
+
+
+def employments_for(user: Any) -> QuerySet[Employment]:
+    """Project people the user may see."""
+    qs = Employment.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.role == Role.WORKER:
+        return qs.filter(worker=user.worker_id) if user.worker_id else qs.none()
+    qs = qs.filter(project__in=projects_for(user).values("pk"))
+    if is_enterprise_user(user):
+        qs = qs.filter(Q(employer=user.enterprise_id) | Q(project__in=gc_project_ids(user)))
+    return qs
+
+
+def workers_for(user: Any) -> QuerySet[Worker]:
+    """People the user may see: those with a visible employment (or himself, for a worker)."""
+    qs = Worker.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if _is_city_wide(user):
+        return qs
+    if user.role == Role.WORKER:
+        return qs.filter(pk=user.worker_id) if user.worker_id else qs.none()
+    return qs.filter(Exists(employments_for(user).filter(worker=OuterRef("pk"))))
+
+
+def teams_for(user: Any) -> QuerySet[Team]:
+    qs = Team.objects.filter(project__in=projects_for(user).values("pk"))
+    if is_enterprise_user(user):
+        qs = qs.filter(Q(enterprise=user.enterprise_id) | Q(project__in=gc_project_ids(user)))
+    elif user.is_authenticated and user.role == Role.WORKER:
+        qs = qs.filter(members__worker=user.worker_id).distinct()
+    return qs
+
+
+def key_posts_for(user: Any) -> QuerySet[KeyPost]:
+    """Key posts are public to everyone who can see the project (the post is what is supervised)."""
+    if user.is_authenticated and user.role == Role.WORKER:
+        return KeyPost.objects.filter(holder=user.worker_id)
+    return KeyPost.objects.filter(project__in=projects_for(user).values("pk"))
+
+
+def enterprises_for(user: Any) -> QuerySet[Enterprise]:
+    """Enterprises: the public register is readable by any staff account (names and USCC are public data)."""
+    if not user.is_authenticated or user.role == Role.WORKER:
+        return Enterprise.objects.none()
+    return Enterprise.objects.all()
+
+
+def can_maintain_roster(user: Any, project: Project, employer_id: int | None = None) -> bool:
+    """Who may write teams, workers and employment on a project (R3): the enterprise's own roster staff
+    for its own people; the GC's for anyone on its project; the city administrator for anything."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.role == Role.CITY_ADMIN:
+        return True
+    if user.role not in {Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST}:
+        return False
+    if not projects_for(user).filter(pk=project.pk).exists():
+        return False
+    if employer_id is None or employer_id == user.enterprise_id:
+        return True
+    return Participant.objects.filter(
+        project=project, enterprise=user.enterprise_id, corp_type=Participant.GC
+    ).exists()

@@ -1,0 +1,39 @@
+"""Role-aware navigation: one list, filtered by what the role may open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from smz.accounts.models import AUTHORITY_ROLES, ENTERPRISE_ROLES, Role
+
+# (label, url name, roles allowed or None for every staff role)
+NAV: list[tuple[str, str, frozenset[str] | None]] = [
+    ("首页", "portal:home", None),
+    ("项目", "portal:projects", None),
+    ("人员", "portal:workers", AUTHORITY_ROLES | ENTERPRISE_ROLES),
+    (
+        "花名册导入",
+        "portal:roster_import",
+        frozenset({Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST}),
+    ),
+    ("账号管理", "portal:accounts", frozenset({Role.CITY_ADMIN, Role.ENTERPRISE_ADMIN})),
+    ("接口文档", "api:openapi-view", AUTHORITY_ROLES | ENTERPRISE_ROLES),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for label, name, roles in NAV:
+        if user.role == Role.WORKER and roles is None and name != "portal:home":
+            continue
+        if roles is None or user.is_superuser or user.role in roles:
+            url = reverse(name)
+            active = request.path == url or (url != "/" and request.path.startswith(url))
+            items.append({"label": label, "url": url, "active": active})
+    return {"nav_items": items}

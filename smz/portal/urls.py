@@ -1,0 +1,21 @@
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from smz.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.PortalLoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("projects/", views.project_list, name="projects"),
+    path("projects/<int:pk>/", views.project_detail, name="project_detail"),
+    path("workers/", views.worker_list, name="workers"),
+    path("workers/<int:pk>/", views.worker_detail, name="worker_detail"),
+    path("workers/<int:pk>/reveal/<str:field>/", views.worker_reveal, name="worker_reveal"),
+    path("workers/<int:pk>/photo/<str:kind>/", views.worker_photo, name="worker_photo"),
+    path("roster/import/", views.roster_import, name="roster_import"),
+    path("accounts/", views.account_list, name="accounts"),
+    path("accounts/<int:pk>/<str:action>/", views.account_action, name="account_action"),
+]

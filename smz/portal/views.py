@@ -1,0 +1,198 @@
+"""Portal pages (Django templates + htmx). Views parse, call selectors/services, render: no ORM writes here."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from smz.accounts import selectors as account_selectors
+from smz.accounts import services as account_services
+from smz.accounts.models import Role
+from smz.core.errors import DomainError
+from smz.core.events import pii_access_record
+from smz.core.pii import FIELD_LABELS, may_unmask, pii_reveal
+from smz.registry import selectors
+from smz.registry.codes import code_table
+from smz.registry.models import Employment, Jurisdiction, Project
+
+
+class PortalLoginView(LoginView):
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+
+
+def _page(request: HttpRequest, qs, per_page: int = 30):
+    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.role == Role.WORKER:
+        return redirect("portal:worker_detail", pk=user.worker_id)
+    counts = selectors.home_counts_for(user)
+    recent = selectors.project_list_for(user)[:8]
+    return render(request, "portal/home.html", {"counts": counts, "recent_projects": recent})
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    filters = {
+        "q": request.GET.get("q", "").strip(),
+        "jurisdiction": request.GET.get("jurisdiction", ""),
+        "status": request.GET.get("status", ""),
+        "kind": request.GET.get("kind", ""),
+    }
+    scope = request.GET.get("in_scope", "")
+    in_scope = {"1": True, "0": False}.get(scope)
+    page = _page(request, selectors.project_list_for(request.user, **filters, in_scope=in_scope))
+    context = {
+        "page": page,
+        "filters": filters | {"in_scope": scope},
+        "jurisdictions": Jurisdiction.objects.order_by("code"),
+        "statuses": Project.Status.choices,
+        "kinds": Project.Kind.choices,
+    }
+    template = "portal/_project_rows.html" if request.htmx else "portal/projects.html"
+    return render(request, template, context)
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get_for(request.user, pk)
+    employments = selectors.employment_list_for(
+        request.user,
+        project=project.pk,
+        status=request.GET.get("status", Employment.Status.ACTIVE),
+        q=request.GET.get("q", "").strip(),
+    )
+    context = {
+        "project": project,
+        "participants": selectors.participant_list(project),
+        "teams": selectors.team_list_for(request.user, project=project.pk),
+        "key_posts": selectors.key_post_list_for(request.user, project=project.pk),
+        "page": _page(request, employments, 50),
+        "corp_types": code_table("corp_type"),
+        "work_types": code_table("work_type"),
+        "key_post_names": code_table("key_post"),
+    }
+    return render(request, "portal/project_detail.html", context)
+
+
+@login_required
+def worker_list(request: HttpRequest) -> HttpResponse:
+    if request.user.role == Role.WORKER:
+        raise Http404
+    q = request.GET.get("q", "").strip()
+    id_number = request.GET.get("id_number", "").strip()
+    qs = selectors.employment_list_for(request.user, q=q, status=request.GET.get("status", ""))
+    if id_number:
+        from smz.registry.services import id_number_index
+
+        qs = qs.filter(worker__id_number_index=id_number_index("01", id_number))
+    context = {
+        "page": _page(request, qs, 50),
+        "q": q,
+        "id_number": id_number,
+        "work_types": code_table("work_type"),
+    }
+    return render(request, "portal/workers.html", context)
+
+
+@login_required
+def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    worker = selectors.worker_get_for(request.user, pk)
+    context = {
+        "worker": worker,
+        "employments": selectors.employment_list_for(request.user).filter(worker=worker),
+        "nation": code_table("nation").get(worker.nation, ""),
+        "culture": code_table("culture_level").get(worker.culture_level, ""),
+        "id_types": code_table("id_card_type"),
+        "work_types": code_table("work_type"),
+        "revealable": [f for f in FIELD_LABELS if may_unmask(request.user, f)],
+    }
+    return render(request, "portal/worker_detail.html", context)
+
+
+@login_required
+@require_POST
+def worker_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    """htmx: swap a masked value for the full one, for roles that may see it (audited)."""
+    worker = selectors.worker_get_for(request.user, pk)
+    try:
+        value = pii_reveal(user=request.user, worker=worker, field=field, purpose="门户查看")
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=exc.status)
+    return render(request, "portal/_revealed.html", {"value": value, "field": field})
+
+
+@login_required
+def worker_photo(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+    """Card or face photo, only to users who may see the person; every view is audited."""
+    if kind not in {"face", "card"}:
+        raise Http404
+    worker = selectors.worker_get_for(request.user, pk)
+    photo = worker.face_photo if kind == "face" else worker.card_photo
+    if not photo:
+        raise Http404
+    pii_access_record(
+        actor=request.user, subject=worker, field=f"{kind}_photo", purpose="门户查看照片"
+    )
+    response = FileResponse(photo.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def account_list(request: HttpRequest) -> HttpResponse:
+    users = account_selectors.user_list_for(
+        request.user, q=request.GET.get("q", "").strip(), role=request.GET.get("role", "")
+    )
+    if not (
+        request.user.is_superuser or request.user.role in {Role.CITY_ADMIN, Role.ENTERPRISE_ADMIN}
+    ):
+        raise Http404
+    page = _page(request, users, 50)
+    locked = account_selectors.locked_usernames([u.username for u in page])
+    return render(
+        request,
+        "portal/accounts.html",
+        {"page": page, "locked": locked, "roles": Role.choices, "q": request.GET.get("q", "")},
+    )
+
+
+@login_required
+@require_POST
+def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    target = account_selectors.user_get_for(request.user, pk)
+    try:
+        if action == "reset":
+            password = account_services.user_reset_password(actor=request.user, target=target)
+            messages.success(
+                request, f"已重置 {target.username} 的密码，新密码：{password}（仅显示一次）"
+            )
+        elif action == "disable":
+            account_services.user_set_active(actor=request.user, target=target, active=False)
+            messages.success(request, f"已停用 {target.username}")
+        elif action == "enable":
+            account_services.user_set_active(actor=request.user, target=target, active=True)
+            messages.success(request, f"已启用 {target.username}")
+        elif action == "unlock":
+            account_services.user_unlock(actor=request.user, target=target)
+            messages.success(request, f"已解锁 {target.username}")
+        else:
+            raise Http404
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("portal:accounts")
+
+
+@login_required
+def roster_import(request: HttpRequest) -> HttpResponse:
+    """Roster Excel import page (template download, upload with row errors). Built in smz/registry/excel.py."""
+    return render(request, "portal/roster_import.html", {})

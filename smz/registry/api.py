@@ -1,0 +1,245 @@
+"""Registry endpoints (/api/v1/): read what the caller's scope allows; write what enterprises maintain."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from smz.core.errors import Forbidden, NotFound, field_errors
+from smz.core.pii import pii_reveal
+from smz.registry import selectors, services
+from smz.registry.codes import code_table
+from smz.registry.models import Enterprise, Jurisdiction
+from smz.registry.schemas import (
+    CodeOut,
+    EmploymentIn,
+    EmploymentOut,
+    EmploymentPatch,
+    EnterpriseOut,
+    ExitIn,
+    JurisdictionOut,
+    KeyPostOut,
+    ParticipantOut,
+    ProjectOut,
+    RevealOut,
+    TeamIn,
+    TeamOut,
+    TeamPatch,
+    WorkerIn,
+    WorkerOut,
+    WorkerPatch,
+)
+
+router = Router(tags=["registry"])
+
+
+class Page(PageNumberPagination):
+    class Input(Schema):
+        page: int = 1
+        page_size: int = 50
+
+    def paginate_queryset(self, queryset, pagination: Input, **params):
+        size = max(1, min(pagination.page_size, 500))
+        offset = (max(pagination.page, 1) - 1) * size
+        return {"items": list(queryset[offset : offset + size]), "count": queryset.count()}
+
+
+class ProjectFilter(Schema):
+    q: str = ""
+    jurisdiction: str = ""
+    status: str = ""
+    kind: str = ""
+    in_scope: bool | None = None
+
+
+@router.get("/projects", response=list[ProjectOut], summary="项目列表")
+@paginate(Page)
+def project_list(request: HttpRequest, filters: Query[ProjectFilter]):
+    return selectors.project_list_for(request.user, **filters.dict())
+
+
+@router.get("/projects/{project_id}", response=ProjectOut, summary="项目详情")
+def project_detail(request: HttpRequest, project_id: int):
+    return selectors.project_get_for(request.user, project_id)
+
+
+@router.get(
+    "/projects/{project_id}/participants", response=list[ParticipantOut], summary="参建单位"
+)
+def project_participants(request: HttpRequest, project_id: int):
+    return list(selectors.participant_list(selectors.project_get_for(request.user, project_id)))
+
+
+@router.get("/projects/{project_id}/key-posts", response=list[KeyPostOut], summary="现场管理岗位")
+def project_key_posts(request: HttpRequest, project_id: int):
+    project = selectors.project_get_for(request.user, project_id)
+    return list(selectors.key_post_list_for(request.user, project=project.pk))
+
+
+@router.get("/teams", response=list[TeamOut], summary="班组列表")
+@paginate(Page)
+def team_list(request: HttpRequest, project: int | None = None):
+    return selectors.team_list_for(request.user, project=project)
+
+
+def _enterprise(corp_code: str, field: str = "corp_code") -> Enterprise:
+    enterprise = Enterprise.objects.filter(corp_code=corp_code.strip().upper()).first()
+    if enterprise is None:
+        raise field_errors({field: "未找到该统一社会信用代码的企业"})
+    return enterprise
+
+
+@router.post("/teams", response={201: TeamOut}, summary="登记班组")
+def team_create(request: HttpRequest, payload: TeamIn):
+    project = selectors.project_get_for(request.user, payload.project_id)
+    team = services.team_create(
+        actor=request.user,
+        project=project,
+        enterprise=_enterprise(payload.corp_code),
+        **payload.dict(exclude={"project_id", "corp_code"}),
+    )
+    return 201, team
+
+
+@router.patch("/teams/{team_id}", response=TeamOut, summary="修改班组")
+def team_update(request: HttpRequest, team_id: int, payload: TeamPatch):
+    team = selectors.team_get_for(request.user, team_id)
+    return services.team_update(actor=request.user, team=team, **payload.dict(exclude_unset=True))
+
+
+class WorkerFilter(Schema):
+    q: str = ""
+    id_card_type: str = "01"
+    id_number: str = ""
+
+
+@router.get("/workers", response=list[WorkerOut], summary="人员列表；可按完整证件号码精确查找")
+@paginate(Page)
+def worker_list(request: HttpRequest, filters: Query[WorkerFilter]):
+    qs = selectors.worker_list_for(request.user, q=filters.q)
+    if filters.id_number:
+        qs = qs.filter(
+            id_number_index=services.id_number_index(filters.id_card_type, filters.id_number)
+        )
+    return qs
+
+
+@router.get("/workers/{worker_id}", response=WorkerOut, summary="人员详情（脱敏）")
+def worker_detail(request: HttpRequest, worker_id: int):
+    return selectors.worker_get_for(request.user, worker_id)
+
+
+@router.get(
+    "/workers/{worker_id}/reveal",
+    response=RevealOut,
+    summary="查看完整个人信息（按角色授权，记录审计）",
+)
+def worker_reveal(request: HttpRequest, worker_id: int, field: str, purpose: str = "接口查询"):
+    worker = selectors.worker_get_for(request.user, worker_id)
+    value = pii_reveal(user=request.user, worker=worker, field=field, purpose=purpose)
+    return {"field": field, "value": value}
+
+
+@router.post(
+    "/workers", response={200: WorkerOut, 201: WorkerOut}, summary="登记人员（按证件号码去重）"
+)
+def worker_create(request: HttpRequest, payload: WorkerIn):
+    worker, created = services.worker_upsert(
+        actor=request.user, data=services.WorkerData(**payload.dict())
+    )
+    return (201 if created else 200), worker
+
+
+@router.patch("/workers/{worker_id}", response=WorkerOut, summary="修改人员联系方式、工资卡等")
+def worker_update(request: HttpRequest, worker_id: int, payload: WorkerPatch):
+    worker = selectors.worker_get_for(request.user, worker_id)
+    if not services.worker_may_edit(request.user, worker):
+        raise Forbidden("无权修改该人员信息")
+    data = services.WorkerData(
+        id_card_type=worker.id_card_type,
+        id_number=worker.id_number,
+        name=worker.name,
+        gender=worker.gender,
+        **{k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None},
+    )
+    worker, _ = services.worker_upsert(actor=request.user, data=data)
+    return worker
+
+
+class EmploymentFilter(Schema):
+    project: int | None = None
+    team: int | None = None
+    status: str = ""
+    work_role: str = ""
+    q: str = ""
+
+
+@router.get("/employments", response=list[EmploymentOut], summary="项目人员列表")
+@paginate(Page)
+def employment_list(request: HttpRequest, filters: Query[EmploymentFilter]):
+    return selectors.employment_list_for(request.user, **filters.dict())
+
+
+@router.post("/employments", response={201: EmploymentOut}, summary="项目人员登记（进场）")
+def employment_create(request: HttpRequest, payload: EmploymentIn):
+    project = selectors.project_get_for(request.user, payload.project_id)
+    employer = _enterprise(payload.corp_code)
+    team = selectors.team_get_for(request.user, payload.team_id) if payload.team_id else None
+    if payload.worker is not None:
+        worker, _ = services.worker_upsert(
+            actor=request.user, data=services.WorkerData(**payload.worker.dict())
+        )
+    elif payload.worker_id is not None:
+        worker = selectors.worker_get_for(request.user, payload.worker_id)
+    else:
+        raise field_errors({"worker": "请提供 worker 或 worker_id"})
+    employment = services.employment_register(
+        actor=request.user,
+        project=project,
+        worker=worker,
+        employer=employer,
+        team=team,
+        work_type=payload.work_type,
+        work_role=payload.work_role,
+        entry_on=payload.entry_on,
+        is_team_leader=payload.is_team_leader,
+    )
+    return 201, employment
+
+
+@router.patch("/employments/{employment_id}", response=EmploymentOut, summary="修改项目人员")
+def employment_update(request: HttpRequest, employment_id: int, payload: EmploymentPatch):
+    employment = selectors.employment_get_for(request.user, employment_id)
+    changes = payload.dict(exclude_unset=True)
+    if "team_id" in changes:
+        team_id = changes.pop("team_id")
+        changes["team"] = selectors.team_get_for(request.user, team_id) if team_id else None
+    return services.employment_update(actor=request.user, employment=employment, **changes)
+
+
+@router.post("/employments/{employment_id}/exit", response=EmploymentOut, summary="退场登记")
+def employment_exit(request: HttpRequest, employment_id: int, payload: ExitIn):
+    employment = selectors.employment_get_for(request.user, employment_id)
+    return services.employment_exit(
+        actor=request.user, employment=employment, exit_on=payload.exit_on
+    )
+
+
+@router.get("/jurisdictions", response=list[JurisdictionOut], summary="镇区", auth=None)
+def jurisdiction_list(request: HttpRequest):
+    return list(Jurisdiction.objects.order_by("code"))
+
+
+@router.get("/enterprises", response=list[EnterpriseOut], summary="企业")
+@paginate(Page)
+def enterprise_list(request: HttpRequest, q: str = ""):
+    return selectors.enterprise_list_for(request.user, q=q)
+
+
+@router.get("/codes/{table}", response=list[CodeOut], summary="代码表", auth=None)
+def code_list(request: HttpRequest, table: str):
+    rows = code_table(table)
+    if not rows:
+        raise NotFound("代码表")
+    return [{"code": c, "name": n} for c, n in rows.items()]

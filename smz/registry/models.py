@@ -1,0 +1,401 @@
+"""Registry (R1–R4): jurisdictions, authorities, enterprises, projects, participants, teams, workers, employment,
+key posts. Field names follow the national platform's interface (research/anchors.md §2b, §8) where one exists;
+coded values reference `CodeItem` tables, loaded from smz/registry/data/codes.json.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from smz.core.fields import EncryptedTextField
+from smz.core.models import TimeStampedModel
+
+# S1: building works ≥ 5000 m², municipal works ≥ 10,000,000 yuan (inclusive) are in scope.
+SCOPE_MIN_FLOOR_AREA_M2 = Decimal("5000")
+SCOPE_MIN_COST_FEN = 10_000_000 * 100
+
+
+class CodeItem(models.Model):
+    """A row of a national code table (证件类型, 工种, 参建类型, 民族, ...)."""
+
+    table = models.CharField("代码表", max_length=40)
+    code = models.CharField("代码", max_length=10)
+    name = models.CharField("名称", max_length=60)
+    sort = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "代码表"
+        ordering = ["table", "sort", "code"]
+        constraints = [models.UniqueConstraint(fields=["table", "code"], name="codeitem_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.table}:{self.code} {self.name}"
+
+
+class Jurisdiction(models.Model):
+    """镇区 / 街道 of the city, with validity dates: towns merge, and a project keeps the one it had."""
+
+    class Kind(models.TextChoices):
+        SUBDISTRICT = "subdistrict", "街道"
+        TOWN = "town", "镇"
+        ZONE = "zone", "开发区/新区"
+
+    code = models.CharField("行政区划代码", max_length=12, unique=True)
+    name = models.CharField("名称", max_length=40)
+    short_name = models.CharField("简称", max_length=20)
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
+    is_urban = models.BooleanField(
+        "城区", default=False, help_text="东区、石岐区、南区、西区由市安全事务中心审批"
+    )
+    valid_from = models.DateField("启用日期", default=dt.date(2019, 1, 1))
+    valid_to = models.DateField("停用日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "镇区"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class Authority(models.Model):
+    """主管部门: the city's sections and centers, and each town's housing department."""
+
+    class Kind(models.TextChoices):
+        MARKET = "market", "市建筑市场监管科"
+        SAFETY = "safety", "市建设工程安全事务中心"
+        QUALITY = "quality", "市建设工程质量事务中心"
+        TOWN = "town", "镇区住房城乡建设部门"
+
+    name = models.CharField("名称", max_length=80, unique=True)
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
+    jurisdictions = models.ManyToManyField(
+        Jurisdiction, blank=True, related_name="authorities", verbose_name="负责镇区"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "主管部门"
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def city_wide(self) -> bool:
+        """The market section and the quality center see the whole city; others only their jurisdictions."""
+        return self.kind in {self.Kind.MARKET, self.Kind.QUALITY}
+
+
+class Enterprise(TimeStampedModel):
+    """企业 (Corp): identified by its 统一社会信用代码 (corpCode)."""
+
+    corp_code = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    name = models.CharField("企业名称", max_length=120)
+    reg_type = models.CharField("登记注册类型", max_length=4, blank=True)
+    area_code = models.CharField("注册地行政区划", max_length=12, blank=True)
+    legal_rep = models.CharField("法定代表人", max_length=40, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "企业"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Qualification(models.Model):
+    """企业资质."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="qualifications"
+    )
+    name = models.CharField("资质名称", max_length=80)
+    grade = models.CharField("等级", max_length=20, blank=True)
+    cert_no = models.CharField("证书编号", max_length=40)
+    valid_to = models.DateField("有效期至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "企业资质"
+
+    def __str__(self) -> str:
+        return f"{self.name}{self.grade}"
+
+
+class Project(TimeStampedModel):
+    """工程项目 (R2)."""
+
+    class Kind(models.TextChoices):
+        BUILDING = "building", "房屋建筑"
+        MUNICIPAL = "municipal", "市政基础设施"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待开工"
+        ACTIVE = "active", "在建"
+        SUSPENDED = "suspended", "停工"
+        COMPLETED = "completed", "竣工"
+
+    code = models.CharField("项目编码", max_length=20, unique=True)
+    name = models.CharField("项目名称", max_length=120)
+    permit_no = models.CharField("施工许可证号", max_length=40, blank=True)
+    kind = models.CharField("工程类别", max_length=12, choices=Kind.choices)
+    floor_area_m2 = models.DecimalField(
+        "建筑面积(m²)", max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    cost_fen = models.BigIntegerField("工程造价(分)", default=0)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="projects"
+    )
+    address = models.CharField("项目地址", max_length=200, blank=True)
+    builder = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="built_projects", verbose_name="建设单位"
+    )
+    permit_issued_on = models.DateField("施工许可发证日期", null=True, blank=True)
+    planned_start = models.DateField("拟开工日期", null=True, blank=True)
+    actual_start = models.DateField("实际开工日期", null=True, blank=True)
+    completed_on = models.DateField("竣工日期", null=True, blank=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PENDING)
+    opt_in = models.BooleanField(
+        "自愿纳入", default=False, help_text="规模以下项目自愿纳入实名制管理"
+    )
+    in_scope = models.BooleanField("纳入实名制管理", default=False, editable=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "工程项目"
+        ordering = ["-planned_start", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cost_fen__gte=0), name="project_cost_nonneg"),
+            models.CheckConstraint(condition=Q(floor_area_m2__gte=0), name="project_area_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def meets_scale(self) -> bool:
+        """S1 thresholds, inclusive."""
+        if self.kind == self.Kind.BUILDING:
+            return Decimal(self.floor_area_m2) >= SCOPE_MIN_FLOOR_AREA_M2
+        return self.cost_fen >= SCOPE_MIN_COST_FEN
+
+    def save(self, *args, **kwargs) -> None:
+        self.in_scope = self.meets_scale or self.opt_in
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "in_scope"}
+        super().save(*args, **kwargs)
+
+
+class Participant(TimeStampedModel):
+    """参建单位 (ProjectSubContractor): an enterprise on a project in a role (corpType 001–012)."""
+
+    GC = "009"
+    SUPERVISION = "007"
+    BUILDER = "008"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="participants")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="participations"
+    )
+    corp_type = models.CharField("参建类型", max_length=3)
+    entry_on = models.DateField("进场日期", null=True, blank=True)
+    exit_on = models.DateField("退场日期", null=True, blank=True)
+    pm_name = models.CharField("项目负责人", max_length=40, blank=True)
+    pm_phone = EncryptedTextField("项目负责人电话", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "参建单位"
+        ordering = ["project", "corp_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "enterprise", "corp_type"], name="participant_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} / {self.enterprise} ({self.corp_type})"
+
+
+class Team(TimeStampedModel):
+    """班组 (Team): belongs to one enterprise on one project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="teams")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField("班组名称", max_length=60)
+    leader = models.ForeignKey(
+        "Worker",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="班组长",
+    )
+    responsible_name = models.CharField("责任人", max_length=40, blank=True)
+    responsible_phone = EncryptedTextField("责任人电话", blank=True)
+    entry_on = models.DateField("进场日期", null=True, blank=True)
+    exit_on = models.DateField("退场日期", null=True, blank=True)
+    remark = models.CharField("备注", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "班组"
+        ordering = ["project", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "enterprise", "name"], name="team_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _private_name(prefix: str, filename: str) -> str:
+    # Unguessable, meaningless names: no ID number or person name ever appears in a path.
+    suffix = PurePosixPath(filename).suffix.lower()[:5] or ".jpg"
+    return f"{prefix}/{uuid.uuid4().hex}{suffix}"
+
+
+def card_photo_upload(instance: models.Model, filename: str) -> str:
+    return _private_name("card", filename)
+
+
+def face_photo_upload(instance: models.Model, filename: str) -> str:
+    return _private_name("face", filename)
+
+
+class Worker(TimeStampedModel):
+    """人员 (R3): one natural person, found by (证件类型, keyed hash of the number). Personal numbers encrypted."""
+
+    ID_CARD = "01"
+
+    id_card_type = models.CharField("证件类型", max_length=2, default=ID_CARD)
+    id_number = EncryptedTextField("证件号码")
+    id_number_index = models.CharField("证件号码索引", max_length=64, editable=False)
+    name = models.CharField("姓名", max_length=40)
+    gender = models.CharField("性别", max_length=1, choices=[("1", "男"), ("2", "女")])
+    nation = models.CharField("民族", max_length=2, blank=True)
+    birth_date = models.DateField("出生日期", null=True, blank=True)
+    address = models.CharField("住址", max_length=200, blank=True)
+    grant_org = models.CharField("发证机关", max_length=80, blank=True)
+    id_valid_from = models.DateField("证件有效期起", null=True, blank=True)
+    id_valid_to = models.DateField("证件有效期止", null=True, blank=True, help_text="空表示长期")
+    card_photo = models.ImageField("证件照片", upload_to=card_photo_upload, blank=True)
+    face_photo = models.ImageField("现场人脸照片", upload_to=face_photo_upload, blank=True)
+    phone = EncryptedTextField("手机号码", blank=True)
+    culture_level = models.CharField("文化程度", max_length=2, blank=True)
+    politics_type = models.CharField("政治面貌", max_length=2, blank=True)
+    bank_card = EncryptedTextField("工资卡号", blank=True)
+    bank_code = models.CharField("工资卡银行代码", max_length=3, blank=True)
+    bank_name = models.CharField("工资卡开户行", max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "人员"
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_card_type", "id_number_index"], name="worker_unique_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Employment(TimeStampedModel):
+    """项目人员 (ProjectWorker): a worker on a project through an employer and (for labor) a team."""
+
+    class Role(models.TextChoices):
+        MANAGER = "10", "管理人员"
+        WORKER = "20", "建筑工人"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "在场"
+        EXITED = "exited", "已退场"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="employments")
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="employments")
+    employer = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="employments")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    work_type = models.CharField("工种", max_length=3)
+    work_role = models.CharField(
+        "人员类型", max_length=2, choices=Role.choices, default=Role.WORKER
+    )
+    is_team_leader = models.BooleanField("班组长", default=False)
+    entry_on = models.DateField("进场日期")
+    exit_on = models.DateField("退场日期", null=True, blank=True)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.ACTIVE)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "项目人员"
+        ordering = ["project", "worker"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "worker"],
+                condition=Q(status="active"),
+                name="employment_one_active_per_project",
+            ),
+            models.CheckConstraint(
+                condition=Q(exit_on__isnull=True) | Q(exit_on__gte=models.F("entry_on")),
+                name="employment_exit_after_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker} @ {self.project}"
+
+
+class KeyPost(TimeStampedModel):
+    """现场管理岗位 (R4): a post of the GC or the supervision firm on a project. The post is what is attended."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="key_posts")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="key_posts")
+    post = models.CharField("岗位", max_length=3)
+    holder = models.ForeignKey(
+        Worker,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="key_posts",
+        verbose_name="在岗人员",
+    )
+    holder_since = models.DateField("任职日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "现场管理岗位"
+        ordering = ["project", "post"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "enterprise", "post"], name="keypost_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.post}"
+
+
+class KeyPostHolding(models.Model):
+    """岗位任职记录: who held a post when, and on what basis (施工许可 / 变更)."""
+
+    key_post = models.ForeignKey(KeyPost, on_delete=models.CASCADE, related_name="holdings")
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="+")
+    start_on = models.DateField("开始")
+    end_on = models.DateField("结束", null=True, blank=True)
+    basis = models.CharField("依据", max_length=80, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "岗位任职记录"
+        ordering = ["key_post", "-start_on"]
+
+    def __str__(self) -> str:
+        return f"{self.key_post} {self.worker} {self.start_on}"

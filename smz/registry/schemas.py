@@ -1,0 +1,227 @@
+"""Ninja schemas for the registry API. Personal numbers leave the server masked unless revealed (audited)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, Schema
+
+from smz.core.pii import mask_bank_card, mask_id_number, mask_phone
+
+
+class ProjectOut(Schema):
+    id: int
+    code: str
+    name: str
+    permit_no: str
+    kind: str
+    floor_area_m2: Decimal
+    cost_fen: int
+    jurisdiction_code: str = Field(..., alias="jurisdiction.code")
+    jurisdiction_name: str = Field(..., alias="jurisdiction.short_name")
+    builder_corp_code: str = Field(..., alias="builder.corp_code")
+    builder_name: str = Field(..., alias="builder.name")
+    permit_issued_on: dt.date | None
+    planned_start: dt.date | None
+    actual_start: dt.date | None
+    completed_on: dt.date | None
+    status: str
+    in_scope: bool
+    opt_in: bool
+
+
+class ParticipantOut(Schema):
+    corp_code: str = Field(..., alias="enterprise.corp_code")
+    corp_name: str = Field(..., alias="enterprise.name")
+    corp_type: str
+    entry_on: dt.date | None
+    exit_on: dt.date | None
+    pm_name: str
+
+
+class KeyPostOut(Schema):
+    id: int
+    project_id: int
+    post: str
+    corp_code: str = Field(..., alias="enterprise.corp_code")
+    holder_id: int | None
+    holder_name: str | None
+    holder_since: dt.date | None
+
+    @staticmethod
+    def resolve_holder_name(obj) -> str | None:
+        return obj.holder.name if obj.holder_id else None
+
+
+class TeamIn(Schema):
+    project_id: int
+    corp_code: str = Field(..., description="班组所属企业的统一社会信用代码")
+    name: str = Field(..., min_length=1, max_length=60)
+    responsible_name: str = ""
+    responsible_phone: str = ""
+    entry_on: dt.date | None = None
+    remark: str = ""
+
+
+class TeamPatch(Schema):
+    name: str | None = None
+    responsible_name: str | None = None
+    responsible_phone: str | None = None
+    entry_on: dt.date | None = None
+    exit_on: dt.date | None = None
+    remark: str | None = None
+
+
+class TeamOut(Schema):
+    id: int
+    project_id: int
+    corp_code: str = Field(..., alias="enterprise.corp_code")
+    corp_name: str = Field(..., alias="enterprise.name")
+    name: str
+    leader_name: str | None
+    responsible_name: str
+    responsible_phone_masked: str
+    entry_on: dt.date | None
+    exit_on: dt.date | None
+    remark: str
+
+    @staticmethod
+    def resolve_leader_name(obj) -> str | None:
+        return obj.leader.name if obj.leader_id else None
+
+    @staticmethod
+    def resolve_responsible_phone_masked(obj) -> str:
+        return mask_phone(obj.responsible_phone)
+
+
+class WorkerIn(Schema):
+    """Identity as read from the 2nd-generation ID card (or typed), plus contact and wage card."""
+
+    id_card_type: str = "01"
+    id_number: str = Field(..., min_length=1, max_length=30)
+    name: str = Field(..., min_length=1, max_length=40)
+    gender: str = ""
+    nation: str = ""
+    birth_date: dt.date | None = None
+    address: str = ""
+    grant_org: str = ""
+    id_valid_from: dt.date | None = None
+    id_valid_to: dt.date | None = None
+    phone: str = ""
+    culture_level: str = ""
+    politics_type: str = ""
+    bank_card: str = ""
+    bank_code: str = ""
+    bank_name: str = ""
+
+
+class WorkerPatch(Schema):
+    address: str | None = None
+    phone: str | None = None
+    culture_level: str | None = None
+    politics_type: str | None = None
+    bank_card: str | None = None
+    bank_code: str | None = None
+    bank_name: str | None = None
+
+
+class WorkerOut(Schema):
+    id: int
+    name: str
+    gender: str
+    nation: str
+    birth_date: dt.date | None
+    id_card_type: str
+    id_number_masked: str
+    phone_masked: str
+    bank_card_masked: str
+    bank_name: str
+    id_valid_to: dt.date | None
+    has_face_photo: bool
+
+    @staticmethod
+    def resolve_id_number_masked(obj) -> str:
+        return mask_id_number(obj.id_number)
+
+    @staticmethod
+    def resolve_phone_masked(obj) -> str:
+        return mask_phone(obj.phone)
+
+    @staticmethod
+    def resolve_bank_card_masked(obj) -> str:
+        return mask_bank_card(obj.bank_card)
+
+    @staticmethod
+    def resolve_has_face_photo(obj) -> bool:
+        return bool(obj.face_photo)
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
+
+
+class EmploymentIn(Schema):
+    project_id: int
+    corp_code: str = Field(..., description="用工单位统一社会信用代码")
+    team_id: int | None = None
+    worker_id: int | None = Field(None, description="已登记人员的ID；与 worker 二选一")
+    worker: WorkerIn | None = Field(None, description="人员身份信息；已存在的人员按证件号码匹配")
+    work_type: str = Field(..., description="工种代码，如 020 钢筋工")
+    work_role: str = Field("20", description="10 管理人员 / 20 建筑工人")
+    entry_on: dt.date
+    is_team_leader: bool = False
+
+
+class EmploymentPatch(Schema):
+    team_id: int | None = None
+    work_type: str | None = None
+    work_role: str | None = None
+    is_team_leader: bool | None = None
+
+
+class ExitIn(Schema):
+    exit_on: dt.date
+
+
+class EmploymentOut(Schema):
+    id: int
+    project_id: int
+    project_code: str = Field(..., alias="project.code")
+    worker: WorkerOut
+    corp_code: str = Field(..., alias="employer.corp_code")
+    corp_name: str = Field(..., alias="employer.name")
+    team_id: int | None
+    team_name: str | None
+    work_type: str
+    work_role: str
+    is_team_leader: bool
+    entry_on: dt.date
+    exit_on: dt.date | None
+    status: str
+
+    @staticmethod
+    def resolve_team_name(obj) -> str | None:
+        return obj.team.name if obj.team_id else None
+
+
+class JurisdictionOut(Schema):
+    code: str
+    name: str
+    short_name: str
+    kind: str
+    is_urban: bool
+
+
+class EnterpriseOut(Schema):
+    id: int
+    corp_code: str
+    name: str
+    reg_type: str
+    area_code: str
+
+
+class CodeOut(Schema):
+    code: str
+    name: str

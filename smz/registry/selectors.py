@@ -1,0 +1,152 @@
+"""Registry reads. Every function takes the user and narrows through smz.core.scoping first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from smz.core import scoping
+from smz.core.errors import NotFound
+from smz.registry.models import Employment, Enterprise, KeyPost, Project, Team, Worker
+
+
+def project_list_for(
+    user: Any,
+    *,
+    q: str = "",
+    jurisdiction: str = "",
+    status: str = "",
+    kind: str = "",
+    in_scope: bool | None = None,
+) -> QuerySet[Project]:
+    qs = scoping.projects_for(user).select_related("jurisdiction", "builder")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q) | Q(permit_no__icontains=q))
+    if jurisdiction:
+        qs = qs.filter(jurisdiction__code=jurisdiction)
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if in_scope is not None:
+        qs = qs.filter(in_scope=in_scope)
+    return qs.annotate(
+        active_count=Count("employments", filter=Q(employments__status=Employment.Status.ACTIVE))
+    ).order_by("code")
+
+
+def project_get_for(user: Any, pk: int) -> Project:
+    project = (
+        scoping.projects_for(user).select_related("jurisdiction", "builder").filter(pk=pk).first()
+    )
+    if project is None:
+        raise NotFound("项目")
+    return project
+
+
+def worker_get_for(user: Any, pk: int) -> Worker:
+    worker = scoping.workers_for(user).filter(pk=pk).first()
+    if worker is None:
+        raise NotFound("人员")
+    return worker
+
+
+def worker_list_for(user: Any, *, q: str = "") -> QuerySet[Worker]:
+    qs = scoping.workers_for(user)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    return qs.order_by("name", "pk")
+
+
+def team_get_for(user: Any, pk: int) -> Team:
+    team = scoping.teams_for(user).select_related("project", "enterprise").filter(pk=pk).first()
+    if team is None:
+        raise NotFound("班组")
+    return team
+
+
+def team_list_for(user: Any, *, project: int | None = None) -> QuerySet[Team]:
+    qs = scoping.teams_for(user).select_related("enterprise", "leader")
+    if project:
+        qs = qs.filter(project=project)
+    return qs.annotate(
+        active_count=Count("members", filter=Q(members__status=Employment.Status.ACTIVE))
+    ).order_by("project", "name")
+
+
+def employment_get_for(user: Any, pk: int) -> Employment:
+    employment = (
+        scoping.employments_for(user)
+        .select_related("project", "worker", "employer", "team")
+        .filter(pk=pk)
+        .first()
+    )
+    if employment is None:
+        raise NotFound("项目人员")
+    return employment
+
+
+def employment_list_for(
+    user: Any,
+    *,
+    project: int | None = None,
+    team: int | None = None,
+    employer: int | None = None,
+    status: str = "",
+    work_role: str = "",
+    q: str = "",
+    id_number_index: str = "",
+) -> QuerySet[Employment]:
+    qs = scoping.employments_for(user).select_related("project", "worker", "employer", "team")
+    if project:
+        qs = qs.filter(project=project)
+    if team:
+        qs = qs.filter(team=team)
+    if employer:
+        qs = qs.filter(employer=employer)
+    if status:
+        qs = qs.filter(status=status)
+    if work_role:
+        qs = qs.filter(work_role=work_role)
+    if q:
+        qs = qs.filter(worker__name__icontains=q)
+    if id_number_index:
+        qs = qs.filter(worker__id_number_index=id_number_index)
+    return qs.order_by("project__code", "team__name", "worker__name", "pk")
+
+
+def key_post_list_for(user: Any, *, project: int | None = None) -> QuerySet[KeyPost]:
+    qs = scoping.key_posts_for(user).select_related("enterprise", "holder", "project")
+    if project:
+        qs = qs.filter(project=project)
+    return qs.order_by("project", "post")
+
+
+def participant_list(project: Project) -> QuerySet:
+    """Participants of a project the caller has already been allowed to see."""
+    return project.participants.select_related("enterprise").order_by(
+        "corp_type", "enterprise__name"
+    )
+
+
+def enterprise_list_for(user: Any, *, q: str = "") -> QuerySet[Enterprise]:
+    qs = scoping.enterprises_for(user)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(corp_code__icontains=q))
+    return qs.order_by("name")
+
+
+def home_counts_for(user: Any) -> dict[str, int]:
+    """What a home page shows, in the user's scope."""
+    projects = scoping.projects_for(user)
+    return {
+        "projects_in_scope": projects.filter(in_scope=True).count(),
+        "projects_active": projects.filter(status=Project.Status.ACTIVE).count(),
+        "active_workers": scoping.employments_for(user)
+        .filter(status=Employment.Status.ACTIVE)
+        .values("worker")
+        .distinct()
+        .count(),
+        "key_posts_vacant": scoping.key_posts_for(user).filter(holder__isnull=True).count(),
+    }
