@@ -1,7 +1,5 @@
 """The `/api/v1/` surface: one NinjaAPI, token or session auth, one error envelope for every 4xx."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from django.core.exceptions import PermissionDenied

@@ -1,7 +1,5 @@
 """Registry endpoints (/api/v1/): read what the caller's scope allows; write what enterprises maintain."""
 
-from __future__ import annotations
-
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate

@@ -1,7 +1,5 @@
 """Ninja schemas for the registry API. Personal numbers leave the server masked unless revealed (audited)."""
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 
