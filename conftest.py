@@ -10,9 +10,11 @@ Personas are users; see `World` for the names.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import pytest
+from django.contrib.auth.hashers import make_password
 
 from smz.accounts.models import Role, User
 from smz.registry.models import (
@@ -74,10 +76,16 @@ class World:
         return self.users[name]
 
 
+@functools.cache
+def _password_hash() -> str:
+    """Argon2 is slow on purpose; hash the shared test password once per process, not per persona."""
+    return make_password(PASSWORD)
+
+
 def _user(username: str, role: str, **kw) -> User:
     projects = kw.pop("projects", [])
-    u = User.objects.create_user(
-        username=username, password=PASSWORD, role=role, display_name=username, **kw
+    u = User.objects.create(
+        username=username, password=_password_hash(), role=role, display_name=username, **kw
     )
     if projects:
         u.projects.set(projects)

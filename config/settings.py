@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "smz.core",
     "smz.accounts",
     "smz.registry",
+    "smz.devices",
+    "smz.attendance",
     "smz.portal",
 ]
 

@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
+from smz.devices.direct import device_api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("device/v1/", device_api.urls),
     path("", include("smz.portal.urls")),
 ]

@@ -1,0 +1,307 @@
+"""The one ingest path for pass records (N3), shared by every protocol (device-direct, ZKTeco PUSH, tablets).
+
+validate each record → find duplicates → insert the rest in one transaction → answer per record.
+A record is answered `accepted` or `duplicate` only after the transaction has committed; a replayed batch
+(same batch id) gets the stored answers back. Records that are stored but do not count (no snapshot, too
+small, off site) are `accepted` with `valid: false` and a reason the enterprise can see.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import io
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from smz.attendance.models import IngestBatch, PassRecord
+from smz.core.timeutil import business_date, parse_aware
+from smz.devices.errors import RECORD_CODES
+from smz.devices.models import SiteBoundary
+from smz.registry.models import Employment
+
+MAX_BATCH = 500
+MAX_SNAPSHOT_BYTES = 200 * 1024
+MIN_SNAPSHOT_WIDTH = 320
+MIN_SNAPSHOT_HEIGHT = 240
+FUTURE_TOLERANCE = dt.timedelta(seconds=300)
+MAX_AGE = dt.timedelta(days=30)  # before the device's registration
+
+INVALID_REASONS = {
+    "no_snapshot": "无抓拍照片",
+    "low_resolution": "抓拍照片分辨率过低",
+    "no_face": "抓拍照片中未检测到人脸",
+    "off_site": "通行位置不在施工现场范围内",
+}
+
+
+@dataclass
+class RawPass:
+    """One record as a protocol adapter hands it to the ingest path."""
+
+    record_id: str
+    person_id: Any
+    event_time: str | dt.datetime
+    direction: str = ""
+    verify_mode: str = ""
+    similarity: Any = None
+    snapshot: bytes | str | None = None  # raw JPEG bytes, or base64 text
+    lng: Any = None
+    lat: Any = None
+
+
+@dataclass
+class Outcome:
+    record_id: str
+    status: str  # accepted | duplicate | rejected
+    code: str = ""
+    reason: str = ""
+    valid: bool | None = None
+    invalid_reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"record_id": self.record_id, "status": self.status}
+        if self.status == "rejected":
+            d |= {"code": self.code, "reason": self.reason}
+        elif self.valid is not None:
+            d["valid"] = self.valid
+            if not self.valid:
+                d["invalid_reason"] = self.invalid_reason
+        return d
+
+
+@dataclass
+class _Checked:
+    raw: RawPass
+    worker_id: int
+    event_time: dt.datetime
+    offset_minutes: int
+    snapshot: bytes | None
+    width: int | None = None
+    height: int | None = None
+    lng: Decimal | None = None
+    lat: Decimal | None = None
+    invalid_reason: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _reject(record_id: str, code: str) -> Outcome:
+    return Outcome(record_id=record_id, status="rejected", code=code, reason=RECORD_CODES[code])
+
+
+def _snapshot_bytes(value: bytes | str | None) -> bytes | None:
+    if value is None or value == "" or value == b"":
+        return None
+    if isinstance(value, bytes):
+        return value
+    return base64.b64decode(value, validate=True)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    return Decimal(str(value))
+
+
+def _check(
+    raw: RawPass, *, device: Any, now: dt.datetime, earliest: dt.datetime
+) -> _Checked | Outcome:
+    rid = str(raw.record_id or "").strip()
+    if not rid or len(rid) > 64:
+        return _reject(rid[:64], "record.bad_id")
+    try:
+        worker_id = int(raw.person_id)
+    except (TypeError, ValueError):
+        return _reject(rid, "person.unknown")
+    moment = (
+        raw.event_time
+        if isinstance(raw.event_time, dt.datetime)
+        else parse_aware(str(raw.event_time))
+    )
+    if moment is None or moment.tzinfo is None:
+        return _reject(rid, "time.naive")
+    if moment > now + FUTURE_TOLERANCE:
+        return _reject(rid, "time.future")
+    if moment < earliest:
+        return _reject(rid, "time.too_old")
+    if raw.direction not in ("in", "out", ""):
+        return _reject(rid, "direction.invalid")
+    try:
+        snapshot = _snapshot_bytes(raw.snapshot)
+    except (binascii.Error, ValueError):
+        return _reject(rid, "snapshot.bad_base64")
+    try:
+        lng, lat = _decimal(raw.lng), _decimal(raw.lat)
+    except InvalidOperation:
+        return _reject(rid, "location.invalid")
+    if (lng is not None and not -180 <= lng <= 180) or (lat is not None and not -90 <= lat <= 90):
+        return _reject(rid, "location.invalid")
+    checked = _Checked(
+        raw=raw,
+        worker_id=worker_id,
+        event_time=moment.astimezone(dt.UTC),
+        offset_minutes=int(moment.utcoffset().total_seconds() // 60),
+        snapshot=snapshot,
+        lng=lng,
+        lat=lat,
+    )
+    if snapshot is None:
+        checked.invalid_reason = "no_snapshot"
+        return checked
+    if len(snapshot) > MAX_SNAPSHOT_BYTES:
+        return _reject(rid, "snapshot.too_large")
+    if not snapshot.startswith(b"\xff\xd8"):
+        return _reject(rid, "snapshot.not_jpeg")
+    try:
+        with Image.open(io.BytesIO(snapshot)) as img:
+            if img.format != "JPEG":
+                return _reject(rid, "snapshot.not_jpeg")
+            checked.width, checked.height = img.size
+    except (UnidentifiedImageError, OSError):
+        return _reject(rid, "snapshot.not_jpeg")
+    if checked.width < MIN_SNAPSHOT_WIDTH or checked.height < MIN_SNAPSHOT_HEIGHT:
+        checked.invalid_reason = "low_resolution"
+    return checked
+
+
+def _on_site(
+    employments: dict[int, list[tuple[dt.date, dt.date | None]]], worker_id: int, day: dt.date
+) -> bool:
+    return any(
+        start <= day and (end is None or day <= end)
+        for start, end in employments.get(worker_id, ())
+    )
+
+
+def pass_records_ingest(
+    *, device: Any, records: list[RawPass], batch_id: str = "", now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """Validate, deduplicate and durably store a batch of passes from one device; answer per record."""
+    now = now or timezone.now()
+    if batch_id:
+        stored = IngestBatch.objects.filter(device=device, batch_id=batch_id).first()
+        if stored is not None:
+            return stored.response
+
+    earliest = (device.created_at or now) - MAX_AGE
+    outcomes: list[Outcome | None] = []
+    checked: list[_Checked] = []
+    for raw in records:
+        result = _check(raw, device=device, now=now, earliest=earliest)
+        if isinstance(result, Outcome):
+            outcomes.append(result)
+        else:
+            outcomes.append(None)
+            checked.append(result)
+
+    # Roster check: the person must be on this project on the pass's day (entered, not yet exited).
+    employments: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+    for worker_id, entry_on, exit_on in Employment.objects.filter(
+        project=device.project_id, worker__in={c.worker_id for c in checked}
+    ).values_list("worker_id", "entry_on", "exit_on"):
+        employments.setdefault(worker_id, []).append((entry_on, exit_on))
+
+    boundary = SiteBoundary.objects.filter(project=device.project_id).first()
+    device_off_site = bool(
+        boundary
+        and device.lng is not None
+        and not boundary.contains(float(device.lng), float(device.lat))
+    )
+
+    existing = set(
+        PassRecord.objects.filter(
+            device=device, device_record_id__in=[c.raw.record_id for c in checked]
+        ).values_list("device_record_id", flat=True)
+    )
+    to_insert: list[PassRecord] = []
+    results_by_id: dict[str, Outcome] = {}
+    seen_in_batch: set[str] = set()
+    for c in checked:
+        rid = str(c.raw.record_id).strip()
+        if rid in existing or rid in seen_in_batch:
+            results_by_id[rid] = Outcome(record_id=rid, status="duplicate")
+            continue
+        day = business_date(c.event_time)
+        if not _on_site(employments, c.worker_id, day):
+            results_by_id[rid] = _reject(rid, "person.not_on_site")
+            continue
+        seen_in_batch.add(rid)
+        off_site = device_off_site or bool(
+            boundary
+            and c.lng is not None
+            and c.lat is not None
+            and not boundary.contains(float(c.lng), float(c.lat))
+        )
+        reason = c.invalid_reason or ("off_site" if off_site else "")
+        snapshot_name = ""
+        if c.snapshot is not None:
+            snapshot_name = default_storage.save(
+                f"snap/{day:%Y/%m/%d}/{uuid.uuid4().hex}.jpg", ContentFile(c.snapshot)
+            )
+        to_insert.append(
+            PassRecord(
+                device=device,
+                device_record_id=rid,
+                project_id=device.project_id,
+                worker_id=c.worker_id,
+                event_time=c.event_time,
+                event_offset_minutes=c.offset_minutes,
+                work_date=day,
+                received_at=now,
+                clock_offset_ms=device.clock_offset_ms,
+                direction=c.raw.direction or _default_direction(device),
+                verify_mode=str(c.raw.verify_mode or "")[:16],
+                similarity=_decimal(c.raw.similarity),
+                snapshot=snapshot_name,
+                snapshot_width=c.width,
+                snapshot_height=c.height,
+                lng=c.lng,
+                lat=c.lat,
+                valid=not reason,
+                invalid_reason=reason,
+                off_site=off_site,
+            )
+        )
+        results_by_id[rid] = Outcome(
+            record_id=rid,
+            status="accepted",
+            valid=not reason,
+            invalid_reason=INVALID_REASONS.get(reason, ""),
+        )
+
+    with transaction.atomic():
+        # ignore_conflicts: a concurrent retry of the same records commits first → ours become duplicates.
+        PassRecord.objects.bulk_create(to_insert, ignore_conflicts=True, batch_size=500)
+        answers = []
+        for raw, outcome in zip(records, outcomes, strict=True):
+            answers.append((outcome or results_by_id[str(raw.record_id).strip()]).as_dict())
+        if batch_id:
+            try:
+                with transaction.atomic():
+                    IngestBatch.objects.create(device=device, batch_id=batch_id, response=answers)
+            except IntegrityError:
+                return IngestBatch.objects.get(device=device, batch_id=batch_id).response
+        type(device).objects.filter(pk=device.pk).update(last_upload_at=now)
+        if to_insert:
+            keys = {(p.worker_id, p.work_date) for p in to_insert}
+            transaction.on_commit(lambda: _schedule_recompute(device.project_id, keys))
+    return answers
+
+
+def _default_direction(device: Any) -> str:
+    return device.direction if device.direction in ("in", "out") else ""
+
+
+def _schedule_recompute(project_id: int, keys: set[tuple[int, dt.date]]) -> None:
+    from smz.attendance.tasks import recompute_days
+
+    recompute_days.enqueue(project_id, sorted([w, d.isoformat()] for w, d in keys))

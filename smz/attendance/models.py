@@ -1,0 +1,99 @@
+"""Attendance (A1–A5): append-only pass records from every protocol, and the daily figures computed from them."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from smz.core.models import AppendOnlyQuerySet
+
+
+class PassRecord(models.Model):
+    """通行记录. Append-only; deduplicated on (device, device_record_id). Partition-friendly: event_time
+    is the natural range key, and nothing updates rows after insert (validity is decided at ingest)."""
+
+    class Direction(models.TextChoices):
+        IN = "in", "进"
+        OUT = "out", "出"
+        UNKNOWN = "", "未知"
+
+    device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="passes")
+    device_record_id = models.CharField("设备记录号", max_length=64)
+    project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="passes")
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="passes")
+    event_time = models.DateTimeField("通行时间")
+    event_offset_minutes = models.SmallIntegerField("设备时区(分钟)", default=480)
+    work_date = models.DateField("考勤日期")
+    received_at = models.DateTimeField("接收时间")
+    clock_offset_ms = models.IntegerField("设备时钟偏差(毫秒)", null=True, blank=True)
+    direction = models.CharField("方向", max_length=3, choices=Direction.choices, blank=True)
+    verify_mode = models.CharField("验证方式", max_length=16, blank=True)
+    similarity = models.DecimalField(
+        "相似度", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    snapshot = models.CharField("抓拍照片", max_length=120, blank=True)
+    snapshot_width = models.PositiveIntegerField(null=True, blank=True)
+    snapshot_height = models.PositiveIntegerField(null=True, blank=True)
+    lng = models.DecimalField("经度", max_digits=10, decimal_places=6, null=True, blank=True)
+    lat = models.DecimalField("纬度", max_digits=10, decimal_places=6, null=True, blank=True)
+    valid = models.BooleanField("有效", default=True)
+    invalid_reason = models.CharField("无效原因", max_length=40, blank=True)
+    off_site = models.BooleanField("场外", default=False)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通行记录"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "device_record_id"], name="pass_unique_device_record"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["project", "work_date"]),
+            models.Index(fields=["worker", "work_date"]),
+            models.Index(fields=["event_time"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}/{self.device_record_id}"
+
+
+class IngestBatch(models.Model):
+    """The answer given to a device's batch, so a replay of the same batch id gets the same answers."""
+
+    device = models.ForeignKey("devices.Device", on_delete=models.CASCADE, related_name="+")
+    batch_id = models.CharField(max_length=64)
+    received_at = models.DateTimeField(auto_now_add=True)
+    response = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["device", "batch_id"], name="ingest_batch_unique")
+        ]
+
+
+class DailyAttendance(models.Model):
+    """每日考勤: one row per person per project per day, recomputed from pass records."""
+
+    project = models.ForeignKey(
+        "registry.Project", on_delete=models.CASCADE, related_name="daily_attendance"
+    )
+    worker = models.ForeignKey(
+        "registry.Worker", on_delete=models.CASCADE, related_name="daily_attendance"
+    )
+    work_date = models.DateField("日期")
+    first_in = models.DateTimeField("首次进场", null=True, blank=True)
+    last_out = models.DateTimeField("最后出场", null=True, blank=True)
+    minutes = models.PositiveIntegerField("在场分钟", default=0)
+    valid_passes = models.PositiveSmallIntegerField("有效通行", default=0)
+    invalid_passes = models.PositiveSmallIntegerField("无效通行", default=0)
+    attended = models.BooleanField("出勤", default=False)
+    anomalies = models.JSONField("异常", default=list, blank=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "每日考勤"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "worker", "work_date"], name="daily_unique")
+        ]
+        indexes = [models.Index(fields=["project", "work_date"])]

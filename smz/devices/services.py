@@ -1,0 +1,150 @@
+"""Device registry writes (D1): register, rotate secret, retire, queue commands. All evented."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from smz.core.errors import DomainError, Forbidden, field_errors
+from smz.core.events import event_record
+from smz.core.scoping import can_maintain_roster
+from smz.devices.models import Device, DeviceCommand, SiteBoundary
+from smz.registry.models import Project
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def device_register(
+    *,
+    actor: Any,
+    project: Project,
+    serial: str,
+    kind: str,
+    protocol: str,
+    entrance: str,
+    direction: str = Device.Direction.BOTH,
+    vendor: str = "",
+    model_name: str = "",
+    lng: Decimal | None = None,
+    lat: Decimal | None = None,
+    utc_offset_minutes: int = 480,
+) -> tuple[Device, str]:
+    """Register a device to one project; returns the device and its secret (shown once)."""
+    if not can_maintain_roster(actor, project):
+        raise Forbidden("无权为该项目登记设备")
+    errors = {}
+    serial = serial.strip()
+    if not serial or len(serial) > 64:
+        errors["serial"] = "设备序列号不能为空且不超过64个字符"
+    if kind not in Device.Kind.values:
+        errors["kind"] = "设备类型无效"
+    if protocol not in Device.Protocol.values:
+        errors["protocol"] = "协议无效"
+    if direction not in Device.Direction.values:
+        errors["direction"] = "方向无效"
+    if not entrance.strip():
+        errors["entrance"] = "出入口不能为空"
+    if (lng is None) != (lat is None):
+        errors["lng"] = "经纬度需同时填写"
+    if kind == Device.Kind.TABLET and protocol != Device.Protocol.DIRECT_V1:
+        errors["protocol"] = "移动平板使用设备直连协议"
+    if errors:
+        raise field_errors(errors)
+    secret = _new_secret()
+    try:
+        with transaction.atomic():
+            device = Device.objects.create(
+                project=project,
+                serial=serial,
+                kind=kind,
+                protocol=protocol,
+                entrance=entrance.strip(),
+                direction=direction,
+                vendor=vendor,
+                model_name=model_name,
+                lng=lng,
+                lat=lat,
+                utc_offset_minutes=utc_offset_minutes,
+                secret=secret,
+                registered_by=actor,
+            )
+            event_record(
+                actor=actor, kind="device.registered", subject=device, data={"project": project.pk}
+            )
+    except IntegrityError as exc:
+        raise DomainError(
+            "devices.serial_taken",
+            "该序列号已登记",
+            {"fields": {"serial": "序列号已被登记"}},
+            status=409,
+        ) from exc
+    return device, secret
+
+
+def device_rotate_secret(*, actor: Any, device: Device) -> str:
+    if not can_maintain_roster(actor, device.project):
+        raise Forbidden("无权管理该设备")
+    secret = _new_secret()
+    with transaction.atomic():
+        device.secret = secret
+        device.save(update_fields=["secret", "updated_at"])
+        event_record(actor=actor, kind="device.secret_rotated", subject=device)
+    return secret
+
+
+def device_retire(*, actor: Any, device: Device) -> Device:
+    if not can_maintain_roster(actor, device.project):
+        raise Forbidden("无权管理该设备")
+    if device.status == Device.Status.RETIRED:
+        raise DomainError("devices.already_retired", "设备已停用")
+    with transaction.atomic():
+        device.status = Device.Status.RETIRED
+        device.retired_at = timezone.now()
+        device.save(update_fields=["status", "retired_at", "updated_at"])
+        event_record(actor=actor, kind="device.retired", subject=device)
+    return device
+
+
+def device_command_queue(
+    *, actor: Any, device: Device, kind: str, payload: dict | None = None
+) -> DeviceCommand:
+    if kind not in DeviceCommand.Kind.values:
+        raise field_errors({"kind": "命令无效"})
+    with transaction.atomic():
+        command = DeviceCommand.objects.create(device=device, kind=kind, payload=payload or {})
+        event_record(
+            actor=actor,
+            kind="device.command_queued",
+            subject=device,
+            data={"command": command.pk, "kind": kind},
+        )
+    return command
+
+
+def site_boundary_set(*, actor: Any, project: Project, polygon: list[list[float]]) -> SiteBoundary:
+    """Set the project's site polygon ([[lng, lat], ...], at least 3 points)."""
+    if not can_maintain_roster(actor, project):
+        raise Forbidden("无权设置该项目的现场范围")
+    try:
+        points = [[float(p[0]), float(p[1])] for p in polygon]
+    except (TypeError, ValueError, IndexError) as exc:
+        raise field_errors({"polygon": "坐标格式应为 [[经度, 纬度], ...]"}) from exc
+    if len(points) < 3 or any(not (-180 <= x <= 180 and -90 <= y <= 90) for x, y in points):
+        raise field_errors({"polygon": "至少3个点，经纬度需在有效范围内"})
+    with transaction.atomic():
+        boundary, _ = SiteBoundary.objects.update_or_create(
+            project=project, defaults={"polygon": points, "updated_by": actor}
+        )
+        event_record(
+            actor=actor,
+            kind="project.site_boundary_set",
+            subject=project,
+            data={"points": len(points)},
+        )
+    return boundary

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+
+import pytest
+from PIL import Image
+
+from smz.devices import signing
+from smz.devices.models import Device
+from smz.devices.services import device_register
+
+
+def jpeg(width: int = 640, height: int = 480) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (120, 140, 160)).save(buf, "JPEG", quality=70)
+    return buf.getvalue()
+
+
+class DeviceClient:
+    """Speaks device-direct v1 through the Django test client: signs every request."""
+
+    def __init__(self, client, device: Device, secret: str):
+        self.client, self.device, self.secret = client, device, secret
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        payload=None,
+        *,
+        ts: int | None = None,
+        nonce: str | None = None,
+        secret: str | None = None,
+        raw: bytes | None = None,
+    ):
+        body = (
+            raw
+            if raw is not None
+            else (json.dumps(payload).encode() if payload is not None else b"")
+        )
+        headers = signing.signed_headers(
+            secret or self.secret,
+            self.device.serial,
+            method,
+            path,
+            body,
+            timestamp=ts if ts is not None else int(time.time()),
+            nonce=nonce or uuid.uuid4().hex,
+        )
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+        if method == "GET":
+            return self.client.get(path, **extra)
+        return self.client.generic(method, path, body, content_type="application/json", **extra)
+
+    def post(self, path, payload=None, **kw):
+        return self.call("POST", path, payload, **kw)
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def gate(world, client):
+    device, secret = device_register(
+        actor=world.user("gc_labor"),
+        project=world.projects["p1"],
+        serial="GATE-P1-01",
+        kind=Device.Kind.FACE_GATE,
+        protocol=Device.Protocol.DIRECT_V1,
+        entrance="东门",
+        direction=Device.Direction.IN,
+    )
+    return DeviceClient(client, device, secret)
