@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("device/v1/", device_api.urls),
+    path("", include("smz.devices.urls")),
     path("", include("smz.portal.urls")),
 ]

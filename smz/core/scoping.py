@@ -124,7 +124,7 @@ def key_posts_for(user: Any) -> QuerySet[KeyPost]:
 
 def enterprises_for(user: Any) -> QuerySet[Enterprise]:
     """Enterprises: the public register is readable by any staff account (names and USCC are public data)."""
-    if not user.is_authenticated or user.role == Role.WORKER:
+    if not (is_authority(user) or is_enterprise_user(user)):
         return Enterprise.objects.none()
     return Enterprise.objects.all()
 
@@ -145,3 +145,20 @@ def can_maintain_roster(user: Any, project: Project, employer_id: int | None = N
     return Participant.objects.filter(
         project=project, enterprise=user.enterprise_id, corp_type=Participant.GC
     ).exists()
+
+
+def can_manage_site(user: Any, project: Project) -> bool:
+    """Site equipment (devices, site boundary) is the GC's: the general contractor answers for the site's
+    real-name data (notice 三(二)); subcontractors see devices but do not manage them."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.role == Role.CITY_ADMIN:
+        return True
+    if user.role not in {Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST}:
+        return False
+    return (
+        projects_for(user).filter(pk=project.pk).exists()
+        and Participant.objects.filter(
+            project=project, enterprise=user.enterprise_id, corp_type=Participant.GC
+        ).exists()
+    )

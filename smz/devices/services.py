@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
-from smz.core.scoping import can_maintain_roster
+from smz.core.scoping import can_manage_site
 from smz.devices.models import Device, DeviceCommand, SiteBoundary
 from smz.registry.models import Project
 
@@ -36,7 +36,7 @@ def device_register(
     utc_offset_minutes: int = 480,
 ) -> tuple[Device, str]:
     """Register a device to one project; returns the device and its secret (shown once)."""
-    if not can_maintain_roster(actor, project):
+    if not can_manage_site(actor, project):
         raise Forbidden("无权为该项目登记设备")
     errors = {}
     serial = serial.strip()
@@ -88,7 +88,7 @@ def device_register(
 
 
 def device_rotate_secret(*, actor: Any, device: Device) -> str:
-    if not can_maintain_roster(actor, device.project):
+    if not can_manage_site(actor, device.project):
         raise Forbidden("无权管理该设备")
     secret = _new_secret()
     with transaction.atomic():
@@ -99,7 +99,7 @@ def device_rotate_secret(*, actor: Any, device: Device) -> str:
 
 
 def device_retire(*, actor: Any, device: Device) -> Device:
-    if not can_maintain_roster(actor, device.project):
+    if not can_manage_site(actor, device.project):
         raise Forbidden("无权管理该设备")
     if device.status == Device.Status.RETIRED:
         raise DomainError("devices.already_retired", "设备已停用")
@@ -129,7 +129,7 @@ def device_command_queue(
 
 def site_boundary_set(*, actor: Any, project: Project, polygon: list[list[float]]) -> SiteBoundary:
     """Set the project's site polygon ([[lng, lat], ...], at least 3 points)."""
-    if not can_maintain_roster(actor, project):
+    if not can_manage_site(actor, project):
         raise Forbidden("无权设置该项目的现场范围")
     try:
         points = [[float(p[0]), float(p[1])] for p in polygon]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from smz.devices import views
+
+app_name = "devices"
+
+urlpatterns = [
+    path("devices/", views.device_list, name="list"),
+    path("projects/<int:pk>/devices/", views.project_devices, name="project"),
+    path("devices/<int:pk>/<str:action>/", views.device_action, name="action"),
+]
