@@ -194,5 +194,32 @@ def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 def roster_import(request: HttpRequest) -> HttpResponse:
-    """Roster Excel import page (template download, upload with row errors). Built in smz/registry/excel.py."""
-    return render(request, "portal/roster_import.html", {})
+    """花名册导入: choose a project, upload the filled template; every row is imported or none (R3)."""
+    from smz.core.errors import Forbidden
+    from smz.registry import excel
+
+    user = request.user
+    if not (user.is_superuser or user.role in excel.IMPORT_ROLES):
+        raise Forbidden("您的角色无权导入花名册")
+    selected = request.POST.get("project") or request.GET.get("project", "")
+    context: dict[str, object] = {
+        "projects": selectors.project_list_for(user),
+        "selected": selected,
+        "max_rows": excel.MAX_ROWS,
+        "max_mb": excel.MAX_BYTES // 1024 // 1024,
+    }
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if not selected.isdigit() or upload is None:
+            context["failure"] = "请选择项目和要上传的 Excel 文件"
+            status = 422
+        else:
+            project = selectors.project_get_for(user, int(selected))
+            try:
+                result = excel.roster_import_upload(actor=user, project=project, upload=upload)
+                context |= {"result": result, "project": project}
+            except DomainError as exc:
+                context |= {"failure": exc.message, "row_errors": exc.detail.get("rows", [])}
+                status = exc.status
+    return render(request, "portal/roster_import.html", context, status=status)

@@ -1,0 +1,81 @@
+"""Roster Excel endpoints (/api/v1/): template download, all-or-nothing import, masked export (R3, N2)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import File, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from smz.registry import excel, selectors
+
+router = Router(tags=["roster-excel"])
+
+XLSX_RESPONSE = {
+    "responses": {
+        "200": {
+            "description": "Excel 文件",
+            "content": {
+                excel.XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    }
+}
+
+
+class RosterImportOut(Schema):
+    rows: int
+    workers_created: int
+    workers_updated: int
+    employments_created: int
+
+
+class ExportFilter(Schema):
+    # Strings, not ints: the portal links send `project=` empty when no project is chosen.
+    project: str = ""
+    status: str = ""
+    q: str = ""
+
+
+@router.get(
+    "/roster/template.xlsx",
+    url_name="roster_template",
+    summary="花名册导入模板（可按项目附带用工单位和班组下拉）",
+    openapi_extra=XLSX_RESPONSE,
+)
+def roster_template(request: HttpRequest, project_id: int | None = None) -> HttpResponse:
+    project = selectors.project_get_for(request.user, project_id) if project_id else None
+    content = excel.roster_template(user=request.user, project=project)
+    name = f"花名册导入模板_{project.code}.xlsx" if project else "花名册导入模板.xlsx"
+    return excel.xlsx_response(content, name)
+
+
+@router.post(
+    "/roster/import",
+    url_name="roster_import_api",
+    response={201: RosterImportOut},
+    summary="花名册导入：全部行校验通过才写入，否则返回所有错误行（422 roster.invalid_rows）",
+)
+def roster_import(request: HttpRequest, project_id: int, file: File[UploadedFile]):
+    project = selectors.project_get_for(request.user, project_id)
+    return 201, excel.roster_import_upload(actor=request.user, project=project, upload=file)
+
+
+@router.get(
+    "/employments/export.xlsx",
+    url_name="employment_export",
+    summary="导出项目人员（证件号码、手机号码、工资卡号脱敏）",
+    openapi_extra=XLSX_RESPONSE,
+)
+def employment_export(request: HttpRequest, filters: Query[ExportFilter]) -> HttpResponse:
+    project = (
+        selectors.project_get_for(request.user, int(filters.project))
+        if filters.project.isdigit()
+        else None
+    )
+    content = excel.employment_export(
+        user=request.user, project=project, status=filters.status, q=filters.q.strip()
+    )
+    stamp = f"{timezone.localdate():%Y%m%d}"
+    name = f"项目人员_{project.name if project else '全部'}_{stamp}.xlsx"
+    return excel.xlsx_response(content, name)
