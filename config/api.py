@@ -82,7 +82,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return envelope(request, exc.status_code, "http_error", str(exc))
 
 
-# Before the registry router: its `/employments/{employment_id}` (a str converter) would take export.xlsx.
-api.add_router("/", "smz.registry.api_excel.router")
+# Path ids use the int converter ({int:...}), so /employments/export.xlsx cannot be taken for an id.
 api.add_router("/", "smz.registry.api.router")
+api.add_router("/", "smz.registry.api_excel.router")
 api.add_router("/", "smz.accounts.api.router")

@@ -57,19 +57,21 @@ def project_list(request: HttpRequest, filters: Query[ProjectFilter]):
     return selectors.project_list_for(request.user, **filters.dict())
 
 
-@router.get("/projects/{project_id}", response=ProjectOut, summary="项目详情")
+@router.get("/projects/{int:project_id}", response=ProjectOut, summary="项目详情")
 def project_detail(request: HttpRequest, project_id: int):
     return selectors.project_get_for(request.user, project_id)
 
 
 @router.get(
-    "/projects/{project_id}/participants", response=list[ParticipantOut], summary="参建单位"
+    "/projects/{int:project_id}/participants", response=list[ParticipantOut], summary="参建单位"
 )
 def project_participants(request: HttpRequest, project_id: int):
     return list(selectors.participant_list(selectors.project_get_for(request.user, project_id)))
 
 
-@router.get("/projects/{project_id}/key-posts", response=list[KeyPostOut], summary="现场管理岗位")
+@router.get(
+    "/projects/{int:project_id}/key-posts", response=list[KeyPostOut], summary="现场管理岗位"
+)
 def project_key_posts(request: HttpRequest, project_id: int):
     project = selectors.project_get_for(request.user, project_id)
     return list(selectors.key_post_list_for(request.user, project=project.pk))
@@ -100,7 +102,7 @@ def team_create(request: HttpRequest, payload: TeamIn):
     return 201, team
 
 
-@router.patch("/teams/{team_id}", response=TeamOut, summary="修改班组")
+@router.patch("/teams/{int:team_id}", response=TeamOut, summary="修改班组")
 def team_update(request: HttpRequest, team_id: int, payload: TeamPatch):
     team = selectors.team_get_for(request.user, team_id)
     return services.team_update(actor=request.user, team=team, **payload.dict(exclude_unset=True))
@@ -123,13 +125,13 @@ def worker_list(request: HttpRequest, filters: Query[WorkerFilter]):
     return qs
 
 
-@router.get("/workers/{worker_id}", response=WorkerOut, summary="人员详情（脱敏）")
+@router.get("/workers/{int:worker_id}", response=WorkerOut, summary="人员详情（脱敏）")
 def worker_detail(request: HttpRequest, worker_id: int):
     return selectors.worker_get_for(request.user, worker_id)
 
 
 @router.get(
-    "/workers/{worker_id}/reveal",
+    "/workers/{int:worker_id}/reveal",
     response=RevealOut,
     summary="查看完整个人信息（按角色授权，记录审计）",
 )
@@ -149,7 +151,7 @@ def worker_create(request: HttpRequest, payload: WorkerIn):
     return (201 if created else 200), worker
 
 
-@router.patch("/workers/{worker_id}", response=WorkerOut, summary="修改人员联系方式、工资卡等")
+@router.patch("/workers/{int:worker_id}", response=WorkerOut, summary="修改人员联系方式、工资卡等")
 def worker_update(request: HttpRequest, worker_id: int, payload: WorkerPatch):
     worker = selectors.worker_get_for(request.user, worker_id)
     if not services.worker_may_edit(request.user, worker):
@@ -206,7 +208,7 @@ def employment_create(request: HttpRequest, payload: EmploymentIn):
     return 201, employment
 
 
-@router.patch("/employments/{employment_id}", response=EmploymentOut, summary="修改项目人员")
+@router.patch("/employments/{int:employment_id}", response=EmploymentOut, summary="修改项目人员")
 def employment_update(request: HttpRequest, employment_id: int, payload: EmploymentPatch):
     employment = selectors.employment_get_for(request.user, employment_id)
     changes = payload.dict(exclude_unset=True)
@@ -216,7 +218,7 @@ def employment_update(request: HttpRequest, employment_id: int, payload: Employm
     return services.employment_update(actor=request.user, employment=employment, **changes)
 
 
-@router.post("/employments/{employment_id}/exit", response=EmploymentOut, summary="退场登记")
+@router.post("/employments/{int:employment_id}/exit", response=EmploymentOut, summary="退场登记")
 def employment_exit(request: HttpRequest, employment_id: int, payload: ExitIn):
     employment = selectors.employment_get_for(request.user, employment_id)
     return services.employment_exit(
