@@ -43,7 +43,9 @@ def authenticate_device(request: HttpRequest, *, protocol: str) -> Device:
         skew = float("inf")
     if skew > signing.WINDOW_SECONDS:
         raise _refuse(serial, device, "device.stale_timestamp")
-    expected = signing.sign(device.secret, request.method, request.get_full_path(), ts, nonce, request.body)
+    expected = signing.sign(
+        device.secret, request.method, request.get_full_path(), ts, nonce, request.body
+    )
     if not hmac.compare_digest(expected, signature.lower()):
         raise _refuse(serial, device, "device.bad_signature")
     try:
