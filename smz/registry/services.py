@@ -133,6 +133,8 @@ WORKER_FIELDS = (
 
 def worker_upsert(*, actor: Any, data: WorkerData) -> tuple[Worker, bool]:
     """Register a person, or update the one with the same document (the ID card is the identity)."""
+    if not worker_may_register(actor):
+        raise Forbidden("无权登记人员")
     if errors := worker_data_errors(data):
         raise field_errors(errors)
     index = id_number_index(data.id_card_type, data.id_number)
@@ -167,6 +169,17 @@ def worker_upsert(*, actor: Any, data: WorkerData) -> tuple[Worker, bool]:
                 data={"fields": sorted(changed)},
             )
     return worker, created
+
+
+def worker_may_register(actor: Any) -> bool:
+    """Roster staff (R3, P3): an enterprise's administrator or labor specialist, the city administrator."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.is_superuser or actor.role == "city_admin":
+        return True
+    return (
+        actor.role in {"enterprise_admin", "labor_specialist"} and actor.enterprise_id is not None
+    )
 
 
 def worker_may_edit(actor: Any, worker: Worker) -> bool:
