@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("device/v1/", device_api.urls),
+    path("iclock/", include("smz.devices.zkteco_urls")),
     path("", include("smz.devices.urls")),
     path("", include("smz.portal.urls")),
 ]

@@ -60,6 +60,8 @@ class Device(TimeStampedModel):
     last_upload_at = models.DateTimeField("最后上传", null=True, blank=True)
     clock_offset_ms = models.IntegerField("时钟偏差(毫秒)", null=True, blank=True)
     people_cursor = models.CharField("人员同步游标", max_length=64, blank=True)
+    # ZKTeco PUSH: the last upload stamp per table ({"ATTLOG": "..."}), echoed in the handshake so the device resumes.
+    push_stamps = models.JSONField("PUSH上传戳", default=dict, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "考勤设备"
@@ -130,6 +132,23 @@ class DeviceRejection(models.Model):
     class Meta:
         indexes = [models.Index(fields=["device", "at"])]
         constraints = [models.CheckConstraint(condition=~Q(code=""), name="rejection_has_code")]
+
+
+class ZKTecoPhoto(models.Model):
+    """考勤抓拍 held until its ATTLOG line arrives: ZKTeco sends the snapshot and the punch as separate requests."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
+    pin = models.CharField(max_length=32)
+    taken_at = models.CharField(max_length=14)  # device-local YYYYmmddHHMMSS, as in the file name
+    jpeg = models.BinaryField()
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "pin", "taken_at"], name="zkteco_photo_unique"
+            )
+        ]
 
 
 class SiteBoundary(models.Model):

@@ -1,0 +1,466 @@
+"""ZKTeco PUSH ("iclock"/ADMS): face terminals upload to /iclock/ in plain text, no vendor middleware.
+
+The protocol names a device by its serial alone (no signature): only serials registered to a project with
+protocol `zkteco_push` are served, anything else is refused and counted. Keep /iclock/ behind the site VPN.
+Passes go through the shared ingest path (N3). ZKTeco punches carry no record id, so the dedup key is
+`<PIN>-<YYYYmmddHHMMSS>-<status>`: one pass per device, person, second and status. PIN is Worker.pk.
+
+Snapshots come in a separate ATTPHOTO request named `<YYYYmmddHHMMSS>-<PIN>.jpg` and wait in ZKTecoPhoto
+for the ATTLOG line with the same PIN and second. Pass records are append-only, so a photo that arrives
+after its punch cannot be attached: that pass stays invalid (no_snapshot).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import io
+import logging
+import random
+import re
+from collections.abc import Callable
+from urllib.parse import parse_qs
+
+from django.db import transaction
+from django.db.models import Case, IntegerField, Max, Q, When
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from PIL import Image, UnidentifiedImageError
+
+from smz.attendance.ingest import MAX_SNAPSHOT_BYTES, RawPass, pass_records_ingest
+from smz.core.timeutil import parse_aware
+from smz.devices.errors import DeviceError, device_error
+from smz.devices.models import Device, DeviceCommand, DeviceRejection, ZKTecoPhoto
+from smz.registry.models import Employment, Worker
+
+logger = logging.getLogger(__name__)
+
+DIRECTIONS = {"0": "in", "1": "out"}
+VERIFY_MODES = {"15": "face", "1": "fingerprint", "4": "card"}
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+PHOTO_NAME = re.compile(r"PIN=(\d{14})-([0-9A-Za-z]+)")
+PHOTO_MARKERS = (b"CMD=uploadphoto", b"CMD=realupload")
+PHOTO_KEEP = dt.timedelta(days=1)
+STAMPED_TABLES = ("ATTLOG", "OPERLOG", "ATTPHOTO")
+# An unknown device polls every few seconds: its refusal is logged once a minute, not once a poll.
+REJECTION_QUIET = dt.timedelta(seconds=60)
+CLOCK_ESTIMATE_WITHIN = dt.timedelta(hours=1)
+REPLY_MAX_CHARS = 256 * 1024  # one getrequest answer; sync_people continues on the next poll
+REPLY_MAX_LINES = 100
+
+
+def _text(body: str, status: int = 200) -> HttpResponse:
+    return HttpResponse(body, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _zone(device: Device) -> dt.timezone:
+    return dt.timezone(dt.timedelta(minutes=device.utc_offset_minutes))
+
+
+def _packed(moment: dt.datetime) -> int:
+    """ZKTeco's DateTime number (PUSH spec appendix): 31-day months, 12-month years, from 2000."""
+    days = (moment.year - 2000) * 12 * 31 + (moment.month - 1) * 31 + moment.day - 1
+    return days * 86400 + (moment.hour * 60 + moment.minute) * 60 + moment.second
+
+
+def _refuse(serial: str, device: Device | None, code: str) -> DeviceError:
+    since = timezone.now() - REJECTION_QUIET
+    if not DeviceRejection.objects.filter(serial=serial, code=code, at__gte=since).exists():
+        DeviceRejection.objects.create(device=device, serial=serial, code=code)
+        logger.warning("zkteco refused serial=%s code=%s", serial, code)
+    return device_error(code)
+
+
+def _authenticate(request: HttpRequest) -> Device:
+    """The registered, active zkteco_push device named by ?SN=; record its heartbeat and firmware."""
+    serial = request.GET.get("SN", "").strip()[:64]
+    device = Device.objects.filter(serial=serial).first() if serial else None
+    if device is None:
+        raise _refuse(serial, None, "device.unknown")
+    if device.status != Device.Status.ACTIVE:
+        raise _refuse(serial, device, "device.retired")
+    if device.protocol != Device.Protocol.ZKTECO_PUSH:
+        raise _refuse(serial, device, "device.wrong_protocol")
+    firmware = request.GET.get("INFO", "").split(",")[0].strip()
+    if not firmware and not device.firmware and request.GET.get("pushver"):
+        firmware = f"PUSH {request.GET['pushver']}"
+    device.last_heartbeat_at = timezone.now()
+    device.firmware = firmware[:60] or device.firmware
+    Device.objects.filter(pk=device.pk).update(
+        last_heartbeat_at=device.last_heartbeat_at, firmware=device.firmware
+    )
+    return device
+
+
+def device_view(handler: Callable[[HttpRequest, Device], HttpResponse]) -> Callable:
+    """Wrap an iclock endpoint: CSRF-exempt, device authenticated by serial, refusals as short text."""
+
+    @csrf_exempt
+    @functools.wraps(handler)
+    def view(request: HttpRequest) -> HttpResponse:
+        try:
+            device = _authenticate(request)
+        except DeviceError as exc:
+            return _text(f"ERROR: {exc.code}", exc.status)
+        return handler(request, device)
+
+    return view
+
+
+def _stamp_save(device: Device, table: str, stamp: str) -> None:
+    """Remember the device's upload stamp for a table, so the next handshake lets it resume."""
+    if not stamp:
+        return
+    with transaction.atomic():
+        stamps = Device.objects.select_for_update().values_list("push_stamps", flat=True)
+        current = dict(stamps.get(pk=device.pk) or {})
+        current[table] = stamp[:32]
+        Device.objects.filter(pk=device.pk).update(push_stamps=current)
+
+
+# ---- uploads: GET/POST /iclock/cdata -------------------------------------------------------------
+
+
+@device_view
+def cdata(request: HttpRequest, device: Device) -> HttpResponse:
+    """GET: the handshake options; POST: an upload of one table (unknown tables are acknowledged)."""
+    if request.method != "POST":
+        return _handshake(device)
+    table = request.GET.get("table", "").upper()
+    if table == "ATTLOG":
+        answer = _attlog(device, request.body)
+    elif table == "ATTPHOTO":
+        answer = _attphoto(device, request.body)
+    elif table == "OPERLOG":
+        lines = request.body.decode("utf-8", errors="replace").splitlines()
+        answer = f"OK: {sum(1 for line in lines if line.strip())}"
+    else:
+        answer = "OK"
+    if table in STAMPED_TABLES:
+        _stamp_save(device, table, request.GET.get("Stamp", ""))
+    return _text(answer)
+
+
+def _handshake(device: Device) -> HttpResponse:
+    stamps = device.push_stamps or {}
+    minutes = device.utc_offset_minutes
+    zone = minutes // 60 if minutes % 60 == 0 else minutes  # hours, or minutes for half-hour zones
+    options = [
+        f"GET OPTION FROM: {device.serial}",
+        f"ATTLOGStamp={stamps.get('ATTLOG', '0')}",
+        f"OPERLOGStamp={stamps.get('OPERLOG', '0')}",
+        f"ATTPHOTOStamp={stamps.get('ATTPHOTO', '0')}",
+        "ErrorDelay=30",
+        "Delay=10",
+        "TransTimes=00:00;14:05",
+        "TransInterval=1",
+        "TransFlag=TransData AttLog OpLog AttPhoto EnrollUser ChgUser FACE UserPic",
+        f"TimeZone={zone}",
+        "Realtime=1",
+        "Encrypt=None",
+    ]
+    return _text("\n".join(options) + "\n")
+
+
+def _attlog_line(line: str, zone: dt.timezone) -> tuple[RawPass, str] | None:
+    """`PIN\\tYYYY-MM-DD HH:MM:SS\\tstatus\\tverify...` → (pass, its second); None if malformed."""
+    fields = [f.strip() for f in line.split("\t")]
+    if len(fields) < 2 or not fields[0]:
+        return None
+    try:
+        # Device time is wall-clock time without a zone; the registered offset makes it aware.
+        moment = dt.datetime.strptime(fields[1], TIME_FORMAT).replace(tzinfo=zone)
+    except ValueError:
+        return None
+    status = fields[2] if len(fields) > 2 else ""
+    verify = fields[3] if len(fields) > 3 else ""
+    second = f"{moment:%Y%m%d%H%M%S}"
+    raw = RawPass(
+        record_id=f"{fields[0]}-{second}-{status}",
+        person_id=fields[0],
+        event_time=moment,
+        direction=DIRECTIONS.get(status, ""),
+        verify_mode=VERIFY_MODES.get(verify, f"zk:{verify}" if verify else ""),
+    )
+    return raw, second
+
+
+def _attlog(device: Device, body: bytes) -> str:
+    """Ingest punches; answer `OK: <stored or already stored>`. Bad lines are counted, never fatal."""
+    zone = _zone(device)
+    parsed: list[tuple[int, RawPass, str]] = []
+    # code → line numbers: one DeviceRejection per code and upload, not one per line.
+    refused: dict[str, list[int]] = {}
+    lines = [line for line in body.decode("utf-8", errors="replace").splitlines() if line.strip()]
+    for n, line in enumerate(lines, start=1):
+        item = _attlog_line(line, zone)
+        if item is None:
+            refused.setdefault("zkteco.bad_line", []).append(n)
+        else:
+            parsed.append((n, *item))
+
+    photos = {
+        (p.pin, p.taken_at): p
+        for p in ZKTecoPhoto.objects.filter(
+            device=device,
+            pin__in={str(raw.person_id) for _, raw, _ in parsed},
+            taken_at__in={second for _, _, second in parsed},
+        )
+    }
+    for _, raw, second in parsed:
+        photo = photos.get((str(raw.person_id), second))
+        raw.snapshot = bytes(photo.jpeg) if photo else None
+
+    results = pass_records_ingest(device=device, records=[raw for _, raw, _ in parsed])
+    stored = 0
+    used_photos = []
+    for (n, raw, second), result in zip(parsed, results, strict=True):
+        if result["status"] == "rejected":
+            refused.setdefault(result["code"], []).append(n)
+            continue
+        stored += 1
+        if (photo := photos.get((str(raw.person_id), second))) is not None:
+            used_photos.append(photo.pk)
+    ZKTecoPhoto.objects.filter(pk__in=used_photos).delete()
+    DeviceRejection.objects.bulk_create(
+        DeviceRejection(device=device, serial=device.serial, code=code, detail=_lines(numbers))
+        for code, numbers in refused.items()
+    )
+    if len(parsed) == 1 and isinstance(punched := parsed[0][1].event_time, dt.datetime):
+        _clock_estimate(device, punched)
+    return f"OK: {stored}"
+
+
+def _clock_estimate(device: Device, punched: dt.datetime) -> None:
+    """Device clock offset, estimated from a real-time (single-line) upload: the punch was seconds ago.
+
+    The protocol never reports the device clock directly; a single buffered punch sent after a short
+    outage reads as a clock running behind, hence the one-hour bound.
+    """
+    offset = punched - timezone.now()
+    if abs(offset) <= CLOCK_ESTIMATE_WITHIN:
+        ms = int(offset.total_seconds() * 1000)
+        Device.objects.filter(pk=device.pk).update(clock_offset_ms=ms)
+
+
+def _lines(numbers: list[int]) -> str:
+    """`ATTLOG line 2, 5, 9` — a first upload can carry thousands of old punches, so the list is cut."""
+    more = f" (+{len(numbers) - 20})" if len(numbers) > 20 else ""
+    return f"ATTLOG line {', '.join(map(str, numbers[:20]))}{more}"
+
+
+def _photo_parse(body: bytes) -> tuple[str, str, bytes] | None:
+    """(PIN, YYYYmmddHHMMSS, JPEG) from `PIN=<time>-<pin>.jpg\\nSN=..\\nsize=..\\nCMD=uploadphoto\\0<jpg>`."""
+    marker = next((i for m in PHOTO_MARKERS if (i := body.find(m)) >= 0), -1)
+    if marker < 0:
+        return None
+    start = body.find(b"\xff\xd8", marker)
+    match = PHOTO_NAME.search(body[:marker].decode("latin-1"))
+    if start < 0 or match is None:
+        return None
+    return match.group(2), match.group(1), body[start:]
+
+
+def _is_jpeg(data: bytes) -> bool:
+    if len(data) > MAX_SNAPSHOT_BYTES:
+        return False
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return img.format == "JPEG"
+    except (UnidentifiedImageError, OSError):
+        return False
+
+
+def _attphoto(device: Device, body: bytes) -> str:
+    """Hold a snapshot for its punch. An unusable photo is refused (counted) but acknowledged, so the
+    device moves on; its pass then arrives without a snapshot and is stored invalid."""
+    parsed = _photo_parse(body)
+    if parsed is None or not _is_jpeg(parsed[2]):
+        DeviceRejection.objects.create(
+            device=device, serial=device.serial, code="zkteco.bad_photo", detail="ATTPHOTO"
+        )
+        return "OK"
+    pin, taken_at, jpeg = parsed
+    ZKTecoPhoto.objects.update_or_create(
+        device=device, pin=pin, taken_at=taken_at, defaults={"jpeg": jpeg}
+    )
+    if random.random() < 0.01:  # noqa: S311 - housekeeping sampling, not security
+        ZKTecoPhoto.objects.filter(received_at__lt=timezone.now() - PHOTO_KEEP).delete()
+    return "OK"
+
+
+# ---- commands: GET /iclock/getrequest, POST /iclock/devicecmd ------------------------------------
+
+
+@device_view
+def getrequest(request: HttpRequest, device: Device) -> HttpResponse:
+    """Heartbeat and command poll: answer `OK` or queued commands as `C:<id>:<command>` lines."""
+    now = timezone.now()
+    lines: list[str] = []
+    with transaction.atomic():
+        pending = (
+            DeviceCommand.objects.select_for_update()
+            .filter(device=device, status=DeviceCommand.Status.PENDING)
+            .order_by("pk")
+        )
+        for command in pending[:REPLY_MAX_LINES]:
+            budget = REPLY_MAX_CHARS - sum(len(line) + 1 for line in lines)
+            if budget <= 0 or len(lines) >= REPLY_MAX_LINES:
+                break
+            rendered, finished, problem = _render(command, device, budget)
+            lines += [f"C:{command.pk}:{text}" for text in rendered]
+            command.sent_at = command.sent_at or now
+            if problem or (finished and not rendered):
+                command.status = (
+                    DeviceCommand.Status.FAILED if problem else DeviceCommand.Status.DONE
+                )
+                command.acked_at, command.result = now, problem or "无需下发"
+            elif finished:
+                command.status = DeviceCommand.Status.SENT
+            command.save(update_fields=["status", "sent_at", "acked_at", "result", "payload"])
+            if not finished:
+                break  # the rest of a long sync goes out on the next poll, before later commands
+    return _text("\n".join(lines) + "\n" if lines else "OK")
+
+
+def _render(command: DeviceCommand, device: Device, budget: int) -> tuple[list[str], bool, str]:
+    """Command text lines, whether the command is now fully sent, and a problem that fails it."""
+    payload = command.payload or {}
+    zone = _zone(device)
+    kind = command.kind
+    if kind == DeviceCommand.Kind.SYNC_PEOPLE:
+        return _sync_people(command, device, budget)
+    if kind == DeviceCommand.Kind.REMOVE_PERSON:
+        pin = str(payload.get("person_id", ""))
+        if not pin.isdigit():
+            return [], True, "person_id 无效"
+        return [f"DATA DELETE USERINFO PIN={pin}"], True, ""
+    if kind == DeviceCommand.Kind.REUPLOAD:
+        start = parse_aware(str(payload.get("start", "")))
+        end = parse_aware(str(payload.get("end", "")))
+        if start is None or end is None or end < start:
+            return [], True, "start/end 无效（需带时区的ISO时间）"
+        first, last = start.astimezone(zone), end.astimezone(zone)
+        return (
+            [f"DATA QUERY ATTLOG StartTime={first:{TIME_FORMAT}}\tEndTime={last:{TIME_FORMAT}}"],
+            True,
+            "",
+        )
+    if kind == DeviceCommand.Kind.SET_TIME:
+        # Rendered at delivery, not at queueing, so a command that waited is still right.
+        return [f"SET OPTIONS DateTime={_packed(timezone.now().astimezone(zone))}"], True, ""
+    if kind == DeviceCommand.Kind.REBOOT:
+        return ["REBOOT"], True, ""
+    return [], True, f"ZKTeco 不支持命令 {kind}"
+
+
+def _clean(value: str) -> str:
+    """Tabs and line breaks would split a command on the wire."""
+    return re.sub(r"[\t\r\n]", " ", value).strip()
+
+
+def _face_b64(worker: Worker) -> str:
+    if not worker.face_photo:
+        return ""
+    try:
+        with worker.face_photo.open("rb") as fh:
+            return base64.b64encode(fh.read()).decode()
+    except FileNotFoundError:
+        # One lost file must not block the whole sync: the person goes out without a face.
+        logger.warning("zkteco sync: face photo file missing for worker=%s", worker.pk)
+        return ""
+
+
+def _sync_people(
+    command: DeviceCommand, device: Device, budget: int
+) -> tuple[list[str], bool, str]:
+    """Everyone on the project by worker id from the saved cursor: active → user + face, else delete."""
+    after = int((command.payload or {}).get("zk_after", 0))
+    people = list(
+        Employment.objects.filter(project=device.project_id, worker_id__gt=after)
+        .values("worker_id")
+        .annotate(
+            active=Max(
+                Case(
+                    When(status=Employment.Status.ACTIVE, then=1),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            )
+        )
+        .order_by("worker_id")[: REPLY_MAX_LINES + 1]
+    )
+    workers = Worker.objects.in_bulk([p["worker_id"] for p in people if p["active"]])
+    lines: list[str] = []
+    used = 0
+    done = 0
+    for person in people[:REPLY_MAX_LINES]:
+        pin = person["worker_id"]
+        if person["active"]:
+            worker = workers[pin]
+            batch = [f"DATA UPDATE USERINFO PIN={pin}\tName={_clean(worker.name)}\tPri=0"]
+            if face := _face_b64(worker):
+                batch.append(
+                    f"DATA UPDATE BIOPHOTO PIN={pin}\tType=9\tNo=0\tIndex=0\t"
+                    f"Size={len(face)}\tContent={face}"
+                )
+        else:
+            batch = [f"DATA DELETE USERINFO PIN={pin}"]
+        size = sum(len(line) + 20 for line in batch)
+        if lines and (used + size > budget or len(lines) + len(batch) > REPLY_MAX_LINES):
+            break
+        lines += batch
+        used += size
+        done += 1
+        after = pin
+    finished = done == len(people)
+    command.payload = {**(command.payload or {}), "zk_after": after}
+    return lines, finished, ""
+
+
+@device_view
+def devicecmd(request: HttpRequest, device: Device) -> HttpResponse:
+    """Command results, one `ID=<id>&Return=<code>&CMD=<cmd>` per line: 0 or more is success."""
+    now = timezone.now()
+    for line in request.body.decode("utf-8", errors="replace").splitlines():
+        fields = parse_qs(line.strip(), keep_blank_values=True)
+        command_id = (fields.get("ID") or [""])[0]
+        code = (fields.get("Return") or [""])[0]
+        if not command_id.isdigit() or not re.fullmatch(r"-?\d+", code):
+            continue
+        mine = DeviceCommand.objects.filter(device=device, pk=int(command_id))
+        if int(code) >= 0:
+            # A long sync is acknowledged line by line; it is done once its last part was sent.
+            mine.filter(status=DeviceCommand.Status.SENT).update(
+                status=DeviceCommand.Status.DONE, acked_at=now
+            )
+        else:
+            verb = (fields.get("CMD") or [""])[0]
+            mine.filter(~Q(status=DeviceCommand.Status.FAILED)).update(
+                status=DeviceCommand.Status.FAILED,
+                acked_at=now,
+                result=f"Return={code} CMD={verb}"[:200],
+            )
+    return _text("OK")
+
+
+# ---- time: GET /iclock/rtdata?type=time -----------------------------------------------------------
+
+
+@device_view
+def rtdata(request: HttpRequest, device: Device) -> HttpResponse:
+    """Server time for the device clock: packed UTC DateTime and the device's zone as ±HHMM."""
+    if request.GET.get("type") != "time":
+        return _text("OK")
+    minutes = device.utc_offset_minutes
+    sign = "+" if minutes >= 0 else "-"
+    zone = f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+    return _text(f"DateTime={_packed(timezone.now().astimezone(dt.UTC))},ServerTZ={zone}")
+
+
+@device_view
+def ping(request: HttpRequest, device: Device) -> HttpResponse:
+    """Keep-alive of newer firmware between uploads."""
+    return _text("OK")
