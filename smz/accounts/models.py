@@ -71,8 +71,8 @@ class User(AbstractUser):
                 name="user_anchor_matches_role",
                 condition=(
                     Q(role="")
-                    | Q(role__in=[r.value for r in AUTHORITY_ROLES], authority__isnull=False)
-                    | Q(role__in=[r.value for r in ENTERPRISE_ROLES], enterprise__isnull=False)
+                    | Q(role__in=sorted(r.value for r in AUTHORITY_ROLES), authority__isnull=False)
+                    | Q(role__in=sorted(r.value for r in ENTERPRISE_ROLES), enterprise__isnull=False)
                     | Q(role=Role.WORKER, worker__isnull=False)
                 ),
             )

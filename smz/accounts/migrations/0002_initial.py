@@ -53,6 +53,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('role', ''), models.Q(('authority__isnull', False), ('role__in', ['quality_clerk', 'city_supervisor', 'window_clerk', 'approver_l2', 'city_admin', 'approver_l1'])), models.Q(('enterprise__isnull', False), ('role__in', ['labor_specialist', 'project_manager', 'enterprise_admin', 'supervision_manager'])), models.Q(('role', 'worker'), ('worker__isnull', False)), _connector='OR'), name='user_anchor_matches_role'),
+            constraint=models.CheckConstraint(condition=models.Q(('role', ''), models.Q(('authority__isnull', False), ('role__in', ['approver_l1', 'approver_l2', 'city_admin', 'city_supervisor', 'quality_clerk', 'window_clerk'])), models.Q(('enterprise__isnull', False), ('role__in', ['enterprise_admin', 'labor_specialist', 'project_manager', 'supervision_manager'])), models.Q(('role', 'worker'), ('worker__isnull', False)), _connector='OR'), name='user_anchor_matches_role'),
         ),
     ]
