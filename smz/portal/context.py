@@ -14,10 +14,11 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("首页", "portal:home", None),
     ("项目", "portal:projects", None),
     ("人员", "portal:workers", AUTHORITY_ROLES | ENTERPRISE_ROLES),
+    ("设备", "devices:list", AUTHORITY_ROLES | ENTERPRISE_ROLES),
     (
         "花名册导入",
         "portal:roster_import",
-        frozenset({Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST}),
+        frozenset({Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST, Role.CITY_ADMIN}),
     ),
     ("账号管理", "portal:accounts", frozenset({Role.CITY_ADMIN, Role.ENTERPRISE_ADMIN})),
     ("接口文档", "api:openapi-view", AUTHORITY_ROLES | ENTERPRISE_ROLES),
