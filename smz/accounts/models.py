@@ -72,7 +72,9 @@ class User(AbstractUser):
                 condition=(
                     Q(role="")
                     | Q(role__in=sorted(r.value for r in AUTHORITY_ROLES), authority__isnull=False)
-                    | Q(role__in=sorted(r.value for r in ENTERPRISE_ROLES), enterprise__isnull=False)
+                    | Q(
+                        role__in=sorted(r.value for r in ENTERPRISE_ROLES), enterprise__isnull=False
+                    )
                     | Q(role=Role.WORKER, worker__isnull=False)
                 ),
             )
@@ -83,7 +85,9 @@ class User(AbstractUser):
 
     @property
     def role_label(self) -> str:
-        return Role(self.role).label if self.role else "系统管理员"
+        if self.role:
+            return Role(self.role).label
+        return "系统管理员" if self.is_superuser else "未分配角色"
 
 
 class ApiToken(models.Model):
