@@ -22,7 +22,7 @@ def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date)
     first_in = min(ins) if ins else None
     last_out = max(outs) if outs else None
     if first_in and last_out and last_out <= first_in:
-        last_out = None if not [t for t in outs if t > first_in] else max(outs)
+        last_out = None  # last_out is the latest exit: none came after the first entry
     minutes = int((last_out - first_in).total_seconds() // 60) if first_in and last_out else 0
     anomalies = []
     invalid = [p for p in passes if not p["valid"]]

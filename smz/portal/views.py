@@ -19,6 +19,7 @@ from smz.core.pii import FIELD_LABELS, may_unmask, pii_reveal
 from smz.registry import selectors
 from smz.registry.codes import code_table
 from smz.registry.models import Employment, Jurisdiction, Project
+from smz.registry.services import id_number_index
 
 
 class PortalLoginView(LoginView):
@@ -90,11 +91,12 @@ def worker_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     q = request.GET.get("q", "").strip()
     id_number = request.GET.get("id_number", "").strip()
-    qs = selectors.employment_list_for(request.user, q=q, status=request.GET.get("status", ""))
-    if id_number:
-        from smz.registry.services import id_number_index
-
-        qs = qs.filter(worker__id_number_index=id_number_index("01", id_number))
+    qs = selectors.employment_list_for(
+        request.user,
+        q=q,
+        status=request.GET.get("status", ""),
+        id_number_index=id_number_index("01", id_number) if id_number else "",
+    )
     context = {
         "page": _page(request, qs, 50),
         "q": q,
