@@ -10,5 +10,6 @@ urlpatterns = [
     path("device/v1/", device_api.urls),
     path("iclock/", include("smz.devices.zkteco_urls")),
     path("", include("smz.devices.urls")),
+    path("", include("smz.attendance.urls")),
     path("", include("smz.portal.urls")),
 ]

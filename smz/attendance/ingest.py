@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import io
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -40,6 +40,7 @@ INVALID_REASONS = {
     "no_snapshot": "无抓拍照片",
     "low_resolution": "抓拍照片分辨率过低",
     "no_face": "抓拍照片中未检测到人脸",
+    "face_check_pending": "人脸核验中",
     "off_site": "通行位置不在施工现场范围内",
 }
 
@@ -67,6 +68,7 @@ class Outcome:
     reason: str = ""
     valid: bool | None = None
     invalid_reason: str = ""
+    face_check: str = ""  # "pending": the snapshot's face check runs after the answer (faces.py)
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"record_id": self.record_id, "status": self.status}
@@ -76,6 +78,8 @@ class Outcome:
             d["valid"] = self.valid
             if not self.valid:
                 d["invalid_reason"] = self.invalid_reason
+            if self.face_check:
+                d["face_check"] = self.face_check
         return d
 
 
@@ -242,11 +246,7 @@ def pass_records_ingest(
             and not boundary.contains(float(c.lng), float(c.lat))
         )
         reason = c.invalid_reason or ("off_site" if off_site else "")
-        snapshot_name = ""
-        if c.snapshot is not None:
-            snapshot_name = default_storage.save(
-                f"snap/{day:%Y/%m/%d}/{uuid.uuid4().hex}.jpg", ContentFile(c.snapshot)
-            )
+        snapshot_name = _snapshot_store(c.snapshot, day) if c.snapshot is not None else ""
         to_insert.append(
             PassRecord(
                 device=device,
@@ -276,6 +276,7 @@ def pass_records_ingest(
             status="accepted",
             valid=not reason,
             invalid_reason=INVALID_REASONS.get(reason, ""),
+            face_check="pending" if snapshot_name and not reason else "",
         )
 
     with transaction.atomic():
@@ -295,6 +296,14 @@ def pass_records_ingest(
             keys = {(p.worker_id, p.work_date) for p in to_insert}
             transaction.on_commit(lambda: _schedule_recompute(device.project_id, keys))
     return answers
+
+
+def _snapshot_store(data: bytes, day: dt.date) -> str:
+    """Content-addressed: a retried record (or a crash between file and row) never leaves a second copy."""
+    name = f"snap/{day:%Y/%m}/{hashlib.sha256(data).hexdigest()}.jpg"
+    if default_storage.exists(name):
+        return name
+    return default_storage.save(name, ContentFile(data))
 
 
 def _default_direction(device: Any) -> str:

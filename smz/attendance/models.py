@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.files.storage import default_storage
 from django.db import models
 
-from smz.core.models import AppendOnlyQuerySet
+from smz.core.models import AppendOnlyModel, AppendOnlyQuerySet
 
 
 class PassRecord(models.Model):
@@ -57,6 +58,9 @@ class PassRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.device_id}/{self.device_record_id}"
 
+    def snapshot_file(self):
+        return default_storage.open(self.snapshot, "rb")
+
 
 class IngestBatch(models.Model):
     """The answer given to a device's batch, so a replay of the same batch id gets the same answers."""
@@ -97,3 +101,47 @@ class DailyAttendance(models.Model):
             models.UniqueConstraint(fields=["project", "worker", "work_date"], name="daily_unique")
         ]
         indexes = [models.Index(fields=["project", "work_date"])]
+
+
+class SnapshotCheck(AppendOnlyModel):
+    """抓拍照片人脸核验: the face check of one pass's snapshot, written once by the background check.
+    A pass whose snapshot shows no face is not counted (A5), though it stays stored and visible."""
+
+    pass_record = models.OneToOneField(
+        PassRecord, primary_key=True, on_delete=models.CASCADE, related_name="snapshot_check"
+    )
+    faces = models.PositiveSmallIntegerField("检测到的人脸数")
+    detector = models.CharField("检测器", max_length=40)
+    checked_at = models.DateTimeField("核验时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "抓拍人脸核验"
+
+    def __str__(self) -> str:
+        return f"{self.pass_record_id}: {self.faces}"
+
+
+class KeyPostDay(models.Model):
+    """关键岗位每日考勤 (A4): one row per key post per day. The post counts, not the person: it is attended
+    when the person holding it that day attended the project."""
+
+    key_post = models.ForeignKey("registry.KeyPost", on_delete=models.CASCADE, related_name="days")
+    project = models.ForeignKey("registry.Project", on_delete=models.CASCADE, related_name="+")
+    work_date = models.DateField("日期")
+    holder = models.ForeignKey(
+        "registry.Worker", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attended = models.BooleanField("到岗", default=False)
+    first_in = models.DateTimeField("首次进场", null=True, blank=True)
+    minutes = models.PositiveIntegerField("在场分钟", default=0)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "关键岗位每日考勤"
+        constraints = [
+            models.UniqueConstraint(fields=["key_post", "work_date"], name="keypostday_unique")
+        ]
+        indexes = [models.Index(fields=["project", "work_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.key_post_id} {self.work_date}"

@@ -1,12 +1,59 @@
-"""Daily attendance (A3, A4): recomputed from pass records whenever passes for a day arrive (late ones too)."""
+"""Daily attendance (A3, A4, A5): recomputed from pass records whenever passes for a day arrive (late ones too).
+
+Order of work for a batch's (person, day) keys — see tasks.recompute_days:
+1. face check of every new snapshot (SnapshotCheck), 2. the person's day (DailyAttendance),
+3. every key post of the project that day (KeyPostDay: the post counts, not the person).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Iterable
 
-from django.db import transaction
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 
-from smz.attendance.models import DailyAttendance, PassRecord
+from smz.attendance import faces
+from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
+from smz.registry.models import KeyPost, KeyPostHolding
+
+log = logging.getLogger(__name__)
+
+
+def snapshot_checks_run(*, project_id: int, keys: Iterable[tuple[int, dt.date]]) -> int:
+    """Face-check the not yet checked snapshots of these (person, day) pairs on a project; returns how many."""
+    done = 0
+    for worker_id, day in keys:
+        pending = PassRecord.objects.filter(
+            project=project_id, worker=worker_id, work_date=day, snapshot_check__isnull=True
+        ).exclude(snapshot="")
+        for pk, name in pending.values_list("pk", "snapshot"):
+            try:
+                with default_storage.open(name, "rb") as fh:
+                    count = faces.faces_in_jpeg(fh.read())
+            except FileNotFoundError:
+                log.warning("snapshot file missing for pass %s", pk)
+                count = 0
+            try:
+                with transaction.atomic():
+                    SnapshotCheck.objects.create(
+                        pass_record_id=pk, faces=count, detector=faces.DETECTOR
+                    )
+            except IntegrityError:  # a concurrent run checked it first
+                continue
+            done += 1
+    return done
+
+
+def pass_invalid_reason(*, invalid_reason: str, snapshot: str, faces_found: int | None) -> str:
+    """A pass's effective reason for not counting: decided at ingest, or by the face check afterwards."""
+    if invalid_reason:
+        return invalid_reason
+    if snapshot and faces_found == 0:
+        return "no_face"
+    return ""
 
 
 def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date) -> DailyAttendance:
@@ -14,9 +61,23 @@ def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date)
     passes = list(
         PassRecord.objects.filter(project=project_id, worker=worker_id, work_date=day)
         .order_by("event_time", "pk")
-        .values("event_time", "direction", "valid", "invalid_reason", "off_site")
+        .values(
+            "event_time",
+            "direction",
+            "invalid_reason",
+            "off_site",
+            "snapshot",
+            "snapshot_check__faces",
+        )
     )
-    valid = [p for p in passes if p["valid"]]
+    for p in passes:
+        p["reason"] = pass_invalid_reason(
+            invalid_reason=p["invalid_reason"],
+            snapshot=p["snapshot"],
+            faces_found=p["snapshot_check__faces"],
+        )
+    valid = [p for p in passes if not p["reason"]]
+    invalid = [p for p in passes if p["reason"]]
     ins = [p["event_time"] for p in valid if p["direction"] in ("in", "")]
     outs = [p["event_time"] for p in valid if p["direction"] in ("out", "")]
     first_in = min(ins) if ins else None
@@ -25,13 +86,14 @@ def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date)
         last_out = None  # last_out is the latest exit: none came after the first entry
     minutes = int((last_out - first_in).total_seconds() // 60) if first_in and last_out else 0
     anomalies = []
-    invalid = [p for p in passes if not p["valid"]]
     if invalid and not valid:
         anomalies.append("only_invalid_passes")
     if first_in and not last_out:
         anomalies.append("no_exit")
     if any(p["off_site"] for p in passes):
         anomalies.append("off_site")
+    if any(p["reason"] == "no_face" for p in passes):
+        anomalies.append("no_face")
     with transaction.atomic():
         row, _ = DailyAttendance.objects.update_or_create(
             project_id=project_id,
@@ -48,3 +110,58 @@ def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date)
             },
         )
     return row
+
+
+def key_post_holder_on(key_post: KeyPost, day: dt.date) -> int | None:
+    """Who held the post that day: the holding history first, the current holder when there is none."""
+    holding = (
+        KeyPostHolding.objects.filter(key_post=key_post, start_on__lte=day)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=day))
+        .order_by("-start_on", "-pk")
+        .values_list("worker_id", flat=True)
+        .first()
+    )
+    if holding is not None:
+        return holding
+    if key_post.holder_id and (key_post.holder_since is None or key_post.holder_since <= day):
+        has_history = KeyPostHolding.objects.filter(key_post=key_post).exists()
+        return None if has_history else key_post.holder_id
+    return None
+
+
+def key_post_days_compute(*, project_id: int, day: dt.date) -> list[KeyPostDay]:
+    """Every key post of a project on one day: attended when its holder that day attended (A4)."""
+    rows = []
+    for post in KeyPost.objects.filter(project=project_id):
+        holder_id = key_post_holder_on(post, day)
+        daily = (
+            DailyAttendance.objects.filter(
+                project=project_id, worker=holder_id, work_date=day
+            ).first()
+            if holder_id
+            else None
+        )
+        row, _ = KeyPostDay.objects.update_or_create(
+            key_post=post,
+            work_date=day,
+            defaults={
+                "project_id": project_id,
+                "holder_id": holder_id,
+                "attended": bool(daily and daily.attended),
+                "first_in": daily.first_in if daily else None,
+                "minutes": daily.minutes if daily else 0,
+            },
+        )
+        rows.append(row)
+    return rows
+
+
+def attendance_recompute(*, project_id: int, keys: Iterable[tuple[int, dt.date]]) -> int:
+    """Everything a batch of new passes touches: face checks, the people's days, the key posts' days."""
+    keys = sorted(set(keys))
+    snapshot_checks_run(project_id=project_id, keys=keys)
+    for worker_id, day in keys:
+        daily_attendance_recompute(project_id=project_id, worker_id=worker_id, day=day)
+    for day in sorted({day for _, day in keys}):
+        key_post_days_compute(project_id=project_id, day=day)
+    return len(keys)

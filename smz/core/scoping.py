@@ -162,3 +162,11 @@ def can_manage_site(user: Any, project: Project) -> bool:
             project=project, enterprise=user.enterprise_id, corp_type=Participant.GC
         ).exists()
     )
+
+
+def attendance_scope(user: Any, qs: QuerySet) -> QuerySet:
+    """Passes and attendance rows (anything with project and worker) follow the people: a row is visible
+    when the person's employment on that project is (A1–A5)."""
+    return qs.filter(
+        Exists(employments_for(user).filter(project=OuterRef("project"), worker=OuterRef("worker")))
+    )

@@ -14,6 +14,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("首页", "portal:home", None),
     ("项目", "portal:projects", None),
     ("人员", "portal:workers", AUTHORITY_ROLES | ENTERPRISE_ROLES),
+    ("考勤异常", "attendance:anomalies", AUTHORITY_ROLES | ENTERPRISE_ROLES),
     ("设备", "devices:list", AUTHORITY_ROLES | ENTERPRISE_ROLES),
     (
         "花名册导入",

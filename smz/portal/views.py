@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from smz.accounts import selectors as account_selectors
 from smz.accounts import services as account_services
 from smz.accounts.models import Role
+from smz.attendance import selectors as attendance_selectors
 from smz.core.errors import DomainError
 from smz.core.events import pii_access_record
 from smz.core.pii import FIELD_LABELS, may_unmask, pii_reveal
@@ -76,7 +77,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "project": project,
         "participants": selectors.participant_list(project),
         "teams": selectors.team_list_for(request.user, project=project.pk),
-        "key_posts": selectors.key_post_list_for(request.user, project=project.pk),
+        "today": attendance_selectors.project_today_for(request.user, project),
         "page": _page(request, employments, 50),
         "corp_types": code_table("corp_type"),
         "work_types": code_table("work_type"),

@@ -4,6 +4,7 @@ import io
 import json
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -12,10 +13,17 @@ from smz.devices import signing
 from smz.devices.models import Device
 from smz.devices.services import device_register
 
+FACE = Path(__file__).resolve().parents[2] / "attendance" / "fixtures" / "face.jpg"
 
-def jpeg(width: int = 640, height: int = 480) -> bytes:
+
+def jpeg(width: int = 640, height: int = 480, *, face: bool = True) -> bytes:
+    """A snapshot: the public-domain face photo resized, or a plain grey frame with no face."""
     buf = io.BytesIO()
-    Image.new("RGB", (width, height), (120, 140, 160)).save(buf, "JPEG", quality=70)
+    if face:
+        with Image.open(FACE) as img:
+            img.resize((width, height)).save(buf, "JPEG", quality=70)
+    else:
+        Image.new("RGB", (width, height), (120, 140, 160)).save(buf, "JPEG", quality=70)
     return buf.getvalue()
 
 

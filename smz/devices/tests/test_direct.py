@@ -149,7 +149,12 @@ def test_n3_batch_answers_per_record_and_keeps_valid_ones(
         r = gate.post("/device/v1/passes", {"batch_id": "b-1", "records": records})
     assert r.status_code == 200, r.content
     res = {x["record_id"]: x for x in r.json()["results"]}
-    assert res["r1"] == {"record_id": "r1", "status": "accepted", "valid": True}
+    assert res["r1"] == {
+        "record_id": "r1",
+        "status": "accepted",
+        "valid": True,
+        "face_check": "pending",
+    }
     assert res["r2"]["code"] == "person.not_on_site"
     assert res["r3"]["code"] == "time.naive"
     assert res["r4"]["code"] == "time.future"

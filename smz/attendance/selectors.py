@@ -1,0 +1,289 @@
+"""Attendance reads (A1–A5), always narrowed through the one scoping layer (smz.core.scoping)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from smz.attendance.ingest import INVALID_REASONS
+from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
+from smz.attendance.services import key_post_holder_on, pass_invalid_reason
+from smz.core import scoping
+from smz.core.errors import DomainError, NotFound
+from smz.core.timeutil import business_date
+from smz.registry.models import Employment, Project, Worker
+
+ANOMALY_LABELS = {
+    "only_invalid_passes": "仅有无效通行",
+    "no_exit": "无出场记录",
+    "off_site": "场外通行",
+    "no_face": "抓拍无人脸",
+    "double_shift": "同日多项目出勤",
+}
+MAX_RANGE_DAYS = 31
+
+
+def today() -> dt.date:
+    return business_date(timezone.now())
+
+
+def month_parse(value: str | None) -> dt.date:
+    """'2026-11' → 2026-11-01; empty → this month. A bad value is a clear error, not a silent default."""
+    if not value:
+        return today().replace(day=1)
+    try:
+        return dt.date.fromisoformat(f"{value}-01")
+    except ValueError:
+        raise DomainError("month.invalid", "月份格式应为 YYYY-MM", status=400) from None
+
+
+def range_parse(start: str | None, end: str | None) -> tuple[dt.date, dt.date]:
+    """A date range of at most 31 days; defaults to today."""
+    try:
+        last = dt.date.fromisoformat(end) if end else today()
+        first = dt.date.fromisoformat(start) if start else last
+    except ValueError:
+        raise DomainError("date.invalid", "日期格式应为 YYYY-MM-DD", status=400) from None
+    if first > last:
+        first, last = last, first
+    if (last - first).days >= MAX_RANGE_DAYS:
+        raise DomainError("range.too_long", f"查询范围不能超过 {MAX_RANGE_DAYS} 天", status=400)
+    return first, last
+
+
+def passes_for(user: Any) -> QuerySet[PassRecord]:
+    return scoping.attendance_scope(user, PassRecord.objects.all())
+
+
+def daily_for(user: Any) -> QuerySet[DailyAttendance]:
+    return scoping.attendance_scope(user, DailyAttendance.objects.all())
+
+
+def pass_get_for(user: Any, pk: int) -> PassRecord:
+    record = passes_for(user).filter(pk=pk).select_related("worker").first()
+    if record is None:
+        raise NotFound("通行记录")
+    return record
+
+
+def pass_list_for(
+    user: Any, *, worker: Worker, first: dt.date, last: dt.date, project: int | None = None
+) -> list[dict[str, Any]]:
+    """A person's passes in a date range, newest first, with each pass's effective validity."""
+    qs = passes_for(user).filter(worker=worker, work_date__range=(first, last))
+    if project:
+        qs = qs.filter(project=project)
+    rows = list(
+        qs.order_by("-event_time", "-pk").values(
+            "pk",
+            "event_time",
+            "event_offset_minutes",
+            "received_at",
+            "direction",
+            "verify_mode",
+            "similarity",
+            "snapshot",
+            "snapshot_width",
+            "snapshot_height",
+            "invalid_reason",
+            "off_site",
+            "lng",
+            "lat",
+            "project__name",
+            "device__serial",
+            "device__entrance",
+            "snapshot_check__faces",
+        )[:1000]
+    )
+    for r in rows:
+        reason = pass_invalid_reason(
+            invalid_reason=r["invalid_reason"],
+            snapshot=r["snapshot"],
+            faces_found=r["snapshot_check__faces"],
+        )
+        r["valid"] = not reason
+        r["reason"] = INVALID_REASONS.get(reason, reason)
+        r["face_pending"] = bool(r["snapshot"]) and r["snapshot_check__faces"] is None
+        r["late_minutes"] = int((r["received_at"] - r["event_time"]).total_seconds() // 60)
+    return rows
+
+
+@dataclass
+class CalendarRow:
+    employment: Employment
+    days: dict[int, DailyAttendance | None] = field(default_factory=dict)
+    attended_days: int = 0
+    minutes: int = 0
+
+
+def month_days(month: dt.date) -> list[dt.date]:
+    count = calendar.monthrange(month.year, month.month)[1]
+    return [month.replace(day=d) for d in range(1, count + 1)]
+
+
+def calendar_employments_for(
+    user: Any, *, project: Project, month: dt.date, team: int | None = None
+) -> QuerySet[Employment]:
+    """The people on the project at some time during the month, as the user may see them."""
+    days = month_days(month)
+    qs = (
+        scoping.employments_for(user)
+        .filter(project=project, entry_on__lte=days[-1])
+        .filter(Q(exit_on__isnull=True) | Q(exit_on__gte=days[0]))
+        .select_related("worker", "team", "employer")
+        .order_by("team__name", "worker__name", "pk")
+    )
+    if team:
+        qs = qs.filter(team=team)
+    return qs
+
+
+def calendar_rows(employments: list[Employment], *, project: Project, month: dt.date) -> list:
+    """People × days of one month: each cell the person's daily row (or None)."""
+    days = month_days(month)
+    rows = {e.worker_id: CalendarRow(employment=e) for e in employments}
+    for daily in DailyAttendance.objects.filter(
+        project=project, worker__in=list(rows), work_date__range=(days[0], days[-1])
+    ):
+        row = rows[daily.worker_id]
+        row.days[daily.work_date.day] = daily
+        if daily.attended:
+            row.attended_days += 1
+            row.minutes += daily.minutes
+    return list(rows.values())
+
+
+def day_totals(rows: list[CalendarRow], month: dt.date) -> list[int]:
+    return [
+        sum(1 for r in rows if (d := r.days.get(day.day)) and d.attended)
+        for day in month_days(month)
+    ]
+
+
+def project_today_for(user: Any, project: Project) -> dict[str, Any]:
+    """Today on a project: people on the roster, people attended, invalid passes, each key post's status."""
+    day = today()
+    people = scoping.employments_for(user).filter(project=project, status=Employment.Status.ACTIVE)
+    daily = daily_for(user).filter(project=project, work_date=day)
+    figures = daily.aggregate(
+        attended=Count("pk", filter=Q(attended=True)),
+        invalid=Count("pk", filter=Q(invalid_passes__gt=0)),
+        anomalies=Count("pk", filter=~Q(anomalies=[])),
+    )
+    return {
+        "day": day,
+        "roster": people.count(),
+        **figures,
+        "key_posts": key_post_status_for(user, project, day),
+    }
+
+
+def key_post_status_for(user: Any, project: Project, day: dt.date) -> list[dict[str, Any]]:
+    """Each key post on a day: holder that day, attended or not. Uses the computed KeyPostDay row when there
+    is one, and otherwise works it out (no passes yet today means not attended)."""
+    computed = {
+        k.key_post_id: k
+        for k in KeyPostDay.objects.filter(project=project, work_date=day).select_related("holder")
+    }
+    result = []
+    for post in (
+        scoping.key_posts_for(user)
+        .filter(project=project)
+        .select_related("enterprise", "holder")
+        .order_by("post", "pk")
+    ):
+        row = computed.get(post.pk)
+        if row is not None:
+            holder, attended, first_in = row.holder, row.attended, row.first_in
+        else:
+            holder_id = key_post_holder_on(post, day)
+            holder = Worker.objects.filter(pk=holder_id).first() if holder_id else None
+            d = (
+                DailyAttendance.objects.filter(project=project, worker=holder_id, work_date=day)
+                .only("attended", "first_in")
+                .first()
+            )
+            attended, first_in = bool(d and d.attended), d.first_in if d else None
+        status = "vacant" if holder is None else ("present" if attended else "absent")
+        result.append(
+            {"post": post, "holder": holder, "status": status, "first_in": first_in, "day": day}
+        )
+    return result
+
+
+def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    """The same person attended on two or more projects the same day (A4), where the user can see at least
+    one of those projects' attendance. Every project involved is named, so the authority can act."""
+    visible = daily_for(user).filter(
+        work_date__range=(first, last),
+        attended=True,
+        worker=OuterRef("worker"),
+        work_date=OuterRef("work_date"),
+    )
+    pairs = (
+        DailyAttendance.objects.filter(work_date__range=(first, last), attended=True)
+        .values("worker", "work_date")
+        .annotate(projects=Count("project", distinct=True))
+        .filter(projects__gt=1)
+        .order_by("-work_date", "worker")
+    )
+    keys = [(p["worker"], p["work_date"]) for p in pairs[:500]]
+    if not keys:
+        return []
+    rows = (
+        DailyAttendance.objects.filter(
+            worker__in={w for w, _ in keys}, work_date__range=(first, last), attended=True
+        )
+        .annotate(visible=Exists(visible))
+        .select_related("project", "worker")
+        .order_by("first_in")
+    )
+    grouped: dict[tuple[int, dt.date], list[DailyAttendance]] = {}
+    for r in rows:
+        if (r.worker_id, r.work_date) in set(keys):
+            grouped.setdefault((r.worker_id, r.work_date), []).append(r)
+    visible_projects = set(scoping.projects_for(user).values_list("pk", flat=True))
+    result = []
+    for key in keys:
+        days = grouped.get(key, [])
+        if not any(d.visible for d in days):
+            continue
+        result.append(
+            {
+                "worker": days[0].worker,
+                "work_date": key[1],
+                "days": days,
+                "visible_projects": visible_projects,
+            }
+        )
+    return result
+
+
+def anomaly_list_for(
+    user: Any, *, first: dt.date, last: dt.date, kind: str = ""
+) -> QuerySet[DailyAttendance]:
+    """Daily rows with an anomaly (invalid-only, no exit, off site, no face) in the user's scope."""
+    qs = daily_for(user).filter(work_date__range=(first, last)).exclude(anomalies=[])
+    if kind:
+        qs = qs.filter(
+            anomalies__icontains=kind
+        )  # codes are distinct words; works on SQLite and PG
+    return qs.select_related("project", "worker").order_by("-work_date", "project__code", "pk")
+
+
+def key_post_absences_for(user: Any, *, first: dt.date, last: dt.date) -> QuerySet[KeyPostDay]:
+    """Key posts not attended on a day (including vacant posts), on projects the user may see."""
+    return (
+        KeyPostDay.objects.filter(
+            project__in=scoping.projects_for(user).values("pk"),
+            work_date__range=(first, last),
+            attended=False,
+        )
+        .select_related("key_post", "key_post__enterprise", "project", "holder")
+        .order_by("-work_date", "project__code", "key_post__post")
+    )

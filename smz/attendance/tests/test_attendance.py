@@ -1,0 +1,221 @@
+"""Face check, daily and key-post attendance, double shifts, and the attendance pages' scoping (A1–A5, N2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from smz.attendance.ingest import RawPass, pass_records_ingest
+from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
+from smz.attendance.services import attendance_recompute, key_post_days_compute
+from smz.core.models import PersonalDataAccess
+from smz.devices.models import Device
+from smz.devices.services import device_register
+from smz.devices.tests.conftest import jpeg
+from smz.registry.models import Employment, KeyPost, KeyPostHolding
+
+TODAY = timezone.localdate()
+
+
+def at(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hh, mm), tzinfo=timezone.get_current_timezone())
+
+
+def gate_for(world, project_key: str, serial: str) -> Device:
+    device, _ = device_register(
+        actor=world.user("city_admin"),
+        project=world.projects[project_key],
+        serial=serial,
+        kind=Device.Kind.FACE_GATE,
+        protocol=Device.Protocol.DIRECT_V1,
+        entrance="东门",
+        direction=Device.Direction.BOTH,
+    )
+    return device
+
+
+def attend(device: Device, worker, day: dt.date, *, snapshot=None, tag: str = "") -> list:
+    """A morning entry and an evening exit, then the background recompute (run inline here)."""
+    snap = jpeg() if snapshot is None else snapshot
+    records = [
+        RawPass(f"{tag}{worker.pk}-{day}-in", worker.pk, at(day, 7, 50), "in", "face", 95, snap),
+        RawPass(f"{tag}{worker.pk}-{day}-out", worker.pk, at(day, 17, 40), "out", "face", 94, snap),
+    ]
+    answers = pass_records_ingest(device=device, records=records)
+    attendance_recompute(project_id=device.project_id, keys=[(worker.pk, day)])
+    return answers
+
+
+@pytest.fixture
+def p1_gate(world):
+    return gate_for(world, "p1", "GATE-P1-A")
+
+
+def test_a5_snapshot_without_face_is_stored_but_does_not_count(world, p1_gate):
+    gc = world.workers["gc"]
+    answers = attend(p1_gate, gc, TODAY, snapshot=jpeg(face=False))
+    assert [a["face_check"] for a in answers] == ["pending", "pending"]
+    assert set(SnapshotCheck.objects.values_list("faces", flat=True)) == {0}
+    day = DailyAttendance.objects.get(worker=gc, work_date=TODAY)
+    assert not day.attended and day.invalid_passes == 2 and "no_face" in day.anomalies
+    assert PassRecord.objects.filter(worker=gc).count() == 2
+
+
+def test_a5_snapshot_with_face_counts(world, p1_gate):
+    gc = world.workers["gc"]
+    attend(p1_gate, gc, TODAY)
+    assert set(SnapshotCheck.objects.values_list("faces", flat=True)) == {1}
+    day = DailyAttendance.objects.get(worker=gc, work_date=TODAY)
+    assert day.attended and day.minutes == 9 * 60 + 50 and day.anomalies == []
+    # A second run checks nothing twice.
+    attendance_recompute(project_id=p1_gate.project_id, keys=[(gc.pk, TODAY)])
+    assert SnapshotCheck.objects.count() == 2
+
+
+def test_a4_key_post_counts_the_post_not_the_person(world, p1_gate):
+    pm, gc = world.workers["pm"], world.workers["gc"]
+    attend(p1_gate, pm, TODAY)
+    rows = {k.key_post.post: k for k in KeyPostDay.objects.filter(work_date=TODAY)}
+    assert rows["P01"].attended and rows["P01"].holder == pm
+    assert not rows["P03"].attended and rows["P03"].holder is None  # vacant post
+
+    # Yesterday the post P01 was held by someone else (the holding history decides, not today's holder).
+    yesterday = TODAY - dt.timedelta(days=1)
+    post = KeyPost.objects.get(post="P01")
+    KeyPostHolding.objects.create(
+        key_post=post, worker=gc, start_on=yesterday - dt.timedelta(days=5), end_on=yesterday
+    )
+    KeyPostHolding.objects.create(key_post=post, worker=pm, start_on=TODAY)
+    attend(p1_gate, pm, yesterday)  # the current holder came, but yesterday was not his post
+    row = KeyPostDay.objects.get(key_post=post, work_date=yesterday)
+    assert row.holder == gc and not row.attended
+    attend(p1_gate, gc, yesterday)
+    row.refresh_from_db()
+    assert row.attended and row.holder == gc
+
+
+def test_a4_days_without_passes_are_closed_as_absent(world):
+    rows = key_post_days_compute(project_id=world.projects["p1"].pk, day=TODAY)
+    by_post = {r.key_post.post: r for r in rows}
+    assert not by_post["P01"].attended and by_post["P01"].holder == world.workers["pm"]
+
+
+@pytest.fixture
+def double_shift(world, p1_gate):
+    """The GC's worker passes on p1 (小榄) and on p3 (石岐区) the same day."""
+    gc = world.workers["gc"]
+    Employment.objects.create(
+        project=world.projects["p3"],
+        worker=gc,
+        employer=world.enterprises["gc"],
+        work_type="020",
+        work_role="20",
+        entry_on=dt.date(2024, 3, 1),
+    )
+    p3_gate = gate_for(world, "p3", "GATE-P3-A")
+    attend(p1_gate, gc, TODAY)
+    attend(p3_gate, gc, TODAY, tag="p3-")
+    return gc
+
+
+@pytest.mark.parametrize("persona", ["city_supervisor", "town_l1", "safety_l2", "gc_admin"])
+def test_a4_double_shift_listed_for_those_who_see_a_project(as_user, double_shift, persona):
+    r = as_user(persona).get("/attendance/anomalies/?tab=double_shift")
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert "测试甲工" in body and "小榄甲住宅项目" in body and "石岐甲商业项目" in body
+
+
+@pytest.mark.parametrize("persona", ["neighbour_town", "neighbour_labor"])
+def test_a4_double_shift_hidden_from_neighbours(as_user, double_shift, persona):
+    r = as_user(persona).get("/attendance/anomalies/?tab=double_shift")
+    assert r.status_code == 200 and "测试甲工" not in r.content.decode()
+
+
+def test_anomaly_tabs_list_invalid_and_key_post_days(world, as_user, p1_gate):
+    attend(p1_gate, world.workers["gc"], TODAY, snapshot=jpeg(face=False))
+    client = as_user("town_l1")
+    body = client.get("/attendance/anomalies/?tab=no_face").content.decode()
+    assert "测试甲工" in body and "抓拍无人脸" in body
+    body = client.get("/attendance/anomalies/?tab=off_site").content.decode()
+    assert "测试甲工" not in body
+    body = client.get("/attendance/anomalies/?tab=key_posts").content.decode()
+    assert "岗位空缺" in body and "测试项目经理" in body  # P03 vacant; P01 holder absent
+    assert (
+        "测试甲工"
+        not in as_user("neighbour_town").get("/attendance/anomalies/?tab=no_face").content.decode()
+    )
+
+
+def test_calendar_shows_people_by_day_and_is_scoped(world, as_user, p1_gate):
+    attend(p1_gate, world.workers["gc"], TODAY)
+    p1 = world.projects["p1"].pk
+    r = as_user("gc_labor").get(f"/projects/{p1}/attendance/?month={TODAY:%Y-%m}")
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert "测试甲工" in body and "测试乙工" in body and "✓" in body
+    # The subcontractor sees only its own people on the GC's project.
+    body = as_user("sub_labor").get(f"/projects/{p1}/attendance/").content.decode()
+    assert "测试乙工" in body and "测试甲工" not in body
+    for persona in ("neighbour_labor", "neighbour_town", "worker"):
+        assert as_user(persona).get(f"/projects/{p1}/attendance/").status_code == 404
+    assert as_user("gc_labor").get(f"/projects/{p1}/attendance/?month=2026-13").status_code == 400
+
+
+def test_monthly_excel_one_sheet_per_team_masked(world, as_user, p1_gate):
+    attend(p1_gate, world.workers["gc"], TODAY)
+    p1 = world.projects["p1"].pk
+    r = as_user("gc_labor").get(f"/projects/{p1}/attendance/export/?month={TODAY:%Y-%m}")
+    assert r.status_code == 200
+    book = load_workbook(io.BytesIO(r.content))
+    assert set(book.sheetnames) == {"甲钢筋班", "乙木工班", "未分班组"}
+    sheet = book["甲钢筋班"]
+    row = [c.value for c in sheet[4]]
+    assert row[1] == "测试甲工"
+    assert world.workers["gc"].id_number not in str(row) and "*" in row[2]
+    assert row[5 + TODAY.day - 1] == "√" and row[-2] == 1
+    assert as_user("neighbour_labor").get(f"/projects/{p1}/attendance/export/").status_code == 404
+    assert as_user("worker").get(f"/projects/{p1}/attendance/export/").status_code == 403
+
+
+def test_person_passes_and_snapshot_are_permission_checked_and_audited(world, as_user, p1_gate):
+    gc = world.workers["gc"]
+    attend(p1_gate, gc, TODAY)
+    r = as_user("gc_labor").get(f"/workers/{gc.pk}/passes/")
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert "有效" in body and "东门" in body
+    record = PassRecord.objects.filter(worker=gc).first()
+    before = PersonalDataAccess.objects.count()
+    snap = as_user("gc_labor").get(f"/passes/{record.pk}/snapshot/")
+    assert snap.status_code == 200 and snap["Content-Type"] == "image/jpeg"
+    assert b"".join(snap.streaming_content)[:2] == b"\xff\xd8"
+    assert PersonalDataAccess.objects.count() == before + 1
+    for persona in ("neighbour_labor", "neighbour_town", "sub_labor", "worker"):
+        assert as_user(persona).get(f"/passes/{record.pk}/snapshot/").status_code == 404
+        assert as_user(persona).get(f"/workers/{gc.pk}/passes/").status_code == 404
+    assert PersonalDataAccess.objects.count() == before + 1
+
+
+def test_worker_sees_own_passes(world, as_user):
+    sub = world.workers["sub"]
+    device = gate_for(world, "p1", "GATE-P1-B")
+    attend(device, sub, TODAY, snapshot=jpeg(face=False))
+    body = as_user("worker").get(f"/workers/{sub.pk}/passes/").content.decode()
+    assert "无效" in body and "抓拍照片中未检测到人脸" in body
+
+
+def test_project_page_shows_today_and_key_post_status(world, as_user, p1_gate):
+    attend(p1_gate, world.workers["pm"], TODAY)
+    body = as_user("town_l1").get(f"/projects/{world.projects['p1'].pk}/").content.decode()
+    assert "今日出勤人数" in body and "到岗" in body and "空缺" in body
+
+
+def test_range_longer_than_a_month_is_refused(world, as_user):
+    gc = world.workers["gc"]
+    r = as_user("gc_labor").get(f"/workers/{gc.pk}/passes/?from=2026-01-01&to=2026-03-01")
+    assert r.status_code == 400

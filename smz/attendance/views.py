@@ -1,0 +1,144 @@
+"""Attendance pages: project calendar (people × days) with monthly Excel per team, a person's passes with
+permission-checked snapshots, and the anomaly lists (double shifts, invalid or off-site passes, key posts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from smz.accounts.models import Role
+from smz.attendance import excel, selectors
+from smz.core.events import pii_access_record
+from smz.registry import selectors as registry_selectors
+from smz.registry.codes import code_table
+from smz.registry.excel import xlsx_response
+
+TABS = (
+    ("double_shift", "同日多项目出勤"),
+    ("key_posts", "关键岗位未到岗"),
+    ("only_invalid_passes", "仅有无效通行"),
+    ("no_face", "抓拍无人脸"),
+    ("off_site", "场外通行"),
+    ("no_exit", "无出场记录"),
+)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@login_required
+def project_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.user.role == Role.WORKER:
+        raise Http404
+    project = registry_selectors.project_get_for(request.user, pk)
+    month = selectors.month_parse(request.GET.get("month"))
+    team = _int(request.GET.get("team"))
+    employments = selectors.calendar_employments_for(
+        request.user, project=project, month=month, team=team
+    )
+    page = Paginator(employments, 50).get_page(request.GET.get("page"))
+    rows = selectors.calendar_rows(list(page), project=project, month=month)
+    days = selectors.month_days(month)
+    context = {
+        "project": project,
+        "month": month,
+        "prev_month": (month.replace(day=1) - dt.timedelta(days=1)).replace(day=1),
+        "next_month": (days[-1] + dt.timedelta(days=1)),
+        "days": days,
+        "today": selectors.today(),
+        "rows": rows,
+        "totals": selectors.day_totals(rows, month),
+        "page": page,
+        "team": team,
+        "teams": registry_selectors.team_list_for(request.user, project=project.pk),
+        "work_types": code_table("work_type"),
+    }
+    return render(request, "attendance/calendar.html", context)
+
+
+@login_required
+def project_calendar_export(request: HttpRequest, pk: int) -> HttpResponse:
+    project = registry_selectors.project_get_for(request.user, pk)
+    month = selectors.month_parse(request.GET.get("month"))
+    content = excel.monthly_attendance_workbook(
+        user=request.user, project=project, month=month, team=_int(request.GET.get("team"))
+    )
+    return xlsx_response(content, f"{project.name}-{month:%Y-%m}-考勤表.xlsx")
+
+
+@login_required
+def worker_passes(request: HttpRequest, pk: int) -> HttpResponse:
+    worker = registry_selectors.worker_get_for(request.user, pk)
+    first, last = selectors.range_parse(request.GET.get("from"), request.GET.get("to"))
+    project = _int(request.GET.get("project"))
+    daily = (
+        selectors.daily_for(request.user)
+        .filter(worker=worker, work_date__range=(first, last))
+        .select_related("project")
+        .order_by("-work_date", "project__name")
+    )
+    if project:
+        daily = daily.filter(project=project)
+    context = {
+        "worker": worker,
+        "first": first,
+        "last": last,
+        "project": project,
+        "projects": registry_selectors.employment_list_for(request.user)
+        .filter(worker=worker)
+        .select_related("project"),
+        "passes": selectors.pass_list_for(
+            request.user, worker=worker, first=first, last=last, project=project
+        ),
+        "daily": daily,
+        "anomaly_labels": selectors.ANOMALY_LABELS,
+    }
+    return render(request, "attendance/passes.html", context)
+
+
+@login_required
+def pass_snapshot(request: HttpRequest, pk: int) -> FileResponse:
+    """A pass's snapshot is a face photo: only for users who may see the person's attendance; audited."""
+    record = selectors.pass_get_for(request.user, pk)
+    if not record.snapshot:
+        raise Http404
+    pii_access_record(
+        actor=request.user, subject=record.worker, field="pass_snapshot", purpose=f"通行抓拍 {pk}"
+    )
+    response = FileResponse(record.snapshot_file(), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def anomalies(request: HttpRequest) -> HttpResponse:
+    if request.user.role == Role.WORKER:
+        raise Http404
+    first, last = selectors.range_parse(request.GET.get("from"), request.GET.get("to"))
+    tab = request.GET.get("tab", "double_shift")
+    if tab not in dict(TABS):
+        tab = "double_shift"
+    context = {
+        "tabs": TABS,
+        "tab": tab,
+        "first": first,
+        "last": last,
+        "anomaly_labels": selectors.ANOMALY_LABELS,
+        "key_post_names": code_table("key_post"),
+    }
+    if tab == "double_shift":
+        context["shifts"] = selectors.double_shifts_for(request.user, first=first, last=last)
+    elif tab == "key_posts":
+        context["page"] = Paginator(
+            selectors.key_post_absences_for(request.user, first=first, last=last), 50
+        ).get_page(request.GET.get("page"))
+    else:
+        context["page"] = Paginator(
+            selectors.anomaly_list_for(request.user, first=first, last=last, kind=tab), 50
+        ).get_page(request.GET.get("page"))
+    return render(request, "attendance/anomalies.html", context)
