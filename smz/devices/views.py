@@ -90,6 +90,19 @@ def project_devices(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
             form = form | {"errors": exc.detail.get("fields", {})}
+    return _project_page(request, project, may_manage=may_manage, secret=secret, form=form)
+
+
+def _project_page(
+    request: HttpRequest,
+    project,
+    *,
+    may_manage: bool,
+    secret: str | None = None,
+    form=None,
+    boundary_text: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
     devices = list(selectors.device_list_for(request.user, project=project.pk))
     boundaries = selectors.boundaries_for({project.pk})
     rows = [
@@ -100,6 +113,7 @@ def project_devices(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for d in devices
     ]
+    boundary = boundaries.get(project.pk)
     return render(
         request,
         "devices/project.html",
@@ -108,13 +122,95 @@ def project_devices(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "may_manage": may_manage,
             "secret": secret,
-            "form": form,
+            "form": form or {},
             "kinds": Device.Kind.choices,
             "protocols": Device.Protocol.choices,
             "directions": Device.Direction.choices,
-            "boundary": boundaries.get(project.pk),
+            "boundary": boundary,
+            "boundary_text": _points_text(boundary) if boundary_text is None else boundary_text,
+            "site_map": site_map(boundary, devices),
         },
+        status=status,
     )
+
+
+def _points_text(boundary) -> str:
+    return "\n".join(f"{lng:.6f},{lat:.6f}" for lng, lat in boundary.polygon) if boundary else ""
+
+
+def _points_parse(text: str) -> list[list[float]]:
+    points = []
+    for number, line in enumerate(text.strip().splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.replace("，", ",").replace(" ", ",").split(",")
+        parts = [p for p in parts if p]
+        try:
+            points.append([float(parts[0]), float(parts[1])])
+        except (IndexError, ValueError):
+            raise DomainError(
+                "polygon.invalid", f"第 {number} 行应为“经度,纬度”，例如 113.392100,22.517600"
+            ) from None
+    return points
+
+
+def site_map(boundary, devices: list[Device], width: int = 480, height: int = 320) -> dict | None:
+    """An SVG sketch of the site polygon and the devices' positions (no map tiles: sites sit behind VPNs)."""
+    pts = [tuple(p) for p in boundary.polygon] if boundary else []
+    marks = [
+        (float(d.lng), float(d.lat), d) for d in devices if d.lng is not None and d.lat is not None
+    ]
+    every = pts + [(x, y) for x, y, _ in marks]
+    if not every:
+        return None
+    min_x, max_x = min(p[0] for p in every), max(p[0] for p in every)
+    min_y, max_y = min(p[1] for p in every), max(p[1] for p in every)
+    span = max(max_x - min_x, max_y - min_y, 0.0005) * 1.15
+    cx, cy = (min_x + max_x) / 2, (min_y + max_y) / 2
+    scale = min(width, height) / span
+
+    def to_px(x: float, y: float) -> tuple[float, float]:
+        return round(width / 2 + (x - cx) * scale, 1), round(height / 2 - (y - cy) * scale, 1)
+
+    return {
+        "width": width,
+        "height": height,
+        "polygon": " ".join(f"{a},{b}" for a, b in (to_px(x, y) for x, y in pts)),
+        "devices": [
+            {
+                "x": to_px(x, y)[0],
+                "y": to_px(x, y)[1],
+                "serial": d.serial,
+                "off_site": bool(boundary) and not boundary.contains(x, y),
+            }
+            for x, y, d in marks
+        ],
+    }
+
+
+@login_required
+@require_POST
+def site_boundary(request: HttpRequest, pk: int) -> HttpResponse:
+    """施工现场范围 entered as one "lng,lat" per line (D5): passes located outside are kept and flagged."""
+    project = project_get_for(request.user, pk)
+    try:
+        services.site_boundary_set(
+            actor=request.user,
+            project=project,
+            polygon=_points_parse(request.POST.get("points", "")),
+        )
+        messages.success(request, "现场范围已保存：此后场外的设备与打卡将被标记")
+    except DomainError as exc:
+        detail = "；".join(str(v) for v in (exc.detail or {}).values())
+        messages.error(request, f"{exc.message}{'：' + detail if detail else ''}")
+        return _project_page(
+            request,
+            project,
+            may_manage=can_manage_site(request.user, project),
+            boundary_text=request.POST.get("points", ""),
+            status=exc.status,
+        )
+    return redirect("devices:project", pk=project.pk)
 
 
 @login_required

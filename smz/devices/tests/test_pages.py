@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smz.devices.models import Device
+from smz.devices.models import Device, SiteBoundary
 from smz.devices.services import device_register, site_boundary_set
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +112,32 @@ def test_d1_rotate_and_retire(world, as_user):
 
 def test_d1_anonymous_redirected(client):
     assert client.get("/devices/").status_code == 302
+
+
+SQUARE = "113.300000,22.600000\n113.310000,22.600000\n113.310000,22.610000\n113.300000,22.610000"
+
+
+def test_d5_site_boundary_entered_on_the_project_page(world, as_user):
+    p1 = world.projects["p1"]
+    r = as_user("gc_labor").post(f"/projects/{p1.pk}/site-boundary/", {"points": SQUARE})
+    assert r.status_code == 302
+    assert SiteBoundary.objects.get(project=p1).polygon[2] == [113.31, 22.61]
+    page = as_user("gc_labor").get(f"/projects/{p1.pk}/devices/").content.decode()
+    assert "已设置（4 个顶点）" in page and "113.310000,22.610000" in page
+
+
+def test_d5_bad_boundary_line_is_named_and_the_text_kept(world, as_user):
+    p1 = world.projects["p1"]
+    bad = "113.30,22.60\n113.31；22.60\n113.31,22.61"
+    r = as_user("gc_labor").post(f"/projects/{p1.pk}/site-boundary/", {"points": bad})
+    assert r.status_code == 400
+    body = r.content.decode()
+    assert "第 2 行" in body and "113.31；22.60" in body
+
+
+@pytest.mark.parametrize(("persona", "status"), [("sub_labor", 403), ("neighbour_labor", 404)])
+def test_d5_only_the_gc_sets_the_boundary(world, as_user, persona, status):
+    p1 = world.projects["p1"]
+    r = as_user(persona).post(f"/projects/{p1.pk}/site-boundary/", {"points": SQUARE})
+    assert r.status_code == status
+    assert not SiteBoundary.objects.exists()
