@@ -182,6 +182,7 @@ def site_map(boundary, devices: list[Device], width: int = 480, height: int = 32
                 "y": to_px(x, y)[1],
                 "serial": d.serial,
                 "off_site": bool(boundary) and not boundary.contains(x, y),
+                "label_end": to_px(x, y)[0] > width * 0.55,  # labels on the right run leftwards
             }
             for x, y, d in marks
         ],
