@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from smz.attendance.models import IngestBatch, PassRecord
+from smz.attendance.models import IngestBatch, LateSnapshot, PassRecord
 from smz.core.timeutil import business_date, parse_aware
 from smz.devices.errors import RECORD_CODES
 from smz.devices.models import SiteBoundary
@@ -161,20 +161,32 @@ def _check(
     if snapshot is None:
         checked.invalid_reason = "no_snapshot"
         return checked
-    if len(snapshot) > MAX_SNAPSHOT_BYTES:
-        return _reject(rid, "snapshot.too_large")
-    if not snapshot.startswith(b"\xff\xd8"):
-        return _reject(rid, "snapshot.not_jpeg")
-    try:
-        with Image.open(io.BytesIO(snapshot)) as img:
-            if img.format != "JPEG":
-                return _reject(rid, "snapshot.not_jpeg")
-            checked.width, checked.height = img.size
-    except (UnidentifiedImageError, OSError):
-        return _reject(rid, "snapshot.not_jpeg")
-    if checked.width < MIN_SNAPSHOT_WIDTH or checked.height < MIN_SNAPSHOT_HEIGHT:
+    inspected = snapshot_inspect(snapshot)
+    if isinstance(inspected, str):
+        return _reject(rid, inspected)
+    checked.width, checked.height = inspected
+    if not snapshot_big_enough(checked.width, checked.height):
         checked.invalid_reason = "low_resolution"
     return checked
+
+
+def snapshot_inspect(data: bytes) -> tuple[int, int] | str:
+    """(width, height) of an acceptable JPEG snapshot, or the rejection code."""
+    if len(data) > MAX_SNAPSHOT_BYTES:
+        return "snapshot.too_large"
+    if not data.startswith(b"\xff\xd8"):
+        return "snapshot.not_jpeg"
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.format != "JPEG":
+                return "snapshot.not_jpeg"
+            return img.size
+    except (UnidentifiedImageError, OSError):
+        return "snapshot.not_jpeg"
+
+
+def snapshot_big_enough(width: int | None, height: int | None) -> bool:
+    return bool(width and height) and width >= MIN_SNAPSHOT_WIDTH and height >= MIN_SNAPSHOT_HEIGHT
 
 
 def _on_site(
@@ -314,3 +326,40 @@ def _schedule_recompute(project_id: int, keys: set[tuple[int, dt.date]]) -> None
     from smz.attendance.tasks import recompute_days
 
     recompute_days.enqueue(project_id, sorted([w, d.isoformat()] for w, d in keys))
+
+
+def late_snapshot_attach(
+    *, device: Any, worker_id: int, event_time: dt.datetime, data: bytes
+) -> PassRecord | None:
+    """Attach a snapshot that arrived after its pass (same device, person and second), once. Returns the
+    pass, or None when no pass without a snapshot is waiting for it (the caller may hold the photo)."""
+    record = (
+        PassRecord.objects.filter(
+            device=device,
+            worker=worker_id,
+            event_time=event_time,
+            snapshot="",
+            late_snapshot__isnull=True,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if record is None:
+        return None
+    inspected = snapshot_inspect(data)
+    if isinstance(inspected, str):
+        return None
+    name = _snapshot_store(data, record.work_date)
+    try:
+        with transaction.atomic():
+            LateSnapshot.objects.create(
+                pass_record=record,
+                snapshot=name,
+                snapshot_width=inspected[0],
+                snapshot_height=inspected[1],
+            )
+            keys = {(record.worker_id, record.work_date)}
+            transaction.on_commit(lambda: _schedule_recompute(record.project_id, keys))
+    except IntegrityError:  # attached by a concurrent upload of the same photo
+        return record
+    return record

@@ -58,8 +58,15 @@ class PassRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.device_id}/{self.device_record_id}"
 
+    def snapshot_name(self) -> str:
+        """The snapshot sent with the pass, or one attached later (LateSnapshot); "" when none."""
+        if self.snapshot:
+            return self.snapshot
+        late = LateSnapshot.objects.filter(pass_record=self.pk).values_list("snapshot", flat=True)
+        return late.first() or ""
+
     def snapshot_file(self):
-        return default_storage.open(self.snapshot, "rb")
+        return default_storage.open(self.snapshot_name(), "rb")
 
 
 class IngestBatch(models.Model):
@@ -145,3 +152,22 @@ class KeyPostDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_post_id} {self.work_date}"
+
+
+class LateSnapshot(AppendOnlyModel):
+    """A snapshot that arrived after its pass (ZKTeco terminals send ATTPHOTO separately from ATTLOG, in
+    either order). Attached once to a pass stored without one; the pass is then judged by this snapshot."""
+
+    pass_record = models.OneToOneField(
+        PassRecord, primary_key=True, on_delete=models.CASCADE, related_name="late_snapshot"
+    )
+    snapshot = models.CharField("抓拍照片", max_length=120)
+    snapshot_width = models.PositiveIntegerField()
+    snapshot_height = models.PositiveIntegerField()
+    received_at = models.DateTimeField("接收时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "补传抓拍照片"
+
+    def __str__(self) -> str:
+        return str(self.pass_record_id)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from smz.attendance.ingest import INVALID_REASONS
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
-from smz.attendance.services import key_post_holder_on, pass_invalid_reason
+from smz.attendance.services import VALIDITY_FIELDS, key_post_holder_on, pass_invalid_reason
 from smz.core import scoping
 from smz.core.errors import DomainError, NotFound
 from smz.core.timeutil import business_date
@@ -87,28 +87,21 @@ def pass_list_for(
             "direction",
             "verify_mode",
             "similarity",
-            "snapshot",
-            "snapshot_width",
-            "snapshot_height",
-            "invalid_reason",
-            "off_site",
             "lng",
             "lat",
             "project__name",
             "device__serial",
             "device__entrance",
-            "snapshot_check__faces",
+            "late_snapshot__snapshot",
+            *VALIDITY_FIELDS,
         )[:1000]
     )
     for r in rows:
-        reason = pass_invalid_reason(
-            invalid_reason=r["invalid_reason"],
-            snapshot=r["snapshot"],
-            faces_found=r["snapshot_check__faces"],
-        )
+        reason = pass_invalid_reason(r)
         r["valid"] = not reason
         r["reason"] = INVALID_REASONS.get(reason, reason)
-        r["face_pending"] = bool(r["snapshot"]) and r["snapshot_check__faces"] is None
+        r["has_snapshot"] = bool(r["snapshot"] or r["late_snapshot__snapshot"])
+        r["face_pending"] = r["has_snapshot"] and r["snapshot_check__faces"] is None
         r["late_minutes"] = int((r["received_at"] - r["event_time"]).total_seconds() // 60)
     return rows
 

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from smz.attendance import faces
+from smz.attendance.ingest import snapshot_big_enough
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
 from smz.registry.models import KeyPost, KeyPostHolding
 
@@ -23,15 +24,16 @@ log = logging.getLogger(__name__)
 
 
 def snapshot_checks_run(*, project_id: int, keys: Iterable[tuple[int, dt.date]]) -> int:
-    """Face-check the not yet checked snapshots of these (person, day) pairs on a project; returns how many."""
+    """Face-check the not yet checked snapshots (sent with the pass or attached later) of these (person, day)
+    pairs on a project; returns how many were checked."""
     done = 0
     for worker_id, day in keys:
         pending = PassRecord.objects.filter(
             project=project_id, worker=worker_id, work_date=day, snapshot_check__isnull=True
-        ).exclude(snapshot="")
-        for pk, name in pending.values_list("pk", "snapshot"):
+        ).filter(~Q(snapshot="") | Q(late_snapshot__isnull=False))
+        for pk, name, late in pending.values_list("pk", "snapshot", "late_snapshot__snapshot"):
             try:
-                with default_storage.open(name, "rb") as fh:
+                with default_storage.open(name or late, "rb") as fh:
                     count = faces.faces_in_jpeg(fh.read())
             except FileNotFoundError:
                 log.warning("snapshot file missing for pass %s", pk)
@@ -47,13 +49,32 @@ def snapshot_checks_run(*, project_id: int, keys: Iterable[tuple[int, dt.date]])
     return done
 
 
-def pass_invalid_reason(*, invalid_reason: str, snapshot: str, faces_found: int | None) -> str:
-    """A pass's effective reason for not counting: decided at ingest, or by the face check afterwards."""
-    if invalid_reason:
-        return invalid_reason
-    if snapshot and faces_found == 0:
-        return "no_face"
-    return ""
+# What pass_invalid_reason reads: pass `.values(*VALIDITY_FIELDS)` into it.
+VALIDITY_FIELDS = (
+    "invalid_reason",
+    "off_site",
+    "snapshot",
+    "snapshot_check__faces",
+    "late_snapshot__snapshot_width",
+    "late_snapshot__snapshot_height",
+)
+
+
+def pass_invalid_reason(row: dict) -> str:
+    """A pass's effective reason for not counting ("" = it counts): decided at ingest, then by a snapshot
+    attached later (LateSnapshot) and by the background face check (SnapshotCheck)."""
+    reason = row["invalid_reason"]
+    faces_found = row["snapshot_check__faces"]
+    late_width = row["late_snapshot__snapshot_width"]
+    if reason == "no_snapshot" and late_width is not None:
+        if row["off_site"]:
+            return "off_site"
+        if not snapshot_big_enough(late_width, row["late_snapshot__snapshot_height"]):
+            return "low_resolution"
+        return "no_face" if faces_found == 0 else ""
+    if reason:
+        return reason
+    return "no_face" if row["snapshot"] and faces_found == 0 else ""
 
 
 def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date) -> DailyAttendance:
@@ -61,21 +82,10 @@ def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date)
     passes = list(
         PassRecord.objects.filter(project=project_id, worker=worker_id, work_date=day)
         .order_by("event_time", "pk")
-        .values(
-            "event_time",
-            "direction",
-            "invalid_reason",
-            "off_site",
-            "snapshot",
-            "snapshot_check__faces",
-        )
+        .values("event_time", "direction", *VALIDITY_FIELDS)
     )
     for p in passes:
-        p["reason"] = pass_invalid_reason(
-            invalid_reason=p["invalid_reason"],
-            snapshot=p["snapshot"],
-            faces_found=p["snapshot_check__faces"],
-        )
+        p["reason"] = pass_invalid_reason(p)
     valid = [p for p in passes if not p["reason"]]
     invalid = [p for p in passes if p["reason"]]
     ins = [p["event_time"] for p in valid if p["direction"] in ("in", "")]

@@ -105,7 +105,7 @@ def worker_passes(request: HttpRequest, pk: int) -> HttpResponse:
 def pass_snapshot(request: HttpRequest, pk: int) -> FileResponse:
     """A pass's snapshot is a face photo: only for users who may see the person's attendance; audited."""
     record = selectors.pass_get_for(request.user, pk)
-    if not record.snapshot:
+    if not record.snapshot_name():
         raise Http404
     pii_access_record(
         actor=request.user, subject=record.worker, field="pass_snapshot", purpose=f"通行抓拍 {pk}"

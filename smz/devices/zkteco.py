@@ -5,9 +5,9 @@ protocol `zkteco_push` are served, anything else is refused and counted. Keep /i
 Passes go through the shared ingest path (N3). ZKTeco punches carry no record id, so the dedup key is
 `<PIN>-<YYYYmmddHHMMSS>-<status>`: one pass per device, person, second and status. PIN is Worker.pk.
 
-Snapshots come in a separate ATTPHOTO request named `<YYYYmmddHHMMSS>-<PIN>.jpg` and wait in ZKTecoPhoto
-for the ATTLOG line with the same PIN and second. Pass records are append-only, so a photo that arrives
-after its punch cannot be attached: that pass stays invalid (no_snapshot).
+Snapshots come in a separate ATTPHOTO request named `<YYYYmmddHHMMSS>-<PIN>.jpg`, before or after the
+punch. A photo whose punch is already stored is attached to it once (attendance.LateSnapshot) and the day
+is recomputed; otherwise it waits in ZKTecoPhoto for the ATTLOG line with the same PIN and second.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
-import io
 import logging
 import random
 import re
@@ -27,9 +26,13 @@ from django.db.models import Case, IntegerField, Max, Q, When
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from PIL import Image, UnidentifiedImageError
 
-from smz.attendance.ingest import MAX_SNAPSHOT_BYTES, RawPass, pass_records_ingest
+from smz.attendance.ingest import (
+    RawPass,
+    late_snapshot_attach,
+    pass_records_ingest,
+    snapshot_inspect,
+)
 from smz.core.timeutil import parse_aware
 from smz.devices.errors import DeviceError, device_error
 from smz.devices.models import Device, DeviceCommand, DeviceRejection, ZKTecoPhoto
@@ -263,26 +266,30 @@ def _photo_parse(body: bytes) -> tuple[str, str, bytes] | None:
     return match.group(2), match.group(1), body[start:]
 
 
-def _is_jpeg(data: bytes) -> bool:
-    if len(data) > MAX_SNAPSHOT_BYTES:
-        return False
+def _photo_time(taken_at: str, zone: dt.timezone) -> dt.datetime | None:
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            return img.format == "JPEG"
-    except (UnidentifiedImageError, OSError):
-        return False
+        return dt.datetime.strptime(taken_at, "%Y%m%d%H%M%S").replace(tzinfo=zone)
+    except ValueError:
+        return None
 
 
 def _attphoto(device: Device, body: bytes) -> str:
     """Hold a snapshot for its punch. An unusable photo is refused (counted) but acknowledged, so the
     device moves on; its pass then arrives without a snapshot and is stored invalid."""
     parsed = _photo_parse(body)
-    if parsed is None or not _is_jpeg(parsed[2]):
+    if parsed is None or isinstance(snapshot_inspect(parsed[2]), str):
         DeviceRejection.objects.create(
             device=device, serial=device.serial, code="zkteco.bad_photo", detail="ATTPHOTO"
         )
         return "OK"
     pin, taken_at, jpeg = parsed
+    moment = _photo_time(taken_at, _zone(device))
+    if (
+        pin.isdigit()
+        and moment is not None
+        and late_snapshot_attach(device=device, worker_id=int(pin), event_time=moment, data=jpeg)
+    ):
+        return "OK"  # its punch came first: attached to the stored pass
     ZKTecoPhoto.objects.update_or_create(
         device=device, pin=pin, taken_at=taken_at, defaults={"jpeg": jpeg}
     )

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from smz.attendance.models import DailyAttendance, PassRecord
+from smz.attendance.models import DailyAttendance, LateSnapshot, PassRecord, SnapshotCheck
 from smz.devices.models import Device, DeviceRejection, ZKTecoPhoto
 from smz.devices.services import device_command_queue, device_register, device_retire
 from smz.devices.tests.conftest import jpeg
@@ -167,6 +167,33 @@ def test_attphoto_then_attlog_gives_a_valid_pass(
     zk.refresh_from_db()
     assert zk.push_stamps == {"ATTPHOTO": "7", "ATTLOG": "8"}
     assert zk.clock_offset_ms is not None and abs(zk.clock_offset_ms) < 5 * 60 * 1000
+
+
+def test_attlog_then_attphoto_attaches_the_photo_once(
+    world, zk, client, immediate_tasks, django_capture_on_commit_callbacks
+):
+    """Terminals send the punch and its photo in either order: a late photo still makes the pass count."""
+    gc = world.workers["gc"].pk
+    when = local(3)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, "table=ATTLOG&Stamp=9", line(gc, when)).content == b"OK: 1"
+    p = PassRecord.objects.get()
+    day = DailyAttendance.objects.get(worker=gc, work_date=p.work_date)
+    assert not day.attended and p.invalid_reason == "no_snapshot"
+    photo = (
+        f"PIN={when:%Y%m%d%H%M%S}-{gc}.jpg\nSN={SN}\nsize=1234\nCMD=uploadphoto\0".encode() + jpeg()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, "table=ATTPHOTO&Stamp=10", photo).content == b"OK"
+    late = LateSnapshot.objects.get(pass_record=p)
+    assert late.snapshot_width == 640 and not ZKTecoPhoto.objects.exists()
+    day.refresh_from_db()
+    assert day.attended and day.valid_passes == 1 and day.invalid_passes == 0
+    assert SnapshotCheck.objects.get(pass_record=p).faces == 1
+    # The same photo again (a device retry) attaches nothing more and waits for no punch.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, "table=ATTPHOTO&Stamp=10", photo).content == b"OK"
+    assert LateSnapshot.objects.count() == 1
 
 
 def test_attphoto_that_is_not_a_jpeg_is_counted_and_acknowledged(zk, client):
