@@ -219,3 +219,16 @@ def test_range_longer_than_a_month_is_refused(world, as_user):
     gc = world.workers["gc"]
     r = as_user("gc_labor").get(f"/workers/{gc.pk}/passes/?from=2026-01-01&to=2026-03-01")
     assert r.status_code == 400
+
+
+def test_a4_close_day_command_writes_absent_posts(world):
+    from django.core.management import call_command
+
+    yesterday = TODAY - dt.timedelta(days=1)
+    out = io.StringIO()
+    call_command("attendance_close_day", date=yesterday.isoformat(), stdout=out)
+    rows = KeyPostDay.objects.filter(work_date=yesterday)
+    assert rows.count() == 3 and not rows.filter(attended=True).exists()
+    assert "3 key-post days" in out.getvalue()
+    call_command("attendance_close_day", date=yesterday.isoformat(), stdout=io.StringIO())
+    assert KeyPostDay.objects.filter(work_date=yesterday).count() == 3
