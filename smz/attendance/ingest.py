@@ -25,7 +25,7 @@ from PIL import Image, UnidentifiedImageError
 
 from smz.attendance.models import IngestBatch, LateSnapshot, PassRecord
 from smz.core.timeutil import business_date, parse_aware
-from smz.devices.errors import RECORD_CODES
+from smz.devices.errors import RECORD_CODES, device_error
 from smz.devices.models import SiteBoundary
 from smz.registry.models import Employment
 
@@ -203,10 +203,11 @@ def pass_records_ingest(
 ) -> list[dict[str, Any]]:
     """Validate, deduplicate and durably store a batch of passes from one device; answer per record."""
     now = now or timezone.now()
+    digest = _batch_digest(records) if batch_id else ""
     if batch_id:
         stored = IngestBatch.objects.filter(device=device, batch_id=batch_id).first()
         if stored is not None:
-            return stored.response
+            return _replayed(stored, digest)
 
     earliest = (device.created_at or now) - MAX_AGE
     outcomes: list[Outcome | None] = []
@@ -300,14 +301,29 @@ def pass_records_ingest(
         if batch_id:
             try:
                 with transaction.atomic():
-                    IngestBatch.objects.create(device=device, batch_id=batch_id, response=answers)
-            except IntegrityError:
-                return IngestBatch.objects.get(device=device, batch_id=batch_id).response
+                    IngestBatch.objects.create(
+                        device=device, batch_id=batch_id, digest=digest, response=answers
+                    )
+            except IntegrityError:  # a concurrent copy of this batch committed first
+                return _replayed(IngestBatch.objects.get(device=device, batch_id=batch_id), digest)
         type(device).objects.filter(pk=device.pk).update(last_upload_at=now)
         if to_insert:
             keys = {(p.worker_id, p.work_date) for p in to_insert}
             transaction.on_commit(lambda: _schedule_recompute(device.project_id, keys))
     return answers
+
+
+def _batch_digest(records: list[RawPass]) -> str:
+    ids = "\n".join(str(r.record_id).strip() for r in records)
+    return hashlib.sha256(ids.encode()).hexdigest()
+
+
+def _replayed(stored: IngestBatch, digest: str) -> list[dict[str, Any]]:
+    """A replay gets the stored answers, but only for the same records: a device that restarted its batch
+    counter must not have new records acknowledged by an old batch's answers (they would be lost)."""
+    if stored.digest and stored.digest != digest:
+        raise device_error("device.batch_conflict", {"batch_id": stored.batch_id})
+    return stored.response
 
 
 def _snapshot_store(data: bytes, day: dt.date) -> str:

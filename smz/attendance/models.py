@@ -74,6 +74,8 @@ class IngestBatch(models.Model):
 
     device = models.ForeignKey("devices.Device", on_delete=models.CASCADE, related_name="+")
     batch_id = models.CharField(max_length=64)
+    # sha256 of the batch's record ids in order: a replay must carry the same records (else 409)
+    digest = models.CharField(max_length=64, default="")
     received_at = models.DateTimeField(auto_now_add=True)
     response = models.JSONField()
 

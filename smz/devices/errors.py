@@ -19,6 +19,7 @@ CODES: dict[str, tuple[int, str]] = {
     "device.wrong_protocol": (403, "设备登记的协议与接口不符"),
     "device.bad_json": (400, "请求体不是有效的JSON"),
     "device.batch_too_large": (413, "每批最多500条记录"),
+    "device.batch_conflict": (409, "批次号已用于另一批记录：请使用新的批次号重新上传"),
 }
 
 
