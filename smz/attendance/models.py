@@ -109,7 +109,11 @@ class DailyAttendance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "worker", "work_date"], name="daily_unique")
         ]
-        indexes = [models.Index(fields=["project", "work_date"])]
+        indexes = [
+            models.Index(fields=["project", "work_date"]),
+            # the city-wide double-shift check groups a day's rows by person
+            models.Index(fields=["work_date", "worker"], name="daily_date_worker"),
+        ]
 
 
 class SnapshotCheck(AppendOnlyModel):
