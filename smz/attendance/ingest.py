@@ -309,7 +309,7 @@ def pass_records_ingest(
         type(device).objects.filter(pk=device.pk).update(last_upload_at=now)
         if to_insert:
             keys = {(p.worker_id, p.work_date) for p in to_insert}
-            transaction.on_commit(lambda: _schedule_recompute(device.project_id, keys))
+            _schedule_recompute(device.project_id, keys)
     return answers
 
 
@@ -339,6 +339,9 @@ def _default_direction(device: Any) -> str:
 
 
 def _schedule_recompute(project_id: int, keys: set[tuple[int, dt.date]]) -> None:
+    """Enqueued inside the ingest transaction: with the database task backend the task row commits with the
+    passes or not at all, so a crash between the two can never leave stored passes whose days are not
+    recomputed (on_commit would open that window)."""
     from smz.attendance.tasks import recompute_days
 
     recompute_days.enqueue(project_id, sorted([w, d.isoformat()] for w, d in keys))
@@ -375,7 +378,7 @@ def late_snapshot_attach(
                 snapshot_height=inspected[1],
             )
             keys = {(record.worker_id, record.work_date)}
-            transaction.on_commit(lambda: _schedule_recompute(record.project_id, keys))
+            _schedule_recompute(record.project_id, keys)
     except IntegrityError:  # attached by a concurrent upload of the same photo
         return record
     return record

@@ -232,3 +232,20 @@ def test_a4_close_day_command_writes_absent_posts(world):
     assert "3 key-post days" in out.getvalue()
     call_command("attendance_close_day", date=yesterday.isoformat(), stdout=io.StringIO())
     assert KeyPostDay.objects.filter(work_date=yesterday).count() == 3
+
+
+def test_n3_recompute_task_commits_with_the_passes(world, p1_gate):
+    """The recompute task row is written in the ingest transaction: both land, or neither does."""
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    gc = world.workers["gc"]
+    raw = [RawPass("t-1", gc.pk, at(TODAY, 8), "in", "face", 90, jpeg())]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        pass_records_ingest(device=p1_gate, records=raw)
+        assert DBTaskResult.objects.count() == 1
+        raise RuntimeError("crash before commit")
+    assert not PassRecord.objects.exists() and not DBTaskResult.objects.exists()
+    pass_records_ingest(device=p1_gate, records=raw)
+    task = DBTaskResult.objects.get()
+    assert task.args_kwargs["args"][1] == [[gc.pk, TODAY.isoformat()]]
