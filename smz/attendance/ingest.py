@@ -42,6 +42,7 @@ INVALID_REASONS = {
     "no_face": "抓拍照片中未检测到人脸",
     "face_check_pending": "人脸核验中",
     "off_site": "通行位置不在施工现场范围内",
+    "no_location": "平板打卡缺少定位",
 }
 
 
@@ -258,7 +259,11 @@ def pass_records_ingest(
             and c.lat is not None
             and not boundary.contains(float(c.lng), float(c.lat))
         )
-        reason = c.invalid_reason or ("off_site" if off_site else "")
+        # A tablet (D5) has no fixed place: its check-in counts only with a position inside the site.
+        unlocated = device.kind == "tablet" and (c.lng is None or c.lat is None)
+        reason = c.invalid_reason or (
+            "off_site" if off_site else "no_location" if unlocated else ""
+        )
         snapshot_name = _snapshot_store(c.snapshot, day) if c.snapshot is not None else ""
         to_insert.append(
             PassRecord(

@@ -11,8 +11,13 @@ from django.utils import timezone
 
 from smz.attendance.models import DailyAttendance, PassRecord
 from smz.devices.models import Device, DeviceCommand, DeviceRejection
-from smz.devices.services import device_command_queue, device_retire, site_boundary_set
-from smz.devices.tests.conftest import jpeg
+from smz.devices.services import (
+    device_command_queue,
+    device_register,
+    device_retire,
+    site_boundary_set,
+)
+from smz.devices.tests.conftest import DeviceClient, jpeg
 from smz.registry.services import employment_exit
 
 pytestmark = pytest.mark.django_db
@@ -237,3 +242,41 @@ def test_x7_wrong_project_and_malformed_json(world, gate):
     assert r.status_code == 400 and r.json()["code"] == "device.bad_json"
     r = gate.post("/device/v1/passes", {"records": [{}] * 501})
     assert r.status_code == 413 and r.json()["code"] == "device.batch_too_large"
+
+
+def test_d5_tablet_check_in_is_judged_by_its_position(
+    world, client, immediate_tasks, django_capture_on_commit_callbacks
+):
+    """A tablet on a municipal site: inside the boundary counts; outside or unlocated is kept but invalid."""
+    labor = world.user("gc_labor")
+    p1 = world.projects["p1"]
+    site_boundary_set(
+        actor=labor,
+        project=p1,
+        polygon=[[113.30, 22.60], [113.31, 22.60], [113.31, 22.61], [113.30, 22.61]],
+    )
+    device, secret = device_register(
+        actor=labor,
+        project=p1,
+        serial="TAB-P1-01",
+        kind=Device.Kind.TABLET,
+        protocol=Device.Protocol.DIRECT_V1,
+        entrance="移动打卡",
+    )
+    tablet = DeviceClient(client, device, secret)
+    gc, sub, pm = (world.workers[k].pk for k in ("gc", "sub", "pm"))
+    records = [
+        rec("t1", gc, lng=113.305, lat=22.605),
+        rec("t2", sub, lng=113.42, lat=22.71),
+        rec("t3", pm),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        r = tablet.post("/device/v1/passes", {"records": records})
+    res = {x["record_id"]: x for x in r.json()["results"]}
+    assert res["t1"]["valid"] is True
+    assert res["t2"]["invalid_reason"] == "通行位置不在施工现场范围内"
+    assert res["t3"]["invalid_reason"] == "平板打卡缺少定位"
+    assert PassRecord.objects.filter(device=device).count() == 3
+    assert DailyAttendance.objects.get(worker=gc).attended
+    assert not DailyAttendance.objects.get(worker=sub).attended
+    assert "off_site" in DailyAttendance.objects.get(worker=sub).anomalies
