@@ -9,7 +9,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	  [ -n "$$p" ] && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
 
-.PHONY: run test venv check lint lock browser-deps clean
+.PHONY: run test venv check lint lock browser-deps clean bench
 
 $(VENV)/.installed: requirements.txt
 	@if [ -z "$(PYTHON)" ]; then echo "smz needs Python >= 3.12 (Django 6). None found: install one or set PYTHON=/path/to/python3.12" >&2; exit 1; fi
@@ -22,11 +22,17 @@ venv: $(VENV)/.installed
 run: venv
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py simulate_demo_week --if-empty
 	$(PY) manage.py demo_logins
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: venv
 	$(PY) -m pytest -n 2 -q
+
+# Ingest benchmark on PostgreSQL (BENCH_PG, default postgres://postgres@127.0.0.1:5432/postgres): creates and
+# drops its own database, prints figures; method and results in docs/bench.md. Sizes: make bench BENCH_ARGS=--help
+bench: venv
+	$(PY) bench/ingest.py $(BENCH_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
