@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
@@ -240,7 +240,8 @@ def pass_records_ingest(
             device=device, device_record_id__in=[c.raw.record_id for c in checked]
         ).values_list("device_record_id", flat=True)
     )
-    to_insert: list[PassRecord] = []
+    to_insert: list[tuple] = []  # rows in PASS_COLUMNS order
+    default_direction = _default_direction(device)
     results_by_id: dict[str, Outcome] = {}
     seen_in_batch: set[str] = set()
     for c in checked:
@@ -266,27 +267,27 @@ def pass_records_ingest(
         )
         snapshot_name = _snapshot_store(c.snapshot, day) if c.snapshot is not None else ""
         to_insert.append(
-            PassRecord(
-                device=device,
-                device_record_id=rid,
-                project_id=device.project_id,
-                worker_id=c.worker_id,
-                event_time=c.event_time,
-                event_offset_minutes=c.offset_minutes,
-                work_date=day,
-                received_at=now,
-                clock_offset_ms=device.clock_offset_ms,
-                direction=c.raw.direction or _default_direction(device),
-                verify_mode=str(c.raw.verify_mode or "")[:16],
-                similarity=_decimal(c.raw.similarity),
-                snapshot=snapshot_name,
-                snapshot_width=c.width,
-                snapshot_height=c.height,
-                lng=c.lng,
-                lat=c.lat,
-                valid=not reason,
-                invalid_reason=reason,
-                off_site=off_site,
+            (
+                device.pk,
+                rid,
+                device.project_id,
+                c.worker_id,
+                c.event_time,
+                c.offset_minutes,
+                day,
+                now,
+                device.clock_offset_ms,
+                c.raw.direction or default_direction,
+                str(c.raw.verify_mode or "")[:16],
+                _decimal(c.raw.similarity),
+                snapshot_name,
+                c.width,
+                c.height,
+                c.lng,
+                c.lat,
+                not reason,
+                reason,
+                off_site,
             )
         )
         results_by_id[rid] = Outcome(
@@ -298,8 +299,7 @@ def pass_records_ingest(
         )
 
     with transaction.atomic():
-        # ignore_conflicts: a concurrent retry of the same records commits first → ours become duplicates.
-        PassRecord.objects.bulk_create(to_insert, ignore_conflicts=True, batch_size=500)
+        _passes_insert(to_insert)
         answers = []
         for raw, outcome in zip(records, outcomes, strict=True):
             answers.append((outcome or results_by_id[str(raw.record_id).strip()]).as_dict())
@@ -313,9 +313,62 @@ def pass_records_ingest(
                 return _replayed(IngestBatch.objects.get(device=device, batch_id=batch_id), digest)
         type(device).objects.filter(pk=device.pk).update(last_upload_at=now)
         if to_insert:
-            keys = {(p.worker_id, p.work_date) for p in to_insert}
+            keys = {(row[3], row[6]) for row in to_insert}  # (worker_id, work_date)
             _schedule_recompute(device.project_id, keys)
     return answers
+
+
+PASS_COLUMNS = (
+    "device_id",
+    "device_record_id",
+    "project_id",
+    "worker_id",
+    "event_time",
+    "event_offset_minutes",
+    "work_date",
+    "received_at",
+    "clock_offset_ms",
+    "direction",
+    "verify_mode",
+    "similarity",
+    "snapshot",
+    "snapshot_width",
+    "snapshot_height",
+    "lng",
+    "lat",
+    "valid",
+    "invalid_reason",
+    "off_site",
+)
+
+
+def _passes_insert(rows: list[tuple]) -> None:
+    """Insert checked rows. On PostgreSQL with COPY (no model objects, no SQL compiling: the bulk of the
+    ingest cost otherwise, see docs/bench.md); if a concurrent retry of the same records committed first,
+    the COPY fails on the unique key and the rows go in again with ON CONFLICT DO NOTHING, so theirs stay
+    and ours become the duplicates they are. Elsewhere (SQLite) the ORM's conflict-ignoring insert."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = PassRecord._meta.db_table
+        try:
+            with (
+                transaction.atomic(),
+                connection.cursor() as cursor,
+                connection.wrap_database_errors,
+            ):
+                sql = f"COPY {table} ({', '.join(PASS_COLUMNS)}) FROM STDIN"
+                with cursor.cursor.copy(sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            return
+        except IntegrityError:
+            pass
+    PassRecord.objects.bulk_create(
+        [PassRecord(**dict(zip(PASS_COLUMNS, row, strict=True))) for row in rows],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
 
 
 def _batch_digest(records: list[RawPass]) -> str:

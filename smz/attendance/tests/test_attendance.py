@@ -249,3 +249,17 @@ def test_n3_recompute_task_commits_with_the_passes(world, p1_gate):
     pass_records_ingest(device=p1_gate, records=raw)
     task = DBTaskResult.objects.get()
     assert task.args_kwargs["args"][1] == [[gc.pk, TODAY.isoformat()]]
+
+
+def test_n3_insert_falls_back_when_a_concurrent_retry_stored_the_rows_first(world, p1_gate):
+    """The COPY insert (PostgreSQL) meets rows a concurrent retry already committed: no error, no double."""
+    from smz.attendance.ingest import PASS_COLUMNS, _passes_insert
+
+    gc = world.workers["gc"]
+    pass_records_ingest(
+        device=p1_gate, records=[RawPass("c-1", gc.pk, at(TODAY, 8), "in", "face", 90, jpeg())]
+    )
+    stored = PassRecord.objects.values_list(*PASS_COLUMNS).get()
+    fresh = (*stored[:1], "c-2", *stored[2:])
+    _passes_insert([stored, fresh])  # c-1 collides on the unique key, c-2 is new
+    assert sorted(PassRecord.objects.values_list("device_record_id", flat=True)) == ["c-1", "c-2"]
