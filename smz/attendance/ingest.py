@@ -190,6 +190,26 @@ def snapshot_big_enough(width: int | None, height: int | None) -> bool:
     return bool(width and height) and width >= MIN_SNAPSHOT_WIDTH and height >= MIN_SNAPSHOT_HEIGHT
 
 
+def _employments(project_id: int, worker_ids: set[int]) -> list[tuple]:
+    """(worker_id, entry_on, exit_on) of these people on the project. On PostgreSQL one array parameter
+    (`= ANY(%s)`) instead of an IN list of up to 500 quoted values, which costs more than the query."""
+    if not worker_ids:
+        return []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT worker_id, entry_on, exit_on FROM {Employment._meta.db_table}"  # noqa: S608
+                " WHERE project_id = %s AND worker_id = ANY(%s)",
+                [project_id, sorted(worker_ids)],
+            )
+            return cursor.fetchall()
+    return list(
+        Employment.objects.filter(project=project_id, worker__in=worker_ids).values_list(
+            "worker_id", "entry_on", "exit_on"
+        )
+    )
+
+
 def _on_site(
     employments: dict[int, list[tuple[dt.date, dt.date | None]]], worker_id: int, day: dt.date
 ) -> bool:
@@ -223,9 +243,9 @@ def pass_records_ingest(
 
     # Roster check: the person must be on this project on the pass's day (entered, not yet exited).
     employments: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
-    for worker_id, entry_on, exit_on in Employment.objects.filter(
-        project=device.project_id, worker__in={c.worker_id for c in checked}
-    ).values_list("worker_id", "entry_on", "exit_on"):
+    for worker_id, entry_on, exit_on in _employments(
+        device.project_id, {c.worker_id for c in checked}
+    ):
         employments.setdefault(worker_id, []).append((entry_on, exit_on))
 
     boundary = SiteBoundary.objects.filter(project=device.project_id).first()
@@ -235,25 +255,23 @@ def pass_records_ingest(
         and not boundary.contains(float(device.lng), float(device.lat))
     )
 
-    existing = set(
-        PassRecord.objects.filter(
-            device=device, device_record_id__in=[c.raw.record_id for c in checked]
-        ).values_list("device_record_id", flat=True)
-    )
     to_insert: list[tuple] = []  # rows in PASS_COLUMNS order
+    accepted: dict[str, Outcome] = {}
     default_direction = _default_direction(device)
     results_by_id: dict[str, Outcome] = {}
     seen_in_batch: set[str] = set()
+    not_on_site: list[str] = []
     for c in checked:
         rid = str(c.raw.record_id).strip()
-        if rid in existing or rid in seen_in_batch:
+        if rid in seen_in_batch:
             results_by_id[rid] = Outcome(record_id=rid, status="duplicate")
             continue
+        seen_in_batch.add(rid)
         day = business_date(c.event_time)
         if not _on_site(employments, c.worker_id, day):
             results_by_id[rid] = _reject(rid, "person.not_on_site")
+            not_on_site.append(rid)
             continue
-        seen_in_batch.add(rid)
         off_site = device_off_site or bool(
             boundary
             and c.lng is not None
@@ -290,7 +308,7 @@ def pass_records_ingest(
                 off_site,
             )
         )
-        results_by_id[rid] = Outcome(
+        accepted[rid] = Outcome(
             record_id=rid,
             status="accepted",
             valid=not reason,
@@ -299,7 +317,15 @@ def pass_records_ingest(
         )
 
     with transaction.atomic():
-        _passes_insert(to_insert)
+        stored = _passes_insert(device, to_insert)
+        # A record stored earlier is a duplicate, whatever its person's roster says now.
+        if not_on_site:
+            stored |= _stored_ids(device, not_on_site)
+        for rid in stored:
+            results_by_id[rid] = Outcome(record_id=rid, status="duplicate")
+        for rid, outcome in accepted.items():
+            results_by_id.setdefault(rid, outcome)
+        to_insert = [row for row in to_insert if row[1] not in stored]
         answers = []
         for raw, outcome in zip(records, outcomes, strict=True):
             answers.append((outcome or results_by_id[str(raw.record_id).strip()]).as_dict())
@@ -342,13 +368,16 @@ PASS_COLUMNS = (
 )
 
 
-def _passes_insert(rows: list[tuple]) -> None:
-    """Insert checked rows. On PostgreSQL with COPY (no model objects, no SQL compiling: the bulk of the
-    ingest cost otherwise, see docs/bench.md); if a concurrent retry of the same records committed first,
-    the COPY fails on the unique key and the rows go in again with ON CONFLICT DO NOTHING, so theirs stay
-    and ours become the duplicates they are. Elsewhere (SQLite) the ORM's conflict-ignoring insert."""
+def _passes_insert(device: Any, rows: list[tuple]) -> set[str]:
+    """Insert the checked rows; return the record ids that were already stored (the duplicates).
+
+    On PostgreSQL optimistically with COPY, since a batch is almost always new (no per-row model objects or
+    SQL compiling, no lookup first: the bulk of the ingest cost otherwise, see docs/bench.md). If any row
+    is already stored (a retry, or a concurrent retry that committed first) the COPY fails on the unique key
+    and is rolled back to its savepoint; then the stored ids are looked up and the rest inserted with
+    ON CONFLICT DO NOTHING. On SQLite that second path is the only one."""
     if not rows:
-        return
+        return set()
     if connection.vendor == "postgresql":
         table = PassRecord._meta.db_table
         try:
@@ -361,13 +390,27 @@ def _passes_insert(rows: list[tuple]) -> None:
                 with cursor.cursor.copy(sql) as copy:
                     for row in rows:
                         copy.write_row(row)
-            return
+            return set()
         except IntegrityError:
             pass
+    stored = _stored_ids(device, [row[1] for row in rows])
     PassRecord.objects.bulk_create(
-        [PassRecord(**dict(zip(PASS_COLUMNS, row, strict=True))) for row in rows],
+        [
+            PassRecord(**dict(zip(PASS_COLUMNS, row, strict=True)))
+            for row in rows
+            if row[1] not in stored
+        ],
         ignore_conflicts=True,
         batch_size=500,
+    )
+    return stored
+
+
+def _stored_ids(device: Any, record_ids: list[str]) -> set[str]:
+    return set(
+        PassRecord.objects.filter(device=device, device_record_id__in=record_ids).values_list(
+            "device_record_id", flat=True
+        )
     )
 
 
@@ -402,7 +445,9 @@ def _schedule_recompute(project_id: int, keys: set[tuple[int, dt.date]]) -> None
     recomputed (on_commit would open that window)."""
     from smz.attendance.tasks import recompute_days
 
-    recompute_days.enqueue(project_id, sorted([w, d.isoformat()] for w, d in keys))
+    # One compact string, not a list of pairs: the task framework walks every element of its arguments
+    # to check they are JSON (≈ 25 µs per pair, the largest single cost of a 1,000-record batch).
+    recompute_days.enqueue(project_id, ";".join(f"{w}:{d.isoformat()}" for w, d in sorted(keys)))
 
 
 def late_snapshot_attach(

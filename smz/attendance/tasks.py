@@ -8,9 +8,11 @@ from smz.attendance.services import attendance_recompute
 
 
 @task()
-def recompute_days(project_id: int, keys: list[list]) -> int:
-    """Face checks and daily rows touched by an ingested batch ([worker_id, "YYYY-MM-DD"] pairs)."""
+def recompute_days(project_id: int, keys: str | list[list]) -> int:
+    """Face checks and daily rows touched by an ingested batch: "<worker_id>:<YYYY-MM-DD>;…" (or, from
+    tasks queued by earlier versions, [[worker_id, "YYYY-MM-DD"], …])."""
+    pairs = [k.split(":") for k in keys.split(";") if k] if isinstance(keys, str) else keys
     return attendance_recompute(
         project_id=project_id,
-        keys=[(int(worker_id), dt.date.fromisoformat(day)) for worker_id, day in keys],
+        keys=[(int(worker_id), dt.date.fromisoformat(day)) for worker_id, day in pairs],
     )

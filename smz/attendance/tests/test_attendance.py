@@ -248,7 +248,7 @@ def test_n3_recompute_task_commits_with_the_passes(world, p1_gate):
     assert not PassRecord.objects.exists() and not DBTaskResult.objects.exists()
     pass_records_ingest(device=p1_gate, records=raw)
     task = DBTaskResult.objects.get()
-    assert task.args_kwargs["args"][1] == [[gc.pk, TODAY.isoformat()]]
+    assert task.args_kwargs["args"][1] == f"{gc.pk}:{TODAY.isoformat()}"
 
 
 def test_n3_insert_falls_back_when_a_concurrent_retry_stored_the_rows_first(world, p1_gate):
@@ -261,5 +261,5 @@ def test_n3_insert_falls_back_when_a_concurrent_retry_stored_the_rows_first(worl
     )
     stored = PassRecord.objects.values_list(*PASS_COLUMNS).get()
     fresh = (*stored[:1], "c-2", *stored[2:])
-    _passes_insert([stored, fresh])  # c-1 collides on the unique key, c-2 is new
+    assert _passes_insert(p1_gate, [stored, fresh]) == {"c-1"}  # c-1 collides, c-2 is new
     assert sorted(PassRecord.objects.values_list("device_record_id", flat=True)) == ["c-1", "c-2"]
