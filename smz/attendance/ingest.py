@@ -228,7 +228,7 @@ def pass_records_ingest(
     if batch_id:
         stored = IngestBatch.objects.filter(device=device, batch_id=batch_id).first()
         if stored is not None:
-            return _replayed(stored, digest)
+            return _replayed(stored, digest, records)
 
     earliest = (device.created_at or now) - MAX_AGE
     outcomes: list[Outcome | None] = []
@@ -333,10 +333,17 @@ def pass_records_ingest(
             try:
                 with transaction.atomic():
                     IngestBatch.objects.create(
-                        device=device, batch_id=batch_id, digest=digest, response=answers
+                        device=device,
+                        batch_id=batch_id,
+                        digest=digest,
+                        # the record ids are the request's (the digest pins them): not stored twice
+                        response=[
+                            {k: v for k, v in a.items() if k != "record_id"} for a in answers
+                        ],
                     )
             except IntegrityError:  # a concurrent copy of this batch committed first
-                return _replayed(IngestBatch.objects.get(device=device, batch_id=batch_id), digest)
+                stored = IngestBatch.objects.get(device=device, batch_id=batch_id)
+                return _replayed(stored, digest, records)
         type(device).objects.filter(pk=device.pk).update(last_upload_at=now)
         if to_insert:
             keys = {(row[3], row[6]) for row in to_insert}  # (worker_id, work_date)
@@ -419,12 +426,15 @@ def _batch_digest(records: list[RawPass]) -> str:
     return hashlib.sha256(ids.encode()).hexdigest()
 
 
-def _replayed(stored: IngestBatch, digest: str) -> list[dict[str, Any]]:
+def _replayed(stored: IngestBatch, digest: str, records: list[RawPass]) -> list[dict[str, Any]]:
     """A replay gets the stored answers, but only for the same records: a device that restarted its batch
     counter must not have new records acknowledged by an old batch's answers (they would be lost)."""
     if stored.digest and stored.digest != digest:
         raise device_error("device.batch_conflict", {"batch_id": stored.batch_id})
-    return stored.response
+    return [
+        a if "record_id" in a else {"record_id": str(raw.record_id or "").strip()[:64], **a}
+        for raw, a in zip(records, stored.response, strict=True)
+    ]
 
 
 def _snapshot_store(data: bytes, day: dt.date) -> str:

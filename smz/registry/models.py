@@ -337,6 +337,10 @@ class Employment(TimeStampedModel):
     class Meta:
         verbose_name = verbose_name_plural = "项目人员"
         ordering = ["project", "worker"]
+        indexes = [
+            # the ingest's roster check: who is on this project on the pass's day
+            models.Index(fields=["project", "worker"], name="employment_roster_idx")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "worker"],
