@@ -36,7 +36,11 @@ VIEWPORT = {"width": 1366, "height": 800}
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     if not CHROMIUM.exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (make browser-deps)")
+        message = f"Chromium not found at {CHROMIUM} (make browser-deps)"
+        # .ci/run sets SMZ_REQUIRE_BROWSER: in CI a missing browser is a failure, not a skip
+        if os.environ.get("SMZ_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
