@@ -213,10 +213,14 @@ def test_cli_without_devices_secret_or_server_stops(capsys, monkeypatch):
     assert "cannot reach http://127.0.0.1:9" in capsys.readouterr().err
 
 
-def test_demo_week_command_registers_devices_runs_tasks_and_skips_when_filled(live_world):
-    call_command(
-        "simulate_demo_week", projects=1, zkteco=1, days=2, people=0, threads=1, if_empty=True
-    )
+def test_demo_week_command_registers_devices_runs_tasks_and_skips_when_filled(live_world, capsys):
+    call_command("simulate_demo_week", if_empty=True)
+    assert (
+        "没有演示城市的项目" in capsys.readouterr().out
+    )  # make run on a database that is not the demo
+    assert not Device.objects.exists()
+
+    call_command("simulate_demo_week", projects=1, zkteco=1, days=2, people=0, threads=1)
     gate = Device.objects.get(serial=f"SIM-{live_world.projects['p1'].code[-5:]}-GATE1")
     terminal = Device.objects.get(serial=f"SIM-{live_world.projects['p2'].code[-5:]}-ZK1")
     assert gate.protocol == Device.Protocol.DIRECT_V1
@@ -226,7 +230,9 @@ def test_demo_week_command_registers_devices_runs_tasks_and_skips_when_filled(li
     # The queued recompute ran (db_worker --batch): every stored (person, day) has its daily row.
     days = set(PassRecord.objects.values_list("project", "worker", "work_date"))
     assert days == set(DailyAttendance.objects.values_list("project", "worker", "work_date"))
+    capsys.readouterr()
     call_command("simulate_demo_week", projects=1, zkteco=1, days=2, if_empty=True)
+    assert "已有通行记录" in capsys.readouterr().out
     assert PassRecord.objects.count() == count
 
 

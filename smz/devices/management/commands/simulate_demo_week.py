@@ -3,7 +3,7 @@
 Starts the platform on an ephemeral 127.0.0.1 port inside this process, registers simulator devices on demo
 projects (device-direct gates, ZKTeco terminals), plays the last days against it over real HTTP, then runs
 the queued background tasks so daily attendance exists. `--if-empty` (for `make run`) skips when pass
-records exist already.
+records exist already or when the database holds no demo project.
 """
 
 from __future__ import annotations
@@ -29,12 +29,15 @@ from django.db import connections
 from smz.attendance.models import DailyAttendance, PassRecord
 from smz.devices.simulator import fromdb
 from smz.devices.simulator.run import Options, simulate
+from smz.registry.demo import SITES
+from smz.registry.models import Project
 
 # People per device and upload interval: keep `make run` under a minute extra on two cores. The cost is
 # the background work (face check ~25 ms a pass; daily and key-post recompute per uploaded batch), not
 # the HTTP traffic, so the demo uploads every two hours: fewer, larger batches.
 DEMO_PEOPLE = 15
 DEMO_UPLOAD_EVERY = 120
+DEMO_CODES = [site.code for site in SITES]
 
 
 class _Handler(WSGIRequestHandler):
@@ -111,6 +114,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and PassRecord.objects.exists():
             self.stdout.write("已有通行记录，跳过模拟（要重新模拟请去掉 --if-empty）。")
+            return
+        if options["if_empty"] and not Project.objects.filter(code__in=DEMO_CODES).exists():
+            # make run may point at a real database (DATABASE_URL): no simulated devices there.
+            self.stdout.write("数据库中没有演示城市的项目，跳过模拟（要模拟请去掉 --if-empty）。")
             return
         started = time.perf_counter()
         devices = fromdb.simulator_devices_ensure(
