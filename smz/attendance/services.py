@@ -23,21 +23,31 @@ from smz.registry.models import KeyPost, KeyPostHolding
 log = logging.getLogger(__name__)
 
 
+def _faces_in_file(pass_id: int, name: str) -> int:
+    try:
+        with default_storage.open(name, "rb") as fh:
+            return faces.faces_in_jpeg(fh.read())
+    except FileNotFoundError:
+        log.warning("snapshot file missing for pass %s", pass_id)
+        return 0
+
+
 def snapshot_checks_run(*, project_id: int, keys: Iterable[tuple[int, dt.date]]) -> int:
     """Face-check the not yet checked snapshots (sent with the pass or attached later) of these (person, day)
     pairs on a project; returns how many were checked."""
     done = 0
+    # Snapshot files are content-addressed: same name, same bytes, same answer.
+    known: dict[str, int] = {}
     for worker_id, day in keys:
         pending = PassRecord.objects.filter(
             project=project_id, worker=worker_id, work_date=day, snapshot_check__isnull=True
         ).filter(~Q(snapshot="") | Q(late_snapshot__isnull=False))
         for pk, name, late in pending.values_list("pk", "snapshot", "late_snapshot__snapshot"):
-            try:
-                with default_storage.open(name or late, "rb") as fh:
-                    count = faces.faces_in_jpeg(fh.read())
-            except FileNotFoundError:
-                log.warning("snapshot file missing for pass %s", pk)
-                count = 0
+            name = name or late
+            count = known.get(name)
+            if count is None:
+                count = _faces_in_file(pk, name)
+                known[name] = count
             try:
                 with transaction.atomic():
                     SnapshotCheck.objects.create(
@@ -172,6 +182,17 @@ def attendance_recompute(*, project_id: int, keys: Iterable[tuple[int, dt.date]]
     snapshot_checks_run(project_id=project_id, keys=keys)
     for worker_id, day in keys:
         daily_attendance_recompute(project_id=project_id, worker_id=worker_id, day=day)
-    for day in sorted({day for _, day in keys}):
+    # A post's day changes only when someone who holds (or held) a post on the project passed that day;
+    # days nobody of them touched are written by attendance_close_day.
+    holders = set(
+        KeyPost.objects.filter(project=project_id, holder__isnull=False).values_list(
+            "holder_id", flat=True
+        )
+    ) | set(
+        KeyPostHolding.objects.filter(key_post__project=project_id).values_list(
+            "worker_id", flat=True
+        )
+    )
+    for day in sorted({day for worker_id, day in keys if worker_id in holders}):
         key_post_days_compute(project_id=project_id, day=day)
     return len(keys)
