@@ -266,3 +266,27 @@ def test_n3_insert_falls_back_when_a_concurrent_retry_stored_the_rows_first(worl
     fresh = (*stored[:1], "c-2", *stored[2:])
     assert _passes_insert(p1_gate, [stored, fresh]) == {"c-1"}  # c-1 collides, c-2 is new
     assert sorted(PassRecord.objects.values_list("device_record_id", flat=True)) == ["c-1", "c-2"]
+
+
+def test_n3_snapshot_files_are_content_addressed(world, p1_gate, settings, tmp_path):
+    """Two passes with the same JPEG share one file, written whole (no temp file left behind)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    gc, sub = world.workers["gc"], world.workers["sub"]
+    snap = jpeg()
+    pass_records_ingest(
+        device=p1_gate,
+        records=[
+            RawPass("f-1", gc.pk, at(TODAY, 8), "in", "face", 90, snap),
+            RawPass("f-2", sub.pk, at(TODAY, 8, 1), "in", "face", 90, snap),
+        ],
+    )
+    names = set(PassRecord.objects.values_list("snapshot", flat=True))
+    assert len(names) == 1
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) == 1 and files[0].read_bytes() == snap
