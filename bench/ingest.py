@@ -55,28 +55,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSES_PATH = "/device/v1/passes"
 TARGET_RECORDS_PER_S = 28_000  # national morning peak (issue 4)
 CST = dt.timezone(dt.timedelta(hours=8))
-COPY_COLUMNS = (
-    "device_id",
-    "device_record_id",
-    "project_id",
-    "worker_id",
-    "event_time",
-    "event_offset_minutes",
-    "work_date",
-    "received_at",
-    "clock_offset_ms",
-    "direction",
-    "verify_mode",
-    "similarity",
-    "snapshot",
-    "snapshot_width",
-    "snapshot_height",
-    "lng",
-    "lat",
-    "valid",
-    "invalid_reason",
-    "off_site",
-)
 
 
 def parse_args() -> argparse.Namespace:
@@ -484,7 +462,9 @@ def core_section(b: Bench, *, rows: int, snapshot: bool) -> dict[str, Any]:
     say(f"\n== 1{'b' if snapshot else 'a'}. Ingest core vs COPY: {rows:,} rows each, {label} ==")
     reset_pass_tables(b)
     now = timezone.now()
-    copy_sql = f"COPY {{table}} ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+    from smz.attendance.ingest import PASS_COLUMNS  # the columns the ingest path itself copies
+
+    copy_sql = f"COPY {{table}} ({', '.join(PASS_COLUMNS)}) FROM STDIN"
     methods: dict[str, Acc] = {"copy": Acc(), "ingest": Acc()}
     if what_if:
         methods |= {"copy_nofk": Acc(), "ingest_ssb": Acc()}
