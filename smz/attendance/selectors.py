@@ -220,6 +220,7 @@ def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[
     )
     pairs = (
         DailyAttendance.objects.filter(work_date__range=(first, last), attended=True)
+        .filter(Exists(visible))  # the same for every row of a person-day: counts are unaffected
         .values("worker", "work_date")
         .annotate(projects=Count("project", distinct=True))
         .filter(projects__gt=1)
@@ -232,19 +233,19 @@ def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[
         DailyAttendance.objects.filter(
             worker__in={w for w, _ in keys}, work_date__range=(first, last), attended=True
         )
-        .annotate(visible=Exists(visible))
         .select_related("project", "worker")
         .order_by("first_in")
     )
     grouped: dict[tuple[int, dt.date], list[DailyAttendance]] = {}
+    wanted = set(keys)
     for r in rows:
-        if (r.worker_id, r.work_date) in set(keys):
+        if (r.worker_id, r.work_date) in wanted:
             grouped.setdefault((r.worker_id, r.work_date), []).append(r)
     visible_projects = set(scoping.projects_for(user).values_list("pk", flat=True))
     result = []
     for key in keys:
         days = grouped.get(key, [])
-        if not any(d.visible for d in days):
+        if not days:
             continue
         result.append(
             {
