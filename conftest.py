@@ -180,6 +180,7 @@ def world(db) -> World:
     U["city_supervisor"] = _user("city_supervisor", Role.CITY_SUPERVISOR, authority=market)
     U["window_clerk"] = _user("window_clerk", Role.WINDOW_CLERK, authority=market)
     U["quality_clerk"] = _user("quality_clerk", Role.QUALITY_CLERK, authority=quality)
+    U["safety_l1"] = _user("safety_l1", Role.APPROVER_L1, authority=safety)
     U["safety_l2"] = _user("safety_l2", Role.APPROVER_L2, authority=safety)
     U["town_l1"] = _user("town_l1", Role.APPROVER_L1, authority=xiaolan)
     U["town_l2"] = _user("town_l2", Role.APPROVER_L2, authority=xiaolan)

@@ -147,6 +147,8 @@ class KeyPostDay(models.Model):
     attended = models.BooleanField("到岗", default=False)
     first_in = models.DateTimeField("首次进场", null=True, blank=True)
     minutes = models.PositiveIntegerField("在场分钟", default=0)
+    # Why the post need not be attended that day (registry.obligations.Exemption); "" = it must be.
+    exemption = models.CharField("免考勤原因", max_length=16, blank=True, default="")
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -17,6 +17,7 @@ from smz.core import scoping
 from smz.core.errors import DomainError, NotFound
 from smz.core.timeutil import business_date
 from smz.registry.models import Employment, Project, Worker
+from smz.registry.obligations import Exemption, key_post_exemption, project_calendar
 
 ANOMALY_LABELS = {
     "only_invalid_passes": "仅有无效通行",
@@ -184,6 +185,7 @@ def key_post_status_for(user: Any, project: Project, day: dt.date) -> list[dict[
         for k in KeyPostDay.objects.filter(project=project, work_date=day).select_related("holder")
     }
     result = []
+    calendar = project_calendar(project)
     for post in (
         scoping.key_posts_for(user)
         .filter(project=project)
@@ -202,9 +204,22 @@ def key_post_status_for(user: Any, project: Project, day: dt.date) -> list[dict[
                 .first()
             )
             attended, first_in = bool(d and d.attended), d.first_in if d else None
-        status = "vacant" if holder is None else ("present" if attended else "absent")
+        exemption = key_post_exemption(calendar, post.post, day)
+        if attended:
+            status = "present"
+        elif exemption:
+            status = "exempt"
+        else:
+            status = "vacant" if holder is None else "absent"
         result.append(
-            {"post": post, "holder": holder, "status": status, "first_in": first_in, "day": day}
+            {
+                "post": post,
+                "holder": holder,
+                "status": status,
+                "first_in": first_in,
+                "day": day,
+                "exemption": Exemption(exemption).label if exemption else "",
+            }
         )
     return result
 
@@ -277,6 +292,7 @@ def key_post_absences_for(user: Any, *, first: dt.date, last: dt.date) -> QueryS
             project__in=scoping.projects_for(user).values("pk"),
             work_date__range=(first, last),
             attended=False,
+            exemption="",
         )
         .select_related("key_post", "key_post__enterprise", "project", "holder")
         .order_by("-work_date", "project__code", "key_post__post")

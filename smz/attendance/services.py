@@ -18,7 +18,8 @@ from django.db.models import Q
 from smz.attendance import faces
 from smz.attendance.ingest import snapshot_big_enough
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
-from smz.registry.models import KeyPost, KeyPostHolding
+from smz.registry.models import KeyPost, KeyPostHolding, Project
+from smz.registry.obligations import key_post_exemption, project_calendar
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +151,10 @@ def key_post_holder_on(key_post: KeyPost, day: dt.date) -> int | None:
 
 
 def key_post_days_compute(*, project_id: int, day: dt.date) -> list[KeyPostDay]:
-    """Every key post of a project on one day: attended when its holder that day attended (A4)."""
+    """Every key post of a project on one day: attended when its holder that day attended (A4), and whether
+    the post had to be attended at all that day (A3, WF1–WF5: registry.obligations)."""
     rows = []
+    calendar = project_calendar(Project.objects.get(pk=project_id))
     for post in KeyPost.objects.filter(project=project_id):
         holder_id = key_post_holder_on(post, day)
         daily = (
@@ -170,6 +173,7 @@ def key_post_days_compute(*, project_id: int, day: dt.date) -> list[KeyPostDay]:
                 "attended": bool(daily and daily.attended),
                 "first_in": daily.first_in if daily else None,
                 "minutes": daily.minutes if daily else 0,
+                "exemption": key_post_exemption(calendar, post.post, day),
             },
         )
         rows.append(row)
@@ -196,3 +200,13 @@ def attendance_recompute(*, project_id: int, keys: Iterable[tuple[int, dt.date]]
     for day in sorted({day for worker_id, day in keys if worker_id in holders}):
         key_post_days_compute(project_id=project_id, day=day)
     return len(keys)
+
+
+def key_post_days_recompute(*, project_id: int, first: dt.date, last: dt.date) -> int:
+    """Rewrite a project's key-post days over a range after its obligations changed (an approval took
+    effect): the days already computed and, up to today, the ones not yet written."""
+    day, n = first, 0
+    while day <= last:
+        n += len(key_post_days_compute(project_id=project_id, day=day))
+        day += dt.timedelta(days=1)
+    return n

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.tasks import task
 
-from smz.attendance.services import attendance_recompute
+from smz.attendance.services import attendance_recompute, key_post_days_recompute
 
 
 @task()
@@ -15,4 +15,14 @@ def recompute_days(project_id: int, keys: str | list[list]) -> int:
     return attendance_recompute(
         project_id=project_id,
         keys=[(int(worker_id), dt.date.fromisoformat(day)) for worker_id, day in pairs],
+    )
+
+
+@task()
+def recompute_key_post_days(project_id: int, first: str, last: str) -> int:
+    """Key-post days of a project over a range, after its obligations changed (WF1–WF5)."""
+    return key_post_days_recompute(
+        project_id=project_id,
+        first=dt.date.fromisoformat(first),
+        last=dt.date.fromisoformat(last),
     )

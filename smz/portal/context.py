@@ -16,6 +16,8 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("人员", "portal:workers", AUTHORITY_ROLES | ENTERPRISE_ROLES),
     ("考勤异常", "attendance:anomalies", AUTHORITY_ROLES | ENTERPRISE_ROLES),
     ("设备", "devices:list", AUTHORITY_ROLES | ENTERPRISE_ROLES),
+    ("审批", "approvals:list", AUTHORITY_ROLES | ENTERPRISE_ROLES),
+    ("人脸采集", "approvals:enroll_list", frozenset({Role.WINDOW_CLERK, Role.CITY_ADMIN})),
     (
         "花名册导入",
         "portal:roster_import",
@@ -38,4 +40,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             url = reverse(name)
             active = request.path == url or (url != "/" and request.path.startswith(url))
             items.append({"label": label, "url": url, "active": active})
-    return {"nav_items": items}
+    from smz.approvals.selectors import notifications_for
+
+    unread = notifications_for(user, unread_only=True).count()
+    return {"nav_items": items, "unread_notifications": unread}

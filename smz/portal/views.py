@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from smz.accounts import selectors as account_selectors
 from smz.accounts import services as account_services
 from smz.accounts.models import Role
+from smz.approvals.views import project_workflows
 from smz.attendance import selectors as attendance_selectors
 from smz.core.errors import DomainError
 from smz.core.events import pii_access_record
@@ -82,6 +83,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "corp_types": code_table("corp_type"),
         "work_types": code_table("work_type"),
         "key_post_names": code_table("key_post"),
+        "wf": project_workflows(request.user, project),
     }
     return render(request, "portal/project_detail.html", context)
 

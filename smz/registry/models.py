@@ -162,6 +162,11 @@ class Project(TimeStampedModel):
     planned_start = models.DateField("拟开工日期", null=True, blank=True)
     actual_start = models.DateField("实际开工日期", null=True, blank=True)
     completed_on = models.DateField("竣工日期", null=True, blank=True)
+    # WF5: the day attendance ends (the first day nobody is obliged to attend), per group of people.
+    staff_attendance_stop_on = models.DateField(
+        "劳务及其他管理人员停止考勤日期", null=True, blank=True
+    )
+    pm_attendance_stop_on = models.DateField("项目经理停止考勤日期", null=True, blank=True)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PENDING)
     opt_in = models.BooleanField(
         "自愿纳入", default=False, help_text="规模以下项目自愿纳入实名制管理"
@@ -403,3 +408,104 @@ class KeyPostHolding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_post} {self.worker} {self.start_on}"
+
+
+class ProjectPause(models.Model):
+    """停工期间 (WF2/WF3): from the approved suspension to the day before attendance resumes. While a pause
+    runs the site's attendance obligations rest; `end_on` is empty until a resumption is approved."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="pauses")
+    start_on = models.DateField("停工起始日期")
+    end_on = models.DateField("停工结束日期", null=True, blank=True)
+    suspension_ref = models.CharField("停工审批单号", max_length=20)
+    resumption_ref = models.CharField("复工审批单号", max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "停工期间"
+        ordering = ["project", "start_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"], condition=Q(end_on__isnull=True), name="one_open_pause"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_on__isnull=True) | Q(end_on__gte=models.F("start_on")),
+                name="pause_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.start_on}–{self.end_on or ''}"
+
+
+def enrollment_upload(instance: models.Model, filename: str) -> str:
+    return _private_name("enroll", filename)
+
+
+class FaceEnrollment(models.Model):
+    """窗口人脸采集 (R5): a key-post manager's face captured at the bureau's service window, quality-checked.
+    The newest one is the person's face photo on every site's devices."""
+
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="enrollments")
+    photo = models.ImageField("采集照片", upload_to=enrollment_upload)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    faces = models.PositiveSmallIntegerField("检测到人脸数")
+    source = models.CharField(
+        "来源", max_length=8, choices=[("camera", "摄像头采集"), ("upload", "上传照片")]
+    )
+    enrolled_at = models.DateTimeField("采集时间", auto_now_add=True)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "窗口人脸采集"
+        ordering = ["-enrolled_at"]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.enrolled_at:%Y-%m-%d}"
+
+
+class KeyPostChange(TimeStampedModel):
+    """岗位人员变更 (WF4): the permit names a new holder for a post. The new person takes the post only once
+    a face enrolled at the window exists; until then the original holder keeps attending."""
+
+    class Status(models.TextChoices):
+        AWAITING_FACE = "awaiting_face", "待窗口采集人脸"
+        EFFECTIVE = "effective", "已生效"
+        CANCELLED = "cancelled", "已撤销"
+
+    key_post = models.ForeignKey(KeyPost, on_delete=models.PROTECT, related_name="changes")
+    old_worker = models.ForeignKey(
+        Worker, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    new_worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="+")
+    permit_ref = models.CharField("变更依据（施工许可变更文号）", max_length=60)
+    permit_approved_on = models.DateField("施工许可变更批准日期")
+    source = models.CharField(
+        "来源",
+        max_length=16,
+        choices=[("authority", "主管部门录入"), ("permit_system", "施工许可系统")],
+    )
+    status = models.CharField(
+        "状态", max_length=16, choices=Status.choices, default=Status.AWAITING_FACE
+    )
+    effective_on = models.DateField("生效日期", null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "岗位人员变更"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key_post"],
+                condition=Q(status="awaiting_face"),
+                name="one_pending_change_per_post",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_post} → {self.new_worker_id}"

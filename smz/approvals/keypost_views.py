@@ -1,0 +1,192 @@
+"""WF4 pages: the authority records a permit change of a key-post holder; the bureau's window enrolls the
+new person's face (camera or upload, quality-checked), which makes the change take effect."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from smz.accounts.models import Role
+from smz.approvals.services import approving_authority
+from smz.core import scoping
+from smz.core.errors import DomainError, Forbidden, NotFound
+from smz.core.pii import masked
+from smz.registry import project_changes
+from smz.registry.codes import code_name
+from smz.registry.models import FaceEnrollment, KeyPost, KeyPostChange, Project
+from smz.registry.selectors import project_get_for
+from smz.registry.services import id_number_index
+
+WINDOW_ROLES = frozenset({Role.WINDOW_CLERK, Role.CITY_ADMIN})
+
+
+def may_record_permit_change(user, project: Project) -> bool:
+    """The city administrator, or an approver of the authority the project is routed to."""
+    if user.is_superuser or user.role == Role.CITY_ADMIN:
+        return True
+    return (
+        user.role in {Role.APPROVER_L1, Role.APPROVER_L2}
+        and user.authority_id == approving_authority(project).pk
+    )
+
+
+def _may_enroll(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.role in WINDOW_ROLES)
+
+
+@login_required
+def key_post_change(request: HttpRequest, pk: int) -> HttpResponse:
+    project = project_get_for(request.user, pk)
+    if not may_record_permit_change(request.user, project):
+        raise Forbidden("只有市建筑市场监管科或本项目的审批部门可以录入施工许可人员变更")
+    posts = list(KeyPost.objects.filter(project=project).select_related("enterprise", "holder"))
+    form: dict = {}
+    if request.method == "POST":
+        form = request.POST.dict()
+        post = next((p for p in posts if str(p.pk) == form.get("key_post")), None)
+        try:
+            if post is None:
+                raise DomainError(
+                    "key_post.unknown", "请选择岗位", {"fields": {"key_post": "必选"}}
+                )
+            try:
+                approved_on = dt.date.fromisoformat(form.get("approved_on", ""))
+            except ValueError:
+                raise DomainError(
+                    "key_post.date",
+                    "请填写施工许可变更批准日期",
+                    {"fields": {"approved_on": "必填"}},
+                ) from None
+            if not form.get("permit_ref", "").strip():
+                raise DomainError(
+                    "key_post.permit_ref", "请填写变更依据文号", {"fields": {"permit_ref": "必填"}}
+                )
+            person = project_changes.key_post_person(
+                actor=request.user, id_number=form.get("id_number", ""), name=form.get("name", "")
+            )
+            change = project_changes.key_post_change_record(
+                actor=request.user,
+                key_post=post,
+                new_worker=person,
+                permit_ref=form["permit_ref"].strip()[:60],
+                permit_approved_on=approved_on,
+                source="authority",
+            )
+            if change.status == KeyPostChange.Status.EFFECTIVE:
+                messages.success(request, f"{person.name} 已在窗口采集人脸，岗位人员即日起变更。")
+            else:
+                messages.warning(
+                    request,
+                    f"已录入。{person.name} 尚未在审批办窗口采集人脸：采集前由原岗位人员继续考勤。",
+                )
+            return redirect("approvals:key_post_change", project.pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            form["errors"] = exc.detail.get("fields", {})
+    changes = KeyPostChange.objects.filter(key_post__project=project).select_related(
+        "key_post", "new_worker", "old_worker"
+    )
+    return render(
+        request,
+        "approvals/key_post_change.html",
+        {
+            "project": project,
+            "posts": [{"p": p, "label": code_name("key_post", p.post)} for p in posts],
+            "changes": changes,
+            "form": form,
+        },
+    )
+
+
+@login_required
+def enroll_list(request: HttpRequest) -> HttpResponse:
+    """The window's worklist: people named by permit changes who have no enrolled face yet, and a search by
+    ID number for anyone else a manager brings to the window."""
+    if not _may_enroll(request.user):
+        raise Forbidden("只有审批办窗口人员可以采集人脸")
+    found = None
+    number = request.GET.get("id_number", "").strip().upper()
+    if number:
+        found = (
+            scoping.workers_for(request.user)
+            .filter(id_card_type="01", id_number_index=id_number_index("01", number))
+            .first()
+        )
+        if found is None:
+            messages.error(request, "未找到该证件号码的人员（须先由施工许可变更或企业登记）")
+    pending = (
+        KeyPostChange.objects.filter(status=KeyPostChange.Status.AWAITING_FACE)
+        .select_related("key_post", "key_post__project", "new_worker", "old_worker")
+        .order_by("created_at")
+    )
+    rows = [
+        {
+            "c": c,
+            "post": code_name("key_post", c.key_post.post),
+            "id_masked": masked(c.new_worker, "id_number"),
+        }
+        for c in pending
+    ]
+    recent = FaceEnrollment.objects.select_related("worker", "enrolled_by")[:20]
+    return render(
+        request,
+        "approvals/enroll_list.html",
+        {"rows": rows, "found": found, "recent": recent, "id_number": number},
+    )
+
+
+def _photo_bytes(request: HttpRequest) -> tuple[bytes, str]:
+    data_url = request.POST.get("photo_data", "")
+    if data_url:
+        head, _, payload = data_url.partition(",")
+        if not head.startswith("data:image/"):
+            raise DomainError(
+                "enroll.type", "摄像头照片格式错误", {"fields": {"photo": "格式错误"}}
+            )
+        try:
+            return base64.b64decode(payload, validate=True), "camera"
+        except (binascii.Error, ValueError):
+            raise DomainError(
+                "enroll.type", "摄像头照片格式错误", {"fields": {"photo": "格式错误"}}
+            ) from None
+    upload = request.FILES.get("photo")
+    return (upload.read() if upload else b""), "upload"
+
+
+@login_required
+def enroll(request: HttpRequest, pk: int) -> HttpResponse:
+    """Capture (webcam) or upload one person's face; the photo is checked, stored and sent to every site."""
+    if not _may_enroll(request.user):
+        raise Forbidden("只有审批办窗口人员可以采集人脸")
+    worker = scoping.workers_for(request.user).filter(pk=pk).first()
+    if worker is None:
+        raise NotFound("人员")
+    if request.method == "POST":
+        try:
+            data, source = _photo_bytes(request)
+            project_changes.face_enroll(actor=request.user, worker=worker, data=data, source=source)
+            messages.success(request, f"{worker.name} 人脸采集完成，已下发至其所在项目的考勤设备。")
+            return redirect("approvals:enroll", worker.pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return render(
+        request,
+        "approvals/enroll.html",
+        {
+            "worker": worker,
+            "id_masked": masked(worker, "id_number"),
+            "changes": KeyPostChange.objects.filter(new_worker=worker).select_related(
+                "key_post", "key_post__project"
+            ),
+            "enrollments": FaceEnrollment.objects.filter(worker=worker).select_related(
+                "enrolled_by"
+            ),
+            "min_side": project_changes.ENROLL_MIN_SIDE,
+        },
+    )

@@ -1,0 +1,188 @@
+"""Reads for the approval engine, scoped through core.scoping: who sees which requests, queues, timelines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from smz.accounts.models import Role
+from smz.approvals.models import (
+    ApprovalRequest,
+    Attachment,
+    Notification,
+    State,
+)
+from smz.approvals.services import ACTION_LABELS
+from smz.core import scoping
+from smz.core.errors import NotFound
+from smz.core.models import Event
+from smz.registry.models import KeyPostChange, Project, ProjectPause
+
+
+def requests_for(user: Any) -> QuerySet[ApprovalRequest]:
+    """Requests the user may see: the authority they are routed to (city-wide sections: all), or the
+    projects an enterprise user sees. Workers and outsiders: none."""
+    qs = ApprovalRequest.objects.select_related("project", "authority", "applicant", "enterprise")
+    if not (scoping.is_authority(user) or scoping.is_enterprise_user(user)):
+        return qs.none()
+    qs = qs.filter(project__in=scoping.projects_for(user).values("pk"))
+    if scoping.is_authority(user) and not user.is_superuser and not user.authority.city_wide:
+        qs = qs.filter(authority=user.authority_id)
+    return qs
+
+
+def request_get_for(user: Any, pk: int) -> ApprovalRequest:
+    request = requests_for(user).filter(pk=pk).first()
+    if request is None:
+        raise NotFound("申请")
+    return request
+
+
+def request_list_for(
+    user: Any,
+    *,
+    state: str = "",
+    kind: str = "",
+    q: str = "",
+    overdue: bool = False,
+    project: int | None = None,
+) -> QuerySet[ApprovalRequest]:
+    qs = requests_for(user)
+    if state == "open":
+        qs = qs.filter(state__in=[State.PENDING_L1, State.PENDING_L2, State.RETURNED, State.DRAFT])
+    elif state:
+        qs = qs.filter(state=state)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(Q(no__icontains=q) | Q(project__name__icontains=q) | Q(project__code=q))
+    if overdue:
+        qs = qs.filter(due_at__lt=timezone.now(), state__in=[State.PENDING_L1, State.PENDING_L2])
+    if project:
+        qs = qs.filter(project=project)
+    return qs.order_by("-created_at")
+
+
+def queue_for(user: Any, *, kind: str = "", q: str = "", overdue: bool = False):
+    """What waits for this approver: level 1 sees pending_l1, level 2 pending_l2 (minus what they
+    forwarded themselves), oldest first."""
+    qs = requests_for(user)
+    if user.role == Role.APPROVER_L1:
+        qs = qs.filter(state=State.PENDING_L1, authority=user.authority_id)
+    elif user.role == Role.APPROVER_L2:
+        qs = qs.filter(state=State.PENDING_L2, authority=user.authority_id).exclude(level1_by=user)
+    else:
+        return qs.none()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(Q(no__icontains=q) | Q(project__name__icontains=q))
+    if overdue:
+        qs = qs.filter(due_at__lt=timezone.now())
+    return qs.order_by("waiting_since")
+
+
+def request_events(request: ApprovalRequest) -> list[dict[str, Any]]:
+    """The request's history from the one event log, labelled for people."""
+    rows = (
+        Event.objects.filter(subject_type="approvals.approvalrequest", subject_id=request.pk)
+        .select_related("actor")
+        .order_by("at", "pk")
+    )
+    result = []
+    for e in rows:
+        action = e.kind.removeprefix("approval.")
+        role = e.data.get("role", "")
+        result.append(
+            {
+                "at": e.at,
+                "actor": e.actor,
+                "role": Role(role).label if role in Role.values else "系统",
+                "action": ACTION_LABELS.get(action, action),
+                "code": action,
+                "note": e.data.get("note", "") or e.data.get("effect", ""),
+                "state": State(e.data["state"]).label
+                if e.data.get("state") in State.values
+                else "",
+            }
+        )
+    return result
+
+
+def attachments_of(request: ApprovalRequest, *, current_only: bool = True) -> QuerySet[Attachment]:
+    qs = request.attachments.select_related("uploaded_by").order_by("kind", "uploaded_at")
+    return qs.filter(superseded_at__isnull=True) if current_only else qs
+
+
+def attachment_get_for(user: Any, pk: int) -> Attachment:
+    attachment = Attachment.objects.select_related("request").filter(pk=pk).first()
+    if attachment is None or not requests_for(user).filter(pk=attachment.request_id).exists():
+        raise NotFound("材料")
+    return attachment
+
+
+def waiting_days(request: ApprovalRequest, now: dt.datetime | None = None) -> int:
+    if request.waiting_since is None:
+        return 0
+    return ((now or timezone.now()) - request.waiting_since).days
+
+
+def project_timeline(project: Project) -> list[dict[str, Any]]:
+    """停复工与考勤节点 on the project page: pauses, stops, start changes, completion, newest first."""
+    items: list[dict[str, Any]] = []
+    for pause in ProjectPause.objects.filter(project=project):
+        items.append(
+            {
+                "day": pause.start_on,
+                "label": "停工",
+                "text": f"{pause.start_on:%Y-%m-%d} 至 "
+                + (f"{pause.end_on:%Y-%m-%d}" if pause.end_on else "今（停工中）"),
+                "ref": " / ".join(r for r in (pause.suspension_ref, pause.resumption_ref) if r),
+            }
+        )
+    for e in Event.objects.filter(
+        subject_type="registry.project",
+        subject_id=project.pk,
+        kind__in=["project.start_changed", "project.attendance_stopped", "project.completed"],
+    ).order_by("at"):
+        d = e.data
+        if e.kind == "project.start_changed":
+            day, label, text = d["to"], "变更开工日期", f"{d.get('from') or '—'} → {d['to']}"
+        elif e.kind == "project.attendance_stopped":
+            who = "项目经理" if d["group"] == "pm" else "劳务及其他管理人员"
+            day, label, text = d["stop_on"], "停止考勤", f"{who}自 {d['stop_on']} 起停止考勤"
+        else:
+            day, label, text = d["completed_on"], "竣工", f"竣工日期 {d['completed_on']}"
+        items.append(
+            {
+                "day": dt.date.fromisoformat(day),
+                "label": label,
+                "text": text,
+                "ref": d.get("basis", ""),
+            }
+        )
+    for change in KeyPostChange.objects.filter(key_post__project=project).select_related(
+        "new_worker", "old_worker"
+    ):
+        items.append(
+            {
+                "day": change.effective_on or change.permit_approved_on,
+                "label": "岗位人员变更",
+                "text": f"{change.key_post.post} {change.old_worker or '—'} → {change.new_worker}"
+                f"（{change.get_status_display()}）",
+                "ref": change.permit_ref,
+            }
+        )
+    return sorted(items, key=lambda i: i["day"], reverse=True)
+
+
+def notifications_for(user: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
+    qs = (
+        Notification.objects.filter(user=user)
+        if user.is_authenticated
+        else Notification.objects.none()
+    )
+    return qs.filter(read_at__isnull=True) if unread_only else qs

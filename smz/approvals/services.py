@@ -1,0 +1,608 @@
+"""The one approval engine (二级审批, notice 三(八)–(十二)) and the workflows on it (WF1–WF3, WF5).
+
+State machine (invalid transitions are refused with `approval.invalid_transition`):
+
+    draft ──submit──▶ pending_l1 ──forward──▶ pending_l2 ──approve──▶ approved (the effect applies)
+      ▲                  │                        ├──reject───▶ rejected
+      │                  └──return──▶ returned ◀──┘ return
+      │                                 └──resubmit──▶ pending_l1
+    withdraw: from any open state ──▶ withdrawn
+
+Routing: the four urban districts → the city safety affairs center; every other town → its own housing
+department (notice 三(一)2–3). Level 1 is an APPROVER_L1 of that authority, level 2 an APPROVER_L2, and
+never the person who acted at level 1. Every step is an event in core.Event (subject = the request).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from smz.accounts.models import Role, User
+from smz.approvals.models import (
+    OPEN_STATES,
+    ApprovalRequest,
+    Attachment,
+    AttachmentKind,
+    InboundSystem,
+    Notification,
+    RequestKind,
+    State,
+)
+from smz.approvals.permit import PermitLife, permit_life, start_date_check
+from smz.core import scoping
+from smz.core.errors import DomainError, Forbidden
+from smz.core.events import event_record
+from smz.core.uploads import upload_check
+from smz.registry import project_changes
+from smz.registry.models import Authority, Participant, Project, ProjectPause
+
+# Working time each level has before it is overdue and reminded (calendar days).
+LEVEL_DAYS = {State.PENDING_L1: 3, State.PENDING_L2: 5}
+
+REQUIRED_ATTACHMENTS: dict[str, tuple[str, ...]] = {
+    RequestKind.START_CHANGE: (AttachmentKind.FORM_SCAN, AttachmentKind.PHOTO_SHEET_SCAN),
+    RequestKind.SUSPENSION: (AttachmentKind.FORM_SCAN, AttachmentKind.PHOTO_SHEET_SCAN),
+    RequestKind.RESUMPTION: (AttachmentKind.FORM_SCAN,),
+    RequestKind.ATTENDANCE_STOP: (AttachmentKind.SAFETY_REPORT,),
+}
+# What the applicant's date means, per kind.
+DATE_LABELS = {
+    RequestKind.START_CHANGE: "变更后开工日期",
+    RequestKind.SUSPENSION: "停工起始日期",
+    RequestKind.RESUMPTION: "复工日期",
+    RequestKind.ATTENDANCE_STOP: "停止考勤日期",
+}
+APPLICANT_ROLES = frozenset({Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST, Role.PROJECT_MANAGER})
+
+ACTION_LABELS = {
+    "create": "创建申请",
+    "update": "修改申请",
+    "attach": "上传材料",
+    "submit": "提交",
+    "resubmit": "修改后重新提交",
+    "withdraw": "撤回",
+    "forward": "一级审核通过，转二级审批",
+    "return": "退回修改",
+    "approve": "批准",
+    "reject": "不予批准",
+    "comment": "意见",
+    "remind": "催办",
+    "apply": "审批结果生效",
+}
+
+# action → (states it may start from, state it leads to, who may take it)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "submit": ((State.DRAFT,), State.PENDING_L1, "applicant"),
+    "resubmit": ((State.RETURNED,), State.PENDING_L1, "applicant"),
+    "withdraw": (OPEN_STATES, State.WITHDRAWN, "applicant"),
+    "forward": ((State.PENDING_L1,), State.PENDING_L2, "level1"),
+    "return": ((State.PENDING_L1, State.PENDING_L2), State.RETURNED, "approver"),
+    "approve": ((State.PENDING_L2,), State.APPROVED, "level2"),
+    "reject": ((State.PENDING_L2,), State.REJECTED, "level2"),
+}
+
+
+def approving_authority(project: Project) -> Authority:
+    """Urban districts → the safety affairs center; elsewhere the town's own housing department."""
+    kind = Authority.Kind.SAFETY if project.jurisdiction.is_urban else Authority.Kind.TOWN
+    authority = Authority.objects.filter(kind=kind, jurisdictions=project.jurisdiction_id).first()
+    if authority is None:
+        raise DomainError(
+            "approval.no_authority", f"{project.jurisdiction}未配置审批部门，请联系市建筑市场监管科"
+        )
+    return authority
+
+
+# ---- who may do what -------------------------------------------------------------------------------
+
+
+def may_apply(user: Any, project: Project) -> bool:
+    """The constructing unit files (施工单位): the GC's admin, labor specialist or project manager."""
+    return (
+        user.is_authenticated
+        and user.role in APPLICANT_ROLES
+        and scoping.projects_for(user).filter(pk=project.pk).exists()
+        and Participant.objects.filter(
+            project=project, enterprise=user.enterprise_id, corp_type=Participant.GC
+        ).exists()
+    )
+
+
+def _is_applicant_side(user: Any, request: ApprovalRequest) -> bool:
+    return may_apply(user, request.project) and user.enterprise_id == request.enterprise_id
+
+
+def _is_level(user: Any, request: ApprovalRequest, role: str) -> bool:
+    return user.is_authenticated and user.role == role and user.authority_id == request.authority_id
+
+
+def _may(user: Any, request: ApprovalRequest, who: str) -> bool:
+    if who == "applicant":
+        return _is_applicant_side(user, request)
+    if who == "level1":
+        return _is_level(user, request, Role.APPROVER_L1)
+    if who == "level2":
+        return _is_level(user, request, Role.APPROVER_L2) and user.pk != request.level1_by_id
+    if who == "approver":
+        level = "level1" if request.state == State.PENDING_L1 else "level2"
+        return _may(user, request, level)
+    raise ValueError(who)
+
+
+def actions_for(user: Any, request: ApprovalRequest) -> list[str]:
+    """The transitions this user may take now (pages show exactly these buttons)."""
+    return [
+        action
+        for action, (sources, _target, who) in TRANSITIONS.items()
+        if request.state in sources and _may(user, request, who)
+    ]
+
+
+# ---- facts each workflow checks --------------------------------------------------------------------
+
+
+def safety_center_docked(today: dt.date | None = None) -> bool:
+    """WF5: once the safety center's system is docked its report ends attendance; no manual requests."""
+    today = today or timezone.localdate()
+    return InboundSystem.objects.filter(
+        kind=InboundSystem.Kind.SAFETY, docked_on__lte=today, retired_at__isnull=True
+    ).exists()
+
+
+def extensions_used(project: Project) -> int:
+    return sum(
+        1
+        for facts in ApprovalRequest.objects.filter(
+            project=project, kind=RequestKind.START_CHANGE, state=State.APPROVED
+        ).values_list("facts", flat=True)
+        if facts.get("extension")
+    )
+
+
+def project_permit_life(project: Project, today: dt.date | None = None) -> PermitLife | None:
+    if project.permit_issued_on is None:
+        return None
+    today = today or timezone.localdate()
+    return permit_life(
+        issued_on=project.permit_issued_on,
+        extensions_used=extensions_used(project),
+        started=project.actual_start is not None and project.actual_start <= today,
+        today=today,
+    )
+
+
+def _date_required(kind: str, value: dt.date | None) -> dt.date:
+    if value is None:
+        raise DomainError(
+            "approval.date_required",
+            f"请填写{DATE_LABELS[kind]}",
+            {"fields": {"requested_date": "必填"}},
+        )
+    return value
+
+
+def _not_past(kind: str, value: dt.date, today: dt.date) -> None:
+    if value < today:
+        raise DomainError(
+            "approval.date_past",
+            f"{DATE_LABELS[kind]}不能早于今天：审批通过前现场人员须照常考勤",
+            {"fields": {"requested_date": "不能早于今天"}},
+        )
+
+
+def workflow_check(
+    *, project: Project, kind: str, requested_date: dt.date | None, today: dt.date | None = None
+) -> dict[str, Any]:
+    """The rules of one workflow, checked when a request is made, submitted and approved. Returns the
+    facts to keep with the request."""
+    today = today or timezone.localdate()
+    if kind == RequestKind.START_CHANGE:
+        new_start = _date_required(kind, requested_date)
+        if new_start == project.planned_start:
+            raise DomainError(
+                "approval.same_start",
+                "申请的开工日期与现拟开工日期相同",
+                {"fields": {"requested_date": "与原日期相同"}},
+            )
+        life = project_permit_life(project, today)
+        if life is None:
+            raise DomainError("permit.missing", "项目未登记施工许可发证日期，不能变更开工日期")
+        extension = start_date_check(life, new_start)
+        return {
+            "old_start": project.planned_start.isoformat() if project.planned_start else None,
+            "valid_until": life.valid_until.isoformat(),
+            "extensions_used": life.extensions_used,
+            "extension": extension,
+        }
+    if kind == RequestKind.SUSPENSION:
+        if project.status == Project.Status.COMPLETED:
+            raise DomainError("approval.project_completed", "项目已竣工，不能申请停工")
+        if ProjectPause.objects.filter(project=project, end_on__isnull=True).exists():
+            raise DomainError("approval.already_paused", "项目已处于停工状态")
+        _not_past(kind, _date_required(kind, requested_date), today)
+        return {}
+    if kind == RequestKind.RESUMPTION:
+        pause = ProjectPause.objects.filter(project=project, end_on__isnull=True).first()
+        if pause is None:
+            raise DomainError("approval.not_paused", "项目未处于停工状态，无需申请复工")
+        _not_past(kind, _date_required(kind, requested_date), today)
+        return {"pause_start": pause.start_on.isoformat(), "suspension_ref": pause.suspension_ref}
+    if kind == RequestKind.ATTENDANCE_STOP:
+        if safety_center_docked(today):
+            raise DomainError(
+                "approval.safety_docked",
+                "市建设工程安全事务中心系统已完成对接：停止考勤以其出具的安全生产标准化评定报告自动办理，"
+                "无需提交申请",
+            )
+        if project.staff_attendance_stop_on is not None:
+            raise DomainError("approval.already_stopped", "项目劳务及管理人员考勤已停止")
+        if requested_date is not None:
+            _not_past(kind, requested_date, today)
+        return {}
+    raise DomainError("approval.kind", "不支持的申请类型", {"fields": {"kind": "无效"}})
+
+
+# ---- notifications ---------------------------------------------------------------------------------
+
+
+def _approvers(request: ApprovalRequest, role: str) -> list[User]:
+    qs = User.objects.filter(authority=request.authority_id, role=role, is_active=True)
+    if role == Role.APPROVER_L2 and request.level1_by_id:
+        qs = qs.exclude(pk=request.level1_by_id)
+    return list(qs)
+
+
+def notify(users: list[User], request: ApprovalRequest, title: str, body: str = "") -> None:
+    """Portal notice for each user, and an email (console backend in development) after commit."""
+    url = reverse("approvals:detail", args=[request.pk])
+    Notification.objects.bulk_create(
+        [Notification(user=u, request=request, title=title, body=body, url=url) for u in users]
+    )
+    recipients = [u.email for u in users if u.email]
+    if recipients:
+        transaction.on_commit(
+            lambda: send_mail(
+                f"[实名制管理平台] {title}",
+                f"{body}\n\n{settings.SITE_URL.rstrip('/')}{url}",
+                None,
+                recipients,
+                fail_silently=True,
+            )
+        )
+
+
+def _notify_after(request: ApprovalRequest, action: str) -> None:
+    label = f"{request.no} {request.project.name}：{request.get_kind_display()}"
+    if action in {"submit", "resubmit"}:
+        notify(_approvers(request, Role.APPROVER_L1), request, f"待一级审核 {label}")
+    elif action == "forward":
+        notify(_approvers(request, Role.APPROVER_L2), request, f"待二级审批 {label}")
+    elif action in {"return", "approve", "reject"}:
+        notify([request.applicant], request, f"{ACTION_LABELS[action]} {label}")
+
+
+# ---- writes ----------------------------------------------------------------------------------------
+
+
+def _event(actor: Any, request: ApprovalRequest, action: str, **data: Any) -> None:
+    event_record(
+        actor=actor,
+        kind=f"approval.{action}",
+        subject=request,
+        data={"role": getattr(actor, "role", "") or "system", "state": request.state, **data},
+    )
+
+
+def request_create(
+    *,
+    actor: Any,
+    project: Project,
+    kind: str,
+    requested_date: dt.date | None,
+    reason: str,
+    contact_phone: str = "",
+) -> ApprovalRequest:
+    """A draft request, routed to its authority, checked against its workflow's rules."""
+    if kind not in RequestKind.values:
+        raise DomainError("approval.kind", "不支持的申请类型", {"fields": {"kind": "无效"}})
+    if not may_apply(actor, project):
+        raise Forbidden("只有本项目施工总承包单位的企业管理员、劳资专管员或项目经理可以提交申请")
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(
+            "approval.reason_required", "请填写申请理由", {"fields": {"reason": "必填"}}
+        )
+    facts = workflow_check(project=project, kind=kind, requested_date=requested_date)
+    try:
+        with transaction.atomic():
+            request = ApprovalRequest.objects.create(
+                no=f"TMP{timezone.now().timestamp()}",
+                kind=kind,
+                project=project,
+                authority=approving_authority(project),
+                applicant=actor,
+                enterprise_id=actor.enterprise_id,
+                requested_date=requested_date,
+                reason=reason[:2000],
+                contact_phone=contact_phone[:20],
+                facts=facts,
+            )
+            request.no = f"SQ{timezone.localdate():%Y%m%d}{request.pk:05d}"
+            request.save(update_fields=["no"])
+            _event(actor, request, "create", requested_date=str(requested_date or ""))
+    except IntegrityError as exc:
+        raise DomainError(
+            "approval.open_exists",
+            f"本项目已有一份未办结的「{RequestKind(kind).label}」申请，请在原申请上继续办理",
+            status=409,
+        ) from exc
+    return request
+
+
+def request_update(
+    *,
+    actor: Any,
+    request: ApprovalRequest,
+    requested_date: dt.date | None,
+    reason: str,
+    contact_phone: str = "",
+) -> ApprovalRequest:
+    """Change a draft or a returned request."""
+    if not _is_applicant_side(actor, request):
+        raise Forbidden()
+    if request.state not in (State.DRAFT, State.RETURNED):
+        raise _invalid(request, "修改")
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(
+            "approval.reason_required", "请填写申请理由", {"fields": {"reason": "必填"}}
+        )
+    facts = workflow_check(
+        project=request.project, kind=request.kind, requested_date=requested_date
+    )
+    with transaction.atomic():
+        request.requested_date = requested_date
+        request.reason = reason[:2000]
+        request.contact_phone = contact_phone[:20]
+        request.facts = facts
+        request.save(
+            update_fields=["requested_date", "reason", "contact_phone", "facts", "updated_at"]
+        )
+        _event(actor, request, "update", requested_date=str(requested_date or ""))
+    return request
+
+
+SINGLE_FILE_KINDS = frozenset(
+    {AttachmentKind.FORM_SCAN, AttachmentKind.PHOTO_SHEET_SCAN, AttachmentKind.SAFETY_REPORT}
+)
+
+
+def attachment_add(
+    *, actor: Any, request: ApprovalRequest, kind: str, data: bytes, filename: str
+) -> Attachment:
+    """Upload a scan (PDF/JPEG/PNG, checked by content, ≤ 10 MB) or a site photo (JPEG/PNG). A new scan of
+    the same kind supersedes the old one, which is kept."""
+    if not _is_applicant_side(actor, request):
+        raise Forbidden()
+    if request.state not in (State.DRAFT, State.RETURNED):
+        raise _invalid(request, "上传材料")
+    if kind not in AttachmentKind.values:
+        raise DomainError("approval.attachment_kind", "材料类型无效", {"fields": {"kind": "无效"}})
+    allowed = (
+        frozenset({"jpeg", "png"})
+        if kind == AttachmentKind.SITE_PHOTO
+        else frozenset({"pdf", "jpeg", "png"})
+    )
+    content_kind = upload_check(data, filename=filename, allowed=allowed)
+    taken_at, time_source = None, ""
+    if kind == AttachmentKind.SITE_PHOTO:
+        from smz.approvals.documents import photo_stamp
+
+        stamped = photo_stamp(data, project_name=request.project.name, uploaded_at=timezone.now())
+        taken_at, time_source = stamped.taken_at, stamped.time_source
+    from smz.core.uploads import CONTENT_TYPES, EXTENSIONS
+
+    now = timezone.now()
+    with transaction.atomic():
+        if kind in SINGLE_FILE_KINDS:
+            Attachment.objects.filter(
+                request=request, kind=kind, superseded_at__isnull=True
+            ).update(superseded_at=now)
+        attachment = Attachment(
+            request=request,
+            kind=kind,
+            content_type=CONTENT_TYPES[content_kind],
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            original_name=(filename or "upload")[-120:],
+            taken_at=taken_at,
+            time_source=time_source,
+            uploaded_by=actor,
+        )
+        attachment.file.save(f"scan{EXTENSIONS[content_kind]}", ContentFile(data), save=False)
+        attachment.save()
+        _event(actor, request, "attach", attachment=attachment.pk, kind=kind)
+    return attachment
+
+
+def attachment_remove(*, actor: Any, attachment: Attachment) -> None:
+    """Take a site photo or scan back out of a draft (it is kept as superseded)."""
+    request = attachment.request
+    if not _is_applicant_side(actor, request):
+        raise Forbidden()
+    if request.state not in (State.DRAFT, State.RETURNED):
+        raise _invalid(request, "删除材料")
+    with transaction.atomic():
+        Attachment.objects.filter(pk=attachment.pk, superseded_at__isnull=True).update(
+            superseded_at=timezone.now()
+        )
+        _event(actor, request, "attach", attachment=attachment.pk, removed=True)
+
+
+def missing_attachments(request: ApprovalRequest) -> list[str]:
+    have = set(
+        request.attachments.filter(superseded_at__isnull=True).values_list("kind", flat=True)
+    )
+    return [k for k in REQUIRED_ATTACHMENTS[request.kind] if k not in have]
+
+
+def _invalid(request: ApprovalRequest, what: str) -> DomainError:
+    return DomainError(
+        "approval.invalid_transition",
+        f"申请当前状态为「{request.get_state_display()}」，不能{what}",
+        {"state": request.state},
+        status=409,
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    request: ApprovalRequest
+    effect: str = ""
+
+
+def request_act(*, actor: Any, request: ApprovalRequest, action: str, note: str = "") -> Outcome:
+    """Take one transition of the state machine, with its checks, event, notifications and effect."""
+    if action not in TRANSITIONS:
+        raise DomainError("approval.action", "无效的操作", {"fields": {"action": "无效"}})
+    note = note.strip()[:1000]
+    if action in {"return", "reject"} and not note:
+        raise DomainError(
+            "approval.note_required",
+            "退回或不予批准须填写理由",
+            {"fields": {"note": "必填"}},
+        )
+    with transaction.atomic():
+        request = (
+            ApprovalRequest.objects.select_for_update().select_related("project").get(pk=request.pk)
+        )
+        sources, target, who = TRANSITIONS[action]
+        if request.state not in sources:
+            raise _invalid(request, ACTION_LABELS[action])
+        if not _may(actor, request, who):
+            if who == "level2" and actor.pk == request.level1_by_id:
+                raise Forbidden("同一人不能同时办理一级审核和二级审批", code="approval.same_person")
+            raise Forbidden("该申请当前不在您的办理环节", code="approval.not_your_step")
+        if action in {"submit", "resubmit", "approve"}:
+            # The rules are checked again: the project may have changed since the request was made. Dates
+            # are judged on the day of submission (an extension applied for in time stays in time).
+            submitted = (
+                timezone.localtime(request.submitted_at).date() if action == "approve" else None
+            )
+            request.facts = workflow_check(
+                project=request.project,
+                kind=request.kind,
+                requested_date=request.requested_date,
+                today=submitted,
+            )
+        if action in {"submit", "resubmit"} and (missing := missing_attachments(request)):
+            raise DomainError(
+                "approval.attachments_missing",
+                "缺少材料：" + "、".join(AttachmentKind(k).label for k in missing),
+                {"missing": missing},
+            )
+        now = timezone.now()
+        previous = request.state
+        request.state = target
+        request.waiting_since = now
+        request.reminded_at = None
+        request.due_at = (
+            now + dt.timedelta(days=LEVEL_DAYS[target]) if target in LEVEL_DAYS else None
+        )
+        if action in {"submit", "resubmit"}:
+            request.submitted_at = now
+            request.level1_by = None
+        if action == "forward":
+            request.level1_by = actor
+        if action in {"approve", "reject"}:
+            request.level2_by = actor
+        if target in (State.APPROVED, State.REJECTED, State.WITHDRAWN):
+            request.decided_at = now
+        effect = ""
+        if action == "approve":
+            request.effective_on, effect = _apply(actor, request)
+        request.save()
+        _event(actor, request, action, note=note, previous=previous)
+        if effect:
+            _event(actor, request, "apply", effect=effect)
+        _notify_after(request, action)
+    return Outcome(request=request, effect=effect)
+
+
+def request_comment(*, actor: Any, request: ApprovalRequest, note: str) -> None:
+    """A remark on the record, from the applicant side or the routed authority's approvers."""
+    note = note.strip()[:1000]
+    if not note:
+        raise DomainError("approval.note_required", "请填写意见", {"fields": {"note": "必填"}})
+    if not (
+        _is_applicant_side(actor, request)
+        or _is_level(actor, request, Role.APPROVER_L1)
+        or _is_level(actor, request, Role.APPROVER_L2)
+    ):
+        raise Forbidden()
+    _event(actor, request, "comment", note=note)
+
+
+def _apply(actor: Any, request: ApprovalRequest) -> tuple[dt.date, str]:
+    """The approved request changes the project (notice: 经审批后…系统自动调整)."""
+    today = timezone.localdate()
+    project = request.project
+    if request.kind == RequestKind.START_CHANGE:
+        project_changes.project_start_change(
+            actor=actor, project=project, new_start=request.requested_date, basis=request.no
+        )
+        return today, f"拟开工日期调整为 {request.requested_date:%Y-%m-%d}"
+    if request.kind == RequestKind.SUSPENSION:
+        start = max(request.requested_date, today)
+        project_changes.project_pause(actor=actor, project=project, start_on=start, ref=request.no)
+        return start, f"自 {start:%Y-%m-%d} 起停工，考勤义务暂停"
+    if request.kind == RequestKind.RESUMPTION:
+        # Attendance restarts after approval: the day after it at the earliest (notice 三(十)).
+        resume = max(request.requested_date, today + dt.timedelta(days=1))
+        project_changes.project_resume(
+            actor=actor, project=project, resume_on=resume, ref=request.no
+        )
+        return resume, f"自 {resume:%Y-%m-%d} 起复工，恢复考勤"
+    if request.kind == RequestKind.ATTENDANCE_STOP:
+        stop = max(request.requested_date or today, today)
+        project_changes.project_attendance_stop(
+            actor=actor, project=project, group="staff", stop_on=stop, basis=request.no
+        )
+        return (
+            stop,
+            f"自 {stop:%Y-%m-%d} 起劳务及其他管理人员停止考勤（项目经理以质量监督任务完成告知书为准）",
+        )
+    raise ValueError(request.kind)
+
+
+def reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Remind the approvers of every overdue request once a day (催办)."""
+    now = now or timezone.now()
+    sent = 0
+    for request in ApprovalRequest.objects.filter(
+        state__in=[State.PENDING_L1, State.PENDING_L2], due_at__lt=now
+    ).select_related("project"):
+        if request.reminded_at and now - request.reminded_at < dt.timedelta(hours=23):
+            continue
+        role = Role.APPROVER_L1 if request.state == State.PENDING_L1 else Role.APPROVER_L2
+        overdue = (now - request.due_at).days + 1
+        with transaction.atomic():
+            ApprovalRequest.objects.filter(pk=request.pk).update(reminded_at=now)
+            notify(
+                _approvers(request, role),
+                request,
+                f"催办：{request.no} {request.project.name} {request.get_kind_display()}已超期 {overdue} 天",
+            )
+            _event(None, request, "remind", overdue_days=overdue)
+        sent += 1
+    return sent

@@ -1,0 +1,336 @@
+"""Writes that change a project's obligations (WF1–WF5) and key-post holders (WF4), called by the approval
+engine and by the inbound notices of the city's other systems. Each writes its event and, once committed,
+has the key-post days recomputed from the day the change takes effect (registry.obligations decides)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from smz.core.errors import DomainError, field_errors
+from smz.core.events import event_record
+from smz.registry.models import (
+    Employment,
+    FaceEnrollment,
+    KeyPost,
+    KeyPostChange,
+    Project,
+    ProjectPause,
+    Worker,
+)
+from smz.registry.services import (
+    WorkerData,
+    id_number_index,
+    key_post_assign,
+    worker_data_errors,
+)
+
+# 窗口人脸采集 quality (R5, 附件1): the photo every site's devices will match against.
+ENROLL_MIN_SIDE = 480
+ENROLL_MAX_BYTES = 8 * 1024 * 1024
+RECOMPUTE_MAX_DAYS = 400
+
+
+def obligations_changed(project: Project, since: dt.date | None) -> None:
+    """Recompute key-post days from `since` to today once the transaction commits."""
+    today = timezone.localdate()
+    if since is None or since > today:
+        return
+    first = max(since, today - dt.timedelta(days=RECOMPUTE_MAX_DAYS))
+
+    def enqueue() -> None:
+        from smz.attendance.tasks import recompute_key_post_days
+
+        recompute_key_post_days.enqueue(project.pk, first.isoformat(), today.isoformat())
+
+    transaction.on_commit(enqueue)
+
+
+def _locked(project: Project) -> Project:
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+def project_start_change(
+    *, actor: Any, project: Project, new_start: dt.date, basis: str
+) -> Project:
+    """WF1: the planned start (拟开工日期) moves; manager attendance (planned start + 10 days) moves with it."""
+    with transaction.atomic():
+        project = _locked(project)
+        old = project.planned_start
+        project.planned_start = new_start
+        project.save(update_fields=["planned_start", "updated_at"])
+        event_record(
+            actor=actor,
+            kind="project.start_changed",
+            subject=project,
+            data={
+                "from": old.isoformat() if old else None,
+                "to": new_start.isoformat(),
+                "basis": basis,
+            },
+        )
+        obligations_changed(project, min(d for d in (old, new_start) if d is not None))
+    return project
+
+
+def project_pause(*, actor: Any, project: Project, start_on: dt.date, ref: str) -> ProjectPause:
+    """WF2: an approved suspension; obligations rest from `start_on`."""
+    with transaction.atomic():
+        project = _locked(project)
+        if ProjectPause.objects.filter(project=project, end_on__isnull=True).exists():
+            raise DomainError("project.already_paused", "项目已处于停工状态")
+        pause = ProjectPause.objects.create(project=project, start_on=start_on, suspension_ref=ref)
+        project.status = Project.Status.SUSPENDED
+        project.save(update_fields=["status", "updated_at"])
+        event_record(
+            actor=actor,
+            kind="project.suspended",
+            subject=project,
+            data={"start_on": start_on.isoformat(), "ref": ref},
+        )
+        obligations_changed(project, start_on)
+    return pause
+
+
+def project_resume(*, actor: Any, project: Project, resume_on: dt.date, ref: str) -> ProjectPause:
+    """WF3: an approved resumption; obligations restart on `resume_on`."""
+    with transaction.atomic():
+        project = _locked(project)
+        pause = ProjectPause.objects.filter(project=project, end_on__isnull=True).first()
+        if pause is None:
+            raise DomainError("project.not_paused", "项目未处于停工状态，无需复工")
+        pause.end_on = max(pause.start_on, resume_on - dt.timedelta(days=1))
+        pause.resumption_ref = ref
+        pause.save(update_fields=["end_on", "resumption_ref"])
+        project.status = Project.Status.ACTIVE
+        project.save(update_fields=["status", "updated_at"])
+        event_record(
+            actor=actor,
+            kind="project.resumed",
+            subject=project,
+            data={"resume_on": resume_on.isoformat(), "ref": ref},
+        )
+        obligations_changed(project, pause.start_on)
+    return pause
+
+
+def project_attendance_stop(
+    *, actor: Any, project: Project, group: str, stop_on: dt.date, basis: str
+) -> Project:
+    """WF5: attendance ends from `stop_on` for the project manager ("pm") or everyone else ("staff").
+    The first stop stands: a later notice does not move it."""
+    field = {"pm": "pm_attendance_stop_on", "staff": "staff_attendance_stop_on"}[group]
+    with transaction.atomic():
+        project = _locked(project)
+        if getattr(project, field) is not None:
+            return project
+        setattr(project, field, stop_on)
+        project.save(update_fields=[field, "updated_at"])
+        event_record(
+            actor=actor,
+            kind="project.attendance_stopped",
+            subject=project,
+            data={"group": group, "stop_on": stop_on.isoformat(), "basis": basis},
+        )
+        obligations_changed(project, stop_on)
+    return project
+
+
+def project_completion_record(
+    *, actor: Any, project: Project, completed_on: dt.date, basis: str
+) -> Project:
+    """The completion date comes from the quality center (notice 三(六)3)."""
+    with transaction.atomic():
+        project = _locked(project)
+        project.completed_on = completed_on
+        project.status = Project.Status.COMPLETED
+        project.save(update_fields=["completed_on", "status", "updated_at"])
+        event_record(
+            actor=actor,
+            kind="project.completed",
+            subject=project,
+            data={"completed_on": completed_on.isoformat(), "basis": basis},
+        )
+    return project
+
+
+def _enrolled(worker: Worker) -> bool:
+    return FaceEnrollment.objects.filter(worker=worker).exists()
+
+
+def key_post_change_record(
+    *,
+    actor: Any,
+    key_post: KeyPost,
+    new_worker: Worker,
+    permit_ref: str,
+    permit_approved_on: dt.date,
+    source: str,
+) -> KeyPostChange:
+    """WF4: an approved permit change names a new holder. It takes effect at once when the new person's face
+    is already enrolled at the window, otherwise on enrollment; meanwhile the original holder keeps attending."""
+    if new_worker.pk == key_post.holder_id:
+        raise DomainError("key_post.same_holder", "变更后的人员与现岗位人员相同")
+    with transaction.atomic():
+        KeyPost.objects.select_for_update().filter(pk=key_post.pk).first()
+        pending = KeyPostChange.objects.filter(
+            key_post=key_post, status=KeyPostChange.Status.AWAITING_FACE
+        ).first()
+        if pending is not None:
+            # A newer permit change replaces one still waiting for a face.
+            pending.status = KeyPostChange.Status.CANCELLED
+            pending.save(update_fields=["status", "updated_at"])
+        change = KeyPostChange.objects.create(
+            key_post=key_post,
+            old_worker_id=key_post.holder_id,
+            new_worker=new_worker,
+            permit_ref=permit_ref,
+            permit_approved_on=permit_approved_on,
+            source=source,
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        event_record(
+            actor=actor,
+            kind="key_post.change_recorded",
+            subject=key_post,
+            data={"change": change.pk, "new_worker": new_worker.pk, "permit_ref": permit_ref},
+        )
+        if _enrolled(new_worker):
+            _change_apply(actor=actor, change=change, day=timezone.localdate())
+    return change
+
+
+def key_post_person(*, actor: Any, id_number: str, name: str) -> Worker:
+    """The person a permit names for a post, found by ID number, or registered with what the permit
+    carries (name and number; the rest is read from the ID card when he is enrolled). Existing people are
+    never changed here."""
+    data = WorkerData(id_card_type=Worker.ID_CARD, id_number=id_number, name=name)
+    if errors := worker_data_errors(data):
+        raise field_errors(errors)
+    index = id_number_index(data.id_card_type, data.id_number)
+    with transaction.atomic():
+        worker = Worker.objects.filter(
+            id_card_type=data.id_card_type, id_number_index=index
+        ).first()
+        if worker is not None:
+            return worker
+        worker = Worker.objects.create(
+            id_card_type=data.id_card_type,
+            id_number=data.id_number,
+            id_number_index=index,
+            name=data.name,
+            gender=data.gender,
+            birth_date=data.birth_date,
+        )
+        event_record(
+            actor=actor, kind="worker.registered", subject=worker, data={"basis": "施工许可"}
+        )
+    return worker
+
+
+def _change_apply(*, actor: Any, change: KeyPostChange, day: dt.date) -> None:
+    key_post = change.key_post
+    key_post_assign(
+        actor=actor,
+        key_post=key_post,
+        worker=change.new_worker,
+        start_on=day,
+        basis=f"施工许可变更 {change.permit_ref}"[:80],
+    )
+    # The new holder must be on the site's people list, or the gates will not let him through.
+    if not Employment.objects.filter(
+        project=key_post.project, worker=change.new_worker, status=Employment.Status.ACTIVE
+    ).exists():
+        employment = Employment.objects.create(
+            project=key_post.project,
+            worker=change.new_worker,
+            employer=key_post.enterprise,
+            work_type="900",
+            work_role=Employment.Role.MANAGER,
+            entry_on=day,
+        )
+        event_record(
+            actor=actor,
+            kind="employment.registered",
+            subject=employment,
+            data={"project": key_post.project_id, "worker": change.new_worker_id, "basis": "WF4"},
+        )
+    change.status = KeyPostChange.Status.EFFECTIVE
+    change.effective_on = day
+    change.save(update_fields=["status", "effective_on", "updated_at"])
+    obligations_changed(key_post.project, day)
+
+
+def _enrollment_photo(data: bytes) -> tuple[bytes, int, int]:
+    """Decode, orient and re-encode as JPEG; refuse what is not a usable photo."""
+    if not data:
+        raise DomainError("enroll.empty", "未收到照片", {"fields": {"photo": "请拍照或上传照片"}})
+    if len(data) > ENROLL_MAX_BYTES:
+        raise DomainError("enroll.too_large", "照片超过 8 MB", {"fields": {"photo": "照片过大"}})
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.format not in {"JPEG", "PNG"}:
+                raise DomainError(
+                    "enroll.type", "照片须为 JPEG 或 PNG", {"fields": {"photo": "格式不支持"}}
+                )
+            img = ImageOps.exif_transpose(img).convert("RGB")
+            out = io.BytesIO()
+            img.save(out, "JPEG", quality=92)
+            return out.getvalue(), img.width, img.height
+    except (UnidentifiedImageError, OSError) as exc:
+        raise DomainError(
+            "enroll.type", "照片无法识别", {"fields": {"photo": "不是有效的图片"}}
+        ) from exc
+
+
+def face_enroll(*, actor: Any, worker: Worker, data: bytes, source: str) -> FaceEnrollment:
+    """R5/WF4: a manager's face captured at the bureau's window. Quality: at least 480 px on the short side
+    and exactly one face. The photo becomes the person's face on every site's devices (they pull people
+    changed since their watermark), and permit changes waiting for this face take effect today."""
+    from smz.attendance.faces import faces_in_jpeg
+
+    jpeg, width, height = _enrollment_photo(data)
+    if min(width, height) < ENROLL_MIN_SIDE:
+        raise DomainError(
+            "enroll.resolution",
+            f"照片分辨率不足：短边须不少于 {ENROLL_MIN_SIDE} 像素（当前 {width}×{height}）",
+            {"fields": {"photo": "分辨率不足"}},
+        )
+    faces = faces_in_jpeg(jpeg)
+    if faces != 1:
+        raise DomainError(
+            "enroll.faces",
+            "照片中未检测到人脸" if faces == 0 else f"照片中检测到 {faces} 张人脸，须仅本人一人",
+            {"fields": {"photo": "人脸检测未通过"}, "faces": faces},
+        )
+    with transaction.atomic():
+        enrollment = FaceEnrollment(
+            worker=worker,
+            width=width,
+            height=height,
+            faces=faces,
+            source=source,
+            enrolled_by=actor,
+        )
+        enrollment.photo.save("face.jpg", ContentFile(jpeg), save=False)
+        enrollment.save()
+        worker.face_photo.save("face.jpg", ContentFile(jpeg), save=False)
+        worker.save(update_fields=["face_photo", "updated_at"])
+        event_record(
+            actor=actor,
+            kind="worker.face_enrolled",
+            subject=worker,
+            data={"enrollment": enrollment.pk, "source": source, "size": [width, height]},
+        )
+        today = timezone.localdate()
+        for change in KeyPostChange.objects.filter(
+            new_worker=worker, status=KeyPostChange.Status.AWAITING_FACE
+        ).select_related("key_post", "key_post__project"):
+            _change_apply(actor=actor, change=change, day=today)
+    return enrollment
