@@ -27,7 +27,9 @@ def attended_world(live_world):
     gate = gate_for(w, "p1", "GATE-P1-E")
     for back in range(7):
         day = TODAY - dt.timedelta(days=back)
-        if day.weekday() < 6 or back == 0:  # today always, so the double shift exists on a Sunday too
+        if (
+            day.weekday() < 6 or back == 0
+        ):  # today always, so the double shift exists on a Sunday too
             attend(gate, w.workers["gc"], day)
     attend(gate, w.workers["pm"], TODAY)
     attend(gate, w.workers["sub"], TODAY, snapshot=jpeg(face=False))

@@ -61,7 +61,10 @@ def test_r_wf_bad_upload_is_refused_with_a_message(world, as_user, filed):
     c = as_user("gc_labor")
     resp = c.post(
         reverse("approvals:upload", args=[filed.pk]),
-        {"kind": "form_scan", "file": SimpleUploadedFile("x.pdf", b"MZ\x90\x00", "application/pdf")},
+        {
+            "kind": "form_scan",
+            "file": SimpleUploadedFile("x.pdf", b"MZ\x90\x00", "application/pdf"),
+        },
         follow=True,
     )
     assert "不是" in resp.content.decode() or "类型" in resp.content.decode()
@@ -117,9 +120,7 @@ def test_r_p3_subcontractor_sees_but_cannot_file_or_act(world, as_user, filed):
 
 def test_r_wf_city_sees_every_request_and_overdue_filter(world, as_user, filed):
     services.request_act(actor=world.user("gc_labor"), request=filed, action="submit")
-    ApprovalRequest.objects.filter(pk=filed.pk).update(
-        due_at=timezone.now() - dt.timedelta(days=1)
-    )
+    ApprovalRequest.objects.filter(pk=filed.pk).update(due_at=timezone.now() - dt.timedelta(days=1))
     page = as_user("city_supervisor").get(reverse("approvals:list") + "?tab=all&overdue=1")
     assert filed.no in page.content.decode() and "超期" in page.content.decode()
 
@@ -162,6 +163,8 @@ def test_r_wf4_authority_records_change_and_window_enrolls(world, as_user):
     )
     change.refresh_from_db()
     post.refresh_from_db()
-    assert change.status == KeyPostChange.Status.EFFECTIVE and post.holder_id == change.new_worker_id
+    assert (
+        change.status == KeyPostChange.Status.EFFECTIVE and post.holder_id == change.new_worker_id
+    )
     assert FaceEnrollment.objects.filter(worker=change.new_worker).count() == 1
     assert as_user("gc_labor").get(reverse("approvals:enroll_list")).status_code == 403
