@@ -276,8 +276,8 @@ def notify(users: list[User], request: ApprovalRequest, title: str, body: str = 
                 f"{body}\n\n{settings.SITE_URL.rstrip('/')}{url}",
                 None,
                 recipients,
-                fail_silently=True,
-            )
+            ),
+            robust=True,  # a mail server that is down is logged; the decision is already committed
         )
 
 

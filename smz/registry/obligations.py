@@ -69,16 +69,3 @@ def key_post_exemption(calendar: ProjectCalendar, post: str, day: dt.date) -> st
     if calendar.paused_on(day):
         return Exemption.PAUSED
     return ""
-
-
-def labor_exemption(calendar: ProjectCalendar, day: dt.date) -> str:
-    """Labor attendance (A4) runs from the planned start until the WF5 stop, resting while paused."""
-    if calendar.planned_start is None:
-        return Exemption.NO_START
-    if day < calendar.planned_start:
-        return Exemption.BEFORE_START
-    if calendar.staff_stop_on is not None and day >= calendar.staff_stop_on:
-        return Exemption.STOPPED
-    if calendar.paused_on(day):
-        return Exemption.PAUSED
-    return ""

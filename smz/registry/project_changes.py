@@ -333,4 +333,22 @@ def face_enroll(*, actor: Any, worker: Worker, data: bytes, source: str) -> Face
             new_worker=worker, status=KeyPostChange.Status.AWAITING_FACE
         ).select_related("key_post", "key_post__project"):
             _change_apply(actor=actor, change=change, day=today)
+        _push_to_devices(actor, worker)
     return enrollment
+
+
+def _push_to_devices(actor: Any, worker: Worker) -> None:
+    """Device-direct terminals pull people changed since their watermark (the save above moved it); ZKTeco
+    terminals only take what the server sends, so each of his sites' terminals gets a people sync."""
+    from smz.devices.models import Device, DeviceCommand
+    from smz.devices.services import device_command_queue
+
+    projects = Employment.objects.filter(worker=worker, status=Employment.Status.ACTIVE).values(
+        "project"
+    )
+    for device in Device.objects.filter(
+        project__in=projects,
+        protocol=Device.Protocol.ZKTECO_PUSH,
+        status=Device.Status.ACTIVE,
+    ):
+        device_command_queue(actor=actor, device=device, kind=DeviceCommand.Kind.SYNC_PEOPLE)

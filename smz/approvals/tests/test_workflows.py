@@ -541,3 +541,29 @@ def test_r_wf_request_numbers_are_unique_and_dated(world):
     r = _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
     assert r.no.startswith(f"SQ{TODAY:%Y%m%d}")
     assert ApprovalRequest.objects.filter(no=r.no).count() == 1
+
+
+def test_r_wf4_enrolled_face_goes_to_the_sites_zkteco_terminals(world):
+    from smz.devices.models import DeviceCommand
+    from smz.devices.services import device_register
+
+    zk, _ = device_register(
+        actor=world.user("gc_labor"),
+        project=world.projects["p1"],
+        serial="ZK-P1-01",
+        kind="face_gate",
+        protocol="zkteco_push",
+        entrance="东门",
+    )
+    project_changes.face_enroll(
+        actor=world.user("window_clerk"),
+        worker=world.workers["pm"],
+        data=jpeg(800, 600),
+        source="upload",
+    )
+    assert DeviceCommand.objects.filter(device=zk, kind="sync_people").count() == 1
+    other = world.workers["neighbour"]  # on p2 only: p1's terminal is not asked again
+    project_changes.face_enroll(
+        actor=world.user("window_clerk"), worker=other, data=jpeg(800, 600), source="upload"
+    )
+    assert DeviceCommand.objects.filter(device=zk, kind="sync_people").count() == 1
