@@ -42,7 +42,7 @@ lint: venv
 
 # Debian packages for browser tests and PDFs (Chromium is launched by path; nothing is downloaded by Playwright).
 browser-deps:
-	@command -v chromium >/dev/null && fc-list | grep -qi wenquanyi || \
+	@command -v chromium >/dev/null && command -v pdftotext >/dev/null && fc-list | grep -qi wenquanyi || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei poppler-utils)
 
 lock: venv

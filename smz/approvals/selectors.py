@@ -85,6 +85,28 @@ def queue_for(user: Any, *, kind: str = "", q: str = "", overdue: bool = False):
     return qs.order_by("waiting_since")
 
 
+def approval_counts_for(user: Any) -> dict[str, int | None]:
+    """Home page: an approver's queue (and how much of it is overdue), or the open requests others see."""
+    now = timezone.now()
+    if user.role in {Role.APPROVER_L1, Role.APPROVER_L2}:
+        queue = queue_for(user)
+        return {
+            "queue": queue.count(),
+            "open": None,
+            "overdue": queue.filter(due_at__lt=now).count(),
+        }
+    open_ = requests_for(user).filter(
+        state__in=[State.DRAFT, State.PENDING_L1, State.PENDING_L2, State.RETURNED]
+    )
+    return {
+        "queue": None,
+        "open": open_.count(),
+        "overdue": open_.filter(
+            due_at__lt=now, state__in=[State.PENDING_L1, State.PENDING_L2]
+        ).count(),
+    }
+
+
 def request_events(request: ApprovalRequest) -> list[dict[str, Any]]:
     """The request's history from the one event log, labelled for people."""
     rows = (

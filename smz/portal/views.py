@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from smz.accounts import selectors as account_selectors
 from smz.accounts import services as account_services
 from smz.accounts.models import Role
+from smz.approvals.selectors import approval_counts_for
 from smz.approvals.views import project_workflows
 from smz.attendance import selectors as attendance_selectors
 from smz.core.errors import DomainError
@@ -40,7 +41,11 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("portal:worker_detail", pk=user.worker_id)
     counts = selectors.home_counts_for(user)
     recent = selectors.project_list_for(user)[:8]
-    return render(request, "portal/home.html", {"counts": counts, "recent_projects": recent})
+    return render(
+        request,
+        "portal/home.html",
+        {"counts": counts, "recent_projects": recent, "approvals": approval_counts_for(user)},
+    )
 
 
 @login_required
