@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -326,7 +327,7 @@ def request_create(
     try:
         with transaction.atomic():
             request = ApprovalRequest.objects.create(
-                no=f"TMP{timezone.now().timestamp()}",
+                no=f"T{uuid.uuid4().hex[:19]}",  # replaced by the dated number once the pk exists
                 kind=kind,
                 project=project,
                 authority=approving_authority(project),
