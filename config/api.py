@@ -6,11 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer, django_auth
 
 from smz.accounts.models import ApiToken
-from smz.core.errors import DomainError
+from smz.core.api_errors import envelope as api_envelope
+from smz.core.api_errors import install_envelope
 
 
 class TokenAuth(HttpBearer):
@@ -40,26 +41,13 @@ api = NinjaAPI(
 )
 
 
+install_envelope(api, validation_message="提交的数据格式有误")
+
+
 def envelope(
     request: HttpRequest, status: int, code: str, message: str, detail: Any = None
 ) -> HttpResponse:
-    return api.create_response(
-        request, {"code": code, "message": message, "detail": detail or {}}, status=status
-    )
-
-
-@api.exception_handler(DomainError)
-def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return envelope(request, exc.status, exc.code, exc.message, exc.detail)
-
-
-@api.exception_handler(ValidationError)
-def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    fields: dict[str, str] = {}
-    for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
-        fields[".".join(loc) or "_"] = err.get("msg", "格式错误")
-    return envelope(request, 422, "validation_error", "提交的数据格式有误", {"fields": fields})
+    return api_envelope(api, request, status, code, message, detail)
 
 
 @api.exception_handler(AuthenticationError)

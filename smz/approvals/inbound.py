@@ -13,12 +13,12 @@ from typing import Annotated, Any, NoReturn
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError
 from pydantic import BeforeValidator, ConfigDict
 
 from smz.approvals import inbound_services as services
 from smz.approvals.models import InboundSystem
-from smz.core.errors import DomainError
+from smz.core.api_errors import envelope, install_envelope
 from smz.devices import signing
 
 log = logging.getLogger(__name__)
@@ -109,25 +109,11 @@ inbound_api = NinjaAPI(
 )
 
 
+install_envelope(inbound_api, validation_message="报文格式有误")
+
+
 def _envelope(request: HttpRequest, status: int, code: str, message: str, detail: Any = None):
-    return inbound_api.create_response(
-        request, {"code": code, "message": message, "detail": detail or {}}, status=status
-    )
-
-
-@inbound_api.exception_handler(DomainError)
-def _on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return _envelope(request, exc.status, exc.code, exc.message, exc.detail)
-
-
-@inbound_api.exception_handler(ValidationError)
-def _on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    fields: dict[str, str] = {}
-    for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload")]
-        message = str(err.get("msg", "格式错误")).removeprefix("Value error, ")
-        fields[".".join(loc) or "_"] = message
-    return _envelope(request, 422, "validation_error", "报文格式有误", {"fields": fields})
+    return envelope(inbound_api, request, status, code, message, detail)
 
 
 @inbound_api.exception_handler(AuthenticationError)
