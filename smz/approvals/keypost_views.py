@@ -18,7 +18,7 @@ from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, NotFound
 from smz.core.pii import masked
 from smz.registry import project_changes
-from smz.registry.codes import code_name
+from smz.registry.codes import code_name, code_table
 from smz.registry.models import FaceEnrollment, KeyPost, KeyPostChange, Project
 from smz.registry.selectors import project_get_for
 from smz.registry.services import id_number_index
@@ -188,5 +188,6 @@ def enroll(request: HttpRequest, pk: int) -> HttpResponse:
                 "enrolled_by"
             ),
             "min_side": project_changes.ENROLL_MIN_SIDE,
+            "post_names": code_table("key_post"),
         },
     )

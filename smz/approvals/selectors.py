@@ -12,6 +12,7 @@ from smz.accounts.models import Role
 from smz.approvals.models import (
     ApprovalRequest,
     Attachment,
+    AttachmentKind,
     Notification,
     State,
 )
@@ -19,6 +20,7 @@ from smz.approvals.services import ACTION_LABELS
 from smz.core import scoping
 from smz.core.errors import NotFound
 from smz.core.models import Event
+from smz.registry.codes import code_name
 from smz.registry.models import KeyPostChange, Project, ProjectPause
 
 
@@ -125,13 +127,22 @@ def request_events(request: ApprovalRequest) -> list[dict[str, Any]]:
                 "role": Role(role).label if role in Role.values else "系统",
                 "action": ACTION_LABELS.get(action, action),
                 "code": action,
-                "note": e.data.get("note", "") or e.data.get("effect", ""),
+                "note": e.data.get("note", "")
+                or e.data.get("effect", "")
+                or _attachment_note(e.data),
                 "state": State(e.data["state"]).label
                 if e.data.get("state") in State.values
                 else "",
             }
         )
     return result
+
+
+def _attachment_note(data: dict[str, Any]) -> str:
+    kind = data.get("kind", "")
+    if kind not in AttachmentKind.values:
+        return "删除一份材料" if data.get("removed") else ""
+    return AttachmentKind(kind).label
 
 
 def attachments_of(request: ApprovalRequest, *, current_only: bool = True) -> QuerySet[Attachment]:
@@ -193,7 +204,8 @@ def project_timeline(project: Project) -> list[dict[str, Any]]:
             {
                 "day": change.effective_on or change.permit_approved_on,
                 "label": "岗位人员变更",
-                "text": f"{change.key_post.post} {change.old_worker or '—'} → {change.new_worker}"
+                "text": f"{code_name('key_post', change.key_post.post)} "
+                f"{change.old_worker or '—'} → {change.new_worker}"
                 f"（{change.get_status_display()}）",
                 "ref": change.permit_ref,
             }

@@ -347,5 +347,22 @@ def project_workflows(user, project) -> dict:
         "permit": services.project_permit_life(project),
         "may_apply": services.may_apply(user, project),
         "checks_from": calendar.checks_from,
-        "kinds": RequestKind.choices,
+        "kinds": [(k, label) for k, label in RequestKind.choices if _applicable(project, k)],
     }
+
+
+def _applicable(project, kind: str) -> bool:
+    """Offer only the requests the project's state allows (the service refuses the others anyway)."""
+    try:
+        services.workflow_check(
+            project=project,
+            kind=kind,
+            requested_date=None if kind == RequestKind.ATTENDANCE_STOP else project.planned_start,
+        )
+    except DomainError as exc:
+        return exc.code in {
+            "approval.same_start",
+            "approval.date_past",
+            "approval.date_required",
+        } or (exc.code.startswith("permit."))
+    return True

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -117,7 +119,8 @@ def test_wf1_start_change_from_filing_to_approval(live_world, login, shot, live_
     page.wait_for_load_state("networkidle")
     expect(page.locator("iframe[name=docview]")).to_have_attribute("src", _scan_url(r, "form_scan"))
     act = page.get_by_test_id("act")
-    expect(act.get_by_role("button", name="批准")).to_have_count(0)  # level 1 only forwards
+    # Level 1 only forwards: approving is level 2's.
+    expect(act.get_by_role("button", name="批准", exact=True)).to_have_count(0)
     page.fill("#note", "材料齐全，拟同意")
     act.get_by_role("button", name="审核通过，转二级审批").click()
     page.wait_for_load_state("networkidle")
@@ -128,7 +131,7 @@ def test_wf1_start_change_from_filing_to_approval(live_world, login, shot, live_
     page.goto(detail_url)
     expect(page.get_by_test_id("events")).to_contain_text("材料齐全，拟同意")
     act = page.get_by_test_id("act")
-    expect(act.get_by_role("button", name="批准")).to_be_visible()
+    expect(act.get_by_role("button", name="批准", exact=True)).to_be_visible()
     expect(act.get_by_role("button", name="不予批准")).to_be_visible()
     expect(act.get_by_role("button", name="退回修改")).to_be_visible()
     # Open the photo-sheet scan in the preview, as an approver checks each document.
@@ -158,10 +161,38 @@ def test_wf1_start_change_from_filing_to_approval(live_world, login, shot, live_
     shot(page, "project-workflows")
 
 
+def _filed_with_real_scans(world, *, date: dt.date, reason: str):
+    """A start-change request whose scans are the platform's own form and photo sheet (so the preview beside
+    the decision shows a real document), ready to submit."""
+    user = world.user("gc_labor")
+    r = services.request_create(
+        actor=user,
+        project=world.projects["p1"],
+        kind=RequestKind.START_CHANGE,
+        requested_date=date,
+        reason=reason,
+        contact_phone="0760-88881234",
+    )
+    services.attachment_add(
+        actor=user, request=r, kind="site_photo", data=jpeg(1024, 768), filename="site.jpg"
+    )
+    client = Client()
+    client.force_login(user)
+    for kind, url in (
+        ("form_scan", "approvals:form_pdf"),
+        ("photo_sheet_scan", "approvals:photo_sheet"),
+    ):
+        data = client.get(reverse(url, args=[r.pk])).content
+        services.attachment_add(actor=user, request=r, kind=kind, data=data, filename=f"{kind}.pdf")
+    return r
+
+
 def test_wf_returned_request_shows_the_note_and_a_notice(live_world, login, shot, live_server):
     w = live_world
     p1 = _fresh_permit(w.projects["p1"])
-    r = _filed(w, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=15))
+    r = _filed_with_real_scans(
+        w, date=p1.planned_start + dt.timedelta(days=15), reason="总包单位人员调整，推迟开工"
+    )
     services.request_act(actor=w.user("gc_labor"), request=r, action="submit")
     note = "现场照片页未显示拍摄时间，请重新拍摄后生成照片页并盖章上传"
 
@@ -198,6 +229,9 @@ def test_wf_returned_request_shows_the_note_and_a_notice(live_world, login, shot
 def test_wf2_approved_suspension_on_the_project_page(live_world, login, shot, live_server):
     w = live_world
     p1 = w.projects["p1"]  # started long ago: its key posts are checked today
+    # Work started, so the permit's start period is no longer a concern on the page.
+    p1.actual_start = dt.date(2024, 2, 1)
+    p1.save()
     r = _filed(w, RequestKind.SUSPENSION, date=TODAY, reason="业主资金未到位，暂停施工")
     services.request_act(actor=w.user("gc_labor"), request=r, action="submit")
     services.request_act(actor=w.user("town_l1"), request=r, action="forward")

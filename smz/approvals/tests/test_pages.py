@@ -174,6 +174,6 @@ def test_r_wf_home_page_counts_the_approvers_queue(world, as_user, filed):
     services.request_act(actor=world.user("gc_labor"), request=filed, action="submit")
     home = as_user("town_l1").get(reverse("portal:home")).content.decode()
     assert "待我审批" in home
-    assert 'data-testid="count-approvals"' in home and f'">1</a>' in home
+    assert 'data-testid="count-approvals"' in home and '">1</a>' in home
     other = as_user("neighbour_town").get(reverse("portal:home")).content.decode()
-    assert f'">0</a>' in other
+    assert '">0</a>' in other
