@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from smz.accounts.models import User
-from smz.approvals import services
+from smz.approvals import services, workflows
 from smz.approvals.documents import photo_sheet_pdf, photo_stamp
 from smz.approvals.models import ApprovalRequest, AttachmentKind, RequestKind
 from smz.approvals.views import _form_data
@@ -47,7 +47,7 @@ def _site_photo(seed: int) -> bytes:
 def _attach_all(user: User, r: ApprovalRequest) -> None:
     """The scans a contractor would upload: the pre-filled form (standing in for its stamped scan), site
     photos and the photo sheet made from them."""
-    for kind in services.REQUIRED_ATTACHMENTS[r.kind]:
+    for kind in workflows.REQUIRED_ATTACHMENTS[r.kind]:
         if kind == AttachmentKind.PHOTO_SHEET_SCAN:
             photos = [_site_photo(i) for i in range(2)]
             for i, data in enumerate(photos):
@@ -127,7 +127,7 @@ def build_demo_workflows(today: dt.date | None = None) -> dict[str, Any]:
         _act("safety1", r, "return", "现场照片右下角未显示拍摄时间，请重新拍摄并盖章后上传")
         done["returned"] = r.no
     # 南朗 (not started): a draft start-date change that needs a permit extension.
-    if (p := project("南朗")) and (life := services.project_permit_life(p)):
+    if (p := project("南朗")) and (life := workflows.project_permit_life(p)):
         done["draft"] = _file(
             gc_admin, p, RequestKind.START_CHANGE, life.valid_until + dt.timedelta(days=20)
         ).no

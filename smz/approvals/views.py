@@ -15,7 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from smz.accounts.models import Role
-from smz.approvals import selectors, services
+from smz.approvals import selectors, services, workflows
 from smz.approvals.documents import (
     FormData,
     StampedPhoto,
@@ -118,9 +118,9 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
             "project": project,
             "form": form,
             "kinds": RequestKind.choices,
-            "date_labels": services.DATE_LABELS,
-            "permit": services.project_permit_life(project),
-            "docked": services.safety_center_docked(),
+            "date_labels": workflows.DATE_LABELS,
+            "permit": workflows.project_permit_life(project),
+            "docked": workflows.safety_center_docked(),
         },
     )
 
@@ -151,15 +151,15 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     "label": AttachmentKind(k).label,
                     "done": any(a.kind == k for a in scans),
                 }
-                for k in services.REQUIRED_ATTACHMENTS[r.kind]
+                for k in workflows.REQUIRED_ATTACHMENTS[r.kind]
             ],
             "actions": services.actions_for(request.user, r),
             "editable": editable,
-            "date_label": services.DATE_LABELS[r.kind],
+            "date_label": workflows.DATE_LABELS[r.kind],
             "has_form": r.kind in FORM_KINDS,
             "needs_photos": AttachmentKind.PHOTO_SHEET_SCAN
-            in services.REQUIRED_ATTACHMENTS[r.kind],
-            "permit": services.project_permit_life(r.project),
+            in workflows.REQUIRED_ATTACHMENTS[r.kind],
+            "permit": workflows.project_permit_life(r.project),
             "waiting": selectors.waiting_days(r),
             "overdue": bool(
                 r.due_at
@@ -168,7 +168,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "upload_kinds": [
                 (k, AttachmentKind(k).label)
-                for k in (*services.REQUIRED_ATTACHMENTS[r.kind], AttachmentKind.OTHER)
+                for k in (*workflows.REQUIRED_ATTACHMENTS[r.kind], AttachmentKind.OTHER)
             ],
             "may_comment": editable
             or services._is_applicant_side(request.user, r)
@@ -256,7 +256,7 @@ def _form_data(r, user) -> FormData:
         p.corp_type: p.enterprise.name
         for p in Participant.objects.filter(project=project).select_related("enterprise")
     }
-    life = services.project_permit_life(project)
+    life = workflows.project_permit_life(project)
     return FormData(
         kind=r.kind,
         request_no=r.no,
@@ -344,7 +344,7 @@ def project_workflows(user, project) -> dict:
         and may_record_permit_change(user, project),
         "requests": selectors.request_list_for(user, project=project.pk)[:20],
         "timeline": selectors.project_timeline(project),
-        "permit": services.project_permit_life(project),
+        "permit": workflows.project_permit_life(project),
         "may_apply": services.may_apply(user, project),
         "checks_from": calendar.checks_from,
         "kinds": [(k, label) for k, label in RequestKind.choices if _applicable(project, k)],
@@ -354,7 +354,7 @@ def project_workflows(user, project) -> dict:
 def _applicable(project, kind: str) -> bool:
     """Offer only the requests the project's state allows (the service refuses the others anyway)."""
     try:
-        services.workflow_check(
+        workflows.workflow_check(
             project=project,
             kind=kind,
             requested_date=None if kind == RequestKind.ATTENDANCE_STOP else project.planned_start,

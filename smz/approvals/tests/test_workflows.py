@@ -10,7 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from smz.accounts.models import Role
-from smz.approvals import permit, services
+from smz.approvals import permit, services, workflows
 from smz.approvals.models import (
     ApprovalRequest,
     AttachmentKind,
@@ -51,7 +51,7 @@ def _filed(world, kind, *, project="p1", date=None, who="gc_labor", reason="çŽ°å
         requested_date=date,
         reason=reason,
     )
-    for k in services.REQUIRED_ATTACHMENTS[kind]:
+    for k in workflows.REQUIRED_ATTACHMENTS[kind]:
         services.attachment_add(actor=user, request=r, kind=k, data=PDF, filename=f"{k}.pdf")
     return r
 
@@ -354,18 +354,18 @@ def test_r_wf1_approved_extensions_count_and_third_is_refused_on_the_project(wor
     p1.permit_issued_on = TODAY - dt.timedelta(days=80)  # the 3-month period ends in ~10 days
     p1.planned_start = TODAY + dt.timedelta(days=5)
     p1.save()
-    first = services.project_permit_life(p1)
+    first = workflows.project_permit_life(p1)
     r = _through(
         world, _filed(world, RequestKind.START_CHANGE, date=first.valid_until + dt.timedelta(1))
     )
     assert r.facts["extension"] is True
-    assert services.extensions_used(p1) == 1
+    assert workflows.extensions_used(p1) == 1
     p1.refresh_from_db()
-    second = services.project_permit_life(p1)
+    second = workflows.project_permit_life(p1)
     assert second.valid_until == permit.add_months(first.valid_until, 3)
     # The second extension can only be applied for before the extended period ends: move the clock.
     later = second.valid_until - dt.timedelta(days=2)
-    facts = services.workflow_check(
+    facts = workflows.workflow_check(
         project=p1,
         kind=RequestKind.START_CHANGE,
         requested_date=second.valid_until + dt.timedelta(days=1),
@@ -440,7 +440,7 @@ def test_r_wf3_resumption_without_suspension_is_refused(world):
 def test_r_wf5_manual_stop_ends_staff_attendance_but_not_the_project_manager(world):
     p1 = _p1_checked(world)
     r = _filed(world, RequestKind.ATTENDANCE_STOP)
-    assert services.REQUIRED_ATTACHMENTS[r.kind] == (AttachmentKind.SAFETY_REPORT,)
+    assert workflows.REQUIRED_ATTACHMENTS[r.kind] == (AttachmentKind.SAFETY_REPORT,)
     services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
     services.request_act(actor=world.user("town_l1"), request=r, action="forward")
     assert key_post_exemption(project_calendar(p1), "P03", TODAY) == ""  # until approved
