@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "smz.devices",
     "smz.attendance",
     "smz.approvals",
+    "smz.labor",
     "smz.portal",
 ]
 

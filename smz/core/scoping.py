@@ -170,3 +170,49 @@ def attendance_scope(user: Any, qs: QuerySet) -> QuerySet:
     return qs.filter(
         Exists(employments_for(user).filter(project=OuterRef("project"), worker=OuterRef("worker")))
     )
+
+
+def is_gc_of(user: Any, project: Project) -> bool:
+    """The user's enterprise is the project's general contractor (总包: reviews payrolls, pays them)."""
+    return (
+        is_enterprise_user(user)
+        and user.role in {Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST, Role.PROJECT_MANAGER}
+        and projects_for(user).filter(pk=project.pk).exists()
+        and Participant.objects.filter(
+            project=project, enterprise=user.enterprise_id, corp_type=Participant.GC
+        ).exists()
+    )
+
+
+def payrolls_for(user: Any) -> QuerySet:
+    """Payrolls (L2): authorities by project; an enterprise its own, or all on projects where it is the GC.
+    Workers read their own lines through payroll_lines_for, never whole sheets."""
+    from smz.labor.models import Payroll
+
+    qs = Payroll.objects.all()
+    if not (is_authority(user) or is_enterprise_user(user)):
+        return qs.none()
+    qs = qs.filter(project__in=projects_for(user).values("pk"))
+    if is_enterprise_user(user):
+        qs = qs.filter(Q(employer=user.enterprise_id) | Q(project__in=gc_project_ids(user)))
+    return qs
+
+
+def payroll_lines_for(user: Any) -> QuerySet:
+    """Payroll lines: a worker sees his own; staff see the lines of the payrolls they see."""
+    from smz.labor.models import PayrollLine
+
+    if user.is_authenticated and user.role == Role.WORKER:
+        return (
+            PayrollLine.objects.filter(worker=user.worker_id)
+            if user.worker_id
+            else (PayrollLine.objects.none())
+        )
+    return PayrollLine.objects.filter(payroll__in=payrolls_for(user).values("pk"))
+
+
+def contracts_for(user: Any) -> QuerySet:
+    """Labor contracts follow the people (employments_for): a worker his own, staff the people they see."""
+    from smz.labor.models import LaborContract
+
+    return LaborContract.objects.filter(employment__in=employments_for(user).values("pk"))

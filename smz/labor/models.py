@@ -1,0 +1,309 @@
+"""Labor contracts and wages (L1, L2; 保障农民工工资支付条例): contracts per worker and employer, the project's
+wage special account, monthly payrolls (工资表) drafted from attendance, and payments through the special
+account by the general contractor (总包代发) with the bank's per-line results. Money in integer fen.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from smz.core.fields import EncryptedTextField
+from smz.core.models import TimeStampedModel
+
+
+def _private(prefix: str, filename: str) -> str:
+    suffix = PurePosixPath(filename).suffix.lower()[:5] or ".pdf"
+    return f"{prefix}/{uuid.uuid4().hex}{suffix}"
+
+
+def contract_scan_upload(instance: models.Model, filename: str) -> str:
+    return _private("contract", filename)
+
+
+def payroll_scan_upload(instance: models.Model, filename: str) -> str:
+    return _private("payroll", filename)
+
+
+class WageKind(models.TextChoices):
+    DAILY = "daily", "日工资"
+    MONTHLY = "monthly", "月工资"
+    PIECE = "piece", "计件工资"
+
+
+class LaborContract(TimeStampedModel):
+    """劳动合同 (L1, WorkerContract.Add): one per person and employer on a project; a renewal ends the old one."""
+
+    class PeriodType(models.TextChoices):
+        FIXED = "fixed", "固定期限"  # national code 0
+        TASK = "task", "以完成一定工作任务为期限"  # national code 1
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "有效"
+        ENDED = "ended", "已终止"
+
+    no = models.CharField("合同编号", max_length=24, unique=True)
+    employment = models.ForeignKey(
+        "registry.Employment", on_delete=models.PROTECT, related_name="contracts"
+    )
+    period_type = models.CharField("期限类型", max_length=8, choices=PeriodType.choices)
+    start_on = models.DateField("开始日期")
+    end_on = models.DateField("终止日期", null=True, blank=True)
+    task_description = models.CharField("工作任务", max_length=200, blank=True)
+    wage_kind = models.CharField("工资形式", max_length=8, choices=WageKind.choices)
+    rate_fen = models.BigIntegerField("工资标准(分)")
+    piece_unit = models.CharField("计量单位", max_length=8, blank=True)
+    pay_day = models.PositiveSmallIntegerField("工资支付日", help_text="每月该日前支付上月工资")
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    signed_scan = models.FileField("签字合同扫描件", upload_to=contract_scan_upload, blank=True)
+    signed_uploaded_at = models.DateTimeField("扫描件上传时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "劳动合同"
+        ordering = ["-start_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employment"], condition=Q(status="active"), name="one_active_contract"
+            ),
+            models.CheckConstraint(condition=Q(rate_fen__gt=0), name="contract_rate_positive"),
+            models.CheckConstraint(
+                condition=Q(pay_day__gte=1) & Q(pay_day__lte=31), name="contract_pay_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_on__isnull=True) | Q(end_on__gte=models.F("start_on")),
+                name="contract_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.no
+
+
+class WageAccount(TimeStampedModel):
+    """农民工工资专用账户 (条例 Art.26): opened by the general contractor for one project's wages only."""
+
+    project = models.OneToOneField(
+        "registry.Project", on_delete=models.PROTECT, related_name="wage_account"
+    )
+    bank_code = models.CharField("开户银行代码", max_length=3)
+    bank_name = models.CharField("开户行", max_length=60)
+    account_name = models.CharField("账户名称", max_length=80)
+    account_no = EncryptedTextField("账号")
+    opened_on = models.DateField("开户日期")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "工资专用账户"
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.bank_name}"
+
+
+class MinimumWage(models.Model):
+    """最低工资标准: set by the provincial government per city class; dated rows, the newest in force wins."""
+
+    valid_from = models.DateField("执行日期", unique=True)
+    monthly_fen = models.BigIntegerField("月最低工资(分)")
+    hourly_fen = models.BigIntegerField("非全日制小时最低工资(分)")
+    source = models.CharField("依据", max_length=120)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "最低工资标准"
+        ordering = ["-valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.valid_from} {self.monthly_fen}"
+
+
+class Payroll(TimeStampedModel):
+    """工资表 (L2, Payroll.Add): one employer's (and team's) wages for one month on one project. Drafted from
+    attendance and contracts, edited by the employer's labor specialist, confirmed by each worker, submitted
+    (then locked), reviewed by the general contractor, paid through the special account. A correction
+    sheet (更正表) changes a submitted one; the original never changes."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "编制中"
+        SUBMITTED = "submitted", "已提交待总包审核"
+        REVIEWED = "reviewed", "总包已审核待发放"
+        PAYING = "paying", "发放中"
+        PAID = "paid", "已发放"
+        PARTLY_PAID = "partly_paid", "部分发放失败"
+
+    no = models.CharField("工资表编号", max_length=24, unique=True)
+    project = models.ForeignKey(
+        "registry.Project", on_delete=models.PROTECT, related_name="payrolls"
+    )
+    employer = models.ForeignKey(
+        "registry.Enterprise", on_delete=models.PROTECT, related_name="payrolls"
+    )
+    team = models.ForeignKey(
+        "registry.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="payrolls"
+    )
+    month = models.DateField("工资月份", help_text="当月1日")
+    corrects = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        verbose_name="更正的工资表",
+    )
+    state = models.CharField("状态", max_length=12, choices=State.choices, default=State.DRAFT)
+    pay_due_on = models.DateField("应发放日期")
+    signed_sheet = models.FileField(
+        "工人签字工资表扫描件", upload_to=payroll_scan_upload, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    retain_until = models.DateField("保存期限", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "工资表"
+        ordering = ["-month", "project", "employer"]
+        constraints = [
+            # One regular sheet per team and month, or per employer and month when it covers all teams
+            # (two partial constraints: SQLite has no NULLS NOT DISTINCT).
+            models.UniqueConstraint(
+                fields=["project", "employer", "team", "month"],
+                condition=Q(corrects__isnull=True, team__isnull=False),
+                name="one_payroll_per_team_month",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "employer", "month"],
+                condition=Q(corrects__isnull=True, team__isnull=True),
+                name="one_payroll_per_employer_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.no
+
+    @property
+    def locked(self) -> bool:
+        return self.state != self.State.DRAFT
+
+
+class PayrollLine(models.Model):
+    """工资表明细: one worker's month. Figures the worker confirmed are never changed afterwards."""
+
+    class PayStatus(models.TextChoices):
+        UNPAID = "unpaid", "未发放"
+        SENT = "sent", "已提交银行"
+        PAID = "paid", "已发放"
+        FAILED = "failed", "发放失败"
+
+    payroll = models.ForeignKey(Payroll, on_delete=models.CASCADE, related_name="lines")
+    employment = models.ForeignKey(
+        "registry.Employment", on_delete=models.PROTECT, related_name="payroll_lines"
+    )
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
+    contract = models.ForeignKey(
+        LaborContract, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    days_attended = models.PositiveSmallIntegerField("出勤天数")
+    minutes_attended = models.PositiveIntegerField("出勤分钟")
+    days_paid = models.PositiveSmallIntegerField("计薪天数")
+    hours_paid = models.DecimalField("计薪工时", max_digits=6, decimal_places=1)
+    wage_kind = models.CharField("工资形式", max_length=8, choices=WageKind.choices)
+    rate_fen = models.BigIntegerField("工资标准(分)")
+    quantity = models.DecimalField("计件数量", max_digits=10, decimal_places=2, default=0)
+    gross_fen = models.BigIntegerField("应发工资(分)")
+    deductions_fen = models.BigIntegerField("代扣代缴(分)", default=0)
+    deductions_note = models.CharField("代扣项目", max_length=120, blank=True)
+    net_fen = models.BigIntegerField("实发工资(分)")
+    note = models.CharField("备注（工资标准与合同不一致的说明）", max_length=200, blank=True)
+    confirmed_at = models.DateTimeField("工人确认时间", null=True, blank=True)
+    confirmed_via = models.CharField(
+        "确认方式",
+        max_length=12,
+        blank=True,
+        choices=[("online", "工人本人在线确认"), ("signed_sheet", "工人签字工资表")],
+    )
+    pay_status = models.CharField(
+        "发放状态", max_length=8, choices=PayStatus.choices, default=PayStatus.UNPAID
+    )
+    paid_fen = models.BigIntegerField("已发金额(分)", default=0)
+    paid_on = models.DateField("发放日期", null=True, blank=True)
+    bank_serial = models.CharField("银行流水号", max_length=64, blank=True)
+    fail_reason = models.CharField("失败原因", max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "工资表明细"
+        ordering = ["payroll", "worker__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["payroll", "worker"], name="one_line_per_worker"),
+            models.CheckConstraint(
+                condition=Q(net_fen=models.F("gross_fen") - models.F("deductions_fen")),
+                name="net_is_gross_minus_deductions",
+            ),
+            models.CheckConstraint(condition=Q(gross_fen__gte=0), name="gross_nonneg"),
+            models.CheckConstraint(condition=Q(deductions_fen__gte=0), name="deductions_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payroll_id}:{self.worker_id}"
+
+
+class PaymentBatch(TimeStampedModel):
+    """代发批次: the bank file the general contractor exported for a set of reviewed payroll lines."""
+
+    class State(models.TextChoices):
+        EXPORTED = "exported", "已导出待银行处理"
+        SETTLED = "settled", "已导入银行结果"
+
+    no = models.CharField("批次号", max_length=24, unique=True)
+    project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.EXPORTED)
+    total_fen = models.BigIntegerField("合计金额(分)")
+    line_count = models.PositiveIntegerField("笔数")
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    result_imported_at = models.DateTimeField("结果导入时间", null=True, blank=True)
+    receipt = models.FileField("银行回单", upload_to=payroll_scan_upload, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "代发批次"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.no
+
+
+class PaymentLine(models.Model):
+    """One transfer in a batch; its reference is what the bank's result file answers to."""
+
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="lines")
+    payroll_line = models.ForeignKey(PayrollLine, on_delete=models.PROTECT, related_name="payments")
+    line_ref = models.CharField("明细编号", max_length=32, unique=True)
+    amount_fen = models.BigIntegerField("金额(分)")
+    status = models.CharField(
+        max_length=8,
+        choices=[("sent", "待银行结果"), ("paid", "成功"), ("failed", "失败")],
+        default="sent",
+    )
+    bank_serial = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(max_length=120, blank=True)
+    settled_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "代发明细"
+        ordering = ["batch", "line_ref"]
+
+    def __str__(self) -> str:
+        return self.line_ref

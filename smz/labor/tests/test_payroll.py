@@ -1,0 +1,401 @@
+"""Contracts and wages (L1, L2): each payroll check, locking and correction sheets, worker confirmation,
+the general contractor's review, paying through the special account and the bank's mixed results, scoping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from smz.attendance.models import DailyAttendance
+from smz.core import scoping
+from smz.core.errors import DomainError
+from smz.labor import services, wages
+from smz.labor.models import LaborContract, PaymentLine, Payroll, PayrollLine
+from smz.labor.services import ContractInput, LineInput
+
+MONTH = dt.date(2026, 10, 1)
+
+
+@dataclass(frozen=True)
+class Row:
+    """What bankfile.result_file_parse yields for one result line."""
+
+    line_ref: str
+    status: str
+    amount_fen: int | None
+    bank_serial: str = ""
+    reason: str = ""
+    paid_on: dt.date | None = None
+
+
+def attend(world, key: str, days: int, minutes: int = 480) -> None:
+    e = world.employments[key]
+    DailyAttendance.objects.bulk_create(
+        DailyAttendance(
+            project=e.project,
+            worker=e.worker,
+            work_date=MONTH + dt.timedelta(days=d),
+            attended=True,
+            minutes=minutes,
+            valid_passes=2,
+        )
+        for d in range(days)
+    )
+
+
+def contract(world, key: str, *, rate="300", kind="daily", actor="gc_labor", **kw) -> LaborContract:
+    data = ContractInput(
+        period_type=kw.get("period_type", "fixed"),
+        start_on=kw.get("start_on", dt.date(2026, 3, 1)),
+        end_on=kw.get("end_on", dt.date(2027, 3, 1)),
+        task_description=kw.get("task", ""),
+        wage_kind=kind,
+        rate_yuan=rate,
+        piece_unit=kw.get("unit", ""),
+        pay_day=kw.get("pay_day", 10),
+    )
+    return services.contract_create(
+        actor=world.user(actor), employment=world.employments[key], data=data
+    )
+
+
+@pytest.fixture
+def month(world):
+    """October 2026 on p1: the GC's worker 20 days (8 h), the subcontractor's worker 18 days."""
+    attend(world, "gc", 20)
+    attend(world, "sub", 18)
+    contract(world, "gc", rate="300")
+    contract(world, "sub", rate="280", actor="sub_labor")
+    return world
+
+
+def draft(world, who="sub_labor", employer="sub", team=None) -> Payroll:
+    return services.payroll_draft(
+        actor=world.user(who),
+        project=world.projects["p1"],
+        employer=world.enterprises[employer],
+        team=team,
+        month=MONTH,
+    )
+
+
+def line_of(payroll: Payroll) -> PayrollLine:
+    return payroll.lines.get()
+
+
+def codes(payroll: Payroll) -> set[str]:
+    return {p.code for p in services.payroll_problems(payroll)}
+
+
+def confirm_all(world, payroll: Payroll) -> None:
+    for line in payroll.lines.all():
+        PayrollLine.objects.filter(pk=line.pk).update(
+            confirmed_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC), confirmed_via="online"
+        )
+
+
+# ---- contracts -------------------------------------------------------------------------------------
+
+
+def test_r_l1_contract_rules_and_renewal(world):
+    with pytest.raises(DomainError) as exc:
+        contract(world, "gc", rate="0")
+    assert "rate_yuan" in exc.value.detail["fields"]
+    with pytest.raises(DomainError) as exc:
+        contract(world, "gc", period_type="fixed", end_on=None)
+    assert "end_on" in exc.value.detail["fields"]
+    with pytest.raises(DomainError) as exc:
+        contract(world, "gc", period_type="task", task="")
+    assert "task_description" in exc.value.detail["fields"]
+    with pytest.raises(DomainError) as exc:
+        contract(world, "gc", kind="piece", rate="35.5")
+    assert "piece_unit" in exc.value.detail["fields"]
+    first = contract(world, "gc", rate="300.5")
+    assert first.rate_fen == 30050 and first.no.startswith("HT")
+    second = contract(world, "gc", kind="piece", rate="35.5", unit="81")
+    first.refresh_from_db()
+    assert first.status == "ended" and second.status == "active" and second.piece_unit == "81"
+
+
+def test_r_p3_subcontractor_cannot_contract_the_gcs_people(world):
+    with pytest.raises(DomainError):
+        contract(world, "gc", actor="sub_labor")
+    with pytest.raises(DomainError):
+        contract(world, "gc", actor="neighbour_labor")
+    assert contract(world, "sub", actor="gc_labor")  # the GC may act for anyone on its project
+
+
+def test_r_l2_money_is_exact():
+    assert services.yuan_to_fen("1,280.50") == 128050
+    assert services.yuan_to_fen("0.1") == 10
+    assert services.yuan_to_fen("12.345") is None
+    assert services.yuan_to_fen("abc") is None
+    assert wages.gross_fen(kind="monthly", rate_fen=652500, days=20, quantity=Decimal(0)) == 600000
+    assert wages.gross_fen(kind="monthly", rate_fen=652500, days=25, quantity=Decimal(0)) == 652500
+    assert wages.gross_fen(kind="piece", rate_fen=3550, days=0, quantity=Decimal("10.5")) == 37275
+
+
+# ---- drafting and checks ---------------------------------------------------------------------------
+
+
+def test_r_l2_draft_from_attendance_and_contract(month):
+    payroll = draft(month)
+    line = line_of(payroll)
+    assert line.worker == month.workers["sub"]
+    assert (line.days_attended, line.days_paid, line.hours_paid) == (18, 18, Decimal("144.0"))
+    assert line.rate_fen == 28000 and line.gross_fen == 18 * 28000 == line.net_fen
+    assert payroll.pay_due_on == dt.date(2026, 11, 10)  # the contract's pay day
+    gc = draft(month, who="gc_labor", employer="gc")
+    assert [line.worker for line in gc.lines.all()] == [month.workers["gc"]]  # the PM is a manager
+    with pytest.raises(DomainError) as exc:
+        draft(month)
+    assert exc.value.code == "payroll.exists"
+
+
+def test_r_l2_each_check_blocks_submission(month):
+    payroll = draft(month)
+    line = line_of(payroll)
+    assert codes(payroll) == {"payroll.unconfirmed"}
+    actor = month.user("sub_labor")
+
+    def edit(**kw):
+        data = (
+            dict(
+                days_paid=line.days_paid,
+                hours_paid=line.hours_paid,
+                rate_yuan="280",
+                quantity=Decimal(0),
+                deductions_yuan="0",
+                deductions_note="",
+                note="",
+            )
+            | kw
+        )
+        return services.payroll_line_update(actor=actor, line=line, data=LineInput(**data))
+
+    edit(days_paid=19)
+    assert "payroll.days_over_attended" in codes(payroll)
+    edit(rate_yuan="300")
+    assert "payroll.rate_differs" in codes(payroll)
+    edit(rate_yuan="300", note="10月起按班组长标准")
+    assert "payroll.rate_differs" not in codes(payroll)
+    edit(rate_yuan="100")  # 18 days × 100 = 1,800 < 144 h × 18.10 = 2,606.40
+    problems = {p.code: p.message for p in services.payroll_problems(payroll)}
+    assert "payroll.below_minimum" in problems and "2606.40" in problems["payroll.below_minimum"]
+    edit(rate_yuan="280")
+    worker = month.workers["sub"]
+    worker.bank_card = ""
+    worker.save()
+    assert "payroll.no_bank_card" in codes(payroll)
+    PayrollLine.objects.filter(pk=line.pk).update(contract=None)  # drafted before any contract
+    assert "payroll.no_contract" in codes(payroll)
+    with pytest.raises(DomainError) as exc:
+        services.payroll_submit(actor=actor, payroll=payroll)
+    assert exc.value.code == "payroll.invalid" and exc.value.detail["problems"]
+
+
+def test_r_l2_deductions_and_net(month):
+    payroll = draft(month)
+    line = services.payroll_line_update(
+        actor=month.user("sub_labor"),
+        line=line_of(payroll),
+        data=LineInput(18, Decimal("144"), "280", Decimal(0), "120.50", "个人社保", ""),
+    )
+    assert line.net_fen == 18 * 28000 - 12050
+    with pytest.raises(DomainError):
+        services.payroll_line_update(
+            actor=month.user("sub_labor"),
+            line=line,
+            data=LineInput(18, Decimal("144"), "280", Decimal(0), "99999", "", ""),
+        )
+
+
+# ---- confirmation, locking, correction ---------------------------------------------------------------
+
+
+def test_r_l2_worker_confirms_only_his_own_line_and_edits_reset_it(month):
+    payroll = draft(month)
+    line = line_of(payroll)
+    with pytest.raises(DomainError):
+        services.payroll_line_confirm(actor=month.user("gc_labor"), line=line)
+    services.payroll_line_confirm(actor=month.user("worker"), line=line)  # the sub's worker
+    assert codes(payroll) == set()
+    services.payroll_line_update(
+        actor=month.user("sub_labor"),
+        line=line,
+        data=LineInput(17, Decimal("136"), "280", Decimal(0), "0", "", ""),
+    )
+    line.refresh_from_db()
+    assert line.confirmed_at is None and codes(payroll) == {"payroll.unconfirmed"}
+
+
+def test_r_l2_signed_sheet_confirms_and_submitted_sheet_is_locked(month):
+    from smz.approvals.tests.test_workflows import PDF
+
+    payroll = draft(month)
+    services.payroll_signed_sheet_attach(
+        actor=month.user("sub_labor"), payroll=payroll, data=PDF, filename="signed.pdf"
+    )
+    assert line_of(payroll).confirmed_via == "signed_sheet"
+    payroll = services.payroll_submit(actor=month.user("sub_labor"), payroll=payroll)
+    assert payroll.state == Payroll.State.SUBMITTED and payroll.retain_until == dt.date(
+        2029, 10, 31
+    )
+    with pytest.raises(DomainError) as exc:
+        services.payroll_line_update(
+            actor=month.user("sub_labor"),
+            line=line_of(payroll),
+            data=LineInput(18, Decimal("144"), "280", Decimal(0), "0", "", ""),
+        )
+    assert exc.value.code == "payroll.locked"
+    with pytest.raises(DomainError):
+        services.payroll_line_confirm(actor=month.user("worker"), line=line_of(payroll))
+    correction = services.payroll_correction_create(actor=month.user("sub_labor"), payroll=payroll)
+    assert correction.corrects == payroll and line_of(correction).gross_fen == 0
+    services.payroll_line_update(
+        actor=month.user("sub_labor"),
+        line=line_of(correction),
+        data=LineInput(0, Decimal(0), "0", Decimal(0), "0", "", "补发10月加班费"),
+    )
+
+
+# ---- the general contractor pays ---------------------------------------------------------------------
+
+
+def _ready(world) -> Payroll:
+    payroll = draft(world)
+    confirm_all(world, payroll)
+    services.payroll_submit(actor=world.user("sub_labor"), payroll=payroll)
+    return payroll
+
+
+def _account(world):
+    return services.wage_account_set(
+        actor=world.user("gc_labor"),
+        project=world.projects["p1"],
+        bank_code="102",
+        bank_name="中国工商银行中山小榄支行",
+        account_name="甲建设集团有限公司农民工工资专用账户",
+        account_no="2011002109200012345",
+        opened_on=dt.date(2024, 2, 1),
+    )
+
+
+def test_r_l2_only_the_gc_reviews_and_pays(month):
+    payroll = _ready(month)
+    for who in ("sub_labor", "neighbour_labor", "town_l1"):
+        with pytest.raises(DomainError):
+            services.payroll_review(actor=month.user(who), payroll=payroll)
+    with pytest.raises(DomainError):
+        services.wage_account_set(
+            actor=month.user("sub_labor"),
+            project=month.projects["p1"],
+            bank_code="102",
+            bank_name="x",
+            account_name="x",
+            account_no="2011002109200012345",
+            opened_on=dt.date(2024, 2, 1),
+        )
+    services.payroll_review(actor=month.user("gc_labor"), payroll=payroll)
+    with pytest.raises(DomainError) as exc:
+        services.payment_batch_export(actor=month.user("gc_labor"), project=month.projects["p1"])
+    assert exc.value.code == "payment.no_account"
+    _account(month)
+    with pytest.raises(DomainError):
+        services.payment_batch_export(actor=month.user("sub_labor"), project=month.projects["p1"])
+    batch = services.payment_batch_export(
+        actor=month.user("gc_labor"), project=month.projects["p1"]
+    )
+    assert batch.line_count == 1 and batch.total_fen == 18 * 28000
+    payroll.refresh_from_db()
+    assert payroll.state == Payroll.State.PAYING
+
+
+def test_r_l2_bank_result_with_mixed_success_and_the_failed_line_paid_later(month):
+    gc = draft(month, who="gc_labor", employer="gc")
+    confirm_all(month, gc)
+    services.payroll_submit(actor=month.user("gc_labor"), payroll=gc)
+    sub = _ready(month)
+    for p in (gc, sub):
+        services.payroll_review(actor=month.user("gc_labor"), payroll=p)
+    _account(month)
+    gl = month.user("gc_labor")
+    batch = services.payment_batch_export(actor=gl, project=month.projects["p1"])
+    refs = {
+        p.payroll_line.worker.name: p.line_ref
+        for p in batch.lines.select_related("payroll_line__worker")
+    }
+    outcome = services.payment_result_import(
+        actor=gl,
+        batch=batch,
+        rows=[
+            Row(refs["测试甲工"], "paid", 20 * 30000, "B001", "", dt.date(2026, 11, 9)),
+            Row(refs["测试乙工"], "failed", None, "", "户名与账号不符"),
+            Row("DF-UNKNOWN-0001", "paid", 100),
+        ],
+        parse_errors=[(4, "amount", "金额格式错误")],
+    )
+    assert (outcome.paid, outcome.failed) == (1, 1) and len(outcome.errors) == 2
+    gc.refresh_from_db()
+    sub.refresh_from_db()
+    assert gc.state == Payroll.State.PAID and sub.state == Payroll.State.PARTLY_PAID
+    failed = line_of(sub)
+    assert failed.pay_status == "failed" and failed.fail_reason == "户名与账号不符"
+    again = services.payment_result_import(
+        actor=gl,
+        batch=batch,
+        rows=[Row(refs["测试甲工"], "paid", 20 * 30000, "B001")],
+        parse_errors=[],
+    )
+    assert again.unchanged == 1 and again.paid == 0
+    line_of(gc).refresh_from_db()
+    assert line_of(gc).paid_fen == 20 * 30000  # not paid twice
+    contradiction = services.payment_result_import(
+        actor=gl, batch=batch, rows=[Row(refs["测试甲工"], "failed", None)], parse_errors=[]
+    )
+    assert contradiction.errors and line_of(gc).pay_status == "paid"
+    # The card is fixed; the next batch carries only the failed line.
+    second = services.payment_batch_export(actor=gl, project=month.projects["p1"])
+    assert second.line_count == 1 and second.lines.get().payroll_line == failed
+    ref = second.lines.get().line_ref
+    services.payment_result_import(
+        actor=gl, batch=second, rows=[Row(ref, "paid", 18 * 28000, "B002")], parse_errors=[]
+    )
+    sub.refresh_from_db()
+    assert sub.state == Payroll.State.PAID
+    assert PaymentLine.objects.filter(payroll_line=failed).count() == 2
+    with pytest.raises(DomainError) as exc:
+        services.payment_batch_export(actor=gl, project=month.projects["p1"])
+    assert exc.value.code == "payment.nothing"
+
+
+def test_r_l2_wrong_amount_in_the_result_is_refused(month):
+    services.payroll_review(actor=month.user("gc_labor"), payroll=_ready(month))
+    _account(month)
+    batch = services.payment_batch_export(
+        actor=month.user("gc_labor"), project=month.projects["p1"]
+    )
+    ref = batch.lines.get().line_ref
+    outcome = services.payment_result_import(
+        actor=month.user("gc_labor"), batch=batch, rows=[Row(ref, "paid", 1)], parse_errors=[]
+    )
+    assert outcome.paid == 0 and outcome.errors[0][1] == "amount"
+
+
+# ---- scoping ----------------------------------------------------------------------------------------
+
+
+def test_r_p3_payrolls_are_seen_by_their_employer_the_gc_and_authorities_only(month):
+    sub = draft(month)
+    gc = draft(month, who="gc_labor", employer="gc")
+    see = lambda who: set(scoping.payrolls_for(month.user(who)))  # noqa: E731
+    assert see("sub_labor") == {sub}
+    assert see("gc_labor") == {sub, gc}
+    assert see("town_l1") == {sub, gc} and see("city_supervisor") == {sub, gc}
+    assert see("neighbour_labor") == set() and see("neighbour_town") == set()
+    assert see("worker") == set() and see("outsider") == set()
+    lines = set(scoping.payroll_lines_for(month.user("worker")))
+    assert lines == {line_of(sub)}
