@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("smz.devices.urls")),
     path("", include("smz.attendance.urls")),
     path("", include("smz.approvals.urls")),
+    path("", include("smz.labor.urls")),
     path("", include("smz.portal.urls")),
 ]

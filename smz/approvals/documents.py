@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 import io
 import math
-import os
-import shutil
-import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.template.loader import render_to_string
-from PIL import Image, ImageDraw, ImageFile, ImageFont, ImageOps
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from smz.core.errors import DomainError
+from smz.core.pdf import city_stamp, city_time, cjk_font_path, cn_date, template_pdf
 from smz.core.timeutil import CITY_TZ
 from smz.core.uploads import jpeg_complete, upload_kind
-
-# Importing weasyprint switches on Pillow's process-wide LOAD_TRUNCATED_IMAGES. Put Pillow's default
-# back so photo checks elsewhere (face enrollment) still refuse half-received images; weasyprint only
-# ever gets the complete JPEGs we encode ourselves.
-ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 TITLE_PREFIX = "中山市房屋建筑和市政基础设施工程项目施工现场实名制管理平台"
 _FORM_SUFFIXES = {
@@ -37,8 +25,6 @@ FORM_TITLES: dict[str, str] = {kind: TITLE_PREFIX + s for kind, s in _FORM_SUFFI
 _ATTACHMENT_NO = {"start_change": 3, "suspension": 4, "resumption": 5}
 MAX_EXTENSIONS = 2
 
-FONT_PACKAGE = "fonts-wqy-zenhei"
-_FONT_CANDIDATES = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",)
 PHOTO_MAX_SIDE = 1600
 PHOTO_QUALITY = 85
 _MAX_PIXELS = 60_000_000
@@ -83,23 +69,6 @@ class StampedPhoto:
     time_source: str
 
 
-def _pdf(html: str) -> bytes:
-    """Render trusted template output; only data: URIs resolve so nothing is read from disk or network."""
-    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()
-
-
-def _local(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime")
-    return moment.astimezone(CITY_TZ)
-
-
-def _cn_date(day: dt.date | None) -> str:
-    """A date as forms print it (2026年11月29日); blank when unknown so it can be filled by hand."""
-    return f"{day.year}年{day.month}月{day.day}日" if day else ""
-
-
 def form_pdf(data: FormData) -> bytes:
     """The filled application form 附件3/4/5 as an A4 PDF, blank boxes left for stamps and approval."""
     if data.kind not in FORM_TITLES:
@@ -110,40 +79,15 @@ def form_pdf(data: FormData) -> bytes:
         "title_prefix": TITLE_PREFIX,
         "title_suffix": _FORM_SUFFIXES[data.kind],
         "title": FORM_TITLES[data.kind],
-        # Formatted here, not with |date, so the active timezone of the caller cannot shift them.
-        "generated_at": f"{_local(data.generated_at):%Y-%m-%d %H:%M}",
-        "permit_issued_on": _cn_date(data.permit_issued_on),
-        "planned_start": _cn_date(data.planned_start),
-        "requested_date": _cn_date(data.requested_date),
-        "permit_valid_until": _cn_date(data.permit_valid_until),
+        "generated_at": city_stamp(data.generated_at),
+        "permit_issued_on": cn_date(data.permit_issued_on),
+        "planned_start": cn_date(data.planned_start),
+        "requested_date": cn_date(data.requested_date),
+        "permit_valid_until": cn_date(data.permit_valid_until),
         "max_extensions": MAX_EXTENSIONS,
         "parties": ["建设单位", "施工单位", "监理单位"],
     }
-    return _pdf(render_to_string("approvals/pdf/form.html", context))
-
-
-@functools.cache
-def cjk_font_path() -> str:
-    """Path of the CJK font file captions are drawn with (WenQuanYi Zen Hei)."""
-    for candidate in _FONT_CANDIDATES:
-        if Path(candidate).is_file():
-            return candidate
-    fc_match = shutil.which("fc-match")
-    if fc_match:
-        found = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            [fc_match, "--format=%{file}", "WenQuanYi Zen Hei:lang=zh-cn"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=10,
-        ).stdout.strip()
-        # fc-match always answers with *some* font; only a CJK-capable one will do.
-        if found and "wqy" in os.path.basename(found).lower() and Path(found).is_file():
-            return found
-    raise RuntimeError(
-        f"No CJK font for photo captions: install the Debian package {FONT_PACKAGE} "
-        f"(apt-get install {FONT_PACKAGE})"
-    )
+    return template_pdf("approvals/pdf/form.html", context)
 
 
 def _exif_time(img: Image.Image) -> dt.datetime | None:
@@ -242,7 +186,7 @@ def photo_stamp(image: bytes, *, project_name: str, uploaded_at: dt.datetime) ->
     img = _open_photo(image)
     taken = _exif_time(img)
     source = "exif" if taken is not None else "upload"
-    moment = taken if taken is not None else _local(uploaded_at)
+    moment = taken if taken is not None else city_time(uploaded_at)
     img = ImageOps.exif_transpose(img)
     if img.mode not in ("RGB", "RGBA"):
         img = img.convert("RGBA" if "A" in img.getbands() or img.mode == "P" else "RGB")
@@ -259,10 +203,10 @@ def photo_stamp(image: bytes, *, project_name: str, uploaded_at: dt.datetime) ->
 
 def _time_caption(moment: dt.datetime, source: str) -> str:
     """拍摄时间, or the upload time marked as such so nobody takes it for the shooting time."""
-    stamp = f"{_local(moment):%Y-%m-%d %H:%M}"
+    when = city_stamp(moment)
     if source == "exif":
-        return f"拍摄时间 {stamp}"
-    return f"上传时间 {stamp}（无拍摄时间）"
+        return f"拍摄时间 {when}"
+    return f"上传时间 {when}（无拍摄时间）"
 
 
 def photo_sheet_pdf(
@@ -289,8 +233,8 @@ def photo_sheet_pdf(
         "title": title,
         "project_name": project_name,
         "request_no": request_no,
-        "generated_at": f"{_local(generated_at):%Y-%m-%d %H:%M}",
+        "generated_at": city_stamp(generated_at),
         "pages": pages,
         "photo_count": len(photos),
     }
-    return _pdf(render_to_string("approvals/pdf/photo_sheet.html", context))
+    return template_pdf("approvals/pdf/photo_sheet.html", context)

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -22,7 +22,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from smz.attendance.models import DailyAttendance
-from smz.core import scoping
+from smz.core import money, scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.uploads import upload_check
@@ -86,14 +86,11 @@ class ContractInput:
 
 
 def yuan_to_fen(value: str) -> int | None:
-    """ "280" / "280.5" / "1,280.50" → fen; None when it is not an amount with at most 2 decimals."""
+    """A yuan amount typed by a person ("280", "1,280.50") → fen; None when it is not one."""
     try:
-        amount = Decimal(value.replace(",", "").strip())
-    except (InvalidOperation, AttributeError):
+        return money.parse_yuan(value)
+    except (ValueError, AttributeError):
         return None
-    if amount != amount.quantize(Decimal("0.01")) or amount < 0:
-        return None
-    return int(amount * 100)
 
 
 def contract_errors(data: ContractInput) -> dict[str, str]:

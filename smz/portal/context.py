@@ -17,6 +17,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("考勤异常", "attendance:anomalies", AUTHORITY_ROLES | ENTERPRISE_ROLES),
     ("设备", "devices:list", AUTHORITY_ROLES | ENTERPRISE_ROLES),
     ("审批", "approvals:list", AUTHORITY_ROLES | ENTERPRISE_ROLES),
+    ("我的工资", "labor:my_wages", frozenset({Role.WORKER})),
     ("人脸采集", "approvals:enroll_list", frozenset({Role.WINDOW_CLERK, Role.CITY_ADMIN})),
     (
         "花名册导入",

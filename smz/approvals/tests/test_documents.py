@@ -22,6 +22,7 @@ from smz.approvals.documents import (
     photo_sheet_pdf,
     photo_stamp,
 )
+from smz.core import pdf
 from smz.core.errors import DomainError
 from smz.core.timeutil import CITY_TZ
 
@@ -329,9 +330,11 @@ def test_importing_documents_keeps_pillow_strict() -> None:
 
 
 def test_missing_cjk_font_names_the_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The lookup lives in smz.core.pdf; documents re-exports the same cached function.
+    assert documents.cjk_font_path is pdf.cjk_font_path
     documents.cjk_font_path.cache_clear()
-    monkeypatch.setattr(documents, "_FONT_CANDIDATES", ("/nonexistent/wqy-zenhei.ttc",))
-    monkeypatch.setattr(documents.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(pdf, "_FONT_CANDIDATES", ("/nonexistent/wqy-zenhei.ttc",))
+    monkeypatch.setattr(pdf.shutil, "which", lambda _name: None)
     try:
         with pytest.raises(RuntimeError, match="fonts-wqy-zenhei"):
             documents.cjk_font_path()

@@ -1,5 +1,6 @@
 from django import template
 
+from smz.core import money
 from smz.core.pii import FIELD_LABELS, MASKERS, mask_id_number, mask_phone
 
 register = template.Library()
@@ -29,8 +30,4 @@ def pii_rows(worker):
 @register.filter
 def yuan(fen):
     """Integer fen → yuan with two decimals and thousands separators."""
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    fen = abs(int(fen))
-    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+    return "" if fen is None else money.yuan(int(fen))

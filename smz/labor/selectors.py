@@ -1,0 +1,112 @@
+"""Reads for contracts and wages, each through core.scoping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from smz.core import scoping
+from smz.core.errors import NotFound
+from smz.labor.models import LaborContract, PaymentBatch, Payroll, PayrollLine, WageAccount
+from smz.registry.models import Employment, Project
+
+
+def payroll_get_for(user: Any, pk: int) -> Payroll:
+    payroll = (
+        scoping.payrolls_for(user)
+        .select_related("project", "employer", "team", "corrects")
+        .filter(pk=pk)
+        .first()
+    )
+    if payroll is None:
+        raise NotFound("工资表")
+    return payroll
+
+
+def payroll_list_for(user: Any, project: Project) -> QuerySet[Payroll]:
+    return (
+        scoping.payrolls_for(user)
+        .filter(project=project)
+        .select_related("employer", "team")
+        .annotate(
+            n=Count("lines"),
+            gross=Sum("lines__gross_fen"),
+            net=Sum("lines__net_fen"),
+            paid=Sum("lines__paid_fen"),
+            confirmed=Count("lines", filter=Q(lines__confirmed_at__isnull=False)),
+        )
+        .order_by("-month", "employer__name", "team__name", "pk")
+    )
+
+
+def contract_get_for(user: Any, pk: int) -> LaborContract:
+    contract = (
+        scoping.contracts_for(user)
+        .select_related(
+            "employment__project", "employment__worker", "employment__employer", "employment__team"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if contract is None:
+        raise NotFound("劳动合同")
+    return contract
+
+
+def roster_contracts_for(user: Any, project: Project) -> list[dict[str, Any]]:
+    """Everyone on the project the user may see, with his active contract (or none)."""
+    employments = (
+        scoping.employments_for(user)
+        .filter(project=project, status=Employment.Status.ACTIVE)
+        .select_related("worker", "employer", "team")
+        .order_by("employer__name", "team__name", "worker__name")
+    )
+    active = {
+        c.employment_id: c
+        for c in LaborContract.objects.filter(
+            employment__in=employments.values("pk"), status=LaborContract.Status.ACTIVE
+        )
+    }
+    return [{"e": e, "contract": active.get(e.pk)} for e in employments]
+
+
+def employment_get_for(user: Any, pk: int) -> Employment:
+    employment = (
+        scoping.employments_for(user)
+        .select_related("project", "worker", "employer", "team")
+        .filter(pk=pk)
+        .first()
+    )
+    if employment is None:
+        raise NotFound("项目人员")
+    return employment
+
+
+def batches_for(user: Any, project: Project) -> QuerySet[PaymentBatch]:
+    """Payment batches: the project's general contractor and the authorities."""
+    if not (scoping.is_authority(user) or scoping.is_gc_of(user, project)):
+        return PaymentBatch.objects.none()
+    if not scoping.projects_for(user).filter(pk=project.pk).exists():
+        return PaymentBatch.objects.none()
+    return PaymentBatch.objects.filter(project=project).order_by("-created_at")
+
+
+def batch_get_for(user: Any, pk: int) -> PaymentBatch:
+    batch = PaymentBatch.objects.select_related("project").filter(pk=pk).first()
+    if batch is None or not batches_for(user, batch.project).filter(pk=pk).exists():
+        raise NotFound("代发批次")
+    return batch
+
+
+def wage_account_of(project: Project) -> WageAccount | None:
+    return WageAccount.objects.filter(project=project).first()
+
+
+def my_lines(user: Any) -> QuerySet[PayrollLine]:
+    """A worker's own payroll lines, newest month first."""
+    return (
+        scoping.payroll_lines_for(user)
+        .select_related("payroll", "payroll__project", "payroll__employer", "payroll__team")
+        .order_by("-payroll__month", "-pk")
+    )

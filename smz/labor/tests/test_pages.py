@@ -1,0 +1,151 @@
+"""Labor pages through the Django client: the project hub, contracts, payroll editing and submission, the
+GC's review, the bank file out and the bank's result in, the worker's own page; neighbours refused."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from smz.approvals.tests.test_workflows import PDF
+from smz.labor.models import LaborContract, PaymentBatch, Payroll
+from smz.labor.tests.test_payroll import MONTH, attend, contract
+
+
+@pytest.fixture
+def month(world):
+    attend(world, "sub", 18)
+    contract(world, "sub", rate="280", actor="sub_labor")
+    return world
+
+
+def test_r_l2_month_from_attendance_to_paid_through_the_pages(month, as_user):
+    p1 = month.projects["p1"]
+    sub = as_user("sub_labor")
+    hub = sub.get(reverse("labor:project", args=[p1.pk])).content.decode()
+    assert "按考勤生成" in hub and "测试乙工" in hub
+    resp = sub.post(
+        reverse("labor:project", args=[p1.pk]),
+        {"form": "draft", "employer": month.enterprises["sub"].pk, "month": f"{MONTH:%Y-%m}"},
+    )
+    payroll = Payroll.objects.get(project=p1)
+    assert resp.url == reverse("labor:payroll", args=[payroll.pk])
+    page = sub.get(resp.url).content.decode()
+    assert "工人尚未确认" in page and "5,040.00" in page  # 18 × 280
+    worker = as_user("worker")
+    mine = worker.get(reverse("labor:my_wages")).content.decode()
+    assert "5,040.00" in mine and "核对无误，确认" in mine
+    line = payroll.lines.get()
+    worker.post(reverse("labor:my_wages"), {"line": line.pk})
+    sub = as_user("sub_labor")
+    sub.post(reverse("labor:payroll_act", args=[payroll.pk]), {"action": "submit"})
+    payroll.refresh_from_db()
+    assert payroll.state == Payroll.State.SUBMITTED
+    gc = as_user("gc_labor")
+    gc.post(reverse("labor:payroll_act", args=[payroll.pk]), {"action": "review"})
+    gc.post(
+        reverse("labor:project", args=[p1.pk]),
+        {
+            "form": "account",
+            "bank_code": "102",
+            "bank_name": "中国工商银行中山小榄支行",
+            "account_name": "甲建设集团有限公司农民工工资专用账户",
+            "account_no": "2011002109200012345",
+            "opened_on": "2024-02-01",
+        },
+    )
+    gc.post(reverse("labor:batch_export", args=[p1.pk]))
+    batch = PaymentBatch.objects.get(project=p1)
+    csv = gc.get(reverse("labor:batch", args=[batch.pk]) + "?download=csv")
+    assert csv.status_code == 200 and b"6222020200112233445" in csv.content
+    ref = batch.lines.get().line_ref
+    result = f"明细编号,处理结果,金额,银行流水号,失败原因,处理日期\r\n{ref},成功,5040.00,B9,,2026-11-09\r\n"
+    page = gc.post(
+        reverse("labor:batch", args=[batch.pk]),
+        {
+            "form": "result",
+            "file": SimpleUploadedFile("result.csv", result.encode("gbk"), "text/csv"),
+        },
+        follow=True,
+    ).content.decode()
+    assert "成功 1 笔" in page
+    payroll.refresh_from_db()
+    assert payroll.state == Payroll.State.PAID
+    slip = as_user("worker").get(reverse("labor:pay_slip", args=[line.pk]))
+    assert slip.status_code == 200 and slip.content.startswith(b"%PDF")
+
+
+def test_r_l1_contract_pages(month, as_user):
+    e = month.employments["gc"]
+    gc = as_user("gc_labor")
+    form = {
+        "period_type": "task",
+        "start_on": "2026-03-01",
+        "task_description": "3#楼主体钢筋绑扎",
+        "wage_kind": "daily",
+        "rate_yuan": "320",
+        "pay_day": "10",
+    }
+    resp = gc.post(reverse("labor:contract_new", args=[e.pk]), form)
+    c = LaborContract.objects.get(employment=e)
+    assert resp.url == reverse("labor:contract", args=[c.pk])
+    pdf = gc.get(reverse("labor:contract_file", args=[c.pk, "pdf"]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    gc.post(
+        reverse("labor:contract", args=[c.pk]),
+        {"file": SimpleUploadedFile("signed.pdf", PDF, "application/pdf")},
+    )
+    c.refresh_from_db()
+    assert c.signed_scan
+    bad = gc.post(reverse("labor:contract_new", args=[e.pk]), form | {"rate_yuan": "abc"})
+    assert "工资标准应为" in bad.content.decode()
+
+
+@pytest.mark.parametrize("who", ["neighbour_labor", "neighbour_town", "outsider"])
+def test_r_p3_neighbours_refused_on_labor_pages(month, as_user, who):
+    p1 = month.projects["p1"]
+    from smz.labor import services
+
+    payroll_id = services.payroll_draft(
+        actor=month.user("sub_labor"),
+        project=p1,
+        employer=month.enterprises["sub"],
+        team=None,
+        month=MONTH,
+    ).pk
+    c = as_user(who)
+    for url in (
+        reverse("labor:project", args=[p1.pk]),
+        reverse("labor:payroll", args=[payroll_id]),
+        reverse("labor:contract", args=[LaborContract.objects.get().pk]),
+        reverse("labor:pay_slip", args=[Payroll.objects.get().lines.get().pk]),
+    ):
+        assert c.get(url).status_code in (302, 403, 404), url
+    c.post(reverse("labor:payroll_act", args=[payroll_id]), {"action": "submit"})
+    assert Payroll.objects.get().state == Payroll.State.DRAFT
+
+
+def test_r_p3_subcontractor_cannot_review_or_download_bank_files(month, as_user):
+    from smz.labor import services
+    from smz.labor.tests.test_payroll import confirm_all
+
+    p1 = month.projects["p1"]
+    payroll = services.payroll_draft(
+        actor=month.user("sub_labor"),
+        project=p1,
+        employer=month.enterprises["sub"],
+        team=None,
+        month=MONTH,
+    )
+    confirm_all(month, payroll)
+    services.payroll_submit(actor=month.user("sub_labor"), payroll=payroll)
+    sub = as_user("sub_labor")
+    sub.post(reverse("labor:payroll_act", args=[payroll.pk]), {"action": "review"})
+    payroll.refresh_from_db()
+    assert payroll.state == Payroll.State.SUBMITTED
+    assert (
+        "总包审核通过" not in sub.get(reverse("labor:payroll", args=[payroll.pk])).content.decode()
+    )
+    other = as_user("worker")
+    assert other.get(reverse("labor:payroll", args=[payroll.pk])).status_code in (302, 403, 404)
+    assert other.get(reverse("labor:project", args=[p1.pk])).status_code == 404

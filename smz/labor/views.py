@@ -1,0 +1,494 @@
+"""Labor pages: a project's contracts, payrolls and payments (labor specialists, the GC, authorities), and a
+worker's own wages (confirm, pay slips)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+
+from smz.accounts.models import Role
+from smz.core import scoping
+from smz.core.errors import DomainError, Forbidden
+from smz.core.pii import mask_bank_card, masked
+from smz.labor import bankfile, selectors, services
+from smz.labor.documents import ContractData, PaySlipData, contract_pdf, pay_slip_pdf
+from smz.labor.models import LaborContract, Payroll, PayrollLine, WageKind
+from smz.registry.codes import code_name
+from smz.registry.models import Enterprise, Participant, Team
+from smz.registry.selectors import project_get_for
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _month(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(f"{value}-01") if value else None
+    except ValueError:
+        return None
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+def _decimal(value: str) -> Decimal:
+    try:
+        return Decimal(value.strip() or "0")
+    except InvalidOperation:
+        return Decimal(-1)
+
+
+@login_required
+def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
+    """A project's wages hub: the special account, contracts, payrolls and payment batches."""
+    project = project_get_for(request.user, pk)
+    user = request.user
+    if user.role == Role.WORKER:
+        raise Http404
+    if request.method == "POST" and request.POST.get("form") == "account":
+        try:
+            services.wage_account_set(
+                actor=user,
+                project=project,
+                bank_code=request.POST.get("bank_code", ""),
+                bank_name=request.POST.get("bank_name", ""),
+                account_name=request.POST.get("account_name", ""),
+                account_no=request.POST.get("account_no", ""),
+                opened_on=_date(request.POST.get("opened_on", "")),
+            )
+            messages.success(request, "工资专用账户已登记")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("labor:project", project.pk)
+    if request.method == "POST" and request.POST.get("form") == "draft":
+        employer = Enterprise.objects.filter(pk=_int(request.POST.get("employer", "")) or 0).first()
+        team = Team.objects.filter(pk=_int(request.POST.get("team", "")) or 0).first()
+        month = _month(request.POST.get("month", ""))
+        try:
+            if employer is None or month is None:
+                raise DomainError("payroll.form", "请选择用工企业和月份")
+            payroll = services.payroll_draft(
+                actor=user, project=project, employer=employer, team=team, month=month
+            )
+            messages.success(request, f"已按考勤和合同生成 {payroll.no}，请核对后让工人确认。")
+            return redirect("labor:payroll", payroll.pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("labor:project", project.pk)
+    account = selectors.wage_account_of(project)
+    employers = [
+        p.enterprise
+        for p in Participant.objects.filter(project=project).select_related("enterprise")
+        if scoping.can_maintain_roster(user, project, p.enterprise_id)
+        and p.corp_type not in {Participant.BUILDER, Participant.SUPERVISION}
+    ]
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    return render(
+        request,
+        "labor/project.html",
+        {
+            "project": project,
+            "account": account,
+            "account_masked": mask_bank_card(account.account_no) if account else "",
+            "is_gc": scoping.is_gc_of(user, project),
+            "roster": selectors.roster_contracts_for(user, project),
+            "payrolls": selectors.payroll_list_for(user, project),
+            "batches": selectors.batches_for(user, project),
+            "payable": services.payable_lines(project).count()
+            if scoping.is_gc_of(user, project)
+            else 0,
+            "employers": employers,
+            "teams": Team.objects.filter(project=project, enterprise__in=employers),
+            "last_month": last_month,
+            "work_types": {},
+        },
+    )
+
+
+@login_required
+def contract_new(request: HttpRequest, pk: int) -> HttpResponse:
+    employment = selectors.employment_get_for(request.user, pk)
+    if not scoping.can_maintain_roster(request.user, employment.project, employment.employer_id):
+        raise Forbidden("无权为该企业的人员签订劳动合同")
+    form: dict = {"pay_day": "15", "start_on": employment.entry_on.isoformat()}
+    if request.method == "POST":
+        form = request.POST.dict()
+        data = services.ContractInput(
+            period_type=form.get("period_type", ""),
+            start_on=_date(form.get("start_on", "")),
+            end_on=_date(form.get("end_on", "")),
+            task_description=form.get("task_description", ""),
+            wage_kind=form.get("wage_kind", ""),
+            rate_yuan=form.get("rate_yuan", ""),
+            piece_unit=form.get("piece_unit", ""),
+            pay_day=_int(form.get("pay_day", "")),
+        )
+        try:
+            contract = services.contract_create(
+                actor=request.user, employment=employment, data=data
+            )
+            messages.success(request, f"合同 {contract.no} 已登记：请打印签字后上传扫描件。")
+            return redirect("labor:contract", contract.pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            form["errors"] = exc.detail.get("fields", {})
+    return render(
+        request,
+        "labor/contract_new.html",
+        {
+            "e": employment,
+            "form": form,
+            "periods": LaborContract.PeriodType.choices,
+            "kinds": WageKind.choices,
+            "units": services.PIECE_UNITS.items(),
+        },
+    )
+
+
+@login_required
+def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = selectors.contract_get_for(request.user, pk)
+    e = contract.employment
+    may_edit = scoping.can_maintain_roster(request.user, e.project, e.employer_id)
+    if request.method == "POST":
+        if not may_edit:
+            raise Forbidden()
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise DomainError("upload.empty", "请选择扫描件")
+            services.contract_scan_attach(
+                actor=request.user, contract=contract, data=upload.read(), filename=upload.name
+            )
+            messages.success(request, "签字合同扫描件已上传")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("labor:contract", contract.pk)
+    return render(request, "labor/contract.html", {"c": contract, "e": e, "may_edit": may_edit})
+
+
+def _contract_data(contract: LaborContract) -> ContractData:
+    e = contract.employment
+    account = selectors.wage_account_of(e.project)
+    return ContractData(
+        contract_no=contract.no,
+        employer_name=e.employer.name,
+        employer_code=e.employer.corp_code,
+        employer_address="",
+        employer_rep="",
+        worker_name=e.worker.name,
+        worker_id_masked=masked(e.worker, "id_number"),
+        worker_phone_masked=masked(e.worker, "phone"),
+        worker_address=e.worker.address,
+        project_name=e.project.name,
+        project_address=e.project.address,
+        team_name=e.team.name if e.team else "",
+        work_type=code_name("work_type", e.work_type),
+        period_type="fixed" if contract.period_type == "fixed" else "task",
+        start_on=contract.start_on,
+        end_on=contract.end_on,
+        task_description=contract.task_description,
+        wage_kind=contract.wage_kind,
+        rate_fen=contract.rate_fen,
+        piece_unit=services.PIECE_UNITS.get(contract.piece_unit, ""),  # the name, not the code
+        pay_day=contract.pay_day,
+        special_account=f"{account.bank_name} 工资专用账户（尾号{account.account_no[-4:]}）"
+        if account
+        else "（总包单位尚未登记工资专用账户）",
+        generated_at=timezone.now(),
+    )
+
+
+@xframe_options_sameorigin  # shown beside the contract's details
+@login_required
+def contract_file(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    """The pre-filled contract PDF, or the signed scan (its parties and the authorities only)."""
+    contract = selectors.contract_get_for(request.user, pk)
+    if what == "pdf":
+        response = HttpResponse(
+            contract_pdf(_contract_data(contract)), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'inline; filename="{contract.no}.pdf"'
+        return response
+    if what == "scan" and contract.signed_scan:
+        response = FileResponse(contract.signed_scan.open("rb"))
+        response["Cache-Control"] = "private, no-store"
+        return response
+    raise Http404
+
+
+@login_required
+def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    payroll = selectors.payroll_get_for(request.user, pk)
+    user = request.user
+    may_edit = not payroll.locked and scoping.can_maintain_roster(
+        user, payroll.project, payroll.employer_id
+    )
+    lines = list(payroll.lines.select_related("worker", "contract").order_by("worker__name"))
+    problems = services.payroll_problems(payroll) if not payroll.locked else []
+    by_line: dict[int, list[str]] = {}
+    for p in problems:
+        if p.line:
+            by_line.setdefault(p.line.pk, []).append(p.message.split("：", 1)[-1])
+    return render(
+        request,
+        "labor/payroll.html",
+        {
+            "p": payroll,
+            "rows": [
+                {
+                    "l": line,
+                    "problems": by_line.get(line.pk, []),
+                    "bank": masked(line.worker, "bank_card"),
+                }
+                for line in lines
+            ],
+            "general_problems": [p for p in problems if p.line is None],
+            "problem_count": len(problems),
+            "may_edit": may_edit,
+            "may_review": payroll.state == Payroll.State.SUBMITTED
+            and scoping.is_gc_of(user, payroll.project),
+            "may_correct": payroll.locked
+            and scoping.can_maintain_roster(user, payroll.project, payroll.employer_id),
+            "totals": {
+                "gross": sum(line.gross_fen for line in lines),
+                "net": sum(line.net_fen for line in lines),
+                "paid": sum(line.paid_fen for line in lines),
+            },
+        },
+    )
+
+
+@login_required
+@require_POST
+def payroll_act(request: HttpRequest, pk: int) -> HttpResponse:
+    payroll = selectors.payroll_get_for(request.user, pk)
+    action = request.POST.get("action", "")
+    try:
+        if action == "line":
+            line = payroll.lines.get(pk=_int(request.POST.get("line", "")) or 0)
+            services.payroll_line_update(
+                actor=request.user,
+                line=line,
+                data=services.LineInput(
+                    days_paid=_int(request.POST.get("days_paid", "")) or 0,
+                    hours_paid=_decimal(request.POST.get("hours_paid", "0")),
+                    rate_yuan=request.POST.get("rate_yuan", ""),
+                    quantity=_decimal(request.POST.get("quantity", "0")),
+                    deductions_yuan=request.POST.get("deductions_yuan", "0"),
+                    deductions_note=request.POST.get("deductions_note", ""),
+                    note=request.POST.get("note", ""),
+                ),
+            )
+            messages.success(request, f"{line.worker.name} 的工资已更新")
+        elif action == "signed_sheet":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise DomainError("upload.empty", "请选择扫描件")
+            services.payroll_signed_sheet_attach(
+                actor=request.user, payroll=payroll, data=upload.read(), filename=upload.name
+            )
+            messages.success(request, "工人签字工资表已上传，未在线确认的人员按签字表确认")
+        elif action == "submit":
+            services.payroll_submit(actor=request.user, payroll=payroll)
+            messages.success(request, "工资表已提交并锁定，待总包审核")
+        elif action == "review":
+            services.payroll_review(actor=request.user, payroll=payroll)
+            messages.success(request, "已审核，可纳入代发批次")
+        elif action == "correct":
+            correction = services.payroll_correction_create(actor=request.user, payroll=payroll)
+            messages.success(request, f"已生成更正表 {correction.no}（补发）")
+            return redirect("labor:payroll", correction.pk)
+        else:
+            raise DomainError("payroll.action", "无效的操作")
+    except PayrollLine.DoesNotExist:
+        messages.error(request, "明细不存在")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("labor:payroll", payroll.pk)
+
+
+@login_required
+@require_POST
+def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
+    project = project_get_for(request.user, pk)
+    try:
+        batch = services.payment_batch_export(actor=request.user, project=project)
+        messages.success(
+            request, f"已生成代发批次 {batch.no}：{batch.line_count} 笔，请下载代发文件交银行。"
+        )
+        return redirect("labor:batch", batch.pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("labor:project", project.pk)
+
+
+def _payment_rows(batch) -> list[bankfile.PaymentRow]:
+    account = selectors.wage_account_of(batch.project)
+    rows = []
+    for p in batch.lines.select_related("payroll_line__worker", "payroll_line__payroll"):
+        worker = p.payroll_line.worker
+        rows.append(
+            bankfile.PaymentRow(
+                line_ref=p.line_ref,
+                payer_account=account.account_no,
+                payer_name=account.account_name,
+                payee_name=worker.name,
+                payee_account=worker.bank_card,
+                payee_bank_code=worker.bank_code,
+                payee_bank_name=worker.bank_name,
+                amount_fen=p.amount_fen,
+                purpose=f"{p.payroll_line.payroll.month:%Y年%m月}工资",
+            )
+        )
+    return rows
+
+
+@login_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.batch_get_for(request.user, pk)
+    is_gc = scoping.is_gc_of(request.user, batch.project)
+    outcome = None
+    if request.method == "POST":
+        if not is_gc:
+            raise Forbidden("代发由施工总承包单位办理")
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise DomainError("upload.empty", "请选择文件")
+            data = upload.read()
+            if request.POST.get("form") == "receipt":
+                services.payment_receipt_attach(
+                    actor=request.user, batch=batch, data=data, filename=upload.name
+                )
+                messages.success(request, "银行回单已上传")
+                return redirect("labor:batch", batch.pk)
+            parsed = bankfile.result_file_parse(data, upload.name)
+            outcome = services.payment_result_import(
+                actor=request.user, batch=batch, rows=parsed.rows, parse_errors=parsed.errors
+            )
+            messages.success(
+                request,
+                f"已导入银行结果：成功 {outcome.paid} 笔，失败 {outcome.failed} 笔，"
+                f"重复 {outcome.unchanged} 笔，问题 {len(outcome.errors)} 行",
+            )
+            batch.refresh_from_db()
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    if request.GET.get("download") in {"csv", "xlsx"}:
+        if not is_gc:
+            raise Forbidden("代发文件含完整账号，仅施工总承包单位可下载")
+        rows = _payment_rows(batch)
+        if request.GET["download"] == "csv":
+            response = HttpResponse(bankfile.payment_file_csv(rows), content_type="text/csv")
+        else:
+            response = HttpResponse(
+                bankfile.payment_file_xlsx(rows),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = (
+            f'attachment; filename="{batch.no}.{request.GET["download"]}"'
+        )
+        response["Cache-Control"] = "private, no-store"
+        from smz.core.events import pii_access_record
+
+        pii_access_record(actor=request.user, subject=batch, field="bank_card", purpose="代发文件")
+        return response
+    lines = batch.lines.select_related("payroll_line__worker", "payroll_line__payroll")
+    return render(
+        request,
+        "labor/batch.html",
+        {
+            "b": batch,
+            "is_gc": is_gc,
+            "rows": [{"p": p, "bank": masked(p.payroll_line.worker, "bank_card")} for p in lines],
+            "outcome": outcome,
+        },
+    )
+
+
+@login_required
+def my_wages(request: HttpRequest) -> HttpResponse:
+    """A worker's own months: confirm a draft line, read the pay slip; his contracts."""
+    user = request.user
+    if user.role != Role.WORKER:
+        raise Http404
+    if request.method == "POST":
+        line = selectors.my_lines(user).filter(pk=_int(request.POST.get("line", "")) or 0).first()
+        try:
+            if line is None:
+                raise DomainError("payroll.line", "工资明细不存在")
+            services.payroll_line_confirm(actor=user, line=line)
+            messages.success(request, f"已确认 {line.payroll.month:%Y年%m月} 工资")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("labor:my_wages")
+    return render(
+        request,
+        "labor/my_wages.html",
+        {
+            "lines": selectors.my_lines(user),
+            "contracts": scoping.contracts_for(user).select_related(
+                "employment__project", "employment__employer"
+            ),
+        },
+    )
+
+
+@login_required
+def pay_slip(request: HttpRequest, pk: int) -> HttpResponse:
+    """工资清单 (条例 Art.15) for one worker's month: the worker himself, his employer, the GC, authorities."""
+    line = (
+        scoping.payroll_lines_for(request.user)
+        .select_related("worker", "payroll__project", "payroll__employer", "payroll__team")
+        .filter(pk=pk)
+        .first()
+    )
+    if line is None:
+        raise Http404
+    p = line.payroll
+    deductions = (
+        [(line.deductions_note or "代扣代缴", line.deductions_fen)] if line.deductions_fen else []
+    )
+    confirmed = (
+        f"{timezone.localtime(line.confirmed_at):%Y-%m-%d} {line.get_confirmed_via_display()}"
+        if line.confirmed_at
+        else "未确认"
+    )
+    data = PaySlipData(
+        project_name=p.project.name,
+        employer_name=p.employer.name,
+        team_name=p.team.name if p.team else "",
+        month=f"{p.month:%Y-%m}",
+        worker_name=line.worker.name,
+        worker_id_masked=masked(line.worker, "id_number"),
+        bank_masked=masked(line.worker, "bank_card"),
+        days=line.days_paid,
+        hours=f"{line.hours_paid}",
+        wage_kind_label=line.get_wage_kind_display(),
+        rate_fen=line.rate_fen,
+        gross_fen=line.gross_fen,
+        deductions=deductions,
+        net_fen=line.net_fen,
+        paid_fen=line.paid_fen,
+        paid_on=line.paid_on,
+        pay_status_label=line.get_pay_status_display(),
+        confirmed=confirmed,
+        generated_at=timezone.now(),
+    )
+    response = HttpResponse(pay_slip_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="payslip-{p.month:%Y%m}.pdf"'
+    return response
