@@ -307,3 +307,56 @@ class PaymentLine(models.Model):
 
     def __str__(self) -> str:
         return self.line_ref
+
+
+def exit_scan_upload(instance: models.Model, filename: str) -> str:
+    return _private("exit", filename)
+
+
+class ExitSettlement(TimeStampedModel):
+    """退场确认书 (L3, notice 三(五)): workload, attendance and wages settled at a worker's exit, confirmed by
+    the worker (online, or the printed copy signed or fingerprinted and scanned). Once confirmed the figures
+    never change; the exit registration then takes him off the site's devices."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "待工人确认"
+        CONFIRMED = "confirmed", "工人已确认"
+        REGISTERED = "registered", "已办理退场登记"
+
+    no = models.CharField("确认书编号", max_length=24, unique=True)
+    employment = models.OneToOneField(
+        "registry.Employment", on_delete=models.PROTECT, related_name="exit_settlement"
+    )
+    exit_on = models.DateField("退场日期")
+    workload = models.CharField("工作量", max_length=200)
+    days_attended = models.PositiveIntegerField("出勤天数")
+    months = models.JSONField("按月结算", default=list)  # [["2026-09", owed_fen, paid_fen], ...]
+    unpaid_attendance_months = models.JSONField("有考勤无工资表月份", default=list)
+    owed_fen = models.BigIntegerField("应发合计(分)")
+    paid_fen = models.BigIntegerField("已发合计(分)")
+    balance_fen = models.BigIntegerField("未结清(分)")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    confirmed_via = models.CharField(
+        max_length=12,
+        blank=True,
+        choices=[("online", "工人本人在线确认"), ("signed_scan", "工人签字（按手印）确认书扫描件")],
+    )
+    signed_scan = models.FileField(upload_to=exit_scan_upload, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    retain_until = models.DateField("保存期限", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "退场确认书"
+        ordering = ["-exit_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(balance_fen=models.F("owed_fen") - models.F("paid_fen")),
+                name="exit_balance_is_owed_minus_paid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.no

@@ -14,5 +14,7 @@ urlpatterns = [
     path("labor/payrolls/<int:pk>/act/", views.payroll_act, name="payroll_act"),
     path("labor/batches/<int:pk>/", views.batch_detail, name="batch"),
     path("labor/slips/<int:pk>.pdf", views.pay_slip, name="pay_slip"),
+    path("labor/employments/<int:pk>/exit/", views.exit_page, name="exit"),
+    path("labor/exits/<int:pk>.pdf", views.exit_pdf, name="exit_pdf"),
     path("me/wages/", views.my_wages, name="my_wages"),
 ]

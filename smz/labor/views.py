@@ -18,9 +18,16 @@ from smz.accounts.models import Role
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.pii import mask_bank_card, masked
-from smz.labor import bankfile, selectors, services
-from smz.labor.documents import ContractData, PaySlipData, contract_pdf, pay_slip_pdf
-from smz.labor.models import LaborContract, Payroll, PayrollLine, WageKind
+from smz.labor import bankfile, exits, selectors, services
+from smz.labor.documents import (
+    ContractData,
+    ExitData,
+    PaySlipData,
+    contract_pdf,
+    exit_confirmation_pdf,
+    pay_slip_pdf,
+)
+from smz.labor.models import ExitSettlement, LaborContract, Payroll, PayrollLine, WageKind
 from smz.registry.codes import code_name
 from smz.registry.models import Enterprise, Participant, Team
 from smz.registry.selectors import project_get_for
@@ -426,6 +433,15 @@ def my_wages(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.role != Role.WORKER:
         raise Http404
+    if request.method == "POST" and request.POST.get("exit"):
+        try:
+            exits.exit_confirm(
+                actor=user, settlement=_exit_for(user, _int(request.POST["exit"]) or 0)
+            )
+            messages.success(request, "已确认退场确认书")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("labor:my_wages")
     if request.method == "POST":
         line = selectors.my_lines(user).filter(pk=_int(request.POST.get("line", "")) or 0).first()
         try:
@@ -444,6 +460,9 @@ def my_wages(request: HttpRequest) -> HttpResponse:
             "contracts": scoping.contracts_for(user).select_related(
                 "employment__project", "employment__employer"
             ),
+            "exits": ExitSettlement.objects.filter(
+                employment__in=scoping.employments_for(user).values("pk")
+            ).select_related("employment__project"),
         },
     )
 
@@ -491,4 +510,94 @@ def pay_slip(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response = HttpResponse(pay_slip_pdf(data), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="payslip-{p.month:%Y%m}.pdf"'
+    return response
+
+
+def _exit_for(user, pk: int) -> ExitSettlement:
+    settlement = (
+        ExitSettlement.objects.select_related(
+            "employment__project", "employment__worker", "employment__employer", "employment__team"
+        )
+        .filter(pk=pk, employment__in=scoping.employments_for(user).values("pk"))
+        .first()
+    )
+    if settlement is None:
+        raise Http404
+    return settlement
+
+
+@login_required
+def exit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """退场: draw up the confirmation, print it, collect the worker's confirmation, register the exit."""
+    employment = selectors.employment_get_for(request.user, pk)
+    user = request.user
+    may_edit = scoping.can_maintain_roster(user, employment.project, employment.employer_id)
+    settlement = ExitSettlement.objects.filter(employment=employment).first()
+    if request.method == "POST":
+        if not may_edit:
+            raise Forbidden("无权为该人员办理退场")
+        action = request.POST.get("action", "")
+        try:
+            if action == "prepare":
+                settlement = exits.exit_prepare(
+                    actor=user,
+                    employment=employment,
+                    exit_on=_date(request.POST.get("exit_on", "")),
+                    workload=request.POST.get("workload", ""),
+                )
+                messages.success(
+                    request,
+                    "退场确认书已生成：请打印给工人核对签字（按手印），或请工人在本人页面确认。",
+                )
+            elif action == "scan" and settlement:
+                upload = request.FILES.get("file")
+                if upload is None:
+                    raise DomainError("upload.empty", "请选择扫描件")
+                exits.exit_signed_scan_attach(
+                    actor=user, settlement=settlement, data=upload.read(), filename=upload.name
+                )
+                messages.success(request, "已上传工人签字（按手印）的退场确认书")
+            elif action == "register" and settlement:
+                exits.exit_register(actor=user, settlement=settlement)
+                messages.success(request, "已办理退场登记，该人员将从现场考勤设备中删除")
+            else:
+                raise DomainError("exit.action", "无效的操作")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("labor:exit", employment.pk)
+    return render(
+        request,
+        "labor/exit.html",
+        {
+            "e": employment,
+            "s": settlement,
+            "may_edit": may_edit,
+            "today": timezone.localdate().isoformat(),
+        },
+    )
+
+
+@xframe_options_sameorigin
+@login_required
+def exit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    s = _exit_for(request.user, pk)
+    e = s.employment
+    data = ExitData(
+        project_name=e.project.name,
+        employer_name=e.employer.name,
+        team_name=e.team.name if e.team else "",
+        worker_name=e.worker.name,
+        worker_id_masked=masked(e.worker, "id_number"),
+        entry_on=e.entry_on,
+        exit_on=s.exit_on,
+        days_attended=s.days_attended,
+        workload=s.workload,
+        months=[(m, owed, paid) for m, owed, paid in s.months],
+        owed_fen=s.owed_fen,
+        paid_fen=s.paid_fen,
+        balance_fen=s.balance_fen,
+        generated_at=timezone.now(),
+    )
+    response = HttpResponse(exit_confirmation_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{s.no}.pdf"'
     return response
