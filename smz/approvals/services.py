@@ -149,8 +149,16 @@ def _approvers(request: ApprovalRequest, role: str) -> list[User]:
 
 
 def notify(users: list[User], request: ApprovalRequest, title: str, body: str = "") -> None:
+    """Notice about a request: in the portal and by email."""
+    notify_plain(
+        users, title, body, reverse("approvals:detail", args=[request.pk]), request=request
+    )
+
+
+def notify_plain(
+    users: list[User], title: str, body: str, url: str, *, request: ApprovalRequest | None = None
+) -> None:
     """Portal notice for each user, and an email (console backend in development) after commit."""
-    url = reverse("approvals:detail", args=[request.pk])
     Notification.objects.bulk_create(
         [Notification(user=u, request=request, title=title, body=body, url=url) for u in users]
     )

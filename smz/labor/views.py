@@ -18,7 +18,7 @@ from smz.accounts.models import Role
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.pii import mask_bank_card, masked
-from smz.labor import bankfile, exits, selectors, services
+from smz.labor import arrears, bankfile, exits, selectors, services
 from smz.labor.documents import (
     ContractData,
     ExitData,
@@ -601,3 +601,33 @@ def exit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(exit_confirmation_pdf(data), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{s.no}.pdf"'
     return response
+
+
+@login_required
+def alerts(request: HttpRequest) -> HttpResponse:
+    """欠薪预警 for the GC (its projects), the authorities (their area) and the city; Excel export."""
+    if not (scoping.is_authority(request.user) or scoping.is_enterprise_user(request.user)):
+        raise Http404
+    rule = request.GET.get("rule", "")
+    rule = rule if rule in arrears.RULES else ""
+    every = arrears.alerts_for(request.user)
+    shown = [a for a in every if not rule or a.rule == rule]
+    if request.GET.get("export") == "xlsx":
+        response = HttpResponse(
+            arrears.alerts_xlsx(shown),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="arrears-{timezone.localdate():%Y%m%d}.xlsx"'
+        )
+        return response
+    return render(
+        request,
+        "labor/alerts.html",
+        {
+            "alerts": shown,
+            "counts": arrears.alert_counts(every),
+            "rules": arrears.RULES,
+            "rule": rule,
+        },
+    )

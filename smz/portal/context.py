@@ -18,7 +18,12 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("设备", "devices:list", AUTHORITY_ROLES | ENTERPRISE_ROLES),
     ("审批", "approvals:list", AUTHORITY_ROLES | ENTERPRISE_ROLES),
     ("我的工资", "labor:my_wages", frozenset({Role.WORKER})),
-    ("人脸采集", "approvals:enroll_list", frozenset({Role.WINDOW_CLERK, Role.CITY_ADMIN})),
+    ("人脸采集", "approvals:enroll_list", frozenset({Role.WINDOW_CLERK})),
+    (
+        "欠薪预警",
+        "labor:alerts",
+        AUTHORITY_ROLES - {Role.WINDOW_CLERK} | {Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST},
+    ),
     (
         "花名册导入",
         "portal:roster_import",

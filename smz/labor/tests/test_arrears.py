@@ -1,0 +1,107 @@
+"""欠薪预警 (L5) on crafted months: each rule fires on its case and stays quiet otherwise; alerts are scoped."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from smz.approvals.models import Notification
+from smz.labor import arrears, exits, services
+from smz.labor.models import PayrollLine
+from smz.labor.tests.test_payroll import MONTH, _account, attend, confirm_all, contract
+
+TODAY = dt.date(2026, 11, 29)  # October's pay day (10 November) has passed
+
+
+def rules(user, project="小榄甲住宅项目", **kw) -> dict[str, list[arrears.Alert]]:
+    """The user's alerts about one project (p1 unless said), by rule."""
+    found: dict[str, list[arrears.Alert]] = {}
+    for a in arrears.alerts_for(user, today=kw.get("today", TODAY)):
+        if a.project.name == project:
+            found.setdefault(a.rule, []).append(a)
+    return found
+
+
+@pytest.fixture
+def october(world):
+    """October on p1: the sub's worker on a submitted sheet (5,040.00, unpaid); the GC's worker attended
+    but is on no sheet; no special account yet."""
+    attend(world, "sub", 18)
+    attend(world, "gc", 20)
+    contract(world, "sub", rate="280", actor="sub_labor")
+    payroll = services.payroll_draft(
+        actor=world.user("sub_labor"),
+        project=world.projects["p1"],
+        employer=world.enterprises["sub"],
+        team=None,
+        month=MONTH,
+    )
+    confirm_all(world, payroll)
+    services.payroll_submit(actor=world.user("sub_labor"), payroll=payroll)
+    world.payroll = payroll
+    return world
+
+
+def test_r_l5_each_rule_on_a_crafted_month(october):
+    found = rules(october.user("city_supervisor"))
+    assert set(found) == {"unpaid", "attendance_no_payroll", "headcount", "no_account"}
+    unpaid = found["unpaid"][0]
+    assert unpaid.amount_fen == 504000 and unpaid.people == 1 and unpaid.month == MONTH
+    assert found["attendance_no_payroll"][0].people == 1  # the GC's worker
+    assert "甲建设" in found["attendance_no_payroll"][0].employer_name
+    assert "出勤 2 人，发薪 0 人" in found["headcount"][0].detail
+    # Before the pay day nothing about October is due yet.
+    early = rules(october.user("city_supervisor"), today=dt.date(2026, 11, 9))
+    assert "unpaid" not in early and "headcount" not in early
+
+
+def test_r_l5_late_payment_and_paid_month_clear_unpaid(october):
+    PayrollLine.objects.filter(payroll=october.payroll).update(
+        paid_fen=504000, pay_status="paid", paid_on=dt.date(2026, 11, 20)
+    )
+    _account(october)
+    found = rules(october.user("city_supervisor"))
+    assert "unpaid" not in found and "no_account" not in found
+    assert found["late"][0].detail.endswith("2026-11-20")
+    assert "出勤 2 人，发薪 1 人" in found["headcount"][0].detail
+
+
+def test_r_l5_exit_without_settlement(october):
+    s = exits.exit_prepare(
+        actor=october.user("sub_labor"),
+        employment=october.employments["sub"],
+        exit_on=dt.date(2026, 11, 5),
+        workload="木模板",
+    )
+    alert = rules(october.user("city_supervisor"))["exit_unsettled"][0]
+    assert alert.amount_fen == s.balance_fen == 504000
+
+
+def test_r_p3_alerts_are_scoped(october):
+    assert rules(october.user("town_l1"))  # 小榄's department sees p1
+    assert rules(october.user("gc_labor"))  # the GC sees its project
+    for who in ("neighbour_town", "neighbour_labor", "sub_labor", "worker", "outsider"):
+        assert rules(october.user(who)) == {}, who
+    # 古镇's own project (labor on site, no special account) is the neighbours' business, not 小榄's.
+    assert set(rules(october.user("neighbour_town"), project="古镇戊厂房项目")) == {"no_account"}
+    assert rules(october.user("town_l1"), project="古镇戊厂房项目") == {}
+
+
+def test_r_l5_page_export_and_daily_digest(october, as_user):
+    page = as_user("town_l1").get(reverse("labor:alerts")).content.decode()
+    assert "逾期未足额发放" in page and "5,040.00" in page
+    xlsx = as_user("town_l1").get(reverse("labor:alerts") + "?export=xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert as_user("worker").get(reverse("labor:alerts")).status_code == 404
+    sent = arrears.alerts_notify(today=TODAY)
+    assert sent >= 3  # the GC's staff, 小榄's approvers, the city
+    assert (
+        Notification.objects.filter(
+            user=october.user("town_l1"), title__startswith="欠薪预警"
+        ).count()
+        == 1
+    )
+    assert not Notification.objects.filter(user=october.user("sub_labor")).exists()  # not a GC
+    assert arrears.alerts_notify(today=TODAY) == 0  # once a day
