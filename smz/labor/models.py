@@ -64,6 +64,7 @@ class LaborContract(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+    retain_until = models.DateField("保存期限", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "劳动合同"
@@ -360,3 +361,28 @@ class ExitSettlement(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.no
+
+
+class LegalHold(models.Model):
+    """法律保全: while a hold on a project stands (a dispute, an inspection, a court order) none of its labor
+    records is purged, whatever their retention date."""
+
+    project = models.ForeignKey(
+        "registry.Project", on_delete=models.PROTECT, related_name="legal_holds"
+    )
+    reason = models.CharField("原因", max_length=200)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField("设置时间", auto_now_add=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField("解除时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "法律保全"
+        ordering = ["-placed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.reason}"

@@ -41,7 +41,6 @@ from smz.registry.models import Employment, Enterprise, Project, Team
 
 PIECE_UNITS = {"80": "米", "81": "平方米", "82": "立方米"}
 DEFAULT_PAY_DAY = 15
-PAYROLL_RETENTION_YEARS = 3  # 条例 Art.15: 工资支付台账 kept at least 3 years
 
 
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
@@ -533,11 +532,13 @@ def payroll_submit(*, actor: Any, payroll: Payroll) -> Payroll:
                     ]
                 },
             )
-        _, last = month_bounds(payroll.month)
+        from smz.labor.retention import payroll_retain_until
+
         payroll.state = Payroll.State.SUBMITTED
         payroll.submitted_at = timezone.now()
         payroll.submitted_by = actor
-        payroll.retain_until = last.replace(year=last.year + PAYROLL_RETENTION_YEARS)
+        # Kept until 3 years on and 2 years after completion; unknown (never purged) until completion.
+        payroll.retain_until = payroll_retain_until(payroll, payroll.project.completed_on)
         payroll.save()
         totals = payroll.lines.aggregate(gross=Sum("gross_fen"), net=Sum("net_fen"), n=Count("pk"))
         event_record(actor=actor, kind="payroll.submitted", subject=payroll, data=totals)

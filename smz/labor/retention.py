@@ -1,0 +1,176 @@
+"""Retention (L4): how long labor records are kept, and the purge that removes only what has expired.
+
+- Workload, attendance, payment and settlement records the worker confirmed (exit confirmations, contracts):
+  at least 2 years after completion acceptance (notice 三(五)).
+- Payrolls (工资支付台账, with their lines and bank transfers): at least 3 years (条例 Art.15), and never before
+  2 years after completion.
+A record's `retain_until` is set once its project's completion date is known (`retention_refresh`); records
+without one are never purged. A legal hold on a project stops every purge on it. Each purge is an event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from smz.core.errors import DomainError, Forbidden
+from smz.core.events import event_record
+from smz.labor.models import (
+    ExitSettlement,
+    LaborContract,
+    LegalHold,
+    PaymentBatch,
+    PaymentLine,
+    Payroll,
+    PayrollLine,
+)
+from smz.labor.services import month_bounds
+from smz.registry.models import Project
+
+AFTER_COMPLETION_YEARS = 2
+PAYROLL_YEARS = 3
+
+
+def _plus_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def payroll_retain_until(payroll: Payroll, completed_on: dt.date | None) -> dt.date | None:
+    if completed_on is None:
+        return None
+    _, last = month_bounds(payroll.month)
+    return max(_plus_years(last, PAYROLL_YEARS), _plus_years(completed_on, AFTER_COMPLETION_YEARS))
+
+
+def retention_refresh() -> int:
+    """Give every record of a completed project its retention date (idempotent; never shortens one)."""
+    changed = 0
+    for project in Project.objects.filter(completed_on__isnull=False):
+        done = _plus_years(project.completed_on, AFTER_COMPLETION_YEARS)
+        for model in (ExitSettlement, LaborContract):
+            qs = model.objects.filter(employment__project=project)
+            changed += qs.filter(retain_until__isnull=True).update(retain_until=done)
+            changed += qs.filter(retain_until__lt=done).update(retain_until=done)
+        for payroll in Payroll.objects.filter(project=project):
+            keep = payroll_retain_until(payroll, project.completed_on)
+            if payroll.retain_until is None or payroll.retain_until < keep:
+                Payroll.objects.filter(pk=payroll.pk).update(retain_until=keep)
+                changed += 1
+    return changed
+
+
+def held_projects() -> set[int]:
+    return set(LegalHold.objects.filter(released_at__isnull=True).values_list("project", flat=True))
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    payrolls: int
+    exits: int
+    contracts: int
+    held: int
+
+
+def retention_purge(*, today: dt.date | None = None, dry_run: bool = False) -> PurgeResult:
+    """Remove labor records whose retention date has passed, except on projects under a legal hold."""
+    today = today or timezone.localdate()
+    held = held_projects()
+    payrolls = Payroll.objects.filter(retain_until__lt=today)
+    exits = ExitSettlement.objects.filter(retain_until__lt=today)
+    contracts = LaborContract.objects.filter(retain_until__lt=today)
+    held_count = (
+        payrolls.filter(project__in=held).count()
+        + exits.filter(employment__project__in=held).count()
+        + contracts.filter(employment__project__in=held).count()
+    )
+    payrolls = list(payrolls.exclude(project__in=held))
+    exits = list(exits.exclude(employment__project__in=held))
+    # A contract goes only when no payroll line that stays still points at it.
+    contracts = [
+        c
+        for c in contracts.exclude(employment__project__in=held)
+        if not PayrollLine.objects.filter(contract=c).exclude(payroll__in=payrolls).exists()
+    ]
+    result = PurgeResult(len(payrolls), len(exits), len(contracts), held_count)
+    if dry_run:
+        return result
+    files = []
+    with transaction.atomic():
+        # Corrections first (they point at the sheets they correct), then the sheets.
+        for payroll in sorted(payrolls, key=lambda p: p.corrects_id is None):
+            files.append(payroll.signed_sheet)
+            lines = PayrollLine.objects.filter(payroll=payroll)
+            batches = set(
+                PaymentLine.objects.filter(payroll_line__in=lines).values_list("batch", flat=True)
+            )
+            PaymentLine.objects.filter(payroll_line__in=lines).delete()
+            for batch in PaymentBatch.objects.filter(pk__in=batches):
+                if not batch.lines.exists():
+                    files.append(batch.receipt)
+                    batch.delete()
+            lines.delete()
+            event_record(
+                actor=None,
+                kind="retention.purged",
+                subject=payroll,
+                data={
+                    "what": "payroll",
+                    "no": payroll.no,
+                    "retain_until": str(payroll.retain_until),
+                },
+            )
+            payroll.delete()
+        for record in (*exits, *contracts):
+            files.append(record.signed_scan)
+            event_record(
+                actor=None,
+                kind="retention.purged",
+                subject=record,
+                data={
+                    "what": type(record).__name__,
+                    "no": record.no,
+                    "retain_until": str(record.retain_until),
+                },
+            )
+            record.delete()
+        transaction.on_commit(lambda: [f.delete(save=False) for f in files if f])
+    return result
+
+
+def legal_hold_place(*, actor: Any, project: Project, reason: str) -> LegalHold:
+    """Only the city's market section places holds (disputes, inspections, court orders)."""
+    if not (actor.is_superuser or actor.role == "city_admin"):
+        raise Forbidden("仅市级管理员可设置法律保全")
+    if not reason.strip():
+        raise DomainError("hold.reason", "请填写保全原因", {"fields": {"reason": "必填"}})
+    with transaction.atomic():
+        hold = LegalHold.objects.create(
+            project=project, reason=reason.strip()[:200], placed_by=actor
+        )
+        event_record(
+            actor=actor, kind="retention.hold_placed", subject=project, data={"hold": hold.pk}
+        )
+    return hold
+
+
+def legal_hold_release(*, actor: Any, hold: LegalHold) -> LegalHold:
+    if not (actor.is_superuser or actor.role == "city_admin"):
+        raise Forbidden("仅市级管理员可解除法律保全")
+    with transaction.atomic():
+        hold.released_at = timezone.now()
+        hold.released_by = actor
+        hold.save(update_fields=["released_at", "released_by"])
+        event_record(
+            actor=actor,
+            kind="retention.hold_released",
+            subject=hold.project,
+            data={"hold": hold.pk},
+        )
+    return hold
