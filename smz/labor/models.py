@@ -386,3 +386,50 @@ class LegalHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.reason}"
+
+
+class Complaint(TimeStampedModel):
+    """维权投诉 (条例 Art.34; issue 6 item 8): a worker's complaint about his wages or contract, routed to the
+    authority of the project's area like the workflows are, handled there with a reply he can read."""
+
+    class Category(models.TextChoices):
+        ARREARS = "arrears", "拖欠工资"
+        UNDERPAID = "underpaid", "工资少发、克扣"
+        NO_CONTRACT = "no_contract", "未签劳动合同"
+        CARD_HELD = "card_held", "工资卡、身份证被扣押"
+        OTHER = "other", "其他"
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "待受理"
+        ACCEPTED = "accepted", "已受理处理中"
+        RESOLVED = "resolved", "已办结"
+        REJECTED = "rejected", "不予受理"
+
+    no = models.CharField("投诉编号", max_length=24, unique=True)
+    worker = models.ForeignKey(
+        "registry.Worker", on_delete=models.PROTECT, related_name="complaints"
+    )
+    project = models.ForeignKey(
+        "registry.Project", on_delete=models.PROTECT, related_name="complaints"
+    )
+    authority = models.ForeignKey(
+        "registry.Authority", on_delete=models.PROTECT, related_name="complaints"
+    )
+    category = models.CharField("类型", max_length=12, choices=Category.choices)
+    text = models.TextField("投诉内容")
+    amount_fen = models.BigIntegerField("涉及金额(分)", default=0)
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.SUBMITTED
+    )
+    reply = models.TextField("处理意见", blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField("处理时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "维权投诉"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.no

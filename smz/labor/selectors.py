@@ -110,3 +110,30 @@ def my_lines(user: Any) -> QuerySet[PayrollLine]:
         .select_related("payroll", "payroll__project", "payroll__employer", "payroll__team")
         .order_by("-payroll__month", "-pk")
     )
+
+
+def my_attendance(user: Any, days: int = 62) -> list[dict[str, Any]]:
+    """A worker's own attended days of the last two months, newest first, by project."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from smz.attendance.models import DailyAttendance
+
+    since = timezone.localdate() - dt.timedelta(days=days)
+    rows = (
+        DailyAttendance.objects.filter(worker=user.worker_id, work_date__gte=since)
+        .select_related("project")
+        .order_by("-work_date")
+    )
+    return [
+        {
+            "day": r.work_date,
+            "project": r.project.name,
+            "attended": r.attended,
+            "first_in": r.first_in,
+            "last_out": r.last_out,
+            "hours": round(r.minutes / 60, 1),
+        }
+        for r in rows
+    ]

@@ -18,4 +18,8 @@ urlpatterns = [
     path("labor/exits/<int:pk>.pdf", views.exit_pdf, name="exit_pdf"),
     path("labor/alerts/", views.alerts, name="alerts"),
     path("me/wages/", views.my_wages, name="my_wages"),
+    path("me/complaints/", views.my_complaints, name="my_complaints"),
+    path("complaint/<str:code>/", views.complaint_qr, name="complaint_qr"),
+    path("labor/complaints/", views.complaint_list, name="complaints"),
+    path("projects/<int:pk>/labor/notice-board.pdf", views.notice_board, name="notice_board"),
 ]

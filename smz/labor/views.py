@@ -6,30 +6,42 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from smz.accounts.models import Role
+from smz.accounts.models import Role, User
+from smz.approvals.services import approving_authority
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.pii import mask_bank_card, masked
-from smz.labor import arrears, bankfile, exits, selectors, services
+from smz.labor import arrears, bankfile, complaints, exits, selectors, services
 from smz.labor.documents import (
     ContractData,
     ExitData,
+    NoticeBoardData,
     PaySlipData,
     contract_pdf,
     exit_confirmation_pdf,
+    notice_board_pdf,
     pay_slip_pdf,
 )
-from smz.labor.models import ExitSettlement, LaborContract, Payroll, PayrollLine, WageKind
+from smz.labor.models import (
+    Complaint,
+    ExitSettlement,
+    LaborContract,
+    Payroll,
+    PayrollLine,
+    WageKind,
+)
 from smz.registry.codes import code_name
-from smz.registry.models import Enterprise, Participant, Team
+from smz.registry.models import Enterprise, KeyPost, Participant, Project, Team
 from smz.registry.selectors import project_get_for
 
 
@@ -460,6 +472,7 @@ def my_wages(request: HttpRequest) -> HttpResponse:
             "contracts": scoping.contracts_for(user).select_related(
                 "employment__project", "employment__employer"
             ),
+            "attendance": selectors.my_attendance(user),
             "exits": ExitSettlement.objects.filter(
                 employment__in=scoping.employments_for(user).values("pk")
             ).select_related("employment__project"),
@@ -631,3 +644,141 @@ def alerts(request: HttpRequest) -> HttpResponse:
             "rule": rule,
         },
     )
+
+
+@login_required(login_url="/w/login/")
+def my_complaints(request: HttpRequest) -> HttpResponse:
+    """A worker's complaints: file one (the QR on the site notice board lands here), follow its status."""
+    user = request.user
+    if user.role != Role.WORKER:
+        raise Http404
+    my_projects = Project.objects.filter(employments__worker=user.worker_id).distinct()
+    form: dict = {"project": request.GET.get("project", "")}
+    if request.method == "POST":
+        form = request.POST.dict()
+        project = my_projects.filter(code=form.get("project", "")).first()
+        try:
+            if project is None:
+                raise DomainError(
+                    "complaint.project", "请选择项目", {"fields": {"project": "必选"}}
+                )
+            c = complaints.complaint_file(
+                actor=user,
+                project=project,
+                category=form.get("category", ""),
+                text=form.get("text", ""),
+                amount_yuan=form.get("amount_yuan", ""),
+            )
+            messages.success(request, f"投诉已提交（{c.no}），{c.authority.name}将受理并答复。")
+            return redirect("labor:my_complaints")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            form["errors"] = exc.detail.get("fields", {})
+    return render(
+        request,
+        "labor/my_complaints.html",
+        {
+            "projects": my_projects,
+            "items": complaints.complaints_for(user),
+            "categories": Complaint.Category.choices,
+            "form": form,
+        },
+    )
+
+
+def complaint_qr(request: HttpRequest, code: str) -> HttpResponse:
+    """The notice board's QR code: the project's complaint form (after the worker's phone login)."""
+    return redirect(f"{reverse('labor:my_complaints')}?project={code[:20]}")
+
+
+@login_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    """Authorities: the complaints routed to them (the city: all), to accept, resolve or reject."""
+    if not scoping.is_authority(request.user):
+        raise Http404
+    if request.method == "POST":
+        item = (
+            complaints.complaints_for(request.user)
+            .filter(pk=_int(request.POST.get("pk", "")) or 0)
+            .first()
+        )
+        try:
+            if item is None:
+                raise DomainError("complaint.unknown", "投诉不存在")
+            complaints.complaint_handle(
+                actor=request.user,
+                complaint=item,
+                status=request.POST.get("status", ""),
+                reply=request.POST.get("reply", ""),
+            )
+            messages.success(request, f"{item.no} 已更新")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("labor:complaints")
+    status = request.GET.get("status", "open")
+    qs = complaints.complaints_for(request.user)
+    if status == "open":
+        qs = qs.filter(status__in=complaints.OPEN)
+    elif status in Complaint.Status.values:
+        qs = qs.filter(status=status)
+    return render(
+        request,
+        "labor/complaints.html",
+        {
+            "items": [{"c": c, "may": complaints.may_handle(request.user, c)} for c in qs[:200]],
+            "status": status,
+            "statuses": Complaint.Status.choices,
+        },
+    )
+
+
+@login_required
+def notice_board(request: HttpRequest, pk: int) -> HttpResponse:
+    """维权信息告示牌 (条例 Art.34) for the site entrance, with the QR code to the complaint page."""
+    project = project_get_for(request.user, pk)
+    if request.user.role == Role.WORKER:
+        raise Http404
+    parts = list(Participant.objects.filter(project=project).select_related("enterprise"))
+    names = {p.corp_type: p.enterprise.name for p in parts}
+    pm = KeyPost.objects.filter(project=project, post="P01").select_related("holder").first()
+    specialists = [
+        (u.enterprise.name, u.display_name or u.username, "")
+        for u in User.objects.filter(
+            projects=project, role=Role.LABOR_SPECIALIST, is_active=True
+        ).select_related("enterprise")
+    ]
+    minimum = services.minimum_wage_on(timezone.localdate())
+    pay_days = list(
+        LaborContract.objects.filter(
+            employment__project=project, status=LaborContract.Status.ACTIVE
+        ).values_list("pay_day", flat=True)
+    )
+    data = NoticeBoardData(
+        project_name=project.name,
+        project_address=project.address,
+        builder=project.builder.name,
+        contractor=names.get(Participant.GC, ""),
+        contractor_pm=pm.holder.name if pm and pm.holder else "",
+        subcontractors=[
+            p.enterprise.name
+            for p in parts
+            if p.corp_type not in {Participant.GC, Participant.BUILDER, Participant.SUPERVISION}
+        ],
+        authority=approving_authority(project).name,
+        authority_phone="见主管部门公布的投诉电话",
+        labor_inspection_phone="12333",
+        labor_specialists=specialists,
+        minimum_wage=(
+            f"月最低工资标准 {minimum.monthly_fen / 100:,.0f} 元；非全日制 {minimum.hourly_fen / 100:.1f} 元/小时"
+            if minimum
+            else "按广东省公布的最低工资标准执行"
+        ),
+        pay_day=f"每月{min(pay_days)}日前发放上月工资" if pay_days else "每月发放上月工资",
+        complaint_url=f"{settings.SITE_URL.rstrip('/')}{reverse('labor:complaint_qr', args=[project.code])}",
+        arbitration="中山市劳动人事争议仲裁院",
+        legal_aid="12348 公共法律服务热线",
+        generated_at=timezone.now(),
+    )
+    response = HttpResponse(notice_board_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-board-{project.code}.pdf"'
+    return response
