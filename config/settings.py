@@ -190,6 +190,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "smz-noreply@localhost")
 
+# Text messages (worker login codes): a class with send(phone, text), see smz/accounts/sms.py.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "smz.accounts.sms.ConsoleBackend")
+
 MAILERS = {
     "default": {
         "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

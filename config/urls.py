@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("smz.attendance.urls")),
     path("", include("smz.approvals.urls")),
     path("", include("smz.labor.urls")),
+    path("", include("smz.accounts.urls")),
     path("", include("smz.portal.urls")),
 ]

@@ -110,3 +110,27 @@ class ApiToken(models.Model):
     @staticmethod
     def hash(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class LoginCode(models.Model):
+    """短信验证码: a one-time code for a worker's phone login. Only a keyed hash of the code is stored."""
+
+    phone_index = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "登录验证码"
+        indexes = [
+            # rate limits and verification read a phone's latest codes
+            models.Index(fields=["phone_index", "created_at"], name="logincode_phone_created_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")), name="logincode_expires_later"
+            )
+        ]

@@ -20,6 +20,22 @@ def normalize_id_number(value: str) -> str:
     return value.strip().upper().replace(" ", "")
 
 
+def normalize_phone(value: str) -> str:
+    """A mainland mobile number as 11 digits: separators and a +86 country code dropped."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits
+
+
+def phone_error(value: str) -> str | None:
+    """Why a mobile number is invalid (in Chinese), or None when it is an 11-digit number starting with 1."""
+    v = normalize_phone(value)
+    if len(v) != 11 or v[0] != "1":
+        return "手机号码应为以1开头的11位数字"
+    return None
+
+
 def id_number_error(value: str) -> str | None:
     """Why a 18-digit resident ID number is invalid (in Chinese), or None when it is valid."""
     v = normalize_id_number(value)

@@ -151,7 +151,7 @@ def people(request: HttpRequest, cursor: str = "", limit: int = PEOPLE_PAGE_MAX)
     rows = rows[:limit]
     items = []
     for e in rows:
-        active = e.status == Employment.Status.ACTIVE
+        active = e.status == Employment.Status.ACTIVE and e.gate_status == "admitted"
         item: dict[str, Any] = {
             "person_id": e.worker_id,
             "op": "upsert" if active else "delete",

@@ -391,7 +391,7 @@ def _sync_people(
         .annotate(
             active=Max(
                 Case(
-                    When(status=Employment.Status.ACTIVE, then=1),
+                    When(status=Employment.Status.ACTIVE, gate_status="admitted", then=1),
                     default=0,
                     output_field=IntegerField(),
                 )

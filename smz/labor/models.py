@@ -433,3 +433,150 @@ class Complaint(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.no
+
+
+class SafetyTraining(models.Model):
+    """三级安全教育 / 岗前培训 (ProjectTraining): recorded before a person may enter the site."""
+
+    project = models.ForeignKey(
+        "registry.Project", on_delete=models.PROTECT, related_name="trainings"
+    )
+    worker = models.ForeignKey(
+        "registry.Worker", on_delete=models.PROTECT, related_name="trainings"
+    )
+    trained_on = models.DateField("培训日期")
+    course = models.CharField("培训内容", max_length=80)
+    hours = models.DecimalField("学时", max_digits=4, decimal_places=1)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "安全培训"
+        ordering = ["-trained_on"]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.course}"
+
+
+class Blacklist(models.Model):
+    """不良行为黑名单: people barred from sites for a period, set by the city (e.g. 恶意讨薪, 违法分包)."""
+
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField("原因", max_length=200)
+    valid_from = models.DateField("开始日期")
+    valid_to = models.DateField("截止日期", null=True, blank=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "黑名单"
+        ordering = ["-valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.reason}"
+
+
+class AgeRule(models.Model):
+    """进场年龄规定: the city's age limits for site work, dated; the newest in force applies."""
+
+    valid_from = models.DateField("执行日期", unique=True)
+    min_age = models.PositiveSmallIntegerField("最低年龄")
+    max_age_male = models.PositiveSmallIntegerField("男性最高年龄")
+    max_age_female = models.PositiveSmallIntegerField("女性最高年龄")
+    source = models.CharField("依据", max_length=120)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "进场年龄规定"
+        ordering = ["-valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.valid_from} {self.min_age}-{self.max_age_male}/{self.max_age_female}"
+
+
+class Admission(models.Model):
+    """进场登记核验 (A2): the checks run before a person was sent to the gates, kept as they were."""
+
+    employment = models.ForeignKey(
+        "registry.Employment", on_delete=models.PROTECT, related_name="admissions"
+    )
+    checks = models.JSONField("核验结果")  # [{"code", "ok", "level", "message"}]
+    admitted = models.BooleanField("准予进场")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "进场核验"
+        ordering = ["-checked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.employment_id} {self.admitted}"
+
+
+class WageDeposit(TimeStampedModel):
+    """农民工工资保证金 (条例 Art.32; 人社部发〔2021〕65号): deposited by the general contractor per project, in
+    cash at a bank in the city or as a bank guarantee (保函), at a rate of the contract price."""
+
+    class Form(models.TextChoices):
+        CASH = "cash", "现金存储"
+        GUARANTEE = "guarantee", "银行保函"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "在存"
+        EXEMPT = "exempt", "免缴"
+        REFUNDED = "refunded", "已返还"
+
+    project = models.OneToOneField(
+        "registry.Project", on_delete=models.PROTECT, related_name="wage_deposit"
+    )
+    form = models.CharField("形式", max_length=10, choices=Form.choices)
+    contract_price_fen = models.BigIntegerField("施工合同额(分)")
+    rate_permille = models.PositiveSmallIntegerField("比例(‰)")
+    amount_fen = models.BigIntegerField("应存金额(分)")
+    balance_fen = models.BigIntegerField("余额(分)")
+    due_on = models.DateField("应存截止日期")
+    deposited_on = models.DateField("存储日期", null=True, blank=True)
+    bank_name = models.CharField("存储银行", max_length=60, blank=True)
+    guarantee_no = models.CharField("保函编号", max_length=60, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    exempt_reason = models.CharField("免缴理由", max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "工资保证金"
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.amount_fen}"
+
+
+class DepositMovement(models.Model):
+    """保证金变动: a draw to pay wages, the contractor's top-up, the refund after completion."""
+
+    class Kind(models.TextChoices):
+        DEPOSIT = "deposit", "存储"
+        DRAW = "draw", "动用支付工资"
+        TOP_UP = "top_up", "补足"
+        REFUND = "refund", "返还"
+
+    deposit = models.ForeignKey(WageDeposit, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    amount_fen = models.BigIntegerField("金额(分)")
+    on = models.DateField("日期")
+    note = models.CharField("说明", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "保证金变动"
+        ordering = ["deposit", "on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="movement_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_fen}"

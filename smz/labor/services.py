@@ -12,6 +12,7 @@ import calendar
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -163,7 +164,9 @@ def contract_scan_attach(
         raise Forbidden("无权上传该合同")
     kind = upload_check(data, filename=filename)
     with transaction.atomic():
-        contract.signed_scan.save(f"signed.{'jpg' if kind == 'jpeg' else kind}", ContentFile(data))
+        contract.signed_scan.save(
+            f"signed.{'jpg' if kind == 'jpeg' else kind}", ContentFile(data), save=False
+        )
         contract.signed_uploaded_at = timezone.now()
         contract.save(update_fields=["signed_scan", "signed_uploaded_at", "updated_at"])
         event_record(
@@ -239,7 +242,10 @@ def minimum_wage_on(day: dt.date) -> MinimumWage | None:
     return MinimumWage.objects.filter(valid_from__lte=day).order_by("-valid_from").first()
 
 
-def _lines_for(project: Project, employer: Enterprise, team: Team | None, month: dt.date):
+def employments_for_month(
+    project: Project, employer: Enterprise, team: Team | None, month: dt.date
+) -> Iterator[tuple[Employment, int, int]]:
+    """An employer's labor on the project during a month, with days attended and minutes on site."""
     first, last = month_bounds(month)
     employments = Employment.objects.filter(
         project=project,
@@ -289,7 +295,7 @@ def payroll_draft(
             )
             _number(payroll, "GZ")
             lines, pay_days = [], []
-            for employment, days, minutes in _lines_for(project, employer, team, first):
+            for employment, days, minutes in employments_for_month(project, employer, team, first):
                 contract = contract_in_force(employment.pk, last) or contract_in_force(
                     employment.pk, first
                 )
@@ -422,6 +428,8 @@ def payroll_problems(payroll: Payroll) -> list[Problem]:
     lines = list(payroll.lines.select_related("worker", "contract"))
     if not lines:
         problems.append(Problem(None, "payroll.empty", "工资表没有任何人员"))
+    elif payroll.corrects_id and not any(line.net_fen for line in lines):
+        problems.append(Problem(None, "payroll.empty_correction", "更正表没有任何补发金额"))
     for line in lines:
         name = line.worker.name
         if line.contract is None and not payroll.corrects_id:
@@ -464,7 +472,9 @@ def payroll_problems(payroll: Payroll) -> list[Problem]:
                         f"{floor / 100:.2f} 元",
                     )
                 )
-        if not line.confirmed_at and not payroll.signed_sheet:
+        # A signed sheet confirms the lines it covered when uploaded; a line changed afterwards needs the
+        # worker again. A zero line on a correction sheet pays nothing and needs no confirmation.
+        if not line.confirmed_at and not (payroll.corrects_id and line.net_fen == 0):
             problems.append(
                 Problem(
                     line, "payroll.unconfirmed", f"{name}：工人尚未确认（或上传工人签字工资表）"
@@ -477,9 +487,9 @@ def payroll_line_confirm(*, actor: Any, line: PayrollLine) -> PayrollLine:
     """The worker confirms his own line on his page, before the sheet is submitted."""
     if not (actor.is_authenticated and actor.worker_id == line.worker_id):
         raise Forbidden("只能确认本人的工资")
-    if line.payroll.locked:
-        raise DomainError("payroll.locked", "工资表已提交，无需再确认", status=409)
     with transaction.atomic():
+        if Payroll.objects.select_for_update().get(pk=line.payroll_id).locked:
+            raise DomainError("payroll.locked", "工资表已提交，无需再确认", status=409)
         line.confirmed_at = timezone.now()
         line.confirmed_via = "online"
         line.save(update_fields=["confirmed_at", "confirmed_via"])
@@ -500,7 +510,11 @@ def payroll_signed_sheet_attach(
     kind = upload_check(data, filename=filename)
     now = timezone.now()
     with transaction.atomic():
-        payroll.signed_sheet.save(f"signed.{'jpg' if kind == 'jpeg' else kind}", ContentFile(data))
+        _editable(actor, Payroll.objects.select_for_update().get(pk=payroll.pk))
+        payroll.signed_sheet.save(
+            f"signed.{'jpg' if kind == 'jpeg' else kind}", ContentFile(data), save=False
+        )
+        payroll.save(update_fields=["signed_sheet", "updated_at"])
         payroll.lines.filter(confirmed_at__isnull=True).update(
             confirmed_at=now, confirmed_via="signed_sheet"
         )
@@ -510,6 +524,23 @@ def payroll_signed_sheet_attach(
             subject=payroll,
             data={"sha256": hashlib.sha256(data).hexdigest()},
         )
+
+
+def payroll_draft_delete(*, actor: Any, payroll: Payroll) -> None:
+    """Throw a draft away (e.g. to draw it again after contracts were signed); submitted sheets stay."""
+    with transaction.atomic():
+        payroll = Payroll.objects.select_for_update().get(
+            pk=payroll.pk
+        )  # its state now, not as read
+        _editable(actor, payroll)
+        event_record(
+            actor=actor,
+            kind="payroll.draft_deleted",
+            subject=payroll,
+            data={"no": payroll.no, "month": payroll.month.isoformat()},
+        )
+        payroll.lines.all().delete()
+        payroll.delete()
 
 
 def payroll_submit(*, actor: Any, payroll: Payroll) -> Payroll:
@@ -774,7 +805,10 @@ def payment_receipt_attach(*, actor: Any, batch: PaymentBatch, data: bytes, file
         raise Forbidden("代发回单由施工总承包单位上传")
     kind = upload_check(data, filename=filename)
     with transaction.atomic():
-        batch.receipt.save(f"receipt.{'jpg' if kind == 'jpeg' else kind}", ContentFile(data))
+        batch.receipt.save(
+            f"receipt.{'jpg' if kind == 'jpeg' else kind}", ContentFile(data), save=False
+        )
+        batch.save(update_fields=["receipt", "updated_at"])
         event_record(
             actor=actor,
             kind="payment.receipt_attached",

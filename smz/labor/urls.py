@@ -15,6 +15,7 @@ urlpatterns = [
     path("labor/batches/<int:pk>/", views.batch_detail, name="batch"),
     path("labor/slips/<int:pk>.pdf", views.pay_slip, name="pay_slip"),
     path("labor/employments/<int:pk>/exit/", views.exit_page, name="exit"),
+    path("labor/employments/<int:pk>/entry/", views.entry_page, name="entry"),
     path("labor/exits/<int:pk>.pdf", views.exit_pdf, name="exit_pdf"),
     path("labor/alerts/", views.alerts, name="alerts"),
     path("me/wages/", views.my_wages, name="my_wages"),

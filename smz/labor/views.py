@@ -21,7 +21,16 @@ from smz.approvals.services import approving_authority
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.pii import mask_bank_card, masked
-from smz.labor import arrears, bankfile, complaints, exits, selectors, services
+from smz.labor import (
+    arrears,
+    bankfile,
+    complaints,
+    deposits,
+    entry,
+    exits,
+    selectors,
+    services,
+)
 from smz.labor.documents import (
     ContractData,
     ExitData,
@@ -40,6 +49,7 @@ from smz.labor.models import (
     PayrollLine,
     WageKind,
 )
+from smz.registry import project_changes
 from smz.registry.codes import code_name
 from smz.registry.models import Enterprise, KeyPost, Participant, Project, Team
 from smz.registry.selectors import project_get_for
@@ -107,6 +117,9 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("labor:project", project.pk)
+    if request.method == "POST" and request.POST.get("form", "").startswith("deposit"):
+        _deposit_post(request, project)
+        return redirect("labor:project", project.pk)
     account = selectors.wage_account_of(project)
     employers = [
         p.enterprise
@@ -132,9 +145,61 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
             "employers": employers,
             "teams": Team.objects.filter(project=project, enterprise__in=employers),
             "last_month": last_month,
-            "work_types": {},
+            "deposit": getattr(project, "wage_deposit", None),
+            "top_up_due": deposits.top_up_due(project.wage_deposit)
+            if hasattr(project, "wage_deposit")
+            else None,
+            "is_authority": scoping.is_authority(user),
+            "today": timezone.localdate().isoformat(),
         },
     )
+
+
+def _deposit_post(request: HttpRequest, project) -> None:
+    """The 工资保证金 forms on the hub: the GC registers and tops up; the authority records draws and refunds."""
+    post, user = request.POST, request.user
+    form = post.get("form")
+    deposit = getattr(project, "wage_deposit", None)
+    try:
+        if form == "deposit":
+            deposits.deposit_register(
+                actor=user,
+                project=project,
+                form=post.get("deposit_form", ""),
+                contract_price_yuan=post.get("contract_price_yuan", ""),
+                rate_permille=_int(post.get("rate_permille", "")),
+                due_on=_date(post.get("due_on", "")),
+                deposited_on=_date(post.get("deposited_on", "")),
+                bank_name=post.get("bank_name", ""),
+                guarantee_no=post.get("guarantee_no", ""),
+                exempt_reason=post.get("exempt_reason", ""),
+            )
+        elif deposit is None:
+            raise DomainError("deposit.none", "尚未登记工资保证金")
+        elif form == "deposit_draw":
+            deposits.deposit_draw(
+                actor=user,
+                deposit=deposit,
+                amount_yuan=post.get("amount_yuan", ""),
+                on=_date(post.get("on", "")) or timezone.localdate(),
+                note=post.get("note", ""),
+            )
+        elif form == "deposit_top_up":
+            deposits.deposit_top_up(
+                actor=user,
+                deposit=deposit,
+                amount_yuan=post.get("amount_yuan", ""),
+                on=_date(post.get("on", "")) or timezone.localdate(),
+            )
+        elif form == "deposit_refund":
+            deposits.deposit_refund(
+                actor=user, deposit=deposit, on=_date(post.get("on", "")) or timezone.localdate()
+            )
+        else:
+            raise DomainError("deposit.action", "无效的操作")
+        messages.success(request, "工资保证金已更新")
+    except DomainError as exc:
+        messages.error(request, exc.message)
 
 
 @login_required
@@ -321,6 +386,11 @@ def payroll_act(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, payroll=payroll, data=upload.read(), filename=upload.name
             )
             messages.success(request, "工人签字工资表已上传，未在线确认的人员按签字表确认")
+        elif action == "delete":
+            project_id = payroll.project_id
+            services.payroll_draft_delete(actor=request.user, payroll=payroll)
+            messages.success(request, "草稿已删除，可重新按考勤生成")
+            return redirect("labor:project", project_id)
         elif action == "submit":
             services.payroll_submit(actor=request.user, payroll=payroll)
             messages.success(request, "工资表已提交并锁定，待总包审核")
@@ -782,3 +852,55 @@ def notice_board(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(notice_board_pdf(data), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="notice-board-{project.code}.pdf"'
     return response
+
+
+@login_required
+def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """进场核验: training, live face, the checks, then 准予进场 (sent to the gates) or 暂缓."""
+    employment = selectors.employment_get_for(request.user, pk)
+    user = request.user
+    may_edit = scoping.can_maintain_roster(user, employment.project, employment.employer_id)
+    if request.method == "POST":
+        if not may_edit:
+            raise Forbidden("无权为该人员办理进场")
+        action = request.POST.get("action", "")
+        try:
+            if action == "training":
+                entry.training_record(
+                    actor=user,
+                    employment=employment,
+                    trained_on=_date(request.POST.get("trained_on", "")),
+                    course=request.POST.get("course", ""),
+                    hours=request.POST.get("hours", ""),
+                )
+                messages.success(request, "培训已登记")
+            elif action == "face":
+                upload = request.FILES.get("photo")
+                project_changes.site_face_capture(
+                    actor=user, employment=employment, data=upload.read() if upload else b""
+                )
+                messages.success(request, "现场人脸已采集")
+            elif action == "admit":
+                entry.entry_admit(actor=user, employment=employment)
+                messages.success(request, "核验通过，已下发至现场考勤设备")
+            elif action == "hold":
+                entry.entry_hold(actor=user, employment=employment)
+                messages.success(request, "已暂缓下发，核验通过后再准予进场")
+            else:
+                raise DomainError("entry.action", "无效的操作")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("labor:entry", employment.pk)
+    employment.refresh_from_db()
+    return render(
+        request,
+        "labor/entry.html",
+        {
+            "e": employment,
+            "checks": entry.entry_checks(employment),
+            "may_edit": may_edit,
+            "trainings": employment.worker.trainings.filter(project=employment.project),
+            "admissions": employment.admissions.select_related("checked_by")[:5],
+            "today": timezone.localdate().isoformat(),
+        },
+    )

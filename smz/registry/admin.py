@@ -66,7 +66,7 @@ class WorkerAdmin(admin.ModelAdmin):
     list_display = ["name", "gender", "birth_date"]
     search_fields = ["name"]
     exclude = ["id_number", "phone", "bank_card", "card_photo", "face_photo"]
-    readonly_fields = ["id_number_index"]
+    readonly_fields = ["id_number_index", "phone_index"]
 
 
 @admin.register(models.Employment)

@@ -40,7 +40,7 @@ from smz.registry.models import (
     Worker,
 )
 from smz.registry.reference import MARKET_AUTHORITY, QUALITY_AUTHORITY, SAFETY_AUTHORITY
-from smz.registry.services import id_number_index
+from smz.registry.services import id_number_index, phone_index
 from smz.registry.synthetic import synthetic_id_number, synthetic_uscc
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 -- the published demo password, printed by demo_logins
@@ -882,7 +882,8 @@ def _write_people(plan: CityPlan) -> dict[int, int]:
             .iterator()
         )
     fresh = [
-        # bulk_create still calls get_prep_value: the personal numbers are encrypted on the way in.
+        # bulk_create still calls get_prep_value (the personal numbers are encrypted on the way in) but
+        # not Worker.save(): the phone's blind index is set here.
         Worker(
             id_card_type=Worker.ID_CARD,
             id_number=p.id_number,
@@ -896,6 +897,7 @@ def _write_people(plan: CityPlan) -> dict[int, int]:
             id_valid_from=p.id_valid_from,
             id_valid_to=p.id_valid_to,
             phone=p.phone,
+            phone_index=phone_index(p.phone),
             culture_level=p.culture_level,
             politics_type=p.politics_type,
             bank_card=p.bank_card,

@@ -294,6 +294,9 @@ class Worker(TimeStampedModel):
     card_photo = models.ImageField("证件照片", upload_to=card_photo_upload, blank=True)
     face_photo = models.ImageField("现场人脸照片", upload_to=face_photo_upload, blank=True)
     phone = EncryptedTextField("手机号码", blank=True)
+    phone_index = models.CharField(
+        "手机号码索引", max_length=64, blank=True, default="", db_index=True, editable=False
+    )
     culture_level = models.CharField("文化程度", max_length=2, blank=True)
     politics_type = models.CharField("政治面貌", max_length=2, blank=True)
     bank_card = EncryptedTextField("工资卡号", blank=True)
@@ -311,6 +314,18 @@ class Worker(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # The phone's blind index follows the phone on every save; bulk_create bypasses save(), so bulk
+        # writers set phone_index themselves (registry.demo).
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "phone" in update_fields:
+            from smz.registry.services import phone_index  # services imports this module
+
+            self.phone_index = phone_index(self.phone or "")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "phone_index"}
+        super().save(*args, **kwargs)
 
 
 class Employment(TimeStampedModel):
@@ -338,6 +353,14 @@ class Employment(TimeStampedModel):
     entry_on = models.DateField("进场日期")
     exit_on = models.DateField("退场日期", null=True, blank=True)
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    # 进场登记 (A2): a person registered through the entry desk waits here until the entry checks pass;
+    # only admitted people are sent to the site's gates. Roster imports and older rows are admitted.
+    gate_status = models.CharField(
+        "闸机下发",
+        max_length=8,
+        choices=[("admitted", "已下发"), ("pending", "待进场核验")],
+        default="admitted",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "项目人员"

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from smz.core.errors import DomainError, field_errors
+from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
+from smz.core.scoping import can_maintain_roster
 from smz.registry.models import (
     Employment,
     FaceEnrollment,
@@ -289,10 +290,8 @@ def _enrollment_photo(data: bytes) -> tuple[bytes, int, int]:
         ) from exc
 
 
-def face_enroll(*, actor: Any, worker: Worker, data: bytes, source: str) -> FaceEnrollment:
-    """R5/WF4: a manager's face captured at the bureau's window. Quality: at least 480 px on the short side
-    and exactly one face. The photo becomes the person's face on every site's devices (they pull people
-    changed since their watermark), and permit changes waiting for this face take effect today."""
+def _checked_face(data: bytes) -> tuple[bytes, int, int, int]:
+    """Decode, orient and check a face photo: short side ≥ 480 px, exactly one face."""
     from smz.attendance.faces import faces_in_jpeg
 
     jpeg, width, height = _enrollment_photo(data)
@@ -309,6 +308,29 @@ def face_enroll(*, actor: Any, worker: Worker, data: bytes, source: str) -> Face
             "照片中未检测到人脸" if faces == 0 else f"照片中检测到 {faces} 张人脸，须仅本人一人",
             {"fields": {"photo": "人脸检测未通过"}, "faces": faces},
         )
+    return jpeg, width, height, faces
+
+
+def site_face_capture(*, actor: Any, employment: Employment, data: bytes) -> Worker:
+    """进场登记's live face (A2), taken at the site's entry desk with the same quality rules as the window."""
+    if not can_maintain_roster(actor, employment.project, employment.employer_id):
+        raise Forbidden("无权为该人员采集人脸")
+    worker = employment.worker
+    jpeg, width, height, _ = _checked_face(data)
+    with transaction.atomic():
+        worker.face_photo.save("face.jpg", ContentFile(jpeg), save=False)
+        worker.save(update_fields=["face_photo", "updated_at"])
+        event_record(
+            actor=actor, kind="worker.face_captured", subject=worker, data={"size": [width, height]}
+        )
+    return worker
+
+
+def face_enroll(*, actor: Any, worker: Worker, data: bytes, source: str) -> FaceEnrollment:
+    """R5/WF4: a manager's face captured at the bureau's window. Quality: at least 480 px on the short side
+    and exactly one face. The photo becomes the person's face on every site's devices (they pull people
+    changed since their watermark), and permit changes waiting for this face take effect today."""
+    jpeg, width, height, faces = _checked_face(data)
     with transaction.atomic():
         enrollment = FaceEnrollment(
             worker=worker,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from smz.core import crypto
 from smz.core.errors import DomainError, Forbidden, field_errors
@@ -17,6 +18,7 @@ from smz.core.validators import (
     id_number_error,
     id_number_sex,
     normalize_id_number,
+    normalize_phone,
     uscc_error,
 )
 from smz.registry.codes import code_valid
@@ -32,6 +34,8 @@ from smz.registry.models import (
 )
 
 ID_INDEX_PURPOSE = "worker.id_number"
+# A purpose of its own: the HMAC input carries it as a prefix, so an ID number and a phone never collide.
+PHONE_INDEX_PURPOSE = "worker.phone"
 
 
 def id_number_index(id_card_type: str, id_number: str) -> str:
@@ -40,11 +44,26 @@ def id_number_index(id_card_type: str, id_number: str) -> str:
     )
 
 
+def phone_index(phone: str) -> str:
+    """Keyed hash of a normalised mobile number (Worker.phone_index); "" for no number."""
+    number = normalize_phone(phone)
+    # A blank phone gets a blank index, not the hash of "": people without a phone must not match each other.
+    return crypto.blind_index(number, purpose=PHONE_INDEX_PURPOSE) if number else ""
+
+
 def worker_find_by_id_number(*, id_card_type: str, id_number: str) -> Worker | None:
     """Exact lookup by full document number through the blind index (no decryption of the table)."""
     return Worker.objects.filter(
         id_card_type=id_card_type, id_number_index=id_number_index(id_card_type, id_number)
     ).first()
+
+
+def workers_find_by_phone(*, phone: str) -> QuerySet[Worker]:
+    """People registered with this mobile number, through its blind index (family members may share one)."""
+    index = phone_index(phone)
+    if not index:
+        return Worker.objects.none()
+    return Worker.objects.filter(phone_index=index).order_by("pk")
 
 
 @dataclass

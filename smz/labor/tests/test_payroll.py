@@ -398,3 +398,33 @@ def test_r_p3_payrolls_are_seen_by_their_employer_the_gc_and_authorities_only(mo
     assert see("worker") == set() and see("outsider") == set()
     lines = set(scoping.payroll_lines_for(month.user("worker")))
     assert lines == {line_of(sub)}
+
+
+def test_r_l2_a_line_changed_after_the_signed_sheet_needs_the_worker_again(month):
+    from smz.approvals.tests.test_workflows import PDF
+
+    payroll = draft(month)
+    services.payroll_signed_sheet_attach(
+        actor=month.user("sub_labor"), payroll=payroll, data=PDF, filename="signed.pdf"
+    )
+    assert codes(payroll) == set()
+    services.payroll_line_update(
+        actor=month.user("sub_labor"),
+        line=line_of(payroll),
+        data=LineInput(17, Decimal("136"), "280", Decimal(0), "0", "", ""),
+    )
+    assert codes(payroll) == {"payroll.unconfirmed"}
+
+
+def test_r_l2_a_draft_can_be_thrown_away_and_drawn_again(month):
+    payroll = draft(month)
+    with pytest.raises(DomainError):
+        services.payroll_draft_delete(actor=month.user("neighbour_labor"), payroll=payroll)
+    services.payroll_draft_delete(actor=month.user("sub_labor"), payroll=payroll)
+    assert not Payroll.objects.exists()
+    again = draft(month)
+    confirm_all(month, again)
+    services.payroll_submit(actor=month.user("sub_labor"), payroll=again)
+    with pytest.raises(DomainError) as exc:
+        services.payroll_draft_delete(actor=month.user("sub_labor"), payroll=again)
+    assert exc.value.code == "payroll.locked"

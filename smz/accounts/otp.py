@@ -1,0 +1,191 @@
+"""Worker login by mobile number and a one-time text code (短信验证码登录, N2).
+
+A number that is not a worker's gets exactly the answers a worker's gets (a code row is stored, rate limits
+apply, a wrong code counts), only no text is sent: the login page must not tell who is registered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import math
+import secrets
+from enum import StrEnum
+
+from django.db import transaction
+from django.utils import timezone
+
+from smz.accounts.models import LoginCode, Role, User
+from smz.accounts.sms import send_sms
+from smz.core import crypto
+from smz.core.errors import DomainError, field_errors
+from smz.core.events import event_record
+from smz.core.validators import normalize_phone, phone_error
+from smz.registry.models import Worker
+from smz.registry.services import phone_index, workers_find_by_phone
+
+CODE_TTL = dt.timedelta(minutes=5)
+RESEND_AFTER = dt.timedelta(seconds=60)
+LIMIT_WINDOW = dt.timedelta(hours=1)
+LIMIT_PER_WINDOW = 5
+MAX_ATTEMPTS = 5
+# Codes are kept a day for the rate limits and for questions about a login; then they go.
+KEEP_CODES = dt.timedelta(days=1)
+CODE_PURPOSE = "accounts.login_code"
+SMS_TEXT = "【中山实名制平台】验证码 {code}，5分钟内有效。如非本人操作请忽略。"
+
+
+class OtpErrorCode(StrEnum):
+    TOO_MANY = "otp.too_many"
+    INVALID = "otp.invalid"
+    EXPIRED = "otp.expired"
+    AMBIGUOUS = "otp.ambiguous"
+    NOT_ALLOWED = "otp.not_allowed"
+
+
+def _code_hash(index: str, code: str) -> str:
+    # Keyed: six digits are a million guesses, so a plain hash in a database dump would give the code away.
+    return crypto.blind_index(f"{index}:{code}", purpose=CODE_PURPOSE)
+
+
+def _may_log_in(workers: list[Worker]) -> bool:
+    """Someone with this number may log in: a person without an account yet, or with an active worker one."""
+    accounts = {u.worker_id: u for u in User.objects.filter(worker__in=workers)}
+    return any(
+        w.pk not in accounts or (accounts[w.pk].role == Role.WORKER and accounts[w.pk].is_active)
+        for w in workers
+    )
+
+
+def _rate_limit(index: str, now: dt.datetime) -> None:
+    recent = list(
+        LoginCode.objects.filter(phone_index=index, created_at__gt=now - LIMIT_WINDOW)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+    )
+    if recent and now - recent[0] < RESEND_AFTER:
+        wait = math.ceil((recent[0] + RESEND_AFTER - now).total_seconds())
+        raise DomainError(
+            OtpErrorCode.TOO_MANY,
+            f"获取验证码过于频繁，请{wait}秒后再试",
+            {"retry_after": wait},
+            status=429,
+        )
+    if len(recent) >= LIMIT_PER_WINDOW:
+        wait = math.ceil((recent[LIMIT_PER_WINDOW - 1] + LIMIT_WINDOW - now).total_seconds())
+        raise DomainError(
+            OtpErrorCode.TOO_MANY,
+            f"该手机号1小时内获取验证码已达{LIMIT_PER_WINDOW}次，请{math.ceil(wait / 60)}分钟后再试",
+            {"retry_after": wait},
+            status=429,
+        )
+
+
+def login_code_send(*, phone: str, ip: str | None) -> None:
+    """Text a fresh login code to a worker's phone; any other valid number gets the same answer, no text."""
+    if error := phone_error(phone):
+        raise field_errors({"phone": error})
+    number = normalize_phone(phone)
+    index = phone_index(number)
+    now = timezone.now()
+    with transaction.atomic():
+        # Locking the phone's people serialises two sends to one worker, so the limits hold under a race.
+        workers = list(workers_find_by_phone(phone=number).select_for_update())
+        _rate_limit(index, now)
+        LoginCode.objects.filter(created_at__lt=now - KEEP_CODES).delete()
+        code = f"{secrets.randbelow(10**6):06d}"
+        LoginCode.objects.create(
+            phone_index=index,
+            code_hash=_code_hash(index, code),
+            created_at=now,
+            expires_at=now + CODE_TTL,
+            ip=ip or None,
+        )
+        if workers and _may_log_in(workers):
+            text = SMS_TEXT.format(code=code)
+            transaction.on_commit(lambda: send_sms(number, text))
+
+
+def _code_error(login_code: LoginCode | None, code: str, now: dt.datetime) -> DomainError | None:
+    """Check `code` against the phone's latest code, counting a wrong one; None when it matches."""
+    if login_code is None:
+        return DomainError(OtpErrorCode.INVALID, "验证码无效，请重新获取")
+    if login_code.used_at is not None:
+        return DomainError(OtpErrorCode.INVALID, "验证码已使用，请重新获取")
+    if login_code.attempts >= MAX_ATTEMPTS:
+        return DomainError(OtpErrorCode.INVALID, "验证码错误次数过多，已失效，请重新获取")
+    if login_code.expires_at <= now:
+        return DomainError(OtpErrorCode.EXPIRED, "验证码已过期，请重新获取")
+    if not hmac.compare_digest(login_code.code_hash, _code_hash(login_code.phone_index, code)):
+        login_code.attempts += 1
+        login_code.save(update_fields=["attempts"])
+        left = MAX_ATTEMPTS - login_code.attempts
+        if left <= 0:
+            return DomainError(OtpErrorCode.INVALID, "验证码错误次数过多，已失效，请重新获取")
+        return DomainError(OtpErrorCode.INVALID, f"验证码错误，还可尝试{left}次")
+    login_code.used_at = now
+    login_code.save(update_fields=["used_at"])
+    return None
+
+
+def _worker_account(worker: Worker) -> tuple[User, bool]:
+    """The worker's own account, created on his first login (no password: he logs in by phone)."""
+    user = User.objects.filter(worker=worker).first()
+    if user is not None:
+        return user, False
+    user = User(
+        username=f"w{worker.pk}", role=Role.WORKER, worker=worker, display_name=worker.name[:40]
+    )
+    user.set_unusable_password()
+    user.save()
+    return user, True
+
+
+def login_code_verify(*, phone: str, code: str) -> User:
+    """The worker whose phone received `code`; his account is created on the first login. Audited."""
+    number = normalize_phone(phone)
+    index = phone_index(number)
+    now = timezone.now()
+    user: User | None = None
+    with transaction.atomic():
+        login_code = (
+            LoginCode.objects.select_for_update()
+            .filter(phone_index=index)
+            .order_by("-created_at", "-pk")
+            .first()
+            if index
+            else None
+        )
+        # Errors are returned, not raised, inside the block: a wrong attempt must be counted (committed).
+        error = _code_error(login_code, code.strip(), now)
+        if error is None:
+            workers = list(workers_find_by_phone(phone=number)[:2])
+            if len(workers) > 1:
+                # The code proves the phone, not the person: a shared family phone names nobody.
+                error = DomainError(
+                    OtpErrorCode.AMBIGUOUS,
+                    "该手机号登记在多名人员名下，无法确定您的身份。请联系您的劳资专管员更正手机号码，"
+                    "或使用账号密码登录。",
+                    status=409,
+                )
+            elif not workers:
+                error = DomainError(OtpErrorCode.INVALID, "验证码无效，请重新获取")
+            else:
+                user, created = _worker_account(workers[0])
+                if user.role != Role.WORKER or not user.is_active:
+                    error = DomainError(
+                        OtpErrorCode.NOT_ALLOWED,
+                        "该账号不能用手机号登录，请联系您的劳资专管员",
+                        status=403,
+                    )
+                else:
+                    event_record(
+                        actor=user,
+                        kind="worker.login_otp",
+                        subject=workers[0],
+                        data={"user": user.pk, "account_created": created},
+                    )
+    if error is not None:
+        raise error
+    assert user is not None  # no error means a worker account was found or made
+    return user

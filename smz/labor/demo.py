@@ -1,0 +1,221 @@
+"""Wages in the demo city (`manage.py seed_labor`): on gc_labor's showcase project this month's attendance
+(played by the device simulator) becomes contracts, payrolls confirmed by the workers, a bank batch through
+the special account with one line failed, and one worker's settled exit; on another of the contractor's
+projects a crafted October nobody paid shows up in 欠薪预警. Everything goes through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count
+from django.utils import timezone
+
+from smz.accounts.models import User
+from smz.attendance.models import DailyAttendance
+from smz.labor import bankfile, exits, services
+from smz.labor.models import LaborContract
+from smz.registry.models import Employment, Enterprise, Project
+
+SCAN = b"%PDF-1.4\n% demo scan of a signed sheet\n%%EOF\n"
+RATES = ["300", "280", "320", "350", "260"]
+
+
+def _contract(actor: User, e: Employment, n: int) -> None:
+    if LaborContract.objects.filter(employment=e, status="active").exists():
+        return
+    services.contract_create(
+        actor=actor,
+        employment=e,
+        data=services.ContractInput(
+            period_type="fixed",
+            start_on=e.entry_on,
+            end_on=max(
+                e.entry_on.replace(year=e.entry_on.year + 1),
+                timezone.localdate() + dt.timedelta(days=180),
+            ),
+            task_description="",
+            wage_kind="daily",
+            rate_yuan=RATES[n % len(RATES)],
+            piece_unit="",
+            pay_day=10,
+        ),
+    )
+
+
+def _labor_with_attendance(project: Project, first: dt.date, last: dt.date):
+    attended = (
+        DailyAttendance.objects.filter(
+            project=project, work_date__range=(first, last), attended=True
+        )
+        .values("worker")
+        .annotate(n=Count("pk"))
+    )
+    workers = [row["worker"] for row in attended]
+    return Employment.objects.filter(
+        project=project,
+        worker__in=workers,
+        status=Employment.Status.ACTIVE,
+        work_role=Employment.Role.WORKER,
+    ).select_related("worker", "employer")
+
+
+def build_demo_labor(today: dt.date | None = None) -> dict[str, Any]:
+    today = today or timezone.localdate()
+    gc_labor = User.objects.get(username="gc_labor")
+    worker_user = User.objects.filter(username="worker").first()
+    first = today.replace(day=1)
+    done: dict[str, Any] = {}
+    project = (
+        Project.objects.filter(assigned_users=gc_labor, daily_attendance__work_date__gte=first)
+        .distinct()
+        .order_by("pk")
+        .first()
+    )
+    if project is None:
+        return {"skipped": "本月没有考勤（先运行 simulate_demo_week）"}
+    services.wage_account_set(
+        actor=gc_labor,
+        project=project,
+        bank_code="102",
+        bank_name="中国工商银行中山小榄支行",
+        account_name=f"{gc_labor.enterprise.name}农民工工资专用账户",
+        account_no="2011002109200088888",
+        opened_on=project.actual_start or project.planned_start or today,
+    )
+    employments = list(_labor_with_attendance(project, first, today))
+    for employer_id in {e.employer_id for e in employments}:
+        employer = Enterprise.objects.get(pk=employer_id)
+        for n, (e, _days, _minutes) in enumerate(
+            services.employments_for_month(project, employer, None, first)
+        ):
+            _contract(gc_labor, e, n)
+    payrolls = []
+    for employer_id in sorted({e.employer_id for e in employments}):
+        payroll = services.payroll_draft(
+            actor=gc_labor,
+            project=project,
+            employer=Enterprise.objects.get(pk=employer_id),
+            team=None,
+            month=first,
+        )
+        if worker_user and worker_user.worker_id:
+            mine = payroll.lines.filter(worker=worker_user.worker_id).first()
+            if mine:
+                services.payroll_line_confirm(actor=worker_user, line=mine)
+        services.payroll_signed_sheet_attach(
+            actor=gc_labor, payroll=payroll, data=SCAN, filename="signed-sheet.pdf"
+        )
+        problems = services.payroll_problems(payroll)
+        if problems:
+            done.setdefault("problems", []).extend(p.message for p in problems)
+            continue
+        services.payroll_submit(actor=gc_labor, payroll=payroll)
+        services.payroll_review(actor=gc_labor, payroll=payroll)
+        payrolls.append(payroll)
+    done["payrolls"] = [p.no for p in payrolls]
+    if not payrolls:
+        return done
+    batch = services.payment_batch_export(actor=gc_labor, project=project)
+    rows, failed_one = [], False
+    for p in batch.lines.select_related("payroll_line__worker").order_by("line_ref"):
+        fail = not failed_one and p.payroll_line.worker_id != getattr(
+            worker_user, "worker_id", None
+        )
+        failed_one = failed_one or fail
+        rows.append(
+            bankfile.ResultRow(
+                line_ref=p.line_ref,
+                status="failed" if fail else "paid",
+                amount_fen=None if fail else p.amount_fen,
+                bank_serial="" if fail else f"ICBC{today:%Y%m%d}{p.pk:06d}",
+                reason="户名与账号不符" if fail else "",
+                paid_on=None if fail else today,
+            )
+        )
+    outcome = services.payment_result_import(
+        actor=gc_labor, batch=batch, rows=rows, parse_errors=[]
+    )
+    done["batch"] = f"{batch.no}: 成功 {outcome.paid}，失败 {outcome.failed}"
+    # One worker, fully paid, leaves with a settled exit confirmation.
+    leaver = next(
+        (
+            line.employment
+            for p in payrolls
+            for line in p.lines.select_related("employment__worker").filter(pay_status="paid")
+            if line.worker_id != getattr(worker_user, "worker_id", None)
+        ),
+        None,
+    )
+    if leaver is not None:
+        s = exits.exit_prepare(
+            actor=gc_labor, employment=leaver, exit_on=today, workload="本月所在班组分项工程完成"
+        )
+        exits.exit_signed_scan_attach(actor=gc_labor, settlement=s, data=SCAN, filename="exit.pdf")
+        exits.exit_register(actor=gc_labor, settlement=s)
+        done["exit"] = f"{leaver.worker.name}（结余 {s.balance_fen / 100:.2f} 元）"
+    done["arrears_case"] = _crafted_arrears(gc_labor, project, today)
+    return done
+
+
+def _crafted_arrears(actor: User, showcase: Project, today: dt.date) -> str:
+    """A crafted case for 欠薪预警: last month on another of the contractor's projects, three people
+    attended and were put on a submitted sheet that nobody paid, and the project has no special account."""
+    # The month before last: its pay day (the 10th of last month) has passed whatever today is.
+    month = (
+        (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1) - dt.timedelta(days=1)
+    ).replace(day=1)
+    other = (
+        Project.objects.filter(assigned_users=actor, status=Project.Status.ACTIVE)
+        .exclude(pk=showcase.pk)
+        .order_by("pk")
+        .first()
+    )
+    if other is None:
+        return "无"
+    people = list(
+        Employment.objects.filter(
+            project=other, status=Employment.Status.ACTIVE, work_role=Employment.Role.WORKER
+        )
+        .select_related("employer")
+        .order_by("pk")[:3]
+    )
+    if not people:
+        return "无"
+    days = [
+        month + dt.timedelta(days=d)
+        for d in range(0, 20)
+        if (month + dt.timedelta(days=d)).weekday() < 6
+    ]
+    DailyAttendance.objects.bulk_create(
+        [
+            DailyAttendance(
+                project=other,
+                worker=e.worker,
+                work_date=day,
+                attended=True,
+                minutes=540,
+                valid_passes=2,
+                first_in=timezone.make_aware(dt.datetime.combine(day, dt.time(7, 30))),
+                last_out=timezone.make_aware(dt.datetime.combine(day, dt.time(16, 30))),
+            )
+            for e in people
+            for day in days
+        ],
+        ignore_conflicts=True,
+    )
+    employer = people[0].employer
+    for n, (e, _days, _minutes) in enumerate(
+        services.employments_for_month(other, employer, None, month)
+    ):
+        _contract(actor, e, n)
+    payroll = services.payroll_draft(
+        actor=actor, project=other, employer=employer, team=None, month=month
+    )
+    services.payroll_signed_sheet_attach(
+        actor=actor, payroll=payroll, data=SCAN, filename="signed.pdf"
+    )
+    if services.payroll_problems(payroll):
+        return "未生成（工资表检查未通过）"
+    services.payroll_submit(actor=actor, payroll=payroll)
+    return f"{other.name} {month:%Y-%m} {payroll.no} 未发放"

@@ -1,0 +1,66 @@
+"""A worker logs in on his phone (N2): the staff login page links to the phone login, the phone step, the
+texted code (read from the test SMS outbox), and his wages page. Screenshots at a phone's viewport."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from smz.accounts.sms import LocmemBackend
+
+pytestmark = pytest.mark.browser
+
+PHONE = "13800001234"  # world.workers["sub"], the "worker" persona
+MOBILE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def outbox(settings):
+    # The live server runs in this process: the setting and the class-level outbox are shared with it.
+    settings.SMS_BACKEND = "smz.accounts.sms.LocmemBackend"
+    LocmemBackend.outbox.clear()
+    yield LocmemBackend.outbox
+    LocmemBackend.outbox.clear()
+
+
+@pytest.fixture
+def phone_page(browser):
+    context = browser.new_context(
+        viewport=MOBILE, is_mobile=True, has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_worker_logs_in_with_phone_and_code(live_world, live_server, phone_page, outbox, shot):
+    # conftest gives every worker the same phone; a shared phone names nobody, so the others get their own
+    for n, key in enumerate(["gc", "neighbour", "pm"]):
+        worker = live_world.workers[key]
+        worker.phone = f"1390000200{n + 1}"
+        worker.save(update_fields=["phone"])
+    page = phone_page
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_role("link", name="工人手机号登录").click()
+    expect(page).to_have_url(f"{live_server.url}/w/login/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("工人手机号登录")
+    page.get_by_label("手机号码").fill(PHONE)
+    # the form fits the phone's width: no sideways scrolling
+    assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
+    shot(page, "worker-login")
+
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page).to_have_url(f"{live_server.url}/w/login/verify/")
+    expect(page.locator("main")).to_contain_text("138****1234")
+    assert PHONE not in page.url
+    assert [to for to, _ in outbox] == [PHONE]
+    code = re.search(r"验证码 (\d{6})", outbox[0][1]).group(1)
+
+    page.get_by_label("验证码").fill(code)
+    shot(page, "worker-login-code")
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(f"{live_server.url}/me/wages/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("我的工资")
+    expect(page.get_by_test_id("whoami")).to_contain_text(live_world.user("worker").display_name)
