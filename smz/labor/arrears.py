@@ -305,4 +305,24 @@ def alerts_notify(*, today: dt.date | None = None) -> int:
             continue
         notify_plain([user], title, "；".join(f"{k} {v} 条" for k, v in counts.items()), url)
         sent += 1
+    return sent + contracts_expiring_notify(today=today)
+
+
+def contracts_expiring_notify(*, today: dt.date) -> int:
+    """续签提醒: each roster staff member hears once a day how many of his people's contracts end within
+    30 days (their own employer's, or everyone's on projects where the enterprise is the GC)."""
+    from smz.accounts.models import User
+    from smz.approvals.services import notify_plain
+    from smz.labor.selectors import contracts_expiring
+
+    sent = 0
+    for user in User.objects.filter(
+        is_active=True, role__in=["enterprise_admin", "labor_specialist"]
+    ).select_related("enterprise"):
+        projects = scoping.projects_for(user).filter(status=Project.Status.ACTIVE)
+        n = sum(contracts_expiring(user, p).count() for p in projects)
+        title = f"劳动合同续签提醒 {today:%Y-%m-%d}：{n} 份30日内到期"
+        if n and not user.notifications.filter(title=title).exists():
+            notify_plain([user], title, "", "/projects/")
+            sent += 1
     return sent

@@ -137,3 +137,26 @@ def my_attendance(user: Any, days: int = 62) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def contracts_expiring(
+    user: Any, project: Project, *, within_days: int = 30
+) -> QuerySet[LaborContract]:
+    """Active fixed-term contracts of people still on the project that end within the next N days (续签提醒)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return (
+        scoping.contracts_for(user)
+        .filter(
+            employment__project=project,
+            employment__status=Employment.Status.ACTIVE,
+            status=LaborContract.Status.ACTIVE,
+            end_on__isnull=False,
+            end_on__lte=today + dt.timedelta(days=within_days),
+        )
+        .select_related("employment__worker", "employment__employer")
+        .order_by("end_on")
+    )

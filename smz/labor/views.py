@@ -137,6 +137,7 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
             "account_masked": mask_bank_card(account.account_no) if account else "",
             "is_gc": scoping.is_gc_of(user, project),
             "roster": selectors.roster_contracts_for(user, project),
+            "expiring": selectors.contracts_expiring(user, project),
             "payrolls": selectors.payroll_list_for(user, project),
             "batches": selectors.batches_for(user, project),
             "payable": services.payable_lines(project).count()

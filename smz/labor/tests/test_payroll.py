@@ -428,3 +428,35 @@ def test_r_l2_a_draft_can_be_thrown_away_and_drawn_again(month):
     with pytest.raises(DomainError) as exc:
         services.payroll_draft_delete(actor=month.user("sub_labor"), payroll=again)
     assert exc.value.code == "payroll.locked"
+
+
+def test_r_l1_expiring_contracts_are_shown_and_reminded(world, as_user):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from smz.approvals.models import Notification
+    from smz.labor import arrears
+
+    today = timezone.localdate()
+    contract(
+        world,
+        "sub",
+        actor="sub_labor",
+        start_on=today - dt.timedelta(days=300),
+        end_on=today + dt.timedelta(days=20),
+    )
+    contract(
+        world, "gc", start_on=today - dt.timedelta(days=30), end_on=today + dt.timedelta(days=200)
+    )
+    page = (
+        as_user("sub_labor")
+        .get(reverse("labor:project", args=[world.projects["p1"].pk]))
+        .content.decode()
+    )
+    assert "1 份劳动合同将在30日内到期" in page and "测试乙工" in page
+    arrears.contracts_expiring_notify(today=today)
+    assert Notification.objects.filter(
+        user=world.user("sub_labor"), title__contains="1 份"
+    ).exists()
+    assert Notification.objects.filter(user=world.user("gc_labor"), title__contains="1 份").exists()
+    assert not Notification.objects.filter(user=world.user("neighbour_labor")).exists()
