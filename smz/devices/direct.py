@@ -238,3 +238,18 @@ def command_ack(request: HttpRequest, command_id: int):
         result=str(data.get("message", ""))[:200],
     )
     return {"id": command.pk, "status": "done" if ok else "failed"}
+
+
+@device_api.post("/id-cards", summary="读卡登记：上传二代身份证信息和现场人脸")
+def id_cards(request: HttpRequest):
+    """An ID-card reader or tablet at the entry desk; idempotent on record_id (a retry gets the same scan)."""
+    from smz.labor.idcard import idcard_scan_ingest
+
+    scan, created = idcard_scan_ingest(device=request.device, payload=_body(request))
+    return {
+        "scan_id": scan.pk,
+        "person_id": scan.worker_id,
+        "status": "accepted" if created else "duplicate",
+        "face_ok": scan.face_ok,
+        "face_problem": scan.face_problem,
+    }

@@ -580,3 +580,36 @@ class DepositMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount_fen}"
+
+
+class IdCardScan(models.Model):
+    """读卡登记 (A2, R3): a 2nd-generation ID card read at the site's entry desk (an ID-card reader or a tablet),
+    with the live face taken at the same time. The person is registered or updated from the card; the labor
+    specialist then puts him on the project (pending) and runs the entry checks."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "待登记进场"
+        REGISTERED = "registered", "已登记进场"
+        DISMISSED = "dismissed", "已忽略"
+
+    device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="+")
+    record_id = models.CharField("设备记录号", max_length=64)
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
+    face_ok = models.BooleanField("现场人脸合格", default=False)
+    face_problem = models.CharField("人脸问题", max_length=80, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
+    employment = models.ForeignKey(
+        "registry.Employment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "读卡登记"
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["device", "record_id"], name="idcard_scan_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}:{self.record_id}"

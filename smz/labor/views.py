@@ -28,6 +28,7 @@ from smz.labor import (
     deposits,
     entry,
     exits,
+    idcard,
     selectors,
     services,
 )
@@ -44,13 +45,14 @@ from smz.labor.documents import (
 from smz.labor.models import (
     Complaint,
     ExitSettlement,
+    IdCardScan,
     LaborContract,
     Payroll,
     PayrollLine,
     WageKind,
 )
 from smz.registry import project_changes
-from smz.registry.codes import code_name
+from smz.registry.codes import code_name, code_table
 from smz.registry.models import Enterprise, KeyPost, Participant, Project, Team
 from smz.registry.selectors import project_get_for
 
@@ -117,6 +119,31 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("labor:project", project.pk)
+    if request.method == "POST" and request.POST.get("form") == "scan":
+        scan = IdCardScan.objects.filter(
+            project=project, pk=_int(request.POST.get("scan", "")) or 0
+        ).first()
+        employer = Enterprise.objects.filter(pk=_int(request.POST.get("employer", "")) or 0).first()
+        team = Team.objects.filter(
+            project=project, pk=_int(request.POST.get("team", "")) or 0
+        ).first()
+        try:
+            if scan is None or employer is None:
+                raise DomainError("idcard.form", "请选择读卡记录和用工企业")
+            employment = idcard.idcard_scan_register(
+                actor=user,
+                scan=scan,
+                employer=employer,
+                team=team,
+                work_type=request.POST.get("work_type", ""),
+                entry_on=_date(request.POST.get("entry_on", "")) or timezone.localdate(),
+            )
+            messages.success(request, f"{scan.worker.name} 已登记进场，请完成进场核验后下发闸机。")
+            return redirect("labor:entry", employment.pk)
+        except DomainError as exc:
+            reasons = "；".join(exc.detail.get("fields", {}).values())
+            messages.error(request, exc.message + (f"：{reasons}" if reasons else ""))
+        return redirect("labor:project", project.pk)
     if request.method == "POST" and request.POST.get("form", "").startswith("deposit"):
         _deposit_post(request, project)
         return redirect("labor:project", project.pk)
@@ -138,6 +165,15 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
             "is_gc": scoping.is_gc_of(user, project),
             "roster": selectors.roster_contracts_for(user, project),
             "expiring": selectors.contracts_expiring(user, project),
+            "scans": [
+                {"s": s, "id_masked": masked(s.worker, "id_number")}
+                for s in IdCardScan.objects.filter(project=project, status=IdCardScan.Status.NEW)
+                .select_related("worker")
+                .order_by("-received_at")[:50]
+            ]
+            if employers
+            else [],
+            "work_type_choices": sorted(code_table("work_type").items()),
             "payrolls": selectors.payroll_list_for(user, project),
             "batches": selectors.batches_for(user, project),
             "payable": services.payable_lines(project).count()

@@ -1,0 +1,170 @@
+"""读卡登记 (A2; notice 三(四) "使用实名制信息采集设备读取二代居民身份证、人脸信息"): an ID-card reader or tablet
+at the entry desk uploads what it read from the card and the live face (device-direct v1, POST /id-cards).
+The card is the identity: the person is registered, or his identity fields are refreshed from it (never his
+phone or bank card). Idempotent on (device, record id). The labor specialist then registers the entry."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+
+from smz.core import scoping
+from smz.core.errors import DomainError, Forbidden, field_errors
+from smz.core.events import event_record
+from smz.labor.entry import entry_hold
+from smz.labor.models import IdCardScan
+from smz.registry import project_changes
+from smz.registry.models import Employment, Worker
+from smz.registry.services import (
+    WorkerData,
+    employment_register,
+    id_number_index,
+    worker_data_errors,
+)
+
+CARD_FIELDS = (
+    "name",
+    "gender",
+    "nation",
+    "birth_date",
+    "address",
+    "grant_org",
+    "id_valid_from",
+    "id_valid_to",
+)
+MAX_IMAGE_BYTES = 300 * 1024
+
+
+def _date(value: Any, field: str, errors: dict[str, str]) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        errors[field] = "日期格式应为 YYYY-MM-DD"
+        return None
+
+
+def _image(value: Any, field: str, errors: dict[str, str]) -> bytes | None:
+    if not value:
+        return None
+    try:
+        data = base64.b64decode(str(value), validate=True)
+    except (binascii.Error, ValueError):
+        errors[field] = "base64 编码错误"
+        return None
+    if len(data) > MAX_IMAGE_BYTES or not data.startswith(b"\xff\xd8"):
+        errors[field] = "应为不超过300KB的JPEG"
+        return None
+    return data
+
+
+def idcard_scan_ingest(*, device: Any, payload: dict[str, Any]) -> tuple[IdCardScan, bool]:
+    """Register (or refresh) the person on the card and keep the scan; a repeat returns the first scan."""
+    record_id = str(payload.get("record_id", ""))[:64]
+    if not record_id:
+        raise field_errors({"record_id": "记录号不能为空"})
+    existing = IdCardScan.objects.filter(device=device, record_id=record_id).first()
+    if existing is not None:
+        return existing, False
+    card = payload.get("card") if isinstance(payload.get("card"), dict) else {}
+    errors: dict[str, str] = {}
+    data = WorkerData(
+        id_card_type=Worker.ID_CARD,
+        id_number=str(card.get("id_number", "")),
+        name=str(card.get("name", "")),
+        gender=str(card.get("gender", "")),
+        nation=str(card.get("nation", "")),
+        birth_date=_date(card.get("birth_date"), "birth_date", errors),
+        address=str(card.get("address", ""))[:200],
+        grant_org=str(card.get("grant_org", ""))[:80],
+        id_valid_from=_date(card.get("valid_from"), "valid_from", errors),
+        id_valid_to=_date(card.get("valid_to"), "valid_to", errors),
+    )
+    card_photo = _image(card.get("photo"), "card.photo", errors)
+    face = _image(payload.get("face"), "face", errors)
+    errors |= {f"card.{k}": v for k, v in worker_data_errors(data).items()}
+    if errors:
+        raise field_errors(errors, "身份证信息有误")
+    index = id_number_index(data.id_card_type, data.id_number)
+    try:
+        with transaction.atomic():
+            worker = (
+                Worker.objects.select_for_update()
+                .filter(id_card_type=data.id_card_type, id_number_index=index)
+                .first()
+            )
+            created = worker is None
+            if created:
+                worker = Worker(
+                    id_card_type=data.id_card_type, id_number=data.id_number, id_number_index=index
+                )
+            for field in CARD_FIELDS:
+                value = getattr(data, field)
+                if value not in ("", None):
+                    setattr(worker, field, value)
+            if card_photo:
+                worker.card_photo.save("card.jpg", ContentFile(card_photo), save=False)
+            worker.save()
+            face_ok, problem = False, "未上传现场人脸"
+            if face:
+                try:
+                    jpeg, _w, _h, _n = project_changes._checked_face(face)
+                    worker.face_photo.save("face.jpg", ContentFile(jpeg), save=False)
+                    worker.save(update_fields=["face_photo", "updated_at"])
+                    face_ok, problem = True, ""
+                except DomainError as exc:
+                    problem = exc.message[:80]
+            scan = IdCardScan.objects.create(
+                device=device,
+                project=device.project,
+                record_id=record_id,
+                worker=worker,
+                face_ok=face_ok,
+                face_problem=problem,
+            )
+            event_record(
+                actor=None,
+                kind="worker.registered" if created else "worker.card_read",
+                subject=worker,
+                data={"device": device.pk, "scan": scan.pk},
+            )
+    except IntegrityError:  # the same record raced in from a retry
+        return IdCardScan.objects.get(device=device, record_id=record_id), False
+    return scan, True
+
+
+def idcard_scan_register(
+    *,
+    actor: Any,
+    scan: IdCardScan,
+    employer: Any,
+    team: Any,
+    work_type: str,
+    entry_on: dt.date,
+) -> Employment:
+    """Put the scanned person on the project, held back from the gates until the entry checks pass."""
+    if scan.status != IdCardScan.Status.NEW:
+        raise DomainError("idcard.done", "该读卡记录已处理", status=409)
+    if not scoping.can_maintain_roster(actor, scan.project, employer.pk):
+        raise Forbidden("无权为该企业登记人员")
+    with transaction.atomic():
+        employment = employment_register(
+            actor=actor,
+            project=scan.project,
+            worker=scan.worker,
+            employer=employer,
+            team=team,
+            work_type=work_type,
+            entry_on=entry_on,
+        )
+        entry_hold(actor=actor, employment=employment)
+        IdCardScan.objects.filter(pk=scan.pk).update(
+            status=IdCardScan.Status.REGISTERED, employment=employment
+        )
+    return employment
