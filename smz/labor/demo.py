@@ -14,7 +14,7 @@ from django.utils import timezone
 from smz.accounts.models import User
 from smz.attendance.models import DailyAttendance
 from smz.labor import bankfile, exits, services
-from smz.labor.models import LaborContract
+from smz.labor.models import LaborContract, WageAccount
 from smz.registry.models import Employment, Enterprise, Project
 
 SCAN = b"%PDF-1.4\n% demo scan of a signed sheet\n%%EOF\n"
@@ -155,7 +155,31 @@ def build_demo_labor(today: dt.date | None = None) -> dict[str, Any]:
         exits.exit_register(actor=gc_labor, settlement=s)
         done["exit"] = f"{leaver.worker.name}（结余 {s.balance_fen / 100:.2f} 元）"
     done["arrears_case"] = _crafted_arrears(gc_labor, project, today)
+    done["accounts"] = _other_accounts(exclude=Project.objects.filter(payrolls__isnull=False))
     return done
+
+
+def _other_accounts(*, exclude) -> int:
+    """Every other active site with labor gets a special account (the demo's contractors are diligent), so
+    the alert list shows the crafted case rather than a wall of missing accounts."""
+    n = 0
+    for i, project in enumerate(
+        Project.objects.filter(
+            status=Project.Status.ACTIVE, in_scope=True, wage_account__isnull=True
+        )
+        .exclude(pk__in=exclude.values("pk"))
+        .order_by("pk")
+    ):
+        WageAccount.objects.create(
+            project=project,
+            bank_code="105",
+            bank_name="中国建设银行中山分行",
+            account_name=f"{project.name}农民工工资专用账户",
+            account_no=f"44050178{project.pk:06d}{i:04d}",
+            opened_on=project.actual_start or project.planned_start or timezone.localdate(),
+        )
+        n += 1
+    return n
 
 
 def _crafted_arrears(actor: User, showcase: Project, today: dt.date) -> str:

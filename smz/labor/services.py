@@ -274,7 +274,8 @@ def employments_for_month(
 def payroll_draft(
     *, actor: Any, project: Project, employer: Enterprise, team: Team | None, month: dt.date
 ) -> Payroll:
-    """Draft a month's payroll for an employer (and team) from attendance and contracts (不含管理人员)."""
+    """Draft a month's payroll for an employer (and team): everyone of its labor who attended that month,
+    with days and hours from attendance and the rate from the contract in force (不含管理人员)."""
     if not scoping.can_maintain_roster(actor, project, employer.pk):
         raise Forbidden("无权为该企业编制工资表")
     if team is not None and (team.project_id != project.pk or team.enterprise_id != employer.pk):
@@ -296,6 +297,8 @@ def payroll_draft(
             _number(payroll, "GZ")
             lines, pay_days = [], []
             for employment, days, minutes in employments_for_month(project, employer, team, first):
+                if days == 0:
+                    continue  # not on site that month: nothing to pay, nothing to confirm
                 contract = contract_in_force(employment.pk, last) or contract_in_force(
                     employment.pk, first
                 )
