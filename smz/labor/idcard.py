@@ -21,22 +21,16 @@ from smz.labor.models import IdCardScan
 from smz.registry import project_changes
 from smz.registry.models import Employment, Worker
 from smz.registry.services import (
+    WORKER_FIELDS,
     WorkerData,
     employment_register,
     id_number_index,
     worker_data_errors,
 )
 
-CARD_FIELDS = (
-    "name",
-    "gender",
-    "nation",
-    "birth_date",
-    "address",
-    "grant_org",
-    "id_valid_from",
-    "id_valid_to",
-)
+# What a card carries: the identity fields, which come first in the registry's field list (phone onwards
+# is the person's own data and never comes from a card).
+CARD_FIELDS = WORKER_FIELDS[: WORKER_FIELDS.index("phone")]
 MAX_IMAGE_BYTES = 300 * 1024
 
 
