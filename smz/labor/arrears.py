@@ -118,15 +118,25 @@ def alerts_for(user: Any, *, today: dt.date | None = None, rule: str = "") -> li
         for s in ExitSettlement.objects.filter(
             employment__project__in=project_ids, balance_fen__gt=0
         ).select_related("employment__employer", "employment__worker"):
+            # The confirmation's figures are frozen; what counts is what has been paid since.
+            paid_now = (
+                PayrollLine.objects.filter(employment=s.employment)
+                .exclude(payroll__state=Payroll.State.DRAFT)
+                .aggregate(p=Sum("paid_fen"))["p"]
+                or 0
+            )
+            owed = s.owed_fen - paid_now
+            if owed <= 0:
+                continue
             alerts.append(
                 Alert(
                     "exit_unsettled",
                     by_id[s.employment.project_id],
                     s.employment.employer.name,
                     None,
-                    s.balance_fen,
+                    owed,
                     1,
-                    f"{s.employment.worker.name} {s.exit_on:%Y-%m-%d} 退场，未结清 {s.balance_fen / 100:,.2f} 元",
+                    f"{s.employment.worker.name} {s.exit_on:%Y-%m-%d} 退场，尚欠 {owed / 100:,.2f} 元",
                 )
             )
     if wanted("attendance_no_payroll") or wanted("headcount"):

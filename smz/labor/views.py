@@ -53,7 +53,7 @@ from smz.labor.models import (
 )
 from smz.registry import project_changes
 from smz.registry.codes import code_name, code_table
-from smz.registry.models import Enterprise, KeyPost, Participant, Project, Team
+from smz.registry.models import Employment, Enterprise, KeyPost, Participant, Project, Team
 from smz.registry.selectors import project_get_for
 
 
@@ -119,6 +119,9 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("labor:project", project.pk)
+    if request.method == "POST" and request.POST.get("form") == "admit_all":
+        _admit_all(request, project)
+        return redirect("labor:project", project.pk)
     if request.method == "POST" and request.POST.get("form") == "scan":
         scan = IdCardScan.objects.filter(
             project=project, pk=_int(request.POST.get("scan", "")) or 0
@@ -163,7 +166,12 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
             "account": account,
             "account_masked": mask_bank_card(account.account_no) if account else "",
             "is_gc": scoping.is_gc_of(user, project),
-            "roster": selectors.roster_contracts_for(user, project),
+            "roster": _with_rights(user, project, selectors.roster_contracts_for(user, project)),
+            "pending": Employment.objects.filter(
+                project=project, status=Employment.Status.ACTIVE, gate_status="pending"
+            )
+            .filter(employer__in=[e.pk for e in employers])
+            .count(),
             "expiring": selectors.contracts_expiring(user, project),
             "scans": [
                 {"s": s, "id_masked": masked(s.worker, "id_number")}
@@ -190,6 +198,37 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate().isoformat(),
         },
     )
+
+
+def _with_rights(user, project, rows: list[dict]) -> list[dict]:
+    """Mark the rows whose person the user may act for (sign, check in, exit): authorities only read."""
+    allowed: dict[int, bool] = {}
+    for row in rows:
+        employer = row["e"].employer_id
+        if employer not in allowed:
+            allowed[employer] = scoping.can_maintain_roster(user, project, employer)
+        row["may"] = allowed[employer]
+    return rows
+
+
+def _admit_all(request: HttpRequest, project) -> None:
+    """批量进场核验: run the entry checks for everyone waiting whom the user may act for."""
+    admitted, refused = 0, []
+    for employment in Employment.objects.filter(
+        project=project, status=Employment.Status.ACTIVE, gate_status="pending"
+    ).select_related("worker", "project"):
+        if not scoping.can_maintain_roster(request.user, project, employment.employer_id):
+            continue
+        try:
+            entry.entry_admit(actor=request.user, employment=employment)
+            admitted += 1
+        except DomainError:
+            refused.append(employment.worker.name)
+    messages.success(request, f"核验通过并下发 {admitted} 人")
+    if refused:
+        messages.warning(
+            request, f"未通过 {len(refused)} 人：" + "、".join(refused[:20]) + "（逐人查看原因）"
+        )
 
 
 def _deposit_post(request: HttpRequest, project) -> None:

@@ -336,7 +336,9 @@ def employment_register(
     entry_on: dt.date,
     is_team_leader: bool = False,
 ) -> Employment:
-    """项目人员登记 (ProjectWorker.Add): put a registered person on a project."""
+    """项目人员登记 (ProjectWorker.Add): put a registered person on a project. Labor (建筑工人) waits for the
+    entry checks (进场核验, smz.labor.entry) before the gates learn of him; managers are admitted at once
+    (key-post managers' faces come from the bureau's window)."""
     if not can_maintain_roster(actor, project, employer.pk if employer else None):
         raise Forbidden("无权为该企业登记项目人员")
     if errors := employment_errors(
@@ -359,6 +361,7 @@ def employment_register(
                 work_role=work_role,
                 entry_on=entry_on,
                 is_team_leader=is_team_leader,
+                gate_status="pending" if work_role == Employment.Role.WORKER else "admitted",
             )
             if is_team_leader and team is not None:
                 team.leader = worker

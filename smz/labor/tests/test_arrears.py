@@ -105,3 +105,15 @@ def test_r_l5_page_export_and_daily_digest(october, as_user):
     )
     assert not Notification.objects.filter(user=october.user("sub_labor")).exists()  # not a GC
     assert arrears.alerts_notify(today=TODAY) == 0  # once a day
+
+
+def test_r_l5_exit_alert_clears_once_paid(october):
+    exits.exit_prepare(
+        actor=october.user("sub_labor"),
+        employment=october.employments["sub"],
+        exit_on=dt.date(2026, 11, 5),
+        workload="木模板",
+    )
+    assert rules(october.user("city_supervisor"))["exit_unsettled"][0].amount_fen == 504000
+    PayrollLine.objects.filter(payroll=october.payroll).update(paid_fen=504000, pay_status="paid")
+    assert "exit_unsettled" not in rules(october.user("city_supervisor"))

@@ -149,3 +149,33 @@ def test_r_a2_entry_page(world, ready, as_user):
     c.post(reverse("labor:entry", args=[e.pk]), {"action": "admit"})
     assert Admission.objects.filter(employment=e, admitted=True).exists()
     assert as_user("neighbour_labor").get(reverse("labor:entry", args=[e.pk])).status_code == 404
+
+
+def test_r_a2_new_labor_waits_and_bulk_check_admits_those_who_pass(world, ready, as_user):
+    from conftest import make_worker
+    from smz.registry.services import employment_register
+
+    newcomer = make_worker(40, "测试新工", phone="13900001111")
+    employment = employment_register(
+        actor=world.user("sub_labor"),
+        project=world.projects["p1"],
+        worker=newcomer,
+        employer=world.enterprises["sub"],
+        team=world.teams["sub"],
+        work_type="020",
+        entry_on=TODAY,
+    )
+    assert employment.gate_status == "pending"  # registered labor waits for the checks
+    entry.entry_hold(actor=ready.user("sub_labor"), employment=ready.employments["sub"])
+    hub = reverse("labor:project", args=[world.projects["p1"].pk])
+    c = as_user("sub_labor")
+    assert "批量进场核验（待核验 2 人）" in c.get(hub).content.decode()
+    page = c.post(hub, {"form": "admit_all"}, follow=True).content.decode()
+    assert "核验通过并下发 1 人" in page and "未通过 1 人：测试新工" in page
+    employment.refresh_from_db()
+    ready.employments["sub"].refresh_from_db()
+    assert (
+        employment.gate_status == "pending" and ready.employments["sub"].gate_status == "admitted"
+    )
+    town = as_user("town_l1").get(hub).content.decode()
+    assert "批量进场核验" not in town and ">签订<" not in town and ">退场<" not in town
