@@ -162,3 +162,40 @@ def idcard_scan_register(
             status=IdCardScan.Status.REGISTERED, employment=employment
         )
     return employment
+
+
+def typed_entry(
+    *,
+    actor: Any,
+    project: Any,
+    data: WorkerData,
+    card_photo: bytes,
+    employer: Any,
+    team: Any,
+    work_type: str,
+    entry_on: dt.date,
+) -> Employment:
+    """手工登记 (A2): where no reader is at hand, the card is typed and photographed; the person is registered
+    (or found) and put on the project, waiting for the entry checks like a read card."""
+    from smz.core.uploads import upload_check
+    from smz.registry.services import worker_upsert
+
+    if not scoping.can_maintain_roster(actor, project, employer.pk if employer else None):
+        raise Forbidden("无权为该企业登记人员")
+    if not card_photo:
+        raise field_errors({"card_photo": "请上传身份证照片"})
+    upload_check(card_photo, allowed=frozenset({"jpeg", "png"}), max_bytes=5 * 1024 * 1024)
+    with transaction.atomic():
+        worker, _created = worker_upsert(actor=actor, data=data)
+        if not worker.card_photo:
+            worker.card_photo.save("card.jpg", ContentFile(card_photo), save=False)
+            worker.save(update_fields=["card_photo", "updated_at"])
+        return employment_register(
+            actor=actor,
+            project=project,
+            worker=worker,
+            employer=employer,
+            team=team,
+            work_type=work_type,
+            entry_on=entry_on,
+        )

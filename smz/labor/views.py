@@ -55,6 +55,7 @@ from smz.registry import project_changes
 from smz.registry.codes import code_name, code_table
 from smz.registry.models import Employment, Enterprise, KeyPost, Participant, Project, Team
 from smz.registry.selectors import project_get_for
+from smz.registry.services import WorkerData
 
 
 def _date(value: str) -> dt.date | None:
@@ -118,6 +119,43 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("labor:payroll", payroll.pk)
         except DomainError as exc:
             messages.error(request, exc.message)
+        return redirect("labor:project", project.pk)
+    if request.method == "POST" and request.POST.get("form") == "typed":
+        post = request.POST
+        employer = Enterprise.objects.filter(pk=_int(post.get("employer", "")) or 0).first()
+        team = Team.objects.filter(project=project, pk=_int(post.get("team", "")) or 0).first()
+        upload = request.FILES.get("card_photo")
+        try:
+            if employer is None:
+                raise DomainError("entry.form", "请选择用工企业")
+            employment = idcard.typed_entry(
+                actor=user,
+                project=project,
+                data=WorkerData(
+                    id_card_type="01",
+                    id_number=post.get("id_number", ""),
+                    name=post.get("name", ""),
+                    nation=post.get("nation", ""),
+                    address=post.get("address", ""),
+                    grant_org=post.get("grant_org", ""),
+                    id_valid_from=_date(post.get("id_valid_from", "")),
+                    id_valid_to=_date(post.get("id_valid_to", "")),
+                    phone=post.get("phone", ""),
+                    bank_card=post.get("bank_card", ""),
+                    bank_code=post.get("bank_code", ""),
+                    bank_name=post.get("bank_name", ""),
+                ),
+                card_photo=upload.read() if upload else b"",
+                employer=employer,
+                team=team,
+                work_type=post.get("work_type", ""),
+                entry_on=_date(post.get("entry_on", "")) or timezone.localdate(),
+            )
+            messages.success(request, "已登记进场，请完成进场核验后下发闸机。")
+            return redirect("labor:entry", employment.pk)
+        except DomainError as exc:
+            reasons = "；".join(f"{v}" for v in exc.detail.get("fields", {}).values())
+            messages.error(request, exc.message + (f"：{reasons}" if reasons else ""))
         return redirect("labor:project", project.pk)
     if request.method == "POST" and request.POST.get("form") == "admit_all":
         _admit_all(request, project)

@@ -132,3 +132,37 @@ def test_r_a2_entry_desk_registers_pending_entry(world, reader, as_user):
     assert employment.gate_status == "pending"
     scan.refresh_from_db()
     assert scan.status == IdCardScan.Status.REGISTERED and scan.employment == employment
+
+
+def test_r_a2_typed_entry_with_a_card_photo(world, as_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    hub = reverse("labor:project", args=[world.projects["p1"].pk])
+    form = {
+        "form": "typed",
+        "name": "手录新工",
+        "id_number": NUMBER,
+        "nation": "01",
+        "address": "广东省中山市",
+        "phone": "13900002222",
+        "bank_card": "6222020200119988776",
+        "bank_code": "102",
+        "bank_name": "中国工商银行中山分行",
+        "employer": world.enterprises["sub"].pk,
+        "team": world.teams["sub"].pk,
+        "work_type": "020",
+    }
+    c = as_user("sub_labor")
+    missing = c.post(hub, form, follow=True).content.decode()
+    assert "请上传身份证照片" in missing and not Worker.objects.filter(name="手录新工").exists()
+    resp = c.post(
+        hub, form | {"card_photo": SimpleUploadedFile("card.jpg", jpeg(320, 200), "image/jpeg")}
+    )
+    worker = Worker.objects.get(name="手录新工")
+    employment = Employment.objects.get(worker=worker)
+    assert resp.url == reverse("labor:entry", args=[employment.pk])
+    assert (
+        worker.card_photo and worker.phone == "13900002222" and employment.gate_status == "pending"
+    )
+    refused = as_user("neighbour_labor").post(hub, form | {"name": "别家"}, follow=True)
+    assert refused.status_code == 404 and not Worker.objects.filter(name="别家").exists()
