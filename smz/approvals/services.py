@@ -47,12 +47,11 @@ from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
 from smz.core.uploads import upload_check
-from smz.registry.models import Authority, Participant, Project
+from smz.registry.models import Authority, Project
 
 # Working time each level has before it is overdue and reminded (calendar days).
 LEVEL_DAYS = {State.PENDING_L1: 3, State.PENDING_L2: 5}
 
-APPLICANT_ROLES = frozenset({Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST, Role.PROJECT_MANAGER})
 
 ACTION_LABELS = {
     "create": "创建申请",
@@ -98,14 +97,7 @@ def approving_authority(project: Project) -> Authority:
 
 def may_apply(user: Any, project: Project) -> bool:
     """The constructing unit files (施工单位): the GC's admin, labor specialist or project manager."""
-    return (
-        user.is_authenticated
-        and user.role in APPLICANT_ROLES
-        and scoping.projects_for(user).filter(pk=project.pk).exists()
-        and Participant.objects.filter(
-            project=project, enterprise=user.enterprise_id, corp_type=Participant.GC
-        ).exists()
-    )
+    return scoping.is_gc_of(user, project)
 
 
 def _is_applicant_side(user: Any, request: ApprovalRequest) -> bool:
