@@ -5,14 +5,12 @@ request is an event in the one event log (core.Event, subject = the request).
 
 from __future__ import annotations
 
-import uuid
-from pathlib import PurePosixPath
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from smz.core.fields import EncryptedTextField
+from smz.core.files import private_name
 from smz.core.models import TimeStampedModel
 
 
@@ -98,9 +96,7 @@ class ApprovalRequest(TimeStampedModel):
 
 
 def attachment_upload(instance: models.Model, filename: str) -> str:
-    # Private storage, meaningless names: scans carry stamps and signatures.
-    suffix = PurePosixPath(filename).suffix.lower()[:5] or ".bin"
-    return f"approval/{uuid.uuid4().hex}{suffix}"
+    return private_name("approval", filename, default_suffix=".bin")
 
 
 class AttachmentKind(models.TextChoices):

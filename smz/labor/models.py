@@ -5,28 +5,21 @@ account by the general contractor (总包代发) with the bank's per-line result
 
 from __future__ import annotations
 
-import uuid
-from pathlib import PurePosixPath
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from smz.core.fields import EncryptedTextField
+from smz.core.files import private_name
 from smz.core.models import TimeStampedModel
 
 
-def _private(prefix: str, filename: str) -> str:
-    suffix = PurePosixPath(filename).suffix.lower()[:5] or ".pdf"
-    return f"{prefix}/{uuid.uuid4().hex}{suffix}"
-
-
 def contract_scan_upload(instance: models.Model, filename: str) -> str:
-    return _private("contract", filename)
+    return private_name("contract", filename, default_suffix=".pdf")
 
 
 def payroll_scan_upload(instance: models.Model, filename: str) -> str:
-    return _private("payroll", filename)
+    return private_name("payroll", filename, default_suffix=".pdf")
 
 
 class WageKind(models.TextChoices):
@@ -311,7 +304,7 @@ class PaymentLine(models.Model):
 
 
 def exit_scan_upload(instance: models.Model, filename: str) -> str:
-    return _private("exit", filename)
+    return private_name("exit", filename, default_suffix=".pdf")
 
 
 class ExitSettlement(TimeStampedModel):

@@ -6,15 +6,14 @@ coded values reference `CodeItem` tables, loaded from smz/registry/data/codes.js
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from smz.core.fields import EncryptedTextField
+from smz.core.files import private_name
 from smz.core.models import TimeStampedModel
 
 # S1: building works ≥ 5000 m², municipal works ≥ 10,000,000 yuan (inclusive) are in scope.
@@ -261,18 +260,12 @@ class Team(TimeStampedModel):
         return self.name
 
 
-def _private_name(prefix: str, filename: str) -> str:
-    # Unguessable, meaningless names: no ID number or person name ever appears in a path.
-    suffix = PurePosixPath(filename).suffix.lower()[:5] or ".jpg"
-    return f"{prefix}/{uuid.uuid4().hex}{suffix}"
-
-
 def card_photo_upload(instance: models.Model, filename: str) -> str:
-    return _private_name("card", filename)
+    return private_name("card", filename)
 
 
 def face_photo_upload(instance: models.Model, filename: str) -> str:
-    return _private_name("face", filename)
+    return private_name("face", filename)
 
 
 class Worker(TimeStampedModel):
@@ -462,7 +455,7 @@ class ProjectPause(models.Model):
 
 
 def enrollment_upload(instance: models.Model, filename: str) -> str:
-    return _private_name("enroll", filename)
+    return private_name("enroll", filename)
 
 
 class FaceEnrollment(models.Model):
