@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +45,7 @@ from smz.approvals.workflows import (
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
+from smz.core.numbering import dated_no, temporary_no
 from smz.core.uploads import upload_check
 from smz.registry.models import Authority, Project
 
@@ -212,7 +212,7 @@ def request_create(
     try:
         with transaction.atomic():
             request = ApprovalRequest.objects.create(
-                no=f"T{uuid.uuid4().hex[:19]}",  # replaced by the dated number once the pk exists
+                no=temporary_no(),
                 kind=kind,
                 project=project,
                 authority=approving_authority(project),
@@ -223,8 +223,7 @@ def request_create(
                 contact_phone=contact_phone[:20],
                 facts=facts,
             )
-            request.no = f"SQ{timezone.localdate():%Y%m%d}{request.pk:05d}"
-            request.save(update_fields=["no"])
+            dated_no(request, "SQ", width=5)
             _event(actor, request, "create", requested_date=str(requested_date or ""))
     except IntegrityError as exc:
         raise DomainError(

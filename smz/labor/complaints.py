@@ -4,7 +4,6 @@ center; towns → their housing department)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +15,7 @@ from smz.approvals.services import approving_authority, notify_plain
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
+from smz.core.numbering import dated_no, temporary_no
 from smz.labor.models import Complaint
 from smz.labor.services import yuan_to_fen
 from smz.registry.models import Project
@@ -44,7 +44,7 @@ def complaint_file(
     authority = approving_authority(project)
     with transaction.atomic():
         complaint = Complaint.objects.create(
-            no=f"T{uuid.uuid4().hex[:19]}",
+            no=temporary_no(),
             worker_id=actor.worker_id,
             project=project,
             authority=authority,
@@ -52,8 +52,7 @@ def complaint_file(
             text=text.strip()[:2000],
             amount_fen=amount,
         )
-        complaint.no = f"TS{timezone.localdate():%Y%m%d}{complaint.pk:06d}"
-        complaint.save(update_fields=["no"])
+        dated_no(complaint, "TS")
         event_record(
             actor=actor,
             kind="complaint.filed",

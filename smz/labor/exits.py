@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -19,7 +18,8 @@ from smz.attendance.models import DailyAttendance
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
-from smz.core.uploads import upload_check
+from smz.core.numbering import dated_no, temporary_no
+from smz.core.uploads import EXTENSIONS, upload_check
 from smz.labor.models import ExitSettlement, Payroll, PayrollLine
 from smz.registry.models import Employment
 from smz.registry.services import employment_exit
@@ -87,15 +87,14 @@ def exit_prepare(
         if existing is None:
             try:
                 settlement = ExitSettlement.objects.create(
-                    no=f"T{uuid.uuid4().hex[:19]}",
+                    no=temporary_no(),
                     employment=employment,
                     created_by=actor,
                     **values,
                 )
             except IntegrityError as exc:  # a concurrent first draft
                 raise DomainError("exit.exists", "退场确认书已存在", status=409) from exc
-            settlement.no = f"TC{timezone.localdate():%Y%m%d}{settlement.pk:06d}"
-            settlement.save(update_fields=["no"])
+            dated_no(settlement, "TC")
         else:
             settlement = existing
             for key, value in values.items():
@@ -155,9 +154,7 @@ def exit_signed_scan_attach(
         settlement = ExitSettlement.objects.select_for_update().get(pk=settlement.pk)
         if settlement.state != ExitSettlement.State.DRAFT:
             raise DomainError("exit.confirmed", "退场确认书已确认，不能替换", status=409)
-        settlement.signed_scan.save(
-            f"exit.{'jpg' if kind == 'jpeg' else kind}", ContentFile(data), save=False
-        )
+        settlement.signed_scan.save(f"exit{EXTENSIONS[kind]}", ContentFile(data), save=False)
         settlement.save(update_fields=["signed_scan"])
         event_record(
             actor=actor,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,7 +25,8 @@ from smz.attendance.models import DailyAttendance
 from smz.core import money, scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
-from smz.core.uploads import upload_check
+from smz.core.numbering import dated_no, temporary_no
+from smz.core.uploads import EXTENSIONS, upload_check
 from smz.labor import wages
 from smz.labor.models import (
     LaborContract,
@@ -53,17 +53,6 @@ def _next_month_day(month: dt.date, day: int) -> dt.date:
     _, last = month_bounds(month)
     nxt = last + dt.timedelta(days=1)
     return nxt.replace(day=min(day, calendar.monthrange(nxt.year, nxt.month)[1]))
-
-
-def _temporary_no() -> str:
-    return f"T{uuid.uuid4().hex[:19]}"
-
-
-def _number(obj: Any, prefix: str) -> str:
-    """Give a new row its readable number, PREFIX + yyyymmdd + its id (unique without counting)."""
-    obj.no = f"{prefix}{timezone.localdate():%Y%m%d}{obj.pk:06d}"
-    type(obj).objects.filter(pk=obj.pk).update(no=obj.no)
-    return obj.no
 
 
 def _actor(actor: Any) -> Any:
@@ -133,7 +122,7 @@ def contract_create(*, actor: Any, employment: Employment, data: ContractInput) 
             previous.status = LaborContract.Status.ENDED
             previous.save(update_fields=["status", "updated_at"])
         contract = LaborContract.objects.create(
-            no=_temporary_no(),
+            no=temporary_no(),
             employment=employment,
             period_type=data.period_type,
             start_on=data.start_on,
@@ -145,7 +134,7 @@ def contract_create(*, actor: Any, employment: Employment, data: ContractInput) 
             pay_day=data.pay_day,
             created_by=_actor(actor),
         )
-        _number(contract, "HT")
+        dated_no(contract, "HT")
         event_record(
             actor=actor,
             kind="contract.signed",
@@ -164,9 +153,7 @@ def contract_scan_attach(
         raise Forbidden("无权上传该合同")
     kind = upload_check(data, filename=filename)
     with transaction.atomic():
-        contract.signed_scan.save(
-            f"signed.{'jpg' if kind == 'jpeg' else kind}", ContentFile(data), save=False
-        )
+        contract.signed_scan.save(f"signed{EXTENSIONS[kind]}", ContentFile(data), save=False)
         contract.signed_uploaded_at = timezone.now()
         contract.save(update_fields=["signed_scan", "signed_uploaded_at", "updated_at"])
         event_record(
@@ -286,7 +273,7 @@ def payroll_draft(
     try:
         with transaction.atomic():
             payroll = Payroll.objects.create(
-                no=_temporary_no(),
+                no=temporary_no(),
                 project=project,
                 employer=employer,
                 team=team,
@@ -294,7 +281,7 @@ def payroll_draft(
                 pay_due_on=_next_month_day(first, DEFAULT_PAY_DAY),
                 created_by=actor,
             )
-            _number(payroll, "GZ")
+            dated_no(payroll, "GZ")
             lines, pay_days = [], []
             for employment, days, minutes in employments_for_month(project, employer, team, first):
                 if days == 0:
@@ -514,9 +501,7 @@ def payroll_signed_sheet_attach(
     now = timezone.now()
     with transaction.atomic():
         _editable(actor, Payroll.objects.select_for_update().get(pk=payroll.pk))
-        payroll.signed_sheet.save(
-            f"signed.{'jpg' if kind == 'jpeg' else kind}", ContentFile(data), save=False
-        )
+        payroll.signed_sheet.save(f"signed{EXTENSIONS[kind]}", ContentFile(data), save=False)
         payroll.save(update_fields=["signed_sheet", "updated_at"])
         payroll.lines.filter(confirmed_at__isnull=True).update(
             confirmed_at=now, confirmed_via="signed_sheet"
@@ -608,7 +593,7 @@ def payroll_correction_create(*, actor: Any, payroll: Payroll) -> Payroll:
         raise DomainError("payroll.not_locked", "工资表尚未提交，可直接修改", status=409)
     with transaction.atomic():
         correction = Payroll.objects.create(
-            no=_temporary_no(),
+            no=temporary_no(),
             project=payroll.project,
             employer=payroll.employer,
             team=payroll.team,
@@ -617,7 +602,7 @@ def payroll_correction_create(*, actor: Any, payroll: Payroll) -> Payroll:
             pay_due_on=max(payroll.pay_due_on, timezone.localdate()),
             created_by=actor,
         )
-        _number(correction, "GZ")
+        dated_no(correction, "GZ")
         PayrollLine.objects.bulk_create(
             PayrollLine(
                 payroll=correction,
@@ -684,13 +669,13 @@ def payment_batch_export(*, actor: Any, project: Project) -> PaymentBatch:
                 {"workers": missing},
             )
         batch = PaymentBatch.objects.create(
-            no=_temporary_no(),
+            no=temporary_no(),
             project=project,
             total_fen=sum(line.net_fen - line.paid_fen for line in lines),
             line_count=len(lines),
             exported_by=actor,
         )
-        _number(batch, "DF")
+        dated_no(batch, "DF")
         PaymentLine.objects.bulk_create(
             PaymentLine(
                 batch=batch,
@@ -808,9 +793,7 @@ def payment_receipt_attach(*, actor: Any, batch: PaymentBatch, data: bytes, file
         raise Forbidden("代发回单由施工总承包单位上传")
     kind = upload_check(data, filename=filename)
     with transaction.atomic():
-        batch.receipt.save(
-            f"receipt.{'jpg' if kind == 'jpeg' else kind}", ContentFile(data), save=False
-        )
+        batch.receipt.save(f"receipt{EXTENSIONS[kind]}", ContentFile(data), save=False)
         batch.save(update_fields=["receipt", "updated_at"])
         event_record(
             actor=actor,
