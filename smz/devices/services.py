@@ -127,6 +127,21 @@ def device_command_queue(
     return command
 
 
+def zkteco_command_for_projects(
+    *, actor: Any, projects: Any, kind: str, payload: dict | None = None
+) -> int:
+    """Queue a command on every active ZKTeco terminal of these projects (ids or a values queryset):
+    those terminals take only what the server sends; device-direct terminals pull people themselves."""
+    devices = Device.objects.filter(
+        project__in=projects, protocol=Device.Protocol.ZKTECO_PUSH, status=Device.Status.ACTIVE
+    )
+    n = 0
+    for device in devices:
+        device_command_queue(actor=actor, device=device, kind=kind, payload=payload)
+        n += 1
+    return n
+
+
 def site_boundary_set(*, actor: Any, project: Project, polygon: list[list[float]]) -> SiteBoundary:
     """Set the project's site polygon ([[lng, lat], ...], at least 3 points)."""
     if not can_manage_site(actor, project):

@@ -17,6 +17,8 @@ from django.utils import timezone
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
+from smz.devices.models import DeviceCommand
+from smz.devices.services import zkteco_command_for_projects
 from smz.labor.models import Admission, AgeRule, Blacklist, SafetyTraining
 from smz.labor.services import contract_in_force
 from smz.registry.models import Employment
@@ -179,7 +181,9 @@ def entry_admit(*, actor: Any, employment: Employment) -> Admission:
             Employment.objects.filter(pk=employment.pk).update(
                 gate_status="admitted", updated_at=timezone.now()
             )
-            _sync_zkteco(actor, employment)
+            zkteco_command_for_projects(
+                actor=actor, projects=[employment.project_id], kind=DeviceCommand.Kind.SYNC_PEOPLE
+            )
     if blocked:  # the refusal itself is kept (the admission row above) before the page hears of it
         raise DomainError(
             "entry.blocked",
@@ -187,18 +191,6 @@ def entry_admit(*, actor: Any, employment: Employment) -> Admission:
             {"checks": [asdict(c) for c in checks]},
         )
     return admission
-
-
-def _sync_zkteco(actor: Any, employment: Employment) -> None:
-    from smz.devices.models import Device, DeviceCommand
-    from smz.devices.services import device_command_queue
-
-    for device in Device.objects.filter(
-        project=employment.project_id,
-        protocol=Device.Protocol.ZKTECO_PUSH,
-        status=Device.Status.ACTIVE,
-    ):
-        device_command_queue(actor=actor, device=device, kind=DeviceCommand.Kind.SYNC_PEOPLE)
 
 
 def entry_hold(*, actor: Any, employment: Employment) -> None:

@@ -20,6 +20,8 @@ from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.numbering import dated_no, temporary_no
 from smz.core.uploads import EXTENSIONS, upload_check
+from smz.devices.models import DeviceCommand
+from smz.devices.services import zkteco_command_for_projects
 from smz.labor.models import ExitSettlement, Payroll, PayrollLine
 from smz.registry.models import Employment
 from smz.registry.services import employment_exit
@@ -193,23 +195,15 @@ def exit_register(*, actor: Any, settlement: ExitSettlement) -> ExitSettlement:
 def _remove_from_devices(actor: Any, employment: Employment) -> None:
     """Device-direct terminals see the exit as a deletion in their next people download; ZKTeco terminals
     are told to delete the person (unless he is still active on the project in another employment)."""
-    from smz.devices.models import Device, DeviceCommand
-    from smz.devices.services import device_command_queue
-
     if Employment.objects.filter(
         project=employment.project_id,
         worker=employment.worker_id,
         status=Employment.Status.ACTIVE,
     ).exists():
         return
-    for device in Device.objects.filter(
-        project=employment.project_id,
-        protocol=Device.Protocol.ZKTECO_PUSH,
-        status=Device.Status.ACTIVE,
-    ):
-        device_command_queue(
-            actor=actor,
-            device=device,
-            kind=DeviceCommand.Kind.REMOVE_PERSON,
-            payload={"person_id": employment.worker_id},
-        )
+    zkteco_command_for_projects(
+        actor=actor,
+        projects=[employment.project_id],
+        kind=DeviceCommand.Kind.REMOVE_PERSON,
+        payload={"person_id": employment.worker_id},
+    )

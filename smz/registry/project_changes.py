@@ -362,15 +362,13 @@ def face_enroll(*, actor: Any, worker: Worker, data: bytes, source: str) -> Face
 def _push_to_devices(actor: Any, worker: Worker) -> None:
     """Device-direct terminals pull people changed since their watermark (the save above moved it); ZKTeco
     terminals only take what the server sends, so each of his sites' terminals gets a people sync."""
-    from smz.devices.models import Device, DeviceCommand
-    from smz.devices.services import device_command_queue
+    from smz.devices.models import DeviceCommand
+    from smz.devices.services import zkteco_command_for_projects
 
-    projects = Employment.objects.filter(worker=worker, status=Employment.Status.ACTIVE).values(
-        "project"
+    zkteco_command_for_projects(
+        actor=actor,
+        projects=Employment.objects.filter(worker=worker, status=Employment.Status.ACTIVE).values(
+            "project"
+        ),
+        kind=DeviceCommand.Kind.SYNC_PEOPLE,
     )
-    for device in Device.objects.filter(
-        project__in=projects,
-        protocol=Device.Protocol.ZKTECO_PUSH,
-        status=Device.Status.ACTIVE,
-    ):
-        device_command_queue(actor=actor, device=device, kind=DeviceCommand.Kind.SYNC_PEOPLE)
