@@ -4,7 +4,6 @@ to the platform's own inbound endpoint, showing the exact request and response f
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 import uuid
@@ -22,14 +21,8 @@ from smz.approvals import inbound_services as services
 from smz.approvals.inbound import HEADER_SYSTEM
 from smz.approvals.models import InboundSystem
 from smz.core.errors import DomainError
+from smz.core.forms import form_date
 from smz.devices import signing
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value.strip() else None
-    except ValueError:
-        return None
 
 
 @login_required
@@ -50,7 +43,7 @@ def inbound_systems(request: HttpRequest) -> HttpResponse:
                     code=form.get("code", ""),
                     name=form.get("name", ""),
                     kind=form.get("kind", ""),
-                    docked_on=_date(form.get("docked_on", "")),
+                    docked_on=form_date(form.get("docked_on", "")),
                 )
                 secret_for, form = system.code, {}
             elif action in {"rotate", "retire"}:

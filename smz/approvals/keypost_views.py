@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +15,7 @@ from smz.accounts.models import Role
 from smz.approvals.services import approving_authority
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, NotFound
+from smz.core.forms import form_date
 from smz.core.pii import masked
 from smz.registry import project_changes
 from smz.registry.codes import code_name, code_table
@@ -55,14 +55,13 @@ def key_post_change(request: HttpRequest, pk: int) -> HttpResponse:
                 raise DomainError(
                     "key_post.unknown", "请选择岗位", {"fields": {"key_post": "必选"}}
                 )
-            try:
-                approved_on = dt.date.fromisoformat(form.get("approved_on", ""))
-            except ValueError:
+            approved_on = form_date(form.get("approved_on", ""))
+            if approved_on is None:
                 raise DomainError(
                     "key_post.date",
                     "请填写施工许可变更批准日期",
                     {"fields": {"approved_on": "必填"}},
-                ) from None
+                )
             if not form.get("permit_ref", "").strip():
                 raise DomainError(
                     "key_post.permit_ref", "请填写变更依据文号", {"fields": {"permit_ref": "必填"}}

@@ -26,18 +26,12 @@ from smz.approvals.documents import (
 from smz.approvals.models import AttachmentKind, RequestKind, State
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
+from smz.core.forms import form_date
 from smz.registry.models import Participant
 from smz.registry.obligations import project_calendar
 from smz.registry.selectors import project_get_for
 
 FORM_KINDS = {RequestKind.START_CHANGE, RequestKind.SUSPENSION, RequestKind.RESUMPTION}
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @login_required
@@ -100,7 +94,7 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 project=project,
                 kind=kind,
-                requested_date=_date(form.get("requested_date", "")),
+                requested_date=form_date(form.get("requested_date", "")),
                 reason=form.get("reason", ""),
                 contact_phone=form.get("contact_phone", ""),
             )
@@ -192,7 +186,7 @@ def request_act(request: HttpRequest, pk: int) -> HttpResponse:
             services.request_update(
                 actor=request.user,
                 request=r,
-                requested_date=_date(request.POST.get("requested_date", "")),
+                requested_date=form_date(request.POST.get("requested_date", "")),
                 reason=request.POST.get("reason", ""),
                 contact_phone=request.POST.get("contact_phone", ""),
             )

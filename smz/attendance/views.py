@@ -13,6 +13,7 @@ from django.shortcuts import render
 from smz.accounts.models import Role
 from smz.attendance import excel, selectors
 from smz.core.events import pii_access_record
+from smz.core.forms import form_int
 from smz.registry import selectors as registry_selectors
 from smz.registry.codes import code_table
 from smz.registry.excel import xlsx_response
@@ -27,17 +28,13 @@ TABS = (
 )
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @login_required
 def project_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     if request.user.role == Role.WORKER:
         raise Http404
     project = registry_selectors.project_get_for(request.user, pk)
     month = selectors.month_parse(request.GET.get("month"))
-    team = _int(request.GET.get("team"))
+    team = form_int(request.GET.get("team"))
     employments = selectors.calendar_employments_for(
         request.user, project=project, month=month, team=team
     )
@@ -66,7 +63,7 @@ def project_calendar_export(request: HttpRequest, pk: int) -> HttpResponse:
     project = registry_selectors.project_get_for(request.user, pk)
     month = selectors.month_parse(request.GET.get("month"))
     content = excel.monthly_attendance_workbook(
-        user=request.user, project=project, month=month, team=_int(request.GET.get("team"))
+        user=request.user, project=project, month=month, team=form_int(request.GET.get("team"))
     )
     return xlsx_response(content, f"{project.name}-{month:%Y-%m}-考勤表.xlsx")
 
@@ -75,7 +72,7 @@ def project_calendar_export(request: HttpRequest, pk: int) -> HttpResponse:
 def worker_passes(request: HttpRequest, pk: int) -> HttpResponse:
     worker = registry_selectors.worker_get_for(request.user, pk)
     first, last = selectors.range_parse(request.GET.get("from"), request.GET.get("to"))
-    project = _int(request.GET.get("project"))
+    project = form_int(request.GET.get("project"))
     daily = (
         selectors.daily_for(request.user)
         .filter(worker=worker, work_date__range=(first, last))

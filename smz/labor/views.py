@@ -20,6 +20,7 @@ from smz.accounts.models import Role, User
 from smz.approvals.services import approving_authority
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
+from smz.core.forms import form_date, form_int
 from smz.core.pii import mask_bank_card, masked
 from smz.labor import (
     arrears,
@@ -58,22 +59,11 @@ from smz.registry.selectors import project_get_for
 from smz.registry.services import WorkerData
 
 
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def _month(value: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(f"{value}-01") if value else None
     except ValueError:
         return None
-
-
-def _int(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
 
 
 def _decimal(value: str) -> Decimal:
@@ -99,15 +89,17 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
                 bank_name=request.POST.get("bank_name", ""),
                 account_name=request.POST.get("account_name", ""),
                 account_no=request.POST.get("account_no", ""),
-                opened_on=_date(request.POST.get("opened_on", "")),
+                opened_on=form_date(request.POST.get("opened_on", "")),
             )
             messages.success(request, "工资专用账户已登记")
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("labor:project", project.pk)
     if request.method == "POST" and request.POST.get("form") == "draft":
-        employer = Enterprise.objects.filter(pk=_int(request.POST.get("employer", "")) or 0).first()
-        team = Team.objects.filter(pk=_int(request.POST.get("team", "")) or 0).first()
+        employer = Enterprise.objects.filter(
+            pk=form_int(request.POST.get("employer", "")) or 0
+        ).first()
+        team = Team.objects.filter(pk=form_int(request.POST.get("team", "")) or 0).first()
         month = _month(request.POST.get("month", ""))
         try:
             if employer is None or month is None:
@@ -122,8 +114,8 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("labor:project", project.pk)
     if request.method == "POST" and request.POST.get("form") == "typed":
         post = request.POST
-        employer = Enterprise.objects.filter(pk=_int(post.get("employer", "")) or 0).first()
-        team = Team.objects.filter(project=project, pk=_int(post.get("team", "")) or 0).first()
+        employer = Enterprise.objects.filter(pk=form_int(post.get("employer", "")) or 0).first()
+        team = Team.objects.filter(project=project, pk=form_int(post.get("team", "")) or 0).first()
         upload = request.FILES.get("card_photo")
         try:
             if employer is None:
@@ -138,8 +130,8 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
                     nation=post.get("nation", ""),
                     address=post.get("address", ""),
                     grant_org=post.get("grant_org", ""),
-                    id_valid_from=_date(post.get("id_valid_from", "")),
-                    id_valid_to=_date(post.get("id_valid_to", "")),
+                    id_valid_from=form_date(post.get("id_valid_from", "")),
+                    id_valid_to=form_date(post.get("id_valid_to", "")),
                     phone=post.get("phone", ""),
                     bank_card=post.get("bank_card", ""),
                     bank_code=post.get("bank_code", ""),
@@ -149,7 +141,7 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
                 employer=employer,
                 team=team,
                 work_type=post.get("work_type", ""),
-                entry_on=_date(post.get("entry_on", "")) or timezone.localdate(),
+                entry_on=form_date(post.get("entry_on", "")) or timezone.localdate(),
             )
             messages.success(request, "已登记进场，请完成进场核验后下发闸机。")
             return redirect("labor:entry", employment.pk)
@@ -162,11 +154,13 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("labor:project", project.pk)
     if request.method == "POST" and request.POST.get("form") == "scan":
         scan = IdCardScan.objects.filter(
-            project=project, pk=_int(request.POST.get("scan", "")) or 0
+            project=project, pk=form_int(request.POST.get("scan", "")) or 0
         ).first()
-        employer = Enterprise.objects.filter(pk=_int(request.POST.get("employer", "")) or 0).first()
+        employer = Enterprise.objects.filter(
+            pk=form_int(request.POST.get("employer", "")) or 0
+        ).first()
         team = Team.objects.filter(
-            project=project, pk=_int(request.POST.get("team", "")) or 0
+            project=project, pk=form_int(request.POST.get("team", "")) or 0
         ).first()
         try:
             if scan is None or employer is None:
@@ -177,7 +171,7 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
                 employer=employer,
                 team=team,
                 work_type=request.POST.get("work_type", ""),
-                entry_on=_date(request.POST.get("entry_on", "")) or timezone.localdate(),
+                entry_on=form_date(request.POST.get("entry_on", "")) or timezone.localdate(),
             )
             messages.success(request, f"{scan.worker.name} 已登记进场，请完成进场核验后下发闸机。")
             return redirect("labor:entry", employment.pk)
@@ -281,9 +275,9 @@ def _deposit_post(request: HttpRequest, project) -> None:
                 project=project,
                 form=post.get("deposit_form", ""),
                 contract_price_yuan=post.get("contract_price_yuan", ""),
-                rate_permille=_int(post.get("rate_permille", "")),
-                due_on=_date(post.get("due_on", "")),
-                deposited_on=_date(post.get("deposited_on", "")),
+                rate_permille=form_int(post.get("rate_permille", "")),
+                due_on=form_date(post.get("due_on", "")),
+                deposited_on=form_date(post.get("deposited_on", "")),
                 bank_name=post.get("bank_name", ""),
                 guarantee_no=post.get("guarantee_no", ""),
                 exempt_reason=post.get("exempt_reason", ""),
@@ -295,7 +289,7 @@ def _deposit_post(request: HttpRequest, project) -> None:
                 actor=user,
                 deposit=deposit,
                 amount_yuan=post.get("amount_yuan", ""),
-                on=_date(post.get("on", "")) or timezone.localdate(),
+                on=form_date(post.get("on", "")) or timezone.localdate(),
                 note=post.get("note", ""),
             )
         elif form == "deposit_top_up":
@@ -303,11 +297,13 @@ def _deposit_post(request: HttpRequest, project) -> None:
                 actor=user,
                 deposit=deposit,
                 amount_yuan=post.get("amount_yuan", ""),
-                on=_date(post.get("on", "")) or timezone.localdate(),
+                on=form_date(post.get("on", "")) or timezone.localdate(),
             )
         elif form == "deposit_refund":
             deposits.deposit_refund(
-                actor=user, deposit=deposit, on=_date(post.get("on", "")) or timezone.localdate()
+                actor=user,
+                deposit=deposit,
+                on=form_date(post.get("on", "")) or timezone.localdate(),
             )
         else:
             raise DomainError("deposit.action", "无效的操作")
@@ -326,13 +322,13 @@ def contract_new(request: HttpRequest, pk: int) -> HttpResponse:
         form = request.POST.dict()
         data = services.ContractInput(
             period_type=form.get("period_type", ""),
-            start_on=_date(form.get("start_on", "")),
-            end_on=_date(form.get("end_on", "")),
+            start_on=form_date(form.get("start_on", "")),
+            end_on=form_date(form.get("end_on", "")),
             task_description=form.get("task_description", ""),
             wage_kind=form.get("wage_kind", ""),
             rate_yuan=form.get("rate_yuan", ""),
             piece_unit=form.get("piece_unit", ""),
-            pay_day=_int(form.get("pay_day", "")),
+            pay_day=form_int(form.get("pay_day", "")),
         )
         try:
             contract = services.contract_create(
@@ -477,12 +473,12 @@ def payroll_act(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         if action == "line":
-            line = payroll.lines.get(pk=_int(request.POST.get("line", "")) or 0)
+            line = payroll.lines.get(pk=form_int(request.POST.get("line", "")) or 0)
             services.payroll_line_update(
                 actor=request.user,
                 line=line,
                 data=services.LineInput(
-                    days_paid=_int(request.POST.get("days_paid", "")) or 0,
+                    days_paid=form_int(request.POST.get("days_paid", "")) or 0,
                     hours_paid=_decimal(request.POST.get("hours_paid", "0")),
                     rate_yuan=request.POST.get("rate_yuan", ""),
                     quantity=_decimal(request.POST.get("quantity", "0")),
@@ -632,14 +628,16 @@ def my_wages(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("exit"):
         try:
             exits.exit_confirm(
-                actor=user, settlement=_exit_for(user, _int(request.POST["exit"]) or 0)
+                actor=user, settlement=_exit_for(user, form_int(request.POST["exit"]) or 0)
             )
             messages.success(request, "已确认退场确认书")
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("labor:my_wages")
     if request.method == "POST":
-        line = selectors.my_lines(user).filter(pk=_int(request.POST.get("line", "")) or 0).first()
+        line = (
+            selectors.my_lines(user).filter(pk=form_int(request.POST.get("line", "")) or 0).first()
+        )
         try:
             if line is None:
                 raise DomainError("payroll.line", "工资明细不存在")
@@ -739,7 +737,7 @@ def exit_page(request: HttpRequest, pk: int) -> HttpResponse:
                 settlement = exits.exit_prepare(
                     actor=user,
                     employment=employment,
-                    exit_on=_date(request.POST.get("exit_on", "")),
+                    exit_on=form_date(request.POST.get("exit_on", "")),
                     workload=request.POST.get("workload", ""),
                 )
                 messages.success(
@@ -883,7 +881,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         item = (
             complaints.complaints_for(request.user)
-            .filter(pk=_int(request.POST.get("pk", "")) or 0)
+            .filter(pk=form_int(request.POST.get("pk", "")) or 0)
             .first()
         )
         try:
@@ -983,7 +981,7 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
                 entry.training_record(
                     actor=user,
                     employment=employment,
-                    trained_on=_date(request.POST.get("trained_on", "")),
+                    trained_on=form_date(request.POST.get("trained_on", "")),
                     course=request.POST.get("course", ""),
                     hours=request.POST.get("hours", ""),
                 )
