@@ -71,18 +71,6 @@ def roster_contracts_for(user: Any, project: Project) -> list[dict[str, Any]]:
     return [{"e": e, "contract": active.get(e.pk)} for e in employments]
 
 
-def employment_get_for(user: Any, pk: int) -> Employment:
-    employment = (
-        scoping.employments_for(user)
-        .select_related("project", "worker", "employer", "team")
-        .filter(pk=pk)
-        .first()
-    )
-    if employment is None:
-        raise NotFound("项目人员")
-    return employment
-
-
 def batches_for(user: Any, project: Project) -> QuerySet[PaymentBatch]:
     """Payment batches: the project's general contractor and the authorities."""
     if not (scoping.is_authority(user) or scoping.is_gc_of(user, project)):

@@ -55,7 +55,7 @@ from smz.labor.models import (
 from smz.registry import project_changes
 from smz.registry.codes import code_name, code_table
 from smz.registry.models import Employment, Enterprise, KeyPost, Participant, Project, Team
-from smz.registry.selectors import project_get_for
+from smz.registry.selectors import employment_get_for, project_get_for
 from smz.registry.services import WorkerData
 
 
@@ -314,7 +314,7 @@ def _deposit_post(request: HttpRequest, project) -> None:
 
 @login_required
 def contract_new(request: HttpRequest, pk: int) -> HttpResponse:
-    employment = selectors.employment_get_for(request.user, pk)
+    employment = employment_get_for(request.user, pk)
     if not scoping.can_maintain_roster(request.user, employment.project, employment.employer_id):
         raise Forbidden("无权为该企业的人员签订劳动合同")
     form: dict = {"pay_day": "15", "start_on": employment.entry_on.isoformat()}
@@ -724,7 +724,7 @@ def _exit_for(user, pk: int) -> ExitSettlement:
 @login_required
 def exit_page(request: HttpRequest, pk: int) -> HttpResponse:
     """退场: draw up the confirmation, print it, collect the worker's confirmation, register the exit."""
-    employment = selectors.employment_get_for(request.user, pk)
+    employment = employment_get_for(request.user, pk)
     user = request.user
     may_edit = scoping.can_maintain_roster(user, employment.project, employment.employer_id)
     settlement = ExitSettlement.objects.filter(employment=employment).first()
@@ -969,7 +969,7 @@ def notice_board(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
     """进场核验: training, live face, the checks, then 准予进场 (sent to the gates) or 暂缓."""
-    employment = selectors.employment_get_for(request.user, pk)
+    employment = employment_get_for(request.user, pk)
     user = request.user
     may_edit = scoping.can_maintain_roster(user, employment.project, employment.employer_id)
     if request.method == "POST":
