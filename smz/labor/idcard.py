@@ -108,7 +108,7 @@ def idcard_scan_ingest(*, device: Any, payload: dict[str, Any]) -> tuple[IdCardS
             face_ok, problem = False, "未上传现场人脸"
             if face:
                 try:
-                    jpeg, _w, _h, _n = project_changes._checked_face(face)
+                    jpeg, _w, _h, _n = project_changes.face_photo_checked(face)
                     worker.face_photo.save("face.jpg", ContentFile(jpeg), save=False)
                     worker.save(update_fields=["face_photo", "updated_at"])
                     face_ok, problem = True, ""

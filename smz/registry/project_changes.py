@@ -290,7 +290,7 @@ def _enrollment_photo(data: bytes) -> tuple[bytes, int, int]:
         ) from exc
 
 
-def _checked_face(data: bytes) -> tuple[bytes, int, int, int]:
+def face_photo_checked(data: bytes) -> tuple[bytes, int, int, int]:
     """Decode, orient and check a face photo: short side ≥ 480 px, exactly one face."""
     from smz.attendance.faces import faces_in_jpeg
 
@@ -316,7 +316,7 @@ def site_face_capture(*, actor: Any, employment: Employment, data: bytes) -> Wor
     if not can_maintain_roster(actor, employment.project, employment.employer_id):
         raise Forbidden("无权为该人员采集人脸")
     worker = employment.worker
-    jpeg, width, height, _ = _checked_face(data)
+    jpeg, width, height, _ = face_photo_checked(data)
     with transaction.atomic():
         worker.face_photo.save("face.jpg", ContentFile(jpeg), save=False)
         worker.save(update_fields=["face_photo", "updated_at"])
@@ -330,7 +330,7 @@ def face_enroll(*, actor: Any, worker: Worker, data: bytes, source: str) -> Face
     """R5/WF4: a manager's face captured at the bureau's window. Quality: at least 480 px on the short side
     and exactly one face. The photo becomes the person's face on every site's devices (they pull people
     changed since their watermark), and permit changes waiting for this face take effect today."""
-    jpeg, width, height, faces = _checked_face(data)
+    jpeg, width, height, faces = face_photo_checked(data)
     with transaction.atomic():
         enrollment = FaceEnrollment(
             worker=worker,
