@@ -39,14 +39,13 @@ def _age(birth: dt.date, today: dt.date) -> int:
 def entry_checks(employment: Employment, today: dt.date | None = None) -> list[Check]:
     today = today or timezone.localdate()
     worker = employment.worker
+    contract = contract_in_force(employment.pk, today)
     checks = [
         Check(
             "contract",
-            contract_in_force(employment.pk, today) is not None,
+            contract is not None,
             "block",
-            "已签订劳动合同"
-            if contract_in_force(employment.pk, today)
-            else "未签订劳动合同（或合同已到期）",
+            "已签订劳动合同" if contract else "未签订劳动合同（或合同已到期）",
         ),
     ]
     trained = SafetyTraining.objects.filter(
