@@ -8,15 +8,42 @@ with a running loop; the tests only touch the ORM while the browser is idle, so 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection
+from django.test.testcases import LiveServerThread
 
 from conftest import PASSWORD, World
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+class SerializedWSGIServer(ThreadedWSGIServer):
+    """The live server's request threads share the test's in-memory SQLite connection (pytest-django passes
+    it to every thread), and one sqlite3 connection used by two threads at once fails ("bad parameter or
+    other API misuse"): a page and the PDF in its iframe arrive together. So the application runs one
+    request at a time, body included; connections stay threaded, so keep-alive cannot starve anyone."""
+
+    def set_app(self, application):
+        lock = threading.Lock()
+
+        def serialized(environ, start_response):
+            with lock:
+                result = application(environ, start_response)
+                try:
+                    return list(result)
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+
+        super().set_app(serialized)
+
+
+LiveServerThread.server_class = SerializedWSGIServer
 
 CHROMIUM = Path(os.environ.get("SMZ_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
