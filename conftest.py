@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
+import time
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth.hashers import make_password
 
 from smz.accounts.models import Role, User
@@ -33,6 +37,46 @@ from smz.registry.services import id_number_index
 from smz.registry.synthetic import synthetic_id_number, synthetic_uscc
 
 PASSWORD = "Smz-test-pass-2026"  # noqa: S105
+
+
+# The suite runs at 20:00 Asia/Shanghai on the day it starts, and the clock ticks from there. Tests put passes at
+# 07:50 and 17:40 "today" and the ingest path rightly refuses passes from the future, so run between midnight and
+# 17:40 local time (16:00–09:40 UTC) they failed. Only the time of day is fixed: the date is the real one, so
+# weekday and month-end cases keep being exercised. Started before collection, so module-level TODAY agrees.
+# SMZ_TEST_DATE=YYYY-MM-DD runs the suite on another day (a month's first day, a Sunday, New Year) to find
+# tests that only pass on some dates.
+_session_clock = None
+
+
+def pytest_configure(config):
+    global _session_clock
+    zone = ZoneInfo("Asia/Shanghai")
+    day = os.environ.get("SMZ_TEST_DATE")
+    day = dt.date.fromisoformat(day) if day else dt.datetime.now(zone).date()
+    evening = dt.datetime.combine(day, dt.time(20, 0), tzinfo=zone)
+    _session_clock = time_machine.travel(evening, tick=True)
+    _session_clock.start()
+
+
+def pytest_unconfigure(config):
+    if _session_clock is not None:
+        _session_clock.stop()
+
+
+@pytest.fixture
+def real_clock():
+    """The real time, for a test that talks to another process (which does not share the session clock)."""
+    global _session_clock
+    if _session_clock is None:
+        yield
+        return
+    resume_at, paused_at = time.time(), time.monotonic()
+    _session_clock.stop()
+    try:
+        yield
+    finally:
+        _session_clock = time_machine.travel(resume_at + time.monotonic() - paused_at, tick=True)
+        _session_clock.start()
 
 
 def ensure_reference_data() -> None:

@@ -76,6 +76,12 @@ def test_a5_person_passes_with_snapshots(attended_world, login, shot, live_serve
     expect(passes).to_contain_text("抓拍照片中未检测到人脸")
     image = passes.locator("img.att-snap").first
     expect(image).to_be_visible()
+    # The image may still be on its way (lazy, and the live server answers one request at a time):
+    # wait until it has loaded rather than read its width at once.
+    page.wait_for_function(
+        "() => { const img = document.querySelector('[data-testid=passes] img.att-snap');"
+        " return img && img.complete && img.naturalWidth > 0; }"
+    )
     assert image.evaluate("img => img.naturalWidth") == 640
     expect(page.get_by_test_id("daily")).to_contain_text("不计出勤")
     shot(page, "attendance-passes")

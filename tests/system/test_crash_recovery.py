@@ -74,7 +74,8 @@ def _base_env(var_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def server_db(tmp_path: Path) -> Iterator[ServerDatabase]:
+def server_db(real_clock: None, tmp_path: Path) -> Iterator[ServerDatabase]:
+    # real_clock: the server runs in its own process, on the real time; the passes and signatures must agree.
     var_dir = tmp_path / "var"
     env = _base_env(var_dir)
     session_url = os.environ.get("DATABASE_URL", "")
