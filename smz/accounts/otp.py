@@ -1,7 +1,8 @@
 """Worker login by mobile number and a one-time text code (短信验证码登录, N2).
 
-A number that is not a worker's gets exactly the answers a worker's gets (a code row is stored, rate limits
-apply, a wrong code counts), only no text is sent: the login page must not tell who is registered.
+A number that is not a worker's gets exactly the answers a worker's gets (a code row is stored, a task is
+queued, rate limits apply, a wrong code counts), only no text is sent: the login page must not tell who is
+registered. The text goes out from a background task (smz/accounts/tasks.py), never inside the request.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from smz.accounts.models import LoginCode, Role, User
-from smz.accounts.sms import send_sms
+from smz.accounts.tasks import sms_deliver, sms_seal
 from smz.core import crypto
 from smz.core.errors import DomainError, field_errors
 from smz.core.events import event_record
@@ -101,9 +102,12 @@ def login_code_send(*, phone: str, ip: str | None) -> None:
             expires_at=now + CODE_TTL,
             ip=ip or None,
         )
+        # A task texts the code, and one is queued for every number: see smz/accounts/tasks.py.
         if workers and _may_log_in(workers):
-            text = SMS_TEXT.format(code=code)
-            transaction.on_commit(lambda: send_sms(number, text))
+            sealed = sms_seal(number, SMS_TEXT.format(code=code))
+        else:
+            sealed = sms_seal(None, None)
+        transaction.on_commit(lambda: sms_deliver.enqueue(sealed))
 
 
 def _code_error(login_code: LoginCode | None, code: str, now: dt.datetime) -> DomainError | None:

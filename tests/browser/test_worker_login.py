@@ -20,6 +20,7 @@ MOBILE = {"width": 390, "height": 844}
 def outbox(settings):
     # The live server runs in this process: the setting and the class-level outbox are shared with it.
     settings.SMS_BACKEND = "smz.accounts.sms.LocmemBackend"
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     LocmemBackend.outbox.clear()
     yield LocmemBackend.outbox
     LocmemBackend.outbox.clear()

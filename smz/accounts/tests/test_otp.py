@@ -13,8 +13,10 @@ import re
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from conftest import PASSWORD
 from smz.accounts import otp
@@ -35,7 +37,11 @@ pytestmark = pytest.mark.usefixtures("locmem_sms")
 
 @pytest.fixture
 def locmem_sms():
-    with override_settings(SMS_BACKEND="smz.accounts.sms.LocmemBackend"):
+    # Tasks run at once here, so a code reaches the outbox when the request's transaction commits.
+    with override_settings(
+        SMS_BACKEND="smz.accounts.sms.LocmemBackend",
+        TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
+    ):
         LocmemBackend.outbox.clear()
         yield LocmemBackend.outbox
         LocmemBackend.outbox.clear()
@@ -318,3 +324,26 @@ def test_n2_deploy_check_warns_about_a_development_sms_backend():
         assert [m.id for m in sms_backend_check(None)] == ["smz.accounts.W001"]
     with override_settings(SMS_BACKEND="gateway.sms.ProductionBackend"):
         assert sms_backend_check(None) == []
+
+
+def test_n2_texts_leave_the_request_through_a_sealed_task_for_every_number(
+    phones, send, locmem_sms, settings
+):
+    """A registered number and a stranger's each queue one task; neither row shows the number or the code;
+    only the worker's task texts anything once the worker runs."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    send(Client(), SUB_PHONE)
+    send(Client(), UNKNOWN_PHONE)
+    assert locmem_sms == []  # nothing was sent inside the requests
+    rows = list(DBTaskResult.objects.filter(task_path="smz.accounts.tasks.sms_deliver"))
+    assert len(rows) == 2
+    stored = json.dumps([r.args_kwargs for r in rows])
+    assert SUB_PHONE not in stored and UNKNOWN_PHONE not in stored and "验证码" not in stored
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+    assert [to for to, _ in locmem_sms] == [SUB_PHONE]
+    assert sorted(
+        r.return_value for r in DBTaskResult.objects.filter(pk__in=[r.pk for r in rows])
+    ) == [
+        False,
+        True,
+    ]
