@@ -383,11 +383,14 @@ def _face_b64(worker: Worker) -> str:
 def _sync_people(
     command: DeviceCommand, device: Device, budget: int
 ) -> tuple[list[str], bool, str]:
-    """Everyone on the project by worker id from the saved cursor: active → user + face, else delete."""
+    """Everyone on the project (or only the people the payload names in "workers") by worker id from the
+    saved cursor: admitted and active → user + face, else delete."""
     after = int((command.payload or {}).get("zk_after", 0))
+    on_site = Employment.objects.filter(project=device.project_id, worker_id__gt=after)
+    if (named := (command.payload or {}).get("workers")) is not None:
+        on_site = on_site.filter(worker_id__in=named)
     people = list(
-        Employment.objects.filter(project=device.project_id, worker_id__gt=after)
-        .values("worker_id")
+        on_site.values("worker_id")
         .annotate(
             active=Max(
                 Case(

@@ -17,8 +17,7 @@ from django.utils import timezone
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
-from smz.devices.models import DeviceCommand
-from smz.devices.services import zkteco_command_for_projects
+from smz.devices.services import zkteco_people_sync
 from smz.labor.models import Admission, AgeRule, Blacklist, SafetyTraining
 from smz.labor.services import contract_in_force
 from smz.registry.models import Employment
@@ -180,8 +179,8 @@ def entry_admit(*, actor: Any, employment: Employment) -> Admission:
             Employment.objects.filter(pk=employment.pk).update(
                 gate_status="admitted", updated_at=timezone.now()
             )
-            zkteco_command_for_projects(
-                actor=actor, projects=[employment.project_id], kind=DeviceCommand.Kind.SYNC_PEOPLE
+            zkteco_people_sync(
+                actor=actor, projects=[employment.project_id], workers=[employment.worker_id]
             )
     if blocked:  # the refusal itself is kept (the admission row above) before the page hears of it
         raise DomainError(

@@ -361,14 +361,13 @@ def face_enroll(*, actor: Any, worker: Worker, data: bytes, source: str) -> Face
 
 def _push_to_devices(actor: Any, worker: Worker) -> None:
     """Device-direct terminals pull people changed since their watermark (the save above moved it); ZKTeco
-    terminals only take what the server sends, so each of his sites' terminals gets a people sync."""
-    from smz.devices.models import DeviceCommand
-    from smz.devices.services import zkteco_command_for_projects
+    terminals only take what the server sends, so each of his sites' terminals is sent him."""
+    from smz.devices.services import zkteco_people_sync
 
-    zkteco_command_for_projects(
+    zkteco_people_sync(
         actor=actor,
         projects=Employment.objects.filter(worker=worker, status=Employment.Status.ACTIVE).values(
             "project"
         ),
-        kind=DeviceCommand.Kind.SYNC_PEOPLE,
+        workers=[worker.pk],
     )

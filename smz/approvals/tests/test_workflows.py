@@ -561,7 +561,8 @@ def test_r_wf4_enrolled_face_goes_to_the_sites_zkteco_terminals(world):
         data=jpeg(800, 600),
         source="upload",
     )
-    assert DeviceCommand.objects.filter(device=zk, kind="sync_people").count() == 1
+    sync = DeviceCommand.objects.get(device=zk, kind="sync_people")
+    assert sync.payload == {"workers": [world.workers["pm"].pk]}
     other = world.workers["neighbour"]  # on p2 only: p1's terminal is not asked again
     project_changes.face_enroll(
         actor=world.user("window_clerk"), worker=other, data=jpeg(800, 600), source="upload"

@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from smz.attendance.models import DailyAttendance, LateSnapshot, PassRecord, SnapshotCheck
 from smz.devices.models import Device, DeviceRejection, ZKTecoPhoto
-from smz.devices.services import device_command_queue, device_register, device_retire
+from smz.devices.services import (
+    device_command_queue,
+    device_register,
+    device_retire,
+    zkteco_people_sync,
+)
 from smz.devices.tests.conftest import jpeg
 from smz.devices.zkteco import _packed
 from smz.registry.services import employment_exit
@@ -265,6 +270,50 @@ def test_long_sync_continues_on_the_next_poll(world, zk, client, monkeypatch):
     assert second[-1] == f"C:{reboot.pk}:REBOOT"
     command.refresh_from_db()
     assert command.status == "sent"
+
+
+def test_named_people_sync_sends_only_them_and_waiting_syncs_take_more_in(world, zk, client):
+    """Admissions one by one: a waiting sync grows instead of a roster-wide sync per person."""
+    actor = world.user("gc_labor")
+    gc, sub, pm = (world.workers[k].pk for k in ("gc", "sub", "pm"))
+    neighbour = world.workers["neighbour"].pk  # not on p1: named, but nothing to send for him
+    assert zkteco_people_sync(actor=actor, projects=[zk.project_id], workers=[gc]) == 1
+    assert zkteco_people_sync(actor=actor, projects=[zk.project_id], workers=[pm, neighbour]) == 0
+    command = zk.commands.get(kind="sync_people")
+    assert command.payload == {"workers": sorted([gc, pm, neighbour])}
+    lines = client.get(f"/iclock/getrequest?SN={SN}").content.decode().splitlines()
+    assert {x.split("PIN=")[1].split("\t")[0] for x in lines} == {str(gc), str(pm)}
+    assert not any(f"PIN={sub}" in x for x in lines)
+    # Sent: the next person gets a command of his own.
+    assert zkteco_people_sync(actor=actor, projects=[zk.project_id], workers=[sub]) == 1
+    assert zk.commands.filter(kind="sync_people").count() == 2
+
+
+def test_a_waiting_full_sync_covers_named_people(world, zk, client):
+    full = device_command_queue(actor=world.user("gc_labor"), device=zk, kind="sync_people")
+    gc = world.workers["gc"].pk
+    assert (
+        zkteco_people_sync(actor=world.user("gc_labor"), projects=[zk.project_id], workers=[gc])
+        == 0
+    )
+    full.refresh_from_db()
+    assert full.payload == {} and zk.commands.count() == 1
+
+
+def test_a_sync_in_progress_is_not_extended(world, zk, client, monkeypatch):
+    """Half-sent syncs walk a worker-id cursor: someone added behind it would be skipped, so he gets his own."""
+    monkeypatch.setattr("smz.devices.zkteco.REPLY_MAX_LINES", 1)
+    actor = world.user("gc_labor")
+    gc, pm = world.workers["gc"].pk, world.workers["pm"].pk
+    zkteco_people_sync(actor=actor, projects=[zk.project_id], workers=[gc, pm])
+    client.get(
+        f"/iclock/getrequest?SN={SN}"
+    )  # the first person goes out, the command stays pending
+    first = zk.commands.get()
+    assert first.status == "pending" and first.sent_at is not None
+    assert zkteco_people_sync(actor=actor, projects=[zk.project_id], workers=[gc]) == 1
+    first.refresh_from_db()
+    assert first.payload["workers"] == sorted([gc, pm])
 
 
 def test_other_commands_render_and_a_failure_is_recorded(world, zk, client):

@@ -100,7 +100,8 @@ def test_r_a2_admission_blocked_then_granted(world, ready):
     entry.entry_admit(actor=ready.user("sub_labor"), employment=e)
     e.refresh_from_db()
     assert e.gate_status == "admitted"
-    assert DeviceCommand.objects.filter(device=zk, kind="sync_people").count() == 1
+    sync = DeviceCommand.objects.get(device=zk, kind="sync_people")
+    assert sync.payload == {"workers": [e.worker_id]}  # him, not the whole roster
     with pytest.raises(DomainError):
         entry.entry_admit(actor=ready.user("neighbour_labor"), employment=e)
 
