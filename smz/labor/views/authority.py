@@ -1,0 +1,86 @@
+"""Authorities' lists: arrears alerts (欠薪预警) and complaint handling (L5)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from smz.core import scoping
+from smz.core.errors import DomainError
+from smz.core.forms import form_int
+from smz.labor import arrears, complaints
+from smz.labor.models import Complaint
+
+
+@login_required
+def alerts(request: HttpRequest) -> HttpResponse:
+    """欠薪预警 for the GC (its projects), the authorities (their area) and the city; Excel export."""
+    if not (scoping.is_authority(request.user) or scoping.is_enterprise_user(request.user)):
+        raise Http404
+    rule = request.GET.get("rule", "")
+    rule = rule if rule in arrears.RULES else ""
+    every = arrears.alerts_for(request.user)
+    shown = [a for a in every if not rule or a.rule == rule]
+    if request.GET.get("export") == "xlsx":
+        response = HttpResponse(
+            arrears.alerts_xlsx(shown),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="arrears-{timezone.localdate():%Y%m%d}.xlsx"'
+        )
+        return response
+    return render(
+        request,
+        "labor/alerts.html",
+        {
+            "alerts": shown,
+            "counts": arrears.alert_counts(every),
+            "rules": arrears.RULES,
+            "rule": rule,
+        },
+    )
+
+
+@login_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    """Authorities: the complaints routed to them (the city: all), to accept, resolve or reject."""
+    if not scoping.is_authority(request.user):
+        raise Http404
+    if request.method == "POST":
+        item = (
+            complaints.complaints_for(request.user)
+            .filter(pk=form_int(request.POST.get("pk", "")) or 0)
+            .first()
+        )
+        try:
+            if item is None:
+                raise DomainError("complaint.unknown", "投诉不存在")
+            complaints.complaint_handle(
+                actor=request.user,
+                complaint=item,
+                status=request.POST.get("status", ""),
+                reply=request.POST.get("reply", ""),
+            )
+            messages.success(request, f"{item.no} 已更新")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("labor:complaints")
+    status = request.GET.get("status", "open")
+    qs = complaints.complaints_for(request.user)
+    if status == "open":
+        qs = qs.filter(status__in=complaints.OPEN)
+    elif status in Complaint.Status.values:
+        qs = qs.filter(status=status)
+    return render(
+        request,
+        "labor/complaints.html",
+        {
+            "items": [{"c": c, "may": complaints.may_handle(request.user, c)} for c in qs[:200]],
+            "status": status,
+            "statuses": Complaint.Status.choices,
+        },
+    )

@@ -1,0 +1,155 @@
+"""A worker's own pages: wages and confirmations, pay slips, complaints (N2, L5)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from smz.accounts.models import Role
+from smz.core import scoping
+from smz.core.errors import DomainError
+from smz.core.forms import form_int
+from smz.core.pii import masked
+from smz.labor import complaints, exits, selectors, services
+from smz.labor.documents import PaySlipData, pay_slip_pdf
+from smz.labor.models import Complaint, ExitSettlement
+from smz.labor.views.exit_pages import exit_for
+from smz.registry.models import Project
+
+
+@login_required
+def my_wages(request: HttpRequest) -> HttpResponse:
+    """A worker's own months: confirm a draft line, read the pay slip; his contracts."""
+    user = request.user
+    if user.role != Role.WORKER:
+        raise Http404
+    if request.method == "POST" and request.POST.get("exit"):
+        try:
+            exits.exit_confirm(
+                actor=user, settlement=exit_for(user, form_int(request.POST["exit"]) or 0)
+            )
+            messages.success(request, "已确认退场确认书")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("labor:my_wages")
+    if request.method == "POST":
+        line = (
+            selectors.my_lines(user).filter(pk=form_int(request.POST.get("line", "")) or 0).first()
+        )
+        try:
+            if line is None:
+                raise DomainError("payroll.line", "工资明细不存在")
+            services.payroll_line_confirm(actor=user, line=line)
+            messages.success(request, f"已确认 {line.payroll.month:%Y年%m月} 工资")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("labor:my_wages")
+    return render(
+        request,
+        "labor/my_wages.html",
+        {
+            "lines": selectors.my_lines(user),
+            "contracts": scoping.contracts_for(user).select_related(
+                "employment__project", "employment__employer"
+            ),
+            "attendance": selectors.my_attendance(user),
+            "exits": ExitSettlement.objects.filter(
+                employment__in=scoping.employments_for(user).values("pk")
+            ).select_related("employment__project"),
+        },
+    )
+
+
+@login_required
+def pay_slip(request: HttpRequest, pk: int) -> HttpResponse:
+    """工资清单 (条例 Art.15) for one worker's month: the worker himself, his employer, the GC, authorities."""
+    line = (
+        scoping.payroll_lines_for(request.user)
+        .select_related("worker", "payroll__project", "payroll__employer", "payroll__team")
+        .filter(pk=pk)
+        .first()
+    )
+    if line is None:
+        raise Http404
+    p = line.payroll
+    deductions = (
+        [(line.deductions_note or "代扣代缴", line.deductions_fen)] if line.deductions_fen else []
+    )
+    confirmed = (
+        f"{timezone.localtime(line.confirmed_at):%Y-%m-%d} {line.get_confirmed_via_display()}"
+        if line.confirmed_at
+        else "未确认"
+    )
+    data = PaySlipData(
+        project_name=p.project.name,
+        employer_name=p.employer.name,
+        team_name=p.team.name if p.team else "",
+        month=f"{p.month:%Y-%m}",
+        worker_name=line.worker.name,
+        worker_id_masked=masked(line.worker, "id_number"),
+        bank_masked=masked(line.worker, "bank_card"),
+        days=line.days_paid,
+        hours=f"{line.hours_paid}",
+        wage_kind_label=line.get_wage_kind_display(),
+        rate_fen=line.rate_fen,
+        gross_fen=line.gross_fen,
+        deductions=deductions,
+        net_fen=line.net_fen,
+        paid_fen=line.paid_fen,
+        paid_on=line.paid_on,
+        pay_status_label=line.get_pay_status_display(),
+        confirmed=confirmed,
+        generated_at=timezone.now(),
+    )
+    response = HttpResponse(pay_slip_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="payslip-{p.month:%Y%m}.pdf"'
+    return response
+
+
+@login_required(login_url="/w/login/")
+def my_complaints(request: HttpRequest) -> HttpResponse:
+    """A worker's complaints: file one (the QR on the site notice board lands here), follow its status."""
+    user = request.user
+    if user.role != Role.WORKER:
+        raise Http404
+    my_projects = Project.objects.filter(employments__worker=user.worker_id).distinct()
+    form: dict = {"project": request.GET.get("project", "")}
+    if request.method == "POST":
+        form = request.POST.dict()
+        project = my_projects.filter(code=form.get("project", "")).first()
+        try:
+            if project is None:
+                raise DomainError(
+                    "complaint.project", "请选择项目", {"fields": {"project": "必选"}}
+                )
+            c = complaints.complaint_file(
+                actor=user,
+                project=project,
+                category=form.get("category", ""),
+                text=form.get("text", ""),
+                amount_yuan=form.get("amount_yuan", ""),
+            )
+            messages.success(request, f"投诉已提交（{c.no}），{c.authority.name}将受理并答复。")
+            return redirect("labor:my_complaints")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            form["errors"] = exc.detail.get("fields", {})
+    return render(
+        request,
+        "labor/my_complaints.html",
+        {
+            "projects": my_projects,
+            "items": complaints.complaints_for(user),
+            "categories": Complaint.Category.choices,
+            "form": form,
+        },
+    )
+
+
+def complaint_qr(request: HttpRequest, code: str) -> HttpResponse:
+    """The notice board's QR code: the project's complaint form (after the worker's phone login)."""
+    return redirect(f"{reverse('labor:my_complaints')}?project={code[:20]}")
