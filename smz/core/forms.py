@@ -17,3 +17,8 @@ def form_date(value: str | None) -> dt.date | None:
 def form_int(value: str | None) -> int | None:
     """ "42" → 42; blank, signed or malformed → None."""
     return int(value.strip()) if value and value.strip().isdigit() else None
+
+
+def form_month(value: str | None) -> dt.date | None:
+    """ "2026-11" → the month's first day; blank or malformed → None."""
+    return form_date(f"{value.strip()}-01") if value and value.strip() else None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from smz.core import scoping
 from smz.core.errors import NotFound
@@ -100,31 +102,36 @@ def my_lines(user: Any) -> QuerySet[PayrollLine]:
     )
 
 
-def my_attendance(user: Any, days: int = 62) -> list[dict[str, Any]]:
-    """A worker's own attended days of the last two months, newest first, by project."""
-    import datetime as dt
-
-    from django.utils import timezone
-
+def my_attendance(user: Any, month: dt.date | None = None) -> dict[str, Any]:
+    """A worker's own days of one month (the latest month he attended anywhere, unless `month` names one of
+    his months), newest first, and the months he can choose from (newest first)."""
     from smz.attendance.models import DailyAttendance
 
-    since = timezone.localdate() - dt.timedelta(days=days)
+    mine = DailyAttendance.objects.filter(worker=user.worker_id)
+    months = list(mine.dates("work_date", "month", order="DESC"))
+    if month not in months:
+        month = months[0] if months else timezone.localdate().replace(day=1)
+    after = (month + dt.timedelta(days=31)).replace(day=1)
     rows = (
-        DailyAttendance.objects.filter(worker=user.worker_id, work_date__gte=since)
+        mine.filter(work_date__gte=month, work_date__lt=after)
         .select_related("project")
-        .order_by("-work_date")
+        .order_by("-work_date", "project__name")
     )
-    return [
-        {
-            "day": r.work_date,
-            "project": r.project.name,
-            "attended": r.attended,
-            "first_in": r.first_in,
-            "last_out": r.last_out,
-            "hours": round(r.minutes / 60, 1),
-        }
-        for r in rows
-    ]
+    return {
+        "month": month,
+        "months": months,
+        "days": [
+            {
+                "day": r.work_date,
+                "project": r.project.name,
+                "attended": r.attended,
+                "first_in": r.first_in,
+                "last_out": r.last_out,
+                "hours": round(r.minutes / 60, 1),
+            }
+            for r in rows
+        ],
+    }
 
 
 def contracts_expiring(

@@ -3,6 +3,8 @@ GC's review, the bank file out and the bank's result in, the worker's own page; 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -149,3 +151,39 @@ def test_r_p3_subcontractor_cannot_review_or_download_bank_files(month, as_user)
     other = as_user("worker")
     assert other.get(reverse("labor:payroll", args=[payroll.pk])).status_code in (302, 403, 404)
     assert other.get(reverse("labor:project", args=[p1.pk])).status_code == 404
+
+
+def test_n2_worker_reads_his_attendance_month_by_month(month, as_user):
+    """His latest month by default, whatever today is; another of his months on request; someone else's
+    days never (the neighbour's worker attends on p2 in November, and the "worker" persona is not him)."""
+    from smz.attendance.models import DailyAttendance
+
+    sub = month.employments["sub"]
+    DailyAttendance.objects.create(
+        project=sub.project,
+        worker=sub.worker,
+        work_date=dt.date(2026, 9, 30),
+        attended=False,
+        minutes=0,
+        invalid_passes=2,
+    )
+    neighbour = month.employments["neighbour"]
+    DailyAttendance.objects.create(
+        project=neighbour.project,
+        worker=neighbour.worker,
+        work_date=dt.date(2026, 11, 2),
+        attended=True,
+        minutes=480,
+    )
+    worker = as_user("worker")
+    page = worker.get(reverse("labor:my_wages")).content.decode()
+    assert "我的考勤 · 2026年10月" in page
+    assert page.count("10-01") == 1 and "10-18" in page and "09-30" not in page
+    assert '<option value="2026-09"' in page and "2026-11" not in page
+    september = worker.get(reverse("labor:my_wages") + "?month=2026-09").content.decode()
+    assert "我的考勤 · 2026年9月" in september and "不计出勤" in september
+    assert "10-18" not in september
+    # A month he has no days in, or nonsense, shows his latest month.
+    for other in ["2026-11", "bad"]:
+        page = worker.get(reverse("labor:my_wages") + f"?month={other}").content.decode()
+        assert "我的考勤 · 2026年10月" in page and "11-02" not in page

@@ -17,7 +17,7 @@ from smz.accounts.models import Role, User
 from smz.approvals.services import approving_authority
 from smz.core import scoping
 from smz.core.errors import DomainError
-from smz.core.forms import form_date, form_int
+from smz.core.forms import form_date, form_int, form_month
 from smz.core.pii import mask_bank_card, masked
 from smz.labor import deposits, entry, idcard, selectors, services
 from smz.labor.documents import NoticeBoardData, notice_board_pdf
@@ -26,13 +26,6 @@ from smz.registry.codes import code_table
 from smz.registry.models import Employment, Enterprise, KeyPost, Participant, Team
 from smz.registry.selectors import project_get_for
 from smz.registry.services import WorkerData
-
-
-def _month(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(f"{value}-01") if value else None
-    except ValueError:
-        return None
 
 
 @login_required
@@ -62,7 +55,7 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
             pk=form_int(request.POST.get("employer", "")) or 0
         ).first()
         team = Team.objects.filter(pk=form_int(request.POST.get("team", "")) or 0).first()
-        month = _month(request.POST.get("month", ""))
+        month = form_month(request.POST.get("month", ""))
         try:
             if employer is None or month is None:
                 raise DomainError("payroll.form", "请选择用工企业和月份")

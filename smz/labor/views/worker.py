@@ -12,7 +12,7 @@ from django.utils import timezone
 from smz.accounts.models import Role
 from smz.core import scoping
 from smz.core.errors import DomainError
-from smz.core.forms import form_int
+from smz.core.forms import form_int, form_month
 from smz.core.pii import masked
 from smz.labor import complaints, exits, selectors, services
 from smz.labor.documents import PaySlipData, pay_slip_pdf
@@ -56,7 +56,7 @@ def my_wages(request: HttpRequest) -> HttpResponse:
             "contracts": scoping.contracts_for(user).select_related(
                 "employment__project", "employment__employer"
             ),
-            "attendance": selectors.my_attendance(user),
+            "attendance": selectors.my_attendance(user, form_month(request.GET.get("month"))),
             "exits": ExitSettlement.objects.filter(
                 employment__in=scoping.employments_for(user).values("pk")
             ).select_related("employment__project"),
