@@ -330,7 +330,7 @@ def contracts_expiring_notify(*, today: dt.date) -> int:
         is_active=True, role__in=["enterprise_admin", "labor_specialist"]
     ).select_related("enterprise"):
         projects = scoping.projects_for(user).filter(status=Project.Status.ACTIVE)
-        n = sum(contracts_expiring(user, p).count() for p in projects)
+        n = sum(contracts_expiring(user, p, today=today).count() for p in projects)
         title = f"劳动合同续签提醒 {today:%Y-%m-%d}：{n} 份30日内到期"
         if n and not user.notifications.filter(title=title).exists():
             notify_plain([user], title, "", "/projects/")

@@ -135,14 +135,10 @@ def my_attendance(user: Any, month: dt.date | None = None) -> dict[str, Any]:
 
 
 def contracts_expiring(
-    user: Any, project: Project, *, within_days: int = 30
+    user: Any, project: Project, *, within_days: int = 30, today: dt.date | None = None
 ) -> QuerySet[LaborContract]:
-    """Active fixed-term contracts of people still on the project that end within the next N days (续签提醒)."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    today = timezone.localdate()
+    """Active fixed-term contracts of people still on the project that end within N days of today (续签提醒)."""
+    today = today or timezone.localdate()
     return (
         scoping.contracts_for(user)
         .filter(

@@ -460,3 +460,10 @@ def test_r_l1_expiring_contracts_are_shown_and_reminded(world, as_user):
     ).exists()
     assert Notification.objects.filter(user=world.user("gc_labor"), title__contains="1 份").exists()
     assert not Notification.objects.filter(user=world.user("neighbour_labor")).exists()
+    # The digest counts from the day it is run for, not from the clock: a late run for an earlier day
+    # (200 days on, the GC's contract is due too) says what was due then.
+    later = today + dt.timedelta(days=190)
+    arrears.contracts_expiring_notify(today=later)
+    assert Notification.objects.filter(
+        user=world.user("gc_labor"), title=f"劳动合同续签提醒 {later:%Y-%m-%d}：2 份30日内到期"
+    ).exists()
