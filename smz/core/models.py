@@ -15,6 +15,10 @@ class AppendOnlyQuerySet(models.QuerySet):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError(f"{self.model.__name__} is append-only")
 
+    def retention_delete(self) -> tuple[int, dict[str, int]]:
+        """The one way append-only rows go: their retention has run out (L4). The caller writes the event."""
+        return models.QuerySet.delete(self)
+
 
 class AppendOnlyModel(models.Model):
     """Rows are inserted once and never changed or deleted through the ORM."""

@@ -4,6 +4,8 @@
   at least 2 years after completion acceptance (notice 三(五)).
 - Payrolls (工资支付台账, with their lines and bank transfers): at least 3 years (条例 Art.15), and never before
   2 years after completion.
+- Attendance (pass records with their snapshots, daily and key-post days): 2 years after completion, as a
+  whole project (smz/attendance/retention.py removes it).
 A record's `retain_until` is set once its project's completion date is known (`retention_refresh`); records
 without one are never purged. A legal hold on a project stops every purge on it. Each purge is an event.
 """
@@ -17,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from smz.attendance.retention import project_attendance_counts, project_attendance_purge
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
 from smz.labor.models import (
@@ -76,6 +79,19 @@ class PurgeResult:
     exits: int
     contracts: int
     held: int
+    attendance_projects: int = 0
+    passes: int = 0
+    attendance_held: int = 0  # projects whose expired attendance a legal hold keeps
+
+
+def _attendance_expired(today: dt.date) -> list[Project]:
+    """Completed projects whose attendance is past its 2 years and still has rows."""
+    return [
+        project
+        for project in Project.objects.filter(completed_on__isnull=False).order_by("pk")
+        if _plus_years(project.completed_on, AFTER_COMPLETION_YEARS) < today
+        and project_attendance_counts(project.pk)
+    ]
 
 
 def retention_purge(*, today: dt.date | None = None, dry_run: bool = False) -> PurgeResult:
@@ -98,9 +114,19 @@ def retention_purge(*, today: dt.date | None = None, dry_run: bool = False) -> P
         for c in contracts.exclude(employment__project__in=held)
         if not PayrollLine.objects.filter(contract=c).exclude(payroll__in=payrolls).exists()
     ]
-    result = PurgeResult(len(payrolls), len(exits), len(contracts), held_count)
+    attendance = _attendance_expired(today)
+    attendance_held = sum(p.pk in held for p in attendance)
+    attendance = [p for p in attendance if p.pk not in held]
     if dry_run:
-        return result
+        return PurgeResult(
+            len(payrolls),
+            len(exits),
+            len(contracts),
+            held_count,
+            len(attendance),
+            sum(project_attendance_counts(p.pk).passes for p in attendance),
+            attendance_held,
+        )
     files = []
     with transaction.atomic():
         # Corrections first (they point at the sheets they correct), then the sheets.
@@ -141,7 +167,31 @@ def retention_purge(*, today: dt.date | None = None, dry_run: bool = False) -> P
             )
             record.delete()
         transaction.on_commit(lambda: [f.delete(save=False) for f in files if f])
-    return result
+    passes = 0
+    for project in attendance:  # each month of it in its own transaction
+        removed = project_attendance_purge(project.pk)
+        passes += removed.passes
+        event_record(
+            actor=None,
+            kind="retention.purged",
+            subject=project,
+            data={
+                "what": "attendance",
+                "passes": removed.passes,
+                "days": removed.days,
+                "key_post_days": removed.key_post_days,
+                "retain_until": str(_plus_years(project.completed_on, AFTER_COMPLETION_YEARS)),
+            },
+        )
+    return PurgeResult(
+        len(payrolls),
+        len(exits),
+        len(contracts),
+        held_count,
+        len(attendance),
+        passes,
+        attendance_held,
+    )
 
 
 def legal_hold_place(*, actor: Any, project: Project, reason: str) -> LegalHold:

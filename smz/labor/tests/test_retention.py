@@ -5,13 +5,20 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.utils import timezone
 
+from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
+from smz.attendance.tests.test_attendance import attend as gate_attend
+from smz.attendance.tests.test_attendance import gate_for
 from smz.core.errors import DomainError
 from smz.core.models import Event
+from smz.devices.tests.conftest import jpeg
 from smz.labor import exits, retention, services
 from smz.labor.models import ExitSettlement, LaborContract, PaymentLine, Payroll
 from smz.labor.tests.test_payroll import MONTH, _account, attend, confirm_all, contract
+from smz.registry.models import Employment, KeyPost
 
 
 @pytest.fixture
@@ -73,13 +80,16 @@ def test_r_l4_never_early_and_in_order(completed):
     )
     assert counts() == (1, 1, 1)
     # 2029-01-01: the exit has expired; the contract stays while the payroll line still points at it.
+    assert DailyAttendance.objects.count() == 18
     r = retention.retention_purge(today=dt.date(2029, 1, 1))
     assert (r.payrolls, r.exits, r.contracts) == (0, 1, 0)
+    assert r.attendance_projects == 1 and not DailyAttendance.objects.exists()
     assert counts() == (1, 0, 1)
     r = retention.retention_purge(today=dt.date(2029, 11, 1))
     assert (r.payrolls, r.contracts) == (1, 1)
     assert counts() == (0, 0, 0) and not PaymentLine.objects.exists()
-    assert Event.objects.filter(kind="retention.purged").count() == 3
+    # the exit, the payroll, the contract, and on 2029-01-01 the project's attendance
+    assert Event.objects.filter(kind="retention.purged").count() == 4
 
 
 def test_r_l4_legal_hold_stops_the_purge_until_released(completed):
@@ -101,3 +111,84 @@ def test_r_l4_legal_hold_stops_the_purge_until_released(completed):
     assert counts() == (1, 1, 1)  # a dry run removes nothing
     call_command("labor_retention")  # today (2026): nothing has expired
     assert counts() == (1, 1, 1)
+
+
+@pytest.fixture
+def passes(world, settings):
+    """Real passes with snapshots: two people on p1 (one snapshot file of p1's own, one whose bytes a p3
+    pass also carries), and that p3 pass. Snapshots are kept in memory."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    day = timezone.localdate() - dt.timedelta(days=2)
+    p1_gate, p3_gate = gate_for(world, "p1", "GATE-P1-R"), gate_for(world, "p3", "GATE-P3-R")
+    gate_attend(p1_gate, world.workers["gc"], day, snapshot=jpeg(641, 480))
+    gate_attend(p1_gate, world.workers["pm"], day)
+    Employment.objects.create(
+        project=world.projects["p3"],
+        worker=world.workers["gc"],
+        employer=world.enterprises["gc"],
+        work_type="020",
+        work_role="20",
+        entry_on=dt.date(2024, 3, 1),
+    )
+    gate_attend(p3_gate, world.workers["gc"], day, tag="p3-")
+    KeyPostDay.objects.get_or_create(
+        key_post=KeyPost.objects.get(project=world.projects["p1"], post="P03"),
+        work_date=day,
+        defaults={"project": world.projects["p1"]},
+    )
+    p1 = world.projects["p1"]
+    p1.completed_on = dt.date(2027, 3, 31)
+    p1.save()
+    return world
+
+
+def test_r_l4_attendance_goes_two_years_after_completion_with_its_snapshots(
+    passes, django_capture_on_commit_callbacks
+):
+    p1, p3 = passes.projects["p1"], passes.projects["p3"]
+    own = PassRecord.objects.get(project=p1, worker=passes.workers["gc"], direction="in").snapshot
+    shared = PassRecord.objects.get(project=p3, direction="in").snapshot
+    assert own != shared and default_storage.exists(own) and default_storage.exists(shared)
+    assert PassRecord.objects.filter(project=p1).count() == 4
+    assert SnapshotCheck.objects.count() == 6
+    key_post_days = KeyPostDay.objects.filter(project=p1).count()
+    assert key_post_days >= 1
+    on_the_day = retention.retention_purge(today=dt.date(2029, 3, 31))
+    assert on_the_day.attendance_projects == 0
+    assert PassRecord.objects.filter(project=p1).count() == 4
+    assert retention.retention_purge(today=dt.date(2029, 4, 1), dry_run=True).passes == 4
+    assert PassRecord.objects.filter(project=p1).count() == 4
+    with django_capture_on_commit_callbacks(execute=True):
+        r = retention.retention_purge(today=dt.date(2029, 4, 1))
+    assert (r.attendance_projects, r.passes) == (1, 4)
+    assert not PassRecord.objects.filter(project=p1).exists()
+    assert not DailyAttendance.objects.filter(project=p1).exists()
+    assert not KeyPostDay.objects.filter(project=p1).exists()
+    assert SnapshotCheck.objects.count() == 2  # p3's two passes
+    assert not default_storage.exists(own)
+    assert default_storage.exists(shared)  # p3 still shows it
+    assert PassRecord.objects.filter(project=p3).count() == 2  # the rest of the city is untouched
+    event = Event.objects.get(kind="retention.purged", data__what="attendance")
+    assert (
+        event.data["passes"] == 4
+        and event.data["days"] == 2
+        and event.data["key_post_days"] == key_post_days
+    )
+
+
+def test_r_l4_legal_hold_keeps_attendance(passes):
+    retention.legal_hold_place(
+        actor=passes.user("city_admin"), project=passes.projects["p1"], reason="工伤认定取证"
+    )
+    r = retention.retention_purge(today=dt.date(2035, 1, 1))
+    assert (r.attendance_projects, r.attendance_held) == (0, 1)
+    assert PassRecord.objects.filter(project=passes.projects["p1"]).count() == 4
+
+
+def test_r_l4_append_only_passes_refuse_ordinary_deletes(passes):
+    with pytest.raises(PermissionError):
+        PassRecord.objects.filter(project=passes.projects["p1"]).delete()
