@@ -30,5 +30,6 @@ urlpatterns = [
     path("me/complaints/", worker.my_complaints, name="my_complaints"),
     path("complaint/<str:code>/", worker.complaint_qr, name="complaint_qr"),
     path("labor/complaints/", authority.complaint_list, name="complaints"),
+    path("labor/holds/", authority.legal_holds, name="holds"),
     path("projects/<int:pk>/labor/notice-board.pdf", project.notice_board, name="notice_board"),
 ]

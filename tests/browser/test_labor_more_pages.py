@@ -370,3 +370,23 @@ def test_l5_notice_board_pdf_from_the_hub(live_world, login, live_server):
     response = page.request.get(f"{live_server.url}{href}")
     assert response.ok and response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")
+
+
+def test_l4_city_admin_places_a_legal_hold(live_world, login, shot, live_server):
+    p1 = live_world.projects["p1"]
+    page = login("city_admin")
+    page.goto(f"{live_server.url}/labor/alerts/")
+    _click(page, page.get_by_role("link", name="法律保全"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("法律保全")
+    expect(page.get_by_test_id("holds")).to_contain_text("没有法律保全")
+    form = page.get_by_test_id("place")
+    form.get_by_label("项目编码").fill(p1.code)
+    form.get_by_label("保全原因").fill("劳动仲裁案件取证（工资纠纷）")
+    _click(page, form.get_by_role("button", name="设置保全"))
+    expect(_success(page)).to_contain_text(f"已对 {p1.name} 设置法律保全")
+    row = page.get_by_test_id("holds").locator("tbody tr").first
+    expect(row).to_contain_text(p1.name)
+    expect(row).to_contain_text("劳动仲裁案件取证（工资纠纷）")
+    expect(row).to_contain_text("保全中")
+    expect(row.get_by_role("button", name="解除")).to_be_visible()
+    shot(page, "labor-legal-holds")

@@ -187,3 +187,41 @@ def test_n2_worker_reads_his_attendance_month_by_month(month, as_user):
     for other in ["2026-11", "bad"]:
         page = worker.get(reverse("labor:my_wages") + f"?month={other}").content.decode()
         assert "我的考勤 · 2026年10月" in page and "11-02" not in page
+
+
+def test_r_l4_city_admin_places_and_releases_legal_holds_on_the_page(world, as_user):
+    from smz.core.models import Event
+    from smz.labor.models import LegalHold
+
+    p1 = world.projects["p1"]
+    url = reverse("labor:holds")
+    admin = as_user("city_admin")
+    admin.post(url, {"project": "NO-SUCH", "reason": "取证"})
+    admin.post(url, {"project": p1.code, "reason": "  "})
+    assert not LegalHold.objects.exists()
+    admin.post(url, {"project": p1.code, "reason": "劳动仲裁案件取证"})
+    hold = LegalHold.objects.get()
+    assert hold.project == p1 and hold.placed_by == world.user("city_admin")
+    page = admin.get(url).content.decode()
+    assert "劳动仲裁案件取证" in page and "保全中" in page and 'data-testid="place"' in page
+    # The city's supervisor reads the list but cannot place or release.
+    supervisor = as_user("city_supervisor")
+    page = supervisor.get(url).content.decode()
+    assert "劳动仲裁案件取证" in page and 'data-testid="place"' not in page
+    supervisor.post(url, {"release": hold.pk})
+    supervisor.post(url, {"project": world.projects["p2"].code, "reason": "x"})
+    hold.refresh_from_db()
+    assert hold.released_at is None and LegalHold.objects.count() == 1
+    # Nobody else sees the page at all.
+    for persona in ["town_l1", "safety_l2", "gc_labor", "worker"]:
+        assert as_user(persona).get(url).status_code == 404
+        as_user(persona).post(url, {"release": hold.pk})
+    hold.refresh_from_db()
+    assert hold.released_at is None
+    as_user("city_admin").post(url, {"release": hold.pk})
+    hold.refresh_from_db()
+    assert hold.released_by == world.user("city_admin") and hold.released_at is not None
+    kinds = list(
+        Event.objects.filter(kind__startswith="retention.hold").values_list("kind", flat=True)
+    )
+    assert sorted(kinds) == ["retention.hold_placed", "retention.hold_released"]

@@ -1,4 +1,5 @@
-"""Authorities' lists: arrears alerts (欠薪预警) and complaint handling (L5)."""
+"""Authorities' lists: arrears alerts (欠薪预警), complaint handling (L5), and the city's legal holds that stop
+the retention purge (L4)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from django.utils import timezone
 from smz.core import scoping
 from smz.core.errors import DomainError
 from smz.core.forms import form_int
-from smz.labor import arrears, complaints
-from smz.labor.models import Complaint
+from smz.labor import arrears, complaints, retention
+from smz.labor.models import Complaint, LegalHold
+from smz.registry.models import Project
 
 
 @login_required
@@ -82,5 +84,49 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             "items": [{"c": c, "may": complaints.may_handle(request.user, c)} for c in qs[:200]],
             "status": status,
             "statuses": Complaint.Status.choices,
+        },
+    )
+
+
+CITY_ROLES = {"city_admin", "city_supervisor"}
+
+
+@login_required
+def legal_holds(request: HttpRequest) -> HttpResponse:
+    """法律保全: the city's market section places and releases holds; the city's supervisors read them."""
+    user = request.user
+    if not (user.is_superuser or user.role in CITY_ROLES):
+        raise Http404
+    if request.method == "POST":
+        try:
+            if request.POST.get("release"):
+                hold = LegalHold.objects.filter(
+                    pk=form_int(request.POST["release"]) or 0, released_at__isnull=True
+                ).first()
+                if hold is None:
+                    raise DomainError("hold.unknown", "该保全不存在或已解除")
+                retention.legal_hold_release(actor=user, hold=hold)
+                messages.success(request, f"已解除 {hold.project.name} 的法律保全")
+            else:
+                code = request.POST.get("project", "").strip()
+                project = Project.objects.filter(code=code).first()
+                if project is None:
+                    raise DomainError("hold.project", f"项目编码「{code[:20]}」不存在")
+                retention.legal_hold_place(
+                    actor=user, project=project, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, f"已对 {project.name} 设置法律保全")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("labor:holds")
+    holds = LegalHold.objects.select_related("project", "placed_by", "released_by").order_by(
+        "released_at", "-placed_at"
+    )
+    return render(
+        request,
+        "labor/holds.html",
+        {
+            "holds": holds[:500],
+            "may_manage": user.is_superuser or user.role == "city_admin",
         },
     )
