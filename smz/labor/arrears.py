@@ -24,7 +24,7 @@ from django.utils import timezone
 from smz.attendance.models import DailyAttendance
 from smz.core import scoping
 from smz.labor.models import ExitSettlement, Payroll, PayrollLine, WageAccount
-from smz.labor.services import DEFAULT_PAY_DAY, _next_month_day
+from smz.labor.services.payrolls import DEFAULT_PAY_DAY, _next_month_day
 from smz.registry.models import Employment, Project
 
 RULES = {
