@@ -1,4 +1,4 @@
-"""The demo city (smz/registry/demo.py, `seed_demo`, `demo_logins`): idempotent, checksum-valid, a login for
+"""The demo city (smz/registry/demo/, `seed_demo`, `demo_logins`): idempotent, checksum-valid, a login for
 every role, and the scoping every portal home page relies on."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db.models import F
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import ensure_reference_data
 from smz.accounts.models import AUTHORITY_ROLES, Role, User
@@ -48,7 +49,7 @@ def city(db) -> dict[str, int]:
 
 
 def test_plan_is_deterministic_and_plausible():
-    today = demo.timezone.localdate()
+    today = timezone.localdate()
     banks = {"102": "中国工商银行", "103": "中国农业银行", "314": "农村商业银行"}
     a = demo.plan_demo_city(workers=SIZE, today=today, banks=banks)
     b = demo.plan_demo_city(workers=SIZE, today=today, banks=banks)
