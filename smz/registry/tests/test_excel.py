@@ -14,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 
 from smz.core.models import Event
 from smz.registry import excel
+from smz.registry.excel import importing
 from smz.registry.models import Employment, Team, Worker
 from smz.registry.synthetic import synthetic_id_number
 
@@ -356,7 +357,7 @@ def test_r3_missing_columns_empty_file_and_limits(world, as_user):
     ],
 )
 def test_r3_dates_accept_excel_dates_and_iso_strings(value, expected):
-    assert excel._cell_date(value) == expected
+    assert importing._cell_date(value) == expected
 
 
 # --- permissions -----------------------------------------------------------------------------
