@@ -46,8 +46,9 @@ lint: venv
 
 # Debian packages for browser tests and PDFs (Chromium is launched by path; nothing is downloaded by Playwright).
 browser-deps:
-	@command -v chromium >/dev/null && command -v pdftotext >/dev/null && fc-list | grep -qi wenquanyi || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei poppler-utils)
+	@command -v chromium >/dev/null && command -v pdftotext >/dev/null && fc-list | grep -qi wenquanyi && \
+	  [ -f /usr/lib/chromium/locales/zh-CN.pak ] || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-l10n fonts-wqy-zenhei poppler-utils)
 
 lock: venv
 	$(PY) -m pip freeze --exclude-editable | sed '1i # Pinned dependency tree for smz (Python >= 3.12). Generated from requirements.in by `make lock`.' > requirements.txt

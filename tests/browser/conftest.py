@@ -54,6 +54,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
     "--disable-quic",
+    # Chromium's own UI text (file pickers, date fields, validation bubbles) in Chinese, like the pages
+    # around it: --lang and LANGUAGE=zh_CN (at launch) with Debian's chromium-l10n (make browser-deps);
+    # without it Chromium falls back to English. LANG stays as it is: the machine may have no zh_CN locale,
+    # and file paths with Chinese names must still be readable.
+    "--lang=zh-CN",
 ]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
@@ -71,7 +76,12 @@ def browser() -> Iterator:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        b = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            env={**os.environ, "LANGUAGE": "zh_CN"},
+        )
         yield b
         b.close()
 
