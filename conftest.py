@@ -79,6 +79,22 @@ def real_clock():
         _session_clock.start()
 
 
+@pytest.fixture
+def on_day():
+    """Move the clock to a given day (20:00 Shanghai, ticking) for the rest of the test: for data that sit on
+    fixed dates (October 2026 payrolls) and pages that judge them against today."""
+    moves = []
+
+    def move(day: dt.date) -> None:
+        evening = dt.datetime.combine(day, dt.time(20, 0), tzinfo=ZoneInfo("Asia/Shanghai"))
+        moves.append(time_machine.travel(evening, tick=True))
+        moves[-1].start()
+
+    yield move
+    for travel in reversed(moves):
+        travel.stop()
+
+
 def ensure_reference_data() -> None:
     """Transactional tests flush the database (migration data included); put reference data back."""
     from smz.registry.models import CodeItem

@@ -2,10 +2,11 @@
 on read from payrolls, attendance, exits and the special account, so every alert is traceable to its data.
 
 Rules (each yields Alert rows with the project, the employer and a reason in Chinese):
-- unpaid: a submitted month past its pay day with money not (fully) paid;
-- late: a month paid, but after its pay day;
+- unpaid: a submitted month past its pay day with money not (fully) paid, however long ago, until it is paid;
+- late: a month paid, but after its pay day (the last LOOKBACK_MONTHS months);
 - exit_unsettled: an exit confirmation with a balance still owed;
-- attendance_no_payroll: people who attended in a month whose pay day has passed, with no submitted sheet;
+- attendance_no_payroll: people who attended in a month whose pay day has passed, with no submitted sheet
+  (the last LOOKBACK_MONTHS months);
 - headcount: in such a month, the number of people paid differs from the number who attended;
 - no_account: an active in-scope project with labor on site and no wage special account.
 """
@@ -17,8 +18,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import F, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from smz.attendance.models import DailyAttendance
@@ -76,44 +77,47 @@ def alerts_for(user: Any, *, today: dt.date | None = None, rule: str = "") -> li
     alerts: list[Alert] = []
     wanted = (lambda r: r == rule) if rule else (lambda r: True)
 
-    payrolls = Payroll.objects.filter(project__in=project_ids, month__gte=since).exclude(
+    due = Payroll.objects.filter(project__in=project_ids, pay_due_on__lt=today).exclude(
         state=Payroll.State.DRAFT
     )
-    if wanted("unpaid") or wanted("late"):
+    if wanted("unpaid"):
+        # Unpaid wages stay on the list however old they are, until they are paid.
         for p in (
-            payrolls.filter(pay_due_on__lt=today)
-            .select_related("employer")
-            .annotate(owed=Sum("lines__net_fen"), paid=Sum("lines__paid_fen"))
+            due.select_related("employer")
+            .annotate(
+                owed=Coalesce(Sum("lines__net_fen"), 0), paid=Coalesce(Sum("lines__paid_fen"), 0)
+            )
+            .filter(paid__lt=F("owed"))
         ):
-            owed, paid = p.owed or 0, p.paid or 0
-            if paid < owed and wanted("unpaid"):
-                unpaid_people = p.lines.filter(net_fen__gt=0).exclude(pay_status="paid").count()
+            unpaid_people = p.lines.filter(net_fen__gt=0).exclude(pay_status="paid").count()
+            alerts.append(
+                Alert(
+                    "unpaid",
+                    by_id[p.project_id],
+                    p.employer.name,
+                    p.month,
+                    p.owed - p.paid,
+                    unpaid_people,
+                    f"{p.no} 应于 {p.pay_due_on:%Y-%m-%d} 前发放，尚欠 {(p.owed - p.paid) / 100:,.2f} 元",
+                )
+            )
+    if wanted("late"):
+        # Wages paid late are history once paid: the last LOOKBACK_MONTHS months are shown.
+        for p in due.filter(month__gte=since).select_related("employer"):
+            late = p.lines.filter(pay_status="paid", paid_on__gt=p.pay_due_on)
+            if late.exists():
                 alerts.append(
                     Alert(
-                        "unpaid",
+                        "late",
                         by_id[p.project_id],
                         p.employer.name,
                         p.month,
-                        owed - paid,
-                        unpaid_people,
-                        f"{p.no} 应于 {p.pay_due_on:%Y-%m-%d} 前发放，尚欠 {(owed - paid) / 100:,.2f} 元",
+                        late.aggregate(s=Sum("paid_fen"))["s"] or 0,
+                        late.count(),
+                        f"{p.no} 应于 {p.pay_due_on:%Y-%m-%d} 前发放，实际最晚 "
+                        f"{max(late.values_list('paid_on', flat=True)):%Y-%m-%d}",
                     )
                 )
-            if wanted("late"):
-                late = p.lines.filter(pay_status="paid", paid_on__gt=p.pay_due_on)
-                if late.exists():
-                    alerts.append(
-                        Alert(
-                            "late",
-                            by_id[p.project_id],
-                            p.employer.name,
-                            p.month,
-                            late.aggregate(s=Sum("paid_fen"))["s"] or 0,
-                            late.count(),
-                            f"{p.no} 应于 {p.pay_due_on:%Y-%m-%d} 前发放，实际最晚 "
-                            f"{max(late.values_list('paid_on', flat=True)):%Y-%m-%d}",
-                        )
-                    )
     if wanted("exit_unsettled"):
         for s in ExitSettlement.objects.filter(
             employment__project__in=project_ids, balance_fen__gt=0

@@ -106,6 +106,14 @@ def live_world(transactional_db, world: World) -> World:
     return world
 
 
+@pytest.fixture(autouse=True)
+def cookies_without_dates(settings):
+    """Session and CSRF cookies without expiry dates: the server's clock may be moved (`on_day`) while the
+    browser keeps the real time, and a cookie dated by the one must not look expired to the other."""
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    settings.CSRF_COOKIE_AGE = None
+
+
 @pytest.fixture
 def shot():
     """Save a full-page screenshot as docs/screenshots/<name>.png."""

@@ -207,13 +207,14 @@ def test_l3_exit_settled_confirmed_by_the_worker_and_registered(
     assert ExitSettlement.objects.get(employment=e).balance_fen == 204000
 
 
-def test_l5_alerts_filter_and_excel(live_world, login, shot, live_server, tmp_path):
+def test_l5_alerts_filter_and_excel(live_world, login, shot, live_server, tmp_path, on_day):
     w = live_world
     # October on p1: the sub's worker on a submitted sheet, unpaid; the GC's worker attended but is on no
-    # sheet; no special account. October's pay day (10 November) has passed.
+    # sheet; no special account. Seen on 29 November, when October's pay day (10 November) has passed and
+    # October is within the attendance checks' six months.
     _submitted_october(w)
     attend(w, "gc", 20)
-    assert timezone.localdate() > dt.date(2026, 11, 10)
+    on_day(dt.date(2026, 11, 29))
 
     page = login("town_l1")
     _click(page, page.locator("nav").get_by_role("link", name="欠薪预警"))

@@ -68,6 +68,21 @@ def test_r_l5_late_payment_and_paid_month_clear_unpaid(october):
     assert "出勤 2 人，发薪 1 人" in found["headcount"][0].detail
 
 
+def test_r_l5_unpaid_wages_stay_listed_until_paid_however_old(october):
+    """A year on, October's unpaid sheet is still an alert; the attendance checks and late payments look back
+    LOOKBACK_MONTHS months only."""
+    a_year_on = dt.date(2027, 11, 29)
+    found = rules(october.user("city_supervisor"), today=a_year_on)
+    assert found["unpaid"][0].amount_fen == 504000 and found["unpaid"][0].month == MONTH
+    assert "attendance_no_payroll" not in found and "headcount" not in found
+    PayrollLine.objects.filter(payroll=october.payroll).update(
+        paid_fen=504000, pay_status="paid", paid_on=dt.date(2027, 10, 1)
+    )
+    found = rules(october.user("city_supervisor"), today=a_year_on)
+    assert "unpaid" not in found and "late" not in found  # paid, and October is past the window
+    assert "late" in rules(october.user("city_supervisor"), today=dt.date(2027, 2, 1))
+
+
 def test_r_l5_exit_without_settlement(october):
     s = exits.exit_prepare(
         actor=october.user("sub_labor"),
