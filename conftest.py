@@ -135,6 +135,17 @@ class World:
     def user(self, name: str) -> User:
         return self.users[name]
 
+    def employ(self, project: str, worker: str, employer: str = "gc") -> Employment:
+        """Put a worker on one more project (a second active employment, a carpenter since March 2024)."""
+        return Employment.objects.create(
+            project=self.projects[project],
+            worker=self.workers[worker],
+            employer=self.enterprises[employer],
+            work_type="020",
+            work_role="20",
+            entry_on=dt.date(2024, 3, 1),
+        )
+
 
 @functools.cache
 def _password_hash() -> str:

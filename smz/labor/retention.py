@@ -117,15 +117,17 @@ def retention_purge(*, today: dt.date | None = None, dry_run: bool = False) -> P
     attendance = _attendance_expired(today)
     attendance_held = sum(p.pk in held for p in attendance)
     attendance = [p for p in attendance if p.pk not in held]
+    counted = {
+        "payrolls": len(payrolls),
+        "exits": len(exits),
+        "contracts": len(contracts),
+        "held": held_count,
+        "attendance_projects": len(attendance),
+        "attendance_held": attendance_held,
+    }
     if dry_run:
         return PurgeResult(
-            len(payrolls),
-            len(exits),
-            len(contracts),
-            held_count,
-            len(attendance),
-            sum(project_attendance_counts(p.pk).passes for p in attendance),
-            attendance_held,
+            **counted, passes=sum(project_attendance_counts(p.pk).passes for p in attendance)
         )
     files = []
     with transaction.atomic():
@@ -183,15 +185,7 @@ def retention_purge(*, today: dt.date | None = None, dry_run: bool = False) -> P
                 "retain_until": str(_plus_years(project.completed_on, AFTER_COMPLETION_YEARS)),
             },
         )
-    return PurgeResult(
-        len(payrolls),
-        len(exits),
-        len(contracts),
-        held_count,
-        len(attendance),
-        passes,
-        attendance_held,
-    )
+    return PurgeResult(**counted, passes=passes)
 
 
 def legal_hold_place(*, actor: Any, project: Project, reason: str) -> LegalHold:

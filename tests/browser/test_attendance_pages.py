@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 from smz.attendance.tests.test_attendance import attend, gate_for
 from smz.devices.services import device_register, site_boundary_set
 from smz.devices.tests.conftest import jpeg
-from smz.registry.models import Employment
 
 pytestmark = pytest.mark.browser
 
@@ -33,14 +32,7 @@ def attended_world(live_world):
             attend(gate, w.workers["gc"], day)
     attend(gate, w.workers["pm"], TODAY)
     attend(gate, w.workers["sub"], TODAY, snapshot=jpeg(face=False))
-    Employment.objects.create(
-        project=w.projects["p3"],
-        worker=w.workers["gc"],
-        employer=w.enterprises["gc"],
-        work_type="020",
-        work_role="20",
-        entry_on=dt.date(2024, 3, 1),
-    )
+    w.employ("p3", "gc")
     attend(gate_for(w, "p3", "GATE-P3-E"), w.workers["gc"], TODAY, tag="p3-")
     return w
 

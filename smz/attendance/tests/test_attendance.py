@@ -16,7 +16,7 @@ from smz.core.models import PersonalDataAccess
 from smz.devices.models import Device
 from smz.devices.services import device_register
 from smz.devices.tests.conftest import jpeg
-from smz.registry.models import Employment, KeyPost, KeyPostHolding
+from smz.registry.models import KeyPost, KeyPostHolding
 
 TODAY = timezone.localdate()
 
@@ -108,14 +108,7 @@ def test_a4_days_without_passes_are_closed_as_absent(world):
 def double_shift(world, p1_gate):
     """The GC's worker passes on p1 (小榄) and on p3 (石岐区) the same day."""
     gc = world.workers["gc"]
-    Employment.objects.create(
-        project=world.projects["p3"],
-        worker=gc,
-        employer=world.enterprises["gc"],
-        work_type="020",
-        work_role="20",
-        entry_on=dt.date(2024, 3, 1),
-    )
+    world.employ("p3", "gc")
     p3_gate = gate_for(world, "p3", "GATE-P3-A")
     attend(p1_gate, gc, TODAY)
     attend(p3_gate, gc, TODAY, tag="p3-")

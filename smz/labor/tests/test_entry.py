@@ -128,16 +128,8 @@ def test_r_a2_pending_people_are_not_sent_to_gates(world, ready, client):
 
 
 def test_r_a2_warns_when_active_elsewhere(world):
-    from smz.registry.models import Employment
 
-    Employment.objects.create(
-        project=world.projects["p3"],
-        worker=world.workers["sub"],
-        employer=world.enterprises["gc"],
-        work_type="020",
-        work_role="20",
-        entry_on=dt.date(2024, 3, 1),
-    )
+    world.employ("p3", "sub")
     check = next(c for c in entry.entry_checks(world.employments["sub"]) if c.code == "elsewhere")
     assert not check.ok and check.level == "warn" and "石岐甲商业项目" in check.message
 

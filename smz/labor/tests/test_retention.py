@@ -18,7 +18,7 @@ from smz.devices.tests.conftest import jpeg
 from smz.labor import exits, retention, services
 from smz.labor.models import ExitSettlement, LaborContract, PaymentLine, Payroll
 from smz.labor.tests.test_payroll import MONTH, _account, attend, confirm_all, contract
-from smz.registry.models import Employment, KeyPost
+from smz.registry.models import KeyPost
 
 
 @pytest.fixture
@@ -126,14 +126,7 @@ def passes(world, settings):
     p1_gate, p3_gate = gate_for(world, "p1", "GATE-P1-R"), gate_for(world, "p3", "GATE-P3-R")
     gate_attend(p1_gate, world.workers["gc"], day, snapshot=jpeg(641, 480))
     gate_attend(p1_gate, world.workers["pm"], day)
-    Employment.objects.create(
-        project=world.projects["p3"],
-        worker=world.workers["gc"],
-        employer=world.enterprises["gc"],
-        work_type="020",
-        work_role="20",
-        entry_on=dt.date(2024, 3, 1),
-    )
+    world.employ("p3", "gc")
     gate_attend(p3_gate, world.workers["gc"], day, tag="p3-")
     KeyPostDay.objects.get_or_create(
         key_post=KeyPost.objects.get(project=world.projects["p1"], post="P03"),
