@@ -37,6 +37,9 @@ MIN_SNAPSHOT_WIDTH = 320
 MIN_SNAPSHOT_HEIGHT = 240
 FUTURE_TOLERANCE = dt.timedelta(seconds=300)
 MAX_AGE = dt.timedelta(days=30)  # before the device's registration
+# A batch's stored answers serve replays this long; after that a replay is answered record by record
+# (every pass already stored comes back `duplicate`), which still stores nothing twice.
+BATCH_ANSWERS_KEEP = dt.timedelta(days=30)
 
 INVALID_REASONS = {
     "no_snapshot": "无抓拍照片",
@@ -509,3 +512,9 @@ def late_snapshot_attach(
     except IntegrityError:  # attached by a concurrent upload of the same photo
         return record
     return record
+
+
+def ingest_batches_purge(*, now: dt.datetime | None = None) -> int:
+    """Forget batch answers older than BATCH_ANSWERS_KEEP (daily, from attendance_close_day)."""
+    cutoff = (now or timezone.now()) - BATCH_ANSWERS_KEEP
+    return IngestBatch.objects.filter(received_at__lt=cutoff).delete()[0]

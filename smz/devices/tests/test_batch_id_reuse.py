@@ -50,3 +50,22 @@ def test_n3_reused_batch_id_never_acknowledges_unstored_records(world, gate):
     }
     stored = set(PassRecord.objects.values_list("device_record_id", flat=True))
     assert acked <= stored, f"acknowledged but not stored: {sorted(acked - stored)}"
+
+
+def test_n3_batch_answers_are_forgotten_after_30_days_and_a_replay_still_stores_nothing_twice(
+    world, gate
+):
+    from smz.attendance.ingest import ingest_batches_purge
+    from smz.attendance.models import IngestBatch
+
+    gc = world.workers["gc"].pk
+    batch = {"batch_id": "GATE-P1-01-000009", "records": [rec("C-1", gc, 30), rec("C-2", gc, 29)]}
+    first = gate.post("/device/v1/passes", batch)
+    assert [r["status"] for r in first.json()["results"]] == ["accepted", "accepted"]
+    stored = IngestBatch.objects.get(batch_id="GATE-P1-01-000009")
+    assert ingest_batches_purge(now=stored.received_at + dt.timedelta(days=29)) == 0
+    assert ingest_batches_purge(now=stored.received_at + dt.timedelta(days=31)) == 1
+    replay = gate.post("/device/v1/passes", batch)
+    assert replay.status_code == 200
+    assert [r["status"] for r in replay.json()["results"]] == ["duplicate", "duplicate"]
+    assert PassRecord.objects.filter(device_record_id__startswith="C-").count() == 2

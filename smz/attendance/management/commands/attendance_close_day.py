@@ -2,6 +2,7 @@
 
 Passes trigger the recompute of the days they touch; a day on which a post's holder never came has no pass to
 trigger it, so this command writes those KeyPostDay rows (absent, or vacant) too. Safe to run again.
+It also forgets device batch answers older than ingest.BATCH_ANSWERS_KEEP.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from smz.attendance.ingest import ingest_batches_purge
 from smz.attendance.services import key_post_days_compute
 from smz.core.timeutil import business_date
 from smz.registry.models import KeyPost, Project
@@ -45,3 +47,6 @@ class Command(BaseCommand):
             for project_id in projects:
                 rows += len(key_post_days_compute(project_id=project_id, day=day))
         self.stdout.write(f"{rows} key-post days written for {len(projects)} projects")
+        self.stdout.write(
+            f"{ingest_batches_purge()} device batch answers older than 30 days forgotten"
+        )
