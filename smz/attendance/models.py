@@ -113,6 +113,8 @@ class DailyAttendance(models.Model):
             models.Index(fields=["project", "work_date"]),
             # the city-wide double-shift check groups a day's rows by person
             models.Index(fields=["work_date", "worker"], name="daily_date_worker"),
+            # a person's own days across projects (the worker's page, exits, payroll checks)
+            models.Index(fields=["worker", "work_date"], name="daily_worker_date"),
         ]
 
 
