@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -80,16 +80,20 @@ def alerts_for(user: Any, *, today: dt.date | None = None, rule: str = "") -> li
     due = Payroll.objects.filter(project__in=project_ids, pay_due_on__lt=today).exclude(
         state=Payroll.State.DRAFT
     )
+    # Each rule is a fixed number of queries, however many projects, sheets and exits there are (N5).
     if wanted("unpaid"):
         # Unpaid wages stay on the list however old they are, until they are paid.
         for p in (
             due.select_related("employer")
             .annotate(
-                owed=Coalesce(Sum("lines__net_fen"), 0), paid=Coalesce(Sum("lines__paid_fen"), 0)
+                owed=Coalesce(Sum("lines__net_fen"), 0),
+                paid=Coalesce(Sum("lines__paid_fen"), 0),
+                unpaid_people=Count(
+                    "lines", filter=Q(lines__net_fen__gt=0) & ~Q(lines__pay_status="paid")
+                ),
             )
             .filter(paid__lt=F("owed"))
         ):
-            unpaid_people = p.lines.filter(net_fen__gt=0).exclude(pay_status="paid").count()
             alerts.append(
                 Alert(
                     "unpaid",
@@ -97,39 +101,51 @@ def alerts_for(user: Any, *, today: dt.date | None = None, rule: str = "") -> li
                     p.employer.name,
                     p.month,
                     p.owed - p.paid,
-                    unpaid_people,
+                    p.unpaid_people,
                     f"{p.no} 应于 {p.pay_due_on:%Y-%m-%d} 前发放，尚欠 {(p.owed - p.paid) / 100:,.2f} 元",
                 )
             )
     if wanted("late"):
         # Wages paid late are history once paid: the last LOOKBACK_MONTHS months are shown.
-        for p in due.filter(month__gte=since).select_related("employer"):
-            late = p.lines.filter(pay_status="paid", paid_on__gt=p.pay_due_on)
-            if late.exists():
-                alerts.append(
-                    Alert(
-                        "late",
-                        by_id[p.project_id],
-                        p.employer.name,
-                        p.month,
-                        late.aggregate(s=Sum("paid_fen"))["s"] or 0,
-                        late.count(),
-                        f"{p.no} 应于 {p.pay_due_on:%Y-%m-%d} 前发放，实际最晚 "
-                        f"{max(late.values_list('paid_on', flat=True)):%Y-%m-%d}",
-                    )
-                )
-    if wanted("exit_unsettled"):
-        for s in ExitSettlement.objects.filter(
-            employment__project__in=project_ids, balance_fen__gt=0
-        ).select_related("employment__employer", "employment__worker"):
-            # The confirmation's figures are frozen; what counts is what has been paid since.
-            paid_now = (
-                PayrollLine.objects.filter(employment=s.employment)
-                .exclude(payroll__state=Payroll.State.DRAFT)
-                .aggregate(p=Sum("paid_fen"))["p"]
-                or 0
+        late = {
+            row["payroll"]: row
+            for row in PayrollLine.objects.filter(
+                payroll__in=due.filter(month__gte=since),
+                pay_status="paid",
+                paid_on__gt=F("payroll__pay_due_on"),
             )
-            owed = s.owed_fen - paid_now
+            .values("payroll")
+            .annotate(amount=Sum("paid_fen"), people=Count("pk"), last=Max("paid_on"))
+        }
+        for p in Payroll.objects.filter(pk__in=late).select_related("employer"):
+            row = late[p.pk]
+            alerts.append(
+                Alert(
+                    "late",
+                    by_id[p.project_id],
+                    p.employer.name,
+                    p.month,
+                    row["amount"] or 0,
+                    row["people"],
+                    f"{p.no} 应于 {p.pay_due_on:%Y-%m-%d} 前发放，实际最晚 {row['last']:%Y-%m-%d}",
+                )
+            )
+    if wanted("exit_unsettled"):
+        settlements = list(
+            ExitSettlement.objects.filter(
+                employment__project__in=project_ids, balance_fen__gt=0
+            ).select_related("employment__employer", "employment__worker")
+        )
+        # The confirmation's figures are frozen; what counts is what has been paid since.
+        paid_since = dict(
+            PayrollLine.objects.filter(employment__in=[s.employment_id for s in settlements])
+            .exclude(payroll__state=Payroll.State.DRAFT)
+            .values("employment")
+            .annotate(paid=Sum("paid_fen"))
+            .values_list("employment", "paid")
+        )
+        for s in settlements:
+            owed = s.owed_fen - (paid_since.get(s.employment_id) or 0)
             if owed <= 0:
                 continue
             alerts.append(

@@ -132,3 +132,44 @@ def test_r_l5_exit_alert_clears_once_paid(october):
     assert rules(october.user("city_supervisor"))["exit_unsettled"][0].amount_fen == 504000
     PayrollLine.objects.filter(payroll=october.payroll).update(paid_fen=504000, pay_status="paid")
     assert "exit_unsettled" not in rules(october.user("city_supervisor"))
+
+
+def test_n5_alert_queries_do_not_grow_with_sheets_and_exits(october):
+    """The city's list covers ~1,000 projects: no rule may run a query per sheet or per exit. One of each
+    (unpaid, paid late, exit owed) first, then two of each: the same number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def paid_late_and_exit(sheet, key: str, actor: str) -> None:
+        PayrollLine.objects.filter(payroll=sheet).update(
+            paid_fen=100, pay_status="paid", paid_on=dt.date(2026, 11, 20)
+        )
+        exits.exit_prepare(
+            actor=october.user(actor),
+            employment=october.employments[key],
+            exit_on=dt.date(2026, 11, 5),
+            workload="木模板",
+        )
+
+    def alerts_and_queries():
+        with CaptureQueriesContext(connection) as queries:
+            found = arrears.alerts_for(october.user("city_supervisor"), today=TODAY)
+        return sorted(a.rule for a in found if a.project.name == "小榄甲住宅项目"), queries
+
+    paid_late_and_exit(october.payroll, "sub", "sub_labor")
+    one, before = alerts_and_queries()
+    assert [one.count(r) for r in ("unpaid", "late", "exit_unsettled")] == [1, 1, 1]
+    contract(october, "gc", rate="300")
+    gc_sheet = services.payroll_draft(
+        actor=october.user("gc_labor"),
+        project=october.projects["p1"],
+        employer=october.enterprises["gc"],
+        team=None,
+        month=MONTH,
+    )
+    confirm_all(october, gc_sheet)
+    services.payroll_submit(actor=october.user("gc_labor"), payroll=gc_sheet)
+    paid_late_and_exit(gc_sheet, "gc", "gc_labor")
+    two, after = alerts_and_queries()
+    assert [two.count(r) for r in ("unpaid", "late", "exit_unsettled")] == [2, 2, 2]
+    assert len(after.captured_queries) == len(before.captured_queries)
