@@ -15,7 +15,7 @@ import hashlib
 import io
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -51,7 +51,7 @@ INVALID_REASONS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class RawPass:
     """One record as a protocol adapter hands it to the ingest path."""
 
@@ -66,7 +66,7 @@ class RawPass:
     lat: Any = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     record_id: str
     status: str  # accepted | duplicate | rejected
@@ -89,9 +89,10 @@ class Outcome:
         return d
 
 
-@dataclass
+@dataclass(slots=True)
 class _Checked:
     raw: RawPass
+    record_id: str
     worker_id: int
     event_time: dt.datetime
     offset_minutes: int
@@ -101,7 +102,6 @@ class _Checked:
     lng: Decimal | None = None
     lat: Decimal | None = None
     invalid_reason: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def _reject(record_id: str, code: str) -> Outcome:
@@ -157,8 +157,9 @@ def _check(
         return _reject(rid, "location.invalid")
     checked = _Checked(
         raw=raw,
+        record_id=rid,
         worker_id=worker_id,
-        event_time=moment.astimezone(dt.UTC),
+        event_time=moment,  # stored as UTC by PostgreSQL (COPY) and by Django alike
         offset_minutes=int(moment.utcoffset().total_seconds() // 60),
         snapshot=snapshot,
         lng=lng,
@@ -267,7 +268,7 @@ def pass_records_ingest(
     seen_in_batch: set[str] = set()
     not_on_site: list[str] = []
     for c in checked:
-        rid = str(c.raw.record_id).strip()
+        rid = c.record_id
         if rid in seen_in_batch:
             results_by_id[rid] = Outcome(record_id=rid, status="duplicate")
             continue
