@@ -14,9 +14,13 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from smz.devices.tests.conftest import jpeg
-from smz.labor import deposits, entry, services
+from smz.labor import deposits, entry
 from smz.labor.models import Complaint, ExitSettlement, PayrollLine, WageDeposit
-from smz.labor.tests.test_payroll import MONTH, attend, confirm_all, contract
+from smz.labor.tests.test_payroll import (
+    attend,
+    contract,
+    submitted_october,
+)
 from smz.registry.models import Employment
 
 pytestmark = pytest.mark.browser
@@ -47,17 +51,7 @@ def _success(page):
 def _submitted_october(w, *, paid_fen: int | None = None):
     """测试乙工: 18 days in October at 280 a day, 5,040.00 on a submitted sheet (optionally partly paid, as
     `paid_october` in smz/labor/tests/test_exit.py does, on 10 November)."""
-    attend(w, "sub", 18)
-    contract(w, "sub", rate="280", actor="sub_labor")
-    payroll = services.payroll_draft(
-        actor=w.user("sub_labor"),
-        project=w.projects["p1"],
-        employer=w.enterprises["sub"],
-        team=None,
-        month=MONTH,
-    )
-    confirm_all(w, payroll)
-    services.payroll_submit(actor=w.user("sub_labor"), payroll=payroll)
+    payroll = submitted_october(w)
     if paid_fen is not None:
         PayrollLine.objects.filter(payroll=payroll).update(
             paid_fen=paid_fen, pay_status="paid", paid_on=dt.date(2026, 11, 10)

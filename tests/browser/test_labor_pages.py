@@ -15,7 +15,13 @@ from playwright.sync_api import expect
 
 from smz.labor import services
 from smz.labor.models import PaymentBatch, Payroll
-from smz.labor.tests.test_payroll import MONTH, attend, confirm_all, contract
+from smz.labor.tests.test_payroll import (
+    MONTH,
+    attend,
+    contract,
+    draft,
+    submitted,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -58,16 +64,7 @@ def _account(w) -> None:
 
 def _payroll(w, key: str, *, review: bool = True) -> Payroll:
     """MONTH's payroll for one employer: drafted, confirmed by everyone, submitted (and reviewed by the GC)."""
-    actor = MONTHS[key][0]
-    payroll = services.payroll_draft(
-        actor=w.user(actor),
-        project=w.projects["p1"],
-        employer=w.enterprises[key],
-        team=None,
-        month=MONTH,
-    )
-    confirm_all(w, payroll)
-    services.payroll_submit(actor=w.user(actor), payroll=payroll)
+    payroll = submitted(w, MONTHS[key][0], key)
     if review:
         services.payroll_review(actor=w.user("gc_labor"), payroll=payroll)
     return payroll
@@ -396,13 +393,7 @@ def test_l2_gc_hub_shows_account_payrolls_batches_and_contracts(
 def test_l2_neighbour_cannot_open_the_payroll(live_world, login, live_server):
     w = live_world
     _attended_with_contract(w, "sub")
-    payroll = services.payroll_draft(
-        actor=w.user("sub_labor"),
-        project=w.projects["p1"],
-        employer=w.enterprises["sub"],
-        team=None,
-        month=MONTH,
-    )
+    payroll = draft(w)
     line = payroll.lines.get()
     base = live_server.url
 

@@ -8,9 +8,16 @@ import pytest
 from django.urls import reverse
 
 from smz.approvals.models import Notification
-from smz.labor import arrears, exits, services
+from smz.labor import arrears, exits
 from smz.labor.models import PayrollLine
-from smz.labor.tests.test_payroll import MONTH, _account, attend, confirm_all, contract
+from smz.labor.tests.test_payroll import (
+    MONTH,
+    _account,
+    attend,
+    contract,
+    submitted,
+    submitted_october,
+)
 
 TODAY = dt.date(2026, 11, 29)  # October's pay day (10 November) has passed
 
@@ -28,19 +35,8 @@ def rules(user, project="小榄甲住宅项目", **kw) -> dict[str, list[arrears
 def october(world):
     """October on p1: the sub's worker on a submitted sheet (5,040.00, unpaid); the GC's worker attended
     but is on no sheet; no special account yet."""
-    attend(world, "sub", 18)
     attend(world, "gc", 20)
-    contract(world, "sub", rate="280", actor="sub_labor")
-    payroll = services.payroll_draft(
-        actor=world.user("sub_labor"),
-        project=world.projects["p1"],
-        employer=world.enterprises["sub"],
-        team=None,
-        month=MONTH,
-    )
-    confirm_all(world, payroll)
-    services.payroll_submit(actor=world.user("sub_labor"), payroll=payroll)
-    world.payroll = payroll
+    world.payroll = submitted_october(world)
     return world
 
 
@@ -160,15 +156,7 @@ def test_n5_alert_queries_do_not_grow_with_sheets_and_exits(october):
     one, before = alerts_and_queries()
     assert [one.count(r) for r in ("unpaid", "late", "exit_unsettled")] == [1, 1, 1]
     contract(october, "gc", rate="300")
-    gc_sheet = services.payroll_draft(
-        actor=october.user("gc_labor"),
-        project=october.projects["p1"],
-        employer=october.enterprises["gc"],
-        team=None,
-        month=MONTH,
-    )
-    confirm_all(october, gc_sheet)
-    services.payroll_submit(actor=october.user("gc_labor"), payroll=gc_sheet)
+    gc_sheet = submitted(october, "gc_labor", "gc")
     paid_late_and_exit(gc_sheet, "gc", "gc_labor")
     two, after = alerts_and_queries()
     assert [two.count(r) for r in ("unpaid", "late", "exit_unsettled")] == [2, 2, 2]

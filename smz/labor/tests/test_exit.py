@@ -13,9 +13,12 @@ from smz.approvals.tests.test_workflows import PDF
 from smz.core.errors import DomainError
 from smz.devices.models import DeviceCommand
 from smz.devices.services import device_register
-from smz.labor import exits, services
+from smz.labor import exits
 from smz.labor.models import ExitSettlement, Payroll, PayrollLine
-from smz.labor.tests.test_payroll import MONTH, attend, confirm_all, contract
+from smz.labor.tests.test_payroll import (
+    attend,
+    submitted_october,
+)
 
 EXIT_ON = dt.date(2026, 11, 5)
 
@@ -23,17 +26,7 @@ EXIT_ON = dt.date(2026, 11, 5)
 @pytest.fixture
 def paid_october(world):
     """测试乙工: 18 days in October, 5,040.00 on a submitted sheet, 3,000.00 of it paid."""
-    attend(world, "sub", 18)
-    contract(world, "sub", rate="280", actor="sub_labor")
-    payroll = services.payroll_draft(
-        actor=world.user("sub_labor"),
-        project=world.projects["p1"],
-        employer=world.enterprises["sub"],
-        team=None,
-        month=MONTH,
-    )
-    confirm_all(world, payroll)
-    services.payroll_submit(actor=world.user("sub_labor"), payroll=payroll)
+    payroll = submitted_october(world)
     PayrollLine.objects.filter(payroll=payroll).update(paid_fen=300000, pay_status="paid")
     return world
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from smz.approvals.tests.test_workflows import PDF
 from smz.labor.models import LaborContract, PaymentBatch, Payroll
-from smz.labor.tests.test_payroll import MONTH, attend, contract
+from smz.labor.tests.test_payroll import MONTH, attend, contract, draft, submitted
 
 
 @pytest.fixture
@@ -106,15 +106,8 @@ def test_r_l1_contract_pages(month, as_user):
 @pytest.mark.parametrize("who", ["neighbour_labor", "neighbour_town", "outsider"])
 def test_r_p3_neighbours_refused_on_labor_pages(month, as_user, who):
     p1 = month.projects["p1"]
-    from smz.labor import services
 
-    payroll_id = services.payroll_draft(
-        actor=month.user("sub_labor"),
-        project=p1,
-        employer=month.enterprises["sub"],
-        team=None,
-        month=MONTH,
-    ).pk
+    payroll_id = draft(month).pk
     c = as_user(who)
     for url in (
         reverse("labor:project", args=[p1.pk]),
@@ -128,19 +121,9 @@ def test_r_p3_neighbours_refused_on_labor_pages(month, as_user, who):
 
 
 def test_r_p3_subcontractor_cannot_review_or_download_bank_files(month, as_user):
-    from smz.labor import services
-    from smz.labor.tests.test_payroll import confirm_all
 
     p1 = month.projects["p1"]
-    payroll = services.payroll_draft(
-        actor=month.user("sub_labor"),
-        project=p1,
-        employer=month.enterprises["sub"],
-        team=None,
-        month=MONTH,
-    )
-    confirm_all(month, payroll)
-    services.payroll_submit(actor=month.user("sub_labor"), payroll=payroll)
+    payroll = submitted(month)
     sub = as_user("sub_labor")
     sub.post(reverse("labor:payroll_act", args=[payroll.pk]), {"action": "review"})
     payroll.refresh_from_db()

@@ -84,6 +84,21 @@ def draft(world, who="sub_labor", employer="sub", team=None) -> Payroll:
     )
 
 
+def submitted(world, who="sub_labor", employer="sub") -> Payroll:
+    """MONTH's sheet for one employer: drafted, confirmed by everyone on it, submitted."""
+    payroll = draft(world, who, employer)
+    confirm_all(world, payroll)
+    services.payroll_submit(actor=world.user(who), payroll=payroll)
+    return payroll
+
+
+def submitted_october(world) -> Payroll:
+    """测试乙工: 18 days in October at 280 a day, 5,040.00 on a submitted sheet."""
+    attend(world, "sub", 18)
+    contract(world, "sub", rate="280", actor="sub_labor")
+    return submitted(world)
+
+
 def line_of(payroll: Payroll) -> PayrollLine:
     return payroll.lines.get()
 

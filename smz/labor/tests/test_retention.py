@@ -17,24 +17,19 @@ from smz.core.models import Event
 from smz.devices.tests.conftest import jpeg
 from smz.labor import exits, retention, services
 from smz.labor.models import ExitSettlement, LaborContract, PaymentLine, Payroll
-from smz.labor.tests.test_payroll import MONTH, _account, attend, confirm_all, contract
+from smz.labor.tests.test_payroll import (
+    _account,
+    attend,
+    contract,
+    submitted_october,
+)
 from smz.registry.models import KeyPost
 
 
 @pytest.fixture
 def completed(world):
     """p1 with a paid October payroll, an exit and contracts; completed on 2026-12-31."""
-    attend(world, "sub", 18)
-    contract(world, "sub", rate="280", actor="sub_labor")
-    payroll = services.payroll_draft(
-        actor=world.user("sub_labor"),
-        project=world.projects["p1"],
-        employer=world.enterprises["sub"],
-        team=None,
-        month=MONTH,
-    )
-    confirm_all(world, payroll)
-    services.payroll_submit(actor=world.user("sub_labor"), payroll=payroll)
+    payroll = submitted_october(world)
     services.payroll_review(actor=world.user("gc_labor"), payroll=payroll)
     _account(world)
     services.payment_batch_export(actor=world.user("gc_labor"), project=world.projects["p1"])
