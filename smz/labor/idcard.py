@@ -24,8 +24,8 @@ from smz.registry.services import (
     WORKER_FIELDS,
     WorkerData,
     employment_register,
-    id_number_index,
     worker_data_errors,
+    worker_for_document,
 )
 
 # What a card carries: the identity fields, which come first in the registry's field list (phone onwards
@@ -85,19 +85,9 @@ def idcard_scan_ingest(*, device: Any, payload: dict[str, Any]) -> tuple[IdCardS
     errors |= {f"card.{k}": v for k, v in worker_data_errors(data).items()}
     if errors:
         raise field_errors(errors, "身份证信息有误")
-    index = id_number_index(data.id_card_type, data.id_number)
     try:
         with transaction.atomic():
-            worker = (
-                Worker.objects.select_for_update()
-                .filter(id_card_type=data.id_card_type, id_number_index=index)
-                .first()
-            )
-            created = worker is None
-            if created:
-                worker = Worker(
-                    id_card_type=data.id_card_type, id_number=data.id_number, id_number_index=index
-                )
+            worker, created = worker_for_document(data.id_card_type, data.id_number)
             for field in CARD_FIELDS:
                 value = getattr(data, field)
                 if value not in ("", None):

@@ -27,9 +27,9 @@ from smz.registry.models import (
 )
 from smz.registry.services import (
     WorkerData,
-    id_number_index,
     key_post_assign,
     worker_data_errors,
+    worker_for_document,
 )
 
 # 窗口人脸采集 quality (R5, 附件1): the photo every site's devices will match against.
@@ -214,21 +214,12 @@ def key_post_person(*, actor: Any, id_number: str, name: str) -> Worker:
     data = WorkerData(id_card_type=Worker.ID_CARD, id_number=id_number, name=name)
     if errors := worker_data_errors(data):
         raise field_errors(errors)
-    index = id_number_index(data.id_card_type, data.id_number)
     with transaction.atomic():
-        worker = Worker.objects.filter(
-            id_card_type=data.id_card_type, id_number_index=index
-        ).first()
-        if worker is not None:
+        worker, created = worker_for_document(data.id_card_type, data.id_number, lock=False)
+        if not created:
             return worker
-        worker = Worker.objects.create(
-            id_card_type=data.id_card_type,
-            id_number=data.id_number,
-            id_number_index=index,
-            name=data.name,
-            gender=data.gender,
-            birth_date=data.birth_date,
-        )
+        worker.name, worker.gender, worker.birth_date = data.name, data.gender, data.birth_date
+        worker.save()
         event_record(
             actor=actor, kind="worker.registered", subject=worker, data={"basis": "施工许可"}
         )

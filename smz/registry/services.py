@@ -150,28 +150,32 @@ WORKER_FIELDS = (
 )
 
 
+def worker_for_document(
+    id_card_type: str, id_number: str, *, lock: bool = True
+) -> tuple[Worker, bool]:
+    """The person holding this document (locked for the caller's transaction unless `lock` is off), or a new
+    unsaved Worker carrying it; the flag says it is new. The ID card is the identity: every registration
+    path (the roster, ID-card readers, permits) finds its person here."""
+    index = id_number_index(id_card_type, id_number)
+    people = Worker.objects.select_for_update() if lock else Worker.objects
+    worker = people.filter(id_card_type=id_card_type, id_number_index=index).first()
+    if worker is not None:
+        return worker, False
+    return Worker(id_card_type=id_card_type, id_number=id_number, id_number_index=index), True
+
+
 def worker_upsert(*, actor: Any, data: WorkerData) -> tuple[Worker, bool]:
     """Register a person, or update the one with the same document (the ID card is the identity)."""
     if not worker_may_register(actor):
         raise Forbidden("无权登记人员")
     if errors := worker_data_errors(data):
         raise field_errors(errors)
-    index = id_number_index(data.id_card_type, data.id_number)
     with transaction.atomic():
-        worker = (
-            Worker.objects.select_for_update()
-            .filter(id_card_type=data.id_card_type, id_number_index=index)
-            .first()
-        )
-        created = worker is None
+        worker, created = worker_for_document(data.id_card_type, data.id_number)
         if not created and not worker_may_edit(actor, worker):
             # Someone else's person: the caller may employ him (he proved the full ID number) but may not
             # change data another enterprise maintains (a bank card swap would divert wages).
             return worker, False
-        if created:
-            worker = Worker(
-                id_card_type=data.id_card_type, id_number=data.id_number, id_number_index=index
-            )
         changed = []
         for field in WORKER_FIELDS:
             value = getattr(data, field)
