@@ -94,6 +94,16 @@ def _attendance_expired(today: dt.date) -> list[Project]:
     ]
 
 
+def _purged(record: Any, what: str) -> None:
+    """The event a purged record leaves behind: what it was, its number and the date it was kept until."""
+    event_record(
+        actor=None,
+        kind="retention.purged",
+        subject=record,
+        data={"what": what, "no": record.no, "retain_until": str(record.retain_until)},
+    )
+
+
 def retention_purge(*, today: dt.date | None = None, dry_run: bool = False) -> PurgeResult:
     """Remove labor records whose retention date has passed, except on projects under a legal hold."""
     today = today or timezone.localdate()
@@ -144,29 +154,11 @@ def retention_purge(*, today: dt.date | None = None, dry_run: bool = False) -> P
                     files.append(batch.receipt)
                     batch.delete()
             lines.delete()
-            event_record(
-                actor=None,
-                kind="retention.purged",
-                subject=payroll,
-                data={
-                    "what": "payroll",
-                    "no": payroll.no,
-                    "retain_until": str(payroll.retain_until),
-                },
-            )
+            _purged(payroll, "payroll")
             payroll.delete()
         for record in (*exits, *contracts):
             files.append(record.signed_scan)
-            event_record(
-                actor=None,
-                kind="retention.purged",
-                subject=record,
-                data={
-                    "what": type(record).__name__,
-                    "no": record.no,
-                    "retain_until": str(record.retain_until),
-                },
-            )
+            _purged(record, type(record).__name__)
             record.delete()
         transaction.on_commit(lambda: [f.delete(save=False) for f in files if f])
     passes = 0
