@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
 from PIL import ImageFile
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from smz.core.timeutil import CITY_TZ
@@ -22,14 +19,28 @@ from smz.core.timeutil import CITY_TZ
 # ever gets the complete images we encode ourselves. Every PDF module imports weasyprint through here.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
-FONT_PACKAGE = "fonts-wqy-zenhei"
-_FONT_CANDIDATES = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",)
+# The CJK font ships with the project (Noto Sans SC, SIL Open Font License 1.1, fonts/OFL.txt), so a
+# fresh machine without root renders every PDF and photo caption the same way, with no system font.
+FONT_FAMILY = "Noto Sans SC"
+FONT_FILE = Path(__file__).resolve().parent / "fonts" / "NotoSansSC-Regular.ttf"
+_FONT_FACE = f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{FONT_FILE.as_uri()}"); }}'
+
+
+class _Fetcher(URLFetcher):
+    """data: URIs and the shipped font file, nothing else: no other file, no network."""
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        if url.startswith("file:") and url != FONT_FILE.as_uri():
+            raise ValueError("only the shipped font may be read from disk")
+        return super().fetch(url, headers)
 
 
 def html_pdf(html: str) -> bytes:
-    """Render trusted HTML; only data: URIs resolve so nothing is read from disk or network."""
-    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()
+    """Render trusted HTML; only data: URIs (and the shipped font) resolve, nothing from network."""
+    fetcher = _Fetcher(allowed_protocols={"data", "file"}, fail_on_errors=True)
+    fonts = FontConfiguration()
+    face = CSS(string=_FONT_FACE, font_config=fonts, url_fetcher=fetcher)
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[face], font_config=fonts)
 
 
 def template_pdf(template_name: str, context: dict[str, Any]) -> bytes:
@@ -37,28 +48,9 @@ def template_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     return html_pdf(render_to_string(template_name, context))
 
 
-@functools.cache
 def cjk_font_path() -> str:
-    """Path of the CJK font file (WenQuanYi Zen Hei) for text drawn outside weasyprint."""
-    for candidate in _FONT_CANDIDATES:
-        if Path(candidate).is_file():
-            return candidate
-    fc_match = shutil.which("fc-match")
-    if fc_match:
-        found = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            [fc_match, "--format=%{file}", "WenQuanYi Zen Hei:lang=zh-cn"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=10,
-        ).stdout.strip()
-        # fc-match always answers with *some* font; only a CJK-capable one will do.
-        if found and "wqy" in os.path.basename(found).lower() and Path(found).is_file():
-            return found
-    raise RuntimeError(
-        f"No CJK font for photo captions: install the Debian package {FONT_PACKAGE} "
-        f"(apt-get install {FONT_PACKAGE})"
-    )
+    """Path of the shipped CJK font file, for text drawn outside weasyprint (photo captions)."""
+    return str(FONT_FILE)
 
 
 def city_time(moment: dt.datetime) -> dt.datetime:

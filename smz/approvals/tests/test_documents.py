@@ -11,9 +11,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops, ImageFile, ImageStat
+from PIL import Image, ImageChops, ImageFile, ImageFont, ImageStat
+from weasyprint.urls import FatalURLFetchingError
 
-from smz.approvals import documents
 from smz.approvals.documents import (
     FORM_TITLES,
     FormData,
@@ -191,7 +191,7 @@ def test_form_embeds_a_cjk_font(tmp_path: Path) -> None:
     assert rows
     # Columns from the right: object id (2), uni, sub, emb.
     assert all(row[-5] == "yes" for row in rows), fonts
-    assert any("WenQuanYi" in row[0] for row in rows), fonts
+    assert all("Noto-Sans-SC" in row[0] for row in rows), fonts
 
 
 def test_form_escapes_what_applicants_type(tmp_path: Path) -> None:
@@ -329,17 +329,21 @@ def test_importing_documents_keeps_pillow_strict() -> None:
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
 
 
-def test_missing_cjk_font_names_the_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The lookup lives in smz.core.pdf; documents re-exports the same cached function.
-    assert documents.cjk_font_path is pdf.cjk_font_path
-    documents.cjk_font_path.cache_clear()
-    monkeypatch.setattr(pdf, "_FONT_CANDIDATES", ("/nonexistent/wqy-zenhei.ttc",))
-    monkeypatch.setattr(pdf.shutil, "which", lambda _name: None)
-    try:
-        with pytest.raises(RuntimeError, match="fonts-wqy-zenhei"):
-            documents.cjk_font_path()
-    finally:
-        documents.cjk_font_path.cache_clear()
+def test_cjk_font_ships_with_the_project() -> None:
+    # Issue 11.1: a fresh machine has no system CJK font and no root to install one.
+    path = Path(pdf.cjk_font_path())
+    assert path.is_relative_to(Path(pdf.__file__).resolve().parent)
+    font = ImageFont.truetype(str(path), 20)
+    # Rare name characters outside GB2312 (喆, 堃, 镕) must draw as glyphs, not as empty boxes.
+    for char in "喆堃镕中山":
+        assert font.getmask(char).getbbox() is not None, char
+    assert (path.parent / "OFL.txt").read_text().startswith("Copyright")
+
+
+def test_pdf_reads_no_file_but_the_shipped_font() -> None:
+    html = '<p>测试</p><img src="file:///etc/hostname">'
+    with pytest.raises(FatalURLFetchingError, match="/etc/hostname"):
+        pdf.html_pdf(html)
 
 
 # Photo sheet
