@@ -83,3 +83,13 @@ class PersonalDataAccess(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.actor_id} read {self.subject_type}#{self.subject_id}.{self.field}"
+
+
+class SeedStep(models.Model):
+    """演示数据步骤: a demo seed step that finished (make run resumes the rest, never serves half a demo)."""
+
+    name = models.CharField("步骤", max_length=64, unique=True)
+    finished_at = models.DateTimeField("完成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "演示数据步骤"

@@ -17,6 +17,7 @@ from smz.registry.demo.build import (
     Login,
     build_demo_city,
     database_has_data,
+    demo_city_started,
     demo_counts,
     login_rows,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "Login",
     "build_demo_city",
     "database_has_data",
+    "demo_city_started",
     "demo_counts",
     "login_rows",
     "luhn_complete",

@@ -87,6 +87,11 @@ def database_has_data() -> bool:
     )
 
 
+def demo_city_started() -> bool:
+    """True when the demo city's projects are in the database (a real city's data has none of them)."""
+    return Project.objects.filter(code__in=[site.code for site in SITES]).exists()
+
+
 def _create_missing[M: models.Model](
     model: type[M], objs: Iterable[M], key: Callable[[M], Any], existing: set[Any]
 ) -> int:

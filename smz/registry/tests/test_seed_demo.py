@@ -32,6 +32,7 @@ from smz.registry.models import (
 )
 from smz.registry.reference import SAFETY_AUTHORITY
 from smz.registry.selectors import home_counts_for
+from smz.registry.synthetic import synthetic_uscc
 
 SIZE = 40  # construction workers; managers (~250) come on top
 
@@ -170,3 +171,43 @@ def test_demo_logins_prints_the_table(city):
     for login in demo.LOGINS:
         assert login.username in text
     assert Role.LABOR_SPECIALIST.label in text and "小榄镇住房城乡建设部门" in text
+
+
+def test_a_failed_seed_step_leaves_nothing_and_the_next_run_builds_it_whole(city, monkeypatch):
+    # Issue 11.1: a step that failed half-way (a missing font did) must not leave half a demo that
+    # the next `make run` then skips.
+    from smz.approvals import demo as approvals_demo
+    from smz.approvals.models import ApprovalRequest
+    from smz.core.models import SeedStep
+
+    real_act, calls = approvals_demo._act, []
+
+    def failing_act(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("boom")
+        return real_act(*args, **kwargs)
+
+    monkeypatch.setattr(approvals_demo, "_act", failing_act)
+    with pytest.raises(RuntimeError, match="boom"):
+        call_command("seed_workflows", "--if-empty", stdout=io.StringIO())
+    assert len(calls) == 3
+    assert not ApprovalRequest.objects.exists()
+    assert not SeedStep.objects.filter(name="demo_workflows").exists()
+
+    monkeypatch.setattr(approvals_demo, "_act", real_act)
+    call_command("seed_workflows", "--if-empty", stdout=(out := io.StringIO()))
+    assert "已就绪" in out.getvalue()
+    built = ApprovalRequest.objects.count()
+    assert built > 3
+    call_command("seed_workflows", "--if-empty", stdout=(out := io.StringIO()))
+    assert "跳过" in out.getvalue()
+    assert ApprovalRequest.objects.count() == built
+
+
+def test_seed_demo_if_empty_leaves_a_real_city_alone(db):
+    ensure_reference_data()
+    Enterprise.objects.create(corp_code=synthetic_uscc(seq=99), name="真实企业", reg_type="150")
+    call_command("seed_demo", "--if-empty", stdout=(out := io.StringIO()))
+    assert "非演示数据" in out.getvalue()
+    assert not Project.objects.exists()

@@ -27,6 +27,7 @@ from django.core.servers.basehttp import (
 from django.db import connections
 
 from smz.attendance.models import DailyAttendance, PassRecord
+from smz.core.seeding import seed_step_done, seed_step_finish
 from smz.devices.simulator import fromdb
 from smz.devices.simulator.run import Options, simulate
 from smz.registry.demo import SITES
@@ -89,6 +90,9 @@ def signals_kept() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+STEP = "demo_week"
+
+
 class Command(BaseCommand):
     help = (
         "用设备模拟器生成演示城市最近一周的闸机通行记录和每日考勤（真实HTTP，设备直连 + ZKTeco）。"
@@ -112,9 +116,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["if_empty"] and PassRecord.objects.exists():
-            self.stdout.write("已有通行记录，跳过模拟（要重新模拟请去掉 --if-empty）。")
+        if options["if_empty"] and seed_step_done(name=STEP):
+            self.stdout.write(
+                "已有通行记录（模拟已完成），跳过模拟（要重新模拟请去掉 --if-empty）。"
+            )
             return
+        if options["if_empty"] and PassRecord.objects.exists():
+            # An interrupted run: devices resend the same record ids, which ingest stores once.
+            self.stdout.write("上次模拟未完成，继续模拟（已收到的记录不会重复入库）。")
         if options["if_empty"] and not Project.objects.filter(code__in=DEMO_CODES).exists():
             # make run may point at a real database (DATABASE_URL): no simulated devices there.
             self.stdout.write("数据库中没有演示城市的项目，跳过模拟（要模拟请去掉 --if-empty）。")
@@ -158,6 +167,7 @@ class Command(BaseCommand):
                 verbosity=0,
             )
         attended = DailyAttendance.objects.filter(attended=True).count()
+        seed_step_finish(name=STEP)
         self.stdout.write(
             f"  background tasks   {time.perf_counter() - worker_started:.1f} s; "
             f"{PassRecord.objects.count()} pass records, {attended} attended person-days"

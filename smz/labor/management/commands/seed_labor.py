@@ -5,10 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
 
 from smz.accounts.models import User
+from smz.core.seeding import seed_step_done, seed_step_finish
 from smz.labor.demo import build_demo_labor
 from smz.labor.models import Payroll
+
+# All or nothing: a step that fails half-way leaves no rows, and the next make run builds it whole.
+STEP = "demo_labor"
 
 
 class Command(BaseCommand):
@@ -21,9 +26,15 @@ class Command(BaseCommand):
         if not User.objects.filter(username="gc_labor").exists():
             self.stdout.write("没有演示账号（先运行 seed_demo），跳过。")
             return
-        if options["if_empty"] and Payroll.objects.exists():
-            self.stdout.write("已有工资表，跳过演示工资数据。")
+        if options["if_empty"] and seed_step_done(name=STEP):
+            self.stdout.write("演示工资数据已建好，跳过。")
             return
-        for key, value in build_demo_labor().items():
+        if options["if_empty"] and Payroll.objects.exists():
+            self.stdout.write("数据库已有工资表（不是本演示步骤建的），跳过演示工资数据。")
+            return
+        with transaction.atomic():
+            done = build_demo_labor()
+            seed_step_finish(name=STEP)
+        for key, value in done.items():
             self.stdout.write(f"  {key}：{value}")
         self.stdout.write(self.style.SUCCESS("演示工资数据已就绪。"))

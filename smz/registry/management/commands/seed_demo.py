@@ -7,7 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from smz.core.seeding import seed_step_done, seed_step_finish
 from smz.registry import demo
+
+STEP = "demo_city"
 
 
 class Command(BaseCommand):
@@ -27,12 +30,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["if_empty"] and demo.database_has_data():
-            self.stdout.write("数据库已有数据，跳过演示数据（要补齐演示数据请去掉 --if-empty）。")
+        if options["if_empty"] and seed_step_done(name=STEP):
+            self.stdout.write("演示城市已建好，跳过（要补齐演示数据请去掉 --if-empty）。")
+            return
+        if options["if_empty"] and demo.database_has_data() and not demo.demo_city_started():
+            # make run may point at a real database (DATABASE_URL): no demo city there.
+            self.stdout.write(
+                "数据库已有非演示数据，跳过演示数据（要补齐演示数据请去掉 --if-empty）。"
+            )
             return
         started = time.perf_counter()
         before = demo.demo_counts()
         after = demo.build_demo_city(workers=options["workers"])
+        seed_step_finish(name=STEP)
         elapsed = time.perf_counter() - started
         for table, count in after.items():
             added = count - before.get(table, 0)
