@@ -166,13 +166,22 @@ def waiting_days(request: ApprovalRequest, now: dt.datetime | None = None) -> in
 def project_timeline(project: Project) -> list[dict[str, Any]]:
     """停复工与考勤节点 on the project page: pauses, stops, start changes, completion, newest first."""
     items: list[dict[str, Any]] = []
+    today = timezone.localdate()
     for pause in ProjectPause.objects.filter(project=project):
+        if pause.start_on > today:
+            text = f"将于 {pause.start_on:%Y-%m-%d} 起停工（已批准，尚未生效）"
+        elif pause.end_on is None:
+            text = f"{pause.start_on:%Y-%m-%d} 至今（停工中）"
+        elif pause.end_on >= today:
+            resume = pause.end_on + dt.timedelta(days=1)
+            text = f"{pause.start_on:%Y-%m-%d} 至 {pause.end_on:%Y-%m-%d}（停工中，{resume:%Y-%m-%d} 复工）"
+        else:
+            text = f"{pause.start_on:%Y-%m-%d} 至 {pause.end_on:%Y-%m-%d}"
         items.append(
             {
                 "day": pause.start_on,
                 "label": "停工",
-                "text": f"{pause.start_on:%Y-%m-%d} 至 "
-                + (f"{pause.end_on:%Y-%m-%d}" if pause.end_on else "今（停工中）"),
+                "text": text,
                 "ref": " / ".join(r for r in (pause.suspension_ref, pause.resumption_ref) if r),
             }
         )

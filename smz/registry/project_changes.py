@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -57,6 +58,51 @@ def _locked(project: Project) -> Project:
     return Project.objects.select_for_update().get(pk=project.pk)
 
 
+def project_status_on(project: Project, day: dt.date) -> str:
+    """The status a project has on `day`: an approved suspension counts from its start date, not its approval."""
+    if project.status == Project.Status.COMPLETED:
+        return project.status
+    paused = (
+        ProjectPause.objects.filter(project=project, start_on__lte=day)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=day))
+        .exists()
+    )
+    return Project.Status.SUSPENDED if paused else Project.Status.ACTIVE
+
+
+def _status_follow(*, actor: Any, project: Project, day: dt.date) -> bool:
+    """Set the stored status to the one in effect on `day`; True when it changed (event written)."""
+    status = project_status_on(project, day)
+    if status == project.status:
+        return False
+    old, project.status = project.status, status
+    project.save(update_fields=["status", "updated_at"])
+    event_record(
+        actor=actor,
+        kind="project.status_effective",
+        subject=project,
+        data={"from": old, "to": status, "day": day.isoformat()},
+    )
+    return True
+
+
+def project_statuses_refresh(*, day: dt.date | None = None) -> int:
+    """Daily (after midnight): suspensions and resumptions approved for a later day take effect on it."""
+    day = day or timezone.localdate()
+    changed = 0
+    candidates = (
+        Project.objects.filter(pauses__isnull=False)
+        .exclude(status=Project.Status.COMPLETED)
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    for pk in candidates:
+        with transaction.atomic():
+            project = Project.objects.select_for_update().get(pk=pk)
+            changed += _status_follow(actor=None, project=project, day=day)
+    return changed
+
+
 def project_start_change(
     *, actor: Any, project: Project, new_start: dt.date, basis: str
 ) -> Project:
@@ -87,14 +133,14 @@ def project_pause(*, actor: Any, project: Project, start_on: dt.date, ref: str) 
         if ProjectPause.objects.filter(project=project, end_on__isnull=True).exists():
             raise DomainError("project.already_paused", "项目已处于停工状态")
         pause = ProjectPause.objects.create(project=project, start_on=start_on, suspension_ref=ref)
-        project.status = Project.Status.SUSPENDED
-        project.save(update_fields=["status", "updated_at"])
         event_record(
             actor=actor,
             kind="project.suspended",
             subject=project,
             data={"start_on": start_on.isoformat(), "ref": ref},
         )
+        # 停工 from its start date: until then the site works (project_statuses_refresh flips it that day).
+        _status_follow(actor=actor, project=project, day=timezone.localdate())
         obligations_changed(project, start_on)
     return pause
 
@@ -109,14 +155,13 @@ def project_resume(*, actor: Any, project: Project, resume_on: dt.date, ref: str
         pause.end_on = max(pause.start_on, resume_on - dt.timedelta(days=1))
         pause.resumption_ref = ref
         pause.save(update_fields=["end_on", "resumption_ref"])
-        project.status = Project.Status.ACTIVE
-        project.save(update_fields=["status", "updated_at"])
         event_record(
             actor=actor,
             kind="project.resumed",
             subject=project,
             data={"resume_on": resume_on.isoformat(), "ref": ref},
         )
+        _status_follow(actor=actor, project=project, day=timezone.localdate())
         obligations_changed(project, pause.start_on)
     return pause
 

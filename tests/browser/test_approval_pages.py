@@ -247,7 +247,7 @@ def test_wf2_approved_suspension_on_the_project_page(live_world, login, shot, li
     expect(posts.locator(".badge", has_text="免考勤：停工期间")).to_have_count(3)
     timeline = page.get_by_test_id("timeline")
     expect(timeline).to_contain_text("停工")
-    expect(timeline).to_contain_text(f"{TODAY:%Y-%m-%d} 至 今（停工中）")
+    expect(timeline).to_contain_text(f"{TODAY:%Y-%m-%d} 至今（停工中）")
     expect(timeline).to_contain_text(r.no)
     expect(page.get_by_test_id("project-requests").locator("tr", has_text=r.no)).to_contain_text(
         "已批准"

@@ -19,14 +19,16 @@ from smz.approvals.models import (
     RequestKind,
     State,
 )
+from smz.approvals.selectors import project_timeline
 from smz.attendance.models import KeyPostDay
 from smz.attendance.services import key_post_days_compute
 from smz.core.errors import DomainError
 from smz.core.models import Event
 from smz.devices.tests.conftest import jpeg
 from smz.registry import project_changes
-from smz.registry.models import Authority, KeyPost, KeyPostChange, ProjectPause
+from smz.registry.models import Authority, KeyPost, KeyPostChange, Project, ProjectPause
 from smz.registry.obligations import Exemption, key_post_exemption, project_calendar
+from smz.registry.project_changes import project_statuses_refresh
 from smz.registry.reference import SAFETY_AUTHORITY
 
 TODAY = timezone.localdate()
@@ -401,6 +403,24 @@ def test_r_wf2_people_keep_attending_until_the_suspension_is_approved(world):
     assert row.exemption == Exemption.PAUSED
 
 
+def test_r_wf2_a_suspension_approved_for_a_later_day_takes_effect_that_day(world):
+    # Issue 11.4: approved on the 5th for the 8th, the project is not 停工 before the 8th.
+    p1 = _p1_checked(world)
+    start = TODAY + dt.timedelta(days=3)
+    _through(world, _filed(world, RequestKind.SUSPENSION, date=start))
+    p1.refresh_from_db()
+    assert p1.status == "active"
+    assert Project.objects.filter(status="suspended").count() == 0
+    timeline = {item["label"]: item["text"] for item in project_timeline(p1)}
+    assert "尚未生效" in timeline["停工"] and "停工中" not in timeline["停工"]
+    assert project_statuses_refresh(day=start - dt.timedelta(days=1)) == 0
+    assert project_statuses_refresh(day=start) == 1
+    p1.refresh_from_db()
+    assert p1.status == "suspended"
+    assert Event.objects.filter(kind="project.status_effective", subject_id=p1.pk).count() == 1
+    assert project_statuses_refresh(day=start) == 0  # safe to run again
+
+
 def test_r_wf2_suspension_date_cannot_be_in_the_past(world):
     with pytest.raises(DomainError) as exc:
         _filed(world, RequestKind.SUSPENSION, date=TODAY - dt.timedelta(days=1))
@@ -419,6 +439,11 @@ def test_r_wf3_obligations_restart_only_after_the_resumption_is_approved(world):
     services.request_act(actor=world.user("town_l1"), request=r, action="forward")
     r = services.request_act(actor=world.user("town_l2"), request=r, action="approve").request
     assert r.effective_on == TODAY + dt.timedelta(days=1)  # the day after approval at the earliest
+    p1.refresh_from_db()
+    assert (
+        p1.status == "suspended"
+    )  # resumption takes effect tomorrow, not on approval (issue 11.4)
+    assert project_statuses_refresh(day=TODAY + dt.timedelta(days=1)) == 1
     p1.refresh_from_db()
     assert p1.status == "active"
     pause = ProjectPause.objects.get(project=p1)

@@ -2,7 +2,8 @@
 
 Passes trigger the recompute of the days they touch; a day on which a post's holder never came has no pass to
 trigger it, so this command writes those KeyPostDay rows (absent, or vacant) too. Safe to run again.
-It also forgets device batch answers older than ingest.BATCH_ANSWERS_KEEP.
+It also lets approved suspensions and resumptions dated today take effect on the projects' status (WF2, WF3),
+and forgets device batch answers older than ingest.BATCH_ANSWERS_KEEP.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from smz.attendance.ingest import ingest_batches_purge
 from smz.attendance.services import key_post_days_compute
 from smz.core.timeutil import business_date
 from smz.registry.models import KeyPost, Project
+from smz.registry.project_changes import project_statuses_refresh
 
 
 class Command(BaseCommand):
@@ -47,6 +49,11 @@ class Command(BaseCommand):
             for project_id in projects:
                 rows += len(key_post_days_compute(project_id=project_id, day=day))
         self.stdout.write(f"{rows} key-post days written for {len(projects)} projects")
+        today = business_date(timezone.now())
+        self.stdout.write(
+            f"{project_statuses_refresh(day=today)} projects changed status as approved suspensions "
+            "and resumptions took effect"
+        )
         self.stdout.write(
             f"{ingest_batches_purge()} device batch answers older than 30 days forgotten"
         )
