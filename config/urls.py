@@ -1,11 +1,20 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from config.api import api
 from smz.approvals.inbound import inbound_api
 from smz.devices.direct import device_api
 
+handler400 = "smz.portal.errors.bad_request"
+handler403 = "smz.portal.errors.forbidden"
+handler404 = "smz.portal.errors.not_found"
+handler500 = "smz.portal.errors.server_error"
+
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page says; answer with the icon, not a 404.
+    path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("device/v1/", device_api.urls),
