@@ -56,8 +56,8 @@ def simulate(
         for spec, future in zip(devices, futures, strict=True):
             tally = future.result()
             log(
-                f"  {spec.serial}: {tally.people} people, {tally.planned} passes, "
-                f"{tally.requests} requests"
+                f"  {spec.serial}：{tally.people} 人，通行 {tally.planned} 次，"
+                f"请求 {tally.requests} 次"
             )
             total += tally
     return total, time.perf_counter() - started

@@ -109,27 +109,28 @@ class Tally:
 
     def lines(self, elapsed: float) -> list[str]:
         s = self.statuses
-        rejected = ", ".join(f"{k} {v}" for k, v in sorted(self.rejected.items())) or "none"
-        refused = ", ".join(f"{k} {v}" for k, v in sorted(self.refusals.items())) or "none"
-        invalid = ", ".join(f"{k} {v}" for k, v in sorted(self.invalid.items()))
+        rejected = "，".join(f"{k} {v}" for k, v in sorted(self.rejected.items())) or "无"
+        refused = "，".join(f"{k} {v}" for k, v in sorted(self.refusals.items())) or "无"
+        invalid = "，".join(f"{k} {v}" for k, v in sorted(self.invalid.items()))
+        commands = "，".join(f"{k} {v}" for k, v in sorted(self.commands.items())) or "无"
         out = [
-            f"devices            {self.devices} ({self.people} people on their rosters)",
-            f"passes made        {self.planned}",
-            f"direct records     {self.records_sent} sent ({self.resent} of them resent)",
-            f"  accepted         {s['accepted']}" + (f" (invalid: {invalid})" if invalid else ""),
-            f"  duplicate        {s['duplicate']}",
-            f"  rejected         {s['rejected']} ({rejected})",
-            f"  batch replays    {self.replays} ({self.replays_same} answered as the first time)",
-            f"zkteco lines       {self.zk_lines} sent ({self.zk_resent} resent), "
-            f"{self.zk_stored} stored, {self.zk_photos} photos",
-            f"bad signatures     {self.bad_signatures_sent} sent, "
-            f"{self.refusals['device.bad_signature']} refused",
-            f"refused requests   {refused}",
-            f"commands done      {dict(sorted(self.commands.items())) or 'none'}",
-            f"requests           {self.requests} ({self.bytes_sent / 1e6:.1f} MB sent)",
+            f"设备             {self.devices} 台（名单上共 {self.people} 人）",
+            f"模拟通行         {self.planned} 次",
+            f"直连记录         发送 {self.records_sent} 条（其中重发 {self.resent} 条）",
+            f"  已接收         {s['accepted']}" + (f"（判为无效：{invalid}）" if invalid else ""),
+            f"  重复           {s['duplicate']}",
+            f"  拒收           {s['rejected']}（{rejected}）",
+            f"  批次重放       {self.replays}（{self.replays_same} 次得到与首次相同的应答）",
+            f"ZKTeco 记录      发送 {self.zk_lines} 行（重发 {self.zk_resent} 行），"
+            f"入库 {self.zk_stored} 条，照片 {self.zk_photos} 张",
+            f"错误签名         发送 {self.bad_signatures_sent} 次，"
+            f"拒绝 {self.refusals['device.bad_signature']} 次",
+            f"被拒请求         {refused}",
+            f"完成的指令       {commands}",
+            f"请求             {self.requests} 次（发送 {self.bytes_sent / 1e6:.1f} MB）",
         ]
         for serial, skew, measured in self.clocks:
-            seen = "not measured" if measured is None else f"measured {measured / 1000:+.1f} s"
-            out.append(f"clock {serial:<13} skew {skew:+d} s, {seen}")
-        out.append(f"elapsed            {elapsed:.1f} s")
+            seen = "未测得" if measured is None else f"平台测得 {measured / 1000:+.1f} 秒"
+            out.append(f"时钟 {serial:<13} 设定偏差 {skew:+d} 秒，{seen}")
+        out.append(f"用时             {elapsed:.1f} 秒")
         return out

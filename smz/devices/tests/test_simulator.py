@@ -199,9 +199,9 @@ def test_cli_plays_a_gate_and_prints_the_summary(gate, live_server, capsys):
     )
     out = capsys.readouterr().out
     assert code == 0
-    assert "devices            1 (3 people on their rosters)" in out
-    assert f"clock {device.serial}" in out and "elapsed" in out
-    assert PassRecord.objects.filter(device=device).count() > 0 or "passes made        0" in out
+    assert "设备             1 台（名单上共 3 人）" in out
+    assert f"时钟 {device.serial}" in out and "用时" in out
+    assert PassRecord.objects.filter(device=device).count() > 0 or "模拟通行         0 次" in out
 
 
 def test_cli_without_devices_secret_or_server_stops(capsys, monkeypatch):

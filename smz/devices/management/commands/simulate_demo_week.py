@@ -169,8 +169,8 @@ class Command(BaseCommand):
         attended = DailyAttendance.objects.filter(attended=True).count()
         seed_step_finish(name=STEP)
         self.stdout.write(
-            f"  background tasks   {time.perf_counter() - worker_started:.1f} s; "
-            f"{PassRecord.objects.count()} pass records, {attended} attended person-days"
+            f"  后台任务         {time.perf_counter() - worker_started:.1f} 秒；"
+            f"通行记录 {PassRecord.objects.count()} 条，出勤人天 {attended}"
         )
         self.stdout.write(
             self.style.SUCCESS(

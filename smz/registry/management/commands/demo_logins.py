@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from smz.accounts.models import User
 from smz.registry import demo
 
 
@@ -42,4 +43,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"统一密码 {demo.DEMO_PASSWORD}；打开 {demo.DEMO_URL} 用上表任一账号登录。"
         )
+        worker = User.objects.filter(username="worker", worker__isnull=False).first()
+        if worker is not None:
+            # Workers log in by phone and a texted code; the demo's text gateway prints to this console.
+            self.stdout.write(
+                f"工人用手机登录：{demo.DEMO_URL}w/login/ ，手机号 {worker.worker.phone}"
+                "（演示人员，号码虚构），验证码显示在本控制台（演示短信网关）。"
+            )
         self.stdout.write("")
