@@ -51,4 +51,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     from smz.approvals.selectors import notifications_for
 
     unread = notifications_for(user, unread_only=True).count()
-    return {"nav_items": items, "unread_notifications": unread}
+    from smz.portal.guide import role_guide_url
+
+    return {"nav_items": items, "unread_notifications": unread, "help_url": role_guide_url(user)}

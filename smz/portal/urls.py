@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from smz.portal import views
+from smz.portal import guide_views, views
 
 app_name = "portal"
 
@@ -18,4 +18,8 @@ urlpatterns = [
     path("roster/import/", views.roster_import, name="roster_import"),
     path("accounts/", views.account_list, name="accounts"),
     path("accounts/<int:pk>/<str:action>/", views.account_action, name="account_action"),
+    path("guide/", guide_views.guide_index, name="guide"),
+    path("guide/shots/<str:name>", guide_views.guide_screenshot, name="guide_screenshot"),
+    path("guide/<slug:section>/<slug:slug>/", guide_views.guide_doc, name="guide_doc"),
+    path("guide/<slug:section>/<slug:slug>.pdf", guide_views.guide_pdf, name="guide_pdf"),
 ]
