@@ -6,7 +6,8 @@ import datetime as dt
 import ipaddress
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from smz.core import scoping
@@ -106,18 +107,23 @@ def terminal_address_refusal(device: Device, address: str) -> str | None:
 
 def refused_addresses_for(devices: list[Device]) -> dict[int, DeviceRejection]:
     """Per ZKTeco device, the latest connection refused for its address since it was bound (last 7
-    days): the page shows it and offers to re-bind the terminal there."""
+    days): the page shows it and offers to re-bind the terminal there. Two queries for any page."""
     since = timezone.now() - MOVED_SHOWN_FOR
-    latest: dict[int, DeviceRejection] = {}
-    rejections = DeviceRejection.objects.filter(
-        device__in=[d.pk for d in devices if d.protocol == Device.Protocol.ZKTECO_PUSH],
-        code__in=ADDRESS_REFUSALS,
-        at__gte=since,
-    ).order_by("device", "-at")
-    bound_at = {d.pk: d.bound_at for d in devices}
-    for rejection in rejections:
-        after = bound_at.get(rejection.device_id)
-        if rejection.device_id in latest or (after and rejection.at < after):
-            continue
-        latest[rejection.device_id] = rejection
-    return latest
+    latest = (
+        DeviceRejection.objects.filter(
+            device=OuterRef("pk"),
+            code__in=ADDRESS_REFUSALS,
+            at__gte=Greatest(Coalesce(OuterRef("bound_at"), Value(since)), Value(since)),
+        )
+        .order_by("-at", "-pk")
+        .values("pk")[:1]
+    )
+    ids = (
+        Device.objects.filter(
+            pk__in=[d.pk for d in devices if d.protocol == Device.Protocol.ZKTECO_PUSH]
+        )
+        .annotate(refused=Subquery(latest))
+        .filter(refused__isnull=False)
+        .values_list("refused", flat=True)
+    )
+    return {r.device_id: r for r in DeviceRejection.objects.filter(pk__in=list(ids))}

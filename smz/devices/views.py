@@ -36,11 +36,13 @@ def device_list(request: HttpRequest) -> HttpResponse:
         )
     )
     boundaries = selectors.boundaries_for({d.project_id for d in devices})
+    refused = selectors.refused_addresses_for(devices)
     rows = [
         {
             "d": d,
             "online": selectors.device_is_online(d),
             "off_site": selectors.device_off_site(d, boundaries),
+            "refused": refused.get(d.pk),
         }
         for d in devices
     ]

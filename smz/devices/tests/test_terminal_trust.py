@@ -150,6 +150,7 @@ def test_i10_3_anonymous_getrequest_from_another_address_gets_nothing(world, cli
     assert f"拒绝来自 {ELSEWHERE} 的连接" in page and f"重新绑定到 {ELSEWHERE}" in page
     sub_page = as_user("sub_labor").get(f"/projects/{zk.project_id}/devices/").content.decode()
     assert f"拒绝来自 {ELSEWHERE} 的连接" in sub_page and "重新绑定到" not in sub_page
+    assert f"拒绝来自 {ELSEWHERE} 的连接" in as_user("town_l1").get("/devices/").content.decode()
 
 
 def test_i10_3_unknown_serial_and_missing_address_get_nothing(world, client, zk):
@@ -176,6 +177,8 @@ def test_i10_3_rebind_by_the_site_admin_is_audited(world, client, zk, as_user):
     assert zk.bound_address == moved
     event = Event.objects.get(kind="device.address_rebound", subject_id=zk.pk)
     assert event.actor == world.user("gc_labor") and event.data == {"from": SITE, "to": moved}
+    page = c.get(f"/projects/{zk.project_id}/devices/").content.decode()
+    assert f"绑定地址 {moved}" in page and "拒绝来自" not in page  # refusals before the re-bind
     assert poll(client, moved).status_code == 200
     assert poll(client, SITE).status_code == 403
     # Unbinding: the next contact binds (and is sent the roster again).
