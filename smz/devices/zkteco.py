@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.db.models import Case, IntegerField, Max, Q, When
 from django.http import HttpRequest, HttpResponse
@@ -143,9 +144,11 @@ def device_view(handler: Callable[[HttpRequest, Device], HttpResponse]) -> Calla
     def view(request: HttpRequest) -> HttpResponse:
         try:
             device = _authenticate(request)
+            return handler(request, device)
         except DeviceError as exc:
             return _text(f"ERROR: {exc.code}", exc.status)
-        return handler(request, device)
+        except RequestDataTooBig:
+            return _text("ERROR: zkteco.body_too_large", 413)
 
     return view
 

@@ -12,12 +12,16 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from smz.attendance.models import PassRecord
 from smz.core.models import Event
 from smz.devices.models import Device, DeviceCommand, DeviceRejection, TerminalNetwork
 from smz.devices.services import device_command_queue, device_register, terminal_network_set
 from smz.devices.tests.conftest import jpeg
+from smz.devices.zkteco import _attlog_line
 from smz.registry import project_changes
 
 pytestmark = pytest.mark.django_db
@@ -353,3 +357,22 @@ def test_i10_bad_serials_photos_stamps_and_ids_get_clear_answers(world, client, 
         REMOTE_ADDR=SITE,
     )
     assert r.status_code == 200 and r.content == b"OK"
+
+
+def test_i10_a_body_over_the_upload_limit_is_413(world, client, zk, settings):
+    poll(client, SITE)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    r = upload(client, SITE, "1\t2026-01-01 08:00:00\t0\t15\n" * 100)
+    assert r.status_code == 413 and r.content == b"ERROR: zkteco.body_too_large"
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
+def test_i10_any_attlog_line_parses_or_is_refused(text):
+    """Property: no line makes the parser raise; what it accepts fits a worker id and the device's years."""
+    for line in (text, f"{text}\t2026-01-01 08:00:00\t0\t15", f"7\t{text}\t0\t15"):
+        item = _attlog_line(line, CST)
+        if item is not None:
+            raw, _second = item
+            assert 0 < int(raw.person_id) < 2**63 and raw.event_time.year in range(2000, 2100)
+            assert "\x00" not in raw.record_id and len(raw.record_id) <= 64
