@@ -206,6 +206,9 @@ def test_i10_3_allow_list_is_enforced(world, client, zk, as_user):
         .status_code
         == 403
     )
+    for persona in ("outsider", "neighbour_labor"):
+        r = as_user(persona).post(f"/projects/{p1.pk}/terminal-network/", {"cidrs": "0.0.0.0/0"})
+        assert r.status_code == 404
     assert not TerminalNetwork.objects.exists()
     c = as_user("gc_labor")
     c.post(f"/projects/{p1.pk}/terminal-network/", {"cidrs": "not a network"})
