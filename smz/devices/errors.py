@@ -17,6 +17,12 @@ CODES: dict[str, tuple[int, str]] = {
     "device.bad_signature": (401, "签名错误"),
     "device.replayed_nonce": (409, "nonce 已使用，疑似重放"),
     "device.wrong_protocol": (403, "设备登记的协议与接口不符"),
+    "device.bad_serial": (400, "设备序列号为空、过长或含控制字符"),
+    "device.address_mismatch": (
+        403,
+        "终端来源地址与绑定地址不符：请项目管理员在设备页核实后重新绑定",
+    ),
+    "device.address_not_allowed": (403, "终端来源地址不在本项目的终端地址白名单内"),
     "device.bad_json": (400, "请求体不是有效的JSON"),
     "device.batch_too_large": (413, "每批最多500条记录"),
     "device.batch_conflict": (409, "批次号已用于另一批记录：请使用新的批次号重新上传"),

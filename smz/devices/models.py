@@ -62,6 +62,10 @@ class Device(TimeStampedModel):
     people_cursor = models.CharField("人员同步游标", max_length=64, blank=True)
     # ZKTeco PUSH: the last upload stamp per table ({"ATTLOG": "..."}), echoed in the handshake so the device resumes.
     push_stamps = models.JSONField("PUSH上传戳", default=dict, blank=True)
+    # ZKTeco PUSH names a terminal by its serial alone: it is bound to the address it first came from
+    # (issue 10 item 3); a terminal calling from elsewhere gets nothing until the site admin re-binds it.
+    bound_address = models.GenericIPAddressField("绑定地址", null=True, blank=True)
+    bound_at = models.DateTimeField("绑定时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "考勤设备"
@@ -103,6 +107,48 @@ class DeviceCommand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id}:{self.pk} {self.kind}"
+
+
+class DeviceCommandLine(models.Model):
+    """One line of a command as sent (`C:<pk>:<text>`): a long people sync is many lines, each answered
+    on its own in devicecmd, so a failed line is told apart. `summary` is the line up to its first tab
+    (verb and PIN, never a name or a face)."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", "已下发"
+        DONE = "done", "已执行"
+        FAILED = "failed", "执行失败"
+
+    command = models.ForeignKey(DeviceCommand, on_delete=models.CASCADE, related_name="lines")
+    summary = models.CharField("摘要", max_length=80)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.SENT)
+    return_code = models.IntegerField("返回码", null=True, blank=True)
+    acked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "设备命令行"
+        ordering = ["command", "pk"]
+        indexes = [models.Index(fields=["command", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.command_id}/{self.pk} {self.summary}"
+
+
+class TerminalNetwork(models.Model):
+    """终端地址白名单: the addresses (CIDRs) a project's ZKTeco terminals may connect from, e.g. the
+    private 4G APN's range. Empty or absent: first-seen address pinning alone."""
+
+    project = models.OneToOneField(
+        "registry.Project", on_delete=models.CASCADE, related_name="terminal_network"
+    )
+    cidrs = models.JSONField("允许的地址段", default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "终端地址白名单"
 
 
 class DeviceNonce(models.Model):

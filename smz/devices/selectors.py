@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from smz.core import scoping
 from smz.core.errors import NotFound
 from smz.core.timeutil import business_date
-from smz.devices.models import ONLINE_WITHIN_SECONDS, Device, SiteBoundary
+from smz.devices.models import (
+    ONLINE_WITHIN_SECONDS,
+    Device,
+    DeviceRejection,
+    SiteBoundary,
+    TerminalNetwork,
+)
+
+ADDRESS_REFUSALS = ("device.address_mismatch", "device.address_not_allowed")
+MOVED_SHOWN_FOR = dt.timedelta(days=7)
 
 
 def device_list_for(user: Any, *, project: int | None = None, status: str = "") -> QuerySet[Device]:
@@ -60,3 +71,59 @@ def device_off_site(device: Device, boundaries: dict[int, SiteBoundary]) -> bool
 
 def boundaries_for(project_ids: set[int]) -> dict[int, SiteBoundary]:
     return {b.project_id: b for b in SiteBoundary.objects.filter(project__in=project_ids)}
+
+
+def address_normalize(text: str) -> str | None:
+    """A client address in canonical form (an IPv4-mapped IPv6 address as IPv4); None if not an address."""
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return str(address)
+
+
+def terminal_network_cidrs(project_id: int) -> list[str]:
+    """The project's terminal address allow-list (empty: no list, pinning alone)."""
+    network = TerminalNetwork.objects.filter(project=project_id).first()
+    return list(network.cidrs) if network else []
+
+
+def terminal_address_refusal(device: Device, address: str) -> str | None:
+    """Why a ZKTeco terminal calling from this address gets nothing (an error code), or None when it may
+    be served: inside the project's allow-list (if any) and at its bound address (or not bound yet).
+    `address` is normalized (address_normalize); "" (unknown) is never served."""
+    if not address:
+        return "device.address_mismatch"
+    cidrs = terminal_network_cidrs(device.project_id)
+    ip = ipaddress.ip_address(address)
+    if cidrs and not any(ip in ipaddress.ip_network(c, strict=False) for c in cidrs):
+        return "device.address_not_allowed"
+    if device.bound_address and address_normalize(device.bound_address) != address:
+        return "device.address_mismatch"
+    return None
+
+
+def refused_addresses_for(devices: list[Device]) -> dict[int, DeviceRejection]:
+    """Per ZKTeco device, the latest connection refused for its address since it was bound (last 7
+    days): the page shows it and offers to re-bind the terminal there. Two queries for any page."""
+    since = timezone.now() - MOVED_SHOWN_FOR
+    latest = (
+        DeviceRejection.objects.filter(
+            device=OuterRef("pk"),
+            code__in=ADDRESS_REFUSALS,
+            at__gte=Greatest(Coalesce(OuterRef("bound_at"), Value(since)), Value(since)),
+        )
+        .order_by("-at", "-pk")
+        .values("pk")[:1]
+    )
+    ids = (
+        Device.objects.filter(
+            pk__in=[d.pk for d in devices if d.protocol == Device.Protocol.ZKTECO_PUSH]
+        )
+        .annotate(refused=Subquery(latest))
+        .filter(refused__isnull=False)
+        .values_list("refused", flat=True)
+    )
+    return {r.device_id: r for r in DeviceRejection.objects.filter(pk__in=list(ids))}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from decimal import Decimal
 from typing import Any
@@ -12,8 +13,11 @@ from django.utils import timezone
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.scoping import can_manage_site
-from smz.devices.models import Device, DeviceCommand, SiteBoundary
-from smz.registry.models import Project
+from smz.devices.models import Device, DeviceCommand, SiteBoundary, TerminalNetwork
+from smz.devices.selectors import address_normalize
+from smz.registry.models import Employment, Project
+
+TERMINAL_NETWORK_MAX_CIDRS = 50
 
 
 def _new_secret() -> str:
@@ -127,6 +131,99 @@ def device_command_queue(
     return command
 
 
+def device_people_sync_request(*, actor: Any, device: Device) -> DeviceCommand:
+    """同步人员 pressed on the device page: the whole site roster to one terminal. The roster is the site's
+    personal data, so only those who manage the site's equipment may send it (issue 10 item 3)."""
+    if not can_manage_site(actor, device.project):
+        raise Forbidden("无权向该设备下发人员名单", code="devices.sync_forbidden")
+    if device.status != Device.Status.ACTIVE:
+        raise DomainError("devices.already_retired", "设备已停用")
+    return device_command_queue(actor=actor, device=device, kind=DeviceCommand.Kind.SYNC_PEOPLE)
+
+
+def _roster_sync_waiting(device: Device) -> bool:
+    """A whole-roster sync is queued and none of it is sent yet."""
+    return any(
+        "workers" not in (c.payload or {})
+        for c in DeviceCommand.objects.filter(
+            device=device,
+            kind=DeviceCommand.Kind.SYNC_PEOPLE,
+            status=DeviceCommand.Status.PENDING,
+            sent_at__isnull=True,
+        )
+    )
+
+
+def zkteco_address_pin(*, device: Device, address: str) -> bool:
+    """First contact of an unbound ZKTeco terminal: bind it to this address and queue its site's roster
+    (a new terminal knows no one). False when another request bound it first."""
+    now = timezone.now()
+    with transaction.atomic():
+        pinned = Device.objects.filter(pk=device.pk, bound_address__isnull=True).update(
+            bound_address=address, bound_at=now
+        )
+        if not pinned:
+            return False
+        device.bound_address, device.bound_at = address, now
+        event_record(
+            actor=None, kind="device.address_pinned", subject=device, data={"address": address}
+        )
+        if not _roster_sync_waiting(device):
+            device_command_queue(actor=None, device=device, kind=DeviceCommand.Kind.SYNC_PEOPLE)
+    return True
+
+
+def device_rebind(*, actor: Any, device: Device, address: str) -> Device:
+    """Re-bind a ZKTeco terminal (moved, new SIM): to the address given, or, with none, to the address it
+    next calls from. Site admins only; audited with the old and new address."""
+    if not can_manage_site(actor, device.project):
+        raise Forbidden("无权管理该设备")
+    if device.protocol != Device.Protocol.ZKTECO_PUSH:
+        raise DomainError("devices.not_zkteco", "仅 ZKTeco 终端按来源地址绑定")
+    new = address_normalize(address) if address.strip() else None
+    if address.strip() and new is None:
+        raise field_errors({"address": "不是有效的IP地址"})
+    with transaction.atomic():
+        old = device.bound_address
+        device.bound_address = new
+        device.bound_at = timezone.now() if new else None
+        device.save(update_fields=["bound_address", "bound_at", "updated_at"])
+        event_record(
+            actor=actor,
+            kind="device.address_rebound",
+            subject=device,
+            data={"from": old, "to": new},
+        )
+    return device
+
+
+def terminal_network_set(*, actor: Any, project: Project, cidrs: list[str]) -> TerminalNetwork:
+    """The project's terminal address allow-list (CIDRs, e.g. the private 4G APN range); empty clears it."""
+    if not can_manage_site(actor, project):
+        raise Forbidden("无权设置该项目的终端地址白名单")
+    networks: list[str] = []
+    for n, text in enumerate(cidrs, start=1):
+        try:
+            network = ipaddress.ip_network(text.strip(), strict=False)
+        except ValueError:
+            raise field_errors({"cidrs": f"第 {n} 行不是有效的地址段（如 10.20.0.0/16）"}) from None
+        if str(network) not in networks:
+            networks.append(str(network))
+    if len(networks) > TERMINAL_NETWORK_MAX_CIDRS:
+        raise field_errors({"cidrs": f"最多 {TERMINAL_NETWORK_MAX_CIDRS} 个地址段"})
+    with transaction.atomic():
+        network, _ = TerminalNetwork.objects.update_or_create(
+            project=project, defaults={"cidrs": networks, "updated_by": actor}
+        )
+        event_record(
+            actor=actor,
+            kind="project.terminal_network_set",
+            subject=project,
+            data={"cidrs": networks},
+        )
+    return network
+
+
 def _zkteco_terminals(projects: Any):
     return Device.objects.filter(
         project__in=projects, protocol=Device.Protocol.ZKTECO_PUSH, status=Device.Status.ACTIVE
@@ -180,6 +277,15 @@ def zkteco_people_sync(*, actor: Any, projects: Any, workers: list[int]) -> int:
                 }
                 waiting.save(update_fields=["payload"])
     return queued
+
+
+def zkteco_face_push(*, actor: Any, worker_id: int) -> int:
+    """A new face for a person: sent to every ZKTeco terminal of every project where he is admitted to the
+    gates (device-direct terminals pull it by their watermark). Returns how many commands were queued."""
+    admitted = Employment.objects.filter(
+        worker=worker_id, status=Employment.Status.ACTIVE, gate_status="admitted"
+    ).values("project")
+    return zkteco_people_sync(actor=actor, projects=admitted, workers=[worker_id])
 
 
 def site_boundary_set(*, actor: Any, project: Project, polygon: list[list[float]]) -> SiteBoundary:

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from smz.core.errors import DomainError
+from smz.core.errors import DomainError, Forbidden
 from smz.core.scoping import can_manage_site
 from smz.devices import selectors, services
 from smz.devices.models import Device
@@ -36,11 +36,13 @@ def device_list(request: HttpRequest) -> HttpResponse:
         )
     )
     boundaries = selectors.boundaries_for({d.project_id for d in devices})
+    refused = selectors.refused_addresses_for(devices)
     rows = [
         {
             "d": d,
             "online": selectors.device_is_online(d),
             "off_site": selectors.device_off_site(d, boundaries),
+            "refused": refused.get(d.pk),
         }
         for d in devices
     ]
@@ -105,11 +107,13 @@ def _project_page(
 ) -> HttpResponse:
     devices = list(selectors.device_list_for(request.user, project=project.pk))
     boundaries = selectors.boundaries_for({project.pk})
+    refused = selectors.refused_addresses_for(devices)
     rows = [
         {
             "d": d,
             "online": selectors.device_is_online(d),
             "off_site": selectors.device_off_site(d, boundaries),
+            "refused": refused.get(d.pk),
         }
         for d in devices
     ]
@@ -129,6 +133,8 @@ def _project_page(
             "boundary": boundary,
             "boundary_text": _points_text(boundary) if boundary_text is None else boundary_text,
             "site_map": site_map(boundary, devices),
+            "terminal_cidrs": "\n".join(selectors.terminal_network_cidrs(project.pk)),
+            "has_zkteco": any(d.protocol == Device.Protocol.ZKTECO_PUSH for d in devices),
         },
         status=status,
     )
@@ -216,6 +222,23 @@ def site_boundary(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def terminal_network(request: HttpRequest, pk: int) -> HttpResponse:
+    """终端地址白名单: one CIDR per line; the project's ZKTeco terminals are served only from inside it."""
+    project = project_get_for(request.user, pk)
+    cidrs = [line for line in request.POST.get("cidrs", "").splitlines() if line.strip()]
+    try:
+        services.terminal_network_set(actor=request.user, project=project, cidrs=cidrs)
+        messages.success(request, "终端地址白名单已保存")
+    except Forbidden as exc:
+        return HttpResponse(exc.message, status=403)
+    except DomainError as exc:
+        detail = "；".join(str(v) for v in (exc.detail.get("fields") or {}).values())
+        messages.error(request, f"{exc.message}{'：' + detail if detail else ''}")
+    return redirect("devices:project", pk=project.pk)
+
+
+@login_required
+@require_POST
 def device_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     device = selectors.device_get_for(request.user, pk)
     try:
@@ -228,10 +251,21 @@ def device_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.device_retire(actor=request.user, device=device)
             messages.success(request, f"设备 {device.serial} 已停用")
         elif action == "sync":
-            services.device_command_queue(actor=request.user, device=device, kind="sync_people")
+            services.device_people_sync_request(actor=request.user, device=device)
             messages.success(request, f"已向设备 {device.serial} 下发同步人员命令")
+        elif action == "rebind":
+            address = request.POST.get("address", "")
+            services.device_rebind(actor=request.user, device=device, address=address)
+            messages.success(
+                request,
+                f"设备 {device.serial} 已绑定到 {device.bound_address}"
+                if device.bound_address
+                else f"设备 {device.serial} 已解除绑定：下次连接的地址将被绑定",
+            )
         else:
             return HttpResponse(status=404)
+    except Forbidden as exc:
+        return HttpResponse(exc.message, status=403)
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("devices:project", pk=device.project_id)

@@ -1,7 +1,10 @@
 """ZKTeco PUSH ("iclock"/ADMS): face terminals upload to /iclock/ in plain text, no vendor middleware.
 
 The protocol names a device by its serial alone (no signature): only serials registered to a project with
-protocol `zkteco_push` are served, anything else is refused and counted. Keep /iclock/ behind the site VPN.
+protocol `zkteco_push` are served, anything else is refused and counted. A terminal is bound to the address
+it first calls from (then its site roster is queued for it); a call from elsewhere, or from outside the
+project's terminal allow-list, gets nothing and is logged for the device page, until the site admin
+re-binds it (issue 10 item 3). Keep /iclock/ behind the site VPN or private APN (docs/interfaces/zkteco.md).
 Passes go through the shared ingest path (N3). ZKTeco punches carry no record id, so the dedup key is
 `<PIN>-<YYYYmmddHHMMSS>-<status>`: one pass per device, person, second and status. PIN is Worker.pk.
 
@@ -21,6 +24,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.db.models import Case, IntegerField, Max, Q, When
 from django.http import HttpRequest, HttpResponse
@@ -33,9 +37,18 @@ from smz.attendance.ingest import (
     pass_records_ingest,
     snapshot_inspect,
 )
+from smz.core.http import client_address
 from smz.core.timeutil import parse_aware
 from smz.devices.errors import DeviceError, device_error
-from smz.devices.models import Device, DeviceCommand, DeviceRejection, ZKTecoPhoto
+from smz.devices.models import (
+    Device,
+    DeviceCommand,
+    DeviceCommandLine,
+    DeviceRejection,
+    ZKTecoPhoto,
+)
+from smz.devices.selectors import address_normalize, terminal_address_refusal
+from smz.devices.services import zkteco_address_pin
 from smz.registry.models import Employment, Worker
 
 logger = logging.getLogger(__name__)
@@ -43,7 +56,15 @@ logger = logging.getLogger(__name__)
 DIRECTIONS = {"0": "in", "1": "out"}
 VERIFY_MODES = {"15": "face", "1": "fingerprint", "4": "card"}
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-PHOTO_NAME = re.compile(r"PIN=(\d{14})-([0-9A-Za-z]+)")
+PHOTO_NAME = re.compile(r"PIN=(\d{14})-([0-9A-Za-z]{1,32})\.")
+# PIN is Worker.pk: digits, no leading zero, within a bigint (a 21-digit PIN is refused, not a 500).
+PIN = re.compile(r"[1-9]\d{0,17}")
+SMALL_NUMBER = re.compile(r"\d{1,3}")
+ID_NUMBER = re.compile(r"[1-9]\d{0,17}")
+RETURN_CODE = re.compile(r"-?\d{1,10}")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Terminal clocks count from 2000; anything outside is a broken clock or a forged line.
+YEARS = range(2000, 2100)
 PHOTO_MARKERS = (b"CMD=uploadphoto", b"CMD=realupload")
 PHOTO_KEEP = dt.timedelta(days=1)
 STAMPED_TABLES = ("ATTLOG", "OPERLOG", "ATTPHOTO")
@@ -68,27 +89,45 @@ def _packed(moment: dt.datetime) -> int:
     return days * 86400 + (moment.hour * 60 + moment.minute) * 60 + moment.second
 
 
-def _refuse(serial: str, device: Device | None, code: str) -> DeviceError:
+def _refuse(serial: str, device: Device | None, code: str, detail: str = "") -> DeviceError:
     since = timezone.now() - REJECTION_QUIET
-    if not DeviceRejection.objects.filter(serial=serial, code=code, at__gte=since).exists():
-        DeviceRejection.objects.create(device=device, serial=serial, code=code)
-        logger.warning("zkteco refused serial=%s code=%s", serial, code)
+    seen = DeviceRejection.objects.filter(serial=serial, code=code, detail=detail, at__gte=since)
+    if not seen.exists():
+        DeviceRejection.objects.create(device=device, serial=serial, code=code, detail=detail)
+        logger.warning("zkteco refused serial=%s code=%s %s", serial, code, detail)
     return device_error(code)
 
 
+def _printable(value: str, limit: int) -> str:
+    """Control characters (NUL breaks PostgreSQL text) replaced, length cut: for logging what was refused."""
+    return CONTROL.sub("?", value)[:limit]
+
+
 def _authenticate(request: HttpRequest) -> Device:
-    """The registered, active zkteco_push device named by ?SN=; record its heartbeat and firmware."""
-    serial = request.GET.get("SN", "").strip()[:64]
-    device = Device.objects.filter(serial=serial).first() if serial else None
+    """The registered, active zkteco_push device named by ?SN=, calling from its bound address (the first
+    call binds it and queues the roster); record its heartbeat and firmware."""
+    raw_serial = request.GET.get("SN", "").strip()
+    if not raw_serial or len(raw_serial) > 64 or CONTROL.search(raw_serial):
+        raise _refuse(_printable(raw_serial, 64), None, "device.bad_serial")
+    serial = raw_serial
+    device = Device.objects.filter(serial=serial).first()
     if device is None:
         raise _refuse(serial, None, "device.unknown")
     if device.status != Device.Status.ACTIVE:
         raise _refuse(serial, device, "device.retired")
     if device.protocol != Device.Protocol.ZKTECO_PUSH:
         raise _refuse(serial, device, "device.wrong_protocol")
-    firmware = request.GET.get("INFO", "").split(",")[0].strip()
+    address = address_normalize(client_address(request)) or ""
+    problem = terminal_address_refusal(device, address)
+    first_contact = problem is None and device.bound_address is None
+    if first_contact and not zkteco_address_pin(device=device, address=address):
+        device.refresh_from_db(fields=["bound_address", "bound_at"])  # another call bound it first
+        problem = terminal_address_refusal(device, address)
+    if problem is not None:
+        raise _refuse(serial, device, problem, address or "?")
+    firmware = _printable(request.GET.get("INFO", "").split(",")[0].strip(), 60)
     if not firmware and not device.firmware and request.GET.get("pushver"):
-        firmware = f"PUSH {request.GET['pushver']}"
+        firmware = _printable(f"PUSH {request.GET['pushver']}", 60)
     device.last_heartbeat_at = timezone.now()
     device.firmware = firmware[:60] or device.firmware
     Device.objects.filter(pk=device.pk).update(
@@ -105,17 +144,19 @@ def device_view(handler: Callable[[HttpRequest, Device], HttpResponse]) -> Calla
     def view(request: HttpRequest) -> HttpResponse:
         try:
             device = _authenticate(request)
+            return handler(request, device)
         except DeviceError as exc:
             return _text(f"ERROR: {exc.code}", exc.status)
-        return handler(request, device)
+        except RequestDataTooBig:
+            return _text("ERROR: zkteco.body_too_large", 413)
 
     return view
 
 
 def _stamp_save(device: Device, table: str, stamp: str) -> None:
     """Remember the device's upload stamp for a table, so the next handshake lets it resume."""
-    if not stamp:
-        return
+    if not re.fullmatch(r"\d{1,20}", stamp):
+        return  # stamps are counters; anything else is not echoed back
     with transaction.atomic():
         stamps = Device.objects.select_for_update().values_list("push_stamps", flat=True)
         current = dict(stamps.get(pk=device.pk) or {})
@@ -170,7 +211,7 @@ def _handshake(device: Device) -> HttpResponse:
 def _attlog_line(line: str, zone: dt.timezone) -> tuple[RawPass, str] | None:
     """`PIN\\tYYYY-MM-DD HH:MM:SS\\tstatus\\tverify...` → (pass, its second); None if malformed."""
     fields = [f.strip() for f in line.split("\t")]
-    if len(fields) < 2 or not fields[0]:
+    if len(fields) < 2 or not PIN.fullmatch(fields[0]):
         return None
     try:
         # Device time is wall-clock time without a zone; the registered offset makes it aware.
@@ -179,6 +220,10 @@ def _attlog_line(line: str, zone: dt.timezone) -> tuple[RawPass, str] | None:
         return None
     status = fields[2] if len(fields) > 2 else ""
     verify = fields[3] if len(fields) > 3 else ""
+    if moment.year not in YEARS or not all(
+        SMALL_NUMBER.fullmatch(x) for x in (status, verify) if x
+    ):
+        return None
     second = f"{moment:%Y%m%d%H%M%S}"
     raw = RawPass(
         record_id=f"{fields[0]}-{second}-{status}",
@@ -200,7 +245,11 @@ def _attlog(device: Device, body: bytes) -> str:
     for n, line in enumerate(lines, start=1):
         item = _attlog_line(line, zone)
         if item is None:
-            refused.setdefault("zkteco.bad_line", []).append(n)
+            pin = line.split("\t", 1)[0].strip()
+            code = (
+                "zkteco.bad_pin" if "\t" in line and not PIN.fullmatch(pin) else "zkteco.bad_line"
+            )
+            refused.setdefault(code, []).append(n)
         else:
             parsed.append((n, *item))
 
@@ -268,26 +317,30 @@ def _photo_parse(body: bytes) -> tuple[str, str, bytes] | None:
 
 def _photo_time(taken_at: str, zone: dt.timezone) -> dt.datetime | None:
     try:
-        return dt.datetime.strptime(taken_at, "%Y%m%d%H%M%S").replace(tzinfo=zone)
+        moment = dt.datetime.strptime(taken_at, "%Y%m%d%H%M%S").replace(tzinfo=zone)
     except ValueError:
         return None
+    return moment if moment.year in YEARS else None
 
 
 def _attphoto(device: Device, body: bytes) -> str:
     """Hold a snapshot for its punch. An unusable photo is refused (counted) but acknowledged, so the
     device moves on; its pass then arrives without a snapshot and is stored invalid."""
     parsed = _photo_parse(body)
-    if parsed is None or isinstance(snapshot_inspect(parsed[2]), str):
+    if (
+        parsed is None
+        or not PIN.fullmatch(parsed[0])
+        or _photo_time(parsed[1], _zone(device)) is None
+        or isinstance(snapshot_inspect(parsed[2]), str)
+    ):
         DeviceRejection.objects.create(
             device=device, serial=device.serial, code="zkteco.bad_photo", detail="ATTPHOTO"
         )
         return "OK"
     pin, taken_at, jpeg = parsed
     moment = _photo_time(taken_at, _zone(device))
-    if (
-        pin.isdigit()
-        and moment is not None
-        and late_snapshot_attach(device=device, worker_id=int(pin), event_time=moment, data=jpeg)
+    if moment is not None and late_snapshot_attach(
+        device=device, worker_id=int(pin), event_time=moment, data=jpeg
     ):
         return "OK"  # its punch came first: attached to the stored pass
     ZKTecoPhoto.objects.update_or_create(
@@ -317,7 +370,12 @@ def getrequest(request: HttpRequest, device: Device) -> HttpResponse:
             if budget <= 0 or len(lines) >= REPLY_MAX_LINES:
                 break
             rendered, finished, problem = _render(command, device, budget)
-            lines += [f"C:{command.pk}:{text}" for text in rendered]
+            # Each line its own id, so the device's answer for each line is told apart.
+            sent = DeviceCommandLine.objects.bulk_create(
+                DeviceCommandLine(command=command, summary=text.split("\t", 1)[0][:80])
+                for text in rendered
+            )
+            lines += [f"C:{item.pk}:{text}" for item, text in zip(sent, rendered, strict=True)]
             command.sent_at = command.sent_at or now
             if problem or (finished and not rendered):
                 command.status = (
@@ -432,28 +490,72 @@ def _sync_people(
 
 @device_view
 def devicecmd(request: HttpRequest, device: Device) -> HttpResponse:
-    """Command results, one `ID=<id>&Return=<code>&CMD=<cmd>` per line: 0 or more is success."""
+    """Command results, one `ID=<line id>&Return=<code>&CMD=<cmd>` per line: 0 or more is success.
+    Each line is settled on its own; a command is done once fully sent and every line answered."""
     now = timezone.now()
+    touched: set[int] = set()
     for line in request.body.decode("utf-8", errors="replace").splitlines():
         fields = parse_qs(line.strip(), keep_blank_values=True)
-        command_id = (fields.get("ID") or [""])[0]
+        line_id = (fields.get("ID") or [""])[0]
         code = (fields.get("Return") or [""])[0]
-        if not command_id.isdigit() or not re.fullmatch(r"-?\d+", code):
+        if not ID_NUMBER.fullmatch(line_id) or not RETURN_CODE.fullmatch(code):
+            continue  # not ours or unreadable: the line stays "sent"
+        failed = int(code) < 0
+        item = DeviceCommandLine.objects.filter(command__device=device, pk=int(line_id)).first()
+        if item is None:
+            _legacy_result(device, int(line_id), int(code), fields, now)
             continue
-        mine = DeviceCommand.objects.filter(device=device, pk=int(command_id))
-        if int(code) >= 0:
-            # A long sync is acknowledged line by line; it is done once its last part was sent.
-            mine.filter(status=DeviceCommand.Status.SENT).update(
-                status=DeviceCommand.Status.DONE, acked_at=now
+        DeviceCommandLine.objects.filter(pk=item.pk, status=DeviceCommandLine.Status.SENT).update(
+            status=DeviceCommandLine.Status.FAILED if failed else DeviceCommandLine.Status.DONE,
+            return_code=int(code),
+            acked_at=now,
+        )
+        touched.add(item.command_id)
+    for command_id in sorted(touched):
+        _command_settle(command_id, now)
+    return _text("OK")
+
+
+def _command_settle(command_id: int, now: dt.datetime) -> None:
+    """A fully sent command whose lines are all answered: done, or failed naming its failed lines."""
+    with transaction.atomic():
+        command = (
+            DeviceCommand.objects.select_for_update()
+            .filter(pk=command_id, status=DeviceCommand.Status.SENT)
+            .first()
+        )
+        if command is None or command.lines.filter(status=DeviceCommandLine.Status.SENT).exists():
+            return  # still being sent, or lines unanswered
+        failed = list(command.lines.filter(status=DeviceCommandLine.Status.FAILED)[:3])
+        if failed:
+            total = command.lines.count()
+            n = command.lines.filter(status=DeviceCommandLine.Status.FAILED).count()
+            shown = "；".join(f"{x.summary} Return={x.return_code}" for x in failed)
+            command.status, command.result = (
+                DeviceCommand.Status.FAILED,
+                f"{n}/{total} 行失败：{shown}",
             )
         else:
-            verb = (fields.get("CMD") or [""])[0]
-            mine.filter(~Q(status=DeviceCommand.Status.FAILED)).update(
-                status=DeviceCommand.Status.FAILED,
-                acked_at=now,
-                result=f"Return={code} CMD={verb}"[:200],
-            )
-    return _text("OK")
+            command.status = DeviceCommand.Status.DONE
+        command.acked_at = now
+        command.result = command.result[:200]
+        command.save(update_fields=["status", "acked_at", "result"])
+
+
+def _legacy_result(
+    device: Device, command_id: int, code: int, fields: dict[str, list[str]], now: dt.datetime
+) -> None:
+    """An answer for a command sent before per-line ids (the id is the command's): settled whole."""
+    mine = DeviceCommand.objects.filter(device=device, pk=command_id, lines__isnull=True)
+    if code >= 0:
+        mine.filter(status=DeviceCommand.Status.SENT).update(
+            status=DeviceCommand.Status.DONE, acked_at=now
+        )
+    else:
+        verb = _printable((fields.get("CMD") or [""])[0], 40)
+        mine.filter(~Q(status=DeviceCommand.Status.FAILED)).update(
+            status=DeviceCommand.Status.FAILED, acked_at=now, result=f"Return={code} CMD={verb}"
+        )
 
 
 # ---- time: GET /iclock/rtdata?type=time -----------------------------------------------------------

@@ -27,6 +27,7 @@ from smz.registry.services import (
     worker_data_errors,
     worker_for_document,
 )
+from smz.registry.signals import face_changed_announce
 
 # What a card carries: the identity fields, which come first in the registry's field list (phone onwards
 # is the person's own data and never comes from a card).
@@ -101,6 +102,7 @@ def idcard_scan_ingest(*, device: Any, payload: dict[str, Any]) -> tuple[IdCardS
                     jpeg, _w, _h, _n = project_changes.face_photo_checked(face)
                     worker.face_photo.save("face.jpg", ContentFile(jpeg), save=False)
                     worker.save(update_fields=["face_photo", "updated_at"])
+                    face_changed_announce(actor=None, worker_id=worker.pk)
                     face_ok, problem = True, ""
                 except DomainError as exc:
                     problem = exc.message[:80]

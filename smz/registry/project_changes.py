@@ -32,6 +32,7 @@ from smz.registry.services import (
     worker_data_errors,
     worker_for_document,
 )
+from smz.registry.signals import face_changed_announce
 
 # 窗口人脸采集 quality (R5, 附件1): the photo every site's devices will match against.
 ENROLL_MIN_SIDE = 480
@@ -359,6 +360,7 @@ def site_face_capture(*, actor: Any, employment: Employment, data: bytes) -> Wor
         event_record(
             actor=actor, kind="worker.face_captured", subject=worker, data={"size": [width, height]}
         )
+        face_changed_announce(actor=actor, worker_id=worker.pk)
     return worker
 
 
@@ -391,19 +393,7 @@ def face_enroll(*, actor: Any, worker: Worker, data: bytes, source: str) -> Face
             new_worker=worker, status=KeyPostChange.Status.AWAITING_FACE
         ).select_related("key_post", "key_post__project"):
             _change_apply(actor=actor, change=change, day=today)
-        _push_to_devices(actor, worker)
+        # Device-direct terminals pull people changed since their watermark (the save above moved it);
+        # ZKTeco terminals are sent him once this commits.
+        face_changed_announce(actor=actor, worker_id=worker.pk)
     return enrollment
-
-
-def _push_to_devices(actor: Any, worker: Worker) -> None:
-    """Device-direct terminals pull people changed since their watermark (the save above moved it); ZKTeco
-    terminals only take what the server sends, so each of his sites' terminals is sent him."""
-    from smz.devices.services import zkteco_people_sync
-
-    zkteco_people_sync(
-        actor=actor,
-        projects=Employment.objects.filter(worker=worker, status=Employment.Status.ACTIVE).values(
-            "project"
-        ),
-        workers=[worker.pk],
-    )

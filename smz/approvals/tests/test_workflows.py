@@ -568,7 +568,9 @@ def test_r_wf_request_numbers_are_unique_and_dated(world):
     assert ApprovalRequest.objects.filter(no=r.no).count() == 1
 
 
-def test_r_wf4_enrolled_face_goes_to_the_sites_zkteco_terminals(world):
+def test_r_wf4_enrolled_face_goes_to_the_sites_zkteco_terminals(
+    world, django_capture_on_commit_callbacks
+):
     from smz.devices.models import DeviceCommand
     from smz.devices.services import device_register
 
@@ -580,16 +582,18 @@ def test_r_wf4_enrolled_face_goes_to_the_sites_zkteco_terminals(world):
         protocol="zkteco_push",
         entrance="东门",
     )
-    project_changes.face_enroll(
-        actor=world.user("window_clerk"),
-        worker=world.workers["pm"],
-        data=jpeg(800, 600),
-        source="upload",
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # sent once the face is committed
+        project_changes.face_enroll(
+            actor=world.user("window_clerk"),
+            worker=world.workers["pm"],
+            data=jpeg(800, 600),
+            source="upload",
+        )
     sync = DeviceCommand.objects.get(device=zk, kind="sync_people")
     assert sync.payload == {"workers": [world.workers["pm"].pk]}
     other = world.workers["neighbour"]  # on p2 only: p1's terminal is not asked again
-    project_changes.face_enroll(
-        actor=world.user("window_clerk"), worker=other, data=jpeg(800, 600), source="upload"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        project_changes.face_enroll(
+            actor=world.user("window_clerk"), worker=other, data=jpeg(800, 600), source="upload"
+        )
     assert DeviceCommand.objects.filter(device=zk, kind="sync_people").count() == 1

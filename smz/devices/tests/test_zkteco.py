@@ -46,6 +46,9 @@ def zk(world) -> Device:
         protocol=Device.Protocol.ZKTECO_PUSH,
         entrance="北门",
     )
+    # A terminal already in service: bound to the test client's address, its first roster sent.
+    Device.objects.filter(pk=device.pk).update(bound_address="127.0.0.1", bound_at=timezone.now())
+    device.refresh_from_db()
     return device
 
 
@@ -230,13 +233,17 @@ def test_getrequest_renders_sync_people_and_devicecmd_acknowledges(world, zk, cl
     gc, sub, pm = (world.workers[k].pk for k in ("gc", "sub", "pm"))
     content = base64.b64encode(face).decode()
     expected = {
-        f"C:{command.pk}:DATA UPDATE USERINFO PIN={gc}\tName=测试甲工\tPri=0",
-        f"C:{command.pk}:DATA UPDATE BIOPHOTO PIN={gc}\tType=9\tNo=0\tIndex=0"
+        f"DATA UPDATE USERINFO PIN={gc}\tName=测试甲工\tPri=0",
+        f"DATA UPDATE BIOPHOTO PIN={gc}\tType=9\tNo=0\tIndex=0"
         f"\tSize={len(content)}\tContent={content}",
-        f"C:{command.pk}:DATA DELETE USERINFO PIN={sub}",
-        f"C:{command.pk}:DATA UPDATE USERINFO PIN={pm}\tName=测试项目经理\tPri=0",
+        f"DATA DELETE USERINFO PIN={sub}",
+        f"DATA UPDATE USERINFO PIN={pm}\tName=测试项目经理\tPri=0",
     }
-    assert set(lines) == expected and len(lines) == 4  # never the neighbour project's worker
+    # never the neighbour project's worker; every line has an id of its own
+    assert {x.split(":", 2)[2] for x in lines} == expected and len(lines) == 4
+    ids = [int(x.split(":")[1]) for x in lines]
+    assert len(set(ids)) == 4
+    assert set(command.lines.values_list("pk", flat=True)) == set(ids)
     command.refresh_from_db()
     zk.refresh_from_db()
     assert command.status == "sent" and command.sent_at is not None
@@ -244,8 +251,12 @@ def test_getrequest_renders_sync_people_and_devicecmd_acknowledges(world, zk, cl
     # Sent once: the next poll has nothing.
     assert client.get(f"/iclock/getrequest?SN={SN}").content == b"OK"
 
-    results = "\n".join(f"ID={command.pk}&Return=0&CMD=DATA" for _ in lines)
-    r = client.generic("POST", f"/iclock/devicecmd?SN={SN}", results, content_type="text/plain")
+    # Answered line by line: done once every line is.
+    answer = [f"ID={i}&Return=0&CMD=DATA" for i in ids]
+    client.generic("POST", f"/iclock/devicecmd?SN={SN}", "\n".join(answer[:3]))
+    command.refresh_from_db()
+    assert command.status == "sent"
+    r = client.generic("POST", f"/iclock/devicecmd?SN={SN}", answer[3], content_type="text/plain")
     assert r.content == b"OK"
     command.refresh_from_db()
     assert command.status == "done" and command.acked_at is not None
@@ -256,18 +267,18 @@ def test_long_sync_continues_on_the_next_poll(world, zk, client, monkeypatch):
     command = device_command_queue(actor=world.user("gc_labor"), device=zk, kind="sync_people")
     reboot = device_command_queue(actor=world.user("gc_labor"), device=zk, kind="reboot")
     first = client.get(f"/iclock/getrequest?SN={SN}").content.decode().splitlines()
-    assert len(first) == 2 and all(
-        x.startswith(f"C:{command.pk}:DATA UPDATE USERINFO") for x in first
-    )
+    assert len(first) == 2 and all(":DATA UPDATE USERINFO" in x for x in first)
     command.refresh_from_db()
     assert command.status == "pending"  # an early acknowledgement does not close it
-    client.generic("POST", f"/iclock/devicecmd?SN={SN}", f"ID={command.pk}&Return=0&CMD=DATA")
+    first_id = first[0].split(":")[1]
+    client.generic("POST", f"/iclock/devicecmd?SN={SN}", f"ID={first_id}&Return=0&CMD=DATA")
     command.refresh_from_db()
     assert command.status == "pending"
     second = client.get(f"/iclock/getrequest?SN={SN}").content.decode().splitlines()
     pins = {x.split("PIN=")[1].split("\t")[0] for x in first + second if "USERINFO" in x}
     assert pins == {str(world.workers[k].pk) for k in ("gc", "sub", "pm")}
-    assert second[-1] == f"C:{reboot.pk}:REBOOT"
+    assert second[-1].endswith(":REBOOT")
+    assert reboot.lines.get().pk == int(second[-1].split(":")[1])
     command.refresh_from_db()
     assert command.status == "sent"
 
@@ -330,23 +341,26 @@ def test_other_commands_render_and_a_failure_is_recorded(world, zk, client):
     set_time = device_command_queue(actor=actor, device=zk, kind="set_time")
     reboot = device_command_queue(actor=actor, device=zk, kind="reboot")
     lines = client.get(f"/iclock/getrequest?SN={SN}").content.decode().splitlines()
-    assert lines[0] == f"C:{remove.pk}:DATA DELETE USERINFO PIN=42"
-    assert lines[1] == (
-        f"C:{reupload.pk}:DATA QUERY ATTLOG StartTime=2026-03-01 00:00:00"
-        "\tEndTime=2026-03-01 23:59:59"
+    texts = [x.split(":", 2)[2] for x in lines]
+    assert texts[0] == "DATA DELETE USERINFO PIN=42"
+    assert texts[1] == (
+        "DATA QUERY ATTLOG StartTime=2026-03-01 00:00:00\tEndTime=2026-03-01 23:59:59"
     )
-    assert lines[2].startswith(f"C:{set_time.pk}:SET OPTIONS DateTime=")
-    assert lines[3] == f"C:{reboot.pk}:REBOOT"
+    assert texts[2].startswith("SET OPTIONS DateTime=")
+    assert texts[3] == "REBOOT"
+    ids = [int(x.split(":")[1]) for x in lines]
+    assert ids == [c.lines.get().pk for c in (remove, reupload, set_time, reboot)]
 
     client.generic(
         "POST",
         f"/iclock/devicecmd?SN={SN}",
-        f"ID={remove.pk}&Return=-1003&CMD=DATA\nID={reboot.pk}&Return=0&CMD=REBOOT",
+        f"ID={ids[0]}&Return=-1003&CMD=DATA\nID={ids[3]}&Return=0&CMD=REBOOT",
         content_type="text/plain",
     )
     remove.refresh_from_db()
     reboot.refresh_from_db()
-    assert remove.status == "failed" and remove.result == "Return=-1003 CMD=DATA"
+    assert remove.status == "failed"
+    assert remove.result == "1/1 行失败：DATA DELETE USERINFO PIN=42 Return=-1003"
     assert reboot.status == "done"
 
 

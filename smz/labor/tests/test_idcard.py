@@ -166,3 +166,25 @@ def test_r_a2_typed_entry_with_a_card_photo(world, as_user):
     )
     refused = as_user("neighbour_labor").post(hub, form | {"name": "别家"}, follow=True)
     assert refused.status_code == 404 and not Worker.objects.filter(name="别家").exists()
+
+
+def test_i10_11_a_reader_face_for_an_admitted_person_goes_to_the_zkteco_terminals(
+    world, reader, django_capture_on_commit_callbacks
+):
+    """Issue 10 item 11: the live face read at the reader reaches the site's ZKTeco terminals."""
+    zk, _ = device_register(
+        actor=world.user("gc_labor"),
+        project=world.projects["p1"],
+        serial="ZK-P1-09",
+        kind="face_gate",
+        protocol="zkteco_push",
+        entrance="北门",
+    )
+    known = world.workers["gc"]
+    with django_capture_on_commit_callbacks(execute=True):
+        r = reader.post(
+            "/device/v1/id-cards",
+            card(card={"id_number": known.id_number, "name": known.name}),
+        )
+    assert r.json()["face_ok"] is True
+    assert zk.commands.get(kind="sync_people").payload == {"workers": [known.pk]}

@@ -1,0 +1,19 @@
+"""Facts the registry announces to the apps above it (they listen; the registry never imports them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import Signal
+
+# A person's face photo changed (window enrollment, entry desk, ID-card reader): sent after commit with
+# worker_id and actor. The devices app sends it to the terminals that take only what they are sent.
+worker_face_changed = Signal()
+
+
+def face_changed_announce(*, actor: Any, worker_id: int) -> None:
+    """Announce a new face once the transaction that saved it has committed."""
+    transaction.on_commit(
+        lambda: worker_face_changed.send(sender=None, worker_id=worker_id, actor=actor)
+    )
