@@ -43,8 +43,8 @@ MAX_AGE = dt.timedelta(days=30)  # before the device's registration
 # (every pass already stored comes back `duplicate`), which still stores nothing twice.
 BATCH_ANSWERS_KEEP = dt.timedelta(days=30)
 BIGINT_MAX = 2**63 - 1
-# Not storable as text (NUL breaks PostgreSQL, lone surrogates break UTF-8) nor meant for a record id.
-_BAD_CHARS = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+# Not stored as text: NUL (PostgreSQL refuses it), other control characters, lone surrogates (no UTF-8).
+UNSTORABLE_CHARS = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 INVALID_REASONS = {
     "no_snapshot": "无抓拍照片",
@@ -171,7 +171,7 @@ def _person_id(value: Any) -> int | None:
 
 
 def _record_id(raw: RawPass) -> str:
-    return _BAD_CHARS.sub("\ufffd", str(raw.record_id or "").strip())[:64]
+    return UNSTORABLE_CHARS.sub("\ufffd", str(raw.record_id or "").strip())[:64]
 
 
 def _check(
@@ -180,7 +180,7 @@ def _check(
     rid = str(raw.record_id or "").strip()
     if raw.refused:
         return _reject(_record_id(raw), raw.refused)
-    if not rid or len(rid) > 64 or _BAD_CHARS.search(rid):
+    if not rid or len(rid) > 64 or UNSTORABLE_CHARS.search(rid):
         return _reject(_record_id(raw), "record.bad_id")
     worker_id = _person_id(raw.person_id)
     if worker_id is None:
@@ -222,7 +222,7 @@ def _check(
         offset_minutes=int(moment.utcoffset().total_seconds() // 60),
         snapshot=snapshot,
         direction=raw.direction or _default_direction(device),
-        verify_mode=_BAD_CHARS.sub("", str(raw.verify_mode or ""))[:16],
+        verify_mode=UNSTORABLE_CHARS.sub("", str(raw.verify_mode or ""))[:16],
         similarity=similarity,
         lng=lng,
         lat=lat,
@@ -329,15 +329,14 @@ def pass_records_ingest(
     # position → (checked record, its answer if it was not stored before), for the first of each id
     firsts: dict[str, tuple[int, _Checked]] = {}
     pending: dict[int, Outcome] = {}
+    repeats: list[tuple[int, _Checked]] = []  # later positions of an id, answered after the first
     not_on_site: list[int] = []
     for i, c in checked:
         rid = c.record_id
         day = business_date(c.event_time)
         c.snapshot_name = _snapshot_name(c.snapshot, day) if c.snapshot is not None else ""
         if rid in firsts:
-            first = firsts[rid][1]
-            same = _same_content(first.content(), first.snapshot_name, c)
-            outcomes[i] = Outcome(record_id=rid, status="duplicate") if same else _conflict(rid)
+            repeats.append((i, c))
             continue
         firsts[rid] = (i, c)
         if not _on_site(employments, c.worker_id, day):
@@ -400,6 +399,14 @@ def pass_records_ingest(
                 outcomes[i] = Outcome(record_id=rid, status="duplicate") if same else _conflict(rid)
             elif i in pending:
                 outcomes[i] = pending[i]
+        for i, c in repeats:
+            first_at, first = firsts[c.record_id]
+            if not _same_content(first.content(), first.snapshot_name, c):
+                outcomes[i] = _conflict(c.record_id)
+            elif outcomes[first_at].status in ("rejected", "conflict"):
+                outcomes[i] = outcomes[first_at]
+            else:  # the first is stored (now or before): this one is stored too
+                outcomes[i] = Outcome(record_id=c.record_id, status="duplicate")
         to_insert = [row for row in to_insert if row[1] not in stored]
         answers = [outcome.as_dict() for outcome in outcomes if outcome is not None]
         if batch_id:

@@ -24,9 +24,11 @@ from pydantic import (
 )
 
 from smz.attendance.ingest import (
+    BIGINT_MAX,
     MAX_BATCH,
     MIN_SNAPSHOT_HEIGHT,
     MIN_SNAPSHOT_WIDTH,
+    UNSTORABLE_CHARS,
     RawPass,
     pass_records_ingest,
 )
@@ -47,10 +49,6 @@ BODY_MAX_BYTES = 20 * 1024 * 1024
 BATCH_ID_MAX = 64
 # A heartbeat's device_time further than this from the server clock is not stored as a clock offset.
 CLOCK_WINDOW = dt.timedelta(days=7)
-BIGINT_MAX = 2**63 - 1
-# Text the database stores as sent: no NUL (PostgreSQL refuses it), no control characters, no lone
-# surrogates (not encodable as UTF-8).
-_BAD_CHARS = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 class DirectAuth:
@@ -100,14 +98,16 @@ def _body(request: HttpRequest) -> dict[str, Any]:
 
 
 def _clean(value: str) -> str:
-    if _BAD_CHARS.search(value):
+    if UNSTORABLE_CHARS.search(value):
         raise ValueError("control character")
     return value
 
 
 def text_ok(value: Any, *, max_length: int) -> bool:
     """A string the database stores as sent: at most max_length chars, no control chars or surrogates."""
-    return isinstance(value, str) and len(value) <= max_length and not _BAD_CHARS.search(value)
+    return (
+        isinstance(value, str) and len(value) <= max_length and not UNSTORABLE_CHARS.search(value)
+    )
 
 
 Text = Annotated[str, AfterValidator(_clean)]
@@ -150,7 +150,7 @@ def _echo_id(value: Any) -> str:
     """The record id to answer with, even for a refused record (the answer must always encode)."""
     if not isinstance(value, str):
         return ""
-    return _BAD_CHARS.sub("\ufffd", value.strip())[:64]
+    return UNSTORABLE_CHARS.sub("\ufffd", value.strip())[:64]
 
 
 def pass_record_parse(value: Any, *, direction_required: bool = False) -> RawPass:
@@ -386,7 +386,7 @@ def command_ack(request: HttpRequest, command_id: int):
     DeviceCommand.objects.filter(pk=command.pk).update(
         status=DeviceCommand.Status.DONE if ok else DeviceCommand.Status.FAILED,
         acked_at=timezone.now(),
-        result=_BAD_CHARS.sub("", message)[:200] if isinstance(message, str) else "",
+        result=UNSTORABLE_CHARS.sub("", message)[:200] if isinstance(message, str) else "",
     )
     return {"id": command.pk, "status": "done" if ok else "failed"}
 

@@ -37,7 +37,7 @@ def device_error(code: str, detail: dict | None = None) -> DeviceError:
 RECORD_CODES: dict[str, str] = {
     "record.bad_id": "记录号应为1–64个字符的文本，不含控制字符",
     "record.malformed": "记录格式错误：应为JSON对象",
-    "record.conflict": "该记录号已存储为内容不同的另一条通行记录，本条未存储（请检查设备记录号是否重复使用）",
+    "record.conflict": "该记录号已用于内容不同的另一条通行记录（已存储，或在本批中在前），本条未存储：请检查设备是否重复使用记录号",
     "person.invalid": "人员编号应为正整数（不能是文本、小数或布尔值）",
     "person.unknown": "人员不存在",
     "person.not_on_site": "该人员不在本项目在场名单中",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from smz.attendance.ingest import RawPass, pass_records_ingest
 from smz.attendance.models import PassRecord
 from smz.devices import signing
 from smz.devices.direct import pass_record_parse
@@ -413,3 +414,34 @@ def test_item7_record_parser_never_raises_and_answers_a_known_code(value):
         assert 1 <= parsed.person_id < 2**63
         assert 1 <= len(parsed.record_id) <= 64
         assert "\x00" not in parsed.record_id
+
+
+def test_item7_a_repeated_record_of_a_person_not_on_site_is_never_acknowledged(world, gate):
+    neighbour = world.workers["neighbour"].pk
+    same = rec("r1", neighbour)
+    results = gate.post("/device/v1/passes", {"records": [same, same]}).json()["results"]
+    assert [x["code"] for x in results] == ["person.not_on_site", "person.not_on_site"]
+
+
+def test_item7_the_shared_ingest_path_refuses_what_the_database_cannot_store(world, gate):
+    """ZKTeco and tablets reach the same path with looser types: a 21-digit PIN, NUL, NaN are per record."""
+    gc = world.workers["gc"].pk
+    when = timezone.localtime() - dt.timedelta(minutes=5)
+    records = [
+        RawPass(record_id="ok", person_id=str(gc), event_time=when, verify_mode="zk:\x00"),
+        RawPass(record_id="pin", person_id="1" * 21, event_time=when),
+        RawPass(record_id="n\x00l", person_id=gc, event_time=when),
+        RawPass(record_id="nan", person_id=gc, event_time=when, similarity=float("nan")),
+        RawPass(record_id="lng", person_id=gc, event_time=when, lng=float("inf"), lat=1),
+        RawPass(record_id="b", person_id=True, event_time=when),
+    ]
+    results = pass_records_ingest(device=gate.device, records=records)
+    assert [r.get("code") for r in results] == [
+        None,
+        "person.unknown",
+        "record.bad_id",
+        "similarity.invalid",
+        "location.invalid",
+        "person.unknown",
+    ]
+    assert PassRecord.objects.get().verify_mode == "zk:"
