@@ -81,7 +81,7 @@ class Outcome:
     code: str = ""
     reason: str = ""
     valid: bool | None = None
-    invalid_reason: str = ""
+    invalid_code: str = ""  # a key of INVALID_REASONS
     face_check: str = ""  # "pending": the snapshot's face check runs after the answer (faces.py)
 
     def as_dict(self) -> dict[str, Any]:
@@ -91,7 +91,8 @@ class Outcome:
         elif self.valid is not None:
             d["valid"] = self.valid
             if not self.valid:
-                d["invalid_reason"] = self.invalid_reason
+                d["invalid_code"] = self.invalid_code
+                d["invalid_reason"] = INVALID_REASONS.get(self.invalid_code, "")
             if self.face_check:
                 d["face_check"] = self.face_check
         return d
@@ -384,7 +385,7 @@ def pass_records_ingest(
             record_id=rid,
             status="accepted",
             valid=not reason,
-            invalid_reason=INVALID_REASONS.get(reason, ""),
+            invalid_code=reason,
             face_check="pending" if c.snapshot_name and not reason else "",
         )
 

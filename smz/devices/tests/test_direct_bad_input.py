@@ -445,3 +445,17 @@ def test_item7_the_shared_ingest_path_refuses_what_the_database_cannot_store(wor
         "person.unknown",
     ]
     assert PassRecord.objects.get().verify_mode == "zk:"
+
+
+def test_item11_an_invalid_pass_is_answered_with_a_code_and_its_text(world, gate):
+    """附件7: `invalid_reason` is text for people; `invalid_code` is the machine code beside it."""
+    r = gate.post("/device/v1/passes", {"records": [rec("r1", world.workers["gc"].pk)]})
+    answer = r.json()["results"][0]
+    assert answer["valid"] is False
+    assert (answer["invalid_code"], answer["invalid_reason"]) == ("no_snapshot", "无抓拍照片")
+
+
+def test_item11_heartbeat_config_states_the_limits(gate):
+    config = gate.post("/device/v1/heartbeat", {}).json()["config"]
+    assert config["batch_max"] == 500 and config["people_page_max"] == 100
+    assert config["batch_id_max"] == 64 and config["body_max_bytes"] == 20 * 1024 * 1024
