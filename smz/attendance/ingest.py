@@ -409,7 +409,7 @@ def pass_records_ingest(
             else:  # the first is stored (now or before): this one is stored too
                 outcomes[i] = Outcome(record_id=c.record_id, status="duplicate")
         to_insert = [row for row in to_insert if row[1] not in stored]
-        answers = [outcome.as_dict() for outcome in outcomes if outcome is not None]
+        answers = [outcome.as_dict() for outcome in outcomes]  # every position answered by now
         if batch_id:
             try:
                 with transaction.atomic():
