@@ -2,7 +2,8 @@
 
 validate each record → find duplicates → insert the rest in one transaction → answer per record.
 A record is answered `accepted` or `duplicate` only after the transaction has committed; a replayed batch
-(same batch id) gets the stored answers back. Records that are stored but do not count (no snapshot, too
+(same batch id) gets the stored answers back. A record id already stored (or earlier in the batch) with other
+content is answered `conflict` and not stored: the first pass under an id stands. Records that are stored but do not count (no snapshot, too
 small, off site) are `accepted` with `valid: false` and a reason the enterprise can see.
 """
 
@@ -14,9 +15,10 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
 import threading
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -40,6 +42,9 @@ MAX_AGE = dt.timedelta(days=30)  # before the device's registration
 # A batch's stored answers serve replays this long; after that a replay is answered record by record
 # (every pass already stored comes back `duplicate`), which still stores nothing twice.
 BATCH_ANSWERS_KEEP = dt.timedelta(days=30)
+BIGINT_MAX = 2**63 - 1
+# Not stored as text: NUL (PostgreSQL refuses it), other control characters, lone surrogates (no UTF-8).
+UNSTORABLE_CHARS = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 INVALID_REASONS = {
     "no_snapshot": "无抓拍照片",
@@ -64,26 +69,30 @@ class RawPass:
     snapshot: bytes | str | None = None  # raw JPEG bytes, or base64 text
     lng: Any = None
     lat: Any = None
+    refused: str = (
+        ""  # a RECORD_CODES code the protocol adapter already decided (strict field types)
+    )
 
 
 @dataclass(slots=True)
 class Outcome:
     record_id: str
-    status: str  # accepted | duplicate | rejected
+    status: str  # accepted | duplicate | conflict | rejected
     code: str = ""
     reason: str = ""
     valid: bool | None = None
-    invalid_reason: str = ""
+    invalid_code: str = ""  # a key of INVALID_REASONS
     face_check: str = ""  # "pending": the snapshot's face check runs after the answer (faces.py)
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"record_id": self.record_id, "status": self.status}
-        if self.status == "rejected":
+        if self.status in ("rejected", "conflict"):
             d |= {"code": self.code, "reason": self.reason}
         elif self.valid is not None:
             d["valid"] = self.valid
             if not self.valid:
-                d["invalid_reason"] = self.invalid_reason
+                d["invalid_code"] = self.invalid_code
+                d["invalid_reason"] = INVALID_REASONS.get(self.invalid_code, "")
             if self.face_check:
                 d["face_check"] = self.face_check
         return d
@@ -97,15 +106,37 @@ class _Checked:
     event_time: dt.datetime
     offset_minutes: int
     snapshot: bytes | None
+    direction: str = ""
+    verify_mode: str = ""
+    similarity: Decimal | None = None
     width: int | None = None
     height: int | None = None
     lng: Decimal | None = None
     lat: Decimal | None = None
     invalid_reason: str = ""
+    snapshot_name: str = ""  # content-addressed, so two records with one photo have one name
+
+    def content(self) -> tuple:
+        """What a record id stands for: a resend under the same id must carry the same (else `conflict`)."""
+        return (
+            self.worker_id,
+            self.event_time,
+            self.offset_minutes,
+            self.direction,
+            self.verify_mode,
+            self.similarity,
+            self.lng,
+            self.lat,
+        )
 
 
 def _reject(record_id: str, code: str) -> Outcome:
     return Outcome(record_id=record_id, status="rejected", code=code, reason=RECORD_CODES[code])
+
+
+def _conflict(record_id: str) -> Outcome:
+    code = "record.conflict"
+    return Outcome(record_id=record_id, status="conflict", code=code, reason=RECORD_CODES[code])
 
 
 def _snapshot_bytes(value: bytes | str | None) -> bytes | None:
@@ -116,21 +147,44 @@ def _snapshot_bytes(value: bytes | str | None) -> bytes | None:
     return base64.b64decode(value, validate=True)
 
 
-def _decimal(value: Any) -> Decimal | None:
+def _decimal(value: Any, places: str) -> Decimal | None:
+    """A finite number rounded to the column's places (so a stored value compares equal to a resend);
+    InvalidOperation for anything else."""
     if value is None or value == "":
         return None
-    return Decimal(str(value))
+    if isinstance(value, bool):
+        raise InvalidOperation(value)
+    number = Decimal(str(value))
+    if not number.is_finite():
+        raise InvalidOperation(value)
+    return number.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def _person_id(value: Any) -> int | None:
+    """A person id as an integer (or the digits of a ZKTeco PIN) that fits the database; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if isinstance(value, int) and 1 <= value <= BIGINT_MAX:
+        return value
+    return None
+
+
+def _record_id(raw: RawPass) -> str:
+    return UNSTORABLE_CHARS.sub("\ufffd", str(raw.record_id or "").strip())[:64]
 
 
 def _check(
     raw: RawPass, *, device: Any, now: dt.datetime, earliest: dt.datetime
 ) -> _Checked | Outcome:
     rid = str(raw.record_id or "").strip()
-    if not rid or len(rid) > 64:
-        return _reject(rid[:64], "record.bad_id")
-    try:
-        worker_id = int(raw.person_id)
-    except (TypeError, ValueError):
+    if raw.refused:
+        return _reject(_record_id(raw), raw.refused)
+    if not rid or len(rid) > 64 or UNSTORABLE_CHARS.search(rid):
+        return _reject(_record_id(raw), "record.bad_id")
+    worker_id = _person_id(raw.person_id)
+    if worker_id is None:
         return _reject(rid, "person.unknown")
     moment = (
         raw.event_time
@@ -146,12 +200,18 @@ def _check(
     if raw.direction not in ("in", "out", ""):
         return _reject(rid, "direction.invalid")
     try:
+        similarity = _decimal(raw.similarity, "0.01")
+    except InvalidOperation:
+        return _reject(rid, "similarity.invalid")
+    if similarity is not None and not 0 <= similarity <= 100:
+        return _reject(rid, "similarity.invalid")
+    try:
         snapshot = _snapshot_bytes(raw.snapshot)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, TypeError):
         return _reject(rid, "snapshot.bad_base64")
     try:
-        lng, lat = _decimal(raw.lng), _decimal(raw.lat)
-    except InvalidOperation:
+        lng, lat = _decimal(raw.lng, "0.000001"), _decimal(raw.lat, "0.000001")
+    except (InvalidOperation, ValueError):
         return _reject(rid, "location.invalid")
     if (lng is not None and not -180 <= lng <= 180) or (lat is not None and not -90 <= lat <= 90):
         return _reject(rid, "location.invalid")
@@ -162,6 +222,9 @@ def _check(
         event_time=moment,  # stored as UTC by PostgreSQL (COPY) and by Django alike
         offset_minutes=int(moment.utcoffset().total_seconds() // 60),
         snapshot=snapshot,
+        direction=raw.direction or _default_direction(device),
+        verify_mode=UNSTORABLE_CHARS.sub("", str(raw.verify_mode or ""))[:16],
+        similarity=similarity,
         lng=lng,
         lat=lat,
     )
@@ -237,20 +300,22 @@ def pass_records_ingest(
             return _replayed(stored, digest, records)
 
     earliest = (device.created_at or now) - MAX_AGE
+    # One answer per position: a record id repeated in the batch is answered `duplicate` (or `conflict`)
+    # at its later positions, and stored once.
     outcomes: list[Outcome | None] = []
-    checked: list[_Checked] = []
-    for raw in records:
+    checked: list[tuple[int, _Checked]] = []
+    for i, raw in enumerate(records):
         result = _check(raw, device=device, now=now, earliest=earliest)
         if isinstance(result, Outcome):
             outcomes.append(result)
         else:
             outcomes.append(None)
-            checked.append(result)
+            checked.append((i, result))
 
     # Roster check: the person must be on this project on the pass's day (entered, not yet exited).
     employments: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
     for worker_id, entry_on, exit_on in _employments(
-        device.project_id, {c.worker_id for c in checked}
+        device.project_id, {c.worker_id for _, c in checked}
     ):
         employments.setdefault(worker_id, []).append((entry_on, exit_on))
 
@@ -262,21 +327,22 @@ def pass_records_ingest(
     )
 
     to_insert: list[tuple] = []  # rows in PASS_COLUMNS order
-    accepted: dict[str, Outcome] = {}
-    default_direction = _default_direction(device)
-    results_by_id: dict[str, Outcome] = {}
-    seen_in_batch: set[str] = set()
-    not_on_site: list[str] = []
-    for c in checked:
+    # position → (checked record, its answer if it was not stored before), for the first of each id
+    firsts: dict[str, tuple[int, _Checked]] = {}
+    pending: dict[int, Outcome] = {}
+    repeats: list[tuple[int, _Checked]] = []  # later positions of an id, answered after the first
+    not_on_site: list[int] = []
+    for i, c in checked:
         rid = c.record_id
-        if rid in seen_in_batch:
-            results_by_id[rid] = Outcome(record_id=rid, status="duplicate")
-            continue
-        seen_in_batch.add(rid)
         day = business_date(c.event_time)
+        c.snapshot_name = _snapshot_name(c.snapshot, day) if c.snapshot is not None else ""
+        if rid in firsts:
+            repeats.append((i, c))
+            continue
+        firsts[rid] = (i, c)
         if not _on_site(employments, c.worker_id, day):
-            results_by_id[rid] = _reject(rid, "person.not_on_site")
-            not_on_site.append(rid)
+            outcomes[i] = _reject(rid, "person.not_on_site")
+            not_on_site.append(i)
             continue
         off_site = device_off_site or bool(
             boundary
@@ -289,7 +355,8 @@ def pass_records_ingest(
         reason = c.invalid_reason or (
             "off_site" if off_site else "no_location" if unlocated else ""
         )
-        snapshot_name = _snapshot_store(c.snapshot, day) if c.snapshot is not None else ""
+        if c.snapshot is not None:
+            c.snapshot_name = _snapshot_store(c.snapshot, c.snapshot_name)
         to_insert.append(
             (
                 device.pk,
@@ -301,10 +368,10 @@ def pass_records_ingest(
                 day,
                 now,
                 device.clock_offset_ms,
-                c.raw.direction or default_direction,
-                str(c.raw.verify_mode or "")[:16],
-                _decimal(c.raw.similarity),
-                snapshot_name,
+                c.direction,
+                c.verify_mode,
+                c.similarity,
+                c.snapshot_name,
                 c.width,
                 c.height,
                 c.lng,
@@ -314,27 +381,35 @@ def pass_records_ingest(
                 off_site,
             )
         )
-        accepted[rid] = Outcome(
+        pending[i] = Outcome(
             record_id=rid,
             status="accepted",
             valid=not reason,
-            invalid_reason=INVALID_REASONS.get(reason, ""),
-            face_check="pending" if snapshot_name and not reason else "",
+            invalid_code=reason,
+            face_check="pending" if c.snapshot_name and not reason else "",
         )
 
     with transaction.atomic():
         stored = _passes_insert(device, to_insert)
-        # A record stored earlier is a duplicate, whatever its person's roster says now.
+        # A record stored earlier is a duplicate (or a conflict), whatever its person's roster says now.
         if not_on_site:
-            stored |= _stored_ids(device, not_on_site)
-        for rid in stored:
-            results_by_id[rid] = Outcome(record_id=rid, status="duplicate")
-        for rid, outcome in accepted.items():
-            results_by_id.setdefault(rid, outcome)
+            stored |= _stored_contents(device, _ids(checked, not_on_site))
+        for rid, (i, c) in firsts.items():
+            if rid in stored:
+                same = _same_content(*stored[rid], c)
+                outcomes[i] = Outcome(record_id=rid, status="duplicate") if same else _conflict(rid)
+            elif i in pending:
+                outcomes[i] = pending[i]
+        for i, c in repeats:
+            first_at, first = firsts[c.record_id]
+            if not _same_content(first.content(), first.snapshot_name, c):
+                outcomes[i] = _conflict(c.record_id)
+            elif outcomes[first_at].status in ("rejected", "conflict"):
+                outcomes[i] = outcomes[first_at]
+            else:  # the first is stored (now or before): this one is stored too
+                outcomes[i] = Outcome(record_id=c.record_id, status="duplicate")
         to_insert = [row for row in to_insert if row[1] not in stored]
-        answers = []
-        for raw, outcome in zip(records, outcomes, strict=True):
-            answers.append((outcome or results_by_id[str(raw.record_id).strip()]).as_dict())
+        answers = [outcome.as_dict() for outcome in outcomes]  # every position answered by now
         if batch_id:
             try:
                 with transaction.atomic():
@@ -348,13 +423,26 @@ def pass_records_ingest(
                         ],
                     )
             except IntegrityError:  # a concurrent copy of this batch committed first
-                stored = IngestBatch.objects.get(device=device, batch_id=batch_id)
-                return _replayed(stored, digest, records)
+                stored_batch = IngestBatch.objects.get(device=device, batch_id=batch_id)
+                return _replayed(stored_batch, digest, records)
         type(device).objects.filter(pk=device.pk).update(last_upload_at=now)
         if to_insert:
             keys = {(row[3], row[6]) for row in to_insert}  # (worker_id, work_date)
             _schedule_recompute(device.project_id, keys)
     return answers
+
+
+def _ids(checked: list[tuple[int, _Checked]], positions: list[int]) -> list[str]:
+    wanted = set(positions)
+    return [c.record_id for i, c in checked if i in wanted]
+
+
+def _same_content(content: tuple, snapshot_name: str, c: _Checked) -> bool:
+    """Same pass: the same fields, and the same snapshot when both carry one (a retry may lack the photo
+    a ZKTeco terminal sent separately the first time)."""
+    if content != c.content():
+        return False
+    return not (snapshot_name and c.snapshot_name) or snapshot_name == c.snapshot_name
 
 
 PASS_COLUMNS = (
@@ -381,8 +469,8 @@ PASS_COLUMNS = (
 )
 
 
-def _passes_insert(device: Any, rows: list[tuple]) -> set[str]:
-    """Insert the checked rows; return the record ids that were already stored (the duplicates).
+def _passes_insert(device: Any, rows: list[tuple]) -> dict[str, tuple[tuple, str]]:
+    """Insert the checked rows; return the ones already stored (record id → content, snapshot name).
 
     On PostgreSQL optimistically with COPY, since a batch is almost always new (no per-row model objects or
     SQL compiling, no lookup first: the bulk of the ingest cost otherwise, see docs/bench.md). If any row
@@ -390,7 +478,7 @@ def _passes_insert(device: Any, rows: list[tuple]) -> set[str]:
     and is rolled back to its savepoint; then the stored ids are looked up and the rest inserted with
     ON CONFLICT DO NOTHING. On SQLite that second path is the only one."""
     if not rows:
-        return set()
+        return {}
     if connection.vendor == "postgresql":
         table = PassRecord._meta.db_table
         try:
@@ -403,10 +491,10 @@ def _passes_insert(device: Any, rows: list[tuple]) -> set[str]:
                 with cursor.cursor.copy(sql) as copy:
                     for row in rows:
                         copy.write_row(row)
-            return set()
+            return {}
         except IntegrityError:
             pass
-    stored = _stored_ids(device, [row[1] for row in rows])
+    stored = _stored_contents(device, [row[1] for row in rows])
     PassRecord.objects.bulk_create(
         [
             PassRecord(**dict(zip(PASS_COLUMNS, row, strict=True)))
@@ -419,35 +507,74 @@ def _passes_insert(device: Any, rows: list[tuple]) -> set[str]:
     return stored
 
 
-def _stored_ids(device: Any, record_ids: list[str]) -> set[str]:
-    return set(
-        PassRecord.objects.filter(device=device, device_record_id__in=record_ids).values_list(
-            "device_record_id", flat=True
-        )
+def _stored_contents(device: Any, record_ids: list[str]) -> dict[str, tuple[tuple, str]]:
+    """Record id → (content as _Checked.content() has it, snapshot name) of the ones already stored."""
+    rows = PassRecord.objects.filter(device=device, device_record_id__in=record_ids).values_list(
+        "device_record_id", *STORED_CONTENT, "snapshot"
     )
+    return {row[0]: (tuple(row[1:-1]), row[-1]) for row in rows}
+
+
+# The columns of _Checked.content(), in its order.
+STORED_CONTENT = (
+    "worker_id",
+    "event_time",
+    "event_offset_minutes",
+    "direction",
+    "verify_mode",
+    "similarity",
+    "lng",
+    "lat",
+)
 
 
 def _batch_digest(records: list[RawPass]) -> str:
+    """sha256 of the batch's records in order, content included: a replay under the same batch id with
+    changed content is a batch conflict, not the old answers."""
+    h = hashlib.sha256()
+    for r in records:
+        snapshot = r.snapshot.encode() if isinstance(r.snapshot, str) else r.snapshot or b""
+        fields = (
+            r.record_id,
+            r.person_id,
+            r.event_time.isoformat() if isinstance(r.event_time, dt.datetime) else r.event_time,
+            r.direction,
+            r.verify_mode,
+            r.similarity,
+            r.lng,
+            r.lat,
+            r.refused,
+            hashlib.sha256(snapshot).hexdigest(),
+        )
+        h.update(repr(fields).encode() + b"\n")
+    return h.hexdigest()
+
+
+def _ids_digest(records: list[RawPass]) -> str:
+    """The digest of batches stored before content was hashed (record ids only), kept for their replays."""
     ids = "\n".join(str(r.record_id).strip() for r in records)
-    return hashlib.sha256(ids.encode()).hexdigest()
+    return hashlib.sha256(ids.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _replayed(stored: IngestBatch, digest: str, records: list[RawPass]) -> list[dict[str, Any]]:
     """A replay gets the stored answers, but only for the same records: a device that restarted its batch
     counter must not have new records acknowledged by an old batch's answers (they would be lost)."""
-    if stored.digest and stored.digest != digest:
+    if stored.digest and stored.digest not in (digest, _ids_digest(records)):
         raise device_error("device.batch_conflict", {"batch_id": stored.batch_id})
     return [
-        a if "record_id" in a else {"record_id": str(raw.record_id or "").strip()[:64], **a}
+        a if "record_id" in a else {"record_id": _record_id(raw), **a}
         for raw, a in zip(records, stored.response, strict=True)
     ]
 
 
-def _snapshot_store(data: bytes, day: dt.date) -> str:
+def _snapshot_name(data: bytes, day: dt.date) -> str:
+    return f"snap/{day:%Y/%m}/{hashlib.sha256(data).hexdigest()}.jpg"
+
+
+def _snapshot_store(data: bytes, name: str) -> str:
     """Content-addressed: a retried record (or a crash between file and row) never leaves a second copy.
     On the file system written directly (temp file + atomic rename, so a crash never leaves a truncated
     file under the final name): Django's storage API costs ~4× more per file (docs/bench.md)."""
-    name = f"snap/{day:%Y/%m}/{hashlib.sha256(data).hexdigest()}.jpg"
     storage = storages["default"]
     if isinstance(storage, FileSystemStorage):
         path = storage.path(name)
@@ -499,7 +626,7 @@ def late_snapshot_attach(
     inspected = snapshot_inspect(data)
     if isinstance(inspected, str):
         return None
-    name = _snapshot_store(data, record.work_date)
+    name = _snapshot_store(data, _snapshot_name(data, record.work_date))
     try:
         with transaction.atomic():
             LateSnapshot.objects.create(

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
+from smz.attendance.ingest import UNSTORABLE_CHARS
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
@@ -33,6 +34,9 @@ from smz.registry.signals import face_changed_announce
 # is the person's own data and never comes from a card).
 CARD_FIELDS = WORKER_FIELDS[: WORKER_FIELDS.index("phone")]
 MAX_IMAGE_BYTES = 300 * 1024
+# What a card prints (and a reader's SDK returns) as the end of a validity without end; stored as no date.
+LONG_TERM = "长期"
+CARD_TEXT = ("name", "gender", "nation", "id_number", "address", "grant_org")
 
 
 def _date(value: Any, field: str, errors: dict[str, str]) -> dt.date | None:
@@ -43,6 +47,27 @@ def _date(value: Any, field: str, errors: dict[str, str]) -> dt.date | None:
     except ValueError:
         errors[field] = "日期格式应为 YYYY-MM-DD"
         return None
+
+
+def _valid_to(card: dict[str, Any], errors: dict[str, str]) -> tuple[dt.date | None, bool]:
+    """(end date, long-term): `"valid_to": "长期"`, or `"long_term": true` with no valid_to, is long-term."""
+    value = card.get("valid_to")
+    if card.get("long_term") is True and value in (None, "", LONG_TERM):
+        return None, True
+    if isinstance(value, str) and value.strip() == LONG_TERM:
+        return None, True
+    end = _date(value, "card.valid_to", errors)
+    if "card.valid_to" in errors:
+        errors["card.valid_to"] = "日期格式应为 YYYY-MM-DD；长期有效的证件填“长期”"
+    return end, False
+
+
+def _text(card: dict[str, Any], field: str, errors: dict[str, str]) -> str:
+    value = card.get(field, "")
+    if not isinstance(value, str) or UNSTORABLE_CHARS.search(value):
+        errors[f"card.{field}"] = "应为文本，不含控制字符"
+        return ""
+    return value
 
 
 def _image(value: Any, field: str, errors: dict[str, str]) -> bytes | None:
@@ -61,25 +86,29 @@ def _image(value: Any, field: str, errors: dict[str, str]) -> bytes | None:
 
 def idcard_scan_ingest(*, device: Any, payload: dict[str, Any]) -> tuple[IdCardScan, bool]:
     """Register (or refresh) the person on the card and keep the scan; a repeat returns the first scan."""
-    record_id = str(payload.get("record_id", ""))[:64]
-    if not record_id:
-        raise field_errors({"record_id": "记录号不能为空"})
+    record_id = payload.get("record_id", "")
+    if not isinstance(record_id, str) or UNSTORABLE_CHARS.search(record_id):
+        raise field_errors({"record_id": "记录号应为1–64个字符的文本，不含控制字符"})
+    if not record_id or len(record_id) > 64:
+        raise field_errors({"record_id": "记录号应为1–64个字符的文本，不含控制字符"})
     existing = IdCardScan.objects.filter(device=device, record_id=record_id).first()
     if existing is not None:
         return existing, False
     card = payload.get("card") if isinstance(payload.get("card"), dict) else {}
     errors: dict[str, str] = {}
+    text = {field: _text(card, field, errors) for field in CARD_TEXT}
+    valid_to, long_term = _valid_to(card, errors)
     data = WorkerData(
         id_card_type=Worker.ID_CARD,
-        id_number=str(card.get("id_number", "")),
-        name=str(card.get("name", "")),
-        gender=str(card.get("gender", "")),
-        nation=str(card.get("nation", "")),
-        birth_date=_date(card.get("birth_date"), "birth_date", errors),
-        address=str(card.get("address", ""))[:200],
-        grant_org=str(card.get("grant_org", ""))[:80],
-        id_valid_from=_date(card.get("valid_from"), "valid_from", errors),
-        id_valid_to=_date(card.get("valid_to"), "valid_to", errors),
+        id_number=text["id_number"],
+        name=text["name"],
+        gender=text["gender"],
+        nation=text["nation"],
+        birth_date=_date(card.get("birth_date"), "card.birth_date", errors),
+        address=text["address"][:200],
+        grant_org=text["grant_org"][:80],
+        id_valid_from=_date(card.get("valid_from"), "card.valid_from", errors),
+        id_valid_to=valid_to,
     )
     card_photo = _image(card.get("photo"), "card.photo", errors)
     face = _image(payload.get("face"), "face", errors)
@@ -93,6 +122,8 @@ def idcard_scan_ingest(*, device: Any, payload: dict[str, Any]) -> tuple[IdCardS
                 value = getattr(data, field)
                 if value not in ("", None):
                     setattr(worker, field, value)
+            if long_term:  # a renewed card valid for life ends the old end date
+                worker.id_valid_to = None
             if card_photo:
                 worker.card_photo.save("card.jpg", ContentFile(card_photo), save=False)
             worker.save()

@@ -71,9 +71,9 @@ def test_r_a2_bad_card_data_is_refused_by_field(world, reader):
             card={"id_number": NUMBER[:-1] + ("0" if NUMBER[-1] != "0" else "1"), "valid_to": "x"}
         ),
     )
-    assert resp.status_code in (400, 422)
+    assert resp.status_code == 422 and resp.json()["code"] == "validation_error"
     fields = resp.json()["detail"]["fields"]
-    assert "card.id_number" in fields and "valid_to" in fields
+    assert "card.id_number" in fields and "card.valid_to" in fields
     assert not Worker.objects.filter(name="读卡新工").exists()
 
 
@@ -188,3 +188,39 @@ def test_i10_11_a_reader_face_for_an_admitted_person_goes_to_the_zkteco_terminal
         )
     assert r.json()["face_ok"] is True
     assert zk.commands.get(kind="sync_people").payload == {"workers": [known.pk]}
+
+
+@pytest.mark.parametrize(
+    "validity", [{"valid_to": "长期"}, {"valid_to": None, "long_term": True}, {"long_term": True}]
+)
+def test_item11_a_long_term_id_card_is_accepted_and_stored_without_end(world, reader, validity):
+    """A card valid for life prints 长期 as its end (issue 10 item 11): accepted, stored as no end date."""
+    payload = card()
+    payload["card"] = {k: v for k, v in payload["card"].items() if k != "valid_to"} | validity
+    r = reader.post("/device/v1/id-cards", payload)
+    assert r.status_code == 200, r.content
+    assert Worker.objects.get(pk=r.json()["person_id"]).id_valid_to is None
+
+
+def test_item11_a_renewed_long_term_card_ends_the_old_end_date(world, reader):
+    first = reader.post("/device/v1/id-cards", card()).json()
+    assert Worker.objects.get(pk=first["person_id"]).id_valid_to == dt.date(2040, 1, 1)
+    reader.post("/device/v1/id-cards", card(record_id="r-2", card={"valid_to": "长期"}))
+    assert Worker.objects.get(pk=first["person_id"]).id_valid_to is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"record_id": "r\x00"}, "record_id"),
+        ({"record_id": "r" * 65}, "record_id"),
+        ({"record_id": 7}, "record_id"),
+        ({"card": {"name": "张\x00三"}}, "card.name"),
+        ({"card": {"address": ["x"]}}, "card.address"),
+    ],
+)
+def test_item7_id_card_text_with_nul_or_wrong_type_is_422_by_field(world, reader, changes, field):
+    payload = card(card=changes.pop("card", {})) | changes
+    r = reader.post("/device/v1/id-cards", payload)
+    assert r.status_code == 422, r.content
+    assert field in r.json()["detail"]["fields"]
