@@ -27,6 +27,7 @@ from smz.approvals.models import AttachmentKind, RequestKind, State
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.forms import form_date
+from smz.core.uploads import upload_read
 from smz.registry.models import Participant
 from smz.registry.obligations import project_calendar
 from smz.registry.selectors import project_get_for
@@ -213,7 +214,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     for f in files:
         try:
             services.attachment_add(
-                actor=request.user, request=r, kind=kind, data=f.read(), filename=f.name
+                actor=request.user, request=r, kind=kind, data=upload_read(f), filename=f.name
             )
             messages.success(request, f"已上传：{f.name}")
         except DomainError as exc:

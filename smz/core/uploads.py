@@ -92,12 +92,12 @@ def upload_check(
     return kind
 
 
-def _too_large(shown: str, max_bytes: int) -> DomainError:
+def _too_large(shown: str, max_bytes: int, field: str = "file") -> DomainError:
     limit = _size_label(max_bytes)
     return DomainError(
         "upload.too_large",
         f"文件超过 {limit}",
-        {"fields": {"file": f"{shown}超过 {limit} 上限"}, "max_bytes": max_bytes},
+        {"fields": {field: f"{shown}超过 {limit} 上限"}, "max_bytes": max_bytes},
         status=413,
     )
 
@@ -109,7 +109,9 @@ class _Upload(Protocol):
     def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]: ...
 
 
-def upload_read(upload: _Upload | None, *, max_bytes: int = MAX_BYTES) -> bytes:
+def upload_read(
+    upload: _Upload | None, *, max_bytes: int = MAX_BYTES, field: str = "file"
+) -> bytes:
     """The upload's bytes, refused (413 upload.too_large) by its declared size, then while reading chunks.
 
     Django has already streamed a large upload to a temporary file (FILE_UPLOAD_MAX_MEMORY_SIZE), so
@@ -119,12 +121,12 @@ def upload_read(upload: _Upload | None, *, max_bytes: int = MAX_BYTES) -> bytes:
         return b""
     shown = upload.name or "文件"
     if (upload.size or 0) > max_bytes:
-        raise _too_large(shown, max_bytes)
+        raise _too_large(shown, max_bytes, field)
     buf = bytearray()
     for chunk in upload.chunks():
         buf += chunk
         if len(buf) > max_bytes:
-            raise _too_large(shown, max_bytes)
+            raise _too_large(shown, max_bytes, field)
     return bytes(buf)
 
 
@@ -223,26 +225,31 @@ def image_size_check(
     return size
 
 
-@contextmanager
-def image_open(data: bytes, *, filename: str = "", field: str = "file") -> Iterator[Image.Image]:
-    """Image.open that refuses a decompression bomb by its header before a pixel is decoded.
+def image_lazy(data: bytes, *, filename: str = "", field: str = "file") -> Image.Image:
+    """Image.open, refused (422 upload.image_too_large) by its header before a pixel is decoded.
 
-    Pillow's DecompressionBombError/Warning are answered as 422 upload.image_too_large; other
-    decoding failures propagate as Pillow raises them (OSError, SyntaxError, ValueError) for the
-    caller to name in its own words.
+    Pillow's DecompressionBombError/Warning are answered the same way; other failures propagate as
+    Pillow raises them (OSError, SyntaxError, ValueError) for the caller to name in its own words.
     """
     shown = filename or "图片"
     try:
         img = Image.open(io.BytesIO(data))
     except _BOMB as exc:
         raise _image_too_large(shown, field, None) from exc
-    with img:
-        if not image_size_ok(*img.size):
-            raise _image_too_large(shown, field, img.size)
+    if not image_size_ok(*img.size):
+        img.close()
+        raise _image_too_large(shown, field, img.size)
+    return img
+
+
+@contextmanager
+def image_open(data: bytes, *, filename: str = "", field: str = "file") -> Iterator[Image.Image]:
+    """image_lazy as a context manager that also answers a bomb found while decoding."""
+    with image_lazy(data, filename=filename, field=field) as img:
         try:
             yield img
         except _BOMB as exc:
-            raise _image_too_large(shown, field, img.size) from exc
+            raise _image_too_large(filename or "图片", field, img.size) from exc
 
 
 # --- Excel: the zip's central directory is read before openpyxl inflates anything. ---------------

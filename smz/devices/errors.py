@@ -40,6 +40,7 @@ RECORD_CODES: dict[str, str] = {
     "direction.invalid": "方向应为 in 或 out",
     "snapshot.not_jpeg": "抓拍照片不是JPEG",
     "snapshot.too_large": "抓拍照片超过200KB",
+    "snapshot.too_many_pixels": "抓拍照片像素过大（上限2400万像素、单边10000像素）",
     "snapshot.bad_base64": "抓拍照片base64编码错误",
     "location.invalid": "经纬度超出范围",
 }

@@ -13,6 +13,7 @@ from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.forms import form_date, form_int
 from smz.core.pii import masked
+from smz.core.uploads import upload_read
 from smz.labor import selectors, services
 from smz.labor.documents import ContractData, contract_pdf
 from smz.labor.models import LaborContract, WageKind
@@ -73,7 +74,10 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if upload is None:
                 raise DomainError("upload.empty", "请选择扫描件")
             services.contract_scan_attach(
-                actor=request.user, contract=contract, data=upload.read(), filename=upload.name
+                actor=request.user,
+                contract=contract,
+                data=upload_read(upload),
+                filename=upload.name,
             )
             messages.success(request, "签字合同扫描件已上传")
         except DomainError as exc:
