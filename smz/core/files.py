@@ -6,6 +6,7 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
 from smz.core.uploads import CONTENT_TYPES, EXTENSIONS, pdf_active_parts, upload_kind
@@ -33,8 +34,13 @@ def user_file_response(*, data: bytes, filename: str) -> HttpResponse:
     name = PurePosixPath(filename or "file").stem + (EXTENSIONS[kind] if kind else ".bin")
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(not inline, name)
+    return user_file_headers(response, sandbox=not (inline and kind == "pdf"))
+
+
+def user_file_headers[R: HttpResponseBase](response: R, *, sandbox: bool = True) -> R:
+    """No sniffing, no caching, and (unless a PDF shown inline) a sandbox: for every served user file."""
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    if not (inline and kind == "pdf"):
+    if sandbox:
         response["Content-Security-Policy"] = _SANDBOX
     return response

@@ -54,3 +54,14 @@ def test_item9_html_and_svg_are_never_inline(data: bytes, name: str) -> None:
     assert r["Content-Type"] == "application/octet-stream"
     assert r["Content-Disposition"].startswith("attachment") and ".bin" in r["Content-Disposition"]
     assert r["Content-Security-Policy"] == "sandbox"
+
+
+def test_item9_worker_photos_and_snapshots_are_not_sniffed(world, as_user) -> None:
+    from django.core.files.base import ContentFile
+
+    worker = world.workers["gc"]
+    worker.face_photo.save("face.jpg", ContentFile(_png()), save=True)
+    r = as_user("gc_labor").get(f"/workers/{worker.pk}/photo/face/")
+    assert r.status_code == 200
+    assert r["X-Content-Type-Options"] == "nosniff"
+    assert r["Content-Security-Policy"] == "sandbox"
