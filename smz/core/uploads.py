@@ -317,9 +317,11 @@ PDF_REFUSED = frozenset(
 )
 # Any of these and a stored PDF is served as a download, never shown in the browser.
 PDF_ACTIVE = PDF_REFUSED | {"OpenAction", "AA", "XFA", "SubmitForm", "ImportData", "GoToE"}
+# Reported when the inflation budget ran out before every stream was read: not known to be clean.
+PDF_UNSCANNED = "Unscanned"
 _PDF_NAME = re.compile(rb"/([A-Za-z0-9#]+)")
 _PDF_STREAM = re.compile(rb"stream\r?\n")
-_PDF_INFLATE_BUDGET = 64 * 1024 * 1024
+_PDF_INFLATE_BUDGET = 32 * 1024 * 1024
 
 
 def _pdf_names(raw: bytes) -> set[str]:
@@ -332,15 +334,22 @@ def _pdf_names(raw: bytes) -> set[str]:
     return names
 
 
-def _pdf_streams(data: bytes) -> Iterator[bytes]:
-    """Inflated content of the PDF's Flate streams (object streams hide dictionaries there), bounded."""
+def _pdf_streams(data: bytes) -> Iterator[bytes | None]:
+    """Inflated content of the PDF's Flate streams (object streams hide dictionaries there), bounded.
+
+    Yields None, and stops, when the budget is spent before the last stream.
+    """
     budget = _PDF_INFLATE_BUDGET
+    view = memoryview(data)
     for m in _PDF_STREAM.finditer(data):
-        if budget <= 0:
+        end = data.find(b"endstream", m.end())
+        if end == -1:
             return
-        inflater = zlib.decompressobj()
+        if budget <= 0:
+            yield None
+            return
         try:
-            out = inflater.decompress(data[m.end() : m.end() + budget], budget)
+            out = zlib.decompressobj().decompress(view[m.end() : end], budget)
         except zlib.error:
             continue
         budget -= len(out)
@@ -351,8 +360,11 @@ def pdf_active_parts(data: bytes) -> set[str]:
     """The active-content names (PDF_ACTIVE) the PDF holds, in its plain or Flate-compressed objects."""
     found = _pdf_names(data)
     for inflated in _pdf_streams(data):
-        found |= _pdf_names(inflated)
-    return found & PDF_ACTIVE
+        if inflated is None:
+            found.add(PDF_UNSCANNED)
+        else:
+            found |= _pdf_names(inflated)
+    return found & (PDF_ACTIVE | {PDF_UNSCANNED})
 
 
 def pdf_check(data: bytes, *, filename: str = "") -> None:

@@ -307,3 +307,14 @@ def test_item9_pdf_active_parts_names_what_it_found() -> None:
     assert uploads.pdf_active_parts(PDF_JS) == {"OpenAction", "JavaScript", "JS"}
     # /JSON or /AAx are other names, not /JS or /AA.
     assert uploads.pdf_active_parts(PDF.replace(b"/Catalog", b"/Catalog /JSON 1 /AAx 2")) == set()
+
+
+def test_item9_pdf_whose_streams_exhaust_the_scan_budget_is_not_called_clean() -> None:
+    import zlib
+
+    filler = (
+        b"1 0 obj\n<< >>\nstream\n" + zlib.compress(b"\0" * (40 * 1024 * 1024)) + b"\nendstream\n"
+    )
+    hidden = _pdf_with_object_stream(b"<< /S /JavaScript /JS (x) >>")
+    parts = uploads.pdf_active_parts(b"%PDF-1.5\n" + filler + hidden)
+    assert uploads.PDF_UNSCANNED in parts
