@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "smz.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -182,8 +183,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Upload limits (issue 10 item 9, docs/security.md): files past 5 MB stream to a temporary file, not memory;
+# a non-file body (JSON, form, device batch) over 20 MB and a multipart request over 32 MB are refused
+# with 413 by their Content-Length before anything is read (smz.core.middleware.RequestSizeLimitMiddleware);
+# each file is then checked against its own limit while read in chunks (smz.core.uploads.upload_read).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+SMZ_MAX_UPLOAD_REQUEST_BYTES = 32 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -17,6 +17,7 @@ from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, NotFound
 from smz.core.forms import form_date
 from smz.core.pii import masked
+from smz.core.uploads import upload_read
 from smz.registry import project_changes
 from smz.registry.codes import code_name, code_table
 from smz.registry.models import FaceEnrollment, KeyPost, KeyPostChange, Project
@@ -144,6 +145,10 @@ def _photo_bytes(request: HttpRequest) -> tuple[bytes, str]:
     data_url = request.POST.get("photo_data", "")
     if data_url:
         head, _, payload = data_url.partition(",")
+        if len(payload) > project_changes.ENROLL_MAX_BYTES * 4 // 3 + 4:
+            raise DomainError(
+                "enroll.too_large", "照片超过 8 MB", {"fields": {"photo": "照片过大"}}, status=413
+            )
         if not head.startswith("data:image/"):
             raise DomainError(
                 "enroll.type", "摄像头照片格式错误", {"fields": {"photo": "格式错误"}}
@@ -155,7 +160,7 @@ def _photo_bytes(request: HttpRequest) -> tuple[bytes, str]:
                 "enroll.type", "摄像头照片格式错误", {"fields": {"photo": "格式错误"}}
             ) from None
     upload = request.FILES.get("photo")
-    return (upload.read() if upload else b""), "upload"
+    return upload_read(upload, max_bytes=project_changes.ENROLL_MAX_BYTES, field="photo"), "upload"
 
 
 @login_required

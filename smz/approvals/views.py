@@ -8,7 +8,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -26,7 +26,9 @@ from smz.approvals.documents import (
 from smz.approvals.models import AttachmentKind, RequestKind, State
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
+from smz.core.files import user_file_response
 from smz.core.forms import form_date
+from smz.core.uploads import upload_read
 from smz.registry.models import Participant
 from smz.registry.obligations import project_calendar
 from smz.registry.selectors import project_get_for
@@ -213,7 +215,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     for f in files:
         try:
             services.attachment_add(
-                actor=request.user, request=r, kind=kind, data=f.read(), filename=f.name
+                actor=request.user, request=r, kind=kind, data=upload_read(f), filename=f.name
             )
             messages.success(request, f"已上传：{f.name}")
         except DomainError as exc:
@@ -237,11 +239,9 @@ def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_file(request: HttpRequest, pk: int) -> HttpResponse:
     """A scan or photo, to the request's applicant side and its approvers only (private storage)."""
     attachment = selectors.attachment_get_for(request.user, pk)
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    with attachment.file.open("rb") as fh:
+        data = fh.read()
+    return user_file_response(data=data, filename=attachment.original_name)
 
 
 def _form_data(r, user) -> FormData:

@@ -15,6 +15,8 @@ import functools
 import cv2
 import numpy as np
 
+from smz.core.uploads import image_header_size, image_size_ok
+
 DETECTOR = "opencv-haar-frontalface-default"
 MIN_FACE_PX = 32  # after halving: a face at least 64 px wide in the original snapshot
 
@@ -28,7 +30,10 @@ def _cascade() -> cv2.CascadeClassifier:
 
 
 def faces_in_jpeg(data: bytes) -> int:
-    """How many frontal faces the snapshot shows (0 when it cannot be decoded)."""
+    """How many frontal faces the snapshot shows (0 when it cannot be decoded or is too large to)."""
+    size = image_header_size(data)
+    if size is None or not image_size_ok(*size):
+        return 0
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_2)
     if image is None:
         return 0

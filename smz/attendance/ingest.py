@@ -29,6 +29,7 @@ from PIL import Image, UnidentifiedImageError
 
 from smz.attendance.models import IngestBatch, LateSnapshot, PassRecord
 from smz.core.timeutil import business_date, parse_aware
+from smz.core.uploads import image_size_ok
 from smz.devices.errors import RECORD_CODES, device_error
 from smz.devices.models import SiteBoundary
 from smz.registry.models import Employment
@@ -250,8 +251,13 @@ def snapshot_inspect(data: bytes) -> tuple[int, int] | str:
         with Image.open(io.BytesIO(data)) as img:
             if img.format != "JPEG":
                 return "snapshot.not_jpeg"
+            if not image_size_ok(*img.size):
+                # A 200 KB JPEG can declare 65535×65535: refused by its header, never decoded later.
+                return "snapshot.too_many_pixels"
             return img.size
-    except (UnidentifiedImageError, OSError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return "snapshot.too_many_pixels"
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return "snapshot.not_jpeg"
 
 

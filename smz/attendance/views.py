@@ -13,6 +13,7 @@ from django.shortcuts import render
 from smz.accounts.models import Role
 from smz.attendance import excel, selectors
 from smz.core.events import pii_access_record
+from smz.core.files import user_file_headers
 from smz.core.forms import form_int
 from smz.registry import selectors as registry_selectors
 from smz.registry.codes import code_table
@@ -108,8 +109,7 @@ def pass_snapshot(request: HttpRequest, pk: int) -> FileResponse:
         actor=request.user, subject=record.worker, field="pass_snapshot", purpose=f"通行抓拍 {pk}"
     )
     response = FileResponse(record.snapshot_file(), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return user_file_headers(response)
 
 
 @login_required

@@ -59,6 +59,7 @@ RECORD_CODES: dict[str, str] = {
     "firmware.invalid": "固件版本应为不超过60个字符的文本，不含控制字符",
     "snapshot.not_jpeg": "抓拍照片不是JPEG",
     "snapshot.too_large": "抓拍照片超过200KB",
+    "snapshot.too_many_pixels": "抓拍照片像素过大（上限2400万像素、单边10000像素）",
     "snapshot.bad_base64": "抓拍照片应为base64编码的文本",
     "location.invalid": "经纬度应为范围内的数字（经度±180，纬度±90）",
 }

@@ -264,6 +264,8 @@ def alerts_xlsx(alerts: list[Alert]) -> bytes:
 
     from openpyxl import Workbook
 
+    from smz.core.xlsx import safe_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = "欠薪预警"
@@ -282,17 +284,19 @@ def alerts_xlsx(alerts: list[Alert]) -> bytes:
     )
     for a in alerts:
         ws.append(
-            [
-                a.label,
-                a.project.code,
-                a.project.name,
-                str(a.project.jurisdiction),
-                a.employer_name,
-                f"{a.month:%Y-%m}" if a.month else "",
-                a.amount_fen / 100,
-                a.people,
-                a.detail,
-            ]
+            safe_row(
+                [
+                    a.label,
+                    a.project.code,
+                    a.project.name,
+                    str(a.project.jurisdiction),
+                    a.employer_name,
+                    f"{a.month:%Y-%m}" if a.month else "",
+                    a.amount_fen / 100,
+                    a.people,
+                    a.detail,
+                ]
+            )
         )
     for col, width in zip("ABCDEFGHI", (16, 18, 30, 10, 28, 9, 14, 6, 60), strict=True):
         ws.column_dimensions[col].width = width

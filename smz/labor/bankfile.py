@@ -17,6 +17,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from smz.core.money import parse_yuan, yuan
+from smz.core.uploads import xlsx_check
+from smz.core.xlsx import FORMULA_PREFIXES, safe_row
 
 # The bureau never published a layout. Banks accept CSV or Excel batches with these columns under their
 # own names, so the result parser takes several header aliases, UTF-8 or GBK, and CSV or XLSX.
@@ -36,7 +38,7 @@ _ACCOUNT_COLUMNS = {"付款账号", "收款账号", "收款行行别代码", "�
 _ACCOUNT = re.compile(r"[0-9]{6,32}", re.ASCII)
 _BANK_CODE = re.compile(r"[0-9]{3}", re.ASCII)
 # A cell starting with one of these runs as a formula when a person opens the file in a spreadsheet.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = FORMULA_PREFIXES
 
 STATUS_WORDS = {
     "成功": "paid",
@@ -157,7 +159,7 @@ def payment_file_xlsx(rows: list[PaymentRow]) -> bytes:
     header = [name for name, _ in PAYMENT_COLUMNS]
     ws.append(header)
     for cells in _cells(rows):
-        ws.append(cells)
+        ws.append(safe_row(cells))
     for col, (name, width) in enumerate(PAYMENT_COLUMNS, start=1):
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = width
@@ -217,6 +219,7 @@ def _cell_text(value: object) -> str:
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    xlsx_check(data)
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         ws = wb.worksheets[0]

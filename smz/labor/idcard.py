@@ -17,6 +17,7 @@ from smz.attendance.ingest import UNSTORABLE_CHARS
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
+from smz.core.uploads import image_header_size, image_size_ok
 from smz.labor.entry import entry_hold
 from smz.labor.models import IdCardScan
 from smz.registry import project_changes
@@ -80,6 +81,10 @@ def _image(value: Any, field: str, errors: dict[str, str]) -> bytes | None:
         return None
     if len(data) > MAX_IMAGE_BYTES or not data.startswith(b"\xff\xd8"):
         errors[field] = "应为不超过300KB的JPEG"
+        return None
+    size = image_header_size(data)
+    if size is not None and not image_size_ok(*size):
+        errors[field] = "图片像素过大"
         return None
     return data
 

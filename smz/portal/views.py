@@ -18,6 +18,7 @@ from smz.approvals.views import project_workflows
 from smz.attendance import selectors as attendance_selectors
 from smz.core.errors import DomainError
 from smz.core.events import pii_access_record
+from smz.core.files import user_file_headers
 from smz.core.pii import FIELD_LABELS, may_unmask, pii_reveal
 from smz.registry import selectors
 from smz.registry.codes import code_table
@@ -154,8 +155,7 @@ def worker_photo(request: HttpRequest, pk: int, kind: str) -> FileResponse:
         actor=request.user, subject=worker, field=f"{kind}_photo", purpose="门户查看照片"
     )
     response = FileResponse(photo.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return user_file_headers(response)
 
 
 @login_required

@@ -12,11 +12,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ImageOps, UnidentifiedImageError
 
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.scoping import can_maintain_roster
+from smz.core.uploads import image_open
 from smz.registry.models import (
     Employment,
     FaceEnrollment,
@@ -310,9 +311,11 @@ def _enrollment_photo(data: bytes) -> tuple[bytes, int, int]:
     if not data:
         raise DomainError("enroll.empty", "未收到照片", {"fields": {"photo": "请拍照或上传照片"}})
     if len(data) > ENROLL_MAX_BYTES:
-        raise DomainError("enroll.too_large", "照片超过 8 MB", {"fields": {"photo": "照片过大"}})
+        raise DomainError(
+            "enroll.too_large", "照片超过 8 MB", {"fields": {"photo": "照片过大"}}, status=413
+        )
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with image_open(data, field="photo") as img:
             if img.format not in {"JPEG", "PNG"}:
                 raise DomainError(
                     "enroll.type", "照片须为 JPEG 或 PNG", {"fields": {"photo": "格式不支持"}}
@@ -321,7 +324,7 @@ def _enrollment_photo(data: bytes) -> tuple[bytes, int, int]:
             out = io.BytesIO()
             img.save(out, "JPEG", quality=92)
             return out.getvalue(), img.width, img.height
-    except (UnidentifiedImageError, OSError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DomainError(
             "enroll.type", "照片无法识别", {"fields": {"photo": "不是有效的图片"}}
         ) from exc

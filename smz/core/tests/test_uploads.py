@@ -119,3 +119,202 @@ def test_allowed_subset_is_honoured() -> None:
         upload_check(JPEG, filename="scan.pdf", allowed=only_pdf)
     assert exc.value.code == "upload.type"
     assert "PDF" in exc.value.detail["fields"]["file"]
+
+
+# --- issue 10 item 9: bombs are refused by their header, before a pixel or a byte is inflated. ----
+
+from unittest import mock  # noqa: E402
+
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+
+from smz.core import uploads  # noqa: E402
+from smz.core.tests.bombs import jpeg_header_bomb, png_bomb, xlsx_bomb  # noqa: E402
+
+
+@pytest.fixture
+def no_decoding(monkeypatch: pytest.MonkeyPatch) -> mock.Mock:
+    """Fails the test if any image's pixels are decoded."""
+    spy = mock.Mock(side_effect=AssertionError("pixels decoded"))
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    return spy
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(png_bomb(20000, 20000), id="png-20000x20000"),
+        pytest.param(png_bomb(11000, 11000), id="png-11000x11000-15KB"),
+        pytest.param(png_bomb(6000, 4100), id="png-just-over-24MP"),
+        pytest.param(png_bomb(12000, 10), id="png-side-over-10000"),
+        pytest.param(jpeg_header_bomb(30000, 30000), id="jpeg-header-30000x30000"),
+    ],
+)
+def test_item9_image_bomb_is_refused_before_decoding(data: bytes, no_decoding: mock.Mock) -> None:
+    with pytest.raises(DomainError) as exc:
+        upload_check(data, filename="photo.png")
+    assert exc.value.code == "upload.image_too_large"
+    assert exc.value.status == 422
+    assert "像素过大" in exc.value.message
+    assert "file" in exc.value.detail["fields"]
+    no_decoding.assert_not_called()
+
+
+def test_item9_image_at_the_limit_is_accepted() -> None:
+    assert uploads.image_size_ok(6000, 4000)
+    assert not uploads.image_size_ok(6000, 4001)
+    assert upload_check(png_bomb(6000, 4000), filename="a.png") == "png"
+
+
+def test_item9_pillow_limit_is_process_wide() -> None:
+    import warnings
+
+    from django.apps import apps
+    from PIL import Image
+
+    assert Image.MAX_IMAGE_PIXELS == uploads.MAX_IMAGE_PIXELS
+    # Between the limit and twice it Pillow only warns; start-up makes that an error everywhere
+    # (pytest resets warning filters per test, so start-up is replayed here).
+    with warnings.catch_warnings(), pytest.raises(Image.DecompressionBombWarning):
+        apps.get_app_config("core").ready()
+        Image.open(io.BytesIO(png_bomb(6000, 5000)))
+
+
+def test_item9_image_open_answers_pillow_bomb_error_as_4xx() -> None:
+    with (
+        pytest.raises(DomainError) as exc,
+        uploads.image_open(png_bomb(20000, 20000), field="photo"),
+    ):
+        pass
+    assert exc.value.code == "upload.image_too_large"
+    assert "photo" in exc.value.detail["fields"]
+
+
+class _Lying(SimpleUploadedFile):
+    """An upload whose declared size is smaller than its content."""
+
+    @property
+    def size(self) -> int:  # type: ignore[override]
+        return 10
+
+    @size.setter
+    def size(self, value: int) -> None:
+        pass
+
+
+def test_item9_upload_read_refuses_by_declared_size_without_reading() -> None:
+    upload = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * 2048)
+    with (
+        mock.patch.object(upload, "chunks", side_effect=AssertionError("read")),
+        pytest.raises(DomainError) as exc,
+    ):
+        uploads.upload_read(upload, max_bytes=1024)
+    assert exc.value.code == "upload.too_large" and exc.value.status == 413
+
+
+def test_item9_upload_read_stops_reading_when_size_lied() -> None:
+    upload = _Lying("big.pdf", b"0" * (3 * 64 * 1024))
+    with pytest.raises(DomainError) as exc:
+        uploads.upload_read(upload, max_bytes=100 * 1024)
+    assert exc.value.code == "upload.too_large"
+    assert uploads.upload_read(SimpleUploadedFile("a.pdf", PDF)) == PDF
+    assert uploads.upload_read(None) == b""
+
+
+def test_item9_xlsx_over_the_inflated_cap_is_refused() -> None:
+    bomb = xlsx_bomb(inflated_mb=110)
+    assert len(bomb) < 200 * 1024
+    with pytest.raises(DomainError) as exc:
+        uploads.xlsx_check(bomb, filename="花名册.xlsx")
+    assert exc.value.code in {"upload.xlsx_too_large", "upload.zip_bomb"}
+    assert exc.value.status == 422
+
+
+def test_item9_xlsx_with_a_bombs_compression_ratio_is_refused() -> None:
+    with pytest.raises(DomainError) as exc:
+        uploads.xlsx_check(xlsx_bomb(inflated_mb=20))
+    assert exc.value.code == "upload.zip_bomb"
+    assert exc.value.detail["ratio"] > uploads.XLSX_MAX_RATIO
+
+
+def test_item9_xlsx_with_too_many_entries_is_refused() -> None:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for i in range(uploads.XLSX_MAX_ENTRIES + 1):
+            zf.writestr(f"xl/x{i}.xml", "<a/>")
+    with pytest.raises(DomainError) as exc:
+        uploads.xlsx_check(buf.getvalue())
+    assert exc.value.code == "upload.zip_bomb"
+
+
+def test_item9_an_ordinary_workbook_passes_the_zip_check() -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for r in range(2000):
+        wb.active.append(["张三", "110101199003071234", r, "钢筋工"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    uploads.xlsx_check(buf.getvalue())
+
+
+PDF_JS = (
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /OpenAction 2 0 R >>\nendobj\n"
+    b"2 0 obj\n<< /S /JavaScript /JS (app.alert(1)) >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+)
+
+
+def _pdf_with_object_stream(body: bytes) -> bytes:
+    import zlib
+
+    packed = zlib.compress(body)
+    return (
+        b"%PDF-1.5\n1 0 obj\n<< /Type /ObjStm /Filter /FlateDecode /Length "
+        + str(len(packed)).encode()
+        + b" >>\nstream\n"
+        + packed
+        + b"\nendstream\nendobj\n%%EOF\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(PDF_JS, id="plain-javascript"),
+        pytest.param(
+            PDF.replace(b"/Catalog", b"/Catalog /Names << /J#61vaScript 3 0 R >>"),
+            id="hex-escaped-name",
+        ),
+        pytest.param(
+            _pdf_with_object_stream(b"<< /S /Launch /F (cmd.exe) >>"), id="launch-in-object-stream"
+        ),
+        pytest.param(
+            PDF.replace(b"/Catalog", b"/Catalog /Names << /EmbeddedFiles 4 0 R >>"),
+            id="embedded-file",
+        ),
+    ],
+)
+def test_item9_pdf_with_script_or_embedded_file_is_refused(data: bytes) -> None:
+    with pytest.raises(DomainError) as exc:
+        upload_check(data, filename="许可证.pdf")
+    assert exc.value.code == "upload.pdf_active"
+    assert exc.value.status == 422
+
+
+def test_item9_pdf_active_parts_names_what_it_found() -> None:
+    assert uploads.pdf_active_parts(PDF) == set()
+    assert uploads.pdf_active_parts(PDF_JS) == {"OpenAction", "JavaScript", "JS"}
+    # /JSON or /AAx are other names, not /JS or /AA.
+    assert uploads.pdf_active_parts(PDF.replace(b"/Catalog", b"/Catalog /JSON 1 /AAx 2")) == set()
+
+
+def test_item9_pdf_whose_streams_exhaust_the_scan_budget_is_not_called_clean() -> None:
+    import zlib
+
+    filler = (
+        b"1 0 obj\n<< >>\nstream\n" + zlib.compress(b"\0" * (40 * 1024 * 1024)) + b"\nendstream\n"
+    )
+    hidden = _pdf_with_object_stream(b"<< /S /JavaScript /JS (x) >>")
+    parts = uploads.pdf_active_parts(b"%PDF-1.5\n" + filler + hidden)
+    assert uploads.PDF_UNSCANNED in parts

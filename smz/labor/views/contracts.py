@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
+from smz.core.files import user_file_response
 from smz.core.forms import form_date, form_int
 from smz.core.pii import masked
+from smz.core.uploads import upload_read
 from smz.labor import selectors, services
 from smz.labor.documents import ContractData, contract_pdf
 from smz.labor.models import LaborContract, WageKind
@@ -73,7 +75,10 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if upload is None:
                 raise DomainError("upload.empty", "请选择扫描件")
             services.contract_scan_attach(
-                actor=request.user, contract=contract, data=upload.read(), filename=upload.name
+                actor=request.user,
+                contract=contract,
+                data=upload_read(upload),
+                filename=upload.name,
             )
             messages.success(request, "签字合同扫描件已上传")
         except DomainError as exc:
@@ -126,7 +131,7 @@ def contract_file(request: HttpRequest, pk: int, what: str) -> HttpResponse:
         response["Content-Disposition"] = f'inline; filename="{contract.no}.pdf"'
         return response
     if what == "scan" and contract.signed_scan:
-        response = FileResponse(contract.signed_scan.open("rb"))
-        response["Cache-Control"] = "private, no-store"
-        return response
+        with contract.signed_scan.open("rb") as fh:
+            data = fh.read()
+        return user_file_response(data=data, filename=f"{contract.no}-signed")
     raise Http404

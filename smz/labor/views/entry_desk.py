@@ -11,6 +11,7 @@ from django.utils import timezone
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.forms import form_date
+from smz.core.uploads import upload_read
 from smz.labor import entry
 from smz.registry import project_changes
 from smz.registry.selectors import employment_get_for
@@ -39,7 +40,11 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
             elif action == "face":
                 upload = request.FILES.get("photo")
                 project_changes.site_face_capture(
-                    actor=user, employment=employment, data=upload.read() if upload else b""
+                    actor=user,
+                    employment=employment,
+                    data=upload_read(
+                        upload, max_bytes=project_changes.ENROLL_MAX_BYTES, field="photo"
+                    ),
                 )
                 messages.success(request, "现场人脸已采集")
             elif action == "admit":

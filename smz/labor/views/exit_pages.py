@@ -13,6 +13,7 @@ from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.forms import form_date
 from smz.core.pii import masked
+from smz.core.uploads import upload_read
 from smz.labor import exits
 from smz.labor.documents import ExitData, exit_confirmation_pdf
 from smz.labor.models import ExitSettlement
@@ -60,7 +61,10 @@ def exit_page(request: HttpRequest, pk: int) -> HttpResponse:
                 if upload is None:
                     raise DomainError("upload.empty", "请选择扫描件")
                 exits.exit_signed_scan_attach(
-                    actor=user, settlement=settlement, data=upload.read(), filename=upload.name
+                    actor=user,
+                    settlement=settlement,
+                    data=upload_read(upload),
+                    filename=upload.name,
                 )
                 messages.success(request, "已上传工人签字（按手印）的退场确认书")
             elif action == "register" and settlement:

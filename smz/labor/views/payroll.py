@@ -14,6 +14,7 @@ from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.forms import form_int
 from smz.core.pii import masked
+from smz.core.uploads import upload_read
 from smz.labor import bankfile, selectors, services
 from smz.labor.models import Payroll, PayrollLine
 from smz.registry.selectors import project_get_for
@@ -95,7 +96,7 @@ def payroll_act(request: HttpRequest, pk: int) -> HttpResponse:
             if upload is None:
                 raise DomainError("upload.empty", "请选择扫描件")
             services.payroll_signed_sheet_attach(
-                actor=request.user, payroll=payroll, data=upload.read(), filename=upload.name
+                actor=request.user, payroll=payroll, data=upload_read(upload), filename=upload.name
             )
             messages.success(request, "工人签字工资表已上传，未在线确认的人员按签字表确认")
         elif action == "delete":
@@ -170,7 +171,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if upload is None:
                 raise DomainError("upload.empty", "请选择文件")
-            data = upload.read()
+            data = upload_read(upload)
             if request.POST.get("form") == "receipt":
                 services.payment_receipt_attach(
                     actor=request.user, batch=batch, data=data, filename=upload.name

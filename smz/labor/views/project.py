@@ -19,6 +19,7 @@ from smz.core import scoping
 from smz.core.errors import DomainError
 from smz.core.forms import form_date, form_int, form_month
 from smz.core.pii import mask_bank_card, masked
+from smz.core.uploads import upload_read
 from smz.labor import deposits, entry, idcard, selectors, services
 from smz.labor.documents import NoticeBoardData, notice_board_pdf
 from smz.labor.models import IdCardScan, LaborContract
@@ -92,7 +93,7 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
                     bank_code=post.get("bank_code", ""),
                     bank_name=post.get("bank_name", ""),
                 ),
-                card_photo=upload.read() if upload else b"",
+                card_photo=upload_read(upload, max_bytes=5 * 1024 * 1024),
                 employer=employer,
                 team=team,
                 work_type=post.get("work_type", ""),

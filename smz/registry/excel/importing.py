@@ -22,6 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
 from smz.core.scoping import can_maintain_roster
+from smz.core.uploads import upload_read, xlsx_check
 from smz.registry.codes import code_by_name, code_table
 from smz.registry.excel.columns import (
     CODE_SHEET,
@@ -185,6 +186,7 @@ def _open_book(content: bytes) -> Workbook:
             "文件不是有效的 .xlsx 表格，请使用平台下载的模板（Excel 2007 及以上格式）",
             status=422,
         )
+    xlsx_check(content)
     try:
         return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (*READ_ERRORS, InvalidFileException, KeyError, ValueError) as exc:
@@ -425,4 +427,6 @@ def roster_import_upload(*, actor: Any, project: Project, upload: UploadedFile) 
             f"文件超过{MAX_BYTES // 1024 // 1024}MB，请拆分后分批导入",
             status=413,
         )
-    return roster_import(actor=actor, project=project, content=upload.read())
+    return roster_import(
+        actor=actor, project=project, content=upload_read(upload, max_bytes=MAX_BYTES)
+    )
