@@ -26,6 +26,11 @@ class DomainErrorMiddleware:
         return HttpResponse(html, status=exception.status)
 
 
+# The device protocols check the declared length themselves, before reading, and answer in their own
+# protocol (device-direct: 413 device.body_too_large in the envelope; ZKTeco: a plain-text ERROR line).
+OWN_LIMIT_PREFIXES = ("/device/", "/iclock/")
+
+
 class RequestSizeLimitMiddleware:
     """Refuse an oversized body by its declared length before anything reads it (413, issue 10 item 9).
 
@@ -39,6 +44,8 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(OWN_LIMIT_PREFIXES):
+            return self.get_response(request)
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

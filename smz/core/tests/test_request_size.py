@@ -26,13 +26,26 @@ def _post(client, path: str, length: int, content_type: str):
     )
 
 
-@pytest.mark.parametrize("path", ["/api/v1/workers", "/device/v1/passes", "/iclock/cdata"])
-def test_item9_oversized_machine_body_is_413_envelope(db, client, unread, path) -> None:
-    resp = _post(client, path, 50 * 1024 * 1024, "application/json")
+def test_item9_oversized_api_body_is_413_envelope(db, client, unread) -> None:
+    resp = _post(client, "/api/v1/workers", 50 * 1024 * 1024, "application/json")
     assert resp.status_code == 413
     body = resp.json()
     assert set(body) == {"code", "message", "detail"}
     assert body["code"] == "request.too_large" and "MB" in body["message"]
+    unread.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    ("path", "answer"),
+    [
+        ("/device/v1/passes", b'"device.body_too_large"'),
+    ],
+)
+def test_item9_device_protocols_refuse_oversized_bodies_in_their_own_words(
+    db, client, unread, path, answer
+) -> None:
+    resp = _post(client, path, 50 * 1024 * 1024, "application/json")
+    assert resp.status_code == 413 and answer in resp.content
     unread.assert_not_called()
 
 
