@@ -166,3 +166,19 @@ def test_r_a2_typed_entry_with_a_card_photo(world, as_user):
     )
     refused = as_user("neighbour_labor").post(hub, form | {"name": "别家"}, follow=True)
     assert refused.status_code == 404 and not Worker.objects.filter(name="别家").exists()
+
+
+def test_issue10_1_a_card_read_elsewhere_does_not_rewrite_the_person(world, reader):
+    """A reader on P1 posting the number of a man who works on P2 only changes nothing of him."""
+    victim = world.workers["neighbour"]
+    Worker.objects.filter(pk=victim.pk).update(address="本人住址")
+    victim.refresh_from_db()
+    before = (victim.name, victim.address, victim.face_photo.name, victim.card_photo.name)
+    response = reader.post(
+        "/device/v1/id-cards",
+        card(card={"id_number": victim.id_number, "name": "冒名顶替", "address": "攻击者住址"}),
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["face_ok"] is True
+    victim.refresh_from_db()
+    assert (victim.name, victim.address, victim.face_photo.name, victim.card_photo.name) == before
