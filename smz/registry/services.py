@@ -221,7 +221,7 @@ def _identity_apply(*, actor: Any, worker: Worker, data: WorkerData) -> None:
     )
 
 
-def _worker_create(*, actor: Any, worker: Worker, data: WorkerData, basis: str = "") -> Worker:
+def _worker_create(*, actor: Any, worker: Worker, data: WorkerData) -> Worker:
     for field in WORKER_FIELDS:
         setattr(worker, field, getattr(data, field))
     worker.save()
@@ -229,7 +229,7 @@ def _worker_create(*, actor: Any, worker: Worker, data: WorkerData, basis: str =
         actor=actor,
         kind="worker.registered",
         subject=worker,
-        data={"fields": sorted(WORKER_FIELDS)} | ({"basis": basis} if basis else {}),
+        data={"fields": sorted(WORKER_FIELDS)},
     )
     return worker
 
@@ -347,7 +347,9 @@ def worker_contact_change(
     if errors := contact_errors(changes):
         raise field_errors(errors)
     with transaction.atomic():
-        worker = Worker.objects.select_for_update().get(pk=worker.pk)
+        # Locked, then read afresh: two changes at once must not both pass as "first set".
+        list(Worker.objects.select_for_update().filter(pk=worker.pk).values_list("pk"))
+        worker.refresh_from_db(fields=list(CONTACT_FIELDS))
         changed = sorted(f for f, v in changes.items() if getattr(worker, f) != v)
         if not changed:
             return []

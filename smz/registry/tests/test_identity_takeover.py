@@ -138,6 +138,7 @@ def test_issue10_1_employer_change_requires_reason_and_evidence_and_is_an_event(
             },
         )
     assert done.status_code == 200, done.content
+    assert done.json()["bank_card_masked"] == "6217 **** **** 2222"
     assert Worker.objects.get(pk=gc_worker.pk).bank_card == "6217000011112222"
     event = Event.objects.get(subject_id=gc_worker.pk, kind="worker.contact_changed")
     assert event.actor == world.user("gc_labor")
