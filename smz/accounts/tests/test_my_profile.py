@@ -129,3 +129,20 @@ def test_issue10_1_profile_is_the_workers_own(as_user, persona):
 def test_issue10_1_profile_needs_a_login(client):
     response = client.get(PROFILE)
     assert response.status_code == 302 and response["Location"].startswith("/w/login/")
+
+
+def test_issue10_1_no_old_phone_means_no_self_service(as_user, world, sms, post):
+    Worker.objects.filter(pk=world.workers["sub"].pk).update(phone="", phone_index="")
+    response = post(as_user("worker"), {"form": "request", "phone": NEW_PHONE})
+    assert response.status_code == 409
+    assert "劳资专管员" in response.content.decode()
+    assert sms == []
+
+
+def test_issue10_1_change_codes_are_rate_limited(as_user, world, sms, post):
+    page = as_user("worker")
+    assert post(page, {"form": "request", "phone": NEW_PHONE}).status_code == 302
+    page.post(PROFILE, {"form": "cancel"})
+    again = post(page, {"form": "request", "phone": NEW_PHONE})
+    assert again.status_code == 429
+    assert len(sms) == 1
