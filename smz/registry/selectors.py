@@ -172,13 +172,19 @@ _FIELD_LABELS = {
 
 
 def my_data_changes(user: Any) -> list[dict[str, Any]]:
-    """The worker's own data changes, newest first: what changed, by whom (enterprise or 本人), why."""
+    """The worker's own data changes (我的资料变更记录), newest first."""
     if not getattr(user, "worker_id", None):
         return []
+    return worker_change_log(worker=Worker(pk=user.worker_id))
+
+
+def worker_change_log(*, worker: Worker) -> list[dict[str, Any]]:
+    """Changes of a person's data, newest first: what changed, by whom (本人, an enterprise, the city), why.
+    The caller has fetched `worker` through the scoping layer (or it is the worker himself)."""
     events = list(
         Event.objects.filter(
             subject_type=Worker._meta.label_lower,
-            subject_id=user.worker_id,
+            subject_id=worker.pk,
             kind__in=WORKER_CHANGE_KINDS,
         )
         .select_related("actor__enterprise")
@@ -187,7 +193,7 @@ def my_data_changes(user: Any) -> list[dict[str, Any]]:
     rows = []
     for e in events:
         actor = e.actor
-        if actor is not None and actor.pk == user.pk:
+        if actor is not None and actor.worker_id == worker.pk:
             who = "本人"
         elif actor is not None and actor.enterprise_id:
             who = actor.enterprise.name

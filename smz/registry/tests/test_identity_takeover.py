@@ -299,3 +299,43 @@ def test_issue10_1_registering_enterprise_may_correct_a_person_not_yet_employed(
     assert services.worker_may_edit(actor, worker)
     assert not services.worker_may_edit(world.user("neighbour_labor"), worker)
     assert not services.worker_may_edit(world.user("gc_labor"), worker)
+
+
+# --- the portal form for the employer ------------------------------------------------------------
+
+
+def test_issue10_1_portal_change_needs_evidence_and_shows_in_the_change_record(as_user, world):
+    gc_worker = world.workers["gc"]
+    url = f"/workers/{gc_worker.pk}/contact/"
+    client = as_user("gc_labor")
+    detail = client.get(f"/workers/{gc_worker.pk}/").content.decode()
+    assert 'data-testid="contact-form"' in detail
+    client.post(url, {"bank_card": "6217000011115555"})
+    assert Worker.objects.get(pk=gc_worker.pk).bank_card == "6222020200112233445"
+    client.post(
+        url,
+        {
+            "bank_card": "6217000011115555",
+            "change_reason": "原卡挂失",
+            "evidence_ref": "变更申请表第9号",
+        },
+    )
+    assert Worker.objects.get(pk=gc_worker.pk).bank_card == "6217000011115555"
+    detail = client.get(f"/workers/{gc_worker.pk}/").content.decode()
+    assert "原卡挂失" in detail and "变更申请表第9号" in detail
+    assert "6217000011115555" not in detail
+
+
+@pytest.mark.parametrize("persona", ["sub_labor", "neighbour_labor", "sup_manager", "gc_pm"])
+def test_issue10_1_portal_change_refused_to_others(as_user, world, persona):
+    gc_worker = world.workers["gc"]
+    client = as_user(persona)
+    response = client.post(
+        f"/workers/{gc_worker.pk}/contact/",
+        {"bank_card": ATTACKER_CARD, "change_reason": "本人申请", "evidence_ref": "申请表"},
+    )
+    assert response.status_code in (302, 404)
+    assert Worker.objects.get(pk=gc_worker.pk).bank_card == "6222020200112233445"
+    if response.status_code == 302:
+        page = client.get(f"/workers/{gc_worker.pk}/").content.decode()
+        assert 'data-testid="contact-form"' not in page
