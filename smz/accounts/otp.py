@@ -8,7 +8,9 @@ registered. The text goes out from a background task (smz/accounts/tasks.py), ne
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
+import json
 import math
 import secrets
 from enum import StrEnum
@@ -23,7 +25,13 @@ from smz.core.errors import DomainError, field_errors
 from smz.core.events import event_record
 from smz.core.validators import normalize_phone, phone_error
 from smz.registry.models import Worker
-from smz.registry.services import phone_index, workers_find_by_phone
+from smz.registry.services import (
+    CONTACT_FIELDS,
+    contact_errors,
+    phone_index,
+    worker_contact_change,
+    workers_find_by_phone,
+)
 
 CODE_TTL = dt.timedelta(minutes=5)
 RESEND_AFTER = dt.timedelta(seconds=60)
@@ -34,6 +42,12 @@ MAX_ATTEMPTS = 5
 KEEP_CODES = dt.timedelta(days=1)
 CODE_PURPOSE = "accounts.login_code"
 SMS_TEXT = "【中山实名制平台】验证码 {code}，5分钟内有效。如非本人操作请忽略。"
+# Codes that confirm a change of the worker's own phone or wage card go to his OLD phone, under an index of
+# their own (a change code never logs anybody in, a login code never confirms a change).
+CHANGE_PURPOSE = "accounts.change_code"
+CHANGE_SMS_TEXT = (
+    "【中山实名制平台】您正在修改{what}，验证码 {code}，5分钟内有效。如非本人操作，请勿告诉他人。"
+)
 
 
 class OtpErrorCode(StrEnum):
@@ -42,11 +56,15 @@ class OtpErrorCode(StrEnum):
     EXPIRED = "otp.expired"
     AMBIGUOUS = "otp.ambiguous"
     NOT_ALLOWED = "otp.not_allowed"
+    NO_PHONE = "otp.no_phone"
 
 
-def _code_hash(index: str, code: str) -> str:
+def _code_hash(index: str, code: str, bound: str = "") -> str:
     # Keyed: six digits are a million guesses, so a plain hash in a database dump would give the code away.
-    return crypto.blind_index(f"{index}:{code}", purpose=CODE_PURPOSE)
+    # `bound` ties a change code to the one change it was sent for.
+    return crypto.blind_index(
+        f"{index}:{bound}:{code}" if bound else f"{index}:{code}", purpose=CODE_PURPOSE
+    )
 
 
 def _may_log_in(workers: list[Worker]) -> bool:
@@ -110,7 +128,9 @@ def login_code_send(*, phone: str, ip: str | None) -> None:
         transaction.on_commit(lambda: sms_deliver.enqueue(sealed))
 
 
-def _code_error(login_code: LoginCode | None, code: str, now: dt.datetime) -> DomainError | None:
+def _code_error(
+    login_code: LoginCode | None, code: str, now: dt.datetime, bound: str = ""
+) -> DomainError | None:
     """Check `code` against the phone's latest code, counting a wrong one; None when it matches."""
     if login_code is None:
         return DomainError(OtpErrorCode.INVALID, "验证码无效，请重新获取")
@@ -120,7 +140,8 @@ def _code_error(login_code: LoginCode | None, code: str, now: dt.datetime) -> Do
         return DomainError(OtpErrorCode.INVALID, "验证码错误次数过多，已失效，请重新获取")
     if login_code.expires_at <= now:
         return DomainError(OtpErrorCode.EXPIRED, "验证码已过期，请重新获取")
-    if not hmac.compare_digest(login_code.code_hash, _code_hash(login_code.phone_index, code)):
+    expected = _code_hash(login_code.phone_index, code, bound)
+    if not hmac.compare_digest(login_code.code_hash, expected):
         login_code.attempts += 1
         login_code.save(update_fields=["attempts"])
         left = MAX_ATTEMPTS - login_code.attempts
@@ -193,3 +214,86 @@ def login_code_verify(*, phone: str, code: str) -> User:
         raise error
     assert user is not None  # no error means a worker account was found or made
     return user
+
+
+def _change_index(worker: Worker) -> str:
+    """The code index of a worker's change codes: his old phone, in a namespace of its own."""
+    return crypto.blind_index(normalize_phone(worker.phone or ""), purpose=CHANGE_PURPOSE)
+
+
+def change_code_send(*, worker: Worker, what: str, bound: str, ip: str | None) -> None:
+    """Text a code to the worker's current (old) phone that confirms one change of his phone or wage card
+    (`bound` is a digest of that change); same limits as login codes."""
+    if not worker.phone:
+        raise DomainError(
+            OtpErrorCode.NO_PHONE,
+            "您没有登记手机号码，无法自助修改，请联系您的劳资专管员",
+            status=409,
+        )
+    index = _change_index(worker)
+    now = timezone.now()
+    with transaction.atomic():
+        Worker.objects.select_for_update().filter(pk=worker.pk).first()
+        _rate_limit(index, now)
+        code = f"{secrets.randbelow(10**6):06d}"
+        LoginCode.objects.create(
+            phone_index=index,
+            code_hash=_code_hash(index, code, bound),
+            created_at=now,
+            expires_at=now + CODE_TTL,
+            ip=ip or None,
+        )
+        sealed = sms_seal(worker.phone, CHANGE_SMS_TEXT.format(what=what, code=code))
+        transaction.on_commit(lambda: sms_deliver.enqueue(sealed))
+
+
+def change_code_verify(*, worker: Worker, bound: str, code: str) -> None:
+    """Raise unless `code` is the latest change code texted to the worker's old phone for this change."""
+    index = _change_index(worker)
+    now = timezone.now()
+    with transaction.atomic():
+        change_code = (
+            LoginCode.objects.select_for_update()
+            .filter(phone_index=index)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        error = _code_error(change_code, code.strip(), now, bound)
+    if error is not None:
+        raise error
+
+
+def _change_digest(worker: Worker, changes: dict[str, str]) -> str:
+    return hashlib.sha256(
+        json.dumps([worker.pk, sorted(changes.items())], ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def contact_change_request(
+    *, user: User, changes: dict[str, str], ip: str | None
+) -> dict[str, str]:
+    """A worker asks to change his own phone or wage card: checked, then a code goes to his OLD phone.
+    Returns the cleaned change, to be confirmed with the code (contact_change_confirm)."""
+    worker = Worker.objects.filter(pk=user.worker_id).first() if user.role == Role.WORKER else None
+    if worker is None:
+        raise DomainError(OtpErrorCode.NOT_ALLOWED, "仅工人本人可以修改", status=403)
+    changes = {
+        f: v.replace(" ", "").strip() for f, v in changes.items() if f in CONTACT_FIELDS and v
+    }
+    changes = {f: v for f, v in changes.items() if getattr(worker, f) != v}
+    if not changes:
+        raise field_errors({"phone": "请填写新的手机号码或工资卡信息"})
+    if errors := contact_errors(changes):
+        raise field_errors(errors)
+    what = "、".join(dict.fromkeys("手机号码" if f == "phone" else "工资卡" for f in changes))
+    change_code_send(worker=worker, what=what, bound=_change_digest(worker, changes), ip=ip)
+    return changes
+
+
+def contact_change_confirm(*, user: User, changes: dict[str, str], code: str) -> list[str]:
+    """Apply the worker's own change once the code texted to his old phone matches; audited."""
+    worker = Worker.objects.filter(pk=user.worker_id).first() if user.role == Role.WORKER else None
+    if worker is None:
+        raise DomainError(OtpErrorCode.NOT_ALLOWED, "仅工人本人可以修改", status=403)
+    change_code_verify(worker=worker, bound=_change_digest(worker, changes), code=code)
+    return worker_contact_change(actor=user, worker=worker, changes=changes, code_confirmed=True)

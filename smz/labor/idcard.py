@@ -1,7 +1,8 @@
 """读卡登记 (A2; notice 三(四) "使用实名制信息采集设备读取二代居民身份证、人脸信息"): an ID-card reader or tablet
 at the entry desk uploads what it read from the card and the live face (device-direct v1, POST /id-cards).
-The card is the identity: the person is registered, or his identity fields are refreshed from it (never his
-phone or bank card). Idempotent on (device, record id). The labor specialist then registers the entry."""
+The card is the identity: the person is registered, or, when he is on this site now, his identity fields and
+face are refreshed from it (never his phone or bank card); a known person from elsewhere is left unchanged.
+Idempotent on (device, record id). The labor specialist then registers the entry."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from smz.registry.services import (
     employment_register,
     worker_data_errors,
     worker_for_document,
+    worker_for_entry,
 )
 from smz.registry.signals import face_changed_announce
 
@@ -89,6 +91,12 @@ def _image(value: Any, field: str, errors: dict[str, str]) -> bytes | None:
     return data
 
 
+def _on_site(worker: Worker, project: Any) -> bool:
+    return Employment.objects.filter(
+        worker=worker, project=project, status=Employment.Status.ACTIVE
+    ).exists()
+
+
 def idcard_scan_ingest(*, device: Any, payload: dict[str, Any]) -> tuple[IdCardScan, bool]:
     """Register (or refresh) the person on the card and keep the scan; a repeat returns the first scan."""
     record_id = payload.get("record_id", "")
@@ -123,22 +131,27 @@ def idcard_scan_ingest(*, device: Any, payload: dict[str, Any]) -> tuple[IdCardS
     try:
         with transaction.atomic():
             worker, created = worker_for_document(data.id_card_type, data.id_number)
-            for field in CARD_FIELDS:
-                value = getattr(data, field)
-                if value not in ("", None):
-                    setattr(worker, field, value)
-            if long_term:  # a renewed card valid for life ends the old end date
-                worker.id_valid_to = None
-            if card_photo:
-                worker.card_photo.save("card.jpg", ContentFile(card_photo), save=False)
-            worker.save()
+            # Only a new person, or one on this site now, is written from a reading: a device elsewhere
+            # must not rename a man or swap his face (the gates of his sites match it) by his number.
+            refresh = created or _on_site(worker, device.project)
+            if refresh:
+                for field in CARD_FIELDS:
+                    value = getattr(data, field)
+                    if value not in ("", None):
+                        setattr(worker, field, value)
+                if long_term:  # a renewed card valid for life ends the old end date
+                    worker.id_valid_to = None
+                if card_photo:
+                    worker.card_photo.save("card.jpg", ContentFile(card_photo), save=False)
+                worker.save()
             face_ok, problem = False, "未上传现场人脸"
             if face:
                 try:
                     jpeg, _w, _h, _n = project_changes.face_photo_checked(face)
-                    worker.face_photo.save("face.jpg", ContentFile(jpeg), save=False)
-                    worker.save(update_fields=["face_photo", "updated_at"])
-                    face_changed_announce(actor=None, worker_id=worker.pk)
+                    if refresh:
+                        worker.face_photo.save("face.jpg", ContentFile(jpeg), save=False)
+                        worker.save(update_fields=["face_photo", "updated_at"])
+                        face_changed_announce(actor=None, worker_id=worker.pk)
                     face_ok, problem = True, ""
                 except DomainError as exc:
                     problem = exc.message[:80]
@@ -154,7 +167,7 @@ def idcard_scan_ingest(*, device: Any, payload: dict[str, Any]) -> tuple[IdCardS
                 actor=None,
                 kind="worker.registered" if created else "worker.card_read",
                 subject=worker,
-                data={"device": device.pk, "scan": scan.pk},
+                data={"device": device.pk, "scan": scan.pk, "refreshed": refresh},
             )
     except IntegrityError:  # the same record raced in from a retry
         return IdCardScan.objects.get(device=device, record_id=record_id), False
@@ -206,7 +219,6 @@ def typed_entry(
     """手工登记 (A2): where no reader is at hand, the card is typed and photographed; the person is registered
     (or found) and put on the project, waiting for the entry checks like a read card."""
     from smz.core.uploads import upload_check
-    from smz.registry.services import worker_upsert
 
     if not scoping.can_maintain_roster(actor, project, employer.pk if employer else None):
         raise Forbidden("无权为该企业登记人员")
@@ -214,7 +226,7 @@ def typed_entry(
         raise field_errors({"card_photo": "请上传身份证照片"})
     upload_check(card_photo, allowed=frozenset({"jpeg", "png"}), max_bytes=5 * 1024 * 1024)
     with transaction.atomic():
-        worker, _created = worker_upsert(actor=actor, data=data)
+        worker, _created = worker_for_entry(actor=actor, data=data)
         if not worker.card_photo:
             worker.card_photo.save("card.jpg", ContentFile(card_photo), save=False)
             worker.save(update_fields=["card_photo", "updated_at"])

@@ -28,6 +28,7 @@ urlpatterns = [
     path("labor/alerts/", authority.alerts, name="alerts"),
     path("me/wages/", worker.my_wages, name="my_wages"),
     path("me/complaints/", worker.my_complaints, name="my_complaints"),
+    path("me/profile/", worker.my_profile, name="my_profile"),
     path("complaint/<str:code>/", worker.complaint_qr, name="complaint_qr"),
     path("labor/complaints/", authority.complaint_list, name="complaints"),
     path("labor/holds/", authority.legal_holds, name="holds"),

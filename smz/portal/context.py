@@ -18,6 +18,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("设备", "devices:list", AUTHORITY_ROLES | ENTERPRISE_ROLES),
     ("审批", "approvals:list", AUTHORITY_ROLES | ENTERPRISE_ROLES),
     ("我的工资", "labor:my_wages", frozenset({Role.WORKER})),
+    ("我的资料", "labor:my_profile", frozenset({Role.WORKER})),
     ("人脸采集", "approvals:enroll_list", frozenset({Role.WINDOW_CLERK})),
     (
         "欠薪预警",

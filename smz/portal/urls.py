@@ -15,6 +15,7 @@ urlpatterns = [
     path("workers/<int:pk>/", views.worker_detail, name="worker_detail"),
     path("workers/<int:pk>/reveal/<str:field>/", views.worker_reveal, name="worker_reveal"),
     path("workers/<int:pk>/photo/<str:kind>/", views.worker_photo, name="worker_photo"),
+    path("workers/<int:pk>/contact/", views.worker_contact, name="worker_contact"),
     path("roster/import/", views.roster_import, name="roster_import"),
     path("accounts/", views.account_list, name="accounts"),
     path("accounts/<int:pk>/<str:action>/", views.account_action, name="account_action"),

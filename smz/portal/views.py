@@ -8,6 +8,7 @@ from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from smz.accounts import selectors as account_selectors
@@ -23,7 +24,12 @@ from smz.core.pii import FIELD_LABELS, may_unmask, pii_reveal
 from smz.registry import selectors
 from smz.registry.codes import code_table
 from smz.registry.models import Employment, Jurisdiction, Project
-from smz.registry.services import id_number_index
+from smz.registry.services import (
+    CONTACT_FIELDS,
+    id_number_index,
+    worker_contact_change,
+    worker_may_edit,
+)
 
 
 class PortalLoginView(LoginView):
@@ -126,8 +132,36 @@ def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "id_types": code_table("id_card_type"),
         "work_types": code_table("work_type"),
         "revealable": [f for f in FIELD_LABELS if may_unmask(request.user, f)],
+        "may_edit": worker_may_edit(request.user, worker),
+        "changes": selectors.worker_change_log(worker=worker),
     }
     return render(request, "portal/worker_detail.html", context)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("phone", "bank_card")
+def worker_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """手机号码/工资卡变更 by the person's employer: a reason and the evidence kept on file are required."""
+    worker = selectors.worker_get_for(request.user, pk)
+    changes = {f: request.POST.get(f, "").strip() for f in CONTACT_FIELDS}
+    try:
+        changed = worker_contact_change(
+            actor=request.user,
+            worker=worker,
+            changes={f: v for f, v in changes.items() if v},
+            reason=request.POST.get("change_reason", ""),
+            evidence_ref=request.POST.get("evidence_ref", ""),
+        )
+    except DomainError as exc:
+        reasons = "；".join(dict.fromkeys(exc.detail.get("fields", {}).values()))
+        messages.error(request, exc.message + (f"：{reasons}" if reasons else ""))
+    else:
+        if changed:
+            messages.success(request, "已变更，已记入该工人的资料变更记录并短信告知原手机号码")
+        else:
+            messages.info(request, "没有需要变更的内容")
+    return redirect("portal:worker_detail", worker.pk)
 
 
 @login_required

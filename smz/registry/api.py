@@ -6,6 +6,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from smz.core.errors import Forbidden, NotFound, field_errors
 from smz.core.pii import pii_reveal
+from smz.core.scoping import can_maintain_roster
 from smz.registry import selectors, services
 from smz.registry.codes import code_table
 from smz.registry.models import Enterprise, Jurisdiction
@@ -24,9 +25,9 @@ from smz.registry.schemas import (
     TeamIn,
     TeamOut,
     TeamPatch,
-    WorkerIn,
     WorkerOut,
     WorkerPatch,
+    WorkerPostIn,
 )
 
 router = Router(tags=["registry"])
@@ -142,28 +143,43 @@ def worker_reveal(request: HttpRequest, worker_id: int, field: str, purpose: str
 
 
 @router.post(
-    "/workers", response={200: WorkerOut, 201: WorkerOut}, summary="登记人员（按证件号码去重）"
+    "/workers",
+    response={200: WorkerOut, 201: WorkerOut},
+    summary="登记人员（按证件号码去重；已登记的他单位人员返回 409，不透露其信息）",
 )
-def worker_create(request: HttpRequest, payload: WorkerIn):
+def worker_create(request: HttpRequest, payload: WorkerPostIn):
+    evidence = payload.dict(include={"change_reason", "evidence_ref"})
     worker, created = services.worker_upsert(
-        actor=request.user, data=services.WorkerData(**payload.dict())
+        actor=request.user,
+        data=services.WorkerData(**payload.dict(exclude={"change_reason", "evidence_ref"})),
+        **evidence,
     )
     return (201 if created else 200), worker
 
 
-@router.patch("/workers/{int:worker_id}", response=WorkerOut, summary="修改人员联系方式、工资卡等")
+@router.patch(
+    "/workers/{int:worker_id}",
+    response=WorkerOut,
+    summary="修改人员联系方式、工资卡等（替换手机号码或工资卡须填写变更原因和证明材料）",
+)
 def worker_update(request: HttpRequest, worker_id: int, payload: WorkerPatch):
     worker = selectors.worker_get_for(request.user, worker_id)
     if not services.worker_may_edit(request.user, worker):
         raise Forbidden("无权修改该人员信息")
+    changes = payload.dict(exclude_unset=True, exclude={"change_reason", "evidence_ref"})
     data = services.WorkerData(
         id_card_type=worker.id_card_type,
         id_number=worker.id_number,
         name=worker.name,
         gender=worker.gender,
-        **{k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None},
+        **{k: v for k, v in changes.items() if v is not None},
     )
-    worker, _ = services.worker_upsert(actor=request.user, data=data)
+    worker, _ = services.worker_upsert(
+        actor=request.user,
+        data=data,
+        change_reason=payload.change_reason,
+        evidence_ref=payload.evidence_ref,
+    )
     return worker
 
 
@@ -186,8 +202,11 @@ def employment_create(request: HttpRequest, payload: EmploymentIn):
     project = selectors.project_get_for(request.user, payload.project_id)
     employer = _enterprise(payload.corp_code)
     team = selectors.team_get_for(request.user, payload.team_id) if payload.team_id else None
+    if not can_maintain_roster(request.user, project, employer.pk):
+        # Before the person is looked up: who may not register here learns nothing about him.
+        raise Forbidden("无权为该企业登记项目人员")
     if payload.worker is not None:
-        worker, _ = services.worker_upsert(
+        worker, _ = services.worker_for_entry(
             actor=request.user, data=services.WorkerData(**payload.worker.dict())
         )
     elif payload.worker_id is not None:

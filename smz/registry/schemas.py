@@ -114,6 +114,21 @@ class WorkerIn(Schema):
     bank_name: str = ""
 
 
+class WorkerPostIn(WorkerIn):
+    """POST /workers: a person's data, with the reason and evidence for replacing a phone or wage card."""
+
+    change_reason: str = Field(
+        "",
+        max_length=200,
+        description="变更原因：替换已登记的手机号码或工资卡时必填（如“本人申请更换工资卡”）",
+    )
+    evidence_ref: str = Field(
+        "",
+        max_length=100,
+        description="证明材料：替换已登记的手机号码或工资卡时必填（如本人签字的变更申请表编号及存档位置）",
+    )
+
+
 class WorkerPatch(Schema):
     address: str | None = None
     phone: str | None = None
@@ -122,6 +137,16 @@ class WorkerPatch(Schema):
     bank_card: str | None = None
     bank_code: str | None = None
     bank_name: str | None = None
+    change_reason: str = Field(
+        "",
+        max_length=200,
+        description="变更原因：替换已登记的手机号码或工资卡时必填（如“本人申请更换工资卡”）",
+    )
+    evidence_ref: str = Field(
+        "",
+        max_length=100,
+        description="证明材料：替换已登记的手机号码或工资卡时必填（如本人签字的变更申请表编号及存档位置）",
+    )
 
 
 class WorkerOut(Schema):

@@ -8,7 +8,9 @@ from django.db.models import Count, Q, QuerySet
 
 from smz.core import scoping
 from smz.core.errors import NotFound
+from smz.core.models import Event
 from smz.registry.models import Employment, Enterprise, KeyPost, Project, Team, Worker
+from smz.registry.services import WORKER_CHANGE_KINDS
 
 
 def project_list_for(
@@ -150,3 +152,64 @@ def home_counts_for(user: Any) -> dict[str, int]:
         .count(),
         "key_posts_vacant": scoping.key_posts_for(user).filter(holder__isnull=True).count(),
     }
+
+
+# How a change of a person's data reads on his own page (我的资料变更记录).
+_CHANGE_TITLES = {
+    "worker.registered": "登记入库",
+    "worker.updated": "身份信息更新",
+    "worker.contact_changed": "手机号码/工资卡变更",
+}
+_FIELD_LABELS = {
+    "name": "姓名",
+    "address": "住址",
+    "id_valid_to": "证件有效期",
+    "phone": "手机号码",
+    "bank_card": "工资卡号",
+    "bank_code": "工资卡银行",
+    "bank_name": "开户行",
+}
+
+
+def my_data_changes(user: Any) -> list[dict[str, Any]]:
+    """The worker's own data changes (我的资料变更记录), newest first."""
+    if not getattr(user, "worker_id", None):
+        return []
+    return worker_change_log(worker=Worker(pk=user.worker_id))
+
+
+def worker_change_log(*, worker: Worker) -> list[dict[str, Any]]:
+    """Changes of a person's data, newest first: what changed, by whom (本人, an enterprise, the city), why.
+    The caller has fetched `worker` through the scoping layer (or it is the worker himself)."""
+    events = list(
+        Event.objects.filter(
+            subject_type=Worker._meta.label_lower,
+            subject_id=worker.pk,
+            kind__in=WORKER_CHANGE_KINDS,
+        )
+        .select_related("actor__enterprise")
+        .order_by("-at", "-pk")[:100]
+    )
+    rows = []
+    for e in events:
+        actor = e.actor
+        if actor is not None and actor.worker_id == worker.pk:
+            who = "本人"
+        elif actor is not None and actor.enterprise_id:
+            who = actor.enterprise.name
+        elif actor is not None:
+            who = "平台管理部门"
+        else:
+            who = "读卡设备"
+        fields = [f for f in e.data.get("fields", []) if f in _FIELD_LABELS]
+        rows.append(
+            {
+                "at": e.at,
+                "title": _CHANGE_TITLES[e.kind],
+                "fields": "、".join(_FIELD_LABELS[f] for f in fields),
+                "who": who,
+                "reason": e.data.get("reason", ""),
+                "evidence_ref": e.data.get("evidence_ref", ""),
+            }
+        )
+    return rows

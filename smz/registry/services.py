@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from smz.accounts.tasks import sms_deliver, sms_seal
 from smz.core import crypto
 from smz.core.errors import DomainError, Forbidden, field_errors
-from smz.core.events import event_record
+from smz.core.events import event_record, pii_access_record
+from smz.core.models import Event
 from smz.core.scoping import can_maintain_roster
 from smz.core.validators import (
     id_number_birth_date,
@@ -19,6 +23,7 @@ from smz.core.validators import (
     id_number_sex,
     normalize_id_number,
     normalize_phone,
+    phone_error,
     uscc_error,
 )
 from smz.registry.codes import code_valid
@@ -164,34 +169,241 @@ def worker_for_document(
     return Worker(id_card_type=id_card_type, id_number=id_number, id_number_index=index), True
 
 
-def worker_upsert(*, actor: Any, data: WorkerData) -> tuple[Worker, bool]:
-    """Register a person, or update the one with the same document (the ID card is the identity)."""
+class WorkerErrorCode(StrEnum):
+    EXISTS_OTHER_EMPLOYER = "registry.worker_exists_other_employer"
+    CHANGE_EVIDENCE_REQUIRED = "registry.change_evidence_required"
+    NAME_MISMATCH = "registry.worker_name_mismatch"
+
+
+# 手机号码和工资卡: whoever changes them can divert wages or log in as the person (issue 10 item 1), so they
+# change only through worker_contact_change, and every change is an event the worker sees (我的资料变更记录).
+CONTACT_FIELDS = ("phone", "bank_card", "bank_code", "bank_name")
+CONTACT_LABELS = {
+    "phone": "手机号码",
+    "bank_card": "工资卡号",
+    "bank_code": "工资卡银行",
+    "bank_name": "工资卡开户行",
+}
+CONTACT_CHANGED = "worker.contact_changed"
+# What a person's own page lists as changes of his data.
+WORKER_CHANGE_KINDS = ("worker.registered", "worker.updated", CONTACT_CHANGED)
+MATCH_PURPOSE = "登记时按证件号码匹配已登记人员"
+CHANGE_NOTICE = "【中山实名制平台】您登记的{what}已由{who}变更。如非本人申请，请立即向项目劳资专管员或住建部门反映。"
+_PERSONAL_NUMBER = re.compile(r"\d{11,}")
+
+
+def _exists_elsewhere() -> DomainError:
+    # One answer for every person the caller is not responsible for, without a word about him (item 2).
+    return DomainError(
+        WorkerErrorCode.EXISTS_OTHER_EMPLOYER,
+        "该证件号码的人员已在平台登记，且不是贵单位的在场人员，不能查看或修改其信息。"
+        "需要用工的，请通过项目人员登记（进场）办理。",
+        status=409,
+    )
+
+
+def _identity_apply(*, actor: Any, worker: Worker, data: WorkerData) -> None:
+    """Refresh identity fields (never blanking one); contact fields go through worker_contact_change."""
+    changed = [
+        field
+        for field in WORKER_FIELDS
+        if field not in CONTACT_FIELDS
+        and getattr(data, field) not in ("", None)
+        and getattr(worker, field) != getattr(data, field)
+    ]
+    if not changed:
+        return
+    for field in changed:
+        setattr(worker, field, getattr(data, field))
+    worker.save()
+    event_record(
+        actor=actor, kind="worker.updated", subject=worker, data={"fields": sorted(changed)}
+    )
+
+
+def _worker_create(*, actor: Any, worker: Worker, data: WorkerData) -> Worker:
+    for field in WORKER_FIELDS:
+        setattr(worker, field, getattr(data, field))
+    worker.save()
+    event_record(
+        actor=actor,
+        kind="worker.registered",
+        subject=worker,
+        data={"fields": sorted(WORKER_FIELDS)},
+    )
+    return worker
+
+
+def worker_upsert(
+    *, actor: Any, data: WorkerData, change_reason: str = "", evidence_ref: str = ""
+) -> tuple[Worker, bool]:
+    """Register a person, or update one the caller is responsible for (the ID card is the identity).
+
+    Anyone else's person is the one 409 that says nothing about him; a phone or wage card replacing a
+    stored one needs `change_reason` and `evidence_ref` (worker_contact_change)."""
     if not worker_may_register(actor):
         raise Forbidden("无权登记人员")
     if errors := worker_data_errors(data):
         raise field_errors(errors)
     with transaction.atomic():
         worker, created = worker_for_document(data.id_card_type, data.id_number)
-        if not created and not worker_may_edit(actor, worker):
-            # Someone else's person: the caller may employ him (he proved the full ID number) but may not
-            # change data another enterprise maintains (a bank card swap would divert wages).
-            return worker, False
-        changed = []
-        for field in WORKER_FIELDS:
-            value = getattr(data, field)
-            # An update never blanks a field the caller left empty (a later upload may carry less).
-            if created or (value not in ("", None) and getattr(worker, field) != value):
-                setattr(worker, field, value)
-                changed.append(field)
-        worker.save()
-        if created or changed:
-            event_record(
+        if created:
+            return _worker_create(actor=actor, worker=worker, data=data), True
+        if not worker_may_edit(actor, worker):
+            raise _exists_elsewhere()
+        pii_access_record(actor=actor, subject=worker, field="identity", purpose=MATCH_PURPOSE)
+        _identity_apply(actor=actor, worker=worker, data=data)
+        worker_contact_change(
+            actor=actor,
+            worker=worker,
+            changes={f: getattr(data, f) for f in CONTACT_FIELDS if getattr(data, f)},
+            reason=change_reason,
+            evidence_ref=evidence_ref,
+        )
+    return worker, False
+
+
+def worker_for_entry(*, actor: Any, data: WorkerData) -> tuple[Worker, bool]:
+    """The person to put on a project (项目人员登记, roster import, typed entry): registered if new, updated if the
+    caller is responsible for him; someone else's person is linked unchanged when the name on his card
+    matches (a new employer takes on a man who worked elsewhere), and his stored data are never touched."""
+    if not worker_may_register(actor):
+        raise Forbidden("无权登记人员")
+    if errors := worker_data_errors(data):
+        raise field_errors(errors)
+    with transaction.atomic():
+        worker, created = worker_for_document(data.id_card_type, data.id_number)
+        if created:
+            return _worker_create(actor=actor, worker=worker, data=data), True
+        if worker_may_edit(actor, worker):
+            pii_access_record(actor=actor, subject=worker, field="identity", purpose=MATCH_PURPOSE)
+            _identity_apply(actor=actor, worker=worker, data=data)
+            worker_contact_change(
                 actor=actor,
-                kind="worker.registered" if created else "worker.updated",
-                subject=worker,
-                data={"fields": sorted(changed)},
+                worker=worker,
+                changes={f: getattr(data, f) for f in CONTACT_FIELDS if getattr(data, f)},
             )
-    return worker, created
+            return worker, False
+        if worker.name != data.name:
+            # The number alone is not enough to take a person on: the name read from the same card must match.
+            raise DomainError(
+                WorkerErrorCode.NAME_MISMATCH,
+                "证件号码与姓名不一致，请按身份证原件核对后重新登记",
+                {"fields": {"name": "与该证件号码登记的姓名不一致"}},
+                status=422,
+            )
+        pii_access_record(actor=actor, subject=worker, field="identity", purpose=MATCH_PURPOSE)
+    return worker, False
+
+
+def contact_errors(changes: dict[str, str]) -> dict[str, str]:
+    """Field → reason (zh-CN) for new contact values; unknown fields are refused."""
+    errors: dict[str, str] = {}
+    for field, value in changes.items():
+        if field not in CONTACT_FIELDS:
+            errors[field] = "不可修改"
+        elif field == "phone" and (err := phone_error(value)):
+            errors[field] = err
+        elif field == "bank_card" and not (value.isdigit() and 12 <= len(value) <= 19):
+            errors[field] = "工资卡号应为12-19位数字"
+        elif field == "bank_code" and not code_valid("bank", value):
+            errors[field] = "代码无效"
+        elif field == "bank_name" and not (0 < len(value) <= 60):
+            errors[field] = "开户行不能为空且不超过60个字"
+    return errors
+
+
+def worker_is_self(actor: Any, worker: Worker) -> bool:
+    """The worker's own account."""
+    return (
+        getattr(actor, "is_authenticated", False)
+        and getattr(actor, "role", "") == "worker"
+        and actor.worker_id == worker.pk
+    )
+
+
+def worker_contact_change(
+    *,
+    actor: Any,
+    worker: Worker,
+    changes: dict[str, str],
+    reason: str = "",
+    evidence_ref: str = "",
+    code_confirmed: bool = False,
+) -> list[str]:
+    """手机号码/工资卡变更 (issue 10 item 1): by roster staff of the person's current employer (or the city) with a
+    reason and evidence when a stored value is replaced, or by the worker himself after a code texted to his
+    old phone (`code_confirmed`, see smz.accounts.otp). Writes one event the worker sees on 我的资料; an
+    employer's change is also texted to the old phone. Returns the changed fields."""
+    changes = {
+        f: v.replace(" ", "") if f in ("phone", "bank_card") else v.strip()
+        for f, v in changes.items()
+    }
+    self_service = worker_is_self(actor, worker)
+    if self_service and not code_confirmed:
+        raise Forbidden("请先用原手机号码接收的验证码确认")
+    if not self_service and not worker_may_edit(actor, worker):
+        raise Forbidden("无权修改该人员的手机号码或工资卡")
+    if errors := contact_errors(changes):
+        raise field_errors(errors)
+    with transaction.atomic():
+        # Locked, then read afresh: two changes at once must not both pass as "first set".
+        list(Worker.objects.select_for_update().filter(pk=worker.pk).values_list("pk"))
+        worker.refresh_from_db(fields=list(CONTACT_FIELDS))
+        changed = sorted(f for f, v in changes.items() if getattr(worker, f) != v)
+        if not changed:
+            return []
+        reason, evidence_ref = reason.strip(), evidence_ref.strip()
+        replacing = [f for f in changed if getattr(worker, f)]
+        if replacing and not self_service:
+            missing = {}
+            if not reason:
+                missing["change_reason"] = "修改已登记的手机号码或工资卡须填写变更原因"
+            if not evidence_ref:
+                missing["evidence_ref"] = "须填写证明材料（如本人签字的变更申请表编号及存档位置）"
+            if missing:
+                replaced = {
+                    f: f"与已登记的{CONTACT_LABELS[f]}不一致，替换须提供变更原因和证明材料"
+                    for f in replacing
+                }
+                raise DomainError(
+                    WorkerErrorCode.CHANGE_EVIDENCE_REQUIRED,
+                    "修改已登记的手机号码或工资卡须提供变更原因和证明材料",
+                    {"fields": replaced | missing},
+                    status=422,
+                )
+        if len(reason) > 200 or len(evidence_ref) > 100:
+            raise field_errors({"change_reason": "变更原因不超过200字，证明材料不超过100字"})
+        if _PERSONAL_NUMBER.search(reason + evidence_ref):
+            raise field_errors(
+                {"change_reason": "请勿在变更原因或证明材料中填写手机号、卡号等个人号码"}
+            )
+        old_phone = worker.phone
+        for field in changed:
+            setattr(worker, field, changes[field])
+        worker.save()
+        employer = getattr(actor, "enterprise", None) if not self_service else None
+        event_record(
+            actor=actor,
+            kind=CONTACT_CHANGED,
+            subject=worker,
+            data={
+                "fields": changed,
+                "via": "self" if self_service else "staff",
+                "enterprise": employer.pk if employer else None,
+                "reason": reason
+                or ("本人申请，原手机号码验证码确认" if self_service else "首次登记"),
+                "evidence_ref": evidence_ref,
+            },
+        )
+        if old_phone and replacing and not self_service:
+            what = "、".join(
+                dict.fromkeys("手机号码" if f == "phone" else "工资卡" for f in replacing)
+            )
+            who = employer.name if employer else "平台管理员"
+            sealed = sms_seal(old_phone, CHANGE_NOTICE.format(what=what, who=who))
+            transaction.on_commit(lambda: sms_deliver.enqueue(sealed))
+    return changed
 
 
 def worker_may_register(actor: Any) -> bool:
@@ -206,18 +418,28 @@ def worker_may_register(actor: Any) -> bool:
 
 
 def worker_may_edit(actor: Any, worker: Worker) -> bool:
-    """Only roster staff responsible for one of the person's current employments may change his data."""
+    """Roster staff responsible for one of the person's current employments (or the city administrator); for
+    a person employed nowhere yet, only the enterprise that registered him. Nobody else, ever: knowing an ID
+    number gives no right over the person's data (issue 10 item 1)."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
     if actor.is_superuser or getattr(actor, "role", "") == "city_admin":
         return True
+    if getattr(actor, "role", "") not in {"enterprise_admin", "labor_specialist"}:
+        return False
     for employment in worker.employments.filter(status=Employment.Status.ACTIVE).select_related(
         "project"
     ):
         if can_maintain_roster(actor, employment.project, employment.employer_id):
             return True
-    return not worker.employments.exists() and getattr(actor, "role", "") in {
-        "enterprise_admin",
-        "labor_specialist",
-    }
+    if worker.employments.exists() or actor.enterprise_id is None:
+        return False
+    return Event.objects.filter(
+        kind="worker.registered",
+        subject_type=Worker._meta.label_lower,
+        subject_id=worker.pk,
+        actor__enterprise_id=actor.enterprise_id,
+    ).exists()
 
 
 def _participant_of(project: Project, enterprise_id: int) -> Participant | None:

@@ -110,7 +110,7 @@ def test_worker_lands_on_his_own_record(live_world, login, shot, live_server):
     expect(page.get_by_test_id("pii-id_number")).to_have_text(mask_id_number(me.id_number))
     expect(page.get_by_test_id("pii-id_number")).to_contain_text("****")
     expect(page.locator("main")).not_to_contain_text(me.id_number)
-    assert nav_labels(page) == ["首页", "我的工资"]
+    assert nav_labels(page) == ["首页", "我的工资", "我的资料"]
     expect(page.locator("main")).to_contain_text(live_world.projects["p1"].name)
     for other in ("gc", "neighbour", "pm"):
         expect(page.locator("main")).not_to_contain_text(live_world.workers[other].name)

@@ -65,3 +65,36 @@ def test_worker_logs_in_with_phone_and_code(live_world, live_server, phone_page,
     expect(page).to_have_url(f"{live_server.url}/me/wages/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("我的工资")
     expect(page.get_by_test_id("whoami")).to_contain_text(live_world.user("worker").display_name)
+
+
+def test_worker_changes_his_phone_with_a_code_to_the_old_number(
+    live_world, live_server, phone_page, outbox, shot
+):
+    """Issue 10 item 1: 我的资料 — new phone, code texted to the OLD number, the change in his record list."""
+    for n, key in enumerate(["gc", "neighbour", "pm"]):
+        worker = live_world.workers[key]
+        worker.phone = f"1390000200{n + 1}"
+        worker.save(update_fields=["phone"])
+    page = phone_page
+    page.goto(f"{live_server.url}/w/login/")
+    page.get_by_label("手机号码").fill(PHONE)
+    page.get_by_role("button", name="获取验证码").click()
+    page.get_by_label("验证码").fill(re.search(r"验证码 (\d{6})", outbox[-1][1]).group(1))
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(f"{live_server.url}/me/wages/")
+
+    page.get_by_role("link", name="我的资料").first.click()
+    expect(page).to_have_url(f"{live_server.url}/me/profile/")
+    expect(page.get_by_test_id("my-data")).to_contain_text("138****1234")
+    page.get_by_label("新手机号码（不改可不填）").fill("13766665555")
+    page.get_by_role("button", name="发送验证码到原手机号码").click()
+    assert outbox[-1][0] == PHONE, "the code goes to the old number"
+    code = re.search(r"验证码 (\d{6})", outbox[-1][1]).group(1)
+    page.get_by_label("验证码").fill(code)
+    page.get_by_role("button", name="确认修改").click()
+    expect(page.get_by_test_id("my-data")).to_contain_text("137****5555")
+    changes = page.get_by_test_id("my-data-changes")
+    expect(changes).to_contain_text("手机号码/工资卡变更")
+    expect(changes).to_contain_text("本人")
+    expect(page.locator("main")).not_to_contain_text("13766665555")
+    shot(page, "worker-my-profile")

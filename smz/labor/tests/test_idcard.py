@@ -205,6 +205,9 @@ def test_item11_a_long_term_id_card_is_accepted_and_stored_without_end(world, re
 def test_item11_a_renewed_long_term_card_ends_the_old_end_date(world, reader):
     first = reader.post("/device/v1/id-cards", card()).json()
     assert Worker.objects.get(pk=first["person_id"]).id_valid_to == dt.date(2040, 1, 1)
+    # He starts on the reader's site; a reading refreshes only people on its project (issue 10 item 1).
+    world.workers["reader"] = Worker.objects.get(pk=first["person_id"])
+    world.employ("p1", "reader")
     reader.post("/device/v1/id-cards", card(record_id="r-2", card={"valid_to": "长期"}))
     assert Worker.objects.get(pk=first["person_id"]).id_valid_to is None
 
@@ -224,3 +227,19 @@ def test_item7_id_card_text_with_nul_or_wrong_type_is_422_by_field(world, reader
     r = reader.post("/device/v1/id-cards", payload)
     assert r.status_code == 422, r.content
     assert field in r.json()["detail"]["fields"]
+
+
+def test_issue10_1_a_card_read_elsewhere_does_not_rewrite_the_person(world, reader):
+    """A reader on P1 posting the number of a man who works on P2 only changes nothing of him."""
+    victim = world.workers["neighbour"]
+    Worker.objects.filter(pk=victim.pk).update(address="本人住址")
+    victim.refresh_from_db()
+    before = (victim.name, victim.address, victim.face_photo.name, victim.card_photo.name)
+    response = reader.post(
+        "/device/v1/id-cards",
+        card(card={"id_number": victim.id_number, "name": "冒名顶替", "address": "攻击者住址"}),
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["face_ok"] is True
+    victim.refresh_from_db()
+    assert (victim.name, victim.address, victim.face_photo.name, victim.card_photo.name) == before

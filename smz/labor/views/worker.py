@@ -1,6 +1,8 @@
-"""A worker's own pages: wages and confirmations, pay slips, complaints (N2, L5)."""
+"""A worker's own pages: wages and confirmations, pay slips, complaints, his own data (N2, L5)."""
 
 from __future__ import annotations
+
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,9 +10,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 
+from smz.accounts import otp
 from smz.accounts.models import Role
-from smz.core import scoping
+from smz.core import crypto, scoping
 from smz.core.errors import DomainError
 from smz.core.forms import form_int, form_month
 from smz.core.pii import masked
@@ -18,7 +23,12 @@ from smz.labor import complaints, exits, selectors, services
 from smz.labor.documents import PaySlipData, pay_slip_pdf
 from smz.labor.models import Complaint, ExitSettlement
 from smz.labor.views.exit_pages import exit_for
-from smz.registry.models import Project
+from smz.registry.models import Project, Worker
+from smz.registry.selectors import my_data_changes
+from smz.registry.services import CONTACT_FIELDS
+
+# The change waiting for its code sits in the session, encrypted like every stored phone and card.
+SESSION_CHANGE = "my_profile_change"
 
 
 @login_required
@@ -153,3 +163,69 @@ def my_complaints(request: HttpRequest) -> HttpResponse:
 def complaint_qr(request: HttpRequest, code: str) -> HttpResponse:
     """The notice board's QR code: the project's complaint form (after the worker's phone login)."""
     return redirect(f"{reverse('labor:my_complaints')}?project={code[:20]}")
+
+
+@sensitive_post_parameters("phone", "bank_card", "code")
+@never_cache
+@login_required(login_url="/w/login/")
+def my_profile(request: HttpRequest) -> HttpResponse:
+    """我的资料: the worker's own data (masked), a change of phone or wage card confirmed by a code texted to
+    his OLD phone, and every change of his data (我的资料变更记录) with who made it and why."""
+    user = request.user
+    if user.role != Role.WORKER or not user.worker_id:
+        raise Http404
+    worker = Worker.objects.get(pk=user.worker_id)
+    form: dict = {}
+    errors: dict = {}
+    status = 200
+    if request.method == "POST" and request.POST.get("form") == "request":
+        form = {f: request.POST.get(f, "").strip() for f in CONTACT_FIELDS}
+        try:
+            changes = otp.contact_change_request(
+                user=user, changes=form, ip=request.META.get("REMOTE_ADDR") or None
+            )
+        except DomainError as exc:
+            errors, status = exc.detail.get("fields", {}) or {"form": exc.message}, exc.status
+            messages.error(request, exc.message)
+        else:
+            request.session[SESSION_CHANGE] = crypto.encrypt(json.dumps(changes))
+            messages.info(request, f"验证码已发送到原手机号码 {masked(worker, 'phone')}")
+            return redirect("labor:my_profile")
+    elif request.method == "POST" and request.POST.get("form") == "confirm":
+        sealed = request.session.get(SESSION_CHANGE)
+        if not sealed:
+            return redirect("labor:my_profile")
+        try:
+            otp.contact_change_confirm(
+                user=user,
+                changes=json.loads(crypto.decrypt(sealed)),
+                code=request.POST.get("code", ""),
+            )
+        except DomainError as exc:
+            errors, status = {"code": exc.message}, exc.status
+            messages.error(request, exc.message)
+        else:
+            request.session.pop(SESSION_CHANGE, None)
+            messages.success(request, "修改成功，已记入资料变更记录")
+            return redirect("labor:my_profile")
+    elif request.method == "POST" and request.POST.get("form") == "cancel":
+        request.session.pop(SESSION_CHANGE, None)
+        return redirect("labor:my_profile")
+    pending = None
+    if sealed := request.session.get(SESSION_CHANGE):
+        pending = sorted(json.loads(crypto.decrypt(sealed)))
+    return render(
+        request,
+        "labor/my_profile.html",
+        {
+            "worker": worker,
+            "phone_masked": masked(worker, "phone"),
+            "id_masked": masked(worker, "id_number"),
+            "bank_masked": masked(worker, "bank_card"),
+            "pending": pending,
+            "form": form,
+            "errors": errors,
+            "changes": my_data_changes(user),
+        },
+        status=status,
+    )

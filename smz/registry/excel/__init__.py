@@ -3,7 +3,7 @@
 Import: every row is checked first (identity, employment, employer, team, duplicates in the file, people
 already on the project). One bad row rejects the whole file, so nobody has to untangle a half-imported
 roster; the caller gets every error at once. When all rows pass, they are written in one transaction
-through worker_upsert and employment_register, so permissions and events are those of a single registration.
+through worker_for_entry and employment_register, so permissions and events are those of a single registration.
 
 Modules: `columns` (the workbook's shape), `importing` (reading and importing), `workbooks` (template
 and export).

@@ -138,7 +138,7 @@ class RowError:
 
 @dataclass
 class RosterRow:
-    """One parsed data row: identity data for worker_upsert and employment data for employment_register."""
+    """One parsed data row: identity data for worker_for_entry and employment data for employment_register."""
 
     row: int
     worker: WorkerData

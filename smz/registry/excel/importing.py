@@ -1,7 +1,7 @@
 """Reading and importing a roster workbook: cells to values, rows to checks, all-or-nothing writes (R3, N1).
 
 One bad row rejects the whole file, so nobody has to untangle a half-imported roster; the caller gets every
-error at once. When all rows pass, they are written in one transaction through worker_upsert and
+error at once. When all rows pass, they are written in one transaction through worker_for_entry and
 employment_register, so permissions and events are those of a single registration.
 """
 
@@ -54,7 +54,7 @@ from smz.registry.services import (
     employment_register,
     id_number_index,
     worker_data_errors,
-    worker_upsert,
+    worker_for_entry,
 )
 
 # --- reading cells ---------------------------------------------------------------------------
@@ -382,7 +382,7 @@ def roster_import(*, actor: Any, project: Project, content: bytes) -> ImportResu
         for r in rows:
             assert r.employer is not None and r.entry_on is not None  # validated above
             try:
-                worker, is_new = worker_upsert(actor=actor, data=r.worker)
+                worker, is_new = worker_for_entry(actor=actor, data=r.worker)
                 employment_register(
                     actor=actor,
                     project=project,

@@ -499,7 +499,9 @@ def test_r3_another_enterprise_cannot_change_someone_elses_bank_card(as_user, wo
             "bank_card": "6222000011112222333",
         },
     )
-    assert response.status_code == 200
+    # issue 10 items 1–2: refused with one answer that tells nothing about him (was a 200 with his data)
+    _envelope(response, 409, "registry.worker_exists_other_employer")
+    assert gc_worker.name not in response.content.decode()
     gc_worker.refresh_from_db()
     assert gc_worker.bank_card == "6222020200112233445"
 

@@ -187,7 +187,15 @@ def test_r3_template_downloaded_filled_and_reimported(world, as_user):
 def test_r3_existing_person_is_matched_not_duplicated(world, as_user):
     """A person registered before (here: exited from P3's roster) is employed again, not registered twice."""
     known = world.workers["neighbour"]
-    row = person(world, 1, 姓名=known.name, 证件号码=known.id_number)
+    row = person(
+        world,
+        1,
+        姓名=known.name,
+        证件号码=known.id_number,
+        手机号码=known.phone,
+        工资卡号=known.bank_card,
+        开户行名称=known.bank_name,
+    )
     resp = upload(as_user("city_admin"), world.projects["p1"].pk, roster_xlsx([row]))
     assert resp.status_code == 201, resp.json()
     assert resp.json()["workers_created"] == 0 and resp.json()["workers_updated"] == 1

@@ -58,6 +58,8 @@ def test_n2_upsert_and_permit_registration_index_the_phone(world):
     worker_upsert(
         actor=world.user("sub_labor"),
         data=WorkerData(id_card_type="01", id_number=idn, name="登记测试", phone="13900002222"),
+        change_reason="本人换号",
+        evidence_ref="变更申请表第1号",
     )
     assert list(workers_find_by_phone(phone="13900002222")) == [worker]
     assert not workers_find_by_phone(phone=PHONE).exists()
