@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from smz.attendance.ingest import RawPass, pass_records_ingest
+from smz.attendance.ingest import RawPass, pass_records_ingest, snapshot_read
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
 from smz.attendance.services import attendance_recompute, key_post_days_compute
 from smz.core.models import PersonalDataAccess
@@ -204,7 +204,7 @@ def test_person_passes_and_snapshot_are_permission_checked_and_audited(world, as
     before = PersonalDataAccess.objects.count()
     snap = as_user("gc_labor").get(f"/passes/{record.pk}/snapshot/")
     assert snap.status_code == 200 and snap["Content-Type"] == "image/jpeg"
-    assert b"".join(snap.streaming_content)[:2] == b"\xff\xd8"
+    assert snap.content[:2] == b"\xff\xd8"
     assert PersonalDataAccess.objects.count() == before + 1
     for persona in ("neighbour_labor", "neighbour_town", "sub_labor", "worker"):
         assert as_user(persona).get(f"/passes/{record.pk}/snapshot/").status_code == 404
@@ -297,4 +297,4 @@ def test_n3_snapshot_files_are_content_addressed(world, p1_gate, settings, tmp_p
     names = set(PassRecord.objects.values_list("snapshot", flat=True))
     assert len(names) == 1
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert len(files) == 1 and files[0].read_bytes() == snap
+    assert len(files) == 1 and snapshot_read(names.pop()) == snap  # sealed at rest, same JPEG
