@@ -479,9 +479,11 @@ def snapshot_read(name: str) -> bytes:
 
 
 def snapshot_files_encrypt(*, decrypt: bool = False) -> int:
-    """Seal every snapshot file still stored in plaintext (the data migration attendance 0009; re-runnable),
-    or with decrypt=True open them all again (its reverse). Returns how many files were rewritten."""
+    """Seal every snapshot file stored in plaintext or under another key than the current one (the data
+    migration attendance 0009, and `manage.py snapshot_files_seal` after a key rotation; re-runnable), or with
+    decrypt=True open them all again (the migration's reverse). Returns how many files were rewritten."""
     storage = storages["default"]
+    current = crypto.current_key_id()
     done = 0
     stack = ["snap"]
     while stack:
@@ -496,13 +498,16 @@ def snapshot_files_encrypt(*, decrypt: bool = False) -> int:
             name = f"{folder}/{file_name}"
             with storage.open(name, "rb") as fh:
                 # The header decides; a file already in the wanted form is not read further.
-                if crypto.is_encrypted_file(fh.read(len(crypto.FILE_MAGIC))) != decrypt:
+                head = fh.read(len(crypto.FILE_MAGIC) + 256)
+                sealed = crypto.is_encrypted_file(head)
+                skip = not sealed if decrypt else sealed and crypto.file_key_id(head) == current
+                if skip:  # already in the wanted form
                     continue
                 fh.seek(0)
                 data = fh.read()
-            if decrypt:
+            if sealed:
                 data = crypto.decrypt_file(data, name=name)
-            else:
+            if not decrypt:
                 data = crypto.encrypt_file(data, name=name)
             if isinstance(storage, FileSystemStorage):
                 _file_write(storage, name, data)

@@ -85,6 +85,12 @@ def is_encrypted_file(data: bytes) -> bool:
     return data.startswith(FILE_MAGIC)
 
 
+def file_key_id(data: bytes) -> str:
+    """The key id a sealed file was written with (for rotation)."""
+    start = len(FILE_MAGIC)
+    return data[start + 1 : start + 1 + data[start]].decode()
+
+
 def decrypt_file(data: bytes, *, name: str) -> bytes:
     """Open a file sealed by encrypt_file (the tag check refuses a tampered or renamed file)."""
     if not is_encrypted_file(data):

@@ -3,8 +3,12 @@ view still serves the JPEG, and the data migration seals the files stored before
 
 from __future__ import annotations
 
+import base64
+import io
+
 import pytest
 from cryptography.exceptions import InvalidTag
+from django.core.management import call_command
 
 from smz.attendance.ingest import (
     RawPass,
@@ -85,3 +89,34 @@ def test_issue10_item6_migration_seals_plaintext_files_once(stored, disk):
     assert snapshot_files_encrypt() == 0
     assert snapshot_files_encrypt(decrypt=True) == 2  # the migration's reverse
     assert legacy.read_bytes() == snap and path.read_bytes() == snap
+
+
+def test_issue10_item6_key_rotation_reseals_snapshot_files(world, disk, settings):
+    """After rotate_data_keys, snapshot_files_seal re-seals files under the new key; the old key can go."""
+    old, new = base64.b64encode(b"o" * 32).decode(), base64.b64encode(b"n" * 32).decode()
+    settings.SMZ_DATA_KEYS, settings.SMZ_DATA_KEY_ID = f"old:{old},new:{new}", "old"
+    gate = gate_for(world, "p1", "GATE-P1-A")
+    snap = jpeg()
+    gc = world.workers["gc"]
+    pass_records_ingest(
+        device=gate, records=[RawPass("r-1", gc.pk, at(TODAY, 8), "in", "face", 90, snap)]
+    )
+    name = PassRecord.objects.get().snapshot
+    assert crypto.file_key_id((disk / name).read_bytes()) == "old"
+    settings.SMZ_DATA_KEY_ID = "new"
+    from django.core.files.storage import storages
+
+    print(
+        "DEBUG",
+        crypto.current_key_id(),
+        storages["default"].location,
+        storages["default"].listdir("snap"),
+    )
+    out = io.StringIO()
+    call_command("snapshot_files_seal", stdout=out)
+    assert "1" in out.getvalue() and name not in out.getvalue()
+    assert crypto.file_key_id((disk / name).read_bytes()) == "new"
+    settings.SMZ_DATA_KEYS = f"new:{new}"
+    assert snapshot_read(name) == snap
+    call_command("snapshot_files_seal", stdout=out)
+    assert out.getvalue().rstrip().endswith(": 0")
