@@ -16,7 +16,7 @@ from smz.approvals.services import approving_authority
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, NotFound
 from smz.core.forms import form_date
-from smz.core.pii import masked
+from smz.core.pii import mask_id_number, masked
 from smz.core.uploads import upload_read
 from smz.registry import project_changes
 from smz.registry.codes import code_name, code_table
@@ -111,7 +111,8 @@ def enroll_list(request: HttpRequest) -> HttpResponse:
     if not _may_enroll(request.user):
         raise Forbidden("只有审批办窗口人员可以采集人脸")
     found = None
-    number = request.GET.get("id_number", "").strip().upper()
+    # Looked up by POST: an ID number never goes into a URL (and so into an access log: N2).
+    number = request.POST.get("id_number", "").strip().upper() if request.method == "POST" else ""
     if number:
         found = (
             scoping.workers_for(request.user)
@@ -137,7 +138,7 @@ def enroll_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "approvals/enroll_list.html",
-        {"rows": rows, "found": found, "recent": recent, "id_number": number},
+        {"rows": rows, "found": found, "recent": recent, "id_searched": mask_id_number(number)},
     )
 
 

@@ -58,7 +58,7 @@ class ApprovalRequest(TimeStampedModel):
     )
     requested_date = models.DateField("申请日期值", null=True, blank=True)
     reason = models.TextField("申请理由")
-    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+    contact_phone = EncryptedTextField("联系电话", max_length=20, blank=True)
     # Figures fixed when the request was made (e.g. the planned start and the permit's life at the time).
     facts = models.JSONField("申请时数据", default=dict, blank=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.files.storage import default_storage
 from django.db import models
 
 from smz.core.models import AppendOnlyModel, AppendOnlyQuerySet
@@ -64,9 +63,6 @@ class PassRecord(models.Model):
             return self.snapshot
         late = LateSnapshot.objects.filter(pass_record=self.pk).values_list("snapshot", flat=True)
         return late.first() or ""
-
-    def snapshot_file(self):
-        return default_storage.open(self.snapshot_name(), "rb")
 
 
 class IngestBatch(models.Model):

@@ -226,7 +226,9 @@ def key_post_status_for(user: Any, project: Project, day: dt.date) -> list[dict[
 
 def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
     """The same person attended on two or more projects the same day (A4), where the user can see at least
-    one of those projects' attendance. Every project involved is named, so the authority can act."""
+    one of those projects' attendance. Only rows in the user's scope are shown (P3, issue 10 item 4): the
+    other projects are a count (`hidden`), never a name or a time, so a subcontractor or a town learns that
+    its person worked elsewhere that day but not where or when."""
     visible = daily_for(user).filter(
         work_date__range=(first, last),
         attended=True,
@@ -241,24 +243,21 @@ def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[
         .filter(projects__gt=1)
         .order_by("-work_date", "worker")
     )
-    keys = [(p["worker"], p["work_date"]) for p in pairs[:500]]
-    if not keys:
+    counts = {(p["worker"], p["work_date"]): p["projects"] for p in pairs[:500]}
+    if not counts:
         return []
     rows = (
-        DailyAttendance.objects.filter(
-            worker__in={w for w, _ in keys}, work_date__range=(first, last), attended=True
-        )
+        daily_for(user)
+        .filter(worker__in={w for w, _ in counts}, work_date__range=(first, last), attended=True)
         .select_related("project", "worker")
         .order_by("first_in")
     )
     grouped: dict[tuple[int, dt.date], list[DailyAttendance]] = {}
-    wanted = set(keys)
     for r in rows:
-        if (r.worker_id, r.work_date) in wanted:
+        if (r.worker_id, r.work_date) in counts:
             grouped.setdefault((r.worker_id, r.work_date), []).append(r)
-    visible_projects = set(scoping.projects_for(user).values_list("pk", flat=True))
     result = []
-    for key in keys:
+    for key, projects in counts.items():
         days = grouped.get(key, [])
         if not days:
             continue
@@ -267,7 +266,7 @@ def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[
                 "worker": days[0].worker,
                 "work_date": key[1],
                 "days": days,
-                "visible_projects": visible_projects,
+                "hidden": projects - len({d.project_id for d in days}),
             }
         )
     return result

@@ -11,12 +11,11 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from smz.attendance import faces
-from smz.attendance.ingest import snapshot_big_enough
+from smz.attendance.ingest import snapshot_big_enough, snapshot_read
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
 from smz.registry.models import KeyPost, KeyPostHolding, Project
 from smz.registry.obligations import key_post_exemption, project_calendar
@@ -26,8 +25,7 @@ log = logging.getLogger(__name__)
 
 def _faces_in_file(pass_id: int, name: str) -> int:
     try:
-        with default_storage.open(name, "rb") as fh:
-            return faces.faces_in_jpeg(fh.read())
+        return faces.faces_in_jpeg(snapshot_read(name))
     except FileNotFoundError:
         log.warning("snapshot file missing for pass %s", pass_id)
         return 0

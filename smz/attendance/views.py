@@ -7,11 +7,12 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from smz.accounts.models import Role
 from smz.attendance import excel, selectors
+from smz.attendance.ingest import snapshot_read
 from smz.core.events import pii_access_record
 from smz.core.files import user_file_headers
 from smz.core.forms import form_int
@@ -100,7 +101,7 @@ def worker_passes(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def pass_snapshot(request: HttpRequest, pk: int) -> FileResponse:
+def pass_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
     """A pass's snapshot is a face photo: only for users who may see the person's attendance; audited."""
     record = selectors.pass_get_for(request.user, pk)
     if not record.snapshot_name():
@@ -108,7 +109,7 @@ def pass_snapshot(request: HttpRequest, pk: int) -> FileResponse:
     pii_access_record(
         actor=request.user, subject=record.worker, field="pass_snapshot", purpose=f"通行抓拍 {pk}"
     )
-    response = FileResponse(record.snapshot_file(), content_type="image/jpeg")
+    response = HttpResponse(snapshot_read(record.snapshot_name()), content_type="image/jpeg")
     return user_file_headers(response)
 
 

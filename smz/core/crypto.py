@@ -66,3 +66,41 @@ def blind_index(value: str, *, purpose: str) -> str:
     """Keyed HMAC of a normalised value, so staff can find a person by full number without decrypting all."""
     key = settings.SMZ_BLIND_INDEX_KEY.encode()
     return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+# Files (gate snapshots): "SMZE1" | key id length (1 byte) | key id | nonce (12) | ciphertext+tag. The file's
+# storage name is the associated data, so a sealed file moved under another name does not open.
+FILE_MAGIC = b"SMZE1"
+
+
+def encrypt_file(data: bytes, *, name: str) -> bytes:
+    """Seal a file's bytes under the current key for storage at `name`."""
+    key_id = current_key_id().encode()
+    nonce = os.urandom(12)
+    sealed = AESGCM(data_keys()[key_id.decode()]).encrypt(nonce, data, b"smz-file:" + name.encode())
+    return FILE_MAGIC + bytes([len(key_id)]) + key_id + nonce + sealed
+
+
+def is_encrypted_file(data: bytes) -> bool:
+    return data.startswith(FILE_MAGIC)
+
+
+def file_key_id(data: bytes) -> str:
+    """The key id a sealed file was written with (for rotation)."""
+    start = len(FILE_MAGIC)
+    return data[start + 1 : start + 1 + data[start]].decode()
+
+
+def decrypt_file(data: bytes, *, name: str) -> bytes:
+    """Open a file sealed by encrypt_file (the tag check refuses a tampered or renamed file)."""
+    if not is_encrypted_file(data):
+        raise ValueError("not a sealed file")
+    start = len(FILE_MAGIC)
+    length = data[start]
+    key_id = data[start + 1 : start + 1 + length].decode()
+    try:
+        key = data_keys()[key_id]
+    except KeyError as exc:
+        raise ImproperlyConfigured(f"no data key with id {key_id!r} is configured") from exc
+    body = data[start + 1 + length :]
+    return AESGCM(key).decrypt(body[:12], body[12:], b"smz-file:" + name.encode())

@@ -37,6 +37,7 @@ from smz.attendance.ingest import (
     pass_records_ingest,
     snapshot_inspect,
 )
+from smz.core import crypto
 from smz.core.http import client_address
 from smz.core.timeutil import parse_aware
 from smz.devices.errors import DeviceError, device_error
@@ -263,7 +264,7 @@ def _attlog(device: Device, body: bytes) -> str:
     }
     for _, raw, second in parsed:
         photo = photos.get((str(raw.person_id), second))
-        raw.snapshot = bytes(photo.jpeg) if photo else None
+        raw.snapshot = _photo_open(photo) if photo else None
 
     results = pass_records_ingest(device=device, records=[raw for _, raw, _ in parsed])
     stored = 0
@@ -323,6 +324,19 @@ def _photo_time(taken_at: str, zone: dt.timezone) -> dt.datetime | None:
     return moment if moment.year in YEARS else None
 
 
+def _photo_label(device_id: int, pin: str, taken_at: str) -> str:
+    return f"zkteco-photo/{device_id}/{pin}/{taken_at}"
+
+
+def _photo_open(photo: ZKTecoPhoto) -> bytes:
+    """A held photo is a face: sealed in the database like snapshot files on disk (N2, issue 10 item 6).
+    Rows held from before sealing (kept a day at most) are read as stored."""
+    data = bytes(photo.jpeg)
+    if not crypto.is_encrypted_file(data):
+        return data
+    return crypto.decrypt_file(data, name=_photo_label(photo.device_id, photo.pin, photo.taken_at))
+
+
 def _attphoto(device: Device, body: bytes) -> str:
     """Hold a snapshot for its punch. An unusable photo is refused (counted) but acknowledged, so the
     device moves on; its pass then arrives without a snapshot and is stored invalid."""
@@ -343,8 +357,9 @@ def _attphoto(device: Device, body: bytes) -> str:
         device=device, worker_id=int(pin), event_time=moment, data=jpeg
     ):
         return "OK"  # its punch came first: attached to the stored pass
+    sealed = crypto.encrypt_file(jpeg, name=_photo_label(device.pk, pin, taken_at))
     ZKTecoPhoto.objects.update_or_create(
-        device=device, pin=pin, taken_at=taken_at, defaults={"jpeg": jpeg}
+        device=device, pin=pin, taken_at=taken_at, defaults={"jpeg": sealed}
     )
     if random.random() < 0.01:  # noqa: S311 - housekeeping sampling, not security
         ZKTecoPhoto.objects.filter(received_at__lt=timezone.now() - PHOTO_KEEP).delete()

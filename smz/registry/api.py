@@ -28,6 +28,7 @@ from smz.registry.schemas import (
     WorkerOut,
     WorkerPatch,
     WorkerPostIn,
+    WorkerSearchIn,
 )
 
 router = Router(tags=["registry"])
@@ -111,19 +112,29 @@ def team_update(request: HttpRequest, team_id: int, payload: TeamPatch):
 
 class WorkerFilter(Schema):
     q: str = ""
-    id_card_type: str = "01"
-    id_number: str = ""
 
 
-@router.get("/workers", response=list[WorkerOut], summary="人员列表；可按完整证件号码精确查找")
+@router.get(
+    "/workers",
+    response=list[WorkerOut],
+    summary="人员列表（按姓名）",
+    description="按完整证件号码查找请用 POST /workers/search；网址中带 id_number、phone 或 bank_card "
+    "参数的请求一律返回 400 `pii.id_in_url`（个人号码不得出现在网址和访问日志中）。",
+)
 @paginate(Page)
 def worker_list(request: HttpRequest, filters: Query[WorkerFilter]):
-    qs = selectors.worker_list_for(request.user, q=filters.q)
-    if filters.id_number:
-        qs = qs.filter(
-            id_number_index=services.id_number_index(filters.id_card_type, filters.id_number)
-        )
-    return qs
+    return selectors.worker_list_for(request.user, q=filters.q)
+
+
+@router.post(
+    "/workers/search",
+    response=list[WorkerOut],
+    summary="按完整证件号码精确查找人员（号码放在请求体中，不进网址）",
+)
+@paginate(Page)
+def worker_search(request: HttpRequest, payload: WorkerSearchIn):
+    index = services.id_number_index(payload.id_card_type, payload.id_number)
+    return selectors.worker_list_for(request.user).filter(id_number_index=index)
 
 
 @router.get("/workers/{int:worker_id}", response=WorkerOut, summary="人员详情（脱敏）")

@@ -280,7 +280,7 @@ class Worker(TimeStampedModel):
     gender = models.CharField("性别", max_length=1, choices=[("1", "男"), ("2", "女")])
     nation = models.CharField("民族", max_length=2, blank=True)
     birth_date = models.DateField("出生日期", null=True, blank=True)
-    address = models.CharField("住址", max_length=200, blank=True)
+    address = EncryptedTextField("住址", max_length=200, blank=True)
     grant_org = models.CharField("发证机关", max_length=80, blank=True)
     id_valid_from = models.DateField("证件有效期起", null=True, blank=True)
     id_valid_to = models.DateField("证件有效期止", null=True, blank=True, help_text="空表示长期")

@@ -129,6 +129,13 @@ class WorkerPostIn(WorkerIn):
     )
 
 
+class WorkerSearchIn(Schema):
+    """An exact search by ID number, POSTed so the number never appears in a URL or an access log (N2)."""
+
+    id_card_type: str = Field("01", min_length=1, max_length=2)
+    id_number: str = Field(..., min_length=1, max_length=30)
+
+
 class WorkerPatch(Schema):
     address: str | None = None
     phone: str | None = None

@@ -211,6 +211,27 @@ def test_worker_detail_reveal_is_audited(live_world, login, shot, live_server):
     shot(page, "worker-detail")
 
 
+def test_issue10_item6_search_by_id_number_is_posted_not_put_in_the_url(
+    live_world, login, live_server
+):
+    target = live_world.workers["sub"]
+    page = login("gc_labor")
+    page.goto(f"{live_server.url}/workers/")
+    form = page.get_by_test_id("id-search")
+    form.get_by_label("完整身份证号码").fill(target.id_number)
+    with page.expect_response(re.compile(r"/workers/$")) as resp:
+        form.get_by_role("button", name="按证件号码查找").click()
+    assert resp.value.request.method == "POST"
+    assert "no-store" in resp.value.headers["cache-control"]
+    page.wait_for_load_state("networkidle")
+    assert "id_number" not in page.url and target.id_number not in page.url
+    main = page.locator("main")
+    expect(main.locator("tbody tr")).to_have_count(1)
+    expect(main.locator("tbody")).to_contain_text(target.name)
+    expect(page.get_by_test_id("id-searched")).to_contain_text(mask_id_number(target.id_number))
+    expect(main).not_to_contain_text(target.id_number)
+
+
 def test_accounts_page_for_city_admin(live_world, login, shot, live_server):
     page = login("city_admin")
     page.get_by_role("link", name="账号管理").click()

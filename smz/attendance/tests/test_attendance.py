@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from smz.attendance.ingest import RawPass, pass_records_ingest
+from smz.attendance.ingest import RawPass, pass_records_ingest, snapshot_read
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
 from smz.attendance.services import attendance_recompute, key_post_days_compute
 from smz.core.models import PersonalDataAccess
@@ -115,12 +115,27 @@ def double_shift(world, p1_gate):
     return gc
 
 
-@pytest.mark.parametrize("persona", ["city_supervisor", "town_l1", "safety_l2", "gc_admin"])
+@pytest.mark.parametrize("persona", ["city_supervisor", "gc_admin"])
 def test_a4_double_shift_listed_for_those_who_see_a_project(as_user, double_shift, persona):
     r = as_user(persona).get("/attendance/anomalies/?tab=double_shift")
     assert r.status_code == 200
     body = r.content.decode()
     assert "测试甲工" in body and "小榄甲住宅项目" in body and "石岐甲商业项目" in body
+
+
+@pytest.mark.parametrize(
+    ("persona", "seen", "unseen"),
+    [
+        ("town_l1", "小榄甲住宅项目", "石岐甲商业项目"),
+        ("safety_l2", "石岐甲商业项目", "小榄甲住宅项目"),
+    ],
+)
+def test_a4_double_shift_names_only_projects_in_scope(as_user, double_shift, persona, seen, unseen):
+    """Issue 10 item 4: the other project is a count, not its name or times."""
+    body = as_user(persona).get("/attendance/anomalies/?tab=double_shift").content.decode()
+    assert (
+        "测试甲工" in body and seen in body and unseen not in body and "另有 1 个项目出勤" in body
+    )
 
 
 @pytest.mark.parametrize("persona", ["neighbour_town", "neighbour_labor"])
@@ -189,7 +204,7 @@ def test_person_passes_and_snapshot_are_permission_checked_and_audited(world, as
     before = PersonalDataAccess.objects.count()
     snap = as_user("gc_labor").get(f"/passes/{record.pk}/snapshot/")
     assert snap.status_code == 200 and snap["Content-Type"] == "image/jpeg"
-    assert b"".join(snap.streaming_content)[:2] == b"\xff\xd8"
+    assert snap.content[:2] == b"\xff\xd8"
     assert PersonalDataAccess.objects.count() == before + 1
     for persona in ("neighbour_labor", "neighbour_town", "sub_labor", "worker"):
         assert as_user(persona).get(f"/passes/{record.pk}/snapshot/").status_code == 404
@@ -282,4 +297,4 @@ def test_n3_snapshot_files_are_content_addressed(world, p1_gate, settings, tmp_p
     names = set(PassRecord.objects.values_list("snapshot", flat=True))
     assert len(names) == 1
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert len(files) == 1 and files[0].read_bytes() == snap
+    assert len(files) == 1 and snapshot_read(names.pop()) == snap  # sealed at rest, same JPEG

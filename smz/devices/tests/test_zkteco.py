@@ -164,7 +164,10 @@ def test_attphoto_then_attlog_gives_a_valid_pass(
         f"PIN={when:%Y%m%d%H%M%S}-{gc}.jpg\nSN={SN}\nsize=1234\nCMD=uploadphoto\0".encode() + jpeg()
     )
     assert post(client, "table=ATTPHOTO&Stamp=7", photo).content == b"OK"
-    assert ZKTecoPhoto.objects.count() == 1
+    held = bytes(ZKTecoPhoto.objects.get().jpeg)
+    assert (
+        held[:3] != b"\xff\xd8\xff" and jpeg()[200:240] not in held
+    )  # a face, sealed (issue 10 item 6)
     with django_capture_on_commit_callbacks(execute=True):
         r = post(client, "table=ATTLOG&Stamp=8", line(gc, when))
     assert r.content == b"OK: 1"

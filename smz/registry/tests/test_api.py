@@ -94,6 +94,7 @@ OUTSIDER = {
     ("PATCH", "/teams/{team_id}"): 404,
     ("GET", "/workers"): "empty",
     ("POST", "/workers"): 403,
+    ("POST", "/workers/search"): "empty",
     ("GET", "/workers/{worker_id}"): 404,
     ("PATCH", "/workers/{worker_id}"): 404,
     ("GET", "/workers/{worker_id}/reveal"): 404,
@@ -115,6 +116,7 @@ def _valid_body(method: str, path: str, world) -> dict:
         ("POST", "/teams"): {"project_id": p1.pk, "corp_code": e["gc"].corp_code, "name": "新班"},
         ("PATCH", "/teams/{team_id}"): {"remark": "改"},
         ("POST", "/workers"): worker,
+        ("POST", "/workers/search"): {"id_number": world.workers["gc"].id_number},
         ("PATCH", "/workers/{worker_id}"): {"phone": "13900000000"},
         ("POST", "/employments"): {
             "project_id": p1.pk,
@@ -607,10 +609,23 @@ def test_n2_reveal_outside_the_scope_is_a_404(as_user, world):
 
 
 def test_n2_find_a_worker_by_full_id_number(as_user, world):
+    """Issue 10 item 6: the number travels in a POST body, never in the URL."""
     worker = world.workers["sub"]
-    found = _items(as_user("gc_labor"), f"/workers?id_number={worker.id_number.lower()}")
-    assert [w["id"] for w in found] == [worker.pk]
-    assert _items(as_user("neighbour_labor"), f"/workers?id_number={worker.id_number}") == []
+    found = _post(as_user("gc_labor"), "/workers/search", {"id_number": worker.id_number.lower()})
+    assert found.status_code == 200 and [w["id"] for w in found.json()["items"]] == [worker.pk]
+    assert worker.id_number not in found.content.decode()
+    other = _post(as_user("neighbour_labor"), "/workers/search", {"id_number": worker.id_number})
+    assert other.status_code == 200 and other.json() == {"items": [], "count": 0}
+    _envelope(_post(as_user("gc_labor"), "/workers/search", {}), 422, "validation_error")
+
+
+@pytest.mark.parametrize("param", ["id_number", "phone", "bank_card"])
+def test_issue10_item6_personal_number_in_an_api_url_is_a_400(as_user, world, param):
+    worker = world.workers["sub"]
+    response = _get(as_user("gc_labor"), f"/workers?{param}={getattr(worker, param)}")
+    body = _envelope(response, 400, "pii.id_in_url")
+    assert body["detail"] == {"params": [param]}
+    assert getattr(worker, param) not in response.content.decode()
 
 
 # --- pagination and query counts ----------------------------------------------------------------

@@ -1,0 +1,122 @@
+"""Issue 10 item 6 (N2): gate snapshots are faces, sealed at rest with the data key; the permission-checked
+view still serves the JPEG, and the data migration seals the files stored before."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from cryptography.exceptions import InvalidTag
+from django.core.management import call_command
+
+from smz.attendance.ingest import (
+    RawPass,
+    pass_records_ingest,
+    snapshot_files_encrypt,
+    snapshot_read,
+)
+from smz.attendance.models import PassRecord
+from smz.attendance.tests.test_attendance import TODAY, at, gate_for
+from smz.core import crypto
+from smz.devices.tests.conftest import jpeg
+
+JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+@pytest.fixture
+def disk(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    return tmp_path
+
+
+@pytest.fixture
+def stored(world, disk):
+    gate = gate_for(world, "p1", "GATE-P1-A")
+    snap = jpeg()
+    gc = world.workers["gc"]
+    pass_records_ingest(
+        device=gate, records=[RawPass("s-1", gc.pk, at(TODAY, 8), "in", "face", 90, snap)]
+    )
+    record = PassRecord.objects.get()
+    return record, snap, disk / record.snapshot
+
+
+def test_issue10_item6_snapshot_file_on_disk_is_sealed(stored):
+    record, snap, path = stored
+    raw = path.read_bytes()
+    assert record.snapshot.startswith("snap/") and record.snapshot.endswith(".jpg")  # naming kept
+    assert JPEG_MAGIC not in raw and b"JFIF" not in raw and snap[100:140] not in raw
+    assert raw.startswith(crypto.FILE_MAGIC)
+    assert snapshot_read(record.snapshot) == snap
+
+
+def test_issue10_item6_authorised_view_still_returns_the_image(stored, as_user):
+    record, snap, _ = stored
+    r = as_user("gc_labor").get(f"/passes/{record.pk}/snapshot/")
+    assert r.status_code == 200 and r["Content-Type"] == "image/jpeg" and r.content == snap
+    assert as_user("neighbour_labor").get(f"/passes/{record.pk}/snapshot/").status_code == 404
+
+
+def test_issue10_item6_sealed_file_moved_or_tampered_does_not_open(stored):
+    record, _, path = stored
+    sealed = path.read_bytes()
+    with pytest.raises(InvalidTag):
+        crypto.decrypt_file(sealed, name="snap/2020/01/other.jpg")
+    tampered = bytearray(sealed)
+    tampered[-1] ^= 1
+    with pytest.raises(InvalidTag):
+        crypto.decrypt_file(bytes(tampered), name=record.snapshot)
+
+
+def test_issue10_item6_migration_seals_plaintext_files_once(stored, disk):
+    _, snap, path = stored
+    legacy = disk / "snap" / "2025" / "01" / "legacy.jpg"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(snap)
+    assert snapshot_read("snap/2025/01/legacy.jpg") == snap  # readable before the migration ran
+    before = path.read_bytes()
+    assert snapshot_files_encrypt() == 1
+    assert JPEG_MAGIC not in legacy.read_bytes()
+    assert snapshot_read("snap/2025/01/legacy.jpg") == snap
+    assert path.read_bytes() == before  # the sealed file was left alone
+    assert snapshot_files_encrypt() == 0
+    assert snapshot_files_encrypt(decrypt=True) == 2  # the migration's reverse
+    assert legacy.read_bytes() == snap and path.read_bytes() == snap
+
+
+def test_issue10_item6_key_rotation_reseals_snapshot_files(world, disk, settings):
+    """After rotate_data_keys, snapshot_files_seal re-seals files under the new key; the old key can go."""
+    old, new = base64.b64encode(b"o" * 32).decode(), base64.b64encode(b"n" * 32).decode()
+    settings.SMZ_DATA_KEYS, settings.SMZ_DATA_KEY_ID = f"old:{old},new:{new}", "old"
+    gate = gate_for(world, "p1", "GATE-P1-A")
+    snap = jpeg()
+    gc = world.workers["gc"]
+    pass_records_ingest(
+        device=gate, records=[RawPass("r-1", gc.pk, at(TODAY, 8), "in", "face", 90, snap)]
+    )
+    name = PassRecord.objects.get().snapshot
+    assert crypto.file_key_id((disk / name).read_bytes()) == "old"
+    settings.SMZ_DATA_KEY_ID = "new"
+    from django.core.files.storage import storages
+
+    print(
+        "DEBUG",
+        crypto.current_key_id(),
+        storages["default"].location,
+        storages["default"].listdir("snap"),
+    )
+    out = io.StringIO()
+    call_command("snapshot_files_seal", stdout=out)
+    assert "1" in out.getvalue() and name not in out.getvalue()
+    assert crypto.file_key_id((disk / name).read_bytes()) == "new"
+    settings.SMZ_DATA_KEYS = f"new:{new}"
+    assert snapshot_read(name) == snap
+    call_command("snapshot_files_seal", stdout=out)
+    assert out.getvalue().rstrip().endswith(": 0")
