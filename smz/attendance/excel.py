@@ -11,6 +11,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from smz.attendance import selectors
+from smz.core.cells import cell_row, cell_value
 from smz.core.errors import Forbidden
 from smz.core.pii import mask_id_number
 from smz.core.scoping import is_authority, is_enterprise_user
@@ -36,7 +37,7 @@ def monthly_attendance_workbook(
     work_types = code_table("work_type")
     by_team: dict[str, list[selectors.CalendarRow]] = {}
     for row in rows:
-        team_name = row.employment.team.name if row.employment.team else "未分班组"
+        team_name = cell_value(row.employment.team.name) if row.employment.team else "未分班组"
         by_team.setdefault(team_name, []).append(row)
 
     book = Workbook()
@@ -46,9 +47,9 @@ def monthly_attendance_workbook(
     for team_name, team_rows in by_team.items():
         sheet = book.create_sheet(_sheet_title(team_name, book.sheetnames))
         last_col = len(FIXED) + len(days) + 2
-        sheet.cell(1, 1, f"{project.name}　{month:%Y年%m月}考勤表　班组：{team_name}").font = Font(
-            bold=True, size=13
-        )
+        sheet.cell(
+            1, 1, cell_value(f"{project.name}　{month:%Y年%m月}考勤表　班组：{team_name}")
+        ).font = Font(bold=True, size=13)
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
         sheet.cell(2, 1, f"√ 出勤　{INVALID_MARK} 仅有无效通行（不计出勤）　空白 无记录")
         header = [t for t, _ in FIXED] + [str(d.day) for d in days] + ["出勤天数", "工时(小时)"]
@@ -77,7 +78,7 @@ def monthly_attendance_workbook(
                     else (INVALID_MARK if daily and daily.invalid_passes else "")
                 )
             values += [row.attended_days, round(row.minutes / 60, 1)]
-            sheet.append(values)
+            sheet.append(cell_row(values))
         totals = selectors.day_totals(team_rows, month)
         sheet.append(
             ["", "当日出勤人数", "", "", "", *totals, sum(r.attended_days for r in team_rows), ""]

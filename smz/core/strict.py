@@ -37,7 +37,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def text_error(value: str, *, multiline: bool = False) -> str | None:
     """Why `value` cannot be stored as text (in Chinese), or None when it is clean."""
     if (_MULTILINE_BAD if multiline else _LINE_BAD).search(value):
-        return "不能包含控制字符或无效字符"
+        return "不能包含换行、制表符等控制字符或无效字符"
     return None
 
 

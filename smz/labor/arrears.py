@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from smz.attendance.models import DailyAttendance
 from smz.core import scoping
+from smz.core.cells import cell_row
 from smz.labor.models import ExitSettlement, Payroll, PayrollLine, WageAccount
 from smz.labor.services.payrolls import DEFAULT_PAY_DAY, _next_month_day
 from smz.registry.models import Employment, Project
@@ -282,17 +283,19 @@ def alerts_xlsx(alerts: list[Alert]) -> bytes:
     )
     for a in alerts:
         ws.append(
-            [
-                a.label,
-                a.project.code,
-                a.project.name,
-                str(a.project.jurisdiction),
-                a.employer_name,
-                f"{a.month:%Y-%m}" if a.month else "",
-                a.amount_fen / 100,
-                a.people,
-                a.detail,
-            ]
+            cell_row(
+                [
+                    a.label,
+                    a.project.code,
+                    a.project.name,
+                    str(a.project.jurisdiction),
+                    a.employer_name,
+                    f"{a.month:%Y-%m}" if a.month else "",
+                    a.amount_fen / 100,
+                    a.people,
+                    a.detail,
+                ]
+            )
         )
     for col, width in zip("ABCDEFGHI", (16, 18, 30, 10, 28, 9, 14, 6, 60), strict=True):
         ws.column_dimensions[col].width = width

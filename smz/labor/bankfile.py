@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from smz.core.cells import cell_row
 from smz.core.money import parse_yuan, yuan
 
 # The bureau never published a layout. Banks accept CSV or Excel batches with these columns under their
@@ -157,7 +158,7 @@ def payment_file_xlsx(rows: list[PaymentRow]) -> bytes:
     header = [name for name, _ in PAYMENT_COLUMNS]
     ws.append(header)
     for cells in _cells(rows):
-        ws.append(cells)
+        ws.append(cell_row(cells))
     for col, (name, width) in enumerate(PAYMENT_COLUMNS, start=1):
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = width

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from smz.core.cells import cell_row, cell_value
 from smz.core.errors import DomainError, Forbidden
 from smz.core.pii import mask_bank_card, mask_id_number, mask_phone
 from smz.core.scoping import can_maintain_roster, is_authority, is_enterprise_user
@@ -54,8 +55,8 @@ def _write_list(
         sheet.column_dimensions[get_column_letter(col + offset)].width = 16
     last = 1
     for last, (code, name) in enumerate(items, start=2):
-        sheet.cell(row=last, column=col, value=code).number_format = "@"
-        sheet.cell(row=last, column=col + 1, value=name)
+        sheet.cell(row=last, column=col, value=cell_value(code)).number_format = "@"
+        sheet.cell(row=last, column=col + 1, value=cell_value(name))
     return last
 
 
@@ -201,28 +202,30 @@ def employment_export(
     for e in employments.iterator(chunk_size=1000):
         w = e.worker
         sheet.append(
-            [
-                e.project.code,
-                e.project.name,
-                w.name,
-                names["id_card_type"].get(w.id_card_type, w.id_card_type),
-                mask_id_number(w.id_number),
-                w.get_gender_display(),
-                names["nation"].get(w.nation, w.nation),
-                mask_phone(w.phone),
-                e.employer.name,
-                e.employer.corp_code,
-                e.team.name if e.team else "",
-                names["work_type"].get(e.work_type, e.work_type),
-                e.get_work_role_display(),
-                "是" if e.is_team_leader else "否",
-                _date_cell(sheet, e.entry_on),
-                _date_cell(sheet, e.exit_on),
-                e.get_status_display(),
-                mask_bank_card(w.bank_card),
-                names["bank"].get(w.bank_code, w.bank_code),
-                w.bank_name,
-            ]
+            cell_row(
+                [
+                    e.project.code,
+                    e.project.name,
+                    w.name,
+                    names["id_card_type"].get(w.id_card_type, w.id_card_type),
+                    mask_id_number(w.id_number),
+                    w.get_gender_display(),
+                    names["nation"].get(w.nation, w.nation),
+                    mask_phone(w.phone),
+                    e.employer.name,
+                    e.employer.corp_code,
+                    e.team.name if e.team else "",
+                    names["work_type"].get(e.work_type, e.work_type),
+                    e.get_work_role_display(),
+                    "是" if e.is_team_leader else "否",
+                    _date_cell(sheet, e.entry_on),
+                    _date_cell(sheet, e.exit_on),
+                    e.get_status_display(),
+                    mask_bank_card(w.bank_card),
+                    names["bank"].get(w.bank_code, w.bank_code),
+                    w.bank_name,
+                ]
+            )
         )
     return _save(book)
 
