@@ -13,6 +13,7 @@ line to reproduce each. Repeat by hand with: `.venv/bin/python -m pytest -q test
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -34,7 +35,8 @@ from schemathesis.specs.openapi.checks import (
 from config.api import api
 from smz.accounts.services import api_token_create
 
-EXAMPLES_PER_OPERATION = 25
+# Deeper runs by hand: SMZ_FUZZ_EXAMPLES=500 .venv/bin/python -m pytest -q tests/system/test_api_fuzz.py
+EXAMPLES_PER_OPERATION = int(os.environ.get("SMZ_FUZZ_EXAMPLES", "25"))
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # A 500, a status the OpenAPI does not declare for the operation, a body that does not match its schema.
 CHECKS = (not_a_server_error, status_code_conformance, response_schema_conformance)
