@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
 from smz.accounts.models import ApiToken
@@ -34,7 +34,8 @@ api = NinjaAPI(
     title="smz 建筑工人实名制管理平台 API",
     version="1.0.0",
     description="Registry, roster and (later) attendance, labor and approval interfaces. "
-    "Errors: `{code, message, detail}`; 422 carries `detail.fields`.",
+    "Errors: one envelope `{code, message, detail}` (message in Chinese) for every 4xx, declared per "
+    "operation; 422 carries `detail.fields` (field → reason). See docs/interfaces/api.md.",
     auth=[TokenAuth(), django_auth],
     urls_namespace="api",
     docs_url="/docs",
@@ -65,9 +66,9 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return envelope(request, 404, "not_found", "对象不存在或无权访问")
 
 
-@api.exception_handler(HttpError)
-def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return envelope(request, exc.status_code, "http_error", str(exc))
+def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Any other /api/v1/ URL (an id that is not a number, a typo): the envelope, not Django's HTML page."""
+    return envelope(request, 404, "not_found", "接口不存在")
 
 
 # Path ids use the int converter ({int:...}), so /employments/export.xlsx cannot be taken for an id.

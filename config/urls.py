@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from config.api import api
+from config.api import api, not_found
 from smz.approvals.inbound import inbound_api
 from smz.devices.direct import device_api
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/(?P<path>.*)$", not_found),
     path("device/v1/", device_api.urls),
     path("inbound/v1/", inbound_api.urls),
     path("iclock/", include("smz.devices.zkteco_urls")),

@@ -1,6 +1,8 @@
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from smz.core.api_errors import errors
+
 router = Router(tags=["accounts"])
 
 
@@ -15,7 +17,7 @@ class MeOut(Schema):
     worker_id: int | None
 
 
-@router.get("/me", response=MeOut, summary="当前账号")
+@router.get("/me", response={200: MeOut, **errors(401)}, summary="当前账号")
 def me(request: HttpRequest):
     u = request.user
     return {

@@ -37,7 +37,7 @@ def monthly_attendance_workbook(
     work_types = code_table("work_type")
     by_team: dict[str, list[selectors.CalendarRow]] = {}
     for row in rows:
-        team_name = row.employment.team.name if row.employment.team else "未分班组"
+        team_name = safe_cell(row.employment.team.name) if row.employment.team else "未分班组"
         by_team.setdefault(team_name, []).append(row)
 
     book = Workbook()

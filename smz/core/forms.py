@@ -15,8 +15,9 @@ def form_date(value: str | None) -> dt.date | None:
 
 
 def form_int(value: str | None) -> int | None:
-    """ "42" → 42; blank, signed or malformed → None."""
-    return int(value.strip()) if value and value.strip().isdigit() else None
+    """ "42" → 42; blank, signed, malformed or non-ASCII digits ("²", "４２") → None."""
+    text = value.strip() if value else ""
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def form_month(value: str | None) -> dt.date | None:

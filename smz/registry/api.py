@@ -1,12 +1,14 @@
 """Registry endpoints (/api/v1/): read what the caller's scope allows; write what enterprises maintain."""
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from smz.core.api_errors import errors
 from smz.core.errors import Forbidden, NotFound, field_errors
 from smz.core.pii import pii_reveal
 from smz.core.scoping import can_maintain_roster
+from smz.core.strict import QueryId, text
 from smz.registry import selectors, services
 from smz.registry.codes import code_table
 from smz.registry.models import Enterprise, Jurisdiction
@@ -34,54 +36,66 @@ from smz.registry.schemas import (
 router = Router(tags=["registry"])
 
 
+MAX_PAGE = 1_000_000
+MAX_PAGE_SIZE = 500
+QueryText = text(max_length=100)
+
+
 class Page(PageNumberPagination):
     class Input(Schema):
-        page: int = 1
-        page_size: int = 50
+        # Limits are refused (422), never cut: a client asking for 1000 rows must learn it gets at most 500.
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
     def paginate_queryset(self, queryset, pagination: Input, **params):
-        size = max(1, min(pagination.page_size, 500))
-        offset = (max(pagination.page, 1) - 1) * size
+        size = pagination.page_size
+        offset = (pagination.page - 1) * size
         return {"items": list(queryset[offset : offset + size]), "count": queryset.count()}
 
 
 class ProjectFilter(Schema):
-    q: str = ""
-    jurisdiction: str = ""
-    status: str = ""
-    kind: str = ""
+    q: QueryText = ""
+    jurisdiction: QueryText = ""
+    status: QueryText = ""
+    kind: QueryText = ""
     in_scope: bool | None = None
 
 
-@router.get("/projects", response=list[ProjectOut], summary="项目列表")
+@router.get("/projects", response={200: list[ProjectOut], **errors(401, 422)}, summary="项目列表")
 @paginate(Page)
 def project_list(request: HttpRequest, filters: Query[ProjectFilter]):
     return selectors.project_list_for(request.user, **filters.dict())
 
 
-@router.get("/projects/{int:project_id}", response=ProjectOut, summary="项目详情")
+@router.get(
+    "/projects/{int:project_id}", response={200: ProjectOut, **errors(401, 404)}, summary="项目详情"
+)
 def project_detail(request: HttpRequest, project_id: int):
     return selectors.project_get_for(request.user, project_id)
 
 
 @router.get(
-    "/projects/{int:project_id}/participants", response=list[ParticipantOut], summary="参建单位"
+    "/projects/{int:project_id}/participants",
+    response={200: list[ParticipantOut], **errors(401, 404)},
+    summary="参建单位",
 )
 def project_participants(request: HttpRequest, project_id: int):
     return list(selectors.participant_list(selectors.project_get_for(request.user, project_id)))
 
 
 @router.get(
-    "/projects/{int:project_id}/key-posts", response=list[KeyPostOut], summary="现场管理岗位"
+    "/projects/{int:project_id}/key-posts",
+    response={200: list[KeyPostOut], **errors(401, 404)},
+    summary="现场管理岗位",
 )
 def project_key_posts(request: HttpRequest, project_id: int):
     project = selectors.project_get_for(request.user, project_id)
     return list(selectors.key_post_list_for(request.user, project=project.pk))
 
 
-@router.get("/teams", response=list[TeamOut], summary="班组列表")
+@router.get("/teams", response={200: list[TeamOut], **errors(401, 422)}, summary="班组列表")
 @paginate(Page)
-def team_list(request: HttpRequest, project: int | None = None):
+def team_list(request: HttpRequest, project: QueryId | None = None):
     return selectors.team_list_for(request.user, project=project)
 
 
@@ -92,7 +106,11 @@ def _enterprise(corp_code: str, field: str = "corp_code") -> Enterprise:
     return enterprise
 
 
-@router.post("/teams", response={201: TeamOut}, summary="登记班组")
+@router.post(
+    "/teams",
+    response={201: TeamOut, **errors(400, 401, 403, 404, 409, 422)},
+    summary="登记班组",
+)
 def team_create(request: HttpRequest, payload: TeamIn):
     project = selectors.project_get_for(request.user, payload.project_id)
     team = services.team_create(
@@ -104,19 +122,23 @@ def team_create(request: HttpRequest, payload: TeamIn):
     return 201, team
 
 
-@router.patch("/teams/{int:team_id}", response=TeamOut, summary="修改班组")
+@router.patch(
+    "/teams/{int:team_id}",
+    response={200: TeamOut, **errors(400, 401, 403, 404, 409, 422)},
+    summary="修改班组",
+)
 def team_update(request: HttpRequest, team_id: int, payload: TeamPatch):
     team = selectors.team_get_for(request.user, team_id)
     return services.team_update(actor=request.user, team=team, **payload.dict(exclude_unset=True))
 
 
 class WorkerFilter(Schema):
-    q: str = ""
+    q: QueryText = ""
 
 
 @router.get(
     "/workers",
-    response=list[WorkerOut],
+    response={200: list[WorkerOut], **errors(400, 401, 422)},
     summary="人员列表（按姓名）",
     description="按完整证件号码查找请用 POST /workers/search；网址中带 id_number、phone 或 bank_card "
     "参数的请求一律返回 400 `pii.id_in_url`（个人号码不得出现在网址和访问日志中）。",
@@ -137,17 +159,26 @@ def worker_search(request: HttpRequest, payload: WorkerSearchIn):
     return selectors.worker_list_for(request.user).filter(id_number_index=index)
 
 
-@router.get("/workers/{int:worker_id}", response=WorkerOut, summary="人员详情（脱敏）")
+@router.get(
+    "/workers/{int:worker_id}",
+    response={200: WorkerOut, **errors(401, 404)},
+    summary="人员详情（脱敏）",
+)
 def worker_detail(request: HttpRequest, worker_id: int):
     return selectors.worker_get_for(request.user, worker_id)
 
 
 @router.get(
     "/workers/{int:worker_id}/reveal",
-    response=RevealOut,
+    response={200: RevealOut, **errors(401, 403, 404, 422)},
     summary="查看完整个人信息（按角色授权，记录审计）",
 )
-def worker_reveal(request: HttpRequest, worker_id: int, field: str, purpose: str = "接口查询"):
+def worker_reveal(
+    request: HttpRequest,
+    worker_id: int,
+    field: text(max_length=30),
+    purpose: text(max_length=100) = "接口查询",
+):
     worker = selectors.worker_get_for(request.user, worker_id)
     value = pii_reveal(user=request.user, worker=worker, field=field, purpose=purpose)
     return {"field": field, "value": value}
@@ -155,7 +186,7 @@ def worker_reveal(request: HttpRequest, worker_id: int, field: str, purpose: str
 
 @router.post(
     "/workers",
-    response={200: WorkerOut, 201: WorkerOut},
+    response={200: WorkerOut, 201: WorkerOut, **errors(400, 401, 403, 409, 422)},
     summary="登记人员（按证件号码去重；已登记的他单位人员返回 409，不透露其信息）",
 )
 def worker_create(request: HttpRequest, payload: WorkerPostIn):
@@ -170,7 +201,7 @@ def worker_create(request: HttpRequest, payload: WorkerPostIn):
 
 @router.patch(
     "/workers/{int:worker_id}",
-    response=WorkerOut,
+    response={200: WorkerOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="修改人员联系方式、工资卡等（替换手机号码或工资卡须填写变更原因和证明材料）",
 )
 def worker_update(request: HttpRequest, worker_id: int, payload: WorkerPatch):
@@ -195,20 +226,28 @@ def worker_update(request: HttpRequest, worker_id: int, payload: WorkerPatch):
 
 
 class EmploymentFilter(Schema):
-    project: int | None = None
-    team: int | None = None
-    status: str = ""
-    work_role: str = ""
-    q: str = ""
+    project: QueryId | None = None
+    team: QueryId | None = None
+    status: QueryText = ""
+    work_role: QueryText = ""
+    q: QueryText = ""
 
 
-@router.get("/employments", response=list[EmploymentOut], summary="项目人员列表")
+@router.get(
+    "/employments",
+    response={200: list[EmploymentOut], **errors(401, 422)},
+    summary="项目人员列表",
+)
 @paginate(Page)
 def employment_list(request: HttpRequest, filters: Query[EmploymentFilter]):
     return selectors.employment_list_for(request.user, **filters.dict())
 
 
-@router.post("/employments", response={201: EmploymentOut}, summary="项目人员登记（进场）")
+@router.post(
+    "/employments",
+    response={201: EmploymentOut, **errors(400, 401, 403, 404, 409, 422)},
+    summary="项目人员登记（进场）",
+)
 def employment_create(request: HttpRequest, payload: EmploymentIn):
     project = selectors.project_get_for(request.user, payload.project_id)
     employer = _enterprise(payload.corp_code)
@@ -238,7 +277,11 @@ def employment_create(request: HttpRequest, payload: EmploymentIn):
     return 201, employment
 
 
-@router.patch("/employments/{int:employment_id}", response=EmploymentOut, summary="修改项目人员")
+@router.patch(
+    "/employments/{int:employment_id}",
+    response={200: EmploymentOut, **errors(400, 401, 403, 404, 422)},
+    summary="修改项目人员",
+)
 def employment_update(request: HttpRequest, employment_id: int, payload: EmploymentPatch):
     employment = selectors.employment_get_for(request.user, employment_id)
     changes = payload.dict(exclude_unset=True)
@@ -248,7 +291,11 @@ def employment_update(request: HttpRequest, employment_id: int, payload: Employm
     return services.employment_update(actor=request.user, employment=employment, **changes)
 
 
-@router.post("/employments/{int:employment_id}/exit", response=EmploymentOut, summary="退场登记")
+@router.post(
+    "/employments/{int:employment_id}/exit",
+    response={200: EmploymentOut, **errors(400, 401, 403, 404, 422)},
+    summary="退场登记",
+)
 def employment_exit(request: HttpRequest, employment_id: int, payload: ExitIn):
     employment = selectors.employment_get_for(request.user, employment_id)
     return services.employment_exit(
@@ -261,14 +308,19 @@ def jurisdiction_list(request: HttpRequest):
     return list(Jurisdiction.objects.order_by("code"))
 
 
-@router.get("/enterprises", response=list[EnterpriseOut], summary="企业")
+@router.get("/enterprises", response={200: list[EnterpriseOut], **errors(401, 422)}, summary="企业")
 @paginate(Page)
-def enterprise_list(request: HttpRequest, q: str = ""):
+def enterprise_list(request: HttpRequest, q: QueryText = ""):
     return selectors.enterprise_list_for(request.user, q=q)
 
 
-@router.get("/codes/{table}", response=list[CodeOut], summary="代码表", auth=None)
-def code_list(request: HttpRequest, table: str):
+@router.get(
+    "/codes/{table}",
+    response={200: list[CodeOut], **errors(404, 422)},
+    summary="代码表",
+    auth=None,
+)
+def code_list(request: HttpRequest, table: text(max_length=40)):
     rows = code_table(table)
     if not rows:
         raise NotFound("代码表")

@@ -6,6 +6,7 @@ from decimal import Decimal
 from ninja import Field, Schema
 
 from smz.core.pii import mask_bank_card, mask_id_number, mask_phone
+from smz.core.strict import Day, Flag, Id, text
 
 
 class ProjectOut(Schema):
@@ -53,22 +54,26 @@ class KeyPostOut(Schema):
 
 
 class TeamIn(Schema):
-    project_id: int
-    corp_code: str = Field(..., description="班组所属企业的统一社会信用代码")
-    name: str = Field(..., min_length=1, max_length=60)
-    responsible_name: str = ""
-    responsible_phone: str = ""
-    entry_on: dt.date | None = None
-    remark: str = ""
+    project_id: Id
+    corp_code: text(max_length=18, min_length=1) = Field(
+        ..., description="班组所属企业的统一社会信用代码"
+    )
+    name: text(max_length=60, min_length=1)
+    responsible_name: text(max_length=40) = ""
+    responsible_phone: text(max_length=20) = ""
+    entry_on: Day | None = None
+    remark: text(max_length=200, multiline=True) = ""
 
 
 class TeamPatch(Schema):
-    name: str | None = None
-    responsible_name: str | None = None
-    responsible_phone: str | None = None
-    entry_on: dt.date | None = None
-    exit_on: dt.date | None = None
-    remark: str | None = None
+    """Only the fields sent change; `null` clears a date and is refused for text (the columns hold text)."""
+
+    name: text(max_length=60, min_length=1) = None
+    responsible_name: text(max_length=40) = None
+    responsible_phone: text(max_length=20) = None
+    entry_on: Day | None = None
+    exit_on: Day | None = None
+    remark: text(max_length=200, multiline=True) = None
 
 
 class TeamOut(Schema):
@@ -96,35 +101,33 @@ class TeamOut(Schema):
 class WorkerIn(Schema):
     """Identity as read from the 2nd-generation ID card (or typed), plus contact and wage card."""
 
-    id_card_type: str = "01"
-    id_number: str = Field(..., min_length=1, max_length=30)
-    name: str = Field(..., min_length=1, max_length=40)
-    gender: str = ""
-    nation: str = ""
-    birth_date: dt.date | None = None
-    address: str = ""
-    grant_org: str = ""
-    id_valid_from: dt.date | None = None
-    id_valid_to: dt.date | None = None
-    phone: str = ""
-    culture_level: str = ""
-    politics_type: str = ""
-    bank_card: str = ""
-    bank_code: str = ""
-    bank_name: str = ""
+    id_card_type: text(max_length=2) = "01"
+    id_number: text(max_length=30, min_length=1)
+    name: text(max_length=40, min_length=1)
+    gender: text(max_length=1) = ""
+    nation: text(max_length=2) = ""
+    birth_date: Day | None = None
+    address: text(max_length=200) = ""
+    grant_org: text(max_length=80) = ""
+    id_valid_from: Day | None = None
+    id_valid_to: Day | None = None
+    phone: text(max_length=20) = ""
+    culture_level: text(max_length=2) = ""
+    politics_type: text(max_length=2) = ""
+    bank_card: text(max_length=30) = ""
+    bank_code: text(max_length=3) = ""
+    bank_name: text(max_length=60) = ""
 
 
 class WorkerPostIn(WorkerIn):
     """POST /workers: a person's data, with the reason and evidence for replacing a phone or wage card."""
 
-    change_reason: str = Field(
+    change_reason: text(max_length=200) = Field(
         "",
-        max_length=200,
         description="变更原因：替换已登记的手机号码或工资卡时必填（如“本人申请更换工资卡”）",
     )
-    evidence_ref: str = Field(
+    evidence_ref: text(max_length=100) = Field(
         "",
-        max_length=100,
         description="证明材料：替换已登记的手机号码或工资卡时必填（如本人签字的变更申请表编号及存档位置）",
     )
 
@@ -132,26 +135,24 @@ class WorkerPostIn(WorkerIn):
 class WorkerSearchIn(Schema):
     """An exact search by ID number, POSTed so the number never appears in a URL or an access log (N2)."""
 
-    id_card_type: str = Field("01", min_length=1, max_length=2)
-    id_number: str = Field(..., min_length=1, max_length=30)
+    id_card_type: text(max_length=2, min_length=1) = "01"
+    id_number: text(max_length=30, min_length=1)
 
 
 class WorkerPatch(Schema):
-    address: str | None = None
-    phone: str | None = None
-    culture_level: str | None = None
-    politics_type: str | None = None
-    bank_card: str | None = None
-    bank_code: str | None = None
-    bank_name: str | None = None
-    change_reason: str = Field(
+    address: text(max_length=200) | None = None
+    phone: text(max_length=20) | None = None
+    culture_level: text(max_length=2) | None = None
+    politics_type: text(max_length=2) | None = None
+    bank_card: text(max_length=30) | None = None
+    bank_code: text(max_length=3) | None = None
+    bank_name: text(max_length=60) | None = None
+    change_reason: text(max_length=200) = Field(
         "",
-        max_length=200,
         description="变更原因：替换已登记的手机号码或工资卡时必填（如“本人申请更换工资卡”）",
     )
-    evidence_ref: str = Field(
+    evidence_ref: text(max_length=100) = Field(
         "",
-        max_length=100,
         description="证明材料：替换已登记的手机号码或工资卡时必填（如本人签字的变更申请表编号及存档位置）",
     )
 
@@ -193,26 +194,30 @@ class RevealOut(Schema):
 
 
 class EmploymentIn(Schema):
-    project_id: int
-    corp_code: str = Field(..., description="用工单位统一社会信用代码")
-    team_id: int | None = None
-    worker_id: int | None = Field(None, description="已登记人员的ID；与 worker 二选一")
+    project_id: Id
+    corp_code: text(max_length=18, min_length=1) = Field(
+        ..., description="用工单位统一社会信用代码"
+    )
+    team_id: Id | None = None
+    worker_id: Id | None = Field(None, description="已登记人员的ID；与 worker 二选一")
     worker: WorkerIn | None = Field(None, description="人员身份信息；已存在的人员按证件号码匹配")
-    work_type: str = Field(..., description="工种代码，如 020 钢筋工")
-    work_role: str = Field("20", description="10 管理人员 / 20 建筑工人")
-    entry_on: dt.date
-    is_team_leader: bool = False
+    work_type: text(max_length=3, min_length=1) = Field(..., description="工种代码，如 020 钢筋工")
+    work_role: text(max_length=2) = Field("20", description="10 管理人员 / 20 建筑工人")
+    entry_on: Day
+    is_team_leader: Flag = False
 
 
 class EmploymentPatch(Schema):
-    team_id: int | None = None
-    work_type: str | None = None
-    work_role: str | None = None
-    is_team_leader: bool | None = None
+    """Only the fields sent change; `team_id: null` removes the person from his team."""
+
+    team_id: Id | None = None
+    work_type: text(max_length=3, min_length=1) = None
+    work_role: text(max_length=2, min_length=1) = None
+    is_team_leader: Flag = None
 
 
 class ExitIn(Schema):
-    exit_on: dt.date
+    exit_on: Day = Field(..., description="退场日期，不能早于进场日期，也不能晚于今天")
 
 
 class EmploymentOut(Schema):

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from smz.accounts.tasks import sms_deliver, sms_seal
 from smz.core import crypto
@@ -17,6 +18,7 @@ from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record, pii_access_record
 from smz.core.models import Event
 from smz.core.scoping import can_maintain_roster
+from smz.core.strict import text_error
 from smz.core.validators import (
     id_number_birth_date,
     id_number_error,
@@ -134,6 +136,10 @@ def worker_data_errors(data: WorkerData) -> dict[str, str]:
     data.bank_card = card
     if data.id_valid_from and data.id_valid_to and data.id_valid_to < data.id_valid_from:
         errors["id_valid_to"] = "证件有效期止不能早于起始日期"
+    # Pages and roster files reach here without the API's strict schema: control characters poison exports.
+    for field, value in vars(data).items():
+        if isinstance(value, str) and (err := text_error(value)):
+            errors[field] = err
     return errors
 
 
@@ -460,7 +466,7 @@ def team_create(
     """班组登记 (Team.Add): a team of an enterprise that participates in the project."""
     if not can_maintain_roster(actor, project, enterprise.pk):
         raise Forbidden("无权为该企业登记班组")
-    errors = {}
+    errors = _team_text_errors(name=name, responsible_name=responsible_name, remark=remark)
     if not name.strip():
         errors["name"] = "班组名称不能为空"
     if _participant_of(project, enterprise.pk) is None:
@@ -484,12 +490,7 @@ def team_create(
                 actor=actor, kind="team.created", subject=team, data={"project": project.pk}
             )
     except IntegrityError as exc:
-        raise DomainError(
-            "registry.team_exists",
-            "该企业在本项目已有同名班组",
-            {"fields": {"name": "班组名称重复"}},
-            status=409,
-        ) from exc
+        raise _team_exists() from exc
     return team
 
 
@@ -510,14 +511,37 @@ def team_update(*, actor: Any, team: Team, **changes: Any) -> Team:
         raise field_errors({f: "不可修改" for f in unknown})
     if "name" in changes and not str(changes["name"]).strip():
         raise field_errors({"name": "班组名称不能为空"})
-    with transaction.atomic():
-        for field, value in changes.items():
-            setattr(team, field, value)
-        team.save()
-        event_record(
-            actor=actor, kind="team.updated", subject=team, data={"fields": sorted(changes)}
-        )
+    if errors := _team_text_errors(**{k: v for k, v in changes.items() if k != "leader"}):
+        raise field_errors(errors)
+    try:
+        with transaction.atomic():
+            for field, value in changes.items():
+                setattr(team, field, value)
+            team.save()
+            event_record(
+                actor=actor, kind="team.updated", subject=team, data={"fields": sorted(changes)}
+            )
+    except IntegrityError as exc:
+        raise _team_exists() from exc
     return team
+
+
+def _team_text_errors(**values: Any) -> dict[str, str]:
+    """Control characters in a team's text are refused: they would break every export naming the team."""
+    return {
+        field: err
+        for field, value in values.items()
+        if isinstance(value, str) and (err := text_error(value, multiline=field == "remark"))
+    }
+
+
+def _team_exists() -> DomainError:
+    return DomainError(
+        "registry.team_exists",
+        "该企业在本项目已有同名班组",
+        {"fields": {"name": "班组名称重复"}},
+        status=409,
+    )
 
 
 def employment_errors(
@@ -647,6 +671,9 @@ def employment_exit(*, actor: Any, employment: Employment, exit_on: dt.date) -> 
         raise DomainError("registry.already_exited", "该人员已退场")
     if exit_on < employment.entry_on:
         raise field_errors({"exit_on": "退场日期不能早于进场日期"})
+    if exit_on > timezone.localdate():
+        # As the labor app's exit settlement: an exit is registered when it happened, not years ahead.
+        raise field_errors({"exit_on": "退场日期不能晚于今天"})
     with transaction.atomic():
         employment.exit_on = exit_on
         employment.status = Employment.Status.EXITED

@@ -22,6 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
 from smz.core.scoping import can_maintain_roster
+from smz.core.strict import text_error
 from smz.core.uploads import upload_read, xlsx_check
 from smz.registry.codes import code_by_name, code_table
 from smz.registry.excel.columns import (
@@ -74,7 +75,10 @@ def _cell_text(value: Any) -> str:
         return str(value)
     if isinstance(value, dt.datetime | dt.date):
         return f"{value:%Y-%m-%d}"
-    return str(value).strip()
+    text = str(value).strip()
+    if err := text_error(text):
+        raise CellError(err)
+    return text
 
 
 def _cell_date(value: Any) -> dt.date | None:
