@@ -150,6 +150,18 @@ def _employment_row(s: Any) -> tuple:
     return e.status, e.exit_on, e.updated_at
 
 
+def _teams(s: Any) -> int:
+    from smz.registry.models import Team
+
+    return Team.objects.count()
+
+
+def _employments(s: Any) -> int:
+    from smz.registry.models import Employment
+
+    return Employment.objects.count()
+
+
 def _boundary(s: Any) -> Any:
     from smz.devices.models import SiteBoundary
 
@@ -171,7 +183,7 @@ def _batches(s: Any) -> int:
 
 
 def _pdf(name: str = "scan.pdf") -> SimpleUploadedFile:
-    from tests.authz.stage import PDF
+    from smz.approvals.tests.test_workflows import PDF
 
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
@@ -219,14 +231,16 @@ PAGES: dict[str, Row] = {
         state=_user_row,
     ),
     # devices
-    # The project's gates are listed to whoever sees the project; managing them is the GC's.
+    # The project's gates are listed to its participants' staff; managing them is the GC's. A worker sees the
+    # page of his project but no terminal (a ZKTeco serial is the terminal's only name).
     "devices:list": Row(
-        "gc_labor",
-        marker=lambda s: s.gate.device.serial,
-        expect={**LIST_PAGE, **PROJECT_VISIBLE},
+        "gc_labor", marker=lambda s: s.gate.device.serial, expect={**LIST_PAGE, **PARTICIPANTS}
     ),
     "devices:project": Row(
-        "gc_labor", _p1, marker=lambda s: s.gate.device.serial, expect=PROJECT_VISIBLE
+        "gc_labor",
+        _p1,
+        marker=lambda s: s.gate.device.serial,
+        expect={**PARTICIPANTS, "worker": "hidden"},
     ),
     "devices:site_boundary": Row(
         "gc_labor",
@@ -259,7 +273,10 @@ PAGES: dict[str, Row] = {
     ),
     "approvals:new": Row("gc_labor", _p1),
     "approvals:detail": Row(
-        "gc_labor", lambda s: {"pk": s.request.pk}, marker=lambda s: s.request.no, expect=PARTICIPANTS
+        "gc_labor",
+        lambda s: {"pk": s.request.pk},
+        marker=lambda s: s.request.no,
+        expect=PARTICIPANTS,
     ),
     "approvals:act": Row(
         "gc_labor",
@@ -400,9 +417,7 @@ API: dict[str, Row] = {
     "smz_registry_api_project_key_posts": Row(
         "gc_labor", lambda s: {"project_id": s.p1.pk}, expect=PROJECT_VISIBLE
     ),
-    "smz_registry_api_team_list": Row(
-        "gc_labor", marker=lambda s: s.team.name, expect=LIST_PAGE
-    ),
+    "smz_registry_api_team_list": Row("gc_labor", marker=lambda s: s.team.name, expect=LIST_PAGE),
     "smz_registry_api_team_create": Row(
         "gc_labor",
         method="POST",
@@ -411,7 +426,7 @@ API: dict[str, Row] = {
             "corp_code": s.world.enterprises["gc"].corp_code,
             "name": "矩阵测试班",
         },
-        state=lambda s: __import__("smz.registry.models").registry.models.Team.objects.count(),
+        state=_teams,
     ),
     "smz_registry_api_team_update": Row(
         "gc_labor",
@@ -448,7 +463,7 @@ API: dict[str, Row] = {
         "gc_labor",
         method="POST",
         data=lambda s: s.employment_payload(),
-        state=lambda s: __import__("smz.registry.models").registry.models.Employment.objects.count(),
+        state=_employments,
     ),
     "smz_registry_api_employment_update": Row(
         "gc_labor",
@@ -467,8 +482,14 @@ API: dict[str, Row] = {
     "smz_registry_api_jurisdiction_list": Row("gc_labor", expect=dict.fromkeys(PERSONAS, "ok")),
     # The public register (names and USCC) is readable by any staff account, not by workers.
     "smz_registry_api_enterprise_list": Row(
-        "gc_labor", expect={"neighbour_town": "ok", "neighbour_labor": "ok", "sub_labor": "ok",
-                            "sup_manager": "ok", "worker": "hidden"},
+        "gc_labor",
+        expect={
+            "neighbour_town": "ok",
+            "neighbour_labor": "ok",
+            "sub_labor": "ok",
+            "sup_manager": "ok",
+            "worker": "hidden",
+        },
     ),
     # Code tables and jurisdictions are public reference data (附件 code lists), open to anyone.
     "smz_registry_api_code_list": Row(
@@ -484,7 +505,7 @@ API: dict[str, Row] = {
         data=lambda s: {"file": s.roster_xlsx()},
         # The subcontractor may import its own people on p1; rows for the GC are refused row by row (422).
         expect={"sub_labor": "refused"},
-        state=lambda s: __import__("smz.registry.models").registry.models.Employment.objects.count(),
+        state=_employments,
     ),
     # Scoped like the list: the subcontractor and supervisor get a file of their own people.
     "smz_registry_api_excel_employment_export": Row(
@@ -567,8 +588,10 @@ def call(row: Row, key: str, stage: Any, persona: str) -> Any:
     data = row.data(stage) if row.data else None
     if persona == DEVICE:
         body = json.dumps(data).encode() if data is not None else b""
-        return stage.gate.call(method, url.split("?")[0], raw=body) if method != "GET" else (
-            stage.gate.call("GET", url)
+        return (
+            stage.gate.call(method, url.split("?")[0], raw=body)
+            if method != "GET"
+            else (stage.gate.call("GET", url))
         )
     if persona == SYSTEM:
         system, secret = stage.system(row.system_kind)
@@ -604,9 +627,7 @@ def outcome_ok(
     changed = row.state is not None and before != after
     body = b"".join(response.streaming_content) if response.streaming else response.content
     # JSON answers escape Chinese (\\uXXXX): look for the marker both ways.
-    shown = bool(marker) and any(
-        m.encode() in body for m in (marker, json.dumps(marker)[1:-1])
-    )
+    shown = bool(marker) and any(m.encode() in body for m in (marker, json.dumps(marker)[1:-1]))
     if status >= 500:
         return f"server error {status}"
     if expected != "ok" and changed:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from smz.approvals.inbound_services import inbound_system_register
 from smz.approvals.models import RequestKind
-from smz.approvals.tests.test_workflows import PDF, _filed, _fresh_permit
+from smz.approvals.tests.test_workflows import _filed, _fresh_permit
 from smz.attendance.models import PassRecord
 from smz.attendance.tests.test_attendance import attend as attend_gate
 from smz.devices.models import Device, DeviceCommand
@@ -172,7 +172,6 @@ class Stage:
             kind=kind,
             docked_on=timezone.localdate(),
         )
-
 
     @functools.cached_property
     def photo(self):
