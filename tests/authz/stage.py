@@ -116,6 +116,26 @@ class Stage:
         attend_gate(self.gate.device, self.worker, timezone.localdate() - dt.timedelta(days=1))
         return PassRecord.objects.filter(worker=self.worker).order_by("pk").first()
 
+    @functools.cache  # noqa: B019 - one stage per test
+    def double_shift(self) -> str:
+        """The subcontractor's worker 测试乙工 passes on p1 (小榄) and, hired by the GC, on p3 (石岐区) today:
+        the subcontractor sees him on p1 but may not read where else he worked (issue 10 item 4)."""
+        self.world.employ("p3", "sub")
+        p3_gate, _ = device_register(
+            actor=self.world.user("city_admin"),
+            project=self.world.projects["p3"],
+            serial="GATE-AUTHZ-P3",
+            kind=Device.Kind.FACE_GATE,
+            protocol=Device.Protocol.DIRECT_V1,
+            entrance="南门",
+            direction=Device.Direction.BOTH,
+        )
+        today = timezone.localdate()
+        person = self.world.workers["sub"]
+        attend_gate(self.gate.device, person, today)
+        attend_gate(p3_gate, person, today, tag="p3-")
+        return self.world.projects["p3"].name
+
     @functools.cached_property
     def request(self):
         """A start-date change request filed by the GC, attachments uploaded, not yet submitted."""
