@@ -331,7 +331,15 @@ PAGES: dict[str, Row] = {
         data=lambda s: {"action": "delete"},
         state=_payroll_row,
     ),
-    "labor:batch": Row("gc_labor", lambda s: {"pk": s.batch.pk}),
+    # The bank file carries full card numbers: only for roles the unmask policy allows (item 5) — the GC's
+    # project manager and enterprise admin get it masked or not at all.
+    "labor:batch": Row(
+        "gc_labor",
+        lambda s: {"pk": s.batch.pk},
+        query="download=csv",
+        marker=lambda s: s.worker.bank_card,
+        expect={"gc_pm": "hidden", "gc_admin": "hidden"},
+    ),
     "labor:pay_slip": Row("gc_labor", lambda s: {"pk": s.payroll_line.pk}),
     "labor:exit": Row("gc_labor", _employment_pk, marker=_worker),
     "labor:entry": Row("gc_labor", _employment_pk, marker=_worker),
@@ -707,6 +715,7 @@ def check(row: Row, key: str, stage: Any, persona: str) -> str | None:
 KNOWN_ISSUE10: dict[str, str] = {
     "smz_registry_api_worker_create": "item 1/2: POST /workers with another employer's person's ID number "
     "overwrites his card and phone and answers his identity",
+    "labor:batch": "item 5: the payment batch CSV shows full card numbers to gc_pm and gc_admin",
     "attendance:anomalies": "item 4: the double-shift tab shows the subcontractor the other site (p3) "
     "his worker also worked on",
     "devices:action": "item 3: people sync queued by anyone who sees the project",
