@@ -176,6 +176,24 @@ def _zk_state(s: Any) -> tuple:
     return PassRecord.objects.filter(device=s.zk).count(), sorted(map(str, commands))
 
 
+def _devices(s: Any) -> int:
+    from smz.devices.models import Device
+
+    return Device.objects.count()
+
+
+def _wage_account(s: Any) -> list:
+    from smz.labor.models import WageAccount
+
+    return list(WageAccount.objects.filter(project=s.p1).values_list("pk", "account_no"))
+
+
+def _exits(s: Any) -> int:
+    from smz.labor.models import ExitSettlement
+
+    return ExitSettlement.objects.count()
+
+
 def _batches(s: Any) -> int:
     from smz.labor.models import PaymentBatch
 
@@ -365,6 +383,45 @@ PAGES: dict[str, Row] = {
     "inbound:openapi-json": Row("gc_labor", expect=dict.fromkeys(PERSONAS, "ok")),
 }
 
+# Key writes through page forms (the same URL as a GET row above, posted): a denied persona changes nothing.
+PAGE_WRITES: dict[str, Row] = {
+    "devices:project POST": Row(
+        "gc_labor",
+        _p1,
+        method="POST",
+        data=lambda s: {
+            "serial": "GATE-AUTHZ-NEW",
+            "kind": "face_gate",
+            "protocol": "direct_v1",
+            "entrance": "西门",
+            "direction": "both",
+        },
+        state=_devices,
+    ),
+    # 农民工工资专用账户: whoever sets it decides where wages go.
+    "labor:project POST": Row(
+        "gc_labor",
+        _p1,
+        method="POST",
+        data=lambda s: {
+            "form": "account",
+            "bank_code": "102",
+            "bank_name": "中国工商银行中山小榄支行",
+            "account_name": "甲建设集团有限公司农民工工资专用账户",
+            "account_no": "2011002109200054321",
+            "opened_on": "2024-02-01",
+        },
+        state=_wage_account,
+    ),
+    "labor:exit POST": Row(
+        "gc_labor",
+        _employment_pk,
+        method="POST",
+        data=lambda s: {"action": "prepare", "exit_on": str(s.today), "workload": "钢筋绑扎"},
+        state=_exits,
+    ),
+}
+
 # ---- machine protocols -------------------------------------------------------------------------------
 
 MACHINE: dict[str, Row] = {
@@ -538,7 +595,7 @@ API: dict[str, Row] = {
 # `/api/v1/` operations (checked by operation id above).
 NOT_ROUTES = {"api:api-root", "device_v1:api-root", "inbound:api-root"}
 
-ROWS: dict[str, Row] = {**PAGES, **MACHINE, **API}
+ROWS: dict[str, Row] = {**PAGES, **PAGE_WRITES, **MACHINE, **API}
 
 
 # ---- calling a route as a persona and judging the answer ------------------------------------------------
@@ -593,7 +650,7 @@ def _url(row: Row, key: str, stage: Any) -> tuple[str, str]:
         method, template = api_paths()[key]
         url = template.format(**params)
     else:
-        method, url = row.method, reverse(key, kwargs=params)
+        method, url = row.method, reverse(key.split()[0], kwargs=params)
     query = row.query.format(p1=stage.p1.pk)
     if key.startswith("zkteco:"):
         query = "&".join(q for q in (f"SN={stage.zk.serial}", query) if q)

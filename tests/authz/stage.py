@@ -54,6 +54,10 @@ class Stage:
         return User.objects.create_superuser(username="matrix_root", password=None)
 
     @property
+    def today(self) -> dt.date:
+        return timezone.localdate()
+
+    @property
     def p1(self):
         return self.world.projects["p1"]
 

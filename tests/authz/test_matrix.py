@@ -30,8 +30,9 @@ def problems(key: str, stage: Stage) -> list[str]:
 def test_every_route_has_a_row():
     """A new page, API operation or device endpoint without an expectation fails here."""
     routes = url_names() | set(api_paths())
-    missing = sorted(routes - set(ROWS))
-    stale = sorted(set(ROWS) - routes)
+    rows = {key.split()[0] for key in ROWS}  # "<name> POST" rows are extra writes of a named route
+    missing = sorted(routes - rows)
+    stale = sorted(rows - routes)
     assert not missing, f"new endpoint without an expectation in tests/authz/matrix.py: {missing}"
     assert not stale, f"rows for routes that no longer exist: {stale}"
     assert set(KNOWN_ISSUE10) <= set(ROWS)
