@@ -37,6 +37,8 @@ from tests.authz.stage import ELSEWHERE, TERMINAL_ADDRESS
 ANONYMOUS = "anonymous"
 # Another town, another GC, a subcontractor on the same project, a worker, a read-only supervisor, nobody.
 PERSONAS = ("neighbour_town", "neighbour_labor", "sub_labor", "worker", "sup_manager", ANONYMOUS)
+# 市级监督（只读）: sees every project, may write nothing; checked on every write row.
+READ_ONLY = "city_supervisor"
 # Machine callers of the device and inbound protocols.
 DEVICE, TERMINAL, SYSTEM = "device", "terminal", "system"
 
@@ -220,7 +222,10 @@ PAGES: dict[str, Row] = {
     "portal:home": Row("gc_labor", expect=dict.fromkeys(PERSONAS[:-1], "ok")),
     "portal:login": Row("gc_labor", expect=dict.fromkeys(PERSONAS, "ok")),
     "portal:logout": Row(
-        "gc_labor", method="POST", logout=True, expect=dict.fromkeys(PERSONAS, "ok")
+        "gc_labor",
+        method="POST",
+        logout=True,
+        expect=dict.fromkeys((*PERSONAS, READ_ONLY), "ok"),
     ),
     "portal:projects": Row(
         "gc_labor",
