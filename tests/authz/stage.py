@@ -88,6 +88,20 @@ class Stage:
         return DeviceClient(self.client, device, secret)
 
     @functools.cached_property
+    def other_gate(self) -> DeviceClient:
+        """The neighbouring GC's gate on 古镇 p2, correctly signed with its own secret."""
+        device, secret = device_register(
+            actor=self.world.user("neighbour_labor"),
+            project=self.world.projects["p2"],
+            serial="GATE-AUTHZ-P2",
+            kind=Device.Kind.FACE_GATE,
+            protocol=Device.Protocol.DIRECT_V1,
+            entrance="东门",
+            direction=Device.Direction.BOTH,
+        )
+        return DeviceClient(self.client, device, secret)
+
+    @functools.cached_property
     def zk(self) -> Device:
         """A ZKTeco PUSH terminal on p1."""
         device, _ = device_register(
