@@ -25,10 +25,16 @@ ADDRESS_REFUSALS = ("device.address_mismatch", "device.address_not_allowed")
 MOVED_SHOWN_FOR = dt.timedelta(days=7)
 
 
+def _devices_for(user: Any) -> QuerySet[Device]:
+    """Terminals are staff business (authorities, participants' staff): a ZKTeco terminal is known by its
+    serial alone, so a worker is shown none (issue 10 matrix)."""
+    if not (scoping.is_authority(user) or scoping.is_enterprise_user(user)):
+        return Device.objects.none()
+    return Device.objects.filter(project__in=scoping.projects_for(user).values("pk"))
+
+
 def device_list_for(user: Any, *, project: int | None = None, status: str = "") -> QuerySet[Device]:
-    qs = Device.objects.filter(project__in=scoping.projects_for(user).values("pk")).select_related(
-        "project", "project__jurisdiction"
-    )
+    qs = _devices_for(user).select_related("project", "project__jurisdiction")
     if project:
         qs = qs.filter(project=project)
     if status:
@@ -45,9 +51,7 @@ def device_list_for(user: Any, *, project: int | None = None, status: str = "") 
 
 
 def device_get_for(user: Any, pk: int) -> Device:
-    device = Device.objects.filter(
-        project__in=scoping.projects_for(user).values("pk"), pk=pk
-    ).first()
+    device = _devices_for(user).filter(pk=pk).first()
     if device is None:
         raise NotFound("设备")
     return device

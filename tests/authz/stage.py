@@ -1,0 +1,285 @@
+"""The objects the authorization matrix points at, built on the `world` fixture only when a row asks for them.
+
+Every object belongs to the general contractor 甲建设 on 小榄 project p1 (its worker 测试甲工), so a refusal of
+the neighbouring town, the neighbouring GC, the subcontractor on the same project, the worker (测试乙工), the
+supervisor and the anonymous visitor means they cannot reach another party's object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from smz.approvals.inbound_services import inbound_system_register
+from smz.approvals.models import RequestKind
+from smz.approvals.tests.test_workflows import _filed, _fresh_permit
+from smz.attendance.models import PassRecord
+from smz.attendance.tests.test_attendance import attend as attend_gate
+from smz.devices.models import Device, DeviceCommand
+from smz.devices.services import device_register
+from smz.devices.tests.conftest import DeviceClient, jpeg
+from smz.labor import exits
+from smz.labor import services as labor
+from smz.labor.models import ExitSettlement, LaborContract, PaymentBatch, Payroll, PayrollLine
+from smz.labor.tests.test_payroll import attend, confirm_all, contract, draft
+from smz.registry.synthetic import synthetic_id_number
+from smz.registry.tests.test_excel import person, roster_xlsx
+
+GATE_SERIAL = "GATE-AUTHZ-P1"
+ZK_SERIAL = "ZK-AUTHZ-P1"
+TERMINAL_ADDRESS, ELSEWHERE = "10.20.0.9", "203.0.113.7"
+
+
+class Stage:
+    """p1's objects for the matrix, each made on first use (a route test pays only for what it needs)."""
+
+    def __init__(self, world: Any, client: Any) -> None:
+        self.world, self.client = world, client
+
+    def user(self, persona: str) -> Any:
+        """A world persona, or a Django superuser (staff) for the admin site."""
+        if persona == "superuser":
+            return self.superuser
+        return self.world.user(persona)
+
+    @functools.cached_property
+    def superuser(self) -> Any:
+        from smz.accounts.models import User
+
+        return User.objects.create_superuser(username="matrix_root", password=None)
+
+    @property
+    def today(self) -> dt.date:
+        return timezone.localdate()
+
+    @property
+    def p1(self):
+        return self.world.projects["p1"]
+
+    @property
+    def worker(self):
+        return self.world.workers["gc"]
+
+    @property
+    def employment(self):
+        return self.world.employments["gc"]
+
+    @property
+    def team(self):
+        return self.world.teams["gc"]
+
+    @functools.cached_property
+    def gate(self) -> DeviceClient:
+        """A device-direct v1 face gate on p1 with its secret."""
+        device, secret = device_register(
+            actor=self.world.user("gc_labor"),
+            project=self.p1,
+            serial=GATE_SERIAL,
+            kind=Device.Kind.FACE_GATE,
+            protocol=Device.Protocol.DIRECT_V1,
+            entrance="东门",
+            direction=Device.Direction.BOTH,
+        )
+        return DeviceClient(self.client, device, secret)
+
+    @functools.cached_property
+    def other_gate(self) -> DeviceClient:
+        """The neighbouring GC's gate on 古镇 p2, correctly signed with its own secret."""
+        device, secret = device_register(
+            actor=self.world.user("neighbour_labor"),
+            project=self.world.projects["p2"],
+            serial="GATE-AUTHZ-P2",
+            kind=Device.Kind.FACE_GATE,
+            protocol=Device.Protocol.DIRECT_V1,
+            entrance="东门",
+            direction=Device.Direction.BOTH,
+        )
+        return DeviceClient(self.client, device, secret)
+
+    @functools.cached_property
+    def zk(self) -> Device:
+        """A ZKTeco PUSH terminal on p1."""
+        device, _ = device_register(
+            actor=self.world.user("gc_labor"),
+            project=self.p1,
+            serial=ZK_SERIAL,
+            kind=Device.Kind.FACE_GATE,
+            protocol=Device.Protocol.ZKTECO_PUSH,
+            entrance="北门",
+        )
+        # First contact from the site's network (the address the terminal is bound to).
+        self.client.get(f"/iclock/cdata?SN={ZK_SERIAL}&options=all", REMOTE_ADDR=TERMINAL_ADDRESS)
+        return device
+
+    @functools.cached_property
+    def zk_command(self) -> DeviceCommand:
+        """A people sync queued for the ZKTeco terminal (rendered as USERINFO lines on its next poll)."""
+        return DeviceCommand.objects.create(
+            device=self.zk, kind=DeviceCommand.Kind.SYNC_PEOPLE, payload={}
+        )
+
+    def zk_sync(self) -> str:
+        """Queue the sync; the text a terminal receives with the roster."""
+        _ = self.zk_command
+        return "USERINFO"
+
+    @functools.cached_property
+    def pass_record(self) -> PassRecord:
+        """Yesterday's entry of 测试甲工 at the gate, with a snapshot."""
+        attend_gate(self.gate.device, self.worker, timezone.localdate() - dt.timedelta(days=1))
+        return PassRecord.objects.filter(worker=self.worker).order_by("pk").first()
+
+    @functools.cache  # noqa: B019 - one stage per test
+    def double_shift(self) -> str:
+        """The subcontractor's worker 测试乙工 passes on p1 (小榄) and, hired by the GC, on p3 (石岐区) today:
+        the subcontractor sees him on p1 but may not read where else he worked (issue 10 item 4)."""
+        self.world.employ("p3", "sub")
+        p3_gate, _ = device_register(
+            actor=self.world.user("city_admin"),
+            project=self.world.projects["p3"],
+            serial="GATE-AUTHZ-P3",
+            kind=Device.Kind.FACE_GATE,
+            protocol=Device.Protocol.DIRECT_V1,
+            entrance="南门",
+            direction=Device.Direction.BOTH,
+        )
+        today = timezone.localdate()
+        person = self.world.workers["sub"]
+        attend_gate(self.gate.device, person, today)
+        attend_gate(p3_gate, person, today, tag="p3-")
+        return self.world.projects["p3"].name
+
+    @functools.cached_property
+    def request(self):
+        """A start-date change request filed by the GC, attachments uploaded, not yet submitted."""
+        p1 = _fresh_permit(self.p1)
+        return _filed(
+            self.world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=7)
+        )
+
+    @functools.cached_property
+    def attachment(self):
+        return self.request.attachments.order_by("pk").first()
+
+    @functools.cached_property
+    def contract(self) -> LaborContract:
+        return contract(self.world, "gc")
+
+    @functools.cached_property
+    def payroll(self) -> Payroll:
+        """October's draft sheet of the GC's own people (测试甲工, 20 days)."""
+        attend(self.world, "gc", 20)
+        _ = self.contract
+        return draft(self.world, who="gc_labor", employer="gc")
+
+    @functools.cached_property
+    def payroll_line(self) -> PayrollLine:
+        return self.payroll.lines.order_by("pk").first()
+
+    @functools.cached_property
+    def batch(self) -> PaymentBatch:
+        """The payroll submitted, reviewed and put into a bank batch through the special account."""
+        gc = self.world.user("gc_labor")
+        confirm_all(self.world, self.payroll)
+        labor.payroll_submit(actor=gc, payroll=self.payroll)
+        labor.payroll_review(actor=gc, payroll=self.payroll)
+        self._account()
+        return labor.payment_batch_export(actor=gc, project=self.p1)
+
+    @functools.cached_property
+    def exit(self) -> ExitSettlement:
+        return exits.exit_prepare(
+            actor=self.world.user("gc_labor"),
+            employment=self.employment,
+            exit_on=timezone.localdate(),
+            workload="钢筋绑扎",
+        )
+
+    @functools.cache  # noqa: B019 - one stage per test
+    def system(self, kind: str) -> tuple[Any, str]:
+        """A docked inbound system (permit, quality or safety) and its secret."""
+        return inbound_system_register(
+            actor=self.world.user("city_admin"),
+            code=f"ZS-{kind.upper()}-AUTHZ",
+            name=f"{kind} 系统",
+            kind=kind,
+            docked_on=timezone.localdate(),
+        )
+
+    @functools.cached_property
+    def photo(self):
+        """测试甲工 with a face photo on file."""
+        self.worker.face_photo.save("face.jpg", ContentFile(jpeg()), save=True)
+        return self.worker
+
+    @functools.cached_property
+    def gate_command(self) -> DeviceCommand:
+        return DeviceCommand.objects.create(
+            device=self.gate.device, kind=DeviceCommand.Kind.SYNC_PEOPLE, payload={}
+        )
+
+    @functools.cached_property
+    def batch_ready(self) -> dict[str, str]:
+        """Everything a bank batch needs but the batch: a reviewed sheet and the special account."""
+        gc = self.world.user("gc_labor")
+        confirm_all(self.world, self.payroll)
+        labor.payroll_submit(actor=gc, payroll=self.payroll)
+        labor.payroll_review(actor=gc, payroll=self.payroll)
+        self._account()
+        return {}
+
+    def _account(self) -> None:
+        labor.wage_account_set(
+            actor=self.world.user("gc_labor"),
+            project=self.p1,
+            bank_code="102",
+            bank_name="中国工商银行中山小榄支行",
+            account_name="甲建设集团有限公司农民工工资专用账户",
+            account_no="2011002109200012345",
+            opened_on=dt.date(2024, 2, 1),
+        )
+
+    def worker_payload(self) -> dict[str, Any]:
+        """测试甲工's identity with another wage card and phone (the takeover of issue 10 item 1)."""
+        return {
+            "id_card_type": "01",
+            "id_number": self.worker.id_number,
+            "name": self.worker.name,
+            "phone": "13900008888",
+            "bank_card": "6222020200119999999",
+            "bank_code": "102",
+            "bank_name": "中国工商银行中山分行",
+        }
+
+    def employment_payload(self) -> dict[str, Any]:
+        """A new person joining p1 under the GC."""
+        return {
+            "project_id": self.p1.pk,
+            "corp_code": self.world.enterprises["gc"].corp_code,
+            "team_id": self.team.pk,
+            "worker": {
+                "id_number": synthetic_id_number(birth=dt.date(1990, 4, 4), seq=91, male=True),
+                "name": "矩阵新工",
+                "gender": "1",
+                "nation": "01",
+                "birth_date": "1990-04-04",
+            },
+            "work_type": "020",
+            "entry_on": str(timezone.localdate()),
+        }
+
+    def exit_payload(self) -> dict[str, Any]:
+        return {"exit_on": str(timezone.localdate())}
+
+    def roster_xlsx(self) -> SimpleUploadedFile:
+        content = roster_xlsx([person(self.world, 92)])
+        return SimpleUploadedFile(
+            "roster.xlsx",
+            content,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
