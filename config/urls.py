@@ -14,10 +14,14 @@ handler500 = "smz.portal.errors.server_error"
 
 urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says; answer with the icon, not a 404.
-    path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True)),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True),
+        name="favicon",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    re_path(r"^api/v1/(?P<path>.*)$", not_found),
+    re_path(r"^api/v1/(?P<path>.*)$", not_found, name="api_not_found"),
     path("device/v1/", device_api.urls),
     path("inbound/v1/", inbound_api.urls),
     path("iclock/", include("smz.devices.zkteco_urls")),

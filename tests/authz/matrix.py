@@ -227,6 +227,10 @@ PARTICIPANTS = {"sub_labor": "ok", "sup_manager": "ok"}
 MOVED = dict.fromkeys(PERSONAS, "hidden")
 # A list page any signed-in user may open; what it lists is scoped (the owner's row must not show).
 LIST_PAGE = dict.fromkeys(PERSONAS[:-1], "hidden")
+# Every signed-in user may open it (anonymous visitors log in).
+SIGNED_IN = dict.fromkeys(PERSONAS[:-1], "ok")
+# Replacing a stored phone or wage card needs a reason and evidence (issue 10 item 1).
+EVIDENCE = {"change_reason": "本人申请更换工资卡", "evidence_ref": "变更申请表 BG-2026-001"}
 
 # ---- pages -----------------------------------------------------------------------------------------
 
@@ -258,6 +262,29 @@ PAGES: dict[str, Row] = {
     "portal:worker_photo": Row(
         "gc_labor", lambda s: {"pk": s.photo.pk, "kind": "face"}, state=_events
     ),
+    "portal:worker_contact": Row(
+        "gc_labor",
+        _worker_pk,
+        method="POST",
+        data=lambda s: {"phone": "13900007777"} | EVIDENCE,
+        state=_worker_row,
+    ),
+    # 操作指南: the guide for everyone signed in; interface specs for staff only (a worker reads his own guide).
+    "portal:guide": Row("gc_labor", expect=SIGNED_IN),
+    "portal:guide_doc": Row(
+        "gc_labor",
+        lambda s: {"section": "interfaces", "slug": "api"},
+        expect=SIGNED_IN | {"worker": "deny"},
+    ),
+    "portal:guide_pdf": Row(
+        "gc_labor",
+        lambda s: {"section": "interfaces", "slug": "api"},
+        expect=SIGNED_IN | {"worker": "deny"},
+    ),
+    "portal:guide_screenshot": Row(
+        "gc_labor", lambda s: {"name": "accounts.png"}, expect=SIGNED_IN
+    ),
+    "favicon": Row("gc_labor", expect=dict.fromkeys(PERSONAS, "ok")),
     "portal:roster_import": Row("gc_labor", expect={"sub_labor": "ok", "neighbour_labor": "ok"}),
     "portal:accounts": Row("city_admin"),
     "portal:account_action": Row(
@@ -284,6 +311,9 @@ PAGES: dict[str, Row] = {
         method="POST",
         data=lambda s: {"points": "113.25,22.60\n113.26,22.60\n113.26,22.61\n113.25,22.61"},
         state=_boundary,
+    ),
+    "devices:terminal_network": Row(
+        "gc_labor", _p1, method="POST", data=lambda s: {"cidrs": "10.20.0.0/16"}, state=_events
     ),
     "devices:action": Row(
         "gc_labor",
@@ -382,6 +412,7 @@ PAGES: dict[str, Row] = {
     "labor:exit_pdf": Row("gc_labor", lambda s: {"pk": s.exit.pk}),
     "labor:alerts": Row("town_l1", expect=LIST_PAGE),
     "labor:my_wages": Row("worker", expect={"worker": "ok"}),
+    "labor:my_profile": Row("worker", expect={"worker": "ok"}),
     "labor:my_complaints": Row("worker", expect={"worker": "ok"}),
     "labor:complaint_qr": Row(
         "worker", lambda s: {"code": s.p1.code}, expect=dict.fromkeys(PERSONAS, "ok")
@@ -530,11 +561,21 @@ API: dict[str, Row] = {
         state=_team_row,
     ),
     "smz_registry_api_worker_list": Row("gc_labor", marker=_worker, expect=LIST_PAGE),
+    # Another employer POSTing this person's ID number gets one 409 that names nobody and changes nothing.
     "smz_registry_api_worker_create": Row(
         "gc_labor",
         method="POST",
-        data=lambda s: s.worker_payload(),
+        data=lambda s: s.worker_payload() | EVIDENCE,
         state=_worker_row,
+        expect={"neighbour_labor": "refused", "sub_labor": "refused"},
+    ),
+    "smz_registry_api_worker_search": Row(
+        "gc_labor",
+        method="POST",
+        data=lambda s: {"id_number": s.worker.id_number},
+        marker=_worker,
+        # A search is a read sent by POST (the number stays out of the URL): the city's supervisor reads all.
+        expect=LIST_PAGE | {READ_ONLY: "ok"},
     ),
     "smz_registry_api_worker_detail": Row(
         "gc_labor", lambda s: {"worker_id": s.worker.pk}, marker=_worker
@@ -543,7 +584,7 @@ API: dict[str, Row] = {
         "gc_labor",
         lambda s: {"worker_id": s.worker.pk},
         method="PATCH",
-        data=lambda s: {"phone": "13900009999"},
+        data=lambda s: {"phone": "13900009999"} | EVIDENCE,
         state=_worker_row,
     ),
     "smz_registry_api_worker_reveal": Row(
@@ -613,7 +654,9 @@ API: dict[str, Row] = {
 
 # Routes the URL conf lists that are not endpoints of their own: ninja's per-API root (no view) and the
 # `/api/v1/` operations (checked by operation id above).
-NOT_ROUTES = {"api:api-root", "device_v1:api-root", "inbound:api-root"}
+# `api_not_found` answers every unknown `/api/v1/` path with the 404 envelope, for everyone
+# (smz/registry/tests/test_api_strict.py).
+NOT_ROUTES = {"api:api-root", "device_v1:api-root", "inbound:api-root", "api_not_found"}
 
 ROWS: dict[str, Row] = {**PAGES, **PAGE_WRITES, **MACHINE, **API}
 
@@ -787,16 +830,6 @@ def check(row: Row, key: str, stage: Any, persona: str) -> str | None:
 # name, fixed by other helpers. They run in `test_matrix_known_issue10_rows` (visible failures, not xfail);
 # once the fixes are merged they pass and move back into the main test by emptying this table.
 KNOWN_ISSUE10: dict[str, str] = {
-    "smz_registry_api_worker_create": "item 1/2: POST /workers with another employer's person's ID number "
-    "overwrites his card and phone and answers his identity",
-    "labor:batch": "item 5: the payment batch CSV shows full card numbers to gc_pm and gc_admin",
-    "attendance:anomalies": "item 4: the double-shift tab shows the subcontractor the other site (p3) "
-    "his worker also worked on",
-    "devices:action": "item 3: people sync queued by anyone who sees the project",
-    "zkteco:cdata": "item 3: terminal not bound to its first address (handshake to anyone with the serial)",
-    "zkteco:getrequest": "item 3: queued USERINFO served to anyone with the serial",
-    "zkteco:rtdata": "item 3: moved terminal still answered",
-    "zkteco:ping": "item 3: moved terminal still answered",
     "api:openapi-json": "item 10: API description open to anonymous visitors",
     "api:openapi-view": "item 10: API docs open to anonymous visitors",
 }
