@@ -18,6 +18,7 @@ from smz.accounts import otp
 from smz.accounts.models import Role
 from smz.core import crypto
 from smz.core.errors import DomainError
+from smz.core.http import client_address
 from smz.core.pii import mask_phone
 from smz.core.validators import normalize_phone
 
@@ -44,10 +45,6 @@ def _with_next(url: str, request: HttpRequest) -> str:
     return f"{url}?{urlencode({'next': target})}"
 
 
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def _signed_in(request: HttpRequest) -> HttpResponse | None:
     if not request.user.is_authenticated:
         return None
@@ -69,7 +66,7 @@ def worker_login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         phone = request.POST.get("phone", "").strip()
         try:
-            otp.login_code_send(phone=phone, ip=_ip(request))
+            otp.login_code_send(phone=phone, ip=client_address(request))
         except DomainError as exc:
             error = exc.detail.get("fields", {}).get("phone") or exc.message
             status = exc.status
@@ -99,7 +96,7 @@ def worker_verify(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and "resend" in request.POST:
         try:
-            otp.login_code_send(phone=phone, ip=_ip(request))
+            otp.login_code_send(phone=phone, ip=client_address(request))
             messages.info(request, "已重新发送验证码")
         except DomainError as exc:
             error, status = exc.message, exc.status
