@@ -127,7 +127,10 @@ class LoginCode(models.Model):
         verbose_name = verbose_name_plural = "登录验证码"
         indexes = [
             # rate limits and verification read a phone's latest codes
-            models.Index(fields=["phone_index", "created_at"], name="logincode_phone_created_idx")
+            models.Index(fields=["phone_index", "created_at"], name="logincode_phone_created_idx"),
+            # the per-address and platform-wide hourly caps
+            models.Index(fields=["ip", "created_at"], name="logincode_ip_created_idx"),
+            models.Index(fields=["created_at"], name="logincode_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(
