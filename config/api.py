@@ -22,15 +22,22 @@ class TokenAuth(HttpBearer):
     """Authorization: Bearer <token> for machine clients (docking platforms, scripts)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
+        now = timezone.now()
         row = (
             ApiToken.objects.select_related("user")
-            .filter(key_hash=ApiToken.hash(token), revoked_at__isnull=True, user__is_active=True)
+            .filter(
+                key_hash=ApiToken.hash(token),
+                revoked_at__isnull=True,
+                expires_at__gt=now,
+                user__is_active=True,
+            )
             .first()
         )
         if row is None:
             return None
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
+        request.api_token = row
         return row.user
 
 

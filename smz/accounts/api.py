@@ -1,5 +1,10 @@
+import datetime as dt
+
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
+
+from smz.accounts import selectors, services
+from smz.accounts.models import ApiToken
 
 router = Router(tags=["accounts"])
 
@@ -15,6 +20,34 @@ class MeOut(Schema):
     worker_id: int | None
 
 
+class ErrorOut(Schema):
+    code: str
+    message: str
+    detail: dict
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class TokenIn(Schema):
+    name: str = Field(min_length=1, max_length=60, description="用途，例如 劳务对接")
+
+
+class TokenIssuedOut(TokenOut):
+    token: str = Field(description="完整令牌，只返回这一次；请妥善保存")
+
+
+def _issued(token, raw: str) -> dict:
+    return TokenOut.from_orm(token).model_dump() | {"token": raw}
+
+
 @router.get("/me", response=MeOut, summary="当前账号")
 def me(request: HttpRequest):
     u = request.user
@@ -28,3 +61,41 @@ def me(request: HttpRequest):
         "enterprise_corp_code": u.enterprise.corp_code if u.enterprise_id else None,
         "worker_id": u.worker_id,
     }
+
+
+@router.get("/tokens", response={200: list[TokenOut], 401: ErrorOut}, summary="我的接口令牌")
+def token_list(request: HttpRequest):
+    return list(selectors.api_token_list_for(request.user))
+
+
+@router.post(
+    "/tokens",
+    response={201: TokenIssuedOut, 401: ErrorOut, 422: ErrorOut},
+    summary="签发接口令牌（有效期默认30天）",
+)
+def token_create(request: HttpRequest, body: TokenIn):
+    raw = services.api_token_create(actor=request.user, user=request.user, name=body.name)
+    token = selectors.api_token_list_for(request.user).get(key_hash=ApiToken.hash(raw))
+    return 201, _issued(token, raw)
+
+
+@router.post(
+    "/tokens/{int:token_id}/rotate",
+    response={201: TokenIssuedOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="轮换接口令牌：签发新令牌，旧令牌立即失效",
+)
+def token_rotate(request: HttpRequest, token_id: int):
+    token = selectors.api_token_get_for(request.user, token_id)
+    new, raw = services.api_token_rotate(actor=request.user, token=token)
+    return 201, _issued(new, raw)
+
+
+@router.post(
+    "/tokens/{int:token_id}/revoke",
+    response={204: None, 401: ErrorOut, 404: ErrorOut},
+    summary="撤销接口令牌",
+)
+def token_revoke(request: HttpRequest, token_id: int):
+    token = selectors.api_token_get_for(request.user, token_id)
+    services.api_token_revoke(actor=request.user, token=token)
+    return 204, None

@@ -91,18 +91,31 @@ class User(AbstractUser):
 
 
 class ApiToken(models.Model):
-    """Machine-client token (Authorization: Bearer <token>). Only its SHA-256 is stored."""
+    """Machine-client token (Authorization: Bearer <token>). Only its SHA-256 is stored.
+
+    Valid until expires_at (settings.SMZ_API_TOKEN_DAYS after issue); a rotation revokes it and issues its
+    successor (replaced_by) with a fresh term.
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField("用途", max_length=60)
     prefix = models.CharField("前缀", max_length=8)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField("有效期至")
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "接口令牌"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")), name="apitoken_expires_later"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

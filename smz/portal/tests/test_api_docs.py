@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from django.contrib.staticfiles import finders
@@ -47,3 +48,17 @@ def test_issue11_item3_docs_load_only_local_static_files(world, client, as_user)
             assert finders.find(url.removeprefix("/static/")), url
     assert "<script>" not in html
     assert client.get(SCHEMA).status_code == 200
+
+
+def test_issue11_item3_the_schema_has_no_duplicate_keys(world, client, as_user):
+    """Swagger UI refuses a schema with a key twice ("duplicated mapping key": 200 and "200")."""
+    duplicates = []
+
+    def hook(pairs):
+        keys = [k for k, _ in pairs]
+        duplicates.extend(k for k in set(keys) if keys.count(k) > 1)
+        return dict(pairs)
+
+    as_user("gc_labor")
+    json.loads(client.get(SCHEMA).content, object_pairs_hook=hook)
+    assert duplicates == []
