@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
+from smz.core.fields import EncryptedTextField
+
 
 class Role(models.TextChoices):
     CITY_ADMIN = "city_admin", "市级管理员"
@@ -148,5 +150,39 @@ class LoginCode(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(expires_at__gt=models.F("created_at")), name="logincode_expires_later"
+            )
+        ]
+
+
+class TotpDevice(models.Model):
+    """两步验证 (等保三级): a user's authenticator app, RFC 6238 TOTP. The secret is stored encrypted."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = EncryptedTextField()
+    confirmed_at = models.DateTimeField()
+    # Replay guard: a code (its 30-second step) is accepted once.
+    last_step = models.BigIntegerField(default=0)
+    failures = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "两步验证设备"
+
+    def __str__(self) -> str:
+        return f"TOTP {self.user_id}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code for a lost authenticator; only a keyed hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "两步验证恢复码"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "code_hash"], name="recoverycode_user_hash_uniq"
             )
         ]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import segno
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,8 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from smz.accounts import otp
-from smz.accounts.models import Role
+from smz.accounts import otp, twofactor
+from smz.accounts.models import Role, TotpDevice
 from smz.core import crypto
 from smz.core.errors import DomainError
 from smz.core.http import client_address
@@ -116,3 +118,88 @@ def worker_verify(request: HttpRequest) -> HttpResponse:
         {"phone_masked": mask_phone(phone), "error": error, "next": _next(request)},
         status=status,
     )
+
+
+# --- 两步验证 (second factor) for the city's and the authorities' accounts ------------------------
+
+SESSION_PENDING_KEY = "smz_2fa_pending"
+
+
+def _staff_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("portal:home")
+
+
+@sensitive_post_parameters("code")
+@never_cache
+@login_required
+def twofactor_setup(request: HttpRequest) -> HttpResponse:
+    """Bind an authenticator app: scan the QR code, type its first code, keep the recovery codes."""
+    user = request.user
+    enrolled = TotpDevice.objects.filter(user=user).exists()
+    if enrolled and not twofactor.is_verified(session=request.session, user=user):
+        # Re-binding needs the current factor first.
+        return redirect(
+            f"{reverse('accounts:twofactor_verify')}?{urlencode({'next': request.path})}"
+        )
+    sealed = request.session.get(SESSION_PENDING_KEY)
+    secret = crypto.decrypt(sealed) if sealed else ""
+    if not secret or request.method == "GET":
+        secret = twofactor.new_secret()
+        request.session[SESSION_PENDING_KEY] = crypto.encrypt(secret)
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            codes = twofactor.totp_enrol(
+                user=user, secret=secret, code=request.POST.get("code", "")
+            )
+        except DomainError as exc:
+            error, status = exc.message, exc.status
+        else:
+            request.session.pop(SESSION_PENDING_KEY, None)
+            twofactor.mark_verified(session=request.session, user=user)
+            return render(
+                request,
+                "accounts/twofactor_codes.html",
+                {"codes": codes, "next": _staff_next(request)},
+            )
+    uri = twofactor.provisioning_uri(secret=secret, account=user.username)
+    context = {
+        "qr": segno.make(uri, error="m").svg_data_uri(scale=5),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "error": error,
+        "enrolled": enrolled,
+        "next": _staff_next(request),
+    }
+    return render(request, "accounts/twofactor_setup.html", context, status=status)
+
+
+@sensitive_post_parameters("code")
+@never_cache
+@login_required
+def twofactor_verify(request: HttpRequest) -> HttpResponse:
+    """The step after the password: a code from the authenticator app, or a recovery code."""
+    user = request.user
+    if not TotpDevice.objects.filter(user=user).exists():
+        return redirect(
+            f"{reverse('accounts:twofactor_setup')}?{urlencode({'next': _staff_next(request)})}"
+        )
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            twofactor.second_factor_verify(user=user, code=request.POST.get("code", ""))
+        except DomainError as exc:
+            error, status = exc.message, exc.status
+        else:
+            twofactor.mark_verified(session=request.session, user=user)
+            return redirect(_staff_next(request))
+    context = {
+        "error": error,
+        "next": _staff_next(request),
+        "recovery_left": twofactor.recovery_codes_left(user=user),
+    }
+    return render(request, "accounts/twofactor_verify.html", context, status=status)
