@@ -49,4 +49,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     from smz.approvals.selectors import notifications_for
 
     unread = notifications_for(user, unread_only=True).count()
-    return {"nav_items": items, "unread_notifications": unread}
+    return {
+        "nav_items": items,
+        "unread_notifications": unread,
+        # 两步验证 is offered to the accounts it is meant for (smz/accounts/twofactor.py).
+        "two_factor_link": user.is_superuser or user.role in AUTHORITY_ROLES,
+    }

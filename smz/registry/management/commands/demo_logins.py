@@ -42,4 +42,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"统一密码 {demo.DEMO_PASSWORD}；打开 {demo.DEMO_URL} 用上表任一账号登录。"
         )
+        self.stdout.write(
+            "两步验证：演示环境不强制；管理部门账号可在菜单「两步验证」绑定手机验证器，绑定后登录需输入动态码。"
+            "生产环境（SMZ_ENV=production 或 SMZ_REQUIRE_2FA=1）管理部门账号首次登录即须绑定。"
+        )
         self.stdout.write("")
