@@ -161,7 +161,7 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Worker login codes (smz/accounts/otp.py): besides 5 an hour per phone, at most this many code requests an
 # hour from one address and from everybody together (a bound on the SMS bill and on number probing).
-SMZ_OTP_PER_ADDRESS_HOURLY = int(os.environ.get("SMZ_OTP_PER_ADDRESS_HOURLY", "10"))
+SMZ_OTP_PER_ADDRESS_HOURLY = int(os.environ.get("SMZ_OTP_PER_ADDRESS_HOURLY", "20"))
 SMZ_OTP_GLOBAL_HOURLY = int(os.environ.get("SMZ_OTP_GLOBAL_HOURLY", "1000"))
 
 # API tokens expire this many days after issue (a rotation issues a fresh one and revokes the old).
