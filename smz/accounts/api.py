@@ -36,6 +36,11 @@ class TokenOut(Schema):
     revoked_at: dt.datetime | None
 
 
+class TokenListOut(Schema):
+    items: list[TokenOut]
+    count: int
+
+
 class TokenIn(Schema):
     name: str = Field(min_length=1, max_length=60, description="用途，例如 劳务对接")
 
@@ -63,9 +68,10 @@ def me(request: HttpRequest):
     }
 
 
-@router.get("/tokens", response={200: list[TokenOut], 401: ErrorOut}, summary="我的接口令牌")
+@router.get("/tokens", response={200: TokenListOut, 401: ErrorOut}, summary="我的接口令牌")
 def token_list(request: HttpRequest):
-    return list(selectors.api_token_list_for(request.user))
+    tokens = list(selectors.api_token_list_for(request.user))
+    return {"items": tokens, "count": len(tokens)}
 
 
 @router.post(

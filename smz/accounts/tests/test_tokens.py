@@ -69,7 +69,7 @@ def test_issue10_item10_rotation_issues_a_new_token_and_refuses_the_old(world):
     assert old.revoked_at is not None and old.replaced_by_id == body["id"]
     assert Event.objects.filter(kind="api_token.rotated").count() == 1
     # The list shows both, never the secret.
-    listed = client.get(f"{API}/tokens", headers=_bearer(new_raw)).json()
+    listed = client.get(f"{API}/tokens", headers=_bearer(new_raw)).json()["items"]
     assert [t["id"] for t in listed] == [body["id"], old.pk]
     assert all("token" not in t and "key_hash" not in t for t in listed)
     # A revoked token cannot be rotated again.
@@ -85,7 +85,7 @@ def test_issue10_item10_another_enterprise_cannot_rotate_or_see_a_token(world, a
     client = as_user("neighbour_labor")
     response = client.post(f"{API}/tokens/{token.pk}/rotate")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
-    assert client.get(f"{API}/tokens").json() == []
+    assert client.get(f"{API}/tokens").json() == {"items": [], "count": 0}
     # The enterprise's own administrator may rotate it.
     admin = as_user("gc_admin")
     assert admin.post(f"{API}/tokens/{token.pk}/rotate").status_code == 201
