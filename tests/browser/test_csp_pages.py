@@ -50,3 +50,26 @@ def test_issue10_item10_portal_pages_run_their_scripts_under_the_csp(
     select.select_option(values[-1])
     page.wait_for_url(f"**kind={values[-1]}")
     assert violations == []
+
+
+def test_issue10_item10_city_admin_binds_an_authenticator_after_the_password(
+    live_world, login, live_server, violations, settings, shot
+):
+    from smz.accounts import twofactor
+
+    settings.SMZ_REQUIRE_2FA = True
+    page = login("city_admin")
+    assert "/2fa/setup/" in page.url
+    page.get_by_test_id("totp-qr").wait_for()
+    shot(page, "twofactor-setup")
+    secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("6位动态码").fill(
+        twofactor.totp(secret=secret, step=twofactor.current_step())
+    )
+    page.get_by_role("button", name="完成绑定").click()
+    assert page.get_by_test_id("recovery-codes").locator("li").count() == 10
+    page.get_by_role("link", name="我已保存，继续").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == f"{live_server.url}/"
+    assert page.get_by_test_id("whoami").is_visible()
+    assert violations == []
