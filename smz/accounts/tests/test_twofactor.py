@@ -107,3 +107,24 @@ def test_issue10_item10_without_enforcement_only_enrolled_accounts_are_asked(wor
     _enrol(_password_login("city_admin"))
     response = _password_login("city_admin").get("/projects/")
     assert response.status_code == 302 and response.url.startswith("/2fa/verify/")
+
+
+@override_settings(SMZ_REQUIRE_2FA=True)
+def test_issue10_item10_a_machine_token_is_its_own_credential(world):
+    from smz.accounts.services import api_token_create
+
+    user = world.user("city_admin")
+    raw = api_token_create(actor=user, user=user, name="市级对接")
+    response = Client().get("/api/v1/me", headers={"authorization": f"Bearer {raw}"})
+    assert response.status_code == 200 and response.json()["username"] == "city_admin"
+
+
+@override_settings(SMZ_REQUIRE_2FA=True)
+def test_issue10_item10_a_superuser_owes_the_second_factor_at_the_admin_site(world):
+    from smz.accounts.models import User
+
+    User.objects.create_superuser(username="root", password=PASSWORD, role="")
+    client = Client()
+    client.post("/admin/login/", {"username": "root", "password": PASSWORD})
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response.url.startswith("/2fa/setup/")
