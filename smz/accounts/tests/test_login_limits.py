@@ -42,7 +42,7 @@ def _whoami(client: Client, **headers) -> tuple[str, str]:
     return request.META["REMOTE_ADDR"], request.scheme
 
 
-@override_settings(TRUSTED_PROXIES=[])
+@override_settings(TRUSTED_PROXIES=[], SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))
 def test_issue10_item10_forwarding_headers_from_an_untrusted_address_are_ignored(db):
     client = Client(REMOTE_ADDR="203.0.113.7")
     address, scheme = _whoami(
@@ -71,3 +71,14 @@ def test_issue10_item10_forwarding_headers_from_a_trusted_proxy_are_honoured(db)
 def test_issue10_item10_a_garbled_forwarded_for_keeps_the_proxy_address(db, bad):
     client = Client(REMOTE_ADDR="10.0.0.5")
     assert _whoami(client, x_forwarded_for=bad)[0] == "10.0.0.5"
+
+
+def test_issue10_item10_deploy_check_warns_when_no_proxy_is_trusted_but_https_is_forced():
+    from smz.accounts.checks import trusted_proxies_check
+
+    with override_settings(SECURE_SSL_REDIRECT=True, TRUSTED_PROXIES=[]):
+        assert [m.id for m in trusted_proxies_check(None)] == ["smz.accounts.W003"]
+    with override_settings(SECURE_SSL_REDIRECT=True, TRUSTED_PROXIES=["10.0.0.1", "bad/99"]):
+        assert [m.id for m in trusted_proxies_check(None)] == ["smz.accounts.W002"]
+    with override_settings(SECURE_SSL_REDIRECT=True, TRUSTED_PROXIES=["10.0.0.0/8"]):
+        assert trusted_proxies_check(None) == []
