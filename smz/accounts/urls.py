@@ -11,4 +11,5 @@ urlpatterns = [
 urlpatterns += [
     path("2fa/setup/", views.twofactor_setup, name="twofactor_setup"),
     path("2fa/verify/", views.twofactor_verify, name="twofactor_verify"),
+    path("account/tokens/", views.token_list, name="tokens"),
 ]

@@ -5,18 +5,22 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from smz.accounts import otp, twofactor
+from smz.accounts import selectors as account_selectors
+from smz.accounts import services as account_services
 from smz.accounts.models import Role, TotpDevice
 from smz.core import crypto
 from smz.core.errors import DomainError
@@ -203,3 +207,46 @@ def twofactor_verify(request: HttpRequest) -> HttpResponse:
         "recovery_left": twofactor.recovery_codes_left(user=user),
     }
     return render(request, "accounts/twofactor_verify.html", context, status=status)
+
+
+@never_cache
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    """接口令牌: the user's own API tokens; issue, rotate (successor shown once) or revoke."""
+    if request.user.role == Role.WORKER:
+        raise Http404
+    issued = ""
+    error = ""
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "create":
+                name = request.POST.get("name", "").strip()
+                if not name or len(name) > 60:
+                    raise DomainError("validation_error", "请填写用途（60字以内）", status=422)
+                issued = account_services.api_token_create(
+                    actor=request.user, user=request.user, name=name
+                )
+            elif action in {"rotate", "revoke"} and request.POST.get("token", "").isdigit():
+                token = account_selectors.api_token_get_for(
+                    request.user, int(request.POST["token"])
+                )
+                if token.user_id != request.user.pk:
+                    raise DomainError("not_found", "接口令牌不存在或无权访问", status=404)
+                if action == "rotate":
+                    issued = account_services.api_token_rotate(actor=request.user, token=token)[1]
+                else:
+                    account_services.api_token_revoke(actor=request.user, token=token)
+            else:
+                raise DomainError("validation_error", "无法识别的操作", status=422)
+        except DomainError as exc:
+            error, status = exc.message, exc.status
+    context = {
+        "tokens": account_selectors.api_token_list_for(request.user),
+        "issued": issued,
+        "error": error,
+        "now": timezone.now(),
+        "days": settings.SMZ_API_TOKEN_DAYS,
+    }
+    return render(request, "accounts/tokens.html", context, status=status)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -101,3 +102,41 @@ def test_issue10_item10_a_user_issues_and_revokes_his_own_token(world, as_user):
     _unauthenticated(Client().get(f"{API}/me", headers=_bearer(raw)))
     bad = client.post(f"{API}/tokens", {"name": ""}, content_type="application/json")
     assert bad.status_code == 422 and bad.json()["code"]
+
+
+def test_issue10_item10_the_tokens_page_issues_rotates_and_revokes(world, as_user):
+    client = as_user("gc_labor")
+    page = client.post("/account/tokens/", {"action": "create", "name": "劳务对接"})
+    raw = re.search(r'data-testid="issued-token">(smz_[\w-]+)<', page.content.decode()).group(1)
+    token = ApiToken.objects.get(user=world.user("gc_labor"))
+    assert token.key_hash == ApiToken.hash(raw)
+    rotated = client.post("/account/tokens/", {"action": "rotate", "token": token.pk})
+    new_raw = re.search(
+        r'data-testid="issued-token">(smz_[\w-]+)<', rotated.content.decode()
+    ).group(1)
+    _unauthenticated(Client().get(f"{API}/me", headers=_bearer(raw)))
+    assert Client().get(f"{API}/me", headers=_bearer(new_raw)).status_code == 200
+    listing = client.get("/account/tokens/").content.decode()
+    assert (
+        "已轮换" in listing and "有效" in listing and raw not in listing and new_raw not in listing
+    )
+    successor = ApiToken.objects.get(key_hash=ApiToken.hash(new_raw))
+    assert (
+        client.post("/account/tokens/", {"action": "revoke", "token": successor.pk}).status_code
+        == 200
+    )
+    _unauthenticated(Client().get(f"{API}/me", headers=_bearer(new_raw)))
+    empty = client.post("/account/tokens/", {"action": "create", "name": ""})
+    assert empty.status_code == 422
+
+
+def test_issue10_item10_the_tokens_page_refuses_someone_elses_token(world, as_user):
+    owner = world.user("gc_labor")
+    api_token_create(actor=owner, user=owner, name="劳务对接")
+    token = ApiToken.objects.get(user=owner)
+    response = as_user("neighbour_labor").post(
+        "/account/tokens/", {"action": "rotate", "token": token.pk}
+    )
+    assert response.status_code == 404
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is None
+    assert as_user("worker").get("/account/tokens/").status_code == 404
