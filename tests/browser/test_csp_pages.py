@@ -73,3 +73,24 @@ def test_issue10_item10_city_admin_binds_an_authenticator_after_the_password(
     assert page.url == f"{live_server.url}/"
     assert page.get_by_test_id("whoami").is_visible()
     assert violations == []
+
+
+def test_issue10_item10_data_confirm_asks_before_rotating_a_token(
+    live_world, login, live_server, violations
+):
+    page = login("gc_labor")
+    page.goto(f"{live_server.url}/account/tokens/")
+    page.get_by_placeholder("用途，如 劳务对接").fill("劳务对接")
+    page.get_by_role("button", name="签发令牌").click()
+    first = page.get_by_test_id("issued-token").inner_text()
+    # Dismissed: nothing happens. Accepted: a successor is shown and the list says 已轮换.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name="轮换").click()
+    page.wait_for_timeout(300)
+    assert page.get_by_test_id("issued-token").inner_text() == first
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="轮换").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("issued-token").inner_text() != first
+    assert "已轮换" in page.get_by_test_id("tokens").inner_text()
+    assert violations == []
