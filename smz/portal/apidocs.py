@@ -17,6 +17,9 @@ class LocalSwagger(Swagger):
     """Swagger UI served from smz/portal/static/vendor/swagger-ui/, started by portal/api-docs.js."""
 
     template = "portal/api_docs.html"
+    # No badge from validator.swagger.io: it would send the schema's address to a third party (and CSP
+    # refuses the image anyway).
+    default_settings = Swagger.default_settings | {"validatorUrl": None}
 
     def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
         """The docs page; the settings travel as a JSON data block, never as script."""

@@ -47,6 +47,8 @@ def test_issue11_item3_docs_load_only_local_static_files(world, client, as_user)
         if url.startswith("/static/"):
             assert finders.find(url.removeprefix("/static/")), url
     assert "<script>" not in html
+    settings = json.loads(re.search(r'id="swagger-settings">(.*?)</script>', html, re.S).group(1))
+    assert settings["url"] == SCHEMA and settings["validatorUrl"] is None
     assert client.get(SCHEMA).status_code == 200
 
 
