@@ -144,6 +144,9 @@ def _staff_next(request: HttpRequest) -> str:
 def twofactor_setup(request: HttpRequest) -> HttpResponse:
     """Bind an authenticator app: scan the QR code, type its first code, keep the recovery codes."""
     user = request.user
+    if user.role == Role.WORKER:
+        # Workers log in with a texted code; the authenticator is for staff accounts.
+        raise Http404
     enrolled = TotpDevice.objects.filter(user=user).exists()
     if enrolled and not twofactor.is_verified(session=request.session, user=user):
         # Re-binding needs the current factor first.

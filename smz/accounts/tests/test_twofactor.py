@@ -128,3 +128,9 @@ def test_issue10_item10_a_superuser_owes_the_second_factor_at_the_admin_site(wor
     client.post("/admin/login/", {"username": "root", "password": PASSWORD})
     response = client.get("/admin/")
     assert response.status_code == 302 and response.url.startswith("/2fa/setup/")
+
+
+def test_issue10_item10_the_second_factor_pages_are_for_staff(world, client, as_user):
+    assert client.get("/2fa/setup/").status_code == 302
+    assert as_user("worker").get("/2fa/setup/").status_code == 404
+    assert as_user("gc_labor").get("/2fa/setup/").status_code == 200
