@@ -1,7 +1,10 @@
 """The `/api/v1/` surface: one NinjaAPI, token or session auth, one error envelope for every 4xx."""
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -12,22 +15,46 @@ from ninja.security import HttpBearer, django_auth
 from smz.accounts.models import ApiToken
 from smz.core.api_errors import envelope as api_envelope
 from smz.core.api_errors import install_envelope
+from smz.portal.apidocs import LocalSwagger
 
 
 class TokenAuth(HttpBearer):
     """Authorization: Bearer <token> for machine clients (docking platforms, scripts)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
+        now = timezone.now()
         row = (
             ApiToken.objects.select_related("user")
-            .filter(key_hash=ApiToken.hash(token), revoked_at__isnull=True, user__is_active=True)
+            .filter(
+                key_hash=ApiToken.hash(token),
+                revoked_at__isnull=True,
+                expires_at__gt=now,
+                user__is_active=True,
+            )
             .first()
         )
         if row is None:
             return None
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
+        request.api_token = row
         return row.user
+
+
+def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The docs page and its OpenAPI JSON are for signed-in users (page: to login; JSON: a 401 envelope)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated or (
+            request.path.endswith("/openapi.json") and TokenAuth()(request) is not None
+        ):
+            return view(request, *args, **kwargs)
+        if request.path.endswith("/openapi.json"):
+            return envelope(request, 401, "unauthenticated", "未登录或令牌无效")
+        return redirect_to_login(request.get_full_path())
+
+    return wrapper
 
 
 api = NinjaAPI(
@@ -39,6 +66,8 @@ api = NinjaAPI(
     auth=[TokenAuth(), django_auth],
     urls_namespace="api",
     docs_url="/docs",
+    docs=LocalSwagger(),
+    docs_decorator=docs_login_required,
 )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SMZ_VAR_DIR", BASE_DIR / "var"))
@@ -71,8 +72,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later layer (HTTPS redirect, axes, rate limits) sees the resolved client address and scheme.
+    "smz.core.http.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "smz.core.middleware.RequestSizeLimitMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -80,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "smz.core.middleware.PersonalDataMiddleware",  # no personal numbers in URLs; no-store (N2)
+    "smz.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -143,15 +148,31 @@ LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:login"
 
 # Lockout after repeated failures (django-axes): 5 failures per username lock it for 30 minutes;
-# an administrator can unlock from the accounts page.
+# an administrator can unlock from the accounts page. Against a spray over many usernames, one address is also
+# locked after SMZ_LOGIN_ADDRESS_FAILURE_LIMIT failures in the same 30 minutes (higher, so a shared site
+# office address is not locked by a few typos): smz/accounts/lockout.py.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+SMZ_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("SMZ_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_HANDLER = "smz.accounts.lockout.UsernameAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked.html"
 AXES_VERBOSE = False
-# Lockout is per account on purpose (a shared site office IP must not lock every user out).
+# The per-address limit is our own handler's (axes.W006 expects it in AXES_LOCKOUT_PARAMETERS).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Worker login codes (smz/accounts/otp.py): besides 5 an hour per phone, at most this many code requests an
+# hour from one address and from everybody together (a bound on the SMS bill and on number probing).
+SMZ_OTP_PER_ADDRESS_HOURLY = int(os.environ.get("SMZ_OTP_PER_ADDRESS_HOURLY", "20"))
+SMZ_OTP_GLOBAL_HOURLY = int(os.environ.get("SMZ_OTP_GLOBAL_HOURLY", "1000"))
+
+# API tokens expire this many days after issue (a rotation issues a fresh one and revokes the old).
+SMZ_API_TOKEN_DAYS = int(os.environ.get("SMZ_API_TOKEN_DAYS", "30"))
+
+# Second factor (TOTP, smz/accounts/twofactor.py) for the city's and the authorities' accounts and superusers.
+# On by default in production; in development an enrolled account is still asked for its code.
+SMZ_REQUIRE_2FA = env_bool("SMZ_REQUIRE_2FA", PRODUCTION)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -165,7 +186,26 @@ X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = 31536000
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies whose X-Forwarded-For/-Proto are believed: "10.0.0.5,10.1.0.0/16" (empty: none, the
+# server faces clients directly). From any other address those headers are dropped (smz/core/http.py).
+TRUSTED_PROXIES = [p for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every response: no inline script or style, nothing from other origins.
+# Page scripts live in smz/portal/static/portal/*.js; htmx's indicator style is switched off (base.html).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "frame-src": [CSP.SELF, "blob:"],
+    "frame-ancestors": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+}
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from smz.accounts.models import ApiToken, User
+from smz.accounts.models import ApiToken, TotpDevice, User
 
 
 @admin.register(User)
@@ -21,5 +21,22 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at", "replaced_by"]
+
+
+@admin.register(TotpDevice)
+class TotpDeviceAdmin(admin.ModelAdmin):
+    """Deleting a device lets its owner bind a new authenticator (lost phone, no recovery code left)."""
+
+    list_display = ["user", "confirmed_at", "locked_until"]
+    fields = ["user", "confirmed_at", "locked_until"]
+    readonly_fields = ["user", "confirmed_at"]

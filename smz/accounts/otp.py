@@ -15,6 +15,7 @@ import math
 import secrets
 from enum import StrEnum
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -100,6 +101,25 @@ def _rate_limit(index: str, now: dt.datetime) -> None:
         )
 
 
+def _address_and_global_limit(ip: str | None, now: dt.datetime) -> None:
+    """Caps over every number: per client address and for the whole platform, per hour (stored codes count)."""
+    since = now - LIMIT_WINDOW
+    # The same words for both caps and for any number: the answer must not tell who is registered.
+    refusal = DomainError(
+        OtpErrorCode.TOO_MANY,
+        "获取验证码的请求过多，请1小时后再试；如需立即登录，请联系您的劳资专管员",
+        {"retry_after": int(LIMIT_WINDOW.total_seconds())},
+        status=429,
+    )
+    if ip and (
+        LoginCode.objects.filter(ip=ip, created_at__gt=since).count()
+        >= settings.SMZ_OTP_PER_ADDRESS_HOURLY
+    ):
+        raise refusal
+    if LoginCode.objects.filter(created_at__gt=since).count() >= settings.SMZ_OTP_GLOBAL_HOURLY:
+        raise refusal
+
+
 def login_code_send(*, phone: str, ip: str | None) -> None:
     """Text a fresh login code to a worker's phone; any other valid number gets the same answer, no text."""
     if error := phone_error(phone):
@@ -111,6 +131,7 @@ def login_code_send(*, phone: str, ip: str | None) -> None:
         # Locking the phone's people serialises two sends to one worker, so the limits hold under a race.
         workers = list(workers_find_by_phone(phone=number).select_for_update())
         _rate_limit(index, now)
+        _address_and_global_limit(ip, now)
         LoginCode.objects.filter(created_at__lt=now - KEEP_CODES).delete()
         code = f"{secrets.randbelow(10**6):06d}"
         LoginCode.objects.create(

@@ -8,7 +8,8 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import QuerySet
 
-from smz.accounts.models import Role, User
+from smz.accounts.models import ApiToken, Role, User
+from smz.accounts.services import may_administer
 from smz.core.errors import NotFound
 
 
@@ -40,3 +41,16 @@ def locked_usernames(usernames: list[str]) -> set[str]:
             username__in=usernames, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
         ).values_list("username", flat=True)
     )
+
+
+def api_token_list_for(actor: Any) -> QuerySet[ApiToken]:
+    """The caller's own tokens, newest first."""
+    return ApiToken.objects.filter(user=actor.pk).order_by("-created_at", "-pk")
+
+
+def api_token_get_for(actor: Any, pk: int) -> ApiToken:
+    """A token the actor owns or whose account he administers; else not found."""
+    token = ApiToken.objects.select_related("user").filter(pk=pk).first()
+    if token is None or not (token.user_id == actor.pk or may_administer(actor, token.user)):
+        raise NotFound("接口令牌")
+    return token

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from smz.accounts.models import ApiToken, Role, User
-from smz.core.errors import Forbidden
+from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
 
 
@@ -61,17 +63,58 @@ def user_unlock(*, actor: Any, target: User) -> None:
     event_record(actor=actor, kind="user.unlocked", subject=target)
 
 
+def _token_new(*, user: User, name: str) -> tuple[ApiToken, str]:
+    raw = "smz_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=raw[:8],
+        key_hash=ApiToken.hash(raw),
+        expires_at=timezone.now() + dt.timedelta(days=settings.SMZ_API_TOKEN_DAYS),
+    )
+    return token, raw
+
+
 def api_token_create(*, actor: Any, user: User, name: str) -> str:
-    """Issue a token for `user`; returns the raw token (only its hash is stored)."""
+    """Issue a token for `user`, valid SMZ_API_TOKEN_DAYS; returns the raw token (only its hash is stored)."""
     if actor.pk != user.pk:
         _require(actor, user)
-    raw = "smz_" + secrets.token_urlsafe(32)
     with transaction.atomic():
-        token = ApiToken.objects.create(
-            user=user, name=name, prefix=raw[:8], key_hash=ApiToken.hash(raw)
+        token, raw = _token_new(user=user, name=name)
+        event_record(
+            actor=actor,
+            kind="api_token.created",
+            subject=token,
+            data={"user": user.pk, "expires_at": token.expires_at.isoformat()},
         )
-        event_record(actor=actor, kind="api_token.created", subject=token, data={"user": user.pk})
     return raw
+
+
+def api_token_rotate(*, actor: Any, token: ApiToken) -> tuple[ApiToken, str]:
+    """Replace a live token: the successor (same owner and name, a fresh term) is issued, the old one revoked."""
+    if actor.pk != token.user_id:
+        _require(actor, token.user)
+    now = timezone.now()
+    with transaction.atomic():
+        old = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if old.revoked_at is not None or old.expires_at <= now:
+            raise DomainError(
+                "api_token.not_active", "该令牌已撤销或已过期，请签发新令牌", status=409
+            )
+        new, raw = _token_new(user=old.user, name=old.name)
+        old.revoked_at, old.replaced_by = now, new
+        old.save(update_fields=["revoked_at", "replaced_by"])
+        event_record(
+            actor=actor,
+            kind="api_token.rotated",
+            subject=old,
+            data={
+                "user": old.user_id,
+                "new_token": new.pk,
+                "expires_at": new.expires_at.isoformat(),
+            },
+        )
+    return new, raw
 
 
 def api_token_revoke(*, actor: Any, token: ApiToken) -> None:

@@ -54,4 +54,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     unread = notifications_for(user, unread_only=True).count()
     from smz.portal.guide import role_guide_url
 
-    return {"nav_items": items, "unread_notifications": unread, "help_url": role_guide_url(user)}
+    return {
+        "nav_items": items,
+        "unread_notifications": unread,
+        "help_url": role_guide_url(user),
+        # 两步验证 is offered to the accounts it is meant for (smz/accounts/twofactor.py).
+        "two_factor_link": user.is_superuser or user.role in AUTHORITY_ROLES,
+    }

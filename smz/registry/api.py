@@ -150,7 +150,7 @@ def worker_list(request: HttpRequest, filters: Query[WorkerFilter]):
 
 @router.post(
     "/workers/search",
-    response=list[WorkerOut],
+    response={200: list[WorkerOut], **errors(400, 401, 422)},
     summary="按完整证件号码精确查找人员（号码放在请求体中，不进网址）",
 )
 @paginate(Page)

@@ -15,7 +15,7 @@ router = Router(tags=["roster-excel"])
 
 XLSX_RESPONSE = {
     "responses": {
-        "200": {
+        200: {
             "description": "Excel 文件",
             "content": {
                 excel.XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}

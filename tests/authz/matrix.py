@@ -6,7 +6,7 @@ operation id. A row names the persona that must succeed (its `owner`), how to fi
 `test_every_route_has_a_row`, so a new endpoint cannot ship without an expectation. A row keyed
 "<url name> POST" adds a page's form write to the GET row of the same name; a row's `expect` may name personas
 beyond `PERSONAS` (gc_pm, another tenant's device); every write row is also tried as the city's read-only
-supervisor (`READ_ONLY`). Rows in `KNOWN_ISSUE10` fail on c708901 and run in their own test.
+supervisor (`READ_ONLY`).
 
 Outcomes (asserted by `outcome_ok`):
 - "ok": 2xx, or a redirect that is not to a login page; the row's `marker` is in the body; a write's `state` changed.
@@ -426,6 +426,7 @@ PAGES: dict[str, Row] = {
     # API documentation
     # Django admin: staff only; everyone else is sent to the admin's own login.
     "admin:index": Row("superuser", expect=dict.fromkeys(PERSONAS, "unauth")),
+    # The API's description is for signed-in users (issue 10 item 10), as the rest of the API.
     "api:openapi-json": Row("gc_labor", expect={p: "ok" for p in PERSONAS[:-1]}),
     "api:openapi-view": Row("gc_labor", expect={p: "ok" for p in PERSONAS[:-1]}),
     "device_v1:openapi-json": Row("gc_labor", expect=dict.fromkeys(PERSONAS, "ok")),
@@ -829,7 +830,3 @@ def check(row: Row, key: str, stage: Any, persona: str) -> str | None:
 # Rows that expect the correct outcome but fail on the code of c708901: the leaks issue 10 items 1, 3 and 10
 # name, fixed by other helpers. They run in `test_matrix_known_issue10_rows` (visible failures, not xfail);
 # once the fixes are merged they pass and move back into the main test by emptying this table.
-KNOWN_ISSUE10: dict[str, str] = {
-    "api:openapi-json": "item 10: API description open to anonymous visitors",
-    "api:openapi-view": "item 10: API docs open to anonymous visitors",
-}

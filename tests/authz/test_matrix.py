@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from tests.authz.matrix import (
-    KNOWN_ISSUE10,
     PERSONAS,
     READ_ONLY,
     ROWS,
@@ -47,18 +46,11 @@ def test_every_route_has_a_row():
     stale = sorted(rows - routes)
     assert not missing, f"new endpoint without an expectation in tests/authz/matrix.py: {missing}"
     assert not stale, f"rows for routes that no longer exist: {stale}"
-    assert set(KNOWN_ISSUE10) <= set(ROWS)
 
 
-@pytest.mark.parametrize("key", sorted(set(ROWS) - set(KNOWN_ISSUE10)))
+@pytest.mark.parametrize("key", sorted(ROWS))
 def test_matrix(key, stage):
     assert problems(key, stage) == []
-
-
-@pytest.mark.parametrize("key", sorted(KNOWN_ISSUE10))
-def test_matrix_known_issue10_rows(key, stage):
-    """Rows that must pass once issue 10's fixes are merged (each names its item in KNOWN_ISSUE10)."""
-    assert problems(key, stage) == [], KNOWN_ISSUE10[key]
 
 
 def test_unknown_zkteco_serial_gets_nothing(client, world):

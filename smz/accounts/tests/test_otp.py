@@ -343,3 +343,32 @@ def test_n2_texts_leave_the_request_through_a_sealed_task_for_every_number(
     results = [row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"]) for row in rows]
     assert [to for to, _ in locmem_sms] == [SUB_PHONE]
     assert sorted(results) == [False, True]
+
+
+@override_settings(SMZ_OTP_PER_ADDRESS_HOURLY=10)
+def test_issue10_item10_code_requests_are_capped_per_address(phones, send, locmem_sms):
+    numbers = [f"1370000{n:04d}" for n in range(10)]
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    assert all(send(client, number).status_code == 302 for number in numbers)
+    # The eleventh number from the address is refused, a worker's the same as an unknown one, and not texted.
+    for number in (SUB_PHONE, UNKNOWN_PHONE):
+        response = send(client, number)
+        assert response.status_code == 429
+        assert "获取验证码的请求过多，请1小时后再试" in response.content.decode()
+    assert locmem_sms == []
+    assert send(Client(REMOTE_ADDR="198.51.100.9"), SUB_PHONE).status_code == 302
+    assert [to for to, _ in locmem_sms] == [SUB_PHONE]
+    # An hour later the address may ask again.
+    LoginCode.objects.update(created_at=timezone.now() - dt.timedelta(minutes=61))
+    assert send(client, GC_PHONE).status_code == 302
+
+
+@override_settings(SMZ_OTP_GLOBAL_HOURLY=3)
+def test_issue10_item10_code_requests_are_capped_for_the_whole_platform(phones, send, locmem_sms):
+    for n in range(3):
+        assert send(Client(REMOTE_ADDR=f"198.51.100.{n + 1}"), f"1370000{n:04d}").status_code == 302
+    with pytest.raises(DomainError) as exc:
+        otp.login_code_send(phone=SUB_PHONE, ip="192.0.2.50")
+    assert (exc.value.code, exc.value.status) == ("otp.too_many", 429)
+    assert "1370000" not in exc.value.message and exc.value.detail == {"retry_after": 3600}
+    assert LoginCode.objects.count() == 3 and locmem_sms == []

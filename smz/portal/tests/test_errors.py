@@ -14,7 +14,7 @@ def boom(request):
     raise RuntimeError("deliberate")
 
 
-urlpatterns = [*root_urls.urlpatterns, path("boom/", boom), path("api/v1/boom/", boom)]
+urlpatterns = [path("boom/", boom), path("api/v1/boom/", boom), *root_urls.urlpatterns]
 handler404 = root_urls.handler404
 handler500 = root_urls.handler500
 
@@ -42,11 +42,17 @@ def test_unknown_page_is_a_chinese_404_without_the_url_list(as_user):
     assert "URLconf" not in body and "Page not found" not in body
 
 
-@pytest.mark.parametrize("prefix", ["/api/v1/", "/device/v1/", "/inbound/v1/", "/iclock/"])
+@pytest.mark.parametrize("prefix", ["/device/v1/", "/inbound/v1/", "/iclock/"])
 def test_machines_get_the_envelope_for_unknown_paths(client, prefix):
     r = client.get(f"{prefix}no-such-thing")
     assert r.status_code == 404
     assert r.json() == {"code": "http.not_found", "message": "页面不存在", "detail": {}}
+
+
+def test_the_api_answers_unknown_paths_in_its_own_envelope(client):
+    r = client.get("/api/v1/no-such-thing")
+    assert r.status_code == 404
+    assert r.json() == {"code": "not_found", "message": "接口不存在", "detail": {}}
 
 
 @pytest.mark.urls(__name__)

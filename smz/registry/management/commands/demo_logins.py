@@ -50,4 +50,8 @@ class Command(BaseCommand):
                 f"工人用手机登录：{demo.DEMO_URL}w/login/ ，手机号 {worker.worker.phone}"
                 "（演示人员，号码虚构），验证码显示在本控制台（演示短信网关）。"
             )
+        self.stdout.write(
+            "两步验证：演示环境不强制；管理部门账号可在菜单「两步验证」绑定手机验证器，绑定后登录需输入动态码。"
+            "生产环境（SMZ_ENV=production 或 SMZ_REQUIRE_2FA=1）管理部门账号首次登录即须绑定。"
+        )
         self.stdout.write("")
