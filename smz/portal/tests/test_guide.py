@@ -100,8 +100,16 @@ def test_the_supervision_and_project_manager_guides_are_listed_in_the_index():
         assert f"({slug}.md)" in index and f"({slug}.md)" in enterprise
 
 
-def test_printable_pdf_of_a_guide_has_its_text_and_pictures(as_user):
-    r = as_user("gc_labor").get("/guide/guide/wages-labor-specialist.pdf")
+@pytest.mark.parametrize(
+    ("persona", "slug"),
+    [
+        ("gc_labor", "wages-labor-specialist"),
+        ("sup_manager", "supervision"),
+        ("gc_pm", "project-manager"),
+    ],
+)
+def test_printable_pdf_of_a_guide_has_its_text_and_pictures(as_user, persona, slug):
+    r = as_user(persona).get(f"/guide/guide/{slug}.pdf")
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     assert r.content.startswith(b"%PDF") and r.content.count(b"/Subtype /Image") >= 1
 
