@@ -36,8 +36,8 @@ ROLE_GUIDES: dict[str, tuple[str, ...]] = {
     Role.WINDOW_CLERK: ("window-enrollment", "authority"),
     Role.ENTERPRISE_ADMIN: ("enterprise", "workflows-applicant", "wages-gc"),
     Role.LABOR_SPECIALIST: ("wages-labor-specialist", "enterprise", "wages-gc"),
-    Role.PROJECT_MANAGER: ("enterprise", "workflows-applicant"),
-    Role.SUPERVISION_MANAGER: ("enterprise",),
+    Role.PROJECT_MANAGER: ("project-manager", "enterprise", "workflows-applicant"),
+    Role.SUPERVISION_MANAGER: ("supervision", "enterprise"),
     Role.WORKER: ("worker",),
 }
 
