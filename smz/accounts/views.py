@@ -191,6 +191,8 @@ def twofactor_setup(request: HttpRequest) -> HttpResponse:
 def twofactor_verify(request: HttpRequest) -> HttpResponse:
     """The step after the password: a code from the authenticator app, or a recovery code."""
     user = request.user
+    if user.role == Role.WORKER:  # as on setup: workers have no authenticator
+        raise Http404
     if not TotpDevice.objects.filter(user=user).exists():
         return redirect(
             f"{reverse('accounts:twofactor_setup')}?{urlencode({'next': _staff_next(request)})}"

@@ -109,6 +109,12 @@ def _events(s: Any) -> int:
     return Event.objects.count() + PersonalDataAccess.objects.count()
 
 
+def _tokens(s: Any) -> tuple:
+    from smz.accounts.models import ApiToken
+
+    return tuple(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at"))
+
+
 def _commands(s: Any) -> int:
     from smz.devices.models import DeviceCommand
 
@@ -421,6 +427,10 @@ PAGES: dict[str, Row] = {
     "labor:holds": Row("city_admin"),
     "labor:notice_board": Row("gc_labor", _p1, expect=PARTICIPANTS),
     # the worker's phone login (/w/): open to anyone, a signed-in user is sent on
+    # 两步验证 for the authorities (a worker has none: 404); API tokens page for staff.
+    "accounts:twofactor_setup": Row("town_l1", expect=SIGNED_IN | {"worker": "deny"}),
+    "accounts:twofactor_verify": Row("town_l1", expect=SIGNED_IN | {"worker": "deny"}),
+    "accounts:tokens": Row("gc_labor", expect=SIGNED_IN | {"worker": "deny"}),
     "accounts:worker_login": Row("worker", expect=dict.fromkeys(PERSONAS, "ok")),
     "accounts:worker_verify": Row("worker", expect=dict.fromkeys(PERSONAS[:-1], "ok")),
     # API documentation
@@ -651,6 +661,22 @@ API: dict[str, Row] = {
         expect={"sub_labor": "hidden", "sup_manager": "hidden"},
     ),
     "smz_accounts_api_me": Row("gc_labor", expect=dict.fromkeys(PERSONAS[:-1], "ok")),
+    # API tokens: everyone signed in manages his own; another's token is not found.
+    "smz_accounts_api_token_list": Row(
+        "gc_labor", marker=lambda s: s.api_token.prefix, expect=LIST_PAGE
+    ),
+    "smz_accounts_api_token_create": Row(
+        "gc_labor",
+        method="POST",
+        data=lambda s: {"name": "劳务对接"},
+        expect=SIGNED_IN | {READ_ONLY: "ok"},
+    ),
+    "smz_accounts_api_token_rotate": Row(
+        "gc_labor", lambda s: {"token_id": s.api_token.pk}, method="POST", state=_tokens
+    ),
+    "smz_accounts_api_token_revoke": Row(
+        "gc_labor", lambda s: {"token_id": s.api_token.pk}, method="POST", state=_tokens
+    ),
 }
 
 # Routes the URL conf lists that are not endpoints of their own: ninja's per-API root (no view) and the

@@ -163,6 +163,16 @@ class Stage:
         )
 
     @functools.cached_property
+    def api_token(self) -> Any:
+        """An API token of the GC's labor specialist (rotate and revoke are his alone)."""
+        from smz.accounts.models import ApiToken
+        from smz.accounts.services import api_token_create
+
+        gc_labor = self.user("gc_labor")
+        api_token_create(actor=gc_labor, user=gc_labor, name="劳务对接")
+        return ApiToken.objects.filter(user=gc_labor).latest("pk")
+
+    @functools.cached_property
     def attachment(self):
         return self.request.attachments.order_by("pk").first()
 
