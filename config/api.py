@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
@@ -95,6 +96,7 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return envelope(request, 404, "not_found", "对象不存在或无权访问")
 
 
+@csrf_exempt  # it only ever answers 404: a POST with a session cookie must not meet Django's CSRF page
 def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
     """Any other /api/v1/ URL (an id that is not a number, a typo): the envelope, not Django's HTML page."""
     return envelope(request, 404, "not_found", "接口不存在")

@@ -32,7 +32,7 @@ def guide_doc(request: HttpRequest, section: str, slug: str) -> HttpResponse:
 def guide_pdf(request: HttpRequest, section: str, slug: str) -> HttpResponse:
     doc = guide.doc_get_for(request.user, section=section, slug=slug)
     html = mark_safe(guide.render(doc, pdf=True))
-    data = template_pdf("portal/guide_pdf.html", {"doc": doc, "html": html})
+    data = template_pdf("portal/pdf/guide.html", {"doc": doc, "html": html})
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="guide-{doc.slug}.pdf"'
     return response

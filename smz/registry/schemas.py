@@ -119,8 +119,8 @@ class WorkerIn(Schema):
     bank_name: text(max_length=60) = ""
 
 
-class WorkerPostIn(WorkerIn):
-    """POST /workers: a person's data, with the reason and evidence for replacing a phone or wage card."""
+class ChangeEvidence(Schema):
+    """Why a stored phone or wage card is replaced, and the evidence kept for it (issue 10 item 1)."""
 
     change_reason: text(max_length=200) = Field(
         "",
@@ -130,6 +130,10 @@ class WorkerPostIn(WorkerIn):
         "",
         description="证明材料：替换已登记的手机号码或工资卡时必填（如本人签字的变更申请表编号及存档位置）",
     )
+
+
+class WorkerPostIn(WorkerIn, ChangeEvidence):
+    """POST /workers: a person's data, with the reason and evidence for replacing a phone or wage card."""
 
 
 class WorkerSearchIn(Schema):
@@ -139,7 +143,7 @@ class WorkerSearchIn(Schema):
     id_number: text(max_length=30, min_length=1)
 
 
-class WorkerPatch(Schema):
+class WorkerPatch(ChangeEvidence):
     address: text(max_length=200) | None = None
     phone: text(max_length=20) | None = None
     culture_level: text(max_length=2) | None = None
@@ -147,14 +151,6 @@ class WorkerPatch(Schema):
     bank_card: text(max_length=30) | None = None
     bank_code: text(max_length=3) | None = None
     bank_name: text(max_length=60) | None = None
-    change_reason: text(max_length=200) = Field(
-        "",
-        description="变更原因：替换已登记的手机号码或工资卡时必填（如“本人申请更换工资卡”）",
-    )
-    evidence_ref: text(max_length=100) = Field(
-        "",
-        description="证明材料：替换已登记的手机号码或工资卡时必填（如本人签字的变更申请表编号及存档位置）",
-    )
 
 
 class WorkerOut(Schema):
