@@ -13,8 +13,10 @@ import io
 import os
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
+from cryptography.exceptions import InvalidTag
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, storages
 
@@ -92,7 +94,13 @@ class EncryptedFileSystemStorage(FileSystemStorage):
             if overwrite:
                 os.replace(temp, path)
             else:
-                os.link(temp, path)
+                try:
+                    os.link(temp, path)
+                except FileExistsError:
+                    raise
+                except OSError:  # a file system without hard links: reserve the name, then replace
+                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+                    os.replace(temp, path)
         finally:
             if os.path.exists(temp):
                 os.unlink(temp)
@@ -149,11 +157,22 @@ def private_storage() -> EncryptedFileSystemStorage | None:
     return storage if isinstance(storage, EncryptedFileSystemStorage) else None
 
 
-def private_files_seal(*, decrypt: bool = False) -> int:
+class SealResult(NamedTuple):
+    rewritten: int  # files sealed, re-sealed (or with decrypt=True opened)
+    unreadable: int  # sealed under a key that is not configured, or damaged: left as they are
+
+
+def private_files_seal(*, decrypt: bool = False) -> SealResult:
     """Seal every private file stored in plaintext or under another key than the current one (migration
     core 0003, and `manage.py private_files_seal` after a key rotation; re-runnable), or with decrypt=True
-    open them all again (the migration's reverse). Returns how many files were rewritten."""
+    open them all again (the migration's reverse). A file that does not open is counted and left alone."""
     storage = private_storage()
     if storage is None or not os.path.isdir(storage.location):
-        return 0
-    return sum(storage.seal(name, decrypt=decrypt) for name in list(storage.names()))
+        return SealResult(0, 0)
+    rewritten = unreadable = 0
+    for name in list(storage.names()):
+        try:
+            rewritten += storage.seal(name, decrypt=decrypt)
+        except (InvalidTag, ImproperlyConfigured):
+            unreadable += 1
+    return SealResult(rewritten, unreadable)

@@ -79,12 +79,12 @@ def test_issue10_item6_seal_covers_plaintext_snapshot_files_once(stored, disk):
     legacy.write_bytes(snap)
     assert snapshot_read("snap/2025/01/legacy.jpg") == snap  # readable before the migration ran
     before = path.read_bytes()
-    assert private_files_seal() == 1
+    assert private_files_seal() == (1, 0)
     assert JPEG_MAGIC not in legacy.read_bytes()
     assert snapshot_read("snap/2025/01/legacy.jpg") == snap
     assert path.read_bytes() == before  # the sealed file was left alone
-    assert private_files_seal() == 0
-    assert private_files_seal(decrypt=True) == 2  # the migration's reverse
+    assert private_files_seal() == (0, 0)
+    assert private_files_seal(decrypt=True).rewritten == 2  # the migration's reverse
     assert legacy.read_bytes() == snap and path.read_bytes() == snap
 
 

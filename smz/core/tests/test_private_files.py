@@ -165,11 +165,11 @@ def test_issue10_item6_migration_seals_and_its_reverse_opens(photos, disk):
     migration = importlib.import_module("smz.core.migrations.0003_private_files_sealed")
     migration.seal(None, None)
     _assert_sealed(legacy.read_bytes(), PDF, PDF_MAGIC)
-    assert private_files_seal() == 0  # idempotent
+    assert private_files_seal() == (0, 0)  # idempotent
     migration.unseal(None, None)
     assert legacy.read_bytes() == PDF and (disk / worker.face_photo.name).read_bytes() == face
     assert default_storage.open(worker.card_photo.name).read() == card
-    assert private_files_seal() == 3
+    assert private_files_seal().rewritten == 3
 
 
 def test_issue10_item6_key_rotation_reseals_private_files(photos, disk, settings):
@@ -187,6 +187,16 @@ def test_issue10_item6_key_rotation_reseals_private_files(photos, disk, settings
         assert fh.read() == face
 
 
+def test_issue10_item6_a_file_that_does_not_open_is_counted_and_left_alone(photos, disk):
+    _worker, face, _card = photos
+    # sealed under a key that is no longer configured (a backup restored after the old key was dropped)
+    (disk / "face" / "old.jpg").write_bytes(crypto.FILE_MAGIC + b"\x04gone" + os.urandom(64))
+    (disk / "card" / "plain.jpg").write_bytes(face)
+    with pytest.raises(CommandError, match="1 private file"):
+        call_command("private_files_seal", stdout=io.StringIO())
+    _assert_sealed((disk / "card" / "plain.jpg").read_bytes(), face, JPEG_MAGIC)  # the rest went on
+
+
 def test_issue10_item6_seal_command_refuses_a_storage_that_does_not_encrypt(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
@@ -197,3 +207,16 @@ def test_issue10_item6_seal_command_refuses_a_storage_that_does_not_encrypt(sett
     }
     with pytest.raises(CommandError):
         call_command("private_files_seal")
+
+
+def test_issue10_item6_save_works_on_a_file_system_without_hard_links(disk, monkeypatch):
+    def no_links(src, dst):
+        raise PermissionError("hard links not supported")
+
+    monkeypatch.setattr(os, "link", no_links)
+    first = default_storage.save("scan/b.pdf", ContentFile(PDF))
+    second = default_storage.save("scan/b.pdf", ContentFile(PDF + b"%2"))
+    assert first != second
+    assert default_storage.open(first).read() == PDF
+    assert default_storage.open(second).read() == PDF + b"%2"
+    assert not [p for p in disk.rglob("*.tmp")]

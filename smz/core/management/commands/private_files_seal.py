@@ -29,5 +29,12 @@ class Command(BaseCommand):
             key_id = crypto.current_key_id()
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
-        count = private_files_seal()
-        self.stdout.write(f"private files sealed or re-sealed under key {key_id!r}: {count}")
+        result = private_files_seal()
+        if result.unreadable:
+            raise CommandError(
+                f"{result.unreadable} private file(s) do not open (damaged, or sealed under a key that "
+                f"is not in SMZ_DATA_KEYS); {result.rewritten} sealed or re-sealed"
+            )
+        self.stdout.write(
+            f"private files sealed or re-sealed under key {key_id!r}: {result.rewritten}"
+        )
