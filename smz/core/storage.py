@@ -59,6 +59,7 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         return data
 
     def _open(self, name: str, mode: str = "rb") -> File:
+        """The decrypted file, for reading only (writes go through save, which seals)."""
         if any(flag in mode for flag in "wax+"):
             raise ValueError("private files are written with save(), never opened for writing")
         data = self.read(name)
@@ -67,6 +68,7 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         return PlainFile(data, name=name, storage=self)
 
     def _save(self, name: str, content: File) -> str:
+        """Seal and store under `name`, or the next free name; the name stored under is the one bound in."""
         data = b"".join(
             chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in content.chunks()
         )
