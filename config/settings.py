@@ -216,9 +216,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
-    # Personal files (ID-card and face photos): never under a public URL; served by permission-checked views.
+    # Personal files (face and ID-card photos, scans, snapshots): never under a public URL; served by
+    # permission-checked views; sealed at rest with the data key (N2, smz/core/storage.py).
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "smz.core.storage.EncryptedFileSystemStorage",
         "OPTIONS": {"location": str(VAR_DIR / "private"), "base_url": None},
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

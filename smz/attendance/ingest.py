@@ -16,19 +16,18 @@ import hashlib
 import io
 import os
 import re
-import threading
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import storages
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from smz.attendance.models import IngestBatch, LateSnapshot, PassRecord
-from smz.core import crypto
+from smz.core.storage import EncryptedFileSystemStorage
 from smz.core.timeutil import business_date, parse_aware
 from smz.core.uploads import image_size_ok
 from smz.devices.errors import RECORD_CODES, device_error
@@ -580,75 +579,23 @@ def _snapshot_name(data: bytes, day: dt.date) -> str:
 
 def _snapshot_store(data: bytes, name: str) -> str:
     """Content-addressed: a retried record (or a crash between file and row) never leaves a second copy.
-    On the file system written directly (temp file + atomic rename, so a crash never leaves a truncated
-    file under the final name): Django's storage API costs ~4× more per file (docs/bench.md)."""
+    Snapshots are faces (N2): the private storage seals them like every private file (smz.core.storage).
+    On the file system written directly under the final name (sealed temp file + atomic rename): Django's
+    storage API costs ~4× more per file (docs/bench.md)."""
     storage = storages["default"]
-    if isinstance(storage, FileSystemStorage):
+    if isinstance(storage, EncryptedFileSystemStorage):
         if not os.path.exists(storage.path(name)):
-            _file_write(storage, name, crypto.encrypt_file(data, name=name))
+            storage.put(name, data)
         return name
     if storage.exists(name):
         return name
-    return storage.save(name, ContentFile(crypto.encrypt_file(data, name=name)))
-
-
-def _file_write(storage: FileSystemStorage, name: str, data: bytes) -> None:
-    """Temp file + atomic rename: a crash never leaves a truncated file under the final name."""
-    path = storage.path(name)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    temp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-    with open(temp, "wb") as fh:
-        fh.write(data)
-    os.replace(temp, path)
+    return storage.save(name, ContentFile(data))
 
 
 def snapshot_read(name: str) -> bytes:
-    """A stored snapshot's JPEG bytes. Snapshots are faces (N2) and sealed at rest with the data key
-    (smz.core.crypto.encrypt_file, issue 10 item 6); a file from before that (not yet sealed by the
-    migration attendance 0009) is returned as stored."""
+    """A stored snapshot's JPEG bytes (the private storage decrypts; a legacy plaintext file is read as is)."""
     with storages["default"].open(name, "rb") as fh:
-        data = fh.read()
-    return crypto.decrypt_file(data, name=name) if crypto.is_encrypted_file(data) else data
-
-
-def snapshot_files_encrypt(*, decrypt: bool = False) -> int:
-    """Seal every snapshot file stored in plaintext or under another key than the current one (the data
-    migration attendance 0009, and `manage.py snapshot_files_seal` after a key rotation; re-runnable), or with
-    decrypt=True open them all again (the migration's reverse). Returns how many files were rewritten."""
-    storage = storages["default"]
-    current = crypto.current_key_id()
-    done = 0
-    stack = ["snap"]
-    while stack:
-        folder = stack.pop()
-        if not storage.exists(folder):
-            continue
-        dirs, files = storage.listdir(folder)
-        stack.extend(f"{folder}/{d}" for d in dirs)
-        for file_name in files:
-            if file_name.endswith(".tmp"):
-                continue
-            name = f"{folder}/{file_name}"
-            with storage.open(name, "rb") as fh:
-                # The header decides; a file already in the wanted form is not read further.
-                head = fh.read(len(crypto.FILE_MAGIC) + 256)
-                sealed = crypto.is_encrypted_file(head)
-                skip = not sealed if decrypt else sealed and crypto.file_key_id(head) == current
-                if skip:  # already in the wanted form
-                    continue
-                fh.seek(0)
-                data = fh.read()
-            if sealed:
-                data = crypto.decrypt_file(data, name=name)
-            if not decrypt:
-                data = crypto.encrypt_file(data, name=name)
-            if isinstance(storage, FileSystemStorage):
-                _file_write(storage, name, data)
-            else:
-                storage.delete(name)
-                storage.save(name, ContentFile(data))
-            done += 1
-    return done
+        return fh.read()
 
 
 def _default_direction(device: Any) -> str:

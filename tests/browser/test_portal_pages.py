@@ -257,3 +257,37 @@ def test_neighbour_cannot_open_another_towns_project(live_world, login, shot, li
     expect(page.locator("main .alert-warning")).to_contain_text("不存在或无权访问")
     expect(page.locator("main")).not_to_contain_text(p1.name)
     expect(page.locator("main")).not_to_contain_text(live_world.workers["gc"].name)
+
+
+def test_issue10_item6_sealed_worker_photos_show_on_the_worker_page(
+    live_world, login, shot, live_server, settings, tmp_path
+):
+    """Face and ID-card photos are sealed on disk (N2) yet the worker page shows both images."""
+    from django.core.files.base import ContentFile
+
+    from smz.core import crypto
+    from smz.devices.tests.conftest import jpeg
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "smz.core.storage.EncryptedFileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path), "base_url": None},
+        },
+    }
+    worker = live_world.workers["gc"]
+    worker.face_photo.save("face.jpg", ContentFile(jpeg(240, 320)), save=False)
+    worker.card_photo.save("card.jpg", ContentFile(jpeg(428, 270, face=False)), save=False)
+    worker.save(update_fields=["face_photo", "card_photo"])
+    for field in (worker.face_photo, worker.card_photo):
+        raw = (tmp_path / field.name).read_bytes()
+        assert raw.startswith(crypto.FILE_MAGIC) and b"\xff\xd8\xff" not in raw
+
+    page = login("gc_labor")
+    page.goto(f"{live_server.url}/workers/{worker.pk}/")
+    for alt, width in (("现场人脸照片", 240), ("证件照片", 428)):
+        img = page.get_by_alt_text(alt)
+        expect(img).to_be_visible()
+        img.evaluate("i => i.decode()")  # wait until the image has loaded and decoded
+        assert img.evaluate("i => i.naturalWidth") == width
+    shot(page, "worker-photos")

@@ -1,19 +1,7 @@
-# Issue 10 item 6 (N2): gate snapshots are faces; the files already on disk are sealed with the data key.
+# Issue 10 item 6 (N2): gate snapshots were sealed here first; migration core 0003_private_files_sealed now seals
+# every private file (snapshots included) through smz.core.storage, so this step has nothing left to do.
 
 from django.db import migrations
-
-
-def seal(apps, schema_editor):
-    """Seal the plaintext snapshot files under var/private/snap/ (names unchanged; sealed files skipped)."""
-    from smz.attendance.ingest import snapshot_files_encrypt
-
-    snapshot_files_encrypt()
-
-
-def unseal(apps, schema_editor):
-    from smz.attendance.ingest import snapshot_files_encrypt
-
-    snapshot_files_encrypt(decrypt=True)
 
 
 class Migration(migrations.Migration):
@@ -22,5 +10,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(seal, unseal, elidable=True),
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop, elidable=True),
     ]

@@ -281,7 +281,7 @@ def test_n3_snapshot_files_are_content_addressed(world, p1_gate, settings, tmp_p
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "smz.core.storage.EncryptedFileSystemStorage",
             "OPTIONS": {"location": str(tmp_path)},
         },
     }

@@ -1,5 +1,6 @@
-"""Issue 10 item 6 (N2): gate snapshots are faces, sealed at rest with the data key; the permission-checked
-view still serves the JPEG, and the data migration seals the files stored before."""
+"""Issue 10 item 6 (N2): gate snapshots are faces, sealed at rest by the private storage like every private file
+(smz.core.storage); the permission-checked view still serves the JPEG, and private_files_seal (migration core 0003)
+seals the files stored before."""
 
 from __future__ import annotations
 
@@ -10,15 +11,11 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from django.core.management import call_command
 
-from smz.attendance.ingest import (
-    RawPass,
-    pass_records_ingest,
-    snapshot_files_encrypt,
-    snapshot_read,
-)
+from smz.attendance.ingest import RawPass, pass_records_ingest, snapshot_read
 from smz.attendance.models import PassRecord
 from smz.attendance.tests.test_attendance import TODAY, at, gate_for
 from smz.core import crypto
+from smz.core.storage import private_files_seal
 from smz.devices.tests.conftest import jpeg
 
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -29,7 +26,7 @@ def disk(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "smz.core.storage.EncryptedFileSystemStorage",
             "OPTIONS": {"location": str(tmp_path)},
         },
     }
@@ -75,24 +72,24 @@ def test_issue10_item6_sealed_file_moved_or_tampered_does_not_open(stored):
         crypto.decrypt_file(bytes(tampered), name=record.snapshot)
 
 
-def test_issue10_item6_migration_seals_plaintext_files_once(stored, disk):
+def test_issue10_item6_seal_covers_plaintext_snapshot_files_once(stored, disk):
     _, snap, path = stored
     legacy = disk / "snap" / "2025" / "01" / "legacy.jpg"
     legacy.parent.mkdir(parents=True)
     legacy.write_bytes(snap)
     assert snapshot_read("snap/2025/01/legacy.jpg") == snap  # readable before the migration ran
     before = path.read_bytes()
-    assert snapshot_files_encrypt() == 1
+    assert private_files_seal() == (1, 0)
     assert JPEG_MAGIC not in legacy.read_bytes()
     assert snapshot_read("snap/2025/01/legacy.jpg") == snap
     assert path.read_bytes() == before  # the sealed file was left alone
-    assert snapshot_files_encrypt() == 0
-    assert snapshot_files_encrypt(decrypt=True) == 2  # the migration's reverse
+    assert private_files_seal() == (0, 0)
+    assert private_files_seal(decrypt=True).rewritten == 2  # the migration's reverse
     assert legacy.read_bytes() == snap and path.read_bytes() == snap
 
 
 def test_issue10_item6_key_rotation_reseals_snapshot_files(world, disk, settings):
-    """After rotate_data_keys, snapshot_files_seal re-seals files under the new key; the old key can go."""
+    """After rotate_data_keys, private_files_seal re-seals files under the new key; the old key can go."""
     old, new = base64.b64encode(b"o" * 32).decode(), base64.b64encode(b"n" * 32).decode()
     settings.SMZ_DATA_KEYS, settings.SMZ_DATA_KEY_ID = f"old:{old},new:{new}", "old"
     gate = gate_for(world, "p1", "GATE-P1-A")
@@ -104,19 +101,11 @@ def test_issue10_item6_key_rotation_reseals_snapshot_files(world, disk, settings
     name = PassRecord.objects.get().snapshot
     assert crypto.file_key_id((disk / name).read_bytes()) == "old"
     settings.SMZ_DATA_KEY_ID = "new"
-    from django.core.files.storage import storages
-
-    print(
-        "DEBUG",
-        crypto.current_key_id(),
-        storages["default"].location,
-        storages["default"].listdir("snap"),
-    )
     out = io.StringIO()
-    call_command("snapshot_files_seal", stdout=out)
+    call_command("private_files_seal", stdout=out)
     assert "1" in out.getvalue() and name not in out.getvalue()
     assert crypto.file_key_id((disk / name).read_bytes()) == "new"
     settings.SMZ_DATA_KEYS = f"new:{new}"
     assert snapshot_read(name) == snap
-    call_command("snapshot_files_seal", stdout=out)
+    call_command("private_files_seal", stdout=out)
     assert out.getvalue().rstrip().endswith(": 0")

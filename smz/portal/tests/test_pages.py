@@ -20,7 +20,7 @@ def private_storage(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "smz.core.storage.EncryptedFileSystemStorage",
             "OPTIONS": {"location": str(tmp_path), "base_url": None},
         },
     }

@@ -1,8 +1,9 @@
 """Re-encrypt every personal-data value that is not under the current data key (N2 key rotation).
 
 Procedure: add the new key to SMZ_DATA_KEYS (keeping the old one), point SMZ_DATA_KEY_ID at it, run this
-command and `snapshot_files_seal` (sealed snapshot files), then remove the old key. Rows already under the current key are skipped, so the command is
-idempotent and can be re-run after an interruption. Output names models, fields and counts, never values.
+command and `private_files_seal` (sealed private files: photos, scans, snapshots), then remove the old key. Rows
+already under the current key are skipped, so the command is idempotent and can be re-run after an interruption.
+Output names models, fields and counts, never values.
 """
 
 from __future__ import annotations
