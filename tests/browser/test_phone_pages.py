@@ -11,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from smz.labor.tests.test_payroll import attend, contract, submitted, submitted_october
 from smz.registry import project_changes
 from smz.registry.models import KeyPost
 
@@ -106,6 +107,7 @@ def _shot_path(name: str):
 @pytest.mark.parametrize("width", PHONE_WIDTHS)
 def test_worker_pages_fit_a_phone(width, live_world, live_server, phone):
     me = live_world.workers["sub"]
+    submitted_october(live_world)  # a month's wages, his attendance and his contract on his pages
     page = phone("worker", width=width)
     base = live_server.url
     shots = width == 390
@@ -130,6 +132,9 @@ def test_worker_pages_fit_a_phone(width, live_world, live_server, phone):
 def test_labor_specialist_pages_fit_a_phone(width, live_world, live_server, phone):
     w = live_world
     p1 = w.projects["p1"]
+    attend(w, "gc", 20)
+    contract(w, "gc", rate="300", actor="gc_labor")
+    payroll = submitted(w, "gc_labor", "gc")
     page = phone("gc_labor", width=width)
     base = live_server.url
     shots = width == 390
@@ -137,6 +142,7 @@ def test_labor_specialist_pages_fit_a_phone(width, live_world, live_server, phon
         (f"{base}/", "labor-home"),
         (f"{base}/projects/{p1.pk}/", "labor-project"),
         (f"{base}/projects/{p1.pk}/labor/", "labor-hub"),
+        (f"{base}{reverse('labor:payroll', args=[payroll.pk])}", "labor-payroll"),
         (f"{base}/labor/employments/{w.employments['gc'].pk}/entry/", "labor-entry"),
         (f"{base}/projects/{p1.pk}/attendance/", "labor-attendance"),
         (f"{base}/workers/", "labor-workers"),
