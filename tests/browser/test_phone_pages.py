@@ -114,9 +114,11 @@ def test_worker_pages_fit_a_phone(width, live_world, live_server, phone):
     pages = [
         (f"{base}/workers/{me.pk}/", "worker-home"),
         (f"{base}/me/wages/", "worker-wages"),
+        (f"{base}{reverse('attendance:passes', args=[me.pk])}", "worker-passes"),
         (f"{base}/me/complaints/", "worker-complaints"),
         (f"{base}/me/profile/", "worker-profile"),
         (f"{base}{reverse('approvals:notifications')}", "worker-notifications"),
+        (f"{base}{reverse('portal:guide_doc', args=['guide', 'worker'])}", ""),  # 帮助
     ]
     for url, name in pages:
         _check_phone_page(page, url, width=width, name=name if shots else "")
