@@ -83,6 +83,8 @@ def test_worker_changes_his_phone_with_a_code_to_the_old_number(
     page.get_by_role("button", name="登录").click()
     expect(page).to_have_url(f"{live_server.url}/me/wages/")
 
+    # on a phone the menu is folded: ☰ 菜单 opens it (issue 11 item 2)
+    page.get_by_test_id("menu-toggle").click()
     page.get_by_role("link", name="我的资料").first.click()
     expect(page).to_have_url(f"{live_server.url}/me/profile/")
     expect(page.get_by_test_id("my-data")).to_contain_text("138****1234")
