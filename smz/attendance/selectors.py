@@ -366,8 +366,8 @@ def _calendars(project_ids: set[int]) -> dict[int, ProjectCalendar]:
 
 
 def projects_today_for(user: Any, *, projects: list[Project]) -> list[dict[str, Any]]:
-    """Today on each of the user's projects (项目经理/总监工作台): people he may see on the roster and attended,
-    and the key posts present/absent so far. A fixed number of queries however many projects."""
+    """Today on each of the user's projects (项目经理/总监工作台): people on the roster and attended, on the
+    whole project and those he may see, and the key posts present/absent so far. A fixed number of queries however many projects."""
     day = today()
     ids = [p.pk for p in projects]
     roster = dict(
@@ -384,6 +384,22 @@ def projects_today_for(user: Any, *, projects: list[Project]) -> list[dict[str, 
         .annotate(n=Count("pk"))
         .values_list("project", "n")
     )
+    # Whole-project head counts (every participating enterprise), as the project list shows them: a number,
+    # no names, so a supervision firm sees how many are on the site it supervises.
+    roster_all = dict(
+        Employment.objects.filter(project__in=ids, status=Employment.Status.ACTIVE)
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values_list("project", "n")
+        .order_by()
+    )
+    attended_all = dict(
+        DailyAttendance.objects.filter(project__in=ids, work_date=day, attended=True)
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values_list("project", "n")
+        .order_by()
+    )
     posts: dict[int, list[dict[str, Any]]] = {}
     for row in key_posts_today_for(user, project_ids=ids):
         posts.setdefault(row["project_id"], []).append(row)
@@ -398,6 +414,8 @@ def projects_today_for(user: Any, *, projects: list[Project]) -> list[dict[str, 
                 "project": p,
                 "roster": roster.get(p.pk, 0),
                 "attended": attended.get(p.pk, 0),
+                "roster_all": roster_all.get(p.pk, 0),
+                "attended_all": attended_all.get(p.pk, 0),
                 "present": [r for r in rows if r["status"] == "present"],
                 "missing": [r for r in rows if r["status"] in {"absent", "vacant"}],
                 "exempt": sum(1 for r in rows if r["status"] == "exempt"),

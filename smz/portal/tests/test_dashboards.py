@@ -113,6 +113,10 @@ def _draft_lines(world, project: str, employer: str, keys: list[str], who: str) 
 
 @pytest.fixture
 def busy(world):
+    return busy_day(world)
+
+
+def busy_day(world):
     """Today in the test city: on p1 (小榄) the GC's worker and the project manager attended, two devices (one
     offline), the subcontractor's worker waits for his entry checks, the GC's worker's contract ends in ten
     days, a draft payroll of two unconfirmed lines, a request waiting for the town's level 1, a permit
@@ -218,6 +222,10 @@ def test_i11_6_site_managers_see_their_projects_today(busy, as_user):
     # The supervision firm sees the posts (public to the project) but only its own people (none here).
     (row,) = dashboard_for(busy.user("sup_manager"))["site"]
     assert (row["roster"], row["attended"], len(row["present"])) == (0, 0, 1)
+    assert (row["roster_all"], row["attended_all"]) == (3, 2)
+    html = _html(as_user("sup_manager").get("/"))
+    assert _figure(html, f"site-roster-{busy.projects['p1'].pk}") == "3"
+    assert _figure(html, f"site-attended-{busy.projects['p1'].pk}") == "2"
 
 
 def test_i11_6_city_sees_today_by_town_devices_and_arrears(busy, as_user):
