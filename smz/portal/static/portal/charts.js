@@ -20,8 +20,10 @@
     if (!doughnut) {
       var value = { beginAtZero: true, ticks: { precision: 0 } };
       if (data.percent) { value.max = 100; value.ticks.callback = function (v) { return v + "%"; }; }
+      // Every town named on its axis: no label skipped when there are many.
+      var category = { ticks: { autoSkip: false } };
       options.indexAxis = data.horizontal ? "y" : "x";
-      options.scales = data.horizontal ? { x: value } : { y: value };
+      options.scales = data.horizontal ? { x: value, y: category } : { y: value, x: category };
     }
     return { type: data.type, data: { labels: data.labels, datasets: datasets }, options: options };
   }
@@ -32,7 +34,12 @@
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       var source = document.getElementById(canvas.getAttribute("data-chart"));
       if (!source) { return; }
-      new window.Chart(canvas, config(JSON.parse(source.textContent)));
+      var data = JSON.parse(source.textContent);
+      if (data.horizontal && data.labels.length > 8) {
+        // A bar of ~22 px per label, set through the CSSOM (allowed under the CSP, unlike a style attribute).
+        canvas.parentNode.style.height = (data.labels.length * 22 + 60) + "px";
+      }
+      new window.Chart(canvas, config(data));
     });
   }
 
