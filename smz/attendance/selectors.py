@@ -16,8 +16,14 @@ from smz.attendance.services import VALIDITY_FIELDS, key_post_holder_on, pass_in
 from smz.core import scoping
 from smz.core.errors import DomainError, NotFound
 from smz.core.timeutil import business_date
-from smz.registry.models import Employment, Project, Worker
-from smz.registry.obligations import Exemption, key_post_exemption, project_calendar
+from smz.registry.codes import code_table
+from smz.registry.models import Employment, Jurisdiction, Project, ProjectPause, Worker
+from smz.registry.obligations import (
+    Exemption,
+    ProjectCalendar,
+    key_post_exemption,
+    project_calendar,
+)
 
 ANOMALY_LABELS = {
     "only_invalid_passes": "仅有无效通行",
@@ -296,3 +302,188 @@ def key_post_absences_for(user: Any, *, first: dt.date, last: dt.date) -> QueryS
         .select_related("key_post", "key_post__enterprise", "project", "holder")
         .order_by("-work_date", "project__code", "key_post__post")
     )
+
+
+def key_posts_today_for(user: Any, *, project_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """Every key post the user may see (or of `project_ids`) today, so far: present, absent, vacant or
+    exempt (工作台). A fixed number of queries however many projects: the computed KeyPostDay row when
+    there is one, otherwise the current holder and his attendance today (no pass yet means absent)."""
+    day = today()
+    posts = scoping.key_posts_for(user).select_related("holder")
+    if project_ids is not None:
+        posts = posts.filter(project__in=project_ids)
+    posts = list(posts.order_by("project", "post", "pk"))
+    if not posts:
+        return []
+    ids = {p.project_id for p in posts}
+    computed = {k.key_post_id: k for k in KeyPostDay.objects.filter(project__in=ids, work_date=day)}
+    holders = {p.holder_id for p in posts if p.holder_id and p.pk not in computed}
+    attended = set(
+        DailyAttendance.objects.filter(
+            project__in=ids, worker__in=holders, work_date=day, attended=True
+        ).values_list("project", "worker")
+    )
+    calendars = _calendars(ids)
+    rows = []
+    for post in posts:
+        row = computed.get(post.pk)
+        if row is not None:
+            holder_id, present = row.holder_id, row.attended
+        else:
+            on_post = post.holder_id and (post.holder_since is None or post.holder_since <= day)
+            holder_id = post.holder_id if on_post else None
+            present = (post.project_id, holder_id) in attended
+        if present:
+            status = "present"
+        elif key_post_exemption(calendars[post.project_id], post.post, day):
+            status = "exempt"
+        else:
+            status = "vacant" if holder_id is None else "absent"
+        rows.append({"post": post, "project_id": post.project_id, "status": status})
+    return rows
+
+
+def _calendars(project_ids: set[int]) -> dict[int, ProjectCalendar]:
+    """Each project's attendance calendar (registry.obligations), read in two queries."""
+    pauses: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+    for pid, start, end in (
+        ProjectPause.objects.filter(project__in=project_ids)
+        .order_by("start_on")
+        .values_list("project", "start_on", "end_on")
+    ):
+        pauses.setdefault(pid, []).append((start, end))
+    return {
+        p.pk: ProjectCalendar(
+            planned_start=p.planned_start,
+            staff_stop_on=p.staff_attendance_stop_on,
+            pm_stop_on=p.pm_attendance_stop_on,
+            pauses=tuple(pauses.get(p.pk, ())),
+        )
+        for p in Project.objects.filter(pk__in=project_ids).only(
+            "planned_start", "staff_attendance_stop_on", "pm_attendance_stop_on"
+        )
+    }
+
+
+def projects_today_for(user: Any, *, projects: list[Project]) -> list[dict[str, Any]]:
+    """Today on each of the user's projects (项目经理/总监工作台): people on the roster and attended, on the
+    whole project and those he may see, and the key posts present/absent so far. A fixed number of queries however many projects."""
+    day = today()
+    ids = [p.pk for p in projects]
+    roster = dict(
+        scoping.employments_for(user)
+        .filter(project__in=ids, status=Employment.Status.ACTIVE)
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values_list("project", "n")
+    )
+    attended = dict(
+        daily_for(user)
+        .filter(project__in=ids, work_date=day, attended=True)
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values_list("project", "n")
+    )
+    # Whole-project head counts (every participating enterprise), as the project list shows them: a number,
+    # no names, so a supervision firm sees how many are on the site it supervises.
+    roster_all = dict(
+        Employment.objects.filter(project__in=ids, status=Employment.Status.ACTIVE)
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values_list("project", "n")
+        .order_by()
+    )
+    attended_all = dict(
+        DailyAttendance.objects.filter(project__in=ids, work_date=day, attended=True)
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values_list("project", "n")
+        .order_by()
+    )
+    posts: dict[int, list[dict[str, Any]]] = {}
+    for row in key_posts_today_for(user, project_ids=ids):
+        posts.setdefault(row["project_id"], []).append(row)
+    key_post_names = code_table("key_post")
+    result = []
+    for p in projects:
+        rows = posts.get(p.pk, [])
+        for r in rows:
+            r["name"] = key_post_names.get(r["post"].post, r["post"].post)
+        result.append(
+            {
+                "project": p,
+                "roster": roster.get(p.pk, 0),
+                "attended": attended.get(p.pk, 0),
+                "roster_all": roster_all.get(p.pk, 0),
+                "attended_all": attended_all.get(p.pk, 0),
+                "present": [r for r in rows if r["status"] == "present"],
+                "missing": [r for r in rows if r["status"] in {"absent", "vacant"}],
+                "exempt": sum(1 for r in rows if r["status"] == "exempt"),
+            }
+        )
+    return result
+
+
+def city_today_for(user: Any) -> dict[str, Any]:
+    """The picture of today by town (镇街) in the user's scope: people on the roster, passes, people attended
+    and the attendance rate; key posts not yet attended today and those absent yesterday (closed day).
+    A fixed number of queries however many projects and towns."""
+    day = today()
+    town = "project__jurisdiction"
+    roster = dict(
+        scoping.employments_for(user)
+        .filter(status=Employment.Status.ACTIVE)
+        .values(town)
+        .annotate(n=Count("worker", distinct=True))
+        .values_list(town, "n")
+    )
+    passes = dict(
+        passes_for(user)
+        .filter(work_date=day)
+        .values(town)
+        .annotate(n=Count("pk"))
+        .values_list(town, "n")
+    )
+    attended = dict(
+        daily_for(user)
+        .filter(work_date=day, attended=True)
+        .values(town)
+        .annotate(n=Count("worker", distinct=True))
+        .values_list(town, "n")
+    )
+    posts = key_posts_today_for(user)
+    town_of = dict(scoping.projects_for(user).values_list("pk", "jurisdiction").order_by())
+    missing: dict[int, int] = {}
+    for r in posts:
+        if r["status"] in {"absent", "vacant"}:
+            j = town_of.get(r["project_id"])
+            missing[j] = missing.get(j, 0) + 1
+    towns = []
+    for j in Jurisdiction.objects.filter(pk__in=set(town_of.values())).order_by("code"):
+        people, came = roster.get(j.pk, 0), attended.get(j.pk, 0)
+        towns.append(
+            {
+                "jurisdiction": j,
+                "roster": people,
+                "passes": passes.get(j.pk, 0),
+                "attended": came,
+                "rate": round(100 * came / people) if people else None,
+                "key_posts_missing": missing.get(j.pk, 0),
+            }
+        )
+    yesterday = day - dt.timedelta(days=1)
+    total_roster = sum(t["roster"] for t in towns)
+    total_attended = sum(t["attended"] for t in towns)
+    return {
+        "day": day,
+        "yesterday": yesterday,
+        "towns": towns,
+        "roster": total_roster,
+        "passes": sum(t["passes"] for t in towns),
+        "attended": total_attended,
+        "rate": round(100 * total_attended / total_roster) if total_roster else None,
+        "key_posts_missing": sum(missing.values()),
+        "key_posts_absent_yesterday": key_post_absences_for(
+            user, first=yesterday, last=yesterday
+        ).count(),
+    }

@@ -33,12 +33,16 @@ def _devices_for(user: Any) -> QuerySet[Device]:
     return Device.objects.filter(project__in=scoping.projects_for(user).values("pk"))
 
 
-def device_list_for(user: Any, *, project: int | None = None, status: str = "") -> QuerySet[Device]:
+def device_list_for(
+    user: Any, *, project: int | None = None, status: str = "", offline: bool = False
+) -> QuerySet[Device]:
     qs = _devices_for(user).select_related("project", "project__jurisdiction")
     if project:
         qs = qs.filter(project=project)
     if status:
         qs = qs.filter(status=status)
+    if offline:
+        qs = qs.filter(device_offline_q())
     today = business_date(timezone.now())
     since = timezone.now() - dt.timedelta(days=1)
     return qs.annotate(
@@ -131,3 +135,17 @@ def refused_addresses_for(devices: list[Device]) -> dict[int, DeviceRejection]:
         .values_list("refused", flat=True)
     )
     return {r.device_id: r for r in DeviceRejection.objects.filter(pk__in=list(ids))}
+
+
+def device_offline_q(now: dt.datetime | None = None) -> Q:
+    """Devices with no heartbeat within ONLINE_WITHIN_SECONDS (the rule of device_is_online)."""
+    since = (now or timezone.now()) - dt.timedelta(seconds=ONLINE_WITHIN_SECONDS)
+    return Q(last_heartbeat_at__isnull=True) | Q(last_heartbeat_at__lt=since)
+
+
+def device_counts_for(user: Any) -> dict[str, int]:
+    """Devices in use on the user's projects, and how many of them are offline now (工作台)."""
+    in_use = Device.objects.filter(
+        project__in=scoping.projects_for(user).values("pk"), status=Device.Status.ACTIVE
+    )
+    return in_use.aggregate(active=Count("pk"), offline=Count("pk", filter=device_offline_q()))

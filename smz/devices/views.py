@@ -33,6 +33,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
             request.user,
             project=int(project) if project.isdigit() else None,
             status=request.GET.get("status", ""),
+            offline=request.GET.get("online") == "0",
         )
     )
     boundaries = selectors.boundaries_for({d.project_id for d in devices})

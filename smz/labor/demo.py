@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from smz.accounts.models import User
 from smz.attendance.models import DailyAttendance
-from smz.labor import bankfile, exits, services
+from smz.labor import bankfile, entry, exits, services
 from smz.labor.models import LaborContract, WageAccount
 from smz.registry.models import Employment, Enterprise, Project
 
@@ -156,7 +156,40 @@ def build_demo_labor(today: dt.date | None = None) -> dict[str, Any]:
         done["exit"] = f"{leaver.worker.name}（结余 {s.balance_fen / 100:.2f} 元）"
     done["arrears_case"] = _crafted_arrears(gc_labor, project, today)
     done["accounts"] = _other_accounts(exclude=Project.objects.filter(payrolls__isnull=False))
+    done["todos"] = _labor_todos(gc_labor, project, today, exclude={e.pk for e in employments})
     return done
+
+
+def _labor_todos(actor: User, project: Project, today: dt.date, *, exclude: set[int]) -> str:
+    """Work left on the labor specialist's home page (工作台): among people on the showcase project who did
+    not attend this month, three contracts that end within 30 days and two people waiting for their entry
+    checks."""
+    idle = list(
+        Employment.objects.filter(
+            project=project, status=Employment.Status.ACTIVE, work_role=Employment.Role.WORKER
+        )
+        .exclude(pk__in=exclude)
+        .exclude(contracts__status=LaborContract.Status.ACTIVE)
+        .order_by("pk")[:5]
+    )
+    for n, (e, days) in enumerate(zip(idle[:3], (9, 18, 27), strict=False)):
+        services.contract_create(
+            actor=actor,
+            employment=e,
+            data=services.ContractInput(
+                period_type="fixed",
+                start_on=e.entry_on,
+                end_on=today + dt.timedelta(days=days),
+                task_description="",
+                wage_kind="daily",
+                rate_yuan=RATES[n % len(RATES)],
+                piece_unit="",
+                pay_day=10,
+            ),
+        )
+    for e in idle[3:]:
+        entry.entry_hold(actor=actor, employment=e)
+    return f"将到期合同 {min(len(idle), 3)} 份，待进场核验 {max(len(idle) - 3, 0)} 人"
 
 
 def _other_accounts(*, exclude) -> int:

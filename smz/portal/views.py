@@ -21,6 +21,7 @@ from smz.core.errors import DomainError
 from smz.core.events import pii_access_record
 from smz.core.files import user_file_headers
 from smz.core.pii import FIELD_LABELS, mask_id_number, may_unmask, pii_reveal
+from smz.portal.dashboard import dashboard_for
 from smz.registry import selectors
 from smz.registry.codes import code_table
 from smz.registry.models import Employment, Jurisdiction, Project
@@ -46,13 +47,13 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.role == Role.WORKER:
         return redirect("portal:worker_detail", pk=user.worker_id)
-    counts = selectors.home_counts_for(user)
-    recent = selectors.project_list_for(user)[:8]
-    return render(
-        request,
-        "portal/home.html",
-        {"counts": counts, "recent_projects": recent, "approvals": approval_counts_for(user)},
-    )
+    context = {
+        "counts": selectors.home_counts_for(user),
+        "recent_projects": selectors.home_projects_for(user),
+        "approvals": approval_counts_for(user),
+        "board": dashboard_for(user),
+    }
+    return render(request, "portal/home.html", context)
 
 
 @login_required

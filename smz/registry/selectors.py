@@ -154,6 +154,24 @@ def home_counts_for(user: Any) -> dict[str, int]:
     }
 
 
+def home_projects_for(user: Any, *, limit: int = 8) -> list[Project]:
+    """The first projects on a home page, each with two head counts that explain each other: everyone on
+    site (`active_count`, all participating enterprises) and the people this user may see (`visible_count`,
+    what the 在场人员 card adds up: an enterprise sees its own people, or everyone where it is the GC)."""
+    projects = list(project_list_for(user)[:limit])
+    visible = dict(
+        scoping.employments_for(user)
+        .filter(project__in=[p.pk for p in projects], status=Employment.Status.ACTIVE)
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values_list("project", "n")
+        .order_by()
+    )
+    for p in projects:
+        p.visible_count = visible.get(p.pk, 0)
+    return projects
+
+
 # How a change of a person's data reads on his own page (我的资料变更记录).
 _CHANGE_TITLES = {
     "worker.registered": "登记入库",

@@ -146,7 +146,10 @@ def test_labor_specialist_pages_fit_a_phone(width, live_world, live_server, phon
         (f"{base}/projects/{p1.pk}/labor/", "labor-hub"),
         (f"{base}{reverse('labor:payroll', args=[payroll.pk])}", "labor-payroll"),
         (f"{base}/labor/employments/{w.employments['gc'].pk}/entry/", "labor-entry"),
-        (f"{base}{reverse('labor:contract_new', args=[w.employments['gc'].pk])}", "labor-contract-new"),
+        (
+            f"{base}{reverse('labor:contract_new', args=[w.employments['gc'].pk])}",
+            "labor-contract-new",
+        ),
         (f"{base}{reverse('labor:exit', args=[w.employments['gc'].pk])}", "labor-exit"),
         (f"{base}/projects/{p1.pk}/attendance/", "labor-attendance"),
         (f"{base}/workers/", "labor-workers"),

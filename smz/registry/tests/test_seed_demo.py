@@ -141,6 +141,8 @@ def test_every_home_page_has_something_to_show(city, client):
         response = client.get(reverse("portal:home"))
         assert response.status_code == 200
         assert "暂无项目" not in response.content.decode()
+        # Every staff role has its own work section (工作台, issue 11 item 6).
+        assert 'data-testid="dashboard-' in response.content.decode(), user.username
     assert {u.role for u in User.objects.filter(authority__isnull=False)} == set(AUTHORITY_ROLES)
 
 
