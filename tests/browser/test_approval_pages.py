@@ -52,7 +52,8 @@ def _fetch(page, url: str, path):
 
 
 def _scan_url(r, kind: str) -> str:
-    return f"/approvals/files/{r.attachments.get(kind=kind, superseded_at__isnull=True).pk}/"
+    pk = r.attachments.get(kind=kind, superseded_at__isnull=True).pk
+    return f"/approvals/files/{pk}/#view=FitH&navpanes=0"  # fitted to the panel, no page sidebar
 
 
 def test_wf1_start_change_from_filing_to_approval(live_world, login, shot, live_server, tmp_path):
