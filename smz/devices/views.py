@@ -18,7 +18,6 @@ from smz.devices.models import Device
 from smz.devices.signing import WINDOW_SECONDS
 from smz.registry.selectors import project_get_for, project_list_for
 
-
 # 附件1: a device keeps its clock within 5 s; beyond the ±300 s signing window (附件7) its requests are refused.
 CLOCK_DRIFT_ALLOWED_MS = 5_000
 
