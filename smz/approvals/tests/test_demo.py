@@ -4,7 +4,6 @@ a returned start-date request that could really be filed, and a 材料预览 tha
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from django.urls import reverse
@@ -46,15 +45,19 @@ def test_issue11_returned_start_change_is_a_day_ahead_within_the_permit(flows):
     assert r.facts["extension"] is False
 
 
-def test_issue11_preview_shows_the_first_scan_or_a_note(flows, client):
+def test_issue11_preview_is_a_light_note_until_a_file_is_chosen(flows, client):
+    """The 材料预览 panel loaded the first PDF with the page and showed as a large dark empty viewer; now it
+    holds a note until a file is clicked, and each file opens there fitted to the width."""
     client.force_login(demo_user("gc_admin"))
     for r in ApprovalRequest.objects.all():
         html = client.get(reverse("approvals:detail", args=[r.pk])).content.decode()
-        assert 'name="docview"' in html
-        fitted = re.search(
-            r'<iframe name="docview"[^>]* src="[^"]+#view=FitH&amp;navpanes=0"', html
+        assert (
+            '<iframe name="docview" title="材料预览" class="w-100 h-100 border-0"></iframe>' in html
         )
-        assert fitted or 'data-testid="preview-empty"' in html, r.no
+        assert 'data-testid="preview-empty">点击左侧材料预览<' in html, r.no
+        for a in r.attachments.exclude(kind="site_photo"):
+            url = reverse("approvals:attachment", args=[a.pk])
+            assert f'href="{url}#view=FitH&amp;navpanes=0" target="docview"' in html
 
 
 def test_issue11_preview_without_any_file_says_what_to_do(db, world, as_user):
@@ -68,7 +71,7 @@ def test_issue11_preview_without_any_file_says_what_to_do(db, world, as_user):
         reason="评定报告已出具",
     )
     html = as_user("gc_labor").get(reverse("approvals:detail", args=[r.pk])).content.decode()
-    assert 'data-testid="preview-empty"' in html and "点击左侧材料预览" in html
+    assert 'data-testid="preview-empty">尚未上传材料<' in html  # no file, and no form for this kind
     assert "min-height:70vh" not in html  # styles in portal.css (CSP: no style attributes)
     assert "{#" not in html and "{% comment" not in html
 
