@@ -26,9 +26,12 @@ run: venv
 	$(PY) manage.py seed_workflows --if-empty
 	$(PY) manage.py seed_labor --if-empty
 	$(PY) manage.py demo_logins
+	@# The simulator's devices heartbeat now and every 30 s beside the server (else 离线 two minutes on).
+	$(PY) manage.py demo_heartbeat
 	@# Background tasks (attendance recompute, texts) run in a db_worker beside the server, stopped with it.
 	$(PY) manage.py db_worker --queue-name '*' --no-reload -v 0 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT; \
+	$(PY) manage.py demo_heartbeat --every 30 --base-url http://127.0.0.1:8000 & beat=$$!; \
+	trap 'kill $$worker $$beat 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: venv

@@ -120,19 +120,28 @@ def build_demo_workflows(today: dt.date | None = None) -> dict[str, Any]:
         _act("gc_admin", r, "submit")
         _act("safety1", r, "forward", "现场已具备复工条件")
         done["waiting_l2"] = r.no
-    # 东区 (urban): a start-date correction returned for a better photo sheet.
-    if (p := project("东区")) and p.actual_start and p.actual_start != p.planned_start:
-        r = _file(gc_admin, p, RequestKind.START_CHANGE, p.actual_start)
-        _act("gc_admin", r, "submit")
-        _act("safety1", r, "return", "现场照片右下角未显示拍摄时间，请重新拍摄并盖章后上传")
-        done["returned"] = r.no
+    # 小榄 工业园 (not started): a later start, within the permit's start window, returned for a better
+    # photo sheet. Only a project not yet started can move its start, and only to a day still ahead.
+    if (
+        (p := project("小榄示例工业园"))
+        and not p.actual_start
+        and (life := workflows.project_permit_life(p))
+    ):
+        new_start = min(life.valid_until, today + dt.timedelta(days=21))
+        if new_start == p.planned_start:
+            new_start -= dt.timedelta(days=1)
+        if new_start > today:
+            r = _file(gc_admin, p, RequestKind.START_CHANGE, new_start)
+            _act("gc_admin", r, "submit")
+            _act("xiaolan1", r, "return", "现场照片右下角未显示拍摄时间，请重新拍摄并盖章后上传")
+            done["returned"] = r.no
     # 南朗 (not started): a draft start-date change that needs a permit extension.
     if (p := project("南朗")) and (life := workflows.project_permit_life(p)):
         done["draft"] = _file(
             gc_admin, p, RequestKind.START_CHANGE, life.valid_until + dt.timedelta(days=20)
         ).no
     # 小榄 (gc_labor's project): a technical lead named by a permit change, waiting for the window.
-    if p := project("小榄"):
+    if p := project("小榄示例花园"):
         post = (
             KeyPost.objects.filter(project=p, post="P02").first()
             or KeyPost.objects.filter(project=p).exclude(post="P01").first()

@@ -49,11 +49,15 @@ def month_parse(value: str | None) -> dt.date:
         raise DomainError("month.invalid", "月份格式应为 YYYY-MM", status=400) from None
 
 
-def range_parse(start: str | None, end: str | None) -> tuple[dt.date, dt.date]:
-    """A date range of at most 31 days; defaults to today."""
+def range_parse(
+    start: str | None, end: str | None, *, default_days: int = 1
+) -> tuple[dt.date, dt.date]:
+    """A date range of at most 31 days; by default the `default_days` days up to today."""
     try:
         last = dt.date.fromisoformat(end) if end else today()
-        first = dt.date.fromisoformat(start) if start else last
+        first = (
+            dt.date.fromisoformat(start) if start else last - dt.timedelta(days=default_days - 1)
+        )
     except ValueError:
         raise DomainError("date.invalid", "日期格式应为 YYYY-MM-DD", status=400) from None
     if first > last:

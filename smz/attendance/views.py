@@ -28,6 +28,7 @@ TABS = (
     ("off_site", "场外通行"),
     ("no_exit", "无出场记录"),
 )
+ANOMALY_DEFAULT_DAYS = 7
 
 
 @login_required
@@ -117,15 +118,30 @@ def pass_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
 def anomalies(request: HttpRequest) -> HttpResponse:
     if request.user.role == Role.WORKER:
         raise Http404
-    first, last = selectors.range_parse(request.GET.get("from"), request.GET.get("to"))
+    # The last 7 days by default: today alone is empty every morning (issue 11 item 7).
+    first, last = selectors.range_parse(
+        request.GET.get("from"), request.GET.get("to"), default_days=ANOMALY_DEFAULT_DAYS
+    )
     tab = request.GET.get("tab", "double_shift")
     if tab not in dict(TABS):
         tab = "double_shift"
+    day = selectors.today()
     context = {
         "tabs": TABS,
         "tab": tab,
         "first": first,
         "last": last,
+        "range_days": (last - first).days + 1,
+        "quick_ranges": [
+            ("今天", day, day),
+            ("昨天和今天", day - dt.timedelta(days=1), day),
+            (
+                f"最近 {ANOMALY_DEFAULT_DAYS} 天",
+                day - dt.timedelta(days=ANOMALY_DEFAULT_DAYS - 1),
+                day,
+            ),
+            ("最近 31 天", day - dt.timedelta(days=30), day),
+        ],
         "anomaly_labels": selectors.ANOMALY_LABELS,
         "key_post_names": code_table("key_post"),
     }

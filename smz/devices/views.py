@@ -15,7 +15,39 @@ from smz.core.errors import DomainError, Forbidden
 from smz.core.scoping import can_manage_site
 from smz.devices import selectors, services
 from smz.devices.models import Device
+from smz.devices.signing import WINDOW_SECONDS
 from smz.registry.selectors import project_get_for, project_list_for
+
+# 附件1: a device keeps its clock within 5 s; beyond the ±300 s signing window (附件7) its requests are refused.
+CLOCK_DRIFT_ALLOWED_MS = 5_000
+
+
+def clock_error(offset_ms: int | None) -> dict[str, str] | None:
+    """The device's clock offset for people: "+1.2 秒", "−3 分 5 秒", with how serious it is."""
+    if offset_ms is None:
+        return None
+    sign = "+" if offset_ms > 0 else "−" if offset_ms < 0 else ""
+    size = abs(offset_ms)
+    if size < 60_000:
+        text = f"{size / 1000:.1f}".removesuffix(".0") + " 秒"
+    else:
+        seconds = round(size / 1000)
+        days, rest = divmod(seconds, 86_400)
+        hours, rest = divmod(rest, 3_600)
+        minutes, secs = divmod(rest, 60)
+        units = [(days, "天"), (hours, "小时"), (minutes, "分"), (secs, "秒")]
+        first = next(i for i, (n, _) in enumerate(units) if n)
+        text = " ".join(f"{n} {unit}" for n, unit in units[first : first + 2] if n)
+    title = f"{offset_ms} 毫秒（设备时间减服务器时间）"
+    if size > WINDOW_SECONDS * 1000:
+        level = "danger"
+        title += f"：超出 ±{WINDOW_SECONDS} 秒的签名时间窗，设备请求将被拒收，请立即校时"
+    elif size > CLOCK_DRIFT_ALLOWED_MS:
+        level = "warning"
+        title += f"：超过设备参数要求的 {CLOCK_DRIFT_ALLOWED_MS // 1000} 秒，请校时"
+    else:
+        level = "ok"
+    return {"text": sign + text, "title": title, "level": level}
 
 
 def _decimal(value: str) -> Decimal | None:
@@ -42,6 +74,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
         {
             "d": d,
             "online": selectors.device_is_online(d),
+            "clock": clock_error(d.clock_offset_ms),
             "off_site": selectors.device_off_site(d, boundaries),
             "refused": refused.get(d.pk),
         }
@@ -113,6 +146,7 @@ def _project_page(
         {
             "d": d,
             "online": selectors.device_is_online(d),
+            "clock": clock_error(d.clock_offset_ms),
             "off_site": selectors.device_off_site(d, boundaries),
             "refused": refused.get(d.pk),
         }

@@ -1,6 +1,7 @@
-"""Wages in the demo city (`manage.py seed_labor`): on gc_labor's showcase project this month's attendance
-(played by the device simulator) becomes contracts, payrolls confirmed by the workers, a bank batch through
-the special account with one line failed, and one worker's settled exit; on another of the contractor's
+"""Wages in the demo city (`manage.py seed_labor`): on gc_labor's showcase project last month's attendance
+(the simulator's week, the month's earlier days filled in) becomes contracts, payrolls confirmed by the
+workers, a bank batch through the special account with one line failed, and one worker's settled exit;
+this month's payroll is a draft in progress; on another of the contractor's
 projects a crafted October nobody paid shows up in 欠薪预警. Everything goes through the services."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from smz.accounts.models import User
@@ -60,20 +61,52 @@ def _labor_with_attendance(project: Project, first: dt.date, last: dt.date):
     ).select_related("worker", "employer")
 
 
+def _closed_month_filled(
+    project: Project, employments: list[Employment], month: dt.date, before: dt.date
+) -> int:
+    """The simulator plays the last week only: the closed month's working days before it, for the people it
+    played, are filled in as daily rows (as for the arrears case) so the demo pays a whole closed month."""
+    last = before - dt.timedelta(days=1)  # `before` is at most the first of the next month
+    rows = []
+    for e in employments:
+        day = max(month, e.entry_on)
+        while day <= last:
+            if day.weekday() < 6:
+                rows.append(
+                    DailyAttendance(
+                        project=project,
+                        worker=e.worker,
+                        work_date=day,
+                        attended=True,
+                        minutes=540,
+                        valid_passes=2,
+                        first_in=timezone.make_aware(dt.datetime.combine(day, dt.time(7, 30))),
+                        last_out=timezone.make_aware(dt.datetime.combine(day, dt.time(17, 30))),
+                    )
+                )
+            day += dt.timedelta(days=1)
+    return len(DailyAttendance.objects.bulk_create(rows, ignore_conflicts=True))
+
+
 def build_demo_labor(today: dt.date | None = None) -> dict[str, Any]:
+    """Wages are paid for a closed month: last month is paid (a batch with one failed line, an exit), this
+    month's payroll is a draft in progress (issue 11 item 7: 2026年12月 was paid on 12-05 for 4 days)."""
     today = today or timezone.localdate()
     gc_labor = User.objects.get(username="gc_labor")
     worker_user = User.objects.filter(username="worker").first()
     first = today.replace(day=1)
+    closed = (first - dt.timedelta(days=1)).replace(day=1)
     done: dict[str, Any] = {}
     project = (
-        Project.objects.filter(assigned_users=gc_labor, daily_attendance__work_date__gte=first)
+        Project.objects.filter(
+            assigned_users=gc_labor, daily_attendance__work_date__gte=today - dt.timedelta(days=31)
+        )
         .distinct()
         .order_by("pk")
         .first()
     )
     if project is None:
-        return {"skipped": "本月没有考勤（先运行 simulate_demo_week）"}
+        return {"skipped": "最近没有考勤（先运行 simulate_demo_week）"}
     services.wage_account_set(
         actor=gc_labor,
         project=project,
@@ -83,21 +116,32 @@ def build_demo_labor(today: dt.date | None = None) -> dict[str, Any]:
         account_no="2011002109200088888",
         opened_on=project.actual_start or project.planned_start or today,
     )
-    employments = list(_labor_with_attendance(project, first, today))
-    for employer_id in {e.employer_id for e in employments}:
+    played = list(_labor_with_attendance(project, today - dt.timedelta(days=31), today))
+    simulated_from = (
+        DailyAttendance.objects.filter(
+            project=project, work_date__gte=today - dt.timedelta(days=31)
+        ).aggregate(first=Min("work_date"))["first"]
+        or today
+    )
+    done["filled_days"] = _closed_month_filled(
+        project, played, closed, before=min(simulated_from, first)
+    )
+    employers = sorted({e.employer_id for e in played})
+    for employer_id in employers:
         employer = Enterprise.objects.get(pk=employer_id)
-        for n, (e, _days, _minutes) in enumerate(
-            services.employments_for_month(project, employer, None, first)
-        ):
-            _contract(gc_labor, e, n)
+        for month in (closed, first):
+            for n, (e, _days, _minutes) in enumerate(
+                services.employments_for_month(project, employer, None, month)
+            ):
+                _contract(gc_labor, e, n)
     payrolls = []
-    for employer_id in sorted({e.employer_id for e in employments}):
+    for employer_id in employers:
         payroll = services.payroll_draft(
             actor=gc_labor,
             project=project,
             employer=Enterprise.objects.get(pk=employer_id),
             team=None,
-            month=first,
+            month=closed,
         )
         if worker_user and worker_user.worker_id:
             mine = payroll.lines.filter(worker=worker_user.worker_id).first()
@@ -114,9 +158,31 @@ def build_demo_labor(today: dt.date | None = None) -> dict[str, Any]:
         services.payroll_review(actor=gc_labor, payroll=payroll)
         payrolls.append(payroll)
     done["payrolls"] = [p.no for p in payrolls]
-    if not payrolls:
-        return done
-    batch = services.payment_batch_export(actor=gc_labor, project=project)
+    if payrolls:
+        _pay_with_one_failure(gc_labor, project, worker_user, today, done)
+        _exit_one(gc_labor, payrolls, worker_user, today, done)
+    # This month is not over: its payroll is drafted from the days so far, to be finished after month end.
+    done["in_progress"] = [
+        services.payroll_draft(
+            actor=gc_labor,
+            project=project,
+            employer=Enterprise.objects.get(pk=employer_id),
+            team=None,
+            month=first,
+        ).no
+        for employer_id in employers
+    ]
+    done["arrears_case"] = _crafted_arrears(gc_labor, project, today)
+    done["accounts"] = _other_accounts(exclude=Project.objects.filter(payrolls__isnull=False))
+    done["todos"] = _labor_todos(gc_labor, project, today, exclude={e.pk for e in played})
+    return done
+
+
+def _pay_with_one_failure(
+    actor: User, project: Project, worker_user: User | None, today: dt.date, done: dict[str, Any]
+) -> None:
+    """The reviewed payrolls through the special account: one line (not the demo worker's) fails."""
+    batch = services.payment_batch_export(actor=actor, project=project)
     rows, failed_one = [], False
     for p in batch.lines.select_related("payroll_line__worker").order_by("line_ref"):
         fail = not failed_one and p.payroll_line.worker_id != getattr(
@@ -133,11 +199,14 @@ def build_demo_labor(today: dt.date | None = None) -> dict[str, Any]:
                 paid_on=None if fail else today,
             )
         )
-    outcome = services.payment_result_import(
-        actor=gc_labor, batch=batch, rows=rows, parse_errors=[]
-    )
+    outcome = services.payment_result_import(actor=actor, batch=batch, rows=rows, parse_errors=[])
     done["batch"] = f"{batch.no}: 成功 {outcome.paid}，失败 {outcome.failed}"
-    # One worker, fully paid, leaves with a settled exit confirmation.
+
+
+def _exit_one(
+    actor: User, payrolls: list, worker_user: User | None, today: dt.date, done: dict[str, Any]
+) -> None:
+    """One worker, paid for last month, leaves today with a settled exit confirmation (this month owed)."""
     leaver = next(
         (
             line.employment
@@ -147,17 +216,14 @@ def build_demo_labor(today: dt.date | None = None) -> dict[str, Any]:
         ),
         None,
     )
-    if leaver is not None:
-        s = exits.exit_prepare(
-            actor=gc_labor, employment=leaver, exit_on=today, workload="本月所在班组分项工程完成"
-        )
-        exits.exit_signed_scan_attach(actor=gc_labor, settlement=s, data=SCAN, filename="exit.pdf")
-        exits.exit_register(actor=gc_labor, settlement=s)
-        done["exit"] = f"{leaver.worker.name}（结余 {s.balance_fen / 100:.2f} 元）"
-    done["arrears_case"] = _crafted_arrears(gc_labor, project, today)
-    done["accounts"] = _other_accounts(exclude=Project.objects.filter(payrolls__isnull=False))
-    done["todos"] = _labor_todos(gc_labor, project, today, exclude={e.pk for e in employments})
-    return done
+    if leaver is None:
+        return
+    s = exits.exit_prepare(
+        actor=actor, employment=leaver, exit_on=today, workload="所在班组分项工程完成"
+    )
+    exits.exit_signed_scan_attach(actor=actor, settlement=s, data=SCAN, filename="exit.pdf")
+    exits.exit_register(actor=actor, settlement=s)
+    done["exit"] = f"{leaver.worker.name}（结余 {s.balance_fen / 100:.2f} 元）"
 
 
 def _labor_todos(actor: User, project: Project, today: dt.date, *, exclude: set[int]) -> str:

@@ -52,7 +52,21 @@ def _fetch(page, url: str, path):
 
 
 def _scan_url(r, kind: str) -> str:
-    return f"/approvals/files/{r.attachments.get(kind=kind, superseded_at__isnull=True).pk}/"
+    pk = r.attachments.get(kind=kind, superseded_at__isnull=True).pk
+    return f"/approvals/files/{pk}/#view=FitH&navpanes=0"  # fitted to the panel, no page sidebar
+
+
+def _preview(page, r, kind: str) -> None:
+    """Click a scan in the list: it opens in 材料预览 beside the decision form."""
+    url = _scan_url(r, kind)
+    with page.expect_response(lambda resp: resp.url.endswith(url.split("#")[0])):
+        page.get_by_test_id("scans").locator(f'a[href="{url}"]').click()
+    frame = page.frame(name="docview")
+    assert frame is not None
+    page.wait_for_function(
+        "u => document.querySelector('iframe[name=docview]').contentWindow.location.href.endsWith(u)",
+        arg=url,
+    )
 
 
 def test_wf1_start_change_from_filing_to_approval(live_world, login, shot, live_server, tmp_path):
@@ -101,7 +115,8 @@ def test_wf1_start_change_from_filing_to_approval(live_world, login, shot, live_
     page.wait_for_load_state("networkidle")
     expect(page.get_by_test_id("state")).to_have_text("待一级审核")
     expect(page.get_by_test_id("events")).to_contain_text("提交")
-    expect(page.locator("iframe[name=docview]")).to_have_attribute("src", _scan_url(r, "form_scan"))
+    # Nothing loads in 材料预览 until a file is chosen: a light note, not a dark empty viewer (issue 11).
+    expect(page.get_by_test_id("preview-empty")).to_have_text("点击左侧材料预览")
     shot(page, "approval-applicant-detail")
 
     # Level 1: 我的待办 → the request → forward.
@@ -117,7 +132,7 @@ def test_wf1_start_change_from_filing_to_approval(live_world, login, shot, live_
     shot(page, "approval-queue")
     queue.get_by_role("link", name=r.no).click()
     page.wait_for_load_state("networkidle")
-    expect(page.locator("iframe[name=docview]")).to_have_attribute("src", _scan_url(r, "form_scan"))
+    _preview(page, r, "form_scan")
     act = page.get_by_test_id("act")
     # Level 1 only forwards: approving is level 2's.
     expect(act.get_by_role("button", name="批准", exact=True)).to_have_count(0)

@@ -82,6 +82,9 @@ def test_a5_person_passes_with_snapshots(attended_world, login, shot, live_serve
 def test_a4_double_shift_list_for_the_city(attended_world, login, shot, live_server):
     page = login("city_supervisor")
     page.goto(f"{live_server.url}/attendance/anomalies/?tab=double_shift")
+    expect(page.get_by_test_id("range")).to_contain_text(
+        "共 7 天"
+    )  # not today alone (issue 11 item 7)
     table = page.get_by_test_id("anomalies")
     expect(table).to_contain_text("测试甲工")
     expect(table).to_contain_text("石岐甲商业项目")

@@ -3,7 +3,10 @@ the town authority sees an off-site device flagged on the city-wide list."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from smz.devices.models import Device
@@ -63,11 +66,23 @@ def test_d5_authority_sees_off_site_device(live_world, login, shot, live_server)
         lng=113.52,
         lat=22.80,
     )
+    # One gate heartbeat a moment ago with a good clock; the terminal's clock is 7 minutes behind.
+    Device.objects.filter(serial="GATE-ONSITE").update(
+        last_heartbeat_at=timezone.now(), clock_offset_ms=1_200
+    )
+    Device.objects.filter(serial="GATE-REMOTE").update(clock_offset_ms=-425_000)
     page = login("town_l1")
     page.get_by_role("link", name="设备").click()
     page.wait_for_load_state("networkidle")
     table = page.get_by_test_id("devices")
     expect(table.locator("tbody tr")).to_have_count(2)
+    good = table.locator("tr", has_text="GATE-ONSITE")
+    expect(good).to_contain_text("在线")
+    expect(good.get_by_test_id("clock")).to_have_text("+1.2 秒")
+    expect(good.get_by_test_id("clock")).to_have_attribute("title", re.compile("^1200 毫秒"))
+    bad = table.locator("tr", has_text="GATE-REMOTE").get_by_test_id("clock")
+    expect(bad).to_have_text("−7 分 5 秒")
+    expect(bad).to_have_class(re.compile("text-danger"))
     expect(table.locator("tr", has_text="GATE-REMOTE").get_by_test_id("off-site")).to_have_count(1)
     expect(table.locator("tr", has_text="GATE-ONSITE").get_by_test_id("off-site")).to_have_count(0)
     shot(page, "devices-city")

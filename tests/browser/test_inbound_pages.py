@@ -51,3 +51,8 @@ def test_city_admin_docks_the_quality_center_and_sends_a_notice(
     expect(page.get_by_test_id("inbound-messages")).to_contain_text("质量监督任务完成告知书")
     expect(page.locator("main")).not_to_contain_text(system.secret)
     shot(page, "inbound-systems")
+    # The interface spec is a link to the portal's rendered page, not a repository path.
+    page.get_by_test_id("inbound-spec").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/guide/interfaces/inbound/")
+    expect(page.locator("main")).to_contain_text("/inbound/v1/")

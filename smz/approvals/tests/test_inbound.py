@@ -599,3 +599,14 @@ def test_docs_worked_example_signature():
         body,
     )
     assert f"X-Smz-Signature: {signature}" in doc
+
+
+def test_issue11_systems_page_links_the_rendered_interface_spec(world, as_user):
+    """Issue 11 item 7: "接口规范：docs/interfaces/inbound.md" was a path to nowhere; now a link to the portal's page."""
+    client = as_user("city_admin")
+    html = client.get(reverse("approvals:inbound_systems")).content.decode()
+    spec = reverse("portal:guide_doc", args=["interfaces", "inbound"])
+    assert f'href="{spec}" data-testid="inbound-spec"' in html
+    assert "docs/interfaces/inbound.md" not in html
+    page = client.get(spec)
+    assert page.status_code == 200 and "/inbound/v1/" in page.content.decode()

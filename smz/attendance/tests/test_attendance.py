@@ -298,3 +298,23 @@ def test_n3_snapshot_files_are_content_addressed(world, p1_gate, settings, tmp_p
     assert len(names) == 1
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert len(files) == 1 and snapshot_read(names.pop()) == snap  # sealed at rest, same JPEG
+
+
+def test_issue11_anomalies_default_to_the_last_seven_days(world, as_user, p1_gate):
+    """Issue 11 item 7: today alone was empty every morning; yesterday's no-face pass is listed by default,
+    the range is shown and can be changed."""
+    yesterday = TODAY - dt.timedelta(days=1)
+    attend(p1_gate, world.workers["gc"], yesterday, snapshot=jpeg(face=False))
+    body = as_user("town_l1").get("/attendance/anomalies/?tab=no_face").content.decode()
+    assert "测试甲工" in body
+    week = TODAY - dt.timedelta(days=6)
+    assert f'name="from" value="{week:%Y-%m-%d}"' in body
+    assert f'name="to" value="{TODAY:%Y-%m-%d}"' in body
+    assert f"{week:%Y-%m-%d} 至 {TODAY:%Y-%m-%d}，共 7 天" in body
+    today_only = as_user("town_l1").get(
+        f"/attendance/anomalies/?tab=no_face&from={TODAY:%Y-%m-%d}&to={TODAY:%Y-%m-%d}"
+    )
+    assert "测试甲工" not in today_only.content.decode()
+    assert (
+        f"?tab=no_face&amp;from={yesterday:%Y-%m-%d}&amp;to={TODAY:%Y-%m-%d}" in body
+    )  # 昨天和今天

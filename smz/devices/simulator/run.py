@@ -63,9 +63,28 @@ def simulate(
     return total, time.perf_counter() - started
 
 
-def _device_run(spec: DeviceSpec, options: Options, now: dt.datetime) -> Tally:
-    rng = random.Random(f"{options.seed}-{spec.serial}")  # noqa: S311 - simulated traffic
+def _rng_and_skew(spec: DeviceSpec, seed: int) -> tuple[random.Random, int]:
+    """The device's random stream and clock skew: the same seed gives a device the same clock."""
+    rng = random.Random(f"{seed}-{spec.serial}")  # noqa: S311 - simulated traffic
     skew = spec.skew_seconds if spec.skew_seconds is not None else rng.choice(SKEWS)
+    return rng, skew
+
+
+def heartbeat_once(spec: DeviceSpec, *, base_url: str, seed: int) -> bool:
+    """One heartbeat now (device-direct heartbeat, ZKTeco getrequest), commands carried out; True if answered."""
+    rng, skew = _rng_and_skew(spec, seed)
+    http, tally = Http(base_url), Tally(devices=1)
+    if spec.protocol == ZKTECO:
+        device = ZKTerminal(http, spec.serial, skew=skew, tally=tally)
+        device.poll()
+    else:
+        gate = DirectGate(http, spec.serial, spec.secret, skew=skew, rng=rng, tally=tally)
+        gate.heartbeat()
+    return not tally.refusals
+
+
+def _device_run(spec: DeviceSpec, options: Options, now: dt.datetime) -> Tally:
+    rng, skew = _rng_and_skew(spec, options.seed)
     http = Http(options.base_url)
     tally = Tally(devices=1)
     device: DirectGate | ZKTerminal

@@ -141,3 +141,44 @@ def test_d5_only_the_gc_sets_the_boundary(world, as_user, persona, status):
     r = as_user(persona).post(f"/projects/{p1.pk}/site-boundary/", {"points": SQUARE})
     assert r.status_code == status
     assert not SiteBoundary.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("ms", "text", "level"),
+    [
+        (0, "0 秒", "ok"),
+        (1_234, "+1.2 秒", "ok"),
+        (-9_000, "−9 秒", "warning"),
+        (-185_000, "−3 分 5 秒", "warning"),
+        (300_000, "+5 分", "warning"),
+        (300_001, "+5 分", "danger"),
+        (7_384_000, "+2 小时 3 分", "danger"),
+        (-90_061_000, "−1 天 1 小时", "danger"),
+    ],
+)
+def test_issue11_clock_error_reads_as_time(ms, text, level):
+    """Issue 11 item 7: seconds and minutes, not raw ms; beyond 附件1's 5 s a warning, beyond 附件7's ±300 s red."""
+    from smz.devices.views import clock_error
+
+    clock = clock_error(ms)
+    assert (clock["text"], clock["level"]) == (text, level)
+    assert clock["title"].startswith(f"{ms} 毫秒")
+
+
+def test_issue11_device_list_shows_clock_error_readable_and_red_beyond_the_window(world, as_user):
+    for serial, offset in (("GOOD-CLOCK", 1_200), ("BAD-CLOCK", -425_000)):
+        device, _ = device_register(
+            actor=world.user("gc_labor"),
+            project=world.projects["p1"],
+            serial=serial,
+            kind="face_gate",
+            protocol="direct_v1",
+            entrance="东门",
+        )
+        Device.objects.filter(pk=device.pk).update(clock_offset_ms=offset)
+    for url in ("/devices/", f"/projects/{world.projects['p1'].pk}/devices/"):
+        html = as_user("gc_labor").get(url).content.decode()
+        assert " ms<" not in html
+        assert 'title="1200 毫秒（设备时间减服务器时间）" class="">+1.2 秒<' in html
+        assert 'class="text-danger fw-bold">−7 分 5 秒<' in html
+        assert "超出 ±300 秒的签名时间窗" in html

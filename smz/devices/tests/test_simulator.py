@@ -290,3 +290,25 @@ def test_snapshots_are_cached_valid_jpegs_of_a_face():
             assert img.size >= (320, 240)
     faces = pytest.importorskip("smz.attendance.faces")
     assert all(faces.faces_in_jpeg(data) >= 1 for data in jpegs)
+
+
+def test_demo_devices_are_online_after_make_run(live_world, capsys):
+    """Issue 11 item 7: the seed steps after the demo week outlast the 在线 window; the devices then
+    heartbeat for real (demo_heartbeat, make run's last step) and the device list shows them 在线."""
+    from smz.devices.selectors import device_is_online
+
+    call_command("simulate_demo_week", projects=1, zkteco=1, days=1, people=3, threads=1)
+    devices = list(Device.objects.filter(serial__startswith="SIM-"))
+    assert len(devices) == 2
+    # seed_workflows and seed_labor run after the week: minutes without a heartbeat.
+    Device.objects.update(last_heartbeat_at=timezone.now() - dt.timedelta(minutes=10))
+    assert not any(device_is_online(d) for d in Device.objects.all())
+
+    call_command("demo_heartbeat")
+    assert "2/2 台已应答" in capsys.readouterr().out
+    for device in Device.objects.filter(serial__startswith="SIM-"):
+        assert device_is_online(device), device.serial
+        assert timezone.now() - device.last_heartbeat_at < dt.timedelta(seconds=30)
+    gate = Device.objects.get(protocol=Device.Protocol.DIRECT_V1)
+    # The gate's heartbeat carries its simulated clock: the offset is measured, not invented.
+    assert gate.clock_offset_ms is not None

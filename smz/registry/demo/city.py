@@ -211,7 +211,7 @@ SITES: tuple[Site, ...] = (
          ("laowu", "jidian", "xiaofang")),
     Site(27, "石岐示例老旧小区微改造工程", "石岐区", M, 1200, ACTIVE, "chengtou", "shizheng",
          "zixun", ("laowu2",)),
-    Site(28, "小榄示例工业园（三期）厂房项目", "小榄", B, 5000, PENDING, "chanye", "jianzhu",
+    Site(28, "小榄示例工业园（三期）厂房项目", "小榄", B, 5000, PENDING, "chanye", "gc",
          "jianli", ("laowu3",), vacant=("P02", "P03", "P04", "P05", "S02")),
     Site(29, "南区演示污水处理厂提标改造工程", "南区", M, 6800, SUSPENDED, "chengtou",
          "shizheng", "zixun", ("laowu4", "jichu")),

@@ -511,3 +511,15 @@ def test_pages_linking_the_export_render(world, as_user):
         resp = client.get(url)
         assert resp.status_code == 200
         assert EXPORT_URL in resp.content.decode()
+
+
+def test_issue11_project_template_link_is_there_before_a_project_is_chosen(world, as_user):
+    """Issue 11 item 7: the 下载本项目模板 link appeared only after a reload with ?project=; now it is always
+    on the page (disabled until a project is chosen) and follows the choice (portal/roster_import.js)."""
+    html = as_user("gc_labor").get(reverse("portal:roster_import")).content.decode()
+    assert 'data-testid="project-template"' in html and "下载本项目模板" in html
+    assert f'data-base="{reverse("api:roster_template")}"' in html
+    assert "portal/roster_import.js" in html and "<script>" not in html and 'style="' not in html
+    p1 = world.projects["p1"].pk
+    chosen = as_user("gc_labor").get(reverse("portal:roster_import") + f"?project={p1}")
+    assert f'href="{reverse("api:roster_template")}?project_id={p1}"' in chosen.content.decode()
