@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from smz.accounts.models import ApiToken
 from smz.core.api_errors import envelope as api_envelope
@@ -42,6 +42,16 @@ class TokenAuth(HttpBearer):
         return row.user
 
 
+class CookieSessionAuth(SessionAuth):
+    """The portal's session, CSRF-checked only when a session cookie is sent: a machine client whose bearer
+    token has expired gets 401 `unauthenticated`, not a 403 CSRF failure about a cookie it never had."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.COOKIES.get(self.param_name):
+            return None
+        return super()._get_key(request)
+
+
 def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The docs page and its OpenAPI JSON are for signed-in users (page: to login; JSON: a 401 envelope)."""
 
@@ -64,7 +74,7 @@ api = NinjaAPI(
     description="Registry, roster and (later) attendance, labor and approval interfaces. "
     "Errors: one envelope `{code, message, detail}` (message in Chinese) for every 4xx, declared per "
     "operation; 422 carries `detail.fields` (field → reason). See docs/interfaces/api.md.",
-    auth=[TokenAuth(), django_auth],
+    auth=[TokenAuth(), CookieSessionAuth()],
     urls_namespace="api",
     docs_url="/docs",
     docs=LocalSwagger(),

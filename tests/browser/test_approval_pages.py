@@ -23,7 +23,12 @@ from smz.registry.synthetic import synthetic_id_number
 
 pytestmark = pytest.mark.browser
 
-TODAY = timezone.localdate()
+
+def today() -> dt.date:
+    """The city's today, read when a test runs: never at import or collection (issue 11 item 9)."""
+    return timezone.localdate()
+
+
 SMALL_PDF = b"%PDF-1.4\n%%EOF\n"  # passes the content check; used where the scan is never looked at
 
 
@@ -247,7 +252,7 @@ def test_wf2_approved_suspension_on_the_project_page(live_world, login, shot, li
     # Work started, so the permit's start period is no longer a concern on the page.
     p1.actual_start = dt.date(2024, 2, 1)
     p1.save()
-    r = _filed(w, RequestKind.SUSPENSION, date=TODAY, reason="业主资金未到位，暂停施工")
+    r = _filed(w, RequestKind.SUSPENSION, date=today(), reason="业主资金未到位，暂停施工")
     services.request_act(actor=w.user("gc_labor"), request=r, action="submit")
     services.request_act(actor=w.user("town_l1"), request=r, action="forward")
     services.request_act(actor=w.user("town_l2"), request=r, action="approve")
@@ -262,7 +267,7 @@ def test_wf2_approved_suspension_on_the_project_page(live_world, login, shot, li
     expect(posts.locator(".badge", has_text="免考勤：停工期间")).to_have_count(3)
     timeline = page.get_by_test_id("timeline")
     expect(timeline).to_contain_text("停工")
-    expect(timeline).to_contain_text(f"{TODAY:%Y-%m-%d} 至今（停工中）")
+    expect(timeline).to_contain_text(f"{today():%Y-%m-%d} 至今（停工中）")
     expect(timeline).to_contain_text(r.no)
     expect(page.get_by_test_id("project-requests").locator("tr", has_text=r.no)).to_contain_text(
         "已批准"
@@ -281,7 +286,7 @@ def test_wf4_window_enrolls_the_new_key_post_holder(live_world, login, shot, liv
         key_post=post,
         new_worker=person,
         permit_ref="中建许变〔2026〕8号",
-        permit_approved_on=TODAY,
+        permit_approved_on=today(),
         source="authority",
     )
     assert change.status == KeyPostChange.Status.AWAITING_FACE
@@ -327,7 +332,7 @@ def test_wf4_key_post_change_entry_by_the_town(live_world, login, shot, live_ser
     page.fill("#name", "测试技术负责人")
     page.fill("#id_number", number)
     page.fill("#permit_ref", "中建许变〔2026〕15号")
-    page.fill("#approved_on", TODAY.isoformat())
+    page.fill("#approved_on", today().isoformat())
     form.get_by_role("button", name="录入变更").click()
     page.wait_for_load_state("networkidle")
     expect(page.locator("main .alert-warning")).to_contain_text("尚未在审批办窗口采集人脸")

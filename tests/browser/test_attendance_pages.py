@@ -15,7 +15,10 @@ from smz.devices.tests.conftest import jpeg
 
 pytestmark = pytest.mark.browser
 
-TODAY = timezone.localdate()
+
+def today() -> dt.date:
+    """The city's today, read when a test runs: never at import or collection (issue 11 item 9)."""
+    return timezone.localdate()
 
 
 @pytest.fixture
@@ -25,15 +28,15 @@ def attended_world(live_world):
     w = live_world
     gate = gate_for(w, "p1", "GATE-P1-E")
     for back in range(7):
-        day = TODAY - dt.timedelta(days=back)
+        day = today() - dt.timedelta(days=back)
         if (
             day.weekday() < 6 or back == 0
         ):  # today always, so the double shift exists on a Sunday too
             attend(gate, w.workers["gc"], day)
-    attend(gate, w.workers["pm"], TODAY)
-    attend(gate, w.workers["sub"], TODAY, snapshot=jpeg(face=False))
+    attend(gate, w.workers["pm"], today())
+    attend(gate, w.workers["sub"], today(), snapshot=jpeg(face=False))
     w.employ("p3", "gc")
-    attend(gate_for(w, "p3", "GATE-P3-E"), w.workers["gc"], TODAY, tag="p3-")
+    attend(gate_for(w, "p3", "GATE-P3-E"), w.workers["gc"], today(), tag="p3-")
     return w
 
 

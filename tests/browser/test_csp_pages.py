@@ -71,6 +71,8 @@ def test_issue10_item10_city_admin_binds_an_authenticator_after_the_password(
     page.get_by_role("link", name="我已保存，继续").click()
     page.wait_for_load_state("networkidle")
     assert page.url == f"{live_server.url}/"
+    # Signed in, past the second factor: the home page with the user's menu (the name opens it).
+    page.get_by_test_id("user-menu-toggle").click()
     assert page.get_by_test_id("whoami").is_visible()
     assert violations == []
 

@@ -140,3 +140,14 @@ def test_issue10_item10_the_tokens_page_refuses_someone_elses_token(world, as_us
     assert response.status_code == 404
     assert ApiToken.objects.get(pk=token.pk).revoked_at is None
     assert as_user("worker").get("/account/tokens/").status_code == 404
+
+
+def test_an_expired_token_on_a_write_is_401_not_a_csrf_failure(world, client):
+    """No session cookie, a dead bearer token, a POST: the answer is about the token (issue 10 item 10)."""
+    r = client.post(
+        "/api/v1/tokens",
+        {"name": "x"},
+        content_type="application/json",
+        headers={"Authorization": "Bearer smz_no_such_token"},
+    )
+    assert r.status_code == 401 and r.json()["code"] == "unauthenticated"

@@ -32,7 +32,12 @@ from smz.registry.synthetic import synthetic_id_number, synthetic_uscc
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+
+def today() -> dt.date:
+    """The city's today, read when a test runs: never at import or collection (issue 11 item 9)."""
+    return timezone.localdate()
+
+
 FACE = Path(__file__).resolve().parents[2] / "attendance" / "fixtures" / "face.jpg"
 NEW_PM_ID = synthetic_id_number(birth=dt.date(1980, 5, 6), seq=77, male=True)
 
@@ -83,7 +88,7 @@ def systems(world, client) -> dict[str, SystemClient]:
     out = {}
     for kind, code in [("permit", "ZS-PERMIT"), ("quality", "ZS-QUALITY"), ("safety", "ZS-SAFETY")]:
         system, secret = inbound_system_register(
-            actor=admin, code=code, name=f"{code} 系统", kind=kind, docked_on=TODAY
+            actor=admin, code=code, name=f"{code} 系统", kind=kind, docked_on=today()
         )
         out[kind] = SystemClient(client, system, secret)
     return out
@@ -98,8 +103,8 @@ def _quality(world, message_id="Q-0001", **kw):
         "message_id": message_id,
         "project_code": world.projects["p1"].code,
         "notice_no": "中建质监告〔2026〕17号",
-        "issued_on": (TODAY - dt.timedelta(days=3)).isoformat(),
-        "completion_date": (TODAY - dt.timedelta(days=10)).isoformat(),
+        "issued_on": (today() - dt.timedelta(days=3)).isoformat(),
+        "completion_date": (today() - dt.timedelta(days=10)).isoformat(),
     } | kw
 
 
@@ -108,7 +113,7 @@ def _safety(world, message_id="S-0001", **kw):
         "message_id": message_id,
         "project_code": world.projects["p1"].code,
         "report_no": "中建安评〔2026〕5号",
-        "issued_on": (TODAY - dt.timedelta(days=2)).isoformat(),
+        "issued_on": (today() - dt.timedelta(days=2)).isoformat(),
     } | kw
 
 
@@ -118,7 +123,7 @@ def _key_post(world, post="P01", corp="gc", id_number=NEW_PM_ID, name="测试新
         "corp_code": world.enterprises[corp].corp_code,
         "id_number": id_number,
         "name": name,
-        "approved_on": (TODAY - dt.timedelta(days=1)).isoformat(),
+        "approved_on": (today() - dt.timedelta(days=1)).isoformat(),
         "permit_ref": "中建许变〔2026〕31号",
     } | kw
 
@@ -251,18 +256,18 @@ def test_wf5_quality_notice_stops_only_the_project_manager_and_records_completio
     r = systems["quality"].post(QUALITY, _quality(world))
     assert r.status_code == 200, r.content
     body = r.json()
-    issued = TODAY - dt.timedelta(days=3)
+    issued = today() - dt.timedelta(days=3)
     assert body["pm_attendance_stop_on"] == issued.isoformat() and body["stop_applied"] is True
-    assert body["completed_on"] == (TODAY - dt.timedelta(days=10)).isoformat()
+    assert body["completed_on"] == (today() - dt.timedelta(days=10)).isoformat()
     p1 = _p1(world)
     assert (
-        p1.completed_on == TODAY - dt.timedelta(days=10) and p1.status == Project.Status.COMPLETED
+        p1.completed_on == today() - dt.timedelta(days=10) and p1.status == Project.Status.COMPLETED
     )
     calendar = project_calendar(p1)
     assert key_post_exemption(calendar, "P01", issued) == Exemption.STOPPED
     assert key_post_exemption(calendar, "P01", issued - dt.timedelta(days=1)) == ""
     assert key_post_exemption(calendar, "P03", issued) == ""
-    assert key_post_exemption(calendar, "S01", TODAY) == ""
+    assert key_post_exemption(calendar, "S01", today()) == ""
     stop = Event.objects.get(kind="project.attendance_stopped", subject_id=p1.pk)
     assert stop.actor is None and stop.data["group"] == "pm" and "ZS-QUALITY" in stop.data["basis"]
 
@@ -270,7 +275,7 @@ def test_wf5_quality_notice_stops_only_the_project_manager_and_records_completio
 def test_wf5_safety_report_stops_everyone_but_the_project_manager(world, systems):
     r = systems["safety"].post(SAFETY, _safety(world))
     assert r.status_code == 200, r.content
-    issued = TODAY - dt.timedelta(days=2)
+    issued = today() - dt.timedelta(days=2)
     assert r.json()["staff_attendance_stop_on"] == issued.isoformat()
     calendar = project_calendar(_p1(world))
     assert key_post_exemption(calendar, "P03", issued) == Exemption.STOPPED
@@ -281,11 +286,11 @@ def test_wf5_safety_report_stops_everyone_but_the_project_manager(world, systems
 def test_wf5_first_stop_stands(world, systems):
     systems["safety"].post(SAFETY, _safety(world))
     r = systems["safety"].post(
-        SAFETY, _safety(world, message_id="S-0002", issued_on=TODAY.isoformat())
+        SAFETY, _safety(world, message_id="S-0002", issued_on=today().isoformat())
     )
     assert r.status_code == 200
     assert r.json()["stop_applied"] is False
-    assert r.json()["staff_attendance_stop_on"] == (TODAY - dt.timedelta(days=2)).isoformat()
+    assert r.json()["staff_attendance_stop_on"] == (today() - dt.timedelta(days=2)).isoformat()
 
 
 def test_project_found_by_permit_number(world, systems):
@@ -408,10 +413,12 @@ def test_malformed_json_is_a_422_envelope(world, systems):
         ({"message_id": "x" * 65}, "message_id"),
         ({"notice_no": 17}, "notice_no"),
         ({"unexpected": "x"}, "unexpected"),
-        ({"issued_on": (TODAY + dt.timedelta(days=5)).isoformat()}, "issued_on"),
+        ({"issued_on": "in five days"}, "issued_on"),
     ],
 )
 def test_schema_errors_name_the_field(world, systems, change, field):
+    if change.get("issued_on") == "in five days":  # a future date, computed now, not at collection
+        change = {"issued_on": (today() + dt.timedelta(days=5)).isoformat()}
     r = systems["quality"].post(QUALITY, _quality(world, **change))
     assert r.status_code == 422, r.content
     assert r.json()["code"] == "validation_error"

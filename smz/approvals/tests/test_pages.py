@@ -16,7 +16,10 @@ from smz.devices.tests.conftest import jpeg
 from smz.registry.models import FaceEnrollment, KeyPost, KeyPostChange
 from smz.registry.synthetic import synthetic_id_number
 
-TODAY = timezone.localdate()
+
+def today() -> dt.date:
+    """The city's today, read when a test runs: never at import or collection (issue 11 item 9)."""
+    return timezone.localdate()
 
 
 @pytest.fixture
@@ -137,7 +140,7 @@ def test_r_wf4_authority_records_change_and_window_enrolls(world, as_user):
             "name": "新技术负责人",
             "id_number": number,
             "permit_ref": "许变〔2026〕3号",
-            "approved_on": TODAY.isoformat(),
+            "approved_on": today().isoformat(),
         },
         follow=True,
     )

@@ -31,13 +31,18 @@ from smz.registry.obligations import Exemption, key_post_exemption, project_cale
 from smz.registry.project_changes import project_statuses_refresh
 from smz.registry.reference import SAFETY_AUTHORITY
 
-TODAY = timezone.localdate()
+
+def today() -> dt.date:
+    """The city's today, read when a test runs: never at import or collection (issue 11 item 9)."""
+    return timezone.localdate()
+
+
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def _fresh_permit(project, *, issued_days_ago=30, start_in_days=10):
-    project.permit_issued_on = TODAY - dt.timedelta(days=issued_days_ago)
-    project.planned_start = TODAY + dt.timedelta(days=start_in_days)
+    project.permit_issued_on = today() - dt.timedelta(days=issued_days_ago)
+    project.planned_start = today() + dt.timedelta(days=start_in_days)
     project.actual_start = None
     project.save()
     return project
@@ -195,7 +200,7 @@ def test_r_wf_return_fix_resubmit_then_reject_needs_a_note(world):
     r.refresh_from_db()
     p1.refresh_from_db()
     assert r.state == State.REJECTED and r.effective_on is None
-    assert p1.planned_start == TODAY + dt.timedelta(days=10)  # unchanged
+    assert p1.planned_start == today() + dt.timedelta(days=10)  # unchanged
 
 
 def test_r_wf_withdraw_and_one_open_request_per_kind(world):
@@ -353,8 +358,8 @@ def test_r_wf1_warns_early_and_month_ends_clamp():
 
 def test_r_wf1_approved_extensions_count_and_third_is_refused_on_the_project(world):
     p1 = world.projects["p1"]
-    p1.permit_issued_on = TODAY - dt.timedelta(days=80)  # the 3-month period ends in ~10 days
-    p1.planned_start = TODAY + dt.timedelta(days=5)
+    p1.permit_issued_on = today() - dt.timedelta(days=80)  # the 3-month period ends in ~10 days
+    p1.planned_start = today() + dt.timedelta(days=5)
     p1.save()
     first = workflows.project_permit_life(p1)
     r = _through(
@@ -382,31 +387,31 @@ def test_r_wf1_approved_extensions_count_and_third_is_refused_on_the_project(wor
 def _p1_checked(world):
     """p1 started long ago (its key posts are checked today)."""
     p1 = world.projects["p1"]
-    assert project_calendar(p1).checks_from < TODAY
+    assert project_calendar(p1).checks_from < today()
     return p1
 
 
 def test_r_wf2_people_keep_attending_until_the_suspension_is_approved(world):
     p1 = _p1_checked(world)
-    r = _filed(world, RequestKind.SUSPENSION, date=TODAY)
+    r = _filed(world, RequestKind.SUSPENSION, date=today())
     services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
     services.request_act(actor=world.user("town_l1"), request=r, action="forward")
-    assert key_post_exemption(project_calendar(p1), "P01", TODAY) == ""  # still pending
+    assert key_post_exemption(project_calendar(p1), "P01", today()) == ""  # still pending
     services.request_act(actor=world.user("town_l2"), request=r, action="approve")
     p1.refresh_from_db()
     assert p1.status == "suspended"
     cal = project_calendar(p1)
-    assert key_post_exemption(cal, "P01", TODAY) == Exemption.PAUSED
-    assert key_post_exemption(cal, "P03", TODAY + dt.timedelta(days=30)) == Exemption.PAUSED
-    assert key_post_exemption(cal, "P01", TODAY - dt.timedelta(days=1)) == ""
-    row = key_post_days_compute(project_id=p1.pk, day=TODAY)[0]
+    assert key_post_exemption(cal, "P01", today()) == Exemption.PAUSED
+    assert key_post_exemption(cal, "P03", today() + dt.timedelta(days=30)) == Exemption.PAUSED
+    assert key_post_exemption(cal, "P01", today() - dt.timedelta(days=1)) == ""
+    row = key_post_days_compute(project_id=p1.pk, day=today())[0]
     assert row.exemption == Exemption.PAUSED
 
 
 def test_r_wf2_a_suspension_approved_for_a_later_day_takes_effect_that_day(world):
     # Issue 11.4: approved on the 5th for the 8th, the project is not 停工 before the 8th.
     p1 = _p1_checked(world)
-    start = TODAY + dt.timedelta(days=3)
+    start = today() + dt.timedelta(days=3)
     _through(world, _filed(world, RequestKind.SUSPENSION, date=start))
     p1.refresh_from_db()
     assert p1.status == "active"
@@ -423,39 +428,41 @@ def test_r_wf2_a_suspension_approved_for_a_later_day_takes_effect_that_day(world
 
 def test_r_wf2_suspension_date_cannot_be_in_the_past(world):
     with pytest.raises(DomainError) as exc:
-        _filed(world, RequestKind.SUSPENSION, date=TODAY - dt.timedelta(days=1))
+        _filed(world, RequestKind.SUSPENSION, date=today() - dt.timedelta(days=1))
     assert exc.value.code == "approval.date_past"
 
 
 def test_r_wf3_obligations_restart_only_after_the_resumption_is_approved(world):
     p1 = _p1_checked(world)
-    _through(world, _filed(world, RequestKind.SUSPENSION, date=TODAY))
+    _through(world, _filed(world, RequestKind.SUSPENSION, date=today()))
     with pytest.raises(DomainError) as exc:  # a second suspension while paused
-        _filed(world, RequestKind.SUSPENSION, date=TODAY)
+        _filed(world, RequestKind.SUSPENSION, date=today())
     assert exc.value.code == "approval.already_paused"
-    r = _filed(world, RequestKind.RESUMPTION, date=TODAY)
+    r = _filed(world, RequestKind.RESUMPTION, date=today())
     services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
-    assert key_post_exemption(project_calendar(p1), "P01", TODAY + dt.timedelta(5)) == "paused"
+    assert key_post_exemption(project_calendar(p1), "P01", today() + dt.timedelta(5)) == "paused"
     services.request_act(actor=world.user("town_l1"), request=r, action="forward")
     r = services.request_act(actor=world.user("town_l2"), request=r, action="approve").request
-    assert r.effective_on == TODAY + dt.timedelta(days=1)  # the day after approval at the earliest
+    assert r.effective_on == today() + dt.timedelta(
+        days=1
+    )  # the day after approval at the earliest
     p1.refresh_from_db()
     assert (
         p1.status == "suspended"
     )  # resumption takes effect tomorrow, not on approval (issue 11.4)
-    assert project_statuses_refresh(day=TODAY + dt.timedelta(days=1)) == 1
+    assert project_statuses_refresh(day=today() + dt.timedelta(days=1)) == 1
     p1.refresh_from_db()
     assert p1.status == "active"
     pause = ProjectPause.objects.get(project=p1)
-    assert pause.end_on == TODAY and pause.resumption_ref == r.no
+    assert pause.end_on == today() and pause.resumption_ref == r.no
     cal = project_calendar(p1)
-    assert key_post_exemption(cal, "P01", TODAY) == Exemption.PAUSED
-    assert key_post_exemption(cal, "P01", TODAY + dt.timedelta(days=1)) == ""
+    assert key_post_exemption(cal, "P01", today()) == Exemption.PAUSED
+    assert key_post_exemption(cal, "P01", today() + dt.timedelta(days=1)) == ""
 
 
 def test_r_wf3_resumption_without_suspension_is_refused(world):
     with pytest.raises(DomainError) as exc:
-        _filed(world, RequestKind.RESUMPTION, date=TODAY)
+        _filed(world, RequestKind.RESUMPTION, date=today())
     assert exc.value.code == "approval.not_paused"
 
 
@@ -468,17 +475,17 @@ def test_r_wf5_manual_stop_ends_staff_attendance_but_not_the_project_manager(wor
     assert workflows.REQUIRED_ATTACHMENTS[r.kind] == (AttachmentKind.SAFETY_REPORT,)
     services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
     services.request_act(actor=world.user("town_l1"), request=r, action="forward")
-    assert key_post_exemption(project_calendar(p1), "P03", TODAY) == ""  # until approved
+    assert key_post_exemption(project_calendar(p1), "P03", today()) == ""  # until approved
     services.request_act(actor=world.user("town_l2"), request=r, action="approve")
     cal = project_calendar(world.projects["p1"].__class__.objects.get(pk=p1.pk))
-    assert key_post_exemption(cal, "P03", TODAY) == Exemption.STOPPED
-    assert key_post_exemption(cal, "S01", TODAY) == Exemption.STOPPED
-    assert key_post_exemption(cal, "P01", TODAY) == ""  # the PM waits for the quality notice
+    assert key_post_exemption(cal, "P03", today()) == Exemption.STOPPED
+    assert key_post_exemption(cal, "S01", today()) == Exemption.STOPPED
+    assert key_post_exemption(cal, "P01", today()) == ""  # the PM waits for the quality notice
 
 
 def test_r_wf5_after_the_safety_center_docked_manual_requests_are_refused(world):
     InboundSystem.objects.create(
-        code="safety", name="安全事务中心系统", kind="safety", secret="x", docked_on=TODAY
+        code="safety", name="安全事务中心系统", kind="safety", secret="x", docked_on=today()
     )
     with pytest.raises(DomainError) as exc:
         _filed(world, RequestKind.ATTENDANCE_STOP)
@@ -496,7 +503,7 @@ def test_r_wf4_new_holder_only_after_face_enrollment(world):
         key_post=post,
         new_worker=new,
         permit_ref="中建许变〔2026〕12号",
-        permit_approved_on=TODAY,
+        permit_approved_on=today(),
         source="authority",
     )
     post.refresh_from_db()
@@ -524,8 +531,8 @@ def test_r_wf4_new_holder_only_after_face_enrollment(world):
     change.refresh_from_db()
     new.refresh_from_db()
     assert post.holder == new and change.status == KeyPostChange.Status.EFFECTIVE
-    assert change.effective_on == TODAY and new.face_photo
-    row = key_post_days_compute(project_id=post.project_id, day=TODAY)
+    assert change.effective_on == today() and new.face_photo
+    row = key_post_days_compute(project_id=post.project_id, day=today())
     assert next(r for r in row if r.key_post_id == post.pk).holder == new
 
 
@@ -543,7 +550,7 @@ def test_r_wf4_already_enrolled_person_takes_the_post_at_once(world):
         key_post=post,
         new_worker=person,
         permit_ref="许变2",
-        permit_approved_on=TODAY,
+        permit_approved_on=today(),
         source="authority",
     )
     post.refresh_from_db()
@@ -554,9 +561,9 @@ def test_r_wf4_already_enrolled_person_takes_the_post_at_once(world):
 
 def test_r_a3_key_post_days_carry_the_exemption(world):
     p1 = world.projects["p1"]
-    p1.planned_start = TODAY - dt.timedelta(days=5)
+    p1.planned_start = today() - dt.timedelta(days=5)
     p1.save()
-    rows = key_post_days_compute(project_id=p1.pk, day=TODAY)
+    rows = key_post_days_compute(project_id=p1.pk, day=today())
     assert {r.exemption for r in rows} == {Exemption.BEFORE_START}
     assert not KeyPostDay.objects.filter(project=p1, exemption="").exists()
 
@@ -564,7 +571,7 @@ def test_r_a3_key_post_days_carry_the_exemption(world):
 def test_r_wf_request_numbers_are_unique_and_dated(world):
     p1 = _fresh_permit(world.projects["p1"])
     r = _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
-    assert r.no.startswith(f"SQ{TODAY:%Y%m%d}")
+    assert r.no.startswith(f"SQ{today():%Y%m%d}")
     assert ApprovalRequest.objects.filter(no=r.no).count() == 1
 
 

@@ -14,8 +14,16 @@ from smz.attendance.tests.test_attendance import attend, gate_for
 from smz.devices.tests.conftest import jpeg
 from smz.registry.models import KeyPost
 
-DAY = timezone.localdate() - dt.timedelta(days=1)
-RANGE = f"from={DAY}&to={DAY}"
+
+def yesterday() -> dt.date:
+    """Read when a test runs, never at import or collection (issue 11 item 9)."""
+    return timezone.localdate() - dt.timedelta(days=1)
+
+
+def day_range() -> str:
+    return f"from={yesterday()}&to={yesterday()}"
+
+
 TABS = ["double_shift", "only_invalid_passes", "no_exit", "off_site", "no_face", "key_posts"]
 P1, P2 = "小榄甲住宅项目", "古镇戊厂房项目"
 
@@ -54,9 +62,9 @@ def foreign_day(world):
     p1_gate = gate_for(world, "p1", "GATE-P1-A")
     p2_gate = gate_for(world, "p2", "GATE-P2-A")
     world.employ("p2", "sub", employer="neighbour")
-    attend(p1_gate, world.workers["sub"], DAY)
-    night_shift(p2_gate, world.workers["sub"], DAY)
-    attend(p2_gate, world.workers["neighbour"], DAY, snapshot=jpeg(face=False))
+    attend(p1_gate, world.workers["sub"], yesterday())
+    night_shift(p2_gate, world.workers["sub"], yesterday())
+    attend(p2_gate, world.workers["neighbour"], yesterday(), snapshot=jpeg(face=False))
     KeyPost.objects.create(
         project=world.projects["p2"],
         enterprise=world.enterprises["neighbour"],
@@ -64,8 +72,8 @@ def foreign_day(world):
         holder=world.workers["neighbour"],
         holder_since=dt.date(2024, 2, 1),
     )
-    key_post_days_compute(project_id=world.projects["p2"].pk, day=DAY)
-    key_post_days_compute(project_id=world.projects["p1"].pk, day=DAY)
+    key_post_days_compute(project_id=world.projects["p2"].pk, day=yesterday())
+    key_post_days_compute(project_id=world.projects["p1"].pk, day=yesterday())
     return world
 
 
@@ -77,7 +85,7 @@ def foreign_day(world):
 def test_issue10_item4_anomaly_tabs_show_only_the_users_scope(
     as_user, foreign_day, persona, foreign, tab
 ):
-    r = as_user(persona).get(f"/attendance/anomalies/?tab={tab}&{RANGE}")
+    r = as_user(persona).get(f"/attendance/anomalies/?tab={tab}&{day_range()}")
     assert r.status_code == 200
     body = r.content.decode()
     assert foreign not in body
@@ -92,26 +100,26 @@ def test_issue10_item4_anomaly_tabs_show_only_the_users_scope(
 def test_issue10_item4_double_shift_names_only_visible_projects(as_user, foreign_day):
     body = (
         as_user("sub_labor")
-        .get(f"/attendance/anomalies/?tab=double_shift&{RANGE}")
+        .get(f"/attendance/anomalies/?tab=double_shift&{day_range()}")
         .content.decode()
     )
     assert "测试乙工" in body and P1 in body and "07:50" in body
     assert "另有 1 个项目出勤" in body
     body = (
         as_user("neighbour_labor")
-        .get(f"/attendance/anomalies/?tab=double_shift&{RANGE}")
+        .get(f"/attendance/anomalies/?tab=double_shift&{day_range()}")
         .content.decode()
     )
     assert "测试乙工" in body and P2 in body and "05:07" in body and "另有 1 个项目出勤" in body
     body = (
         as_user("sup_manager")
-        .get(f"/attendance/anomalies/?tab=double_shift&{RANGE}")
+        .get(f"/attendance/anomalies/?tab=double_shift&{day_range()}")
         .content.decode()
     )
     assert "测试乙工" not in body  # the supervisor sees no attendance of the subcontractor's people
     body = (
         as_user("city_supervisor")
-        .get(f"/attendance/anomalies/?tab=double_shift&{RANGE}")
+        .get(f"/attendance/anomalies/?tab=double_shift&{day_range()}")
         .content.decode()
     )
     assert P1 in body and P2 in body and "另有" not in body

@@ -18,7 +18,10 @@ from smz.devices.services import device_register
 from smz.devices.tests.conftest import jpeg
 from smz.registry.models import KeyPost, KeyPostHolding
 
-TODAY = timezone.localdate()
+
+def today() -> dt.date:
+    """The city's today, read when a test runs: never at import or collection (issue 11 item 9)."""
+    return timezone.localdate()
 
 
 def at(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
@@ -57,39 +60,39 @@ def p1_gate(world):
 
 def test_a5_snapshot_without_face_is_stored_but_does_not_count(world, p1_gate):
     gc = world.workers["gc"]
-    answers = attend(p1_gate, gc, TODAY, snapshot=jpeg(face=False))
+    answers = attend(p1_gate, gc, today(), snapshot=jpeg(face=False))
     assert [a["face_check"] for a in answers] == ["pending", "pending"]
     assert set(SnapshotCheck.objects.values_list("faces", flat=True)) == {0}
-    day = DailyAttendance.objects.get(worker=gc, work_date=TODAY)
+    day = DailyAttendance.objects.get(worker=gc, work_date=today())
     assert not day.attended and day.invalid_passes == 2 and "no_face" in day.anomalies
     assert PassRecord.objects.filter(worker=gc).count() == 2
 
 
 def test_a5_snapshot_with_face_counts(world, p1_gate):
     gc = world.workers["gc"]
-    attend(p1_gate, gc, TODAY)
+    attend(p1_gate, gc, today())
     assert set(SnapshotCheck.objects.values_list("faces", flat=True)) == {1}
-    day = DailyAttendance.objects.get(worker=gc, work_date=TODAY)
+    day = DailyAttendance.objects.get(worker=gc, work_date=today())
     assert day.attended and day.minutes == 9 * 60 + 50 and day.anomalies == []
     # A second run checks nothing twice.
-    attendance_recompute(project_id=p1_gate.project_id, keys=[(gc.pk, TODAY)])
+    attendance_recompute(project_id=p1_gate.project_id, keys=[(gc.pk, today())])
     assert SnapshotCheck.objects.count() == 2
 
 
 def test_a4_key_post_counts_the_post_not_the_person(world, p1_gate):
     pm, gc = world.workers["pm"], world.workers["gc"]
-    attend(p1_gate, pm, TODAY)
-    rows = {k.key_post.post: k for k in KeyPostDay.objects.filter(work_date=TODAY)}
+    attend(p1_gate, pm, today())
+    rows = {k.key_post.post: k for k in KeyPostDay.objects.filter(work_date=today())}
     assert rows["P01"].attended and rows["P01"].holder == pm
     assert not rows["P03"].attended and rows["P03"].holder is None  # vacant post
 
     # Yesterday the post P01 was held by someone else (the holding history decides, not today's holder).
-    yesterday = TODAY - dt.timedelta(days=1)
+    yesterday = today() - dt.timedelta(days=1)
     post = KeyPost.objects.get(post="P01")
     KeyPostHolding.objects.create(
         key_post=post, worker=gc, start_on=yesterday - dt.timedelta(days=5), end_on=yesterday
     )
-    KeyPostHolding.objects.create(key_post=post, worker=pm, start_on=TODAY)
+    KeyPostHolding.objects.create(key_post=post, worker=pm, start_on=today())
     attend(p1_gate, pm, yesterday)  # the current holder came, but yesterday was not his post
     row = KeyPostDay.objects.get(key_post=post, work_date=yesterday)
     assert row.holder == gc and not row.attended
@@ -99,7 +102,7 @@ def test_a4_key_post_counts_the_post_not_the_person(world, p1_gate):
 
 
 def test_a4_days_without_passes_are_closed_as_absent(world):
-    rows = key_post_days_compute(project_id=world.projects["p1"].pk, day=TODAY)
+    rows = key_post_days_compute(project_id=world.projects["p1"].pk, day=today())
     by_post = {r.key_post.post: r for r in rows}
     assert not by_post["P01"].attended and by_post["P01"].holder == world.workers["pm"]
 
@@ -110,8 +113,8 @@ def double_shift(world, p1_gate):
     gc = world.workers["gc"]
     world.employ("p3", "gc")
     p3_gate = gate_for(world, "p3", "GATE-P3-A")
-    attend(p1_gate, gc, TODAY)
-    attend(p3_gate, gc, TODAY, tag="p3-")
+    attend(p1_gate, gc, today())
+    attend(p3_gate, gc, today(), tag="p3-")
     return gc
 
 
@@ -145,10 +148,10 @@ def test_a4_double_shift_hidden_from_neighbours(as_user, double_shift, persona):
 
 
 def test_anomaly_tabs_list_invalid_and_key_post_days(world, as_user, p1_gate):
-    attend(p1_gate, world.workers["gc"], TODAY, snapshot=jpeg(face=False))
+    attend(p1_gate, world.workers["gc"], today(), snapshot=jpeg(face=False))
     # gc holds no post, so his passes leave the posts alone; the nightly close writes their day.
     assert not KeyPostDay.objects.exists()
-    key_post_days_compute(project_id=world.projects["p1"].pk, day=TODAY)
+    key_post_days_compute(project_id=world.projects["p1"].pk, day=today())
     client = as_user("town_l1")
     body = client.get("/attendance/anomalies/?tab=no_face").content.decode()
     assert "测试甲工" in body and "抓拍无人脸" in body
@@ -163,9 +166,9 @@ def test_anomaly_tabs_list_invalid_and_key_post_days(world, as_user, p1_gate):
 
 
 def test_calendar_shows_people_by_day_and_is_scoped(world, as_user, p1_gate):
-    attend(p1_gate, world.workers["gc"], TODAY)
+    attend(p1_gate, world.workers["gc"], today())
     p1 = world.projects["p1"].pk
-    r = as_user("gc_labor").get(f"/projects/{p1}/attendance/?month={TODAY:%Y-%m}")
+    r = as_user("gc_labor").get(f"/projects/{p1}/attendance/?month={today():%Y-%m}")
     assert r.status_code == 200
     body = r.content.decode()
     assert "测试甲工" in body and "测试乙工" in body and "✓" in body
@@ -178,9 +181,9 @@ def test_calendar_shows_people_by_day_and_is_scoped(world, as_user, p1_gate):
 
 
 def test_monthly_excel_one_sheet_per_team_masked(world, as_user, p1_gate):
-    attend(p1_gate, world.workers["gc"], TODAY)
+    attend(p1_gate, world.workers["gc"], today())
     p1 = world.projects["p1"].pk
-    r = as_user("gc_labor").get(f"/projects/{p1}/attendance/export/?month={TODAY:%Y-%m}")
+    r = as_user("gc_labor").get(f"/projects/{p1}/attendance/export/?month={today():%Y-%m}")
     assert r.status_code == 200
     book = load_workbook(io.BytesIO(r.content))
     assert set(book.sheetnames) == {"甲钢筋班", "乙木工班", "未分班组"}
@@ -188,14 +191,14 @@ def test_monthly_excel_one_sheet_per_team_masked(world, as_user, p1_gate):
     row = [c.value for c in sheet[4]]
     assert row[1] == "测试甲工"
     assert world.workers["gc"].id_number not in str(row) and "*" in row[2]
-    assert row[5 + TODAY.day - 1] == "√" and row[-2] == 1
+    assert row[5 + today().day - 1] == "√" and row[-2] == 1
     assert as_user("neighbour_labor").get(f"/projects/{p1}/attendance/export/").status_code == 404
     assert as_user("worker").get(f"/projects/{p1}/attendance/export/").status_code == 403
 
 
 def test_person_passes_and_snapshot_are_permission_checked_and_audited(world, as_user, p1_gate):
     gc = world.workers["gc"]
-    attend(p1_gate, gc, TODAY)
+    attend(p1_gate, gc, today())
     r = as_user("gc_labor").get(f"/workers/{gc.pk}/passes/")
     assert r.status_code == 200
     body = r.content.decode()
@@ -215,13 +218,13 @@ def test_person_passes_and_snapshot_are_permission_checked_and_audited(world, as
 def test_worker_sees_own_passes(world, as_user):
     sub = world.workers["sub"]
     device = gate_for(world, "p1", "GATE-P1-B")
-    attend(device, sub, TODAY, snapshot=jpeg(face=False))
+    attend(device, sub, today(), snapshot=jpeg(face=False))
     body = as_user("worker").get(f"/workers/{sub.pk}/passes/").content.decode()
     assert "无效" in body and "抓拍照片中未检测到人脸" in body
 
 
 def test_project_page_shows_today_and_key_post_status(world, as_user, p1_gate):
-    attend(p1_gate, world.workers["pm"], TODAY)
+    attend(p1_gate, world.workers["pm"], today())
     body = as_user("town_l1").get(f"/projects/{world.projects['p1'].pk}/").content.decode()
     assert "今日出勤人数" in body and "到岗" in body and "空缺" in body
 
@@ -235,7 +238,7 @@ def test_range_longer_than_a_month_is_refused(world, as_user):
 def test_a4_close_day_command_writes_absent_posts(world):
     from django.core.management import call_command
 
-    yesterday = TODAY - dt.timedelta(days=1)
+    yesterday = today() - dt.timedelta(days=1)
     out = io.StringIO()
     call_command("attendance_close_day", date=yesterday.isoformat(), stdout=out)
     rows = KeyPostDay.objects.filter(work_date=yesterday)
@@ -251,7 +254,7 @@ def test_n3_recompute_task_commits_with_the_passes(world, p1_gate):
     from django_tasks_db.models import DBTaskResult
 
     gc = world.workers["gc"]
-    raw = [RawPass("t-1", gc.pk, at(TODAY, 8), "in", "face", 90, jpeg())]
+    raw = [RawPass("t-1", gc.pk, at(today(), 8), "in", "face", 90, jpeg())]
     with pytest.raises(RuntimeError), transaction.atomic():
         pass_records_ingest(device=p1_gate, records=raw)
         assert DBTaskResult.objects.count() == 1
@@ -259,7 +262,7 @@ def test_n3_recompute_task_commits_with_the_passes(world, p1_gate):
     assert not PassRecord.objects.exists() and not DBTaskResult.objects.exists()
     pass_records_ingest(device=p1_gate, records=raw)
     task = DBTaskResult.objects.get()
-    assert task.args_kwargs["args"][1] == f"{gc.pk}:{TODAY.isoformat()}"
+    assert task.args_kwargs["args"][1] == f"{gc.pk}:{today().isoformat()}"
 
 
 def test_n3_insert_falls_back_when_a_concurrent_retry_stored_the_rows_first(world, p1_gate):
@@ -268,7 +271,7 @@ def test_n3_insert_falls_back_when_a_concurrent_retry_stored_the_rows_first(worl
 
     gc = world.workers["gc"]
     pass_records_ingest(
-        device=p1_gate, records=[RawPass("c-1", gc.pk, at(TODAY, 8), "in", "face", 90, jpeg())]
+        device=p1_gate, records=[RawPass("c-1", gc.pk, at(today(), 8), "in", "face", 90, jpeg())]
     )
     stored = PassRecord.objects.values_list(*PASS_COLUMNS).get()
     fresh = (*stored[:1], "c-2", *stored[2:])
@@ -290,8 +293,8 @@ def test_n3_snapshot_files_are_content_addressed(world, p1_gate, settings, tmp_p
     pass_records_ingest(
         device=p1_gate,
         records=[
-            RawPass("f-1", gc.pk, at(TODAY, 8), "in", "face", 90, snap),
-            RawPass("f-2", sub.pk, at(TODAY, 8, 1), "in", "face", 90, snap),
+            RawPass("f-1", gc.pk, at(today(), 8), "in", "face", 90, snap),
+            RawPass("f-2", sub.pk, at(today(), 8, 1), "in", "face", 90, snap),
         ],
     )
     names = set(PassRecord.objects.values_list("snapshot", flat=True))
@@ -303,18 +306,18 @@ def test_n3_snapshot_files_are_content_addressed(world, p1_gate, settings, tmp_p
 def test_issue11_anomalies_default_to_the_last_seven_days(world, as_user, p1_gate):
     """Issue 11 item 7: today alone was empty every morning; yesterday's no-face pass is listed by default,
     the range is shown and can be changed."""
-    yesterday = TODAY - dt.timedelta(days=1)
+    yesterday = today() - dt.timedelta(days=1)
     attend(p1_gate, world.workers["gc"], yesterday, snapshot=jpeg(face=False))
     body = as_user("town_l1").get("/attendance/anomalies/?tab=no_face").content.decode()
     assert "测试甲工" in body
-    week = TODAY - dt.timedelta(days=6)
+    week = today() - dt.timedelta(days=6)
     assert f'name="from" value="{week:%Y-%m-%d}"' in body
-    assert f'name="to" value="{TODAY:%Y-%m-%d}"' in body
-    assert f"{week:%Y-%m-%d} 至 {TODAY:%Y-%m-%d}，共 7 天" in body
+    assert f'name="to" value="{today():%Y-%m-%d}"' in body
+    assert f"{week:%Y-%m-%d} 至 {today():%Y-%m-%d}，共 7 天" in body
     today_only = as_user("town_l1").get(
-        f"/attendance/anomalies/?tab=no_face&from={TODAY:%Y-%m-%d}&to={TODAY:%Y-%m-%d}"
+        f"/attendance/anomalies/?tab=no_face&from={today():%Y-%m-%d}&to={today():%Y-%m-%d}"
     )
     assert "测试甲工" not in today_only.content.decode()
     assert (
-        f"?tab=no_face&amp;from={yesterday:%Y-%m-%d}&amp;to={TODAY:%Y-%m-%d}" in body
+        f"?tab=no_face&amp;from={yesterday:%Y-%m-%d}&amp;to={today():%Y-%m-%d}" in body
     )  # 昨天和今天

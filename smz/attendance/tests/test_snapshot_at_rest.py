@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from smz.attendance.ingest import RawPass, pass_records_ingest, snapshot_read
 from smz.attendance.models import PassRecord
-from smz.attendance.tests.test_attendance import TODAY, at, gate_for
+from smz.attendance.tests.test_attendance import at, gate_for, today
 from smz.core import crypto
 from smz.core.storage import private_files_seal
 from smz.devices.tests.conftest import jpeg
@@ -39,7 +39,7 @@ def stored(world, disk):
     snap = jpeg()
     gc = world.workers["gc"]
     pass_records_ingest(
-        device=gate, records=[RawPass("s-1", gc.pk, at(TODAY, 8), "in", "face", 90, snap)]
+        device=gate, records=[RawPass("s-1", gc.pk, at(today(), 8), "in", "face", 90, snap)]
     )
     record = PassRecord.objects.get()
     return record, snap, disk / record.snapshot
@@ -96,7 +96,7 @@ def test_issue10_item6_key_rotation_reseals_snapshot_files(world, disk, settings
     snap = jpeg()
     gc = world.workers["gc"]
     pass_records_ingest(
-        device=gate, records=[RawPass("r-1", gc.pk, at(TODAY, 8), "in", "face", 90, snap)]
+        device=gate, records=[RawPass("r-1", gc.pk, at(today(), 8), "in", "face", 90, snap)]
     )
     name = PassRecord.objects.get().snapshot
     assert crypto.file_key_id((disk / name).read_bytes()) == "old"

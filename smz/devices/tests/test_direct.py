@@ -22,8 +22,6 @@ from smz.registry.services import employment_exit
 
 pytestmark = pytest.mark.django_db
 
-NOW = timezone.localtime()
-
 
 def rec(
     rid: str,
@@ -151,7 +149,7 @@ def test_n3_batch_answers_per_record_and_keeps_valid_ones(
         rec("r6", gc, snapshot=b"\xff\xd8" + b"x" * (210 * 1024)),
         rec("r7", gc, snapshot=None),  # kept, invalid
         rec("r8", gc, snapshot=jpeg(160, 120)),  # kept, invalid (too small)
-        {"record_id": "", "person_id": gc, "time": NOW.isoformat()},
+        {"record_id": "", "person_id": gc, "time": timezone.localtime().isoformat()},
     ]
     with django_capture_on_commit_callbacks(execute=True):
         r = gate.post("/device/v1/passes", {"batch_id": "b-1", "records": records})

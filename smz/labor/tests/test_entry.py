@@ -18,7 +18,10 @@ from smz.labor.models import Admission, AgeRule, Blacklist
 from smz.labor.tests.test_payroll import contract
 from smz.registry import project_changes
 
-TODAY = timezone.localdate()
+
+def today() -> dt.date:
+    """The city's today, read when a test runs: never at import or collection (issue 11 item 9)."""
+    return timezone.localdate()
 
 
 def failing(employment) -> set[str]:
@@ -29,11 +32,11 @@ def failing(employment) -> set[str]:
 def ready(world):
     """测试乙工 with a contract, training and a live face: everything passes."""
     e = world.employments["sub"]
-    contract(world, "sub", rate="280", actor="sub_labor", start_on=TODAY - dt.timedelta(days=30))
+    contract(world, "sub", rate="280", actor="sub_labor", start_on=today() - dt.timedelta(days=30))
     entry.training_record(
         actor=world.user("sub_labor"),
         employment=e,
-        trained_on=TODAY,
+        trained_on=today(),
         course="三级安全教育",
         hours="8",
     )
@@ -48,14 +51,14 @@ def test_r_a2_each_check(world):
     e = world.employments["sub"]
     assert failing(e) == {"contract", "training", "face"}
     w = e.worker
-    w.id_valid_to = TODAY - dt.timedelta(days=1)
+    w.id_valid_to = today() - dt.timedelta(days=1)
     w.save()
     assert "id_valid" in failing(e)
-    w.birth_date = TODAY.replace(year=TODAY.year - 56)  # a woman over 55
+    w.birth_date = today().replace(year=today().year - 56)  # a woman over 55
     w.save()
     assert "age" in failing(e)
     AgeRule.objects.create(
-        valid_from=TODAY - dt.timedelta(days=1),
+        valid_from=today() - dt.timedelta(days=1),
         min_age=18,
         max_age_male=60,
         max_age_female=60,
@@ -65,7 +68,7 @@ def test_r_a2_each_check(world):
     Blacklist.objects.create(
         worker=w,
         reason="恶意讨薪",
-        valid_from=TODAY - dt.timedelta(days=3),
+        valid_from=today() - dt.timedelta(days=3),
         placed_by=world.user("city_admin"),
     )
     assert "blacklist" in failing(e)
@@ -78,8 +81,8 @@ def test_r_a2_admission_blocked_then_granted(world, ready):
     Blacklist.objects.create(
         worker=e.worker,
         reason="x",
-        valid_from=TODAY,
-        valid_to=TODAY,
+        valid_from=today(),
+        valid_to=today(),
         placed_by=ready.user("city_admin"),
     )
     with pytest.raises(DomainError) as exc:
@@ -156,7 +159,7 @@ def test_r_a2_new_labor_waits_and_bulk_check_admits_those_who_pass(world, ready,
         employer=world.enterprises["sub"],
         team=world.teams["sub"],
         work_type="020",
-        entry_on=TODAY,
+        entry_on=today(),
     )
     assert employment.gate_status == "pending"  # registered labor waits for the checks
     entry.entry_hold(actor=ready.user("sub_labor"), employment=ready.employments["sub"])
