@@ -10,12 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from smz.accounts.models import ApiToken
 from smz.core.api_errors import envelope as api_envelope
 from smz.core.api_errors import install_envelope
+from smz.core.errors import DomainError
 from smz.portal.apidocs import LocalSwagger
 
 
@@ -49,7 +50,14 @@ class CookieSessionAuth(SessionAuth):
     def _get_key(self, request: HttpRequest) -> str | None:
         if not request.COOKIES.get(self.param_name):
             return None
-        return super()._get_key(request)
+        try:
+            return super()._get_key(request)
+        except HttpError as exc:  # ninja's own CSRF refusal, in English: answer in the envelope
+            raise DomainError(
+                "auth.csrf_failed",
+                "请求缺少有效的 CSRF 令牌：用会话调用接口时请带上 X-CSRFToken 请求头，机器对接请用令牌",
+                status=403,
+            ) from exc
 
 
 def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -74,7 +74,7 @@ def token_list(request: HttpRequest):
 
 @router.post(
     "/tokens",
-    response={201: TokenIssuedOut, **errors(400, 401, 422)},
+    response={201: TokenIssuedOut, **errors(400, 401, 403, 422)},
     summary="签发接口令牌（有效期默认30天）",
 )
 def token_create(request: HttpRequest, body: TokenIn):
@@ -85,7 +85,7 @@ def token_create(request: HttpRequest, body: TokenIn):
 
 @router.post(
     "/tokens/{int:token_id}/rotate",
-    response={201: TokenIssuedOut, **errors(400, 401, 404, 409, 422)},
+    response={201: TokenIssuedOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="轮换接口令牌：签发新令牌，旧令牌立即失效",
 )
 def token_rotate(request: HttpRequest, token_id: int):
@@ -96,7 +96,7 @@ def token_rotate(request: HttpRequest, token_id: int):
 
 @router.post(
     "/tokens/{int:token_id}/revoke",
-    response={204: None, **errors(400, 401, 404, 422)},
+    response={204: None, **errors(400, 401, 403, 404, 422)},
     summary="撤销接口令牌",
 )
 def token_revoke(request: HttpRequest, token_id: int):

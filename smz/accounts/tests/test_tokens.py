@@ -151,3 +151,12 @@ def test_an_expired_token_on_a_write_is_401_not_a_csrf_failure(world, client):
         headers={"Authorization": "Bearer smz_no_such_token"},
     )
     assert r.status_code == 401 and r.json()["code"] == "unauthenticated"
+
+
+def test_a_session_write_without_its_csrf_token_is_403_in_the_envelope(world, client):
+    client.force_login(world.user("gc_labor"))
+    csrf_client = type(client)(enforce_csrf_checks=True)
+    csrf_client.cookies = client.cookies
+    r = csrf_client.post("/api/v1/tokens", {"name": "x"}, content_type="application/json")
+    assert r.status_code == 403
+    assert r.json()["code"] == "auth.csrf_failed" and "CSRF" in r.json()["message"]
