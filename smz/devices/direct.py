@@ -9,8 +9,7 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
-from django.db.models import F, Q
-from django.db.models.functions import Greatest
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import NinjaAPI, Schema
@@ -38,7 +37,8 @@ from smz.devices import signing
 from smz.devices.auth import authenticate_device, nonces_purge
 from smz.devices.errors import RECORD_CODES, device_error
 from smz.devices.models import Device, DeviceCommand
-from smz.registry.models import Employment
+from smz.devices.selectors import gate_changes_since
+from smz.registry.models import Worker
 
 HEARTBEAT_SECONDS = 30
 PEOPLE_PAGE_MAX = 100
@@ -297,29 +297,25 @@ def _cursor(version: dt.datetime, pk: int) -> str:
 def people(request: HttpRequest, cursor: str = "", limit: int = PEOPLE_PAGE_MAX):
     device: Device = request.device
     limit = max(1, min(limit, PEOPLE_PAGE_MAX))
-    qs = (
-        Employment.objects.filter(project=device.project_id)
-        .select_related("worker")
-        .annotate(version=Greatest("updated_at", "worker__updated_at"))
+    # One item per person (the gate roster decides, as for ZKTeco); the cursor's id is the person's.
+    rows = gate_changes_since(
+        project_id=device.project_id, after=_cursor_parse(cursor), limit=limit + 1
     )
-    after = _cursor_parse(cursor)
-    if after is not None:
-        qs = qs.filter(Q(version__gt=after[0]) | Q(version=after[0], pk__gt=after[1]))
-    rows = list(qs.order_by("version", "pk")[: limit + 1])
     has_more = len(rows) > limit
     rows = rows[:limit]
+    workers = Worker.objects.in_bulk([p.worker_id for p in rows if p.on_gate])
     items = []
-    for e in rows:
-        active = e.status == Employment.Status.ACTIVE and e.gate_status == "admitted"
+    for person in rows:
         item: dict[str, Any] = {
-            "person_id": e.worker_id,
-            "op": "upsert" if active else "delete",
-            "version": _cursor(e.version, e.pk),
+            "person_id": person.worker_id,
+            "op": "upsert" if person.on_gate else "delete",
+            "version": _cursor(person.version, person.worker_id),
         }
-        if active:
-            item["name"] = e.worker.name
-            item["face_jpeg"] = _face_b64(e.worker)
-            item["role"] = e.work_role
+        if person.on_gate:
+            worker = workers[person.worker_id]
+            item["name"] = worker.name
+            item["face_jpeg"] = _face_b64(worker)
+            item["role"] = person.role
         items.append(item)
     next_cursor = items[-1]["version"] if items else cursor
     return {"items": items, "next_cursor": next_cursor, "has_more": has_more}

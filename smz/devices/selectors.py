@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -20,6 +33,7 @@ from smz.devices.models import (
     SiteBoundary,
     TerminalNetwork,
 )
+from smz.registry.models import Employment
 
 ADDRESS_REFUSALS = ("device.address_mismatch", "device.address_not_allowed")
 MOVED_SHOWN_FOR = dt.timedelta(days=7)
@@ -149,3 +163,85 @@ def device_counts_for(user: Any) -> dict[str, int]:
         project__in=scoping.projects_for(user).values("pk"), status=Device.Status.ACTIVE
     )
     return in_use.aggregate(active=Count("pk"), offline=Count("pk", filter=device_offline_q()))
+
+
+# ---- the gate roster: who the site's terminals let through (both protocols) -------------------------
+
+# An employment puts its person on the gates while it is active and its entry checks let him through
+# (进场核验, smz.labor.entry: "admitted"; managers are admitted on registration).
+ON_GATE = Q(status=Employment.Status.ACTIVE, gate_status="admitted")
+
+
+@dataclass(frozen=True)
+class GatePerson:
+    """One person of a project's gate roster: on the gates now or not, and when that last may have changed."""
+
+    worker_id: int
+    on_gate: bool
+    version: dt.datetime
+    role: str = ""  # the work role of the employment that admits him ("" when off the gates)
+
+
+def _gate_rows(project_id: int) -> QuerySet:
+    """Per person ever employed on the project: on the gates if any employment admits him, and the
+    latest change of any of his employments there or of the person himself."""
+    return (
+        Employment.objects.filter(project=project_id)
+        .values("worker_id")
+        .annotate(
+            version=Max(Greatest("updated_at", "worker__updated_at")),
+            on_gate=Max(Case(When(ON_GATE, then=1), default=0, output_field=IntegerField())),
+        )
+    )
+
+
+def _gate_people(project_id: int, rows: Iterable[dict[str, Any]]) -> list[GatePerson]:
+    rows = list(rows)
+    admitted = [r["worker_id"] for r in rows if r["on_gate"]]
+    roles = dict(
+        Employment.objects.filter(ON_GATE, project=project_id, worker__in=admitted)
+        .order_by("pk")
+        .values_list("worker_id", "work_role")
+    )  # one active employment per person and project (employment_one_active_per_project)
+    return [
+        GatePerson(
+            worker_id=r["worker_id"],
+            on_gate=bool(r["on_gate"]),
+            version=r["version"],
+            role=roles.get(r["worker_id"], "") if r["on_gate"] else "",
+        )
+        for r in rows
+    ]
+
+
+def gate_roster(
+    *, project_id: int, after_worker: int = 0, workers: Iterable[int] | None = None, limit: int
+) -> list[GatePerson]:
+    """The project's gate roster by person id from `after_worker` (ZKTeco's full or named sync): everyone
+    ever employed there, on the gates or to be deleted; `workers` narrows it to those people."""
+    rows = _gate_rows(project_id).filter(worker_id__gt=after_worker)
+    if workers is not None:
+        rows = rows.filter(worker_id__in=list(workers))
+    return _gate_people(project_id, rows.order_by("worker_id")[:limit])
+
+
+def gate_changes_since(
+    *, project_id: int, after: tuple[dt.datetime, int] | None, limit: int
+) -> list[GatePerson]:
+    """The people whose gate state may have changed since the cursor (version, person id), oldest change
+    first (device-direct people feed). One entry per person, never per employment: a re-hired person's old
+    employment can never send a delete after his upsert."""
+    rows = _gate_rows(project_id)
+    if after is not None:
+        rows = rows.filter(Q(version__gt=after[0]) | Q(version=after[0], worker_id__gt=after[1]))
+    return _gate_people(project_id, rows.order_by("version", "worker_id")[:limit])
+
+
+def gate_person_on(*, project_id: int, worker_id: int) -> bool:
+    """Whether this person is on the project's gates now."""
+    return Employment.objects.filter(ON_GATE, project=project_id, worker=worker_id).exists()
+
+
+def gate_projects_of(*, worker_id: int) -> QuerySet:
+    """The projects (a values queryset of ids) on whose gates this person is now."""
+    return Employment.objects.filter(ON_GATE, worker=worker_id).values("project")

@@ -14,8 +14,8 @@ from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.scoping import can_manage_site
 from smz.devices.models import Device, DeviceCommand, SiteBoundary, TerminalNetwork
-from smz.devices.selectors import address_normalize
-from smz.registry.models import Employment, Project
+from smz.devices.selectors import address_normalize, gate_projects_of
+from smz.registry.models import Project
 
 TERMINAL_NETWORK_MAX_CIDRS = 50
 
@@ -282,10 +282,9 @@ def zkteco_people_sync(*, actor: Any, projects: Any, workers: list[int]) -> int:
 def zkteco_face_push(*, actor: Any, worker_id: int) -> int:
     """A new face for a person: sent to every ZKTeco terminal of every project where he is admitted to the
     gates (device-direct terminals pull it by their watermark). Returns how many commands were queued."""
-    admitted = Employment.objects.filter(
-        worker=worker_id, status=Employment.Status.ACTIVE, gate_status="admitted"
-    ).values("project")
-    return zkteco_people_sync(actor=actor, projects=admitted, workers=[worker_id])
+    return zkteco_people_sync(
+        actor=actor, projects=gate_projects_of(worker_id=worker_id), workers=[worker_id]
+    )
 
 
 def site_boundary_set(*, actor: Any, project: Project, polygon: list[list[float]]) -> SiteBoundary:

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
-from django.db.models import Case, IntegerField, Max, Q, When
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -48,9 +48,14 @@ from smz.devices.models import (
     DeviceRejection,
     ZKTecoPhoto,
 )
-from smz.devices.selectors import address_normalize, terminal_address_refusal
+from smz.devices.selectors import (
+    address_normalize,
+    gate_person_on,
+    gate_roster,
+    terminal_address_refusal,
+)
 from smz.devices.services import zkteco_address_pin
-from smz.registry.models import Employment, Worker
+from smz.registry.models import Worker
 
 logger = logging.getLogger(__name__)
 
@@ -416,7 +421,7 @@ def _render(command: DeviceCommand, device: Device, budget: int) -> tuple[list[s
         pin = str(payload.get("person_id", ""))
         if not pin.isdigit():
             return [], True, "person_id 无效"
-        return [f"DATA DELETE USERINFO PIN={pin}"], True, ""
+        return _remove_person(device, pin), True, ""
     if kind == DeviceCommand.Kind.REUPLOAD:
         start = parse_aware(str(payload.get("start", "")))
         end = parse_aware(str(payload.get("end", "")))
@@ -453,44 +458,45 @@ def _face_b64(worker: Worker) -> str:
         return ""
 
 
+def _person_lines(pin: int, worker: Worker | None) -> list[str]:
+    """A person on the gates → his user and face; anyone else (worker None) → his deletion."""
+    if worker is None:
+        return [f"DATA DELETE USERINFO PIN={pin}"]
+    lines = [f"DATA UPDATE USERINFO PIN={pin}\tName={_clean(worker.name)}\tPri=0"]
+    if face := _face_b64(worker):
+        lines.append(
+            f"DATA UPDATE BIOPHOTO PIN={pin}\tType=9\tNo=0\tIndex=0\tSize={len(face)}\tContent={face}"
+        )
+    return lines
+
+
+def _remove_person(device: Device, pin: str) -> list[str]:
+    """A deletion decided when it is sent, from the gate roster: a person back on the gates by then (re-hired
+    and admitted) gets his user and face, never a delete after his upsert."""
+    if PIN.fullmatch(pin) and gate_person_on(project_id=device.project_id, worker_id=int(pin)):
+        return _person_lines(int(pin), Worker.objects.get(pk=int(pin)))
+    return [f"DATA DELETE USERINFO PIN={pin}"]
+
+
 def _sync_people(
     command: DeviceCommand, device: Device, budget: int
 ) -> tuple[list[str], bool, str]:
-    """Everyone on the project (or only the people the payload names in "workers") by worker id from the
-    saved cursor: admitted and active → user + face, else delete."""
+    """Everyone on the project's gate roster (or only the people the payload names in "workers") by worker
+    id from the saved cursor: on the gates → user + face, else delete."""
     after = int((command.payload or {}).get("zk_after", 0))
-    on_site = Employment.objects.filter(project=device.project_id, worker_id__gt=after)
-    if (named := (command.payload or {}).get("workers")) is not None:
-        on_site = on_site.filter(worker_id__in=named)
-    people = list(
-        on_site.values("worker_id")
-        .annotate(
-            active=Max(
-                Case(
-                    When(status=Employment.Status.ACTIVE, gate_status="admitted", then=1),
-                    default=0,
-                    output_field=IntegerField(),
-                )
-            )
-        )
-        .order_by("worker_id")[: REPLY_MAX_LINES + 1]
+    people = gate_roster(
+        project_id=device.project_id,
+        after_worker=after,
+        workers=(command.payload or {}).get("workers"),
+        limit=REPLY_MAX_LINES + 1,
     )
-    workers = Worker.objects.in_bulk([p["worker_id"] for p in people if p["active"]])
+    workers = Worker.objects.in_bulk([p.worker_id for p in people if p.on_gate])
     lines: list[str] = []
     used = 0
     done = 0
     for person in people[:REPLY_MAX_LINES]:
-        pin = person["worker_id"]
-        if person["active"]:
-            worker = workers[pin]
-            batch = [f"DATA UPDATE USERINFO PIN={pin}\tName={_clean(worker.name)}\tPri=0"]
-            if face := _face_b64(worker):
-                batch.append(
-                    f"DATA UPDATE BIOPHOTO PIN={pin}\tType=9\tNo=0\tIndex=0\t"
-                    f"Size={len(face)}\tContent={face}"
-                )
-        else:
-            batch = [f"DATA DELETE USERINFO PIN={pin}"]
+        pin = person.worker_id
+        batch = _person_lines(pin, workers[pin] if person.on_gate else None)
         size = sum(len(line) + 20 for line in batch)
         if lines and (used + size > budget or len(lines) + len(batch) > REPLY_MAX_LINES):
             break

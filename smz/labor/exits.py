@@ -21,6 +21,7 @@ from smz.core.events import event_record
 from smz.core.numbering import dated_no, temporary_no
 from smz.core.uploads import EXTENSIONS, upload_check
 from smz.devices.models import DeviceCommand
+from smz.devices.selectors import gate_person_on
 from smz.devices.services import zkteco_command_for_projects
 from smz.labor.models import ExitSettlement, Payroll, PayrollLine
 from smz.registry.models import Employment
@@ -194,12 +195,9 @@ def exit_register(*, actor: Any, settlement: ExitSettlement) -> ExitSettlement:
 
 def _remove_from_devices(actor: Any, employment: Employment) -> None:
     """Device-direct terminals see the exit as a deletion in their next people download; ZKTeco terminals
-    are told to delete the person (unless he is still active on the project in another employment)."""
-    if Employment.objects.filter(
-        project=employment.project_id,
-        worker=employment.worker_id,
-        status=Employment.Status.ACTIVE,
-    ).exists():
+    are told to delete the person, unless the gate roster still has him (another employment admits him);
+    the deletion is checked again when it is sent (a re-hired person gets his upsert instead)."""
+    if gate_person_on(project_id=employment.project_id, worker_id=employment.worker_id):
         return
     zkteco_command_for_projects(
         actor=actor,
