@@ -126,3 +126,20 @@ def test_issue12_upload_checks_the_request_as_stored_not_as_passed(world):
             reason="迟到的修改",
         )
     assert exc.value.code == "approval.invalid_transition"
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_issue12_two_reminder_runs_at_once_remind_once(world):
+    """Two cron runs overlap: the second waits on the request's lock, then sees it reminded and skips it."""
+    r = _ready(world)
+    services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
+    ApprovalRequest.objects.filter(pk=r.pk).update(due_at=timezone.now() - dt.timedelta(days=2))
+    first, second = race(
+        first=services.reminders_send,
+        second=services.reminders_send,
+        hold_after=(services, "lock_row"),
+    )
+    assert first.error is None and second.error is None
+    assert _kinds_in_order(r).count("approval.remind") == 1
+    assert (first.value, second.value) == (1, 0)
