@@ -45,6 +45,7 @@ from smz.approvals.workflows import (
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
+from smz.core.locks import lock_row
 from smz.core.numbering import dated_no, temporary_no
 from smz.core.uploads import upload_check
 from smz.registry.models import Authority, Project
@@ -243,10 +244,7 @@ def request_update(
     contact_phone: str = "",
 ) -> ApprovalRequest:
     """Change a draft or a returned request."""
-    if not _is_applicant_side(actor, request):
-        raise Forbidden()
-    if request.state not in (State.DRAFT, State.RETURNED):
-        raise _invalid(request, "修改")
+    _editable(actor, request, "修改")  # early answer; checked again under the lock below
     reason = reason.strip()
     if not reason:
         raise DomainError(
@@ -256,6 +254,8 @@ def request_update(
         project=request.project, kind=request.kind, requested_date=requested_date
     )
     with transaction.atomic():
+        request = _lock(request)
+        _editable(actor, request, "修改")
         request.requested_date = requested_date
         request.reason = reason[:2000]
         request.contact_phone = contact_phone[:20]
@@ -277,10 +277,7 @@ def attachment_add(
 ) -> Attachment:
     """Upload a scan (PDF/JPEG/PNG, checked by content, ≤ 10 MB) or a site photo (JPEG/PNG). A new scan of
     the same kind supersedes the old one, which is kept."""
-    if not _is_applicant_side(actor, request):
-        raise Forbidden()
-    if request.state not in (State.DRAFT, State.RETURNED):
-        raise _invalid(request, "上传材料")
+    _editable(actor, request, "上传材料")  # early answer; checked again under the lock below
     if kind not in AttachmentKind.values:
         raise DomainError("approval.attachment_kind", "材料类型无效", {"fields": {"kind": "无效"}})
     allowed = (
@@ -299,6 +296,9 @@ def attachment_add(
 
     now = timezone.now()
     with transaction.atomic():
+        # A submit in flight waits for this upload, or this upload sees the request submitted.
+        request = _lock(request)
+        _editable(actor, request, "上传材料")
         if kind in SINGLE_FILE_KINDS:
             Attachment.objects.filter(
                 request=request, kind=kind, superseded_at__isnull=True
@@ -322,16 +322,27 @@ def attachment_add(
 
 def attachment_remove(*, actor: Any, attachment: Attachment) -> None:
     """Take a site photo or scan back out of a draft (it is kept as superseded)."""
-    request = attachment.request
-    if not _is_applicant_side(actor, request):
-        raise Forbidden()
-    if request.state not in (State.DRAFT, State.RETURNED):
-        raise _invalid(request, "删除材料")
+    _editable(actor, attachment.request, "删除材料")
     with transaction.atomic():
+        request = _lock(attachment.request)
+        _editable(actor, request, "删除材料")
         Attachment.objects.filter(pk=attachment.pk, superseded_at__isnull=True).update(
             superseded_at=timezone.now()
         )
         _event(actor, request, "attach", attachment=attachment.pk, removed=True)
+
+
+def _lock(request: ApprovalRequest) -> ApprovalRequest:
+    """The request's row, locked and fresh (its project joined); attachments are written under it."""
+    return lock_row(ApprovalRequest.objects.select_related("project"), pk=request.pk)
+
+
+def _editable(actor: Any, request: ApprovalRequest, what: str) -> None:
+    """Only the applicant side changes a request, and only while it is a draft or returned."""
+    if not _is_applicant_side(actor, request):
+        raise Forbidden()
+    if request.state not in (State.DRAFT, State.RETURNED):
+        raise _invalid(request, what)
 
 
 def missing_attachments(request: ApprovalRequest) -> list[str]:
@@ -368,9 +379,7 @@ def request_act(*, actor: Any, request: ApprovalRequest, action: str, note: str 
             {"fields": {"note": "必填"}},
         )
     with transaction.atomic():
-        request = (
-            ApprovalRequest.objects.select_for_update().select_related("project").get(pk=request.pk)
-        )
+        request = _lock(request)
         sources, target, who = TRANSITIONS[action]
         if request.state not in sources:
             raise _invalid(request, ACTION_LABELS[action])
@@ -442,15 +451,23 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
     """Remind the approvers of every overdue request once a day (催办)."""
     now = now or timezone.now()
     sent = 0
-    for request in ApprovalRequest.objects.filter(
+    overdue_pks = ApprovalRequest.objects.filter(
         state__in=[State.PENDING_L1, State.PENDING_L2], due_at__lt=now
-    ).select_related("project"):
-        if request.reminded_at and now - request.reminded_at < dt.timedelta(hours=23):
-            continue
-        role = Role.APPROVER_L1 if request.state == State.PENDING_L1 else Role.APPROVER_L2
-        overdue = (now - request.due_at).days + 1
+    ).values_list("pk", flat=True)
+    for pk in list(overdue_pks):
         with transaction.atomic():
-            ApprovalRequest.objects.filter(pk=request.pk).update(reminded_at=now)
+            # Checked on the locked row: a request decided meanwhile, or reminded by another run, is skipped.
+            request = lock_row(ApprovalRequest.objects.select_related("project"), pk=pk)
+            if request.state not in (State.PENDING_L1, State.PENDING_L2) or not (
+                request.due_at and request.due_at < now
+            ):
+                continue
+            if request.reminded_at and now - request.reminded_at < dt.timedelta(hours=23):
+                continue
+            role = Role.APPROVER_L1 if request.state == State.PENDING_L1 else Role.APPROVER_L2
+            overdue = (now - request.due_at).days + 1
+            request.reminded_at = now
+            request.save(update_fields=["reminded_at"])
             notify(
                 _approvers(request, role),
                 request,

@@ -20,6 +20,7 @@ from smz.attendance.models import DailyAttendance
 from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
+from smz.core.locks import lock_row
 from smz.core.numbering import dated_no, temporary_no
 from smz.core.uploads import EXTENSIONS, upload_check
 from smz.labor import wages
@@ -178,8 +179,7 @@ class LineInput:
 
 def payroll_line_update(*, actor: Any, line: PayrollLine, data: LineInput) -> PayrollLine:
     """Edit one worker's figures on a draft; a confirmed line loses its confirmation (he confirms again)."""
-    payroll = line.payroll
-    _editable(actor, payroll)
+    _editable(actor, line.payroll)  # early answer; checked again under the lock below
     errors = {}
     rate = yuan_to_fen(data.rate_yuan)
     deductions = yuan_to_fen(data.deductions_yuan or "0")
@@ -199,6 +199,13 @@ def payroll_line_update(*, actor: Any, line: PayrollLine, data: LineInput) -> Pa
     if deductions > gross:
         raise field_errors({"deductions_yuan": "代扣金额不能大于应发工资"})
     with transaction.atomic():
+        # The payroll first, then its line: a submit in flight waits, or this edit sees it submitted.
+        try:
+            payroll = lock_row(Payroll, pk=line.payroll_id)
+        except Payroll.DoesNotExist as exc:
+            raise DomainError("payroll.not_found", "工资表已删除", status=404) from exc
+        _editable(actor, payroll)
+        line.refresh_from_db()  # a payroll's lines are written only under the payroll's lock
         before = {
             "gross": line.gross_fen,
             "net": line.net_fen,
@@ -302,7 +309,7 @@ def payroll_line_confirm(*, actor: Any, line: PayrollLine) -> PayrollLine:
     if not (actor.is_authenticated and actor.worker_id == line.worker_id):
         raise Forbidden("只能确认本人的工资")
     with transaction.atomic():
-        if Payroll.objects.select_for_update().get(pk=line.payroll_id).locked:
+        if lock_row(Payroll, pk=line.payroll_id).locked:
             raise DomainError("payroll.locked", "工资表已提交，无需再确认", status=409)
         line.confirmed_at = timezone.now()
         line.confirmed_via = "online"
@@ -324,7 +331,7 @@ def payroll_signed_sheet_attach(
     kind = upload_check(data, filename=filename)
     now = timezone.now()
     with transaction.atomic():
-        _editable(actor, Payroll.objects.select_for_update().get(pk=payroll.pk))
+        _editable(actor, lock_row(Payroll, pk=payroll.pk))
         payroll.signed_sheet.save(f"signed{EXTENSIONS[kind]}", ContentFile(data), save=False)
         payroll.save(update_fields=["signed_sheet", "updated_at"])
         payroll.lines.filter(confirmed_at__isnull=True).update(
@@ -341,9 +348,7 @@ def payroll_signed_sheet_attach(
 def payroll_draft_delete(*, actor: Any, payroll: Payroll) -> None:
     """Throw a draft away (e.g. to draw it again after contracts were signed); submitted sheets stay."""
     with transaction.atomic():
-        payroll = Payroll.objects.select_for_update().get(
-            pk=payroll.pk
-        )  # its state now, not as read
+        payroll = lock_row(Payroll, pk=payroll.pk)  # its state now, not as read
         _editable(actor, payroll)
         event_record(
             actor=actor,
@@ -358,7 +363,7 @@ def payroll_draft_delete(*, actor: Any, payroll: Payroll) -> None:
 def payroll_submit(*, actor: Any, payroll: Payroll) -> Payroll:
     """Submit and lock; refused while any check fails (the problems are in the error's detail)."""
     with transaction.atomic():
-        payroll = Payroll.objects.select_for_update().get(pk=payroll.pk)
+        payroll = lock_row(Payroll, pk=payroll.pk)
         _editable(actor, payroll)
         if problems := payroll_problems(payroll):
             raise DomainError(
@@ -393,7 +398,7 @@ def payroll_review(*, actor: Any, payroll: Payroll) -> Payroll:
     if not scoping.is_gc_of(actor, payroll.project):
         raise Forbidden("工资表由施工总承包单位审核")
     with transaction.atomic():
-        payroll = Payroll.objects.select_for_update().get(pk=payroll.pk)
+        payroll = lock_row(Payroll, pk=payroll.pk)
         if payroll.state != Payroll.State.SUBMITTED:
             raise DomainError(
                 "payroll.invalid_state",
@@ -413,9 +418,10 @@ def payroll_correction_create(*, actor: Any, payroll: Payroll) -> Payroll:
     with the same people, amounts starting at zero."""
     if not scoping.can_maintain_roster(actor, payroll.project, payroll.employer_id):
         raise Forbidden("无权为该企业编制工资表")
-    if not payroll.locked:
-        raise DomainError("payroll.not_locked", "工资表尚未提交，可直接修改", status=409)
     with transaction.atomic():
+        payroll = lock_row(Payroll, pk=payroll.pk)  # its state now, not as the caller read it
+        if not payroll.locked:
+            raise DomainError("payroll.not_locked", "工资表尚未提交，可直接修改", status=409)
         correction = Payroll.objects.create(
             no=temporary_no(),
             project=payroll.project,
