@@ -136,9 +136,23 @@ def _image(src: str, doc: Doc, *, pdf: bool) -> str:
     return reverse("portal:guide_screenshot", args=[resolved.name])
 
 
+def _cjk(char: str) -> bool:
+    return bool(char) and (unicodedata.east_asian_width(char) in {"W", "F"})
+
+
+def _softbreak(
+    renderer: object, tokens: list[Token], idx: int, options: object, env: object
+) -> str:
+    """A line break inside a paragraph: nothing between Chinese characters (a space would show), else a space."""
+    before = tokens[idx - 1].content[-1:] if idx > 0 else ""
+    after = tokens[idx + 1].content[:1] if idx + 1 < len(tokens) else ""
+    return "" if _cjk(before) or _cjk(after) else "\n"
+
+
 def render(doc: Doc, *, pdf: bool = False) -> str:
     """The document as HTML (raw HTML in the Markdown is escaped, not passed through)."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.add_render_rule("softbreak", _softbreak)
     tokens = md.parse(doc.path.read_text(encoding="utf-8"))
     for i, token in enumerate(tokens):
         if token.type == "heading_open":

@@ -153,3 +153,10 @@ def test_heading_anchors_match_github():
         guide.heading_anchor("2. 代发结果文件 (result file, bank → platform)")
         == "2-代发结果文件-result-file-bank--platform"
     )
+
+
+def test_a_line_break_between_chinese_characters_adds_no_space(tmp_path):
+    path = tmp_path / "x.md"
+    path.write_text("# 标题\n\n点开为「设备」\n页的离线设备；English\nwords stay apart.\n")
+    html = guide.render(guide.Doc("guide", "x", "标题", path))
+    assert "点开为「设备」页的离线设备；English\nwords stay apart." in html
