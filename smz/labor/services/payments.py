@@ -52,7 +52,7 @@ def wage_account_set(
         errors["bank_name"] = "请填写开户行和账户名称"
     if opened_on is None:
         errors["opened_on"] = "请填写开户日期"
-    if errors:
+    if errors or opened_on is None:  # opened_on is None only with an error recorded
         raise field_errors(errors)
     with transaction.atomic():
         account, created = WageAccount.objects.update_or_create(
