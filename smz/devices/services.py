@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from smz.core.errors import DomainError, Forbidden, field_errors
@@ -224,7 +225,7 @@ def terminal_network_set(*, actor: Any, project: Project, cidrs: list[str]) -> T
     return network
 
 
-def _zkteco_terminals(projects: Any):
+def _zkteco_terminals(projects: Any) -> QuerySet[Device]:
     return Device.objects.filter(
         project__in=projects, protocol=Device.Protocol.ZKTECO_PUSH, status=Device.Status.ACTIVE
     )

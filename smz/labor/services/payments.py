@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from smz.core import scoping
@@ -77,7 +78,7 @@ def wage_account_set(
 # ---- paying through the special account (总包代发) --------------------------------------------------
 
 
-def payable_lines(project: Project):
+def payable_lines(project: Project) -> QuerySet[PayrollLine]:
     """Lines of reviewed sheets not yet paid (new, or failed and fixed), with money to pay."""
     return (
         PayrollLine.objects.filter(
