@@ -45,6 +45,7 @@ bench: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Debian packages for browser tests and PDFs (Chromium is launched by path; nothing is downloaded by Playwright).

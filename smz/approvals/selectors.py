@@ -69,7 +69,9 @@ def request_list_for(
     return qs.order_by("-created_at")
 
 
-def queue_for(user: Any, *, kind: str = "", q: str = "", overdue: bool = False):
+def queue_for(
+    user: Any, *, kind: str = "", q: str = "", overdue: bool = False
+) -> QuerySet[ApprovalRequest]:
     """What waits for this approver: level 1 sees pending_l1, level 2 pending_l2 (minus what they
     forwarded themselves), oldest first."""
     qs = requests_for(user)

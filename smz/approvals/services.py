@@ -51,7 +51,7 @@ from smz.core.uploads import upload_check
 from smz.registry.models import Authority, Project
 
 # Working time each level has before it is overdue and reminded (calendar days).
-LEVEL_DAYS = {State.PENDING_L1: 3, State.PENDING_L2: 5}
+LEVEL_DAYS: dict[str, int] = {State.PENDING_L1: 3, State.PENDING_L2: 5}
 
 
 ACTION_LABELS = {

@@ -313,10 +313,10 @@ def key_posts_today_for(user: Any, *, project_ids: list[int] | None = None) -> l
     exempt (工作台). A fixed number of queries however many projects: the computed KeyPostDay row when
     there is one, otherwise the current holder and his attendance today (no pass yet means absent)."""
     day = today()
-    posts = scoping.key_posts_for(user).select_related("holder")
+    visible = scoping.key_posts_for(user).select_related("holder")
     if project_ids is not None:
-        posts = posts.filter(project__in=project_ids)
-    posts = list(posts.order_by("project", "post", "pk"))
+        visible = visible.filter(project__in=project_ids)
+    posts = list(visible.order_by("project", "post", "pk"))
     if not posts:
         return []
     ids = {p.project_id for p in posts}
@@ -457,11 +457,11 @@ def city_today_for(user: Any) -> dict[str, Any]:
     )
     posts = key_posts_today_for(user)
     town_of = dict(scoping.projects_for(user).values_list("pk", "jurisdiction").order_by())
-    missing: dict[int, int] = {}
+    missing: dict[int | None, int] = {}
     for r in posts:
         if r["status"] in {"absent", "vacant"}:
-            j = town_of.get(r["project_id"])
-            missing[j] = missing.get(j, 0) + 1
+            town_pk = town_of.get(r["project_id"])
+            missing[town_pk] = missing.get(town_pk, 0) + 1
     towns = []
     for j in Jurisdiction.objects.filter(pk__in=set(town_of.values())).order_by("code"):
         people, came = roster.get(j.pk, 0), attended.get(j.pk, 0)

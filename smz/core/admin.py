@@ -1,16 +1,20 @@
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from smz.core.models import Event, PersonalDataAccess
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
+    """Admin pages that only show rows: the event log and the personal-data access log are never edited."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

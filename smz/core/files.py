@@ -33,7 +33,9 @@ def user_file_response(*, data: bytes, filename: str) -> HttpResponse:
     # The name's suffix follows the content, so a download cannot be saved as .html or .svg.
     name = PurePosixPath(filename or "file").stem + (EXTENSIONS[kind] if kind else ".bin")
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(not inline, name)
+    disposition = content_disposition_header(not inline, name)
+    if disposition is not None:  # None only for an empty name; `name` always ends in a suffix
+        response["Content-Disposition"] = disposition
     return user_file_headers(response, sandbox=not (inline and kind == "pdf"))
 
 

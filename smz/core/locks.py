@@ -32,5 +32,7 @@ def lock_row[M: models.Model](queryset: models.QuerySet[M] | type[M], *, pk: obj
     qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
     rows = lock_rows(qs, pks=[pk])
     if not rows:
-        raise qs.model.DoesNotExist(f"{qs.model._meta.label} {pk} not found")
+        raise qs.model.DoesNotExist(  # type: ignore[attr-defined]  # stubs add DoesNotExist per concrete model only
+            f"{qs.model._meta.label} {pk} not found"
+        )
     return rows[0]

@@ -3,18 +3,24 @@ bodies; keep personal numbers out of URLs and caches."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 from smz.core.errors import DomainError
 
+type GetResponse = Callable[[HttpRequest], HttpResponse]
+
 # Machine surfaces answer with the JSON error envelope, never an HTML page.
 JSON_PREFIXES = ("/api/", "/device/", "/iclock/")
 
 
 class DomainErrorMiddleware:
-    def __init__(self, get_response):
+    """A DomainError raised under a page becomes the error page with its status (the API has its own handler)."""
+
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -41,7 +47,7 @@ class RequestSizeLimitMiddleware:
     envelope; pages get the error page in Chinese.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -89,7 +95,7 @@ class PersonalDataMiddleware:
     response that passes here gets `Cache-Control: private, no-store` and `Pragma: no-cache` unless the view
     set its own Cache-Control. Static files never reach it (WhiteNoise answers them earlier)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

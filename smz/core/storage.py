@@ -33,11 +33,12 @@ class PlainFile(File):
     def __init__(self, data: bytes, *, name: str, storage: EncryptedFileSystemStorage) -> None:
         super().__init__(io.BytesIO(data), name=name)
         self._storage = storage
+        self._stored_name = name
 
     def open(self, mode: str | None = None, *args: Any, **kwargs: Any) -> PlainFile:
         """Rewind, or read the stored file again once closed (never the ciphertext on disk by its path)."""
         if self.closed:
-            self.file = io.BytesIO(self._storage.read(self.name))
+            self.file = io.BytesIO(self._storage.read(self._stored_name))
         else:
             self.seek(0)
         return self
@@ -75,14 +76,14 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         os.makedirs(os.path.dirname(self.path(name)), exist_ok=True)
         while True:
             try:
-                self._write(name, data, overwrite=self._allow_overwrite)
+                self._write(name, data, overwrite=self._allow_overwrite)  # type: ignore[attr-defined]  # Django 6 private attr, not in django-stubs
             except FileExistsError:
                 name = self.get_available_name(name)  # a concurrent save took the name
             else:
                 break
         if self.file_permissions_mode is not None:
             os.chmod(self.path(name), self.file_permissions_mode)
-        self._ensure_location_group_id(self.path(name))
+        self._ensure_location_group_id(self.path(name))  # type: ignore[attr-defined]  # Django 6 private, not in stubs
         return self.storage_name(name)
 
     def _write(self, name: str, data: bytes, *, overwrite: bool) -> None:

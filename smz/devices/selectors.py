@@ -148,7 +148,8 @@ def refused_addresses_for(devices: list[Device]) -> dict[int, DeviceRejection]:
         .filter(refused__isnull=False)
         .values_list("refused", flat=True)
     )
-    return {r.device_id: r for r in DeviceRejection.objects.filter(pk__in=list(ids))}
+    rows = DeviceRejection.objects.filter(pk__in=list(ids))  # each found through its device
+    return {r.device_id: r for r in rows if r.device_id is not None}
 
 
 def device_offline_q(now: dt.datetime | None = None) -> Q:

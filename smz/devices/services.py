@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from smz.core.errors import DomainError, Forbidden, field_errors
@@ -204,11 +205,11 @@ def terminal_network_set(*, actor: Any, project: Project, cidrs: list[str]) -> T
     networks: list[str] = []
     for n, text in enumerate(cidrs, start=1):
         try:
-            network = ipaddress.ip_network(text.strip(), strict=False)
+            parsed = ipaddress.ip_network(text.strip(), strict=False)
         except ValueError:
             raise field_errors({"cidrs": f"第 {n} 行不是有效的地址段（如 10.20.0.0/16）"}) from None
-        if str(network) not in networks:
-            networks.append(str(network))
+        if str(parsed) not in networks:
+            networks.append(str(parsed))
     if len(networks) > TERMINAL_NETWORK_MAX_CIDRS:
         raise field_errors({"cidrs": f"最多 {TERMINAL_NETWORK_MAX_CIDRS} 个地址段"})
     with transaction.atomic():
@@ -224,7 +225,7 @@ def terminal_network_set(*, actor: Any, project: Project, cidrs: list[str]) -> T
     return network
 
 
-def _zkteco_terminals(projects: Any):
+def _zkteco_terminals(projects: Any) -> QuerySet[Device]:
     return Device.objects.filter(
         project__in=projects, protocol=Device.Protocol.ZKTECO_PUSH, status=Device.Status.ACTIVE
     )

@@ -168,7 +168,7 @@ def home_projects_for(user: Any, *, limit: int = 8) -> list[Project]:
         .order_by()
     )
     for p in projects:
-        p.visible_count = visible.get(p.pk, 0)
+        p.visible_count = visible.get(p.pk, 0)  # type: ignore[attr-defined]  # display-only, read by the template
     return projects
 
 
@@ -213,7 +213,7 @@ def worker_change_log(*, worker: Worker) -> list[dict[str, Any]]:
         actor = e.actor
         if actor is not None and actor.worker_id == worker.pk:
             who = "本人"
-        elif actor is not None and actor.enterprise_id:
+        elif actor is not None and actor.enterprise is not None:  # select_related: no query
             who = actor.enterprise.name
         elif actor is not None:
             who = "平台管理部门"

@@ -84,6 +84,9 @@ def contract_create(*, actor: Any, employment: Employment, data: ContractInput) 
         raise Forbidden("无权为该企业的人员签订劳动合同")
     if errors := contract_errors(data):
         raise field_errors(errors)
+    rate = yuan_to_fen(data.rate_yuan)
+    # contract_errors refused a missing start date, pay day or rate; this only tells the type checker.
+    assert data.start_on is not None and data.pay_day is not None and rate is not None
     with transaction.atomic():
         Employment.objects.select_for_update().filter(pk=employment.pk).first()
         previous = LaborContract.objects.filter(
@@ -100,7 +103,7 @@ def contract_create(*, actor: Any, employment: Employment, data: ContractInput) 
             end_on=data.end_on if data.period_type == LaborContract.PeriodType.FIXED else None,
             task_description=data.task_description.strip()[:200],
             wage_kind=data.wage_kind,
-            rate_fen=yuan_to_fen(data.rate_yuan),
+            rate_fen=rate,
             piece_unit=data.piece_unit if data.wage_kind == WageKind.PIECE else "",
             pay_day=data.pay_day,
             created_by=_actor(actor),

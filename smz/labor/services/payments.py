@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from smz.core import scoping
@@ -52,7 +53,7 @@ def wage_account_set(
         errors["bank_name"] = "请填写开户行和账户名称"
     if opened_on is None:
         errors["opened_on"] = "请填写开户日期"
-    if errors:
+    if errors or opened_on is None:  # opened_on is None only with an error recorded
         raise field_errors(errors)
     with transaction.atomic():
         account, created = WageAccount.objects.update_or_create(
@@ -77,7 +78,7 @@ def wage_account_set(
 # ---- paying through the special account (总包代发) --------------------------------------------------
 
 
-def payable_lines(project: Project):
+def payable_lines(project: Project) -> QuerySet[PayrollLine]:
     """Lines of reviewed sheets not yet paid (new, or failed and fixed), with money to pay."""
     return (
         PayrollLine.objects.filter(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -79,7 +79,7 @@ def employments_for_month(
         .annotate(days=Count("pk"), minutes=Sum("minutes"))
     }
     for employment in employments.select_related("worker"):
-        seen = attendance.get(employment.worker_id, {})
+        seen: Mapping[str, Any] = attendance.get(employment.worker_id, {})
         yield employment, int(seen.get("days", 0)), int(seen.get("minutes") or 0)
 
 
@@ -191,7 +191,7 @@ def payroll_line_update(*, actor: Any, line: PayrollLine, data: LineInput) -> Pa
         errors["days_paid"] = "计薪天数应为0至31"
     if data.hours_paid < 0 or data.quantity < 0:
         errors["hours_paid"] = "工时和数量不能为负"
-    if errors:
+    if errors or rate is None or deductions is None:  # None only with an error recorded
         raise field_errors(errors)
     gross = wages.gross_fen(
         kind=line.wage_kind, rate_fen=rate, days=data.days_paid, quantity=data.quantity
