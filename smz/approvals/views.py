@@ -319,7 +319,7 @@ def photo_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        selectors.notifications_for(request.user, unread_only=True).update(read_at=timezone.now())
+        services.notifications_mark_read(actor=request.user)
         return redirect("approvals:notifications")
     page = Paginator(selectors.notifications_for(request.user), 50).get_page(
         request.GET.get("page")
