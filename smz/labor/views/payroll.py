@@ -39,7 +39,7 @@ def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
     by_line: dict[int, list[str]] = {}
     for p in problems:
         if p.line:
-            by_line.setdefault(p.line.pk, []).append(p.message.split("：", 1)[-1])
+            by_line.setdefault(p.line.pk, []).append(p.text)
     return render(
         request,
         "labor/payroll.html",
