@@ -11,39 +11,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from smz.accounts.models import Role
 from smz.approvals import selectors
-from smz.approvals.services import approving_authority
 from smz.core.errors import DomainError, Forbidden
 from smz.core.forms import form_date
 from smz.core.pii import mask_id_number, masked
 from smz.core.uploads import upload_read
 from smz.registry import project_changes
 from smz.registry.codes import code_name, code_table
-from smz.registry.models import KeyPostChange, Project
+from smz.registry.models import KeyPostChange
 from smz.registry.selectors import key_post_list_for, project_get_for, worker_get_for
-
-WINDOW_ROLES = frozenset({Role.WINDOW_CLERK, Role.CITY_ADMIN})
-
-
-def may_record_permit_change(user, project: Project) -> bool:
-    """The city administrator, or an approver of the authority the project is routed to."""
-    if user.is_superuser or user.role == Role.CITY_ADMIN:
-        return True
-    return (
-        user.role in {Role.APPROVER_L1, Role.APPROVER_L2}
-        and user.authority_id == approving_authority(project).pk
-    )
-
-
-def _may_enroll(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.role in WINDOW_ROLES)
 
 
 @login_required
 def key_post_change(request: HttpRequest, pk: int) -> HttpResponse:
     project = project_get_for(request.user, pk)
-    if not may_record_permit_change(request.user, project):
+    if not selectors.may_record_permit_change(request.user, project):
         raise Forbidden("只有市建筑市场监管科或本项目的审批部门可以录入施工许可人员变更")
     posts = list(key_post_list_for(request.user, project=project.pk))
     form: dict = {}
@@ -105,7 +87,7 @@ def key_post_change(request: HttpRequest, pk: int) -> HttpResponse:
 def enroll_list(request: HttpRequest) -> HttpResponse:
     """The window's worklist: people named by permit changes who have no enrolled face yet, and a search by
     ID number for anyone else a manager brings to the window."""
-    if not _may_enroll(request.user):
+    if not selectors.may_enroll(request.user):
         raise Forbidden("只有审批办窗口人员可以采集人脸")
     found = None
     # Looked up by POST: an ID number never goes into a URL (and so into an access log: N2).
@@ -156,7 +138,7 @@ def _photo_bytes(request: HttpRequest) -> tuple[bytes, str]:
 @login_required
 def enroll(request: HttpRequest, pk: int) -> HttpResponse:
     """Capture (webcam) or upload one person's face; the photo is checked, stored and sent to every site."""
-    if not _may_enroll(request.user):
+    if not selectors.may_enroll(request.user):
         raise Forbidden("只有审批办窗口人员可以采集人脸")
     worker = worker_get_for(request.user, pk)
     if request.method == "POST":

@@ -17,13 +17,45 @@ from smz.approvals.models import (
     RequestKind,
     State,
 )
-from smz.approvals.services import ACTION_LABELS
+from smz.approvals.services import ACTION_LABELS, approving_authority
 from smz.core import scoping
 from smz.core.errors import NotFound
 from smz.core.models import Event
 from smz.registry.codes import code_name
-from smz.registry.models import FaceEnrollment, KeyPostChange, Project, ProjectPause, Worker
+from smz.registry.models import (
+    FaceEnrollment,
+    KeyPostChange,
+    Participant,
+    Project,
+    ProjectPause,
+    Worker,
+)
 from smz.registry.services import id_number_index
+
+WINDOW_ROLES = frozenset({Role.WINDOW_CLERK, Role.CITY_ADMIN})
+
+
+def may_record_permit_change(user: Any, project: Project) -> bool:
+    """The city administrator, or an approver of the authority the project is routed to."""
+    if user.is_superuser or user.role == Role.CITY_ADMIN:
+        return True
+    return (
+        user.role in {Role.APPROVER_L1, Role.APPROVER_L2}
+        and user.authority_id == approving_authority(project).pk
+    )
+
+
+def may_enroll(user: Any) -> bool:
+    """The bureau's window (and the city administrator) takes faces (WF4)."""
+    return user.is_authenticated and (user.is_superuser or user.role in WINDOW_ROLES)
+
+
+def participant_names(project: Project) -> dict[str, str]:
+    """The project's participating enterprises' names by participation type (施工总承包, 建设单位 ...)."""
+    return {
+        p.corp_type: p.enterprise.name
+        for p in Participant.objects.filter(project=project).select_related("enterprise")
+    }
 
 
 def requests_for(user: Any) -> QuerySet[ApprovalRequest]:
