@@ -51,6 +51,16 @@ def payroll_list_for(user: Any, project: Project) -> QuerySet[Payroll]:
     )
 
 
+def payroll_lines_of(payroll: Payroll) -> list[PayrollLine]:
+    """A payroll's lines (of a payroll the caller got through `payroll_get_for`), by worker name."""
+    return list(payroll.lines.select_related("worker", "contract").order_by("worker__name"))
+
+
+def payroll_line_of(payroll: Payroll, pk: int | None) -> PayrollLine | None:
+    """One line of a payroll the caller got through `payroll_get_for`, or None."""
+    return payroll.lines.filter(pk=pk or 0).first()
+
+
 def contract_get_for(user: Any, pk: int) -> LaborContract:
     contract = (
         scoping.contracts_for(user)
