@@ -11,42 +11,23 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from smz.accounts.models import Role
-from smz.approvals.services import approving_authority
-from smz.core import scoping
-from smz.core.errors import DomainError, Forbidden, NotFound
+from smz.approvals import selectors
+from smz.core.errors import DomainError, Forbidden
 from smz.core.forms import form_date
 from smz.core.pii import mask_id_number, masked
 from smz.core.uploads import upload_read
 from smz.registry import project_changes
 from smz.registry.codes import code_name, code_table
-from smz.registry.models import FaceEnrollment, KeyPost, KeyPostChange, Project
-from smz.registry.selectors import project_get_for
-from smz.registry.services import id_number_index
-
-WINDOW_ROLES = frozenset({Role.WINDOW_CLERK, Role.CITY_ADMIN})
-
-
-def may_record_permit_change(user, project: Project) -> bool:
-    """The city administrator, or an approver of the authority the project is routed to."""
-    if user.is_superuser or user.role == Role.CITY_ADMIN:
-        return True
-    return (
-        user.role in {Role.APPROVER_L1, Role.APPROVER_L2}
-        and user.authority_id == approving_authority(project).pk
-    )
-
-
-def _may_enroll(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.role in WINDOW_ROLES)
+from smz.registry.models import KeyPostChange
+from smz.registry.selectors import key_post_list_for, project_get_for, worker_get_for
 
 
 @login_required
 def key_post_change(request: HttpRequest, pk: int) -> HttpResponse:
     project = project_get_for(request.user, pk)
-    if not may_record_permit_change(request.user, project):
+    if not selectors.may_record_permit_change(request.user, project):
         raise Forbidden("只有市建筑市场监管科或本项目的审批部门可以录入施工许可人员变更")
-    posts = list(KeyPost.objects.filter(project=project).select_related("enterprise", "holder"))
+    posts = list(key_post_list_for(request.user, project=project.pk))
     form: dict = {}
     if request.method == "POST":
         form = request.POST.dict()
@@ -89,9 +70,7 @@ def key_post_change(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
             form["errors"] = exc.detail.get("fields", {})
-    changes = KeyPostChange.objects.filter(key_post__project=project).select_related(
-        "key_post", "new_worker", "old_worker"
-    )
+    changes = selectors.key_post_changes_of(request.user, project)
     return render(
         request,
         "approvals/key_post_change.html",
@@ -108,24 +87,16 @@ def key_post_change(request: HttpRequest, pk: int) -> HttpResponse:
 def enroll_list(request: HttpRequest) -> HttpResponse:
     """The window's worklist: people named by permit changes who have no enrolled face yet, and a search by
     ID number for anyone else a manager brings to the window."""
-    if not _may_enroll(request.user):
+    if not selectors.may_enroll(request.user):
         raise Forbidden("只有审批办窗口人员可以采集人脸")
     found = None
     # Looked up by POST: an ID number never goes into a URL (and so into an access log: N2).
     number = request.POST.get("id_number", "").strip().upper() if request.method == "POST" else ""
     if number:
-        found = (
-            scoping.workers_for(request.user)
-            .filter(id_card_type="01", id_number_index=id_number_index("01", number))
-            .first()
-        )
+        found = selectors.worker_by_id_number_for(request.user, number)
         if found is None:
             messages.error(request, "未找到该证件号码的人员（须先由施工许可变更或企业登记）")
-    pending = (
-        KeyPostChange.objects.filter(status=KeyPostChange.Status.AWAITING_FACE)
-        .select_related("key_post", "key_post__project", "new_worker", "old_worker")
-        .order_by("created_at")
-    )
+    pending = selectors.enrollments_pending_for(request.user)
     rows = [
         {
             "c": c,
@@ -134,7 +105,7 @@ def enroll_list(request: HttpRequest) -> HttpResponse:
         }
         for c in pending
     ]
-    recent = FaceEnrollment.objects.select_related("worker", "enrolled_by")[:20]
+    recent = selectors.face_enrollments_for(request.user)[:20]
     return render(
         request,
         "approvals/enroll_list.html",
@@ -167,11 +138,9 @@ def _photo_bytes(request: HttpRequest) -> tuple[bytes, str]:
 @login_required
 def enroll(request: HttpRequest, pk: int) -> HttpResponse:
     """Capture (webcam) or upload one person's face; the photo is checked, stored and sent to every site."""
-    if not _may_enroll(request.user):
+    if not selectors.may_enroll(request.user):
         raise Forbidden("只有审批办窗口人员可以采集人脸")
-    worker = scoping.workers_for(request.user).filter(pk=pk).first()
-    if worker is None:
-        raise NotFound("人员")
+    worker = worker_get_for(request.user, pk)
     if request.method == "POST":
         try:
             data, source = _photo_bytes(request)
@@ -186,12 +155,8 @@ def enroll(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "worker": worker,
             "id_masked": masked(worker, "id_number"),
-            "changes": KeyPostChange.objects.filter(new_worker=worker).select_related(
-                "key_post", "key_post__project"
-            ),
-            "enrollments": FaceEnrollment.objects.filter(worker=worker).select_related(
-                "enrolled_by"
-            ),
+            "changes": selectors.key_post_changes_naming(request.user, worker),
+            "enrollments": selectors.face_enrollments_for(request.user, worker=worker),
             "min_side": project_changes.ENROLL_MIN_SIDE,
             "post_names": code_table("key_post"),
         },

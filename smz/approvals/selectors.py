@@ -17,12 +17,45 @@ from smz.approvals.models import (
     RequestKind,
     State,
 )
-from smz.approvals.services import ACTION_LABELS
+from smz.approvals.services import ACTION_LABELS, approving_authority
 from smz.core import scoping
 from smz.core.errors import NotFound
 from smz.core.models import Event
 from smz.registry.codes import code_name
-from smz.registry.models import KeyPostChange, Project, ProjectPause
+from smz.registry.models import (
+    FaceEnrollment,
+    KeyPostChange,
+    Participant,
+    Project,
+    ProjectPause,
+    Worker,
+)
+from smz.registry.services import id_number_index
+
+WINDOW_ROLES = frozenset({Role.WINDOW_CLERK, Role.CITY_ADMIN})
+
+
+def may_record_permit_change(user: Any, project: Project) -> bool:
+    """The city administrator, or an approver of the authority the project is routed to."""
+    if user.is_superuser or user.role == Role.CITY_ADMIN:
+        return True
+    return (
+        user.role in {Role.APPROVER_L1, Role.APPROVER_L2}
+        and user.authority_id == approving_authority(project).pk
+    )
+
+
+def may_enroll(user: Any) -> bool:
+    """The bureau's window (and the city administrator) takes faces (WF4)."""
+    return user.is_authenticated and (user.is_superuser or user.role in WINDOW_ROLES)
+
+
+def participant_names(project: Project) -> dict[str, str]:
+    """The project's participating enterprises' names by participation type (施工总承包, 建设单位 ...)."""
+    return {
+        p.corp_type: p.enterprise.name
+        for p in Participant.objects.filter(project=project).select_related("enterprise")
+    }
 
 
 def requests_for(user: Any) -> QuerySet[ApprovalRequest]:
@@ -264,6 +297,39 @@ def enrollments_pending_for(user: Any) -> QuerySet[KeyPostChange]:
             status=KeyPostChange.Status.AWAITING_FACE,
             key_post__project__in=scoping.projects_for(user).values("pk"),
         )
-        .select_related("key_post__project", "new_worker")
+        .select_related("key_post__project", "new_worker", "old_worker")
         .order_by("created_at")
     )
+
+
+def key_post_changes_of(user: Any, project: Project) -> QuerySet[KeyPostChange]:
+    """施工许可人员变更 recorded on a project, through the user's scope (newest first)."""
+    return KeyPostChange.objects.filter(
+        key_post__project=project,
+        key_post__project__in=scoping.projects_for(user).values("pk"),
+    ).select_related("key_post", "new_worker", "old_worker")
+
+
+def key_post_changes_naming(user: Any, worker: Worker) -> QuerySet[KeyPostChange]:
+    """Permit changes that name a person as the new holder, on projects the user may see."""
+    return KeyPostChange.objects.filter(
+        new_worker=worker,
+        key_post__project__in=scoping.projects_for(user).values("pk"),
+    ).select_related("key_post", "key_post__project")
+
+
+def worker_by_id_number_for(user: Any, number: str) -> Worker | None:
+    """The person (mainland ID card) with this ID number among those the user may see, or None."""
+    return (
+        scoping.workers_for(user)
+        .filter(id_card_type="01", id_number_index=id_number_index("01", number))
+        .first()
+    )
+
+
+def face_enrollments_for(user: Any, *, worker: Worker | None = None) -> QuerySet[FaceEnrollment]:
+    """Face enrollments of the people the user may see (newest first), of one person if given."""
+    qs = FaceEnrollment.objects.filter(worker__in=scoping.workers_for(user).values("pk"))
+    if worker is not None:
+        qs = qs.filter(worker=worker)
+    return qs.select_related("worker", "enrolled_by")

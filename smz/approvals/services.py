@@ -168,6 +168,16 @@ def notify_plain(
         )
 
 
+@transaction.atomic
+def notifications_mark_read(*, actor: Any) -> int:
+    """Mark all the actor's unread portal notices as read now; returns how many were marked."""
+    if not actor.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def _notify_after(request: ApprovalRequest, action: str) -> None:
     label = f"{request.no} {request.project.name}：{request.get_kind_display()}"
     if action in {"submit", "resubmit"}:

@@ -246,10 +246,7 @@ def attachment_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _form_data(r, user) -> FormData:
     project = r.project
-    names = {
-        p.corp_type: p.enterprise.name
-        for p in Participant.objects.filter(project=project).select_related("enterprise")
-    }
+    names = selectors.participant_names(project)
     life = workflows.project_permit_life(project)
     return FormData(
         kind=r.kind,
@@ -319,7 +316,7 @@ def photo_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        selectors.notifications_for(request.user, unread_only=True).update(read_at=timezone.now())
+        services.notifications_mark_read(actor=request.user)
         return redirect("approvals:notifications")
     page = Paginator(selectors.notifications_for(request.user), 50).get_page(
         request.GET.get("page")
@@ -329,13 +326,11 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 def project_workflows(user, project) -> dict:
     """What the project page shows about workflows: status periods, requests, permit life, obligations."""
-    from smz.approvals.keypost_views import may_record_permit_change
-
     calendar = project_calendar(project)
     return {
         "may_record_change": user.is_authenticated
         and scoping.is_authority(user)
-        and may_record_permit_change(user, project),
+        and selectors.may_record_permit_change(user, project),
         "requests": selectors.request_list_for(user, project=project.pk)[:20],
         "timeline": selectors.project_timeline(project),
         "permit": workflows.project_permit_life(project),

@@ -191,6 +191,23 @@ def entry_admit(*, actor: Any, employment: Employment) -> Admission:
     return admission
 
 
+def entries_admit_all(*, actor: Any, project: Any) -> tuple[int, list[str]]:
+    """批量进场核验: run the entry checks for everyone waiting whom the actor may act for, each in its own
+    transaction (a refusal is kept); returns how many were admitted and the names of those refused."""
+    admitted, refused = 0, []
+    for employment in Employment.objects.filter(
+        project=project, status=Employment.Status.ACTIVE, gate_status="pending"
+    ).select_related("worker", "project"):
+        if not scoping.can_maintain_roster(actor, project, employment.employer_id):
+            continue
+        try:
+            entry_admit(actor=actor, employment=employment)
+            admitted += 1
+        except DomainError:
+            refused.append(employment.worker.name)
+    return admitted, refused
+
+
 def entry_hold(*, actor: Any, employment: Employment) -> None:
     """Registered at the entry desk: wait for the checks before the gates learn of him."""
     if not scoping.can_maintain_roster(actor, employment.project, employment.employer_id):

@@ -8,10 +8,19 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from smz.accounts.models import Role, User
 from smz.core import scoping
 from smz.core.errors import NotFound
-from smz.labor.models import LaborContract, PaymentBatch, Payroll, PayrollLine, WageAccount
-from smz.registry.models import Employment, Project
+from smz.core.pii import masked
+from smz.labor.models import (
+    IdCardScan,
+    LaborContract,
+    PaymentBatch,
+    Payroll,
+    PayrollLine,
+    WageAccount,
+)
+from smz.registry.models import Employment, Enterprise, KeyPost, Participant, Project, Team
 
 
 def payroll_get_for(user: Any, pk: int) -> Payroll:
@@ -40,6 +49,16 @@ def payroll_list_for(user: Any, project: Project) -> QuerySet[Payroll]:
         )
         .order_by("-month", "employer__name", "team__name", "pk")
     )
+
+
+def payroll_lines_of(payroll: Payroll) -> list[PayrollLine]:
+    """A payroll's lines (of a payroll the caller got through `payroll_get_for`), by worker name."""
+    return list(payroll.lines.select_related("worker", "contract").order_by("worker__name"))
+
+
+def payroll_line_of(payroll: Payroll, pk: int | None) -> PayrollLine | None:
+    """One line of a payroll the caller got through `payroll_get_for`, or None."""
+    return payroll.lines.filter(pk=pk or 0).first()
 
 
 def contract_get_for(user: Any, pk: int) -> LaborContract:
@@ -203,4 +222,76 @@ def labor_work_for(
         "unconfirmed": sum(r["unconfirmed"] for r in rows),
         "expiring": sum(r["expiring"] for r in rows),
         "pending": sum(r["pending"] for r in rows),
+    }
+
+
+# ---- the project labor hub (labor/views/project.py) -------------------------------------------------
+
+
+def enterprise_pick(pk: int | None) -> Enterprise | None:
+    """The enterprise a hub form names (the service it is passed to checks the user's rights)."""
+    return Enterprise.objects.filter(pk=pk or 0).first()
+
+
+def team_pick(pk: int | None, *, project: Project | None = None) -> Team | None:
+    """The team a hub form names, on the project when one is given."""
+    qs = Team.objects.filter(pk=pk or 0)
+    if project is not None:
+        qs = qs.filter(project=project)
+    return qs.first()
+
+
+def idcard_scan_pick(project: Project, pk: int | None) -> IdCardScan | None:
+    """A card reader's scan on the project, named by a hub form."""
+    return IdCardScan.objects.filter(project=project, pk=pk or 0).first()
+
+
+def hub_employers_for(user: Any, project: Project) -> list[Enterprise]:
+    """The employers on the project whose roster the user may maintain (not the builder or supervisor)."""
+    return [
+        p.enterprise
+        for p in Participant.objects.filter(project=project).select_related("enterprise")
+        if scoping.can_maintain_roster(user, project, p.enterprise_id)
+        and p.corp_type not in {Participant.BUILDER, Participant.SUPERVISION}
+    ]
+
+
+def entries_awaiting_check(project: Project) -> QuerySet[Employment]:
+    """Active employments on the project not yet checked for entry (gate pending)."""
+    return Employment.objects.filter(
+        project=project, status=Employment.Status.ACTIVE, gate_status="pending"
+    )
+
+
+def idcard_scans_new(project: Project, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The card reader's unregistered scans on the project, newest first, ID numbers masked."""
+    return [
+        {"s": s, "id_masked": masked(s.worker, "id_number")}
+        for s in IdCardScan.objects.filter(project=project, status=IdCardScan.Status.NEW)
+        .select_related("worker")
+        .order_by("-received_at")[:limit]
+    ]
+
+
+def hub_teams(project: Project, employers: list[Enterprise]) -> QuerySet[Team]:
+    """The project's teams of the given employers."""
+    return Team.objects.filter(project=project, enterprise__in=employers)
+
+
+def notice_board_facts(project: Project) -> dict[str, Any]:
+    """What the 维权信息告示牌 names: participants, the GC's project manager, labor specialists, pay days."""
+    return {
+        "parts": list(Participant.objects.filter(project=project).select_related("enterprise")),
+        "pm": KeyPost.objects.filter(project=project, post="P01").select_related("holder").first(),
+        "specialists": [
+            (u.enterprise.name, u.display_name or u.username, "")
+            for u in User.objects.filter(
+                projects=project, role=Role.LABOR_SPECIALIST, is_active=True
+            ).select_related("enterprise")
+        ],
+        "pay_days": list(
+            LaborContract.objects.filter(
+                employment__project=project, status=LaborContract.Status.ACTIVE
+            ).values_list("pay_day", flat=True)
+        ),
     }

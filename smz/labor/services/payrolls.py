@@ -234,9 +234,16 @@ def payroll_line_update(*, actor: Any, line: PayrollLine, data: LineInput) -> Pa
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing blocking submission: `text` says what, about the line's worker when there is a line."""
+
     line: PayrollLine | None
     code: str
-    message: str
+    text: str
+
+    @property
+    def message(self) -> str:
+        """The full sentence, led by the worker's name for a line's problem."""
+        return f"{self.line.worker.name}：{self.text}" if self.line else self.text
 
 
 def payroll_problems(payroll: Payroll) -> list[Problem]:
@@ -252,17 +259,16 @@ def payroll_problems(payroll: Payroll) -> list[Problem]:
     elif payroll.corrects_id and not any(line.net_fen for line in lines):
         problems.append(Problem(None, "payroll.empty_correction", "更正表没有任何补发金额"))
     for line in lines:
-        name = line.worker.name
         if line.contract is None and not payroll.corrects_id:
-            problems.append(Problem(line, "payroll.no_contract", f"{name}：没有劳动合同"))
+            problems.append(Problem(line, "payroll.no_contract", "没有劳动合同"))
         if not line.worker.bank_card:
-            problems.append(Problem(line, "payroll.no_bank_card", f"{name}：未登记本人工资卡"))
+            problems.append(Problem(line, "payroll.no_bank_card", "未登记本人工资卡"))
         if line.days_paid > line.days_attended and not payroll.corrects_id:
             problems.append(
                 Problem(
                     line,
                     "payroll.days_over_attended",
-                    f"{name}：计薪天数 {line.days_paid} 天多于考勤天数 {line.days_attended} 天",
+                    f"计薪天数 {line.days_paid} 天多于考勤天数 {line.days_attended} 天",
                 )
             )
         if (
@@ -273,9 +279,7 @@ def payroll_problems(payroll: Payroll) -> list[Problem]:
             )
         ):
             problems.append(
-                Problem(
-                    line, "payroll.rate_differs", f"{name}：工资标准与劳动合同不一致，须填写说明"
-                )
+                Problem(line, "payroll.rate_differs", "工资标准与劳动合同不一致，须填写说明")
             )
         if minimum and not payroll.corrects_id and line.days_paid > 0:
             floor = wages.minimum_fen(
@@ -289,7 +293,7 @@ def payroll_problems(payroll: Payroll) -> list[Problem]:
                     Problem(
                         line,
                         "payroll.below_minimum",
-                        f"{name}：应发 {line.gross_fen / 100:.2f} 元低于按工作时间计算的最低工资 "
+                        f"应发 {line.gross_fen / 100:.2f} 元低于按工作时间计算的最低工资 "
                         f"{floor / 100:.2f} 元",
                     )
                 )
@@ -297,9 +301,7 @@ def payroll_problems(payroll: Payroll) -> list[Problem]:
         # worker again. A zero line on a correction sheet pays nothing and needs no confirmation.
         if not line.confirmed_at and not (payroll.corrects_id and line.net_fen == 0):
             problems.append(
-                Problem(
-                    line, "payroll.unconfirmed", f"{name}：工人尚未确认（或上传工人签字工资表）"
-                )
+                Problem(line, "payroll.unconfirmed", "工人尚未确认（或上传工人签字工资表）")
             )
     return problems
 

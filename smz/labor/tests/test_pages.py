@@ -208,3 +208,18 @@ def test_r_l4_city_admin_places_and_releases_legal_holds_on_the_page(world, as_u
         Event.objects.filter(kind__startswith="retention.hold").values_list("kind", flat=True)
     )
     assert sorted(kinds) == ["retention.hold_placed", "retention.hold_released"]
+
+
+def test_issue12_payroll_page_line_problems_and_an_unknown_line(month, as_user):
+    """Issue 12 item 3: the page lists a line's problem without the worker's name cut off the message,
+    and an edit naming no line of this payroll says so."""
+    payroll = draft(month)
+    sub = as_user("sub_labor")
+    page = sub.get(reverse("labor:payroll", args=[payroll.pk])).content.decode()
+    assert "工人尚未确认（或上传工人签字工资表）" in page
+    resp = sub.post(
+        reverse("labor:payroll_act", args=[payroll.pk]),
+        {"action": "line", "line": "999999", "days_paid": "1", "rate_yuan": "1"},
+        follow=True,
+    )
+    assert "明细不存在" in resp.content.decode()

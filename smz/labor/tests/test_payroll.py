@@ -202,6 +202,9 @@ def test_r_l2_each_check_blocks_submission(month):
     edit(rate_yuan="100")  # 18 days × 100 = 1,800 < 144 h × 18.10 = 2,606.40
     problems = {p.code: p.message for p in services.payroll_problems(payroll)}
     assert "payroll.below_minimum" in problems and "2606.40" in problems["payroll.below_minimum"]
+    # Issue 12 item 4: the page shows a line's problem from its own text, never by cutting the message.
+    below = next(p for p in services.payroll_problems(payroll) if p.code == "payroll.below_minimum")
+    assert below.text.startswith("应发") and below.message == f"{line.worker.name}：{below.text}"
     edit(rate_yuan="280")
     worker = month.workers["sub"]
     worker.bank_card = ""

@@ -16,7 +16,7 @@ from smz.core.forms import form_int
 from smz.core.pii import masked, may_unmask, pii_reveal
 from smz.core.uploads import upload_read
 from smz.labor import bankfile, selectors, services
-from smz.labor.models import Payroll, PayrollLine
+from smz.labor.models import Payroll
 from smz.registry.selectors import project_get_for
 
 
@@ -34,12 +34,12 @@ def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
     may_edit = not payroll.locked and scoping.can_maintain_roster(
         user, payroll.project, payroll.employer_id
     )
-    lines = list(payroll.lines.select_related("worker", "contract").order_by("worker__name"))
+    lines = selectors.payroll_lines_of(payroll)
     problems = services.payroll_problems(payroll) if not payroll.locked else []
     by_line: dict[int, list[str]] = {}
     for p in problems:
         if p.line:
-            by_line.setdefault(p.line.pk, []).append(p.message.split("：", 1)[-1])
+            by_line.setdefault(p.line.pk, []).append(p.text)
     return render(
         request,
         "labor/payroll.html",
@@ -76,7 +76,9 @@ def payroll_act(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         if action == "line":
-            line = payroll.lines.get(pk=form_int(request.POST.get("line", "")) or 0)
+            line = selectors.payroll_line_of(payroll, form_int(request.POST.get("line", "")))
+            if line is None:
+                raise DomainError("payroll.line", "明细不存在")
             services.payroll_line_update(
                 actor=request.user,
                 line=line,
@@ -116,8 +118,6 @@ def payroll_act(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("labor:payroll", correction.pk)
         else:
             raise DomainError("payroll.action", "无效的操作")
-    except PayrollLine.DoesNotExist:
-        messages.error(request, "明细不存在")
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("labor:payroll", payroll.pk)

@@ -13,18 +13,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from smz.accounts.models import Role, User
+from smz.accounts.models import Role
 from smz.approvals.services import approving_authority
 from smz.core import scoping
 from smz.core.errors import DomainError
 from smz.core.forms import form_date, form_int, form_month
-from smz.core.pii import mask_bank_card, masked
+from smz.core.pii import mask_bank_card
 from smz.core.uploads import upload_read
 from smz.labor import deposits, entry, idcard, selectors, services
 from smz.labor.documents import NoticeBoardData, notice_board_pdf
-from smz.labor.models import IdCardScan, LaborContract
 from smz.registry.codes import code_table
-from smz.registry.models import Employment, Enterprise, KeyPost, Participant, Team
+from smz.registry.models import Participant
 from smz.registry.selectors import project_get_for
 from smz.registry.services import WorkerData
 
@@ -52,10 +51,8 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
         return redirect("labor:project", project.pk)
     if request.method == "POST" and request.POST.get("form") == "draft":
-        employer = Enterprise.objects.filter(
-            pk=form_int(request.POST.get("employer", "")) or 0
-        ).first()
-        team = Team.objects.filter(pk=form_int(request.POST.get("team", "")) or 0).first()
+        employer = selectors.enterprise_pick(form_int(request.POST.get("employer", "")))
+        team = selectors.team_pick(form_int(request.POST.get("team", "")))
         month = form_month(request.POST.get("month", ""))
         try:
             if employer is None or month is None:
@@ -70,8 +67,8 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("labor:project", project.pk)
     if request.method == "POST" and request.POST.get("form") == "typed":
         post = request.POST
-        employer = Enterprise.objects.filter(pk=form_int(post.get("employer", "")) or 0).first()
-        team = Team.objects.filter(project=project, pk=form_int(post.get("team", "")) or 0).first()
+        employer = selectors.enterprise_pick(form_int(post.get("employer", "")))
+        team = selectors.team_pick(form_int(post.get("team", "")), project=project)
         upload = request.FILES.get("card_photo")
         try:
             if employer is None:
@@ -109,15 +106,9 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
         _admit_all(request, project)
         return redirect("labor:project", project.pk)
     if request.method == "POST" and request.POST.get("form") == "scan":
-        scan = IdCardScan.objects.filter(
-            project=project, pk=form_int(request.POST.get("scan", "")) or 0
-        ).first()
-        employer = Enterprise.objects.filter(
-            pk=form_int(request.POST.get("employer", "")) or 0
-        ).first()
-        team = Team.objects.filter(
-            project=project, pk=form_int(request.POST.get("team", "")) or 0
-        ).first()
+        scan = selectors.idcard_scan_pick(project, form_int(request.POST.get("scan", "")))
+        employer = selectors.enterprise_pick(form_int(request.POST.get("employer", "")))
+        team = selectors.team_pick(form_int(request.POST.get("team", "")), project=project)
         try:
             if scan is None or employer is None:
                 raise DomainError("idcard.form", "请选择读卡记录和用工企业")
@@ -139,12 +130,7 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
         _deposit_post(request, project)
         return redirect("labor:project", project.pk)
     account = selectors.wage_account_of(project)
-    employers = [
-        p.enterprise
-        for p in Participant.objects.filter(project=project).select_related("enterprise")
-        if scoping.can_maintain_roster(user, project, p.enterprise_id)
-        and p.corp_type not in {Participant.BUILDER, Participant.SUPERVISION}
-    ]
+    employers = selectors.hub_employers_for(user, project)
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     return render(
         request,
@@ -155,20 +141,11 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
             "account_masked": mask_bank_card(account.account_no) if account else "",
             "is_gc": scoping.is_gc_of(user, project),
             "roster": _with_rights(user, project, selectors.roster_contracts_for(user, project)),
-            "pending": Employment.objects.filter(
-                project=project, status=Employment.Status.ACTIVE, gate_status="pending"
-            )
+            "pending": selectors.entries_awaiting_check(project)
             .filter(employer__in=[e.pk for e in employers])
             .count(),
             "expiring": selectors.contracts_expiring(user, project),
-            "scans": [
-                {"s": s, "id_masked": masked(s.worker, "id_number")}
-                for s in IdCardScan.objects.filter(project=project, status=IdCardScan.Status.NEW)
-                .select_related("worker")
-                .order_by("-received_at")[:50]
-            ]
-            if employers
-            else [],
+            "scans": selectors.idcard_scans_new(project) if employers else [],
             "work_type_choices": sorted(code_table("work_type").items()),
             "payrolls": selectors.payroll_list_for(user, project),
             "batches": selectors.batches_for(user, project),
@@ -176,7 +153,7 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
             if scoping.is_gc_of(user, project)
             else 0,
             "employers": employers,
-            "teams": Team.objects.filter(project=project, enterprise__in=employers),
+            "teams": selectors.hub_teams(project, employers),
             "last_month": last_month,
             "deposit": getattr(project, "wage_deposit", None),
             "top_up_due": deposits.top_up_due(project.wage_deposit)
@@ -201,17 +178,7 @@ def _with_rights(user, project, rows: list[dict]) -> list[dict]:
 
 def _admit_all(request: HttpRequest, project) -> None:
     """批量进场核验: run the entry checks for everyone waiting whom the user may act for."""
-    admitted, refused = 0, []
-    for employment in Employment.objects.filter(
-        project=project, status=Employment.Status.ACTIVE, gate_status="pending"
-    ).select_related("worker", "project"):
-        if not scoping.can_maintain_roster(request.user, project, employment.employer_id):
-            continue
-        try:
-            entry.entry_admit(actor=request.user, employment=employment)
-            admitted += 1
-        except DomainError:
-            refused.append(employment.worker.name)
+    admitted, refused = entry.entries_admit_all(actor=request.user, project=project)
     messages.success(request, f"核验通过并下发 {admitted} 人")
     if refused:
         messages.warning(
@@ -274,21 +241,10 @@ def notice_board(request: HttpRequest, pk: int) -> HttpResponse:
     project = project_get_for(request.user, pk)
     if request.user.role == Role.WORKER:
         raise Http404
-    parts = list(Participant.objects.filter(project=project).select_related("enterprise"))
+    facts = selectors.notice_board_facts(project)
+    parts, pm, pay_days = facts["parts"], facts["pm"], facts["pay_days"]
     names = {p.corp_type: p.enterprise.name for p in parts}
-    pm = KeyPost.objects.filter(project=project, post="P01").select_related("holder").first()
-    specialists = [
-        (u.enterprise.name, u.display_name or u.username, "")
-        for u in User.objects.filter(
-            projects=project, role=Role.LABOR_SPECIALIST, is_active=True
-        ).select_related("enterprise")
-    ]
     minimum = services.minimum_wage_on(timezone.localdate())
-    pay_days = list(
-        LaborContract.objects.filter(
-            employment__project=project, status=LaborContract.Status.ACTIVE
-        ).values_list("pay_day", flat=True)
-    )
     data = NoticeBoardData(
         project_name=project.name,
         project_address=project.address,
@@ -303,7 +259,7 @@ def notice_board(request: HttpRequest, pk: int) -> HttpResponse:
         authority=approving_authority(project).name,
         authority_phone="见主管部门公布的投诉电话",
         labor_inspection_phone="12333",
-        labor_specialists=specialists,
+        labor_specialists=facts["specialists"],
         minimum_wage=(
             f"月最低工资标准 {minimum.monthly_fen / 100:,.0f} 元；非全日制 {minimum.hourly_fen / 100:.1f} 元/小时"
             if minimum
