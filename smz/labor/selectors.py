@@ -284,7 +284,7 @@ def notice_board_facts(project: Project) -> dict[str, Any]:
         "parts": list(Participant.objects.filter(project=project).select_related("enterprise")),
         "pm": KeyPost.objects.filter(project=project, post="P01").select_related("holder").first(),
         "specialists": [
-            (u.enterprise.name, u.display_name or u.username, "")
+            (u.enterprise.name if u.enterprise else "", u.display_name or u.username, "")
             for u in User.objects.filter(
                 projects=project, role=Role.LABOR_SPECIALIST, is_active=True
             ).select_related("enterprise")
