@@ -12,11 +12,11 @@ from django.utils import timezone
 from smz.core.errors import DomainError
 from smz.devices.models import DeviceCommand
 from smz.devices.services import device_register
-from smz.devices.tests.conftest import jpeg
 from smz.labor import entry
 from smz.labor.models import Admission, AgeRule, Blacklist
-from smz.labor.tests.test_payroll import contract
 from smz.registry import project_changes
+from smz.testing.devices import jpeg
+from smz.testing.labor import contract
 
 
 def today() -> dt.date:
@@ -110,7 +110,7 @@ def test_r_a2_admission_blocked_then_granted(world, ready):
 
 
 def test_r_a2_pending_people_are_not_sent_to_gates(world, ready, client):
-    from smz.devices.tests.conftest import DeviceClient
+    from smz.testing.devices import DeviceClient
 
     e = ready.employments["sub"]
     device, secret = device_register(

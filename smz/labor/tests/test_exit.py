@@ -9,13 +9,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from smz.approvals.tests.test_workflows import PDF
 from smz.core.errors import DomainError
 from smz.devices.models import DeviceCommand
 from smz.devices.services import device_register
 from smz.labor import exits
 from smz.labor.models import ExitSettlement, Payroll, PayrollLine
-from smz.labor.tests.test_payroll import (
+from smz.testing.approvals import PDF
+from smz.testing.labor import (
     attend,
     submitted_october,
 )

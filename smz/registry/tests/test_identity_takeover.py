@@ -23,7 +23,7 @@ from smz.registry import services
 from smz.registry.models import Employment, Worker
 from smz.registry.services import WorkerData
 from smz.registry.synthetic import synthetic_id_number
-from smz.registry.tests.test_excel import person, roster_xlsx, upload
+from smz.testing.registry import person, roster_xlsx, upload
 
 API = "/api/v1"
 VICTIM_PHONE = "13900008888"
