@@ -50,3 +50,16 @@ def test_issue12_7_the_scan_sees_a_test_module_import() -> None:
         ".test_excel",
         "smz.attendance.tests.test_attendance",
     ]
+
+
+def test_issue12_7_refused_fails_on_a_refusal_with_another_code() -> None:
+    import pytest
+
+    from smz.core.errors import Forbidden, NotFound
+    from smz.testing.errors import refused
+
+    with refused("forbidden"):
+        raise Forbidden()
+    expected = pytest.raises(AssertionError, match="expected 'forbidden', got 'not_found'")
+    with expected, refused("forbidden"):
+        raise NotFound()
