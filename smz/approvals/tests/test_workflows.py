@@ -227,7 +227,7 @@ def test_r_wf_uploads_are_checked_by_content(world):
             filename="form.pdf",
         )
     assert exc.value.code == "upload.type"
-    with pytest.raises(DomainError):  # a PDF is not a site photo
+    with refused("upload.type"):  # a PDF is not a site photo
         services.attachment_add(
             actor=world.user("gc_labor"),
             request=r,

@@ -16,6 +16,7 @@ from smz.labor import entry
 from smz.labor.models import Admission, AgeRule, Blacklist
 from smz.registry import project_changes
 from smz.testing.devices import jpeg
+from smz.testing.errors import refused
 from smz.testing.labor import contract
 
 
@@ -105,7 +106,7 @@ def test_r_a2_admission_blocked_then_granted(world, ready):
     assert e.gate_status == "admitted"
     sync = DeviceCommand.objects.get(device=zk, kind="sync_people")
     assert sync.payload == {"workers": [e.worker_id]}  # him, not the whole roster
-    with pytest.raises(DomainError):
+    with refused("forbidden"):
         entry.entry_admit(actor=ready.user("neighbour_labor"), employment=e)
 
 

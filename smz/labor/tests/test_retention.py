@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
-from smz.core.errors import DomainError
 from smz.core.models import Event
 from smz.labor import exits, retention, services
 from smz.labor.models import ExitSettlement, LaborContract, PaymentLine, Payroll
@@ -18,6 +17,7 @@ from smz.registry.models import KeyPost
 from smz.testing.attendance import attend as gate_attend
 from smz.testing.attendance import gate_for
 from smz.testing.devices import jpeg
+from smz.testing.errors import refused
 from smz.testing.labor import (
     attend,
     contract,
@@ -89,7 +89,7 @@ def test_r_l4_never_early_and_in_order(completed):
 
 def test_r_l4_legal_hold_stops_the_purge_until_released(completed):
     retention.retention_refresh()
-    with pytest.raises(DomainError):
+    with refused("forbidden"):
         retention.legal_hold_place(
             actor=completed.user("town_l1"), project=completed.projects["p1"], reason="x"
         )
