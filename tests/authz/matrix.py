@@ -222,7 +222,7 @@ def _batches(s: Any) -> int:
 
 
 def _pdf(name: str = "scan.pdf") -> SimpleUploadedFile:
-    from smz.approvals.tests.test_workflows import PDF
+    from smz.testing.approvals import PDF
 
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 

@@ -17,18 +17,18 @@ from django.utils import timezone
 
 from smz.approvals.inbound_services import inbound_system_register
 from smz.approvals.models import RequestKind
-from smz.approvals.tests.test_workflows import _filed, _fresh_permit
 from smz.attendance.models import PassRecord
-from smz.attendance.tests.test_attendance import attend as attend_gate
 from smz.devices.models import Device, DeviceCommand
 from smz.devices.services import device_register
-from smz.devices.tests.conftest import DeviceClient, jpeg
 from smz.labor import exits
 from smz.labor import services as labor
 from smz.labor.models import ExitSettlement, LaborContract, PaymentBatch, Payroll, PayrollLine
-from smz.labor.tests.test_payroll import attend, confirm_all, contract, draft
 from smz.registry.synthetic import synthetic_id_number
-from smz.registry.tests.test_excel import person, roster_xlsx
+from smz.testing.approvals import fresh_permit, request_filed
+from smz.testing.attendance import attend as attend_gate
+from smz.testing.devices import DeviceClient, jpeg
+from smz.testing.labor import attend, confirm_all, contract, draft
+from smz.testing.registry import person, roster_xlsx
 
 GATE_SERIAL = "GATE-AUTHZ-P1"
 ZK_SERIAL = "ZK-AUTHZ-P1"
@@ -157,8 +157,8 @@ class Stage:
     @functools.cached_property
     def request(self):
         """A start-date change request filed by the GC, attachments uploaded, not yet submitted."""
-        p1 = _fresh_permit(self.p1)
-        return _filed(
+        p1 = fresh_permit(self.p1)
+        return request_filed(
             self.world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=7)
         )
 
@@ -198,7 +198,7 @@ class Stage:
         confirm_all(self.world, self.payroll)
         labor.payroll_submit(actor=gc, payroll=self.payroll)
         labor.payroll_review(actor=gc, payroll=self.payroll)
-        self._account()
+        self.wage_account()
         return labor.payment_batch_export(actor=gc, project=self.p1)
 
     @functools.cached_property
@@ -240,10 +240,10 @@ class Stage:
         confirm_all(self.world, self.payroll)
         labor.payroll_submit(actor=gc, payroll=self.payroll)
         labor.payroll_review(actor=gc, payroll=self.payroll)
-        self._account()
+        self.wage_account()
         return {}
 
-    def _account(self) -> None:
+    def wage_account(self) -> None:
         labor.wage_account_set(
             actor=self.world.user("gc_labor"),
             project=self.p1,

@@ -15,11 +15,11 @@ from playwright.sync_api import expect
 
 from smz.approvals import services
 from smz.approvals.models import ApprovalRequest, RequestKind
-from smz.approvals.tests.test_workflows import _filed, _fresh_permit
-from smz.devices.tests.conftest import jpeg
 from smz.registry import project_changes
 from smz.registry.models import KeyPost, KeyPostChange, Project
 from smz.registry.synthetic import synthetic_id_number
+from smz.testing.approvals import fresh_permit, request_filed
+from smz.testing.devices import jpeg
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +76,7 @@ def _preview(page, r, kind: str) -> None:
 
 def test_wf1_start_change_from_filing_to_approval(live_world, login, shot, live_server, tmp_path):
     w = live_world
-    p1 = _fresh_permit(w.projects["p1"])
+    p1 = fresh_permit(w.projects["p1"])
     new_start = p1.planned_start + dt.timedelta(days=20)
     base = live_server.url
 
@@ -209,7 +209,7 @@ def _filed_with_real_scans(world, *, date: dt.date, reason: str):
 
 def test_wf_returned_request_shows_the_note_and_a_notice(live_world, login, shot, live_server):
     w = live_world
-    p1 = _fresh_permit(w.projects["p1"])
+    p1 = fresh_permit(w.projects["p1"])
     r = _filed_with_real_scans(
         w, date=p1.planned_start + dt.timedelta(days=15), reason="总包单位人员调整，推迟开工"
     )
@@ -252,7 +252,7 @@ def test_wf2_approved_suspension_on_the_project_page(live_world, login, shot, li
     # Work started, so the permit's start period is no longer a concern on the page.
     p1.actual_start = dt.date(2024, 2, 1)
     p1.save()
-    r = _filed(w, RequestKind.SUSPENSION, date=today(), reason="业主资金未到位，暂停施工")
+    r = request_filed(w, RequestKind.SUSPENSION, date=today(), reason="业主资金未到位，暂停施工")
     services.request_act(actor=w.user("gc_labor"), request=r, action="submit")
     services.request_act(actor=w.user("town_l1"), request=r, action="forward")
     services.request_act(actor=w.user("town_l2"), request=r, action="approve")
@@ -345,8 +345,8 @@ def test_wf4_key_post_change_entry_by_the_town(live_world, login, shot, live_ser
 
 def test_wf_neighbouring_town_cannot_open_the_request(live_world, login, live_server):
     w = live_world
-    p1 = _fresh_permit(w.projects["p1"])
-    r = _filed(w, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=7))
+    p1 = fresh_permit(w.projects["p1"])
+    r = request_filed(w, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=7))
     services.request_act(actor=w.user("gc_labor"), request=r, action="submit")
 
     page = login("neighbour_town")

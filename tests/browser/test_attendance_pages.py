@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from smz.attendance.tests.test_attendance import attend, gate_for
 from smz.devices.services import device_register, site_boundary_set
-from smz.devices.tests.conftest import jpeg
+from smz.testing.attendance import attend, gate_for
+from smz.testing.devices import jpeg
 
 pytestmark = pytest.mark.browser
 

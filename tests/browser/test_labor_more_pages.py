@@ -13,15 +13,15 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from smz.devices.tests.conftest import jpeg
 from smz.labor import deposits, entry
 from smz.labor.models import Complaint, ExitSettlement, PayrollLine, WageDeposit
-from smz.labor.tests.test_payroll import (
+from smz.registry.models import Employment
+from smz.testing.devices import jpeg
+from smz.testing.labor import (
     attend,
     contract,
     submitted_october,
 )
-from smz.registry.models import Employment
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from smz.labor import services
 from smz.labor.models import PaymentBatch, Payroll
-from smz.labor.tests.test_payroll import (
+from smz.testing.labor import (
     MONTH,
     attend,
     contract,
@@ -50,7 +50,7 @@ def _attended_with_contract(w, key: str) -> None:
     contract(w, key, rate=rate, actor=actor)
 
 
-def _account(w) -> None:
+def wage_account(w) -> None:
     services.wage_account_set(
         actor=w.user("gc_labor"),
         project=w.projects["p1"],
@@ -219,7 +219,7 @@ def test_l2_mixed_bank_result_and_the_failed_line_in_the_next_batch(
     for key in ("sub", "gc"):
         _attended_with_contract(w, key)
     sub_payroll, gc_payroll = _payroll(w, "sub"), _payroll(w, "gc")
-    _account(w)
+    wage_account(w)
     p1 = w.projects["p1"]
     base = live_server.url
 
@@ -361,7 +361,7 @@ def test_l2_gc_hub_shows_account_payrolls_batches_and_contracts(
         _attended_with_contract(w, key)
     _payroll(w, "sub")
     _payroll(w, "gc", review=False)
-    _account(w)
+    wage_account(w)
     p1 = w.projects["p1"]
 
     page = login("gc_labor")

@@ -11,9 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
-from smz.labor.tests.test_payroll import attend, contract, submitted, submitted_october
 from smz.registry import project_changes
 from smz.registry.models import KeyPost
+from smz.testing.labor import attend, contract, submitted, submitted_october
 
 pytestmark = pytest.mark.browser
 

@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from smz.accounts.models import Role
 from smz.core.models import PersonalDataAccess
 from smz.core.pii import mask_id_number
-from smz.portal.tests.test_dashboards import busy_day
 from smz.registry import selectors
+from smz.testing.portal import busy_day
 
 pytestmark = pytest.mark.browser
 
@@ -338,7 +338,7 @@ def test_issue10_item6_sealed_worker_photos_show_on_the_worker_page(
     from django.core.files.base import ContentFile
 
     from smz.core import crypto
-    from smz.devices.tests.conftest import jpeg
+    from smz.testing.devices import jpeg
 
     settings.STORAGES = {
         **settings.STORAGES,

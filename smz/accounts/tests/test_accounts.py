@@ -13,8 +13,8 @@ from conftest import PASSWORD
 from smz.accounts.models import User
 from smz.accounts.selectors import locked_usernames
 from smz.accounts.services import may_administer, user_reset_password, user_set_active
-from smz.core.errors import Forbidden
 from smz.core.models import Event
+from smz.testing.errors import refused
 
 LOGIN = "/login/"
 
@@ -137,7 +137,7 @@ def test_p2_a_disabled_session_is_logged_out(world, as_user):
 
 def test_p2_admin_cannot_disable_himself(world, as_user):
     admin = world.user("city_admin")
-    with pytest.raises(Forbidden):
+    with refused("forbidden"):
         user_set_active(actor=admin, target=admin, active=False)
     response = as_user("city_admin").post(f"/accounts/{admin.pk}/disable/", follow=True)
     assert "不能停用自己的账号" in response.content.decode()
@@ -168,7 +168,7 @@ def test_p3_enterprise_admin_manages_only_own_enterprise(world, as_user):
 def test_p3_enterprise_admin_cannot_manage_another_enterprise_admin(world):
     gc_admin = world.user("gc_admin")
     assert not may_administer(gc_admin, gc_admin)
-    with pytest.raises(Forbidden):
+    with refused("forbidden"):
         user_reset_password(actor=gc_admin, target=gc_admin)
     assert may_administer(world.user("city_admin"), gc_admin)
     assert may_administer(gc_admin, world.user("gc_labor"))

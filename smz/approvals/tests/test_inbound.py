@@ -21,7 +21,7 @@ from smz.approvals.inbound_services import (
     inbound_system_rotate,
 )
 from smz.approvals.models import InboundMessage, InboundSystem
-from smz.core.errors import DomainError, Forbidden
+from smz.core.errors import DomainError
 from smz.core.models import Event
 from smz.devices import signing
 from smz.registry import project_changes
@@ -29,6 +29,7 @@ from smz.registry.models import KeyPost, KeyPostChange, Project, Worker
 from smz.registry.obligations import Exemption, key_post_exemption, project_calendar
 from smz.registry.services import worker_find_by_id_number
 from smz.registry.synthetic import synthetic_id_number, synthetic_uscc
+from smz.testing.errors import refused
 
 pytestmark = pytest.mark.django_db
 
@@ -445,11 +446,11 @@ def test_missing_fields_and_non_objects_are_422(world, systems):
 @pytest.mark.parametrize("who", ["town_l1", "gc_labor", "outsider", "city_supervisor"])
 def test_only_the_city_admin_registers_rotates_and_retires(world, systems, who):
     user = world.user(who)
-    with pytest.raises(Forbidden):
+    with refused("forbidden"):
         inbound_system_register(actor=user, code="X-1", name="x", kind="permit")
-    with pytest.raises(Forbidden):
+    with refused("forbidden"):
         inbound_system_rotate(actor=user, system=systems["permit"].system)
-    with pytest.raises(Forbidden):
+    with refused("forbidden"):
         inbound_system_retire(actor=user, system=systems["permit"].system)
 
 

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from smz.approvals import services
 from smz.approvals.models import ApprovalRequest, AttachmentKind, RequestKind, State
-from smz.approvals.tests.test_workflows import PDF, _filed, _fresh_permit
-from smz.devices.tests.conftest import jpeg
 from smz.registry.models import FaceEnrollment, KeyPost, KeyPostChange
 from smz.registry.synthetic import synthetic_id_number
+from smz.testing.approvals import PDF, fresh_permit, request_filed
+from smz.testing.devices import jpeg
 
 
 def today() -> dt.date:
@@ -24,12 +24,14 @@ def today() -> dt.date:
 
 @pytest.fixture
 def filed(world):
-    p1 = _fresh_permit(world.projects["p1"])
-    return _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=7))
+    p1 = fresh_permit(world.projects["p1"])
+    return request_filed(
+        world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=7)
+    )
 
 
 def test_r_wf_applicant_files_through_the_pages(world, as_user):
-    p1 = _fresh_permit(world.projects["p1"])
+    p1 = fresh_permit(world.projects["p1"])
     c = as_user("gc_labor")
     page = c.get(reverse("portal:project_detail", args=[p1.pk])).content.decode()
     assert "申请变更开工日期" in page and "管理人员考勤起始" in page

@@ -54,10 +54,10 @@ def test_item9_window_face_enrollment_upload_over_8mb_is_refused_unread(world, a
 def test_item9_attachment_pdf_with_javascript_is_refused_at_upload(world) -> None:
     from smz.approvals import services
     from smz.approvals.models import RequestKind
-    from smz.approvals.tests.test_workflows import _filed, _fresh_permit
+    from smz.testing.approvals import fresh_permit, request_filed
 
-    p1 = _fresh_permit(world.projects["p1"])
-    r = _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=7))
+    p1 = fresh_permit(world.projects["p1"])
+    r = request_filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=7))
     pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /OpenAction << /S /JavaScript /JS (x) >> >>\nendobj\n"
     with pytest.raises(DomainError) as exc:
         services.attachment_add(
@@ -70,10 +70,12 @@ def test_item9_stored_pdf_with_an_open_action_is_served_as_a_download(world, as_
     from django.core.files.base import ContentFile
 
     from smz.approvals.models import RequestKind
-    from smz.approvals.tests.test_workflows import _filed, _fresh_permit
+    from smz.testing.approvals import fresh_permit, request_filed
 
-    p1 = _fresh_permit(world.projects["p1"])
-    filed = _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=7))
+    p1 = fresh_permit(world.projects["p1"])
+    filed = request_filed(
+        world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=7)
+    )
     attachment = filed.attachments.first()
     pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /OpenAction 2 0 R >>\nendobj\n%%EOF\n"
     attachment.file.save("legacy.pdf", ContentFile(pdf))

@@ -24,43 +24,14 @@ from smz.attendance.models import KeyPostDay
 from smz.attendance.services import key_post_days_compute
 from smz.core.errors import DomainError
 from smz.core.models import Event
-from smz.devices.tests.conftest import jpeg
 from smz.registry import project_changes
 from smz.registry.models import Authority, KeyPost, KeyPostChange, Project, ProjectPause
 from smz.registry.obligations import Exemption, key_post_exemption, project_calendar
 from smz.registry.project_changes import project_statuses_refresh
 from smz.registry.reference import SAFETY_AUTHORITY
-
-
-def today() -> dt.date:
-    """The city's today, read when a test runs: never at import or collection (issue 11 item 9)."""
-    return timezone.localdate()
-
-
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def _fresh_permit(project, *, issued_days_ago=30, start_in_days=10):
-    project.permit_issued_on = today() - dt.timedelta(days=issued_days_ago)
-    project.planned_start = today() + dt.timedelta(days=start_in_days)
-    project.actual_start = None
-    project.save()
-    return project
-
-
-def _filed(world, kind, *, project="p1", date=None, who="gc_labor", reason="现场条件变化"):
-    """A request with its required scans uploaded, ready to submit."""
-    user = world.user(who)
-    r = services.request_create(
-        actor=user,
-        project=world.projects[project],
-        kind=kind,
-        requested_date=date,
-        reason=reason,
-    )
-    for k in workflows.REQUIRED_ATTACHMENTS[kind]:
-        services.attachment_add(actor=user, request=r, kind=k, data=PDF, filename=f"{k}.pdf")
-    return r
+from smz.testing.approvals import PDF, fresh_permit, request_filed, today
+from smz.testing.devices import jpeg
+from smz.testing.errors import refused
 
 
 def _through(world, r, *, l1="town_l1", l2="town_l2"):
@@ -80,9 +51,9 @@ def test_r_wf_routing_town_and_urban_district(world):
 
 
 def test_r_wf_urban_request_goes_to_safety_center_and_town_cannot_act(world):
-    p3 = _fresh_permit(world.projects["p3"])
+    p3 = fresh_permit(world.projects["p3"])
     world.user("gc_labor").projects.add(p3)
-    r = _filed(
+    r = request_filed(
         world, RequestKind.START_CHANGE, project="p3", date=p3.planned_start + dt.timedelta(5)
     )
     services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
@@ -98,9 +69,9 @@ def test_r_wf_urban_request_goes_to_safety_center_and_town_cannot_act(world):
 
 
 def test_r_wf1_full_flow_moves_planned_start_and_manager_checks(world):
-    p1 = _fresh_permit(world.projects["p1"])
+    p1 = fresh_permit(world.projects["p1"])
     new = p1.planned_start + dt.timedelta(days=20)
-    r = _filed(world, RequestKind.START_CHANGE, date=new)
+    r = request_filed(world, RequestKind.START_CHANGE, date=new)
     assert r.authority.name == "小榄镇住房城乡建设部门" and r.state == State.DRAFT
     assert project_calendar(p1).checks_from == p1.planned_start + dt.timedelta(days=10)
     r = _through(world, r)
@@ -130,8 +101,8 @@ def test_r_wf1_full_flow_moves_planned_start_and_manager_checks(world):
     ],
 )
 def test_r_wf_invalid_transitions_are_refused(world, state_action, bad_action, who):
-    p1 = _fresh_permit(world.projects["p1"])
-    r = _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
+    p1 = fresh_permit(world.projects["p1"])
+    r = request_filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
     actors = {"submit": "gc_labor", "forward": "town_l1"}
     for action in state_action:
         services.request_act(actor=world.user(actors[action]), request=r, action=action)
@@ -145,10 +116,10 @@ def test_r_wf_invalid_transitions_are_refused(world, state_action, bad_action, w
 
 
 def test_r_wf_wrong_people_are_refused_at_each_level(world):
-    p1 = _fresh_permit(world.projects["p1"])
-    r = _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
+    p1 = fresh_permit(world.projects["p1"])
+    r = request_filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
     for outsider in ("sub_labor", "neighbour_labor", "town_l1"):
-        with pytest.raises(DomainError):
+        with refused("approval.not_your_step"):
             services.request_act(actor=world.user(outsider), request=r, action="submit")
     services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
     for wrong in ("neighbour_town", "safety_l1", "town_l2", "gc_labor", "city_admin"):
@@ -158,8 +129,8 @@ def test_r_wf_wrong_people_are_refused_at_each_level(world):
 
 
 def test_r_wf_same_person_cannot_act_at_both_levels(world):
-    p1 = _fresh_permit(world.projects["p1"])
-    r = _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
+    p1 = fresh_permit(world.projects["p1"])
+    r = request_filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
     services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
     l1 = world.user("town_l1")
     services.request_act(actor=l1, request=r, action="forward")
@@ -172,8 +143,8 @@ def test_r_wf_same_person_cannot_act_at_both_levels(world):
 
 
 def test_r_wf_return_fix_resubmit_then_reject_needs_a_note(world):
-    p1 = _fresh_permit(world.projects["p1"])
-    r = _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
+    p1 = fresh_permit(world.projects["p1"])
+    r = request_filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
     labor = world.user("gc_labor")
     services.request_act(actor=labor, request=r, action="submit")
     with pytest.raises(DomainError) as exc:
@@ -204,20 +175,20 @@ def test_r_wf_return_fix_resubmit_then_reject_needs_a_note(world):
 
 
 def test_r_wf_withdraw_and_one_open_request_per_kind(world):
-    p1 = _fresh_permit(world.projects["p1"])
-    r = _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
+    p1 = fresh_permit(world.projects["p1"])
+    r = request_filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
     with pytest.raises(DomainError) as exc:
-        _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=4))
+        request_filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=4))
     assert exc.value.code == "approval.open_exists"
     services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
     services.request_act(actor=world.user("gc_pm"), request=r, action="withdraw")
     r.refresh_from_db()
     assert r.state == State.WITHDRAWN
-    _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=4))
+    request_filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=4))
 
 
 def test_r_wf_submit_needs_required_attachments(world):
-    p1 = _fresh_permit(world.projects["p1"])
+    p1 = fresh_permit(world.projects["p1"])
     r = services.request_create(
         actor=world.user("gc_labor"),
         project=p1,
@@ -239,7 +210,7 @@ def test_r_wf_submit_needs_required_attachments(world):
 
 
 def test_r_wf_uploads_are_checked_by_content(world):
-    p1 = _fresh_permit(world.projects["p1"])
+    p1 = fresh_permit(world.projects["p1"])
     r = services.request_create(
         actor=world.user("gc_labor"),
         project=p1,
@@ -256,7 +227,7 @@ def test_r_wf_uploads_are_checked_by_content(world):
             filename="form.pdf",
         )
     assert exc.value.code == "upload.type"
-    with pytest.raises(DomainError):  # a PDF is not a site photo
+    with refused("upload.type"):  # a PDF is not a site photo
         services.attachment_add(
             actor=world.user("gc_labor"),
             request=r,
@@ -270,8 +241,8 @@ def test_r_wf_uploads_are_checked_by_content(world):
 def test_r_wf_notifications_and_email_reach_the_next_handler(world):
     world.user("town_l1").email = "l1@town.example"
     world.user("town_l1").save()
-    p1 = _fresh_permit(world.projects["p1"])
-    r = _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
+    p1 = fresh_permit(world.projects["p1"])
+    r = request_filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
     with pytest.raises(Exception):  # noqa: B017 - nothing sent before submission
         Notification.objects.get(user=world.user("town_l1"))
     services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
@@ -283,16 +254,16 @@ def test_r_wf_notifications_and_email_reach_the_next_handler(world):
 def test_r_wf_email_goes_out_after_commit(world):
     world.user("town_l1").email = "l1@town.example"
     world.user("town_l1").save()
-    p1 = _fresh_permit(world.projects["p1"])
-    r = _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
+    p1 = fresh_permit(world.projects["p1"])
+    r = request_filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
     services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
     assert [m.to for m in mail.outbox] == [["l1@town.example"]]
     assert r.no in mail.outbox[0].subject
 
 
 def test_r_wf_overdue_requests_are_reminded_once_a_day(world):
-    p1 = _fresh_permit(world.projects["p1"])
-    r = _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
+    p1 = fresh_permit(world.projects["p1"])
+    r = request_filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
     services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
     later = timezone.now() + dt.timedelta(days=services.LEVEL_DAYS[State.PENDING_L1] + 1)
     assert services.reminders_send(now=later) == 1
@@ -363,7 +334,8 @@ def test_r_wf1_approved_extensions_count_and_third_is_refused_on_the_project(wor
     p1.save()
     first = workflows.project_permit_life(p1)
     r = _through(
-        world, _filed(world, RequestKind.START_CHANGE, date=first.valid_until + dt.timedelta(1))
+        world,
+        request_filed(world, RequestKind.START_CHANGE, date=first.valid_until + dt.timedelta(1)),
     )
     assert r.facts["extension"] is True
     assert workflows.extensions_used(p1) == 1
@@ -393,7 +365,7 @@ def _p1_checked(world):
 
 def test_r_wf2_people_keep_attending_until_the_suspension_is_approved(world):
     p1 = _p1_checked(world)
-    r = _filed(world, RequestKind.SUSPENSION, date=today())
+    r = request_filed(world, RequestKind.SUSPENSION, date=today())
     services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
     services.request_act(actor=world.user("town_l1"), request=r, action="forward")
     assert key_post_exemption(project_calendar(p1), "P01", today()) == ""  # still pending
@@ -412,7 +384,7 @@ def test_r_wf2_a_suspension_approved_for_a_later_day_takes_effect_that_day(world
     # Issue 11.4: approved on the 5th for the 8th, the project is not 停工 before the 8th.
     p1 = _p1_checked(world)
     start = today() + dt.timedelta(days=3)
-    _through(world, _filed(world, RequestKind.SUSPENSION, date=start))
+    _through(world, request_filed(world, RequestKind.SUSPENSION, date=start))
     p1.refresh_from_db()
     assert p1.status == "active"
     assert Project.objects.filter(status="suspended").count() == 0
@@ -428,17 +400,17 @@ def test_r_wf2_a_suspension_approved_for_a_later_day_takes_effect_that_day(world
 
 def test_r_wf2_suspension_date_cannot_be_in_the_past(world):
     with pytest.raises(DomainError) as exc:
-        _filed(world, RequestKind.SUSPENSION, date=today() - dt.timedelta(days=1))
+        request_filed(world, RequestKind.SUSPENSION, date=today() - dt.timedelta(days=1))
     assert exc.value.code == "approval.date_past"
 
 
 def test_r_wf3_obligations_restart_only_after_the_resumption_is_approved(world):
     p1 = _p1_checked(world)
-    _through(world, _filed(world, RequestKind.SUSPENSION, date=today()))
+    _through(world, request_filed(world, RequestKind.SUSPENSION, date=today()))
     with pytest.raises(DomainError) as exc:  # a second suspension while paused
-        _filed(world, RequestKind.SUSPENSION, date=today())
+        request_filed(world, RequestKind.SUSPENSION, date=today())
     assert exc.value.code == "approval.already_paused"
-    r = _filed(world, RequestKind.RESUMPTION, date=today())
+    r = request_filed(world, RequestKind.RESUMPTION, date=today())
     services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
     assert key_post_exemption(project_calendar(p1), "P01", today() + dt.timedelta(5)) == "paused"
     services.request_act(actor=world.user("town_l1"), request=r, action="forward")
@@ -462,7 +434,7 @@ def test_r_wf3_obligations_restart_only_after_the_resumption_is_approved(world):
 
 def test_r_wf3_resumption_without_suspension_is_refused(world):
     with pytest.raises(DomainError) as exc:
-        _filed(world, RequestKind.RESUMPTION, date=today())
+        request_filed(world, RequestKind.RESUMPTION, date=today())
     assert exc.value.code == "approval.not_paused"
 
 
@@ -471,7 +443,7 @@ def test_r_wf3_resumption_without_suspension_is_refused(world):
 
 def test_r_wf5_manual_stop_ends_staff_attendance_but_not_the_project_manager(world):
     p1 = _p1_checked(world)
-    r = _filed(world, RequestKind.ATTENDANCE_STOP)
+    r = request_filed(world, RequestKind.ATTENDANCE_STOP)
     assert workflows.REQUIRED_ATTACHMENTS[r.kind] == (AttachmentKind.SAFETY_REPORT,)
     services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
     services.request_act(actor=world.user("town_l1"), request=r, action="forward")
@@ -488,7 +460,7 @@ def test_r_wf5_after_the_safety_center_docked_manual_requests_are_refused(world)
         code="safety", name="安全事务中心系统", kind="safety", secret="x", docked_on=today()
     )
     with pytest.raises(DomainError) as exc:
-        _filed(world, RequestKind.ATTENDANCE_STOP)
+        request_filed(world, RequestKind.ATTENDANCE_STOP)
     assert exc.value.code == "approval.safety_docked"
 
 
@@ -569,8 +541,8 @@ def test_r_a3_key_post_days_carry_the_exemption(world):
 
 
 def test_r_wf_request_numbers_are_unique_and_dated(world):
-    p1 = _fresh_permit(world.projects["p1"])
-    r = _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
+    p1 = fresh_permit(world.projects["p1"])
+    r = request_filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
     assert r.no.startswith(f"SQ{today():%Y%m%d}")
     assert ApprovalRequest.objects.filter(no=r.no).count() == 1
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from smz.attendance.ingest import RawPass, pass_records_ingest
 from smz.attendance.services import attendance_recompute, key_post_days_compute
-from smz.attendance.tests.test_attendance import attend, gate_for
-from smz.devices.tests.conftest import jpeg
 from smz.registry.models import KeyPost
+from smz.testing.attendance import attend, gate_for
+from smz.testing.devices import jpeg
 
 
 def yesterday() -> dt.date:

@@ -6,51 +6,15 @@ import datetime as dt
 import io
 
 import pytest
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from smz.attendance.ingest import RawPass, pass_records_ingest, snapshot_read
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
 from smz.attendance.services import attendance_recompute, key_post_days_compute
 from smz.core.models import PersonalDataAccess
-from smz.devices.models import Device
-from smz.devices.services import device_register
-from smz.devices.tests.conftest import jpeg
 from smz.registry.models import KeyPost, KeyPostHolding
-
-
-def today() -> dt.date:
-    """The city's today, read when a test runs: never at import or collection (issue 11 item 9)."""
-    return timezone.localdate()
-
-
-def at(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hh, mm), tzinfo=timezone.get_current_timezone())
-
-
-def gate_for(world, project_key: str, serial: str) -> Device:
-    device, _ = device_register(
-        actor=world.user("city_admin"),
-        project=world.projects[project_key],
-        serial=serial,
-        kind=Device.Kind.FACE_GATE,
-        protocol=Device.Protocol.DIRECT_V1,
-        entrance="东门",
-        direction=Device.Direction.BOTH,
-    )
-    return device
-
-
-def attend(device: Device, worker, day: dt.date, *, snapshot=None, tag: str = "") -> list:
-    """A morning entry and an evening exit, then the background recompute (run inline here)."""
-    snap = jpeg() if snapshot is None else snapshot
-    records = [
-        RawPass(f"{tag}{worker.pk}-{day}-in", worker.pk, at(day, 7, 50), "in", "face", 95, snap),
-        RawPass(f"{tag}{worker.pk}-{day}-out", worker.pk, at(day, 17, 40), "out", "face", 94, snap),
-    ]
-    answers = pass_records_ingest(device=device, records=records)
-    attendance_recompute(project_id=device.project_id, keys=[(worker.pk, day)])
-    return answers
+from smz.testing.attendance import at, attend, gate_for, today
+from smz.testing.devices import jpeg
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from django.core.management import call_command
 
 from smz.attendance.ingest import RawPass, pass_records_ingest, snapshot_read
 from smz.attendance.models import PassRecord
-from smz.attendance.tests.test_attendance import at, gate_for, today
 from smz.core import crypto
 from smz.core.storage import private_files_seal
-from smz.devices.tests.conftest import jpeg
+from smz.testing.attendance import at, gate_for, today
+from smz.testing.devices import jpeg
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 

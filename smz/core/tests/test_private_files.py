@@ -19,10 +19,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from smz.approvals.models import RequestKind
-from smz.approvals.tests.test_workflows import PDF, _filed, _fresh_permit
 from smz.core import crypto
 from smz.core.storage import EncryptedFileSystemStorage, private_files_seal
-from smz.devices.tests.conftest import jpeg
+from smz.testing.approvals import PDF, fresh_permit, request_filed
+from smz.testing.devices import jpeg
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 PDF_MAGIC = b"%PDF"
@@ -53,8 +53,10 @@ def photos(world, disk):
 
 @pytest.fixture
 def attachment(world, disk):
-    p1 = _fresh_permit(world.projects["p1"])
-    filed = _filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=7))
+    p1 = fresh_permit(world.projects["p1"])
+    filed = request_filed(
+        world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=7)
+    )
     return filed.attachments.first()
 
 

@@ -17,8 +17,8 @@ from smz.devices.services import (
     device_retire,
     site_boundary_set,
 )
-from smz.devices.tests.conftest import DeviceClient, jpeg
 from smz.registry.services import employment_exit
+from smz.testing.devices import DeviceClient, jpeg
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from smz.devices.direct import pass_record_parse
 from smz.devices.errors import RECORD_CODES
 from smz.devices.models import Device, DeviceCommand
 from smz.devices.services import device_command_queue, device_register
-from smz.devices.tests.conftest import DeviceClient, jpeg
+from smz.testing.devices import DeviceClient, jpeg
 
 pytestmark = pytest.mark.django_db
 

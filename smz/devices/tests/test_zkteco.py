@@ -17,9 +17,9 @@ from smz.devices.services import (
     device_retire,
     zkteco_people_sync,
 )
-from smz.devices.tests.conftest import jpeg
 from smz.devices.zkteco import _packed
 from smz.registry.services import employment_exit
+from smz.testing.devices import jpeg
 
 pytestmark = pytest.mark.django_db
 

@@ -10,13 +10,13 @@ from django.urls import reverse
 from smz.approvals.models import Notification
 from smz.labor import arrears, exits
 from smz.labor.models import PayrollLine
-from smz.labor.tests.test_payroll import (
+from smz.testing.labor import (
     MONTH,
-    _account,
     attend,
     contract,
     submitted,
     submitted_october,
+    wage_account,
 )
 
 TODAY = dt.date(2026, 11, 29)  # October's pay day (10 November) has passed
@@ -57,7 +57,7 @@ def test_r_l5_late_payment_and_paid_month_clear_unpaid(october):
     PayrollLine.objects.filter(payroll=october.payroll).update(
         paid_fen=504000, pay_status="paid", paid_on=dt.date(2026, 11, 20)
     )
-    _account(october)
+    wage_account(october)
     found = rules(october.user("city_supervisor"))
     assert "unpaid" not in found and "no_account" not in found
     assert found["late"][0].detail.endswith("2026-11-20")

@@ -8,21 +8,21 @@ from django.urls import reverse
 
 from smz.core.models import PersonalDataAccess
 from smz.labor import services
-from smz.labor.tests.test_payroll import _account, _ready, confirm_all, draft, month  # noqa: F401
+from smz.testing.labor import confirm_all, draft, ready_payroll, wage_account
 
 CARD = "6222020200112233445"
 
 
 @pytest.fixture
-def batch(month):  # noqa: F811
+def batch(month):
     """October's batch on p1 with two payees: the GC's worker and the subcontractor's."""
     gc = draft(month, who="gc_labor", employer="gc")
     confirm_all(month, gc)
     services.payroll_submit(actor=month.user("gc_labor"), payroll=gc)
-    sub = _ready(month)
+    sub = ready_payroll(month)
     for p in (gc, sub):
         services.payroll_review(actor=month.user("gc_labor"), payroll=p)
-    _account(month)
+    wage_account(month)
     return services.payment_batch_export(actor=month.user("gc_labor"), project=month.projects["p1"])
 
 

@@ -12,11 +12,12 @@ from django.utils import timezone
 from smz.core.errors import DomainError
 from smz.devices.models import DeviceCommand
 from smz.devices.services import device_register
-from smz.devices.tests.conftest import jpeg
 from smz.labor import entry
 from smz.labor.models import Admission, AgeRule, Blacklist
-from smz.labor.tests.test_payroll import contract
 from smz.registry import project_changes
+from smz.testing.devices import jpeg
+from smz.testing.errors import refused
+from smz.testing.labor import contract
 
 
 def today() -> dt.date:
@@ -105,12 +106,12 @@ def test_r_a2_admission_blocked_then_granted(world, ready):
     assert e.gate_status == "admitted"
     sync = DeviceCommand.objects.get(device=zk, kind="sync_people")
     assert sync.payload == {"workers": [e.worker_id]}  # him, not the whole roster
-    with pytest.raises(DomainError):
+    with refused("forbidden"):
         entry.entry_admit(actor=ready.user("neighbour_labor"), employment=e)
 
 
 def test_r_a2_pending_people_are_not_sent_to_gates(world, ready, client):
-    from smz.devices.tests.conftest import DeviceClient
+    from smz.testing.devices import DeviceClient
 
     e = ready.employments["sub"]
     device, secret = device_register(

@@ -9,13 +9,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from smz.approvals.tests.test_workflows import PDF
 from smz.core.errors import DomainError
 from smz.devices.models import DeviceCommand
 from smz.devices.services import device_register
 from smz.labor import exits
 from smz.labor.models import ExitSettlement, Payroll, PayrollLine
-from smz.labor.tests.test_payroll import (
+from smz.testing.approvals import PDF
+from smz.testing.errors import refused
+from smz.testing.labor import (
     attend,
     submitted_october,
 )
@@ -58,7 +59,7 @@ def test_r_l3_attendance_without_a_payroll_is_named(world):
 def test_r_l3_only_the_worker_confirms_and_confirmed_figures_never_change(paid_october):
     s = prepare(paid_october)
     for who in ("sub_labor", "gc_labor", "neighbour_labor"):
-        with pytest.raises(DomainError):
+        with refused("forbidden"):
             exits.exit_confirm(actor=paid_october.user(who), settlement=s)
     exits.exit_confirm(actor=paid_october.user("worker"), settlement=s)
     s.refresh_from_db()
@@ -66,7 +67,7 @@ def test_r_l3_only_the_worker_confirms_and_confirmed_figures_never_change(paid_o
     with pytest.raises(DomainError) as exc:
         prepare(paid_october, exit_on=EXIT_ON - dt.timedelta(days=1))
     assert exc.value.code == "exit.confirmed"
-    with pytest.raises(DomainError):
+    with refused("exit.confirmed"):
         exits.exit_signed_scan_attach(
             actor=paid_october.user("sub_labor"), settlement=s, data=PDF, filename="x.pdf"
         )

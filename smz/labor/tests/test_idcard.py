@@ -11,10 +11,10 @@ import pytest
 from django.urls import reverse
 
 from smz.devices.services import device_register
-from smz.devices.tests.conftest import DeviceClient, jpeg
 from smz.labor.models import IdCardScan
 from smz.registry.models import Employment, Worker
 from smz.registry.synthetic import synthetic_id_number
+from smz.testing.devices import DeviceClient, jpeg
 
 NUMBER = synthetic_id_number(birth=dt.date(1990, 6, 1), seq=321, male=True)
 

@@ -9,9 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from smz.approvals.tests.test_workflows import PDF
 from smz.labor.models import LaborContract, PaymentBatch, Payroll
-from smz.labor.tests.test_payroll import MONTH, attend, contract, draft, submitted
+from smz.testing.approvals import PDF
+from smz.testing.labor import MONTH, attend, contract, draft, submitted
 
 
 @pytest.fixture

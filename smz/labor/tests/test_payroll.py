@@ -9,14 +9,21 @@ from decimal import Decimal
 
 import pytest
 
-from smz.attendance.models import DailyAttendance
 from smz.core import scoping
 from smz.core.errors import DomainError
 from smz.labor import services, wages
-from smz.labor.models import LaborContract, PaymentLine, Payroll, PayrollLine
-from smz.labor.services import ContractInput, LineInput
-
-MONTH = dt.date(2026, 10, 1)
+from smz.labor.models import PaymentLine, Payroll, PayrollLine
+from smz.labor.services import LineInput
+from smz.testing.errors import refused
+from smz.testing.labor import (
+    codes,
+    confirm_all,
+    contract,
+    draft,
+    line_of,
+    ready_payroll,
+    wage_account,
+)
 
 
 @dataclass(frozen=True)
@@ -29,92 +36,6 @@ class Row:
     bank_serial: str = ""
     reason: str = ""
     paid_on: dt.date | None = None
-
-
-def attend(world, key: str, days: int, minutes: int = 480) -> None:
-    e = world.employments[key]
-    DailyAttendance.objects.bulk_create(
-        DailyAttendance(
-            project=e.project,
-            worker=e.worker,
-            work_date=MONTH + dt.timedelta(days=d),
-            attended=True,
-            minutes=minutes,
-            valid_passes=2,
-        )
-        for d in range(days)
-    )
-
-
-def contract(world, key: str, *, rate="300", kind="daily", actor="gc_labor", **kw) -> LaborContract:
-    data = ContractInput(
-        period_type=kw.get("period_type", "fixed"),
-        start_on=kw.get("start_on", dt.date(2026, 3, 1)),
-        # Far enough ahead that a contract signed in the tests' October 2026 still governs when the suite
-        # runs years later (entry checks want a contract in force today).
-        end_on=kw.get("end_on", dt.date(2029, 12, 31)),
-        task_description=kw.get("task", ""),
-        wage_kind=kind,
-        rate_yuan=rate,
-        piece_unit=kw.get("unit", ""),
-        pay_day=kw.get("pay_day", 10),
-    )
-    return services.contract_create(
-        actor=world.user(actor), employment=world.employments[key], data=data
-    )
-
-
-@pytest.fixture
-def month(world):
-    """October 2026 on p1: the GC's worker 20 days (8 h), the subcontractor's worker 18 days."""
-    attend(world, "gc", 20)
-    attend(world, "sub", 18)
-    contract(world, "gc", rate="300")
-    contract(world, "sub", rate="280", actor="sub_labor")
-    return world
-
-
-def draft(world, who="sub_labor", employer="sub", team=None) -> Payroll:
-    return services.payroll_draft(
-        actor=world.user(who),
-        project=world.projects["p1"],
-        employer=world.enterprises[employer],
-        team=team,
-        month=MONTH,
-    )
-
-
-def submitted(world, who="sub_labor", employer="sub") -> Payroll:
-    """MONTH's sheet for one employer: drafted, confirmed by everyone on it, submitted."""
-    payroll = draft(world, who, employer)
-    confirm_all(world, payroll)
-    services.payroll_submit(actor=world.user(who), payroll=payroll)
-    return payroll
-
-
-def submitted_october(world) -> Payroll:
-    """测试乙工: 18 days in October at 280 a day, 5,040.00 on a submitted sheet."""
-    attend(world, "sub", 18)
-    contract(world, "sub", rate="280", actor="sub_labor")
-    return submitted(world)
-
-
-def line_of(payroll: Payroll) -> PayrollLine:
-    return payroll.lines.get()
-
-
-def codes(payroll: Payroll) -> set[str]:
-    return {p.code for p in services.payroll_problems(payroll)}
-
-
-def confirm_all(world, payroll: Payroll) -> None:
-    for line in payroll.lines.all():
-        PayrollLine.objects.filter(pk=line.pk).update(
-            confirmed_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC), confirmed_via="online"
-        )
-
-
-# ---- contracts -------------------------------------------------------------------------------------
 
 
 def test_r_l1_contract_rules_and_renewal(world):
@@ -138,9 +59,9 @@ def test_r_l1_contract_rules_and_renewal(world):
 
 
 def test_r_p3_subcontractor_cannot_contract_the_gcs_people(world):
-    with pytest.raises(DomainError):
+    with refused("forbidden"):
         contract(world, "gc", actor="sub_labor")
-    with pytest.raises(DomainError):
+    with refused("forbidden"):
         contract(world, "gc", actor="neighbour_labor")
     assert contract(world, "sub", actor="gc_labor")  # the GC may act for anyone on its project
 
@@ -225,7 +146,7 @@ def test_r_l2_deductions_and_net(month):
         data=LineInput(18, Decimal("144"), "280", Decimal(0), "120.50", "个人社保", ""),
     )
     assert line.net_fen == 18 * 28000 - 12050
-    with pytest.raises(DomainError):
+    with refused("validation_error"):
         services.payroll_line_update(
             actor=month.user("sub_labor"),
             line=line,
@@ -239,7 +160,7 @@ def test_r_l2_deductions_and_net(month):
 def test_r_l2_worker_confirms_only_his_own_line_and_edits_reset_it(month):
     payroll = draft(month)
     line = line_of(payroll)
-    with pytest.raises(DomainError):
+    with refused("forbidden"):
         services.payroll_line_confirm(actor=month.user("gc_labor"), line=line)
     services.payroll_line_confirm(actor=month.user("worker"), line=line)  # the sub's worker
     assert codes(payroll) == set()
@@ -253,7 +174,7 @@ def test_r_l2_worker_confirms_only_his_own_line_and_edits_reset_it(month):
 
 
 def test_r_l2_signed_sheet_confirms_and_submitted_sheet_is_locked(month):
-    from smz.approvals.tests.test_workflows import PDF
+    from smz.testing.approvals import PDF
 
     payroll = draft(month)
     services.payroll_signed_sheet_attach(
@@ -270,7 +191,7 @@ def test_r_l2_signed_sheet_confirms_and_submitted_sheet_is_locked(month):
             data=LineInput(18, Decimal("144"), "280", Decimal(0), "0", "", ""),
         )
     assert exc.value.code == "payroll.locked"
-    with pytest.raises(DomainError):
+    with refused("payroll.locked"):
         services.payroll_line_confirm(actor=month.user("worker"), line=line_of(payroll))
     correction = services.payroll_correction_create(actor=month.user("sub_labor"), payroll=payroll)
     assert correction.corrects == payroll and line_of(correction).gross_fen == 0
@@ -284,31 +205,12 @@ def test_r_l2_signed_sheet_confirms_and_submitted_sheet_is_locked(month):
 # ---- the general contractor pays ---------------------------------------------------------------------
 
 
-def _ready(world) -> Payroll:
-    payroll = draft(world)
-    confirm_all(world, payroll)
-    services.payroll_submit(actor=world.user("sub_labor"), payroll=payroll)
-    return payroll
-
-
-def _account(world):
-    return services.wage_account_set(
-        actor=world.user("gc_labor"),
-        project=world.projects["p1"],
-        bank_code="102",
-        bank_name="中国工商银行中山小榄支行",
-        account_name="甲建设集团有限公司农民工工资专用账户",
-        account_no="2011002109200012345",
-        opened_on=dt.date(2024, 2, 1),
-    )
-
-
 def test_r_l2_only_the_gc_reviews_and_pays(month):
-    payroll = _ready(month)
+    payroll = ready_payroll(month)
     for who in ("sub_labor", "neighbour_labor", "town_l1"):
-        with pytest.raises(DomainError):
+        with refused("forbidden"):
             services.payroll_review(actor=month.user(who), payroll=payroll)
-    with pytest.raises(DomainError):
+    with refused("forbidden"):
         services.wage_account_set(
             actor=month.user("sub_labor"),
             project=month.projects["p1"],
@@ -322,8 +224,8 @@ def test_r_l2_only_the_gc_reviews_and_pays(month):
     with pytest.raises(DomainError) as exc:
         services.payment_batch_export(actor=month.user("gc_labor"), project=month.projects["p1"])
     assert exc.value.code == "payment.no_account"
-    _account(month)
-    with pytest.raises(DomainError):
+    wage_account(month)
+    with refused("forbidden"):
         services.payment_batch_export(actor=month.user("sub_labor"), project=month.projects["p1"])
     batch = services.payment_batch_export(
         actor=month.user("gc_labor"), project=month.projects["p1"]
@@ -337,10 +239,10 @@ def test_r_l2_bank_result_with_mixed_success_and_the_failed_line_paid_later(mont
     gc = draft(month, who="gc_labor", employer="gc")
     confirm_all(month, gc)
     services.payroll_submit(actor=month.user("gc_labor"), payroll=gc)
-    sub = _ready(month)
+    sub = ready_payroll(month)
     for p in (gc, sub):
         services.payroll_review(actor=month.user("gc_labor"), payroll=p)
-    _account(month)
+    wage_account(month)
     gl = month.user("gc_labor")
     batch = services.payment_batch_export(actor=gl, project=month.projects["p1"])
     refs = {
@@ -392,8 +294,8 @@ def test_r_l2_bank_result_with_mixed_success_and_the_failed_line_paid_later(mont
 
 
 def test_r_l2_wrong_amount_in_the_result_is_refused(month):
-    services.payroll_review(actor=month.user("gc_labor"), payroll=_ready(month))
-    _account(month)
+    services.payroll_review(actor=month.user("gc_labor"), payroll=ready_payroll(month))
+    wage_account(month)
     batch = services.payment_batch_export(
         actor=month.user("gc_labor"), project=month.projects["p1"]
     )
@@ -421,7 +323,7 @@ def test_r_p3_payrolls_are_seen_by_their_employer_the_gc_and_authorities_only(mo
 
 
 def test_r_l2_a_line_changed_after_the_signed_sheet_needs_the_worker_again(month):
-    from smz.approvals.tests.test_workflows import PDF
+    from smz.testing.approvals import PDF
 
     payroll = draft(month)
     services.payroll_signed_sheet_attach(
@@ -438,7 +340,7 @@ def test_r_l2_a_line_changed_after_the_signed_sheet_needs_the_worker_again(month
 
 def test_r_l2_a_draft_can_be_thrown_away_and_drawn_again(month):
     payroll = draft(month)
-    with pytest.raises(DomainError):
+    with refused("forbidden"):
         services.payroll_draft_delete(actor=month.user("neighbour_labor"), payroll=payroll)
     services.payroll_draft_delete(actor=month.user("sub_labor"), payroll=payroll)
     assert not Payroll.objects.exists()

@@ -10,20 +10,20 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
-from smz.attendance.tests.test_attendance import attend as gate_attend
-from smz.attendance.tests.test_attendance import gate_for
-from smz.core.errors import DomainError
 from smz.core.models import Event
-from smz.devices.tests.conftest import jpeg
 from smz.labor import exits, retention, services
 from smz.labor.models import ExitSettlement, LaborContract, PaymentLine, Payroll
-from smz.labor.tests.test_payroll import (
-    _account,
+from smz.registry.models import KeyPost
+from smz.testing.attendance import attend as gate_attend
+from smz.testing.attendance import gate_for
+from smz.testing.devices import jpeg
+from smz.testing.errors import refused
+from smz.testing.labor import (
     attend,
     contract,
     submitted_october,
+    wage_account,
 )
-from smz.registry.models import KeyPost
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def completed(world):
     """p1 with a paid October payroll, an exit and contracts; completed on 2026-12-31."""
     payroll = submitted_october(world)
     services.payroll_review(actor=world.user("gc_labor"), payroll=payroll)
-    _account(world)
+    wage_account(world)
     services.payment_batch_export(actor=world.user("gc_labor"), project=world.projects["p1"])
     s = exits.exit_prepare(
         actor=world.user("sub_labor"),
@@ -89,7 +89,7 @@ def test_r_l4_never_early_and_in_order(completed):
 
 def test_r_l4_legal_hold_stops_the_purge_until_released(completed):
     retention.retention_refresh()
-    with pytest.raises(DomainError):
+    with refused("forbidden"):
         retention.legal_hold_place(
             actor=completed.user("town_l1"), project=completed.projects["p1"], reason="x"
         )

@@ -11,27 +11,20 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from conftest import make_worker
-from smz.approvals import services as approval_services
-from smz.approvals.models import RequestKind
-from smz.approvals.tests.test_workflows import _filed, _fresh_permit
 from smz.attendance import selectors as attendance_selectors
-from smz.attendance.models import DailyAttendance, PassRecord
-from smz.devices.models import Device
 from smz.labor.models import Payroll, PayrollLine
-from smz.labor.tests.test_payroll import contract
 from smz.portal.dashboard import dashboard_for
 from smz.registry import selectors as registry_selectors
 from smz.registry.models import (
     Employment,
     Jurisdiction,
     KeyPost,
-    KeyPostChange,
     Participant,
     Project,
 )
+from smz.testing.portal import attendance_day, busy_day, gate_device, passes_add
 
 
 def _html(response) -> str:
@@ -46,118 +39,9 @@ def _figure(html: str, testid: str) -> str:
     return m.group(1).strip()
 
 
-def _attend(employment: Employment, day: dt.date) -> None:
-    DailyAttendance.objects.create(
-        project=employment.project,
-        worker=employment.worker,
-        work_date=day,
-        attended=True,
-        minutes=480,
-        valid_passes=2,
-    )
-
-
-def _device(project: Project, serial: str, *, online: bool) -> Device:
-    return Device.objects.create(
-        project=project,
-        serial=serial,
-        kind=Device.Kind.FACE_GATE,
-        protocol=Device.Protocol.DIRECT_V1,
-        entrance="东门",
-        last_heartbeat_at=timezone.now() if online else None,
-    )
-
-
-def _passes(device: Device, employment: Employment, n: int, day: dt.date) -> None:
-    now = timezone.now()
-    PassRecord.objects.bulk_create(
-        PassRecord(
-            device=device,
-            device_record_id=f"{device.serial}-{employment.pk}-{i}",
-            project=employment.project,
-            worker=employment.worker,
-            event_time=now,
-            work_date=day,
-            received_at=now,
-        )
-        for i in range(n)
-    )
-
-
-def _draft_lines(world, project: str, employer: str, keys: list[str], who: str) -> Payroll:
-    payroll = Payroll.objects.create(
-        no=f"GZ-{project}-{employer}",
-        project=world.projects[project],
-        employer=world.enterprises[employer],
-        month=dt.date(2026, 10, 1),
-        pay_due_on=dt.date(2026, 11, 10),
-        created_by=world.user(who),
-    )
-    for key in keys:
-        e = world.employments[key]
-        PayrollLine.objects.create(
-            payroll=payroll,
-            employment=e,
-            worker=e.worker,
-            days_attended=20,
-            minutes_attended=9600,
-            days_paid=20,
-            hours_paid=160,
-            wage_kind="daily",
-            rate_fen=30000,
-            gross_fen=600000,
-            net_fen=600000,
-        )
-    return payroll
-
-
 @pytest.fixture
 def busy(world):
     return busy_day(world)
-
-
-def busy_day(world):
-    """Today in the test city: on p1 (小榄) the GC's worker and the project manager attended, two devices (one
-    offline), the subcontractor's worker waits for his entry checks, the GC's worker's contract ends in ten
-    days, a draft payroll of two unconfirmed lines, a request waiting for the town's level 1, a permit
-    change waiting for the window. The neighbour (古镇, p2) has the same kinds of things, which must never
-    count for anyone in 小榄 or at 甲建设."""
-    today = attendance_selectors.today()
-    w = world
-    _attend(w.employments["gc"], today)
-    _attend(w.employments["pm"], today)
-    _attend(w.employments["neighbour"], today)
-    gate = _device(w.projects["p1"], "P1-GATE", online=True)
-    _device(w.projects["p1"], "P1-SIDE", online=False)
-    far = _device(w.projects["p2"], "P2-GATE", online=False)
-    _passes(gate, w.employments["gc"], 2, today)
-    _passes(gate, w.employments["pm"], 2, today)
-    _passes(far, w.employments["neighbour"], 5, today)
-    Employment.objects.filter(
-        pk__in=[w.employments["sub"].pk, w.employments["neighbour"].pk]
-    ).update(gate_status="pending")
-    contract(w, "gc", end_on=timezone.localdate() + dt.timedelta(days=10))
-    contract(
-        w, "neighbour", actor="neighbour_labor", end_on=timezone.localdate() + dt.timedelta(days=5)
-    )
-    _draft_lines(w, "p1", "gc", ["gc", "pm"], "gc_labor")
-    _draft_lines(w, "p2", "neighbour", ["neighbour"], "neighbour_labor")
-    _fresh_permit(w.projects["p1"])
-    r = _filed(
-        w, RequestKind.START_CHANGE, date=w.projects["p1"].planned_start + dt.timedelta(days=7)
-    )
-    approval_services.request_act(actor=w.user("gc_labor"), request=r, action="submit")
-    # Back to a project long started, so its key posts must be attended today.
-    Project.objects.filter(pk=w.projects["p1"].pk).update(planned_start=dt.date(2024, 2, 1))
-    KeyPostChange.objects.create(
-        key_post=KeyPost.objects.get(project=w.projects["p1"], post="P03"),
-        new_worker=w.workers["gc"],
-        permit_ref="变更〔2026〕1号",
-        permit_approved_on=timezone.localdate(),
-        source="authority",
-    )
-    w.request = r
-    return w
 
 
 def test_i11_6_approver_sees_his_queue_and_his_town_only(busy, as_user):
@@ -334,8 +218,8 @@ def _grow(world, n: int) -> None:
             holder_since=p.planned_start,
         )
         KeyPost.objects.create(project=p, enterprise=gc, post="P03")
-        _attend(people[0], today)
-        _passes(_device(p, f"GROW-{base + i}", online=i % 2 == 0), people[0], 2, today)
+        attendance_day(people[0], today)
+        passes_add(gate_device(p, f"GROW-{base + i}", online=i % 2 == 0), people[0], 2, today)
         world.employments[f"grow{i}"] = people[1]
         payroll = Payroll.objects.create(
             no=f"GROW-{base + i}",

@@ -22,6 +22,7 @@ from smz.core.pii import mask_id_number
 from smz.registry.models import Employment, Team, Worker
 from smz.registry.services import id_number_index
 from smz.registry.synthetic import synthetic_id_number
+from smz.testing.errors import refused
 
 API = "/api/v1"
 
@@ -732,9 +733,8 @@ def test_p2_token_of_a_disabled_account_is_refused(world):
 
 
 def test_p2_tokens_are_issued_only_by_an_administrator_of_the_account(world):
-    from smz.core.errors import Forbidden
 
-    with pytest.raises(Forbidden):
+    with refused("forbidden"):
         api_token_create(actor=world.user("neighbour_labor"), user=world.user("gc_labor"), name="x")
     assert not ApiToken.objects.exists()
 

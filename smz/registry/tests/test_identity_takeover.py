@@ -17,13 +17,13 @@ from django.test import Client, override_settings
 from conftest import make_worker
 from smz.accounts import otp
 from smz.accounts.sms import LocmemBackend
-from smz.core.errors import Forbidden
 from smz.core.models import Event, PersonalDataAccess
 from smz.registry import services
 from smz.registry.models import Employment, Worker
 from smz.registry.services import WorkerData
 from smz.registry.synthetic import synthetic_id_number
-from smz.registry.tests.test_excel import person, roster_xlsx, upload
+from smz.testing.errors import refused
+from smz.testing.registry import person, roster_xlsx, upload
 
 API = "/api/v1"
 VICTIM_PHONE = "13900008888"
@@ -281,7 +281,7 @@ def test_issue10_1_roster_import_of_own_man_with_another_card_is_a_row_error(as_
 
 
 def test_issue10_1_the_service_refuses_a_self_change_without_the_code(world):
-    with pytest.raises(Forbidden):
+    with refused("forbidden"):
         services.worker_contact_change(
             actor=world.user("worker"),
             worker=world.workers["sub"],

@@ -6,12 +6,13 @@ import datetime as dt
 
 import pytest
 
-from smz.core.errors import DomainError, Forbidden
+from smz.core.errors import DomainError
 from smz.core.models import Event
 from smz.registry import services
 from smz.registry.models import Employment, Enterprise, KeyPost, KeyPostHolding, Team, Worker
 from smz.registry.services import WorkerData
 from smz.registry.synthetic import synthetic_id_number, synthetic_uscc
+from smz.testing.errors import refused
 
 
 def _idn(seq: int, *, male: bool = True) -> str:
@@ -113,7 +114,7 @@ def test_p3_only_roster_staff_register_people(world, persona, may):
     if may:
         assert services.worker_upsert(actor=user, data=data)[1]
     else:
-        with pytest.raises(Forbidden):
+        with refused("forbidden"):
             services.worker_upsert(actor=user, data=data)
         assert not Worker.objects.filter(name="登记权限").exists()
 
@@ -139,7 +140,7 @@ def test_r3_team_rules(world):
             actor=actor, project=p1, enterprise=e["gc"], name=" ", responsible_phone="123"
         )
     assert set(_fields(exc)) == {"name", "responsible_phone"}
-    with pytest.raises(Forbidden):
+    with refused("forbidden"):
         services.team_create(
             actor=world.user("sub_labor"), project=p1, enterprise=e["gc"], name="甲"
         )
@@ -206,11 +207,11 @@ def test_r3_team_leader_is_set_on_registration(world):
 
 def test_r3_exit_and_update_need_roster_rights(world):
     employment = world.employments["gc"]
-    with pytest.raises(Forbidden):
+    with refused("forbidden"):
         services.employment_exit(
             actor=world.user("sub_labor"), employment=employment, exit_on=dt.date(2024, 6, 1)
         )
-    with pytest.raises(Forbidden):
+    with refused("forbidden"):
         services.employment_update(
             actor=world.user("gc_pm"), employment=employment, work_type="010"
         )
