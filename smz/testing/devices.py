@@ -7,11 +7,14 @@ import json
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
+from django.utils import timezone
 from PIL import Image
 
 from smz.devices import signing
 from smz.devices.models import Device
+from smz.devices.services import device_register
 
 FACE = Path(__file__).resolve().parents[1] / "attendance" / "fixtures" / "face.jpg"
 
@@ -65,3 +68,18 @@ class DeviceClient:
 
     def post(self, path, payload=None, **kw):
         return self.call("POST", path, payload, **kw)
+
+
+def terminal_in_service(world: Any, *, serial: str) -> Device:
+    """A ZKTeco terminal on p1 already in service: bound to the test client's address (127.0.0.1)."""
+    device, _ = device_register(
+        actor=world.user("gc_labor"),
+        project=world.projects["p1"],
+        serial=serial,
+        kind=Device.Kind.FACE_GATE,
+        protocol=Device.Protocol.ZKTECO_PUSH,
+        entrance="北门",
+    )
+    Device.objects.filter(pk=device.pk).update(bound_address="127.0.0.1", bound_at=timezone.now())
+    device.refresh_from_db()
+    return device

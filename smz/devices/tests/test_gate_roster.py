@@ -8,28 +8,18 @@ import pytest
 from django.utils import timezone
 
 from smz.devices.models import Device, DeviceCommand
-from smz.devices.services import device_register, zkteco_people_sync
+from smz.devices.services import zkteco_people_sync
 from smz.labor import entry, exits
 from smz.registry.models import Employment
 from smz.registry.services import employment_exit, employment_register, employment_update
+from smz.testing.devices import terminal_in_service
 
 SN = "ZK-ROSTER-1"
 
 
 @pytest.fixture
 def zk(world) -> Device:
-    """A ZKTeco terminal on p1 already in service (bound to the test client's address)."""
-    device, _ = device_register(
-        actor=world.user("gc_labor"),
-        project=world.projects["p1"],
-        serial=SN,
-        kind=Device.Kind.FACE_GATE,
-        protocol=Device.Protocol.ZKTECO_PUSH,
-        entrance="北门",
-    )
-    Device.objects.filter(pk=device.pk).update(bound_address="127.0.0.1", bound_at=timezone.now())
-    device.refresh_from_db()
-    return device
+    return terminal_in_service(world, serial=SN)
 
 
 def exit_registered(world) -> None:

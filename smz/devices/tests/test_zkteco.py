@@ -13,13 +13,12 @@ from smz.attendance.models import DailyAttendance, LateSnapshot, PassRecord, Sna
 from smz.devices.models import Device, DeviceRejection, ZKTecoPhoto
 from smz.devices.services import (
     device_command_queue,
-    device_register,
     device_retire,
     zkteco_people_sync,
 )
 from smz.devices.zkteco import _packed
 from smz.registry.services import employment_exit
-from smz.testing.devices import jpeg
+from smz.testing.devices import jpeg, terminal_in_service
 
 pytestmark = pytest.mark.django_db
 
@@ -38,18 +37,7 @@ def memory_storage(settings):
 
 @pytest.fixture
 def zk(world) -> Device:
-    device, _ = device_register(
-        actor=world.user("gc_labor"),
-        project=world.projects["p1"],
-        serial=SN,
-        kind=Device.Kind.FACE_GATE,
-        protocol=Device.Protocol.ZKTECO_PUSH,
-        entrance="北门",
-    )
-    # A terminal already in service: bound to the test client's address, its first roster sent.
-    Device.objects.filter(pk=device.pk).update(bound_address="127.0.0.1", bound_at=timezone.now())
-    device.refresh_from_db()
-    return device
+    return terminal_in_service(world, serial=SN)
 
 
 def local(minutes_ago: int) -> dt.datetime:
