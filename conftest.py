@@ -80,6 +80,19 @@ def real_clock():
 
 
 @pytest.fixture
+def private_dir(settings, tmp_path):
+    """Private files, encrypted as in production, go to a throw-away directory instead of var/private."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "smz.core.storage.EncryptedFileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path), "base_url": None},
+        },
+    }
+    return tmp_path
+
+
+@pytest.fixture
 def on_day():
     """Move the clock to a given day (20:00 Shanghai, ticking) for the rest of the test: for data that sit on
     fixed dates (October 2026 payrolls) and pages that judge them against today."""

@@ -332,7 +332,7 @@ def test_neighbour_cannot_open_another_towns_project(live_world, login, shot, li
 
 
 def test_issue10_item6_sealed_worker_photos_show_on_the_worker_page(
-    live_world, login, shot, live_server, settings, tmp_path
+    live_world, login, shot, live_server, private_dir
 ):
     """Face and ID-card photos are sealed on disk (N2) yet the worker page shows both images."""
     from django.core.files.base import ContentFile
@@ -340,19 +340,12 @@ def test_issue10_item6_sealed_worker_photos_show_on_the_worker_page(
     from smz.core import crypto
     from smz.testing.devices import jpeg
 
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "smz.core.storage.EncryptedFileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path), "base_url": None},
-        },
-    }
     worker = live_world.workers["gc"]
     worker.face_photo.save("face.jpg", ContentFile(jpeg(240, 320)), save=False)
     worker.card_photo.save("card.jpg", ContentFile(jpeg(428, 270, face=False)), save=False)
     worker.save(update_fields=["face_photo", "card_photo"])
     for field in (worker.face_photo, worker.card_photo):
-        raw = (tmp_path / field.name).read_bytes()
+        raw = (private_dir / field.name).read_bytes()
         assert raw.startswith(crypto.FILE_MAGIC) and b"\xff\xd8\xff" not in raw
 
     page = login("gc_labor")

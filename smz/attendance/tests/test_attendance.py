@@ -243,15 +243,8 @@ def test_n3_insert_falls_back_when_a_concurrent_retry_stored_the_rows_first(worl
     assert sorted(PassRecord.objects.values_list("device_record_id", flat=True)) == ["c-1", "c-2"]
 
 
-def test_n3_snapshot_files_are_content_addressed(world, p1_gate, settings, tmp_path):
+def test_n3_snapshot_files_are_content_addressed(world, p1_gate, private_dir):
     """Two passes with the same JPEG share one file, written whole (no temp file left behind)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "smz.core.storage.EncryptedFileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
     gc, sub = world.workers["gc"], world.workers["sub"]
     snap = jpeg()
     pass_records_ingest(
@@ -263,7 +256,7 @@ def test_n3_snapshot_files_are_content_addressed(world, p1_gate, settings, tmp_p
     )
     names = set(PassRecord.objects.values_list("snapshot", flat=True))
     assert len(names) == 1
-    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    files = [p for p in private_dir.rglob("*") if p.is_file()]
     assert len(files) == 1 and snapshot_read(names.pop()) == snap  # sealed at rest, same JPEG
 
 

@@ -22,15 +22,8 @@ JPEG_MAGIC = b"\xff\xd8\xff"
 
 
 @pytest.fixture
-def disk(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "smz.core.storage.EncryptedFileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
-    return tmp_path
+def disk(private_dir):
+    return private_dir
 
 
 @pytest.fixture

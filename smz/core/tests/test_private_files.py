@@ -29,15 +29,8 @@ PDF_MAGIC = b"%PDF"
 
 
 @pytest.fixture
-def disk(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "smz.core.storage.EncryptedFileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path), "base_url": None},
-        },
-    }
-    return tmp_path
+def disk(private_dir):
+    return private_dir
 
 
 @pytest.fixture

@@ -15,16 +15,9 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xf
 
 
 @pytest.fixture
-def private_storage(settings, tmp_path):
+def private_storage(private_dir):
     """Photos go to a throw-away directory, not var/private."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "smz.core.storage.EncryptedFileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path), "base_url": None},
-        },
-    }
-    return tmp_path
+    return private_dir
 
 
 @pytest.fixture
