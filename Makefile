@@ -9,7 +9,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	  [ -n "$$p" ] && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
 
-.PHONY: run test venv check lint lock browser-deps clean bench
+.PHONY: run test venv check lint imports lock browser-deps clean bench
 
 $(VENV)/.installed: requirements.txt
 	@if [ -z "$(PYTHON)" ]; then echo "smz needs Python >= 3.12 (Django 6). None found: install one or set PYTHON=/path/to/python3.12" >&2; exit 1; fi
@@ -41,6 +41,10 @@ test: venv
 # drops its own database, prints figures; method and results in docs/bench.md. Sizes: make bench BENCH_ARGS=--help
 bench: venv
 	$(PY) bench/ingest.py $(BENCH_ARGS)
+
+# Import contracts in pyproject.toml ([tool.importlinter]): layer order, no loops inside an app, reads never reach writes.
+imports: venv
+	$(VENV)/bin/lint-imports
 
 lint: venv
 	$(VENV)/bin/ruff check .
