@@ -1,4 +1,4 @@
-"""Reads for the approval engine, scoped through core.scoping: who sees which requests, queues, timelines."""
+"""Reads for the approval engine, scoped through smz.registry.scoping: who sees which requests, queues, timelines."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from smz.approvals.models import (
     State,
 )
 from smz.approvals.services import ACTION_LABELS, approving_authority
-from smz.core import scoping
 from smz.core.errors import NotFound
 from smz.core.models import Event
+from smz.registry import scoping
 from smz.registry.codes import code_name
 from smz.registry.models import (
     FaceEnrollment,

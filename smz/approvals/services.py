@@ -42,12 +42,12 @@ from smz.approvals.workflows import (
     approval_apply,
     workflow_check,
 )
-from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
 from smz.core.locks import lock_row
 from smz.core.numbering import dated_no, temporary_no
 from smz.core.uploads import upload_check
+from smz.registry import scoping
 from smz.registry.models import Authority, Project
 
 # Working time each level has before it is overdue and reminded (calendar days).

@@ -24,11 +24,11 @@ from smz.approvals.documents import (
     photo_stamp,
 )
 from smz.approvals.models import AttachmentKind, RequestKind, State
-from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.files import user_file_response
 from smz.core.forms import form_date
 from smz.core.uploads import upload_read
+from smz.registry import scoping
 from smz.registry.models import Participant
 from smz.registry.obligations import project_calendar
 from smz.registry.selectors import project_get_for

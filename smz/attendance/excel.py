@@ -13,11 +13,11 @@ from openpyxl.utils import get_column_letter
 from smz.attendance import selectors
 from smz.core.errors import Forbidden
 from smz.core.pii import mask_id_number
-from smz.core.scoping import is_authority, is_enterprise_user
 from smz.core.xlsx import safe_cell, safe_row
 from smz.registry.codes import code_table
 from smz.registry.excel import BOLD, HEADER_FILL
 from smz.registry.models import Project
+from smz.registry.scoping import is_authority, is_enterprise_user
 
 FIXED = (("序号", 6), ("姓名", 10), ("证件号码", 22), ("用工单位", 26), ("工种", 10))
 INVALID_MARK = "无效"

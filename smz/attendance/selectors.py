@@ -1,4 +1,4 @@
-"""Attendance reads (A1–A5), always narrowed through the one scoping layer (smz.core.scoping)."""
+"""Attendance reads (A1–A5), always narrowed through the one scoping layer (smz.registry.scoping)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from django.utils import timezone
 from smz.attendance.ingest import INVALID_REASONS
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
 from smz.attendance.services import VALIDITY_FIELDS, key_post_holder_on, pass_invalid_reason
-from smz.core import scoping
 from smz.core.errors import DomainError, NotFound
 from smz.core.timeutil import business_date
+from smz.registry import scoping
 from smz.registry.codes import code_table
 from smz.registry.models import Employment, Jurisdiction, Project, ProjectPause, Worker
 from smz.registry.obligations import (

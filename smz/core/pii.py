@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from smz.accounts.models import Role
 from smz.core.errors import Forbidden
 from smz.core.events import pii_access_record
+from smz.core.roles import Role
 
 
 def mask_id_number(value: str | None) -> str:

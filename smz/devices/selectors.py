@@ -23,7 +23,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from smz.core import scoping
 from smz.core.errors import NotFound
 from smz.core.timeutil import business_date
 from smz.devices.models import (
@@ -33,6 +32,7 @@ from smz.devices.models import (
     SiteBoundary,
     TerminalNetwork,
 )
+from smz.registry import scoping
 from smz.registry.models import Employment
 
 ADDRESS_REFUSALS = ("device.address_mismatch", "device.address_not_allowed")

@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
-from smz.core.scoping import can_manage_site
 from smz.devices.models import Device, DeviceCommand, SiteBoundary, TerminalNetwork
 from smz.devices.selectors import address_normalize, gate_projects_of
 from smz.registry.models import Project
+from smz.registry.scoping import can_manage_site
 
 TERMINAL_NETWORK_MAX_CIDRS = 50
 

@@ -23,9 +23,9 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from smz.attendance.models import DailyAttendance
-from smz.core import scoping
 from smz.labor.models import ExitSettlement, Payroll, PayrollLine, WageAccount
 from smz.labor.services.payrolls import DEFAULT_PAY_DAY, _next_month_day
+from smz.registry import scoping
 from smz.registry.models import Employment, Project
 
 RULES = {

@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from smz.accounts.models import Role, User
 from smz.approvals.services import approving_authority, notify_plain
-from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.numbering import dated_no, temporary_no
 from smz.labor.models import Complaint
 from smz.labor.services import yuan_to_fen
+from smz.registry import scoping
 from smz.registry.models import Project
 
 OPEN = (Complaint.Status.SUBMITTED, Complaint.Status.ACCEPTED)

@@ -16,11 +16,11 @@ from typing import Any
 
 from django.db import transaction
 
-from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.labor.models import DepositMovement, PayrollLine, WageDeposit
 from smz.labor.services import yuan_to_fen
+from smz.registry import scoping
 from smz.registry.models import Project
 
 MIN_PERMILLE, MAX_PERMILLE = 5, 30  # 0.5%–3%

@@ -14,12 +14,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.devices.services import zkteco_people_sync
 from smz.labor.models import Admission, AgeRule, Blacklist, SafetyTraining
 from smz.labor.services import contract_in_force
+from smz.registry import scoping
 from smz.registry.models import Employment
 
 

@@ -15,7 +15,6 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from smz.attendance.models import DailyAttendance
-from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.numbering import dated_no, temporary_no
@@ -24,6 +23,7 @@ from smz.devices.models import DeviceCommand
 from smz.devices.selectors import gate_person_on
 from smz.devices.services import zkteco_command_for_projects
 from smz.labor.models import ExitSettlement, Payroll, PayrollLine
+from smz.registry import scoping
 from smz.registry.models import Employment
 from smz.registry.services import employment_exit
 

@@ -15,13 +15,12 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from smz.attendance.ingest import UNSTORABLE_CHARS
-from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.uploads import image_header_size, image_size_ok
 from smz.labor.entry import entry_hold
 from smz.labor.models import IdCardScan
-from smz.registry import project_changes
+from smz.registry import project_changes, scoping
 from smz.registry.models import Employment, Worker
 from smz.registry.services import (
     WORKER_FIELDS,

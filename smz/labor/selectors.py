@@ -1,4 +1,5 @@
-"""Reads for contracts and wages, each through core.scoping."""
+"""Reads for contracts and wages, each through the scoping layer (smz.registry.scoping and the three
+labor scopes below)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from smz.accounts.models import Role, User
-from smz.core import scoping
 from smz.core.errors import NotFound
 from smz.core.pii import masked
 from smz.labor.models import (
@@ -20,12 +20,43 @@ from smz.labor.models import (
     PayrollLine,
     WageAccount,
 )
+from smz.registry import scoping
 from smz.registry.models import Employment, Enterprise, KeyPost, Participant, Project, Team
+
+# ---- scoping: labor's records on top of the registry's (smz.registry.scoping) ----------------------------
+
+
+def payrolls_for(user: Any) -> QuerySet:
+    """Payrolls (L2): authorities by project; an enterprise its own, or all on projects where it is the GC.
+    Workers read their own lines through payroll_lines_for, never whole sheets."""
+    qs = Payroll.objects.all()
+    if not (scoping.is_authority(user) or scoping.is_enterprise_user(user)):
+        return qs.none()
+    qs = qs.filter(project__in=scoping.projects_for(user).values("pk"))
+    if scoping.is_enterprise_user(user):
+        qs = qs.filter(Q(employer=user.enterprise_id) | Q(project__in=scoping.gc_project_ids(user)))
+    return qs
+
+
+def payroll_lines_for(user: Any) -> QuerySet:
+    """Payroll lines: a worker sees his own; staff see the lines of the payrolls they see."""
+    if user.is_authenticated and user.role == Role.WORKER:
+        return (
+            PayrollLine.objects.filter(worker=user.worker_id)
+            if user.worker_id
+            else (PayrollLine.objects.none())
+        )
+    return PayrollLine.objects.filter(payroll__in=payrolls_for(user).values("pk"))
+
+
+def contracts_for(user: Any) -> QuerySet:
+    """Labor contracts follow the people (employments_for): a worker his own, staff the people they see."""
+    return LaborContract.objects.filter(employment__in=scoping.employments_for(user).values("pk"))
 
 
 def payroll_get_for(user: Any, pk: int) -> Payroll:
     payroll = (
-        scoping.payrolls_for(user)
+        payrolls_for(user)
         .select_related("project", "employer", "team", "corrects")
         .filter(pk=pk)
         .first()
@@ -37,7 +68,7 @@ def payroll_get_for(user: Any, pk: int) -> Payroll:
 
 def payroll_list_for(user: Any, project: Project) -> QuerySet[Payroll]:
     return (
-        scoping.payrolls_for(user)
+        payrolls_for(user)
         .filter(project=project)
         .select_related("employer", "team")
         .annotate(
@@ -63,7 +94,7 @@ def payroll_line_of(payroll: Payroll, pk: int | None) -> PayrollLine | None:
 
 def contract_get_for(user: Any, pk: int) -> LaborContract:
     contract = (
-        scoping.contracts_for(user)
+        contracts_for(user)
         .select_related(
             "employment__project", "employment__worker", "employment__employer", "employment__team"
         )
@@ -115,7 +146,7 @@ def wage_account_of(project: Project) -> WageAccount | None:
 def my_lines(user: Any) -> QuerySet[PayrollLine]:
     """A worker's own payroll lines, newest month first."""
     return (
-        scoping.payroll_lines_for(user)
+        payroll_lines_for(user)
         .select_related("payroll", "payroll__project", "payroll__employer", "payroll__team")
         .order_by("-payroll__month", "-pk")
     )
@@ -159,7 +190,7 @@ def contracts_expiring(
     """Active fixed-term contracts of people still on the project that end within N days of today (续签提醒)."""
     today = today or timezone.localdate()
     return (
-        scoping.contracts_for(user)
+        contracts_for(user)
         .filter(
             employment__project=project,
             employment__status=Employment.Status.ACTIVE,
@@ -185,13 +216,13 @@ def labor_work_for(
         return dict(qs.values(field).annotate(n=Count("pk")).values_list(field, "n").order_by())
 
     unconfirmed = by_project(
-        scoping.payroll_lines_for(user).filter(
+        payroll_lines_for(user).filter(
             confirmed_at__isnull=True, payroll__state=Payroll.State.DRAFT
         ),
         "payroll__project",
     )
     expiring = by_project(
-        scoping.contracts_for(user).filter(
+        contracts_for(user).filter(
             employment__status=Employment.Status.ACTIVE,
             status=LaborContract.Status.ACTIVE,
             end_on__isnull=False,

@@ -1,5 +1,5 @@
 """工作台: each role's home page shows its own work, composed from the owning apps' selectors (every figure
-scoped through smz.core.scoping there), plus the chart data the page draws (static/portal/charts.js)."""
+scoped through smz.registry.scoping there), plus the chart data the page draws (static/portal/charts.js)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 from smz.accounts.models import Role
 from smz.approvals import selectors as approval_selectors
 from smz.attendance import selectors as attendance_selectors
-from smz.core import scoping
 from smz.devices import selectors as device_selectors
 from smz.labor import arrears
 from smz.labor import selectors as labor_selectors
+from smz.registry import scoping
 
 APPROVERS = frozenset({Role.APPROVER_L1, Role.APPROVER_L2})
 LABOR = frozenset({Role.LABOR_SPECIALIST, Role.ENTERPRISE_ADMIN})

@@ -7,7 +7,6 @@ from ninja.pagination import PageNumberPagination, paginate
 from smz.core.api_errors import errors
 from smz.core.errors import Forbidden, NotFound, field_errors
 from smz.core.pii import pii_reveal
-from smz.core.scoping import can_maintain_roster
 from smz.core.strict import QueryId, text
 from smz.registry import selectors, services
 from smz.registry.codes import code_table
@@ -32,6 +31,7 @@ from smz.registry.schemas import (
     WorkerPostIn,
     WorkerSearchIn,
 )
+from smz.registry.scoping import can_maintain_roster
 
 router = Router(tags=["registry"])
 

@@ -16,7 +16,6 @@ from PIL import ImageOps, UnidentifiedImageError
 
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
-from smz.core.scoping import can_maintain_roster
 from smz.core.uploads import image_open
 from smz.registry.models import (
     Employment,
@@ -27,6 +26,7 @@ from smz.registry.models import (
     ProjectPause,
     Worker,
 )
+from smz.registry.scoping import can_maintain_roster
 from smz.registry.services import (
     WorkerData,
     key_post_assign,

@@ -1,4 +1,4 @@
-"""Registry reads. Every function takes the user and narrows through smz.core.scoping first."""
+"""Registry reads. Every function takes the user and narrows through smz.registry.scoping first."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from smz.core import scoping
 from smz.core.errors import NotFound
 from smz.core.models import Event
+from smz.registry import scoping
 from smz.registry.models import Employment, Enterprise, KeyPost, Project, Team, Worker
 from smz.registry.services import WORKER_CHANGE_KINDS
 

@@ -17,7 +17,6 @@ from smz.core import crypto
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record, pii_access_record
 from smz.core.models import Event
-from smz.core.scoping import can_maintain_roster
 from smz.core.strict import text_error
 from smz.core.validators import (
     id_number_birth_date,
@@ -39,6 +38,7 @@ from smz.registry.models import (
     Team,
     Worker,
 )
+from smz.registry.scoping import can_maintain_roster
 
 ID_INDEX_PURPOSE = "worker.id_number"
 # A purpose of its own: the HMAC input carries it as a prefix, so an ID number and a phone never collide.

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from smz.core import money, scoping
+from smz.core import money
 from smz.core.errors import Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.numbering import dated_no, temporary_no
@@ -21,6 +21,7 @@ from smz.labor.models import (
     LaborContract,
     WageKind,
 )
+from smz.registry import scoping
 from smz.registry.models import Employment
 
 PIECE_UNITS = {"80": "米", "81": "平方米", "82": "立方米"}

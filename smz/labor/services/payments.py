@@ -13,7 +13,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.numbering import dated_no, temporary_no
@@ -25,6 +24,7 @@ from smz.labor.models import (
     PayrollLine,
     WageAccount,
 )
+from smz.registry import scoping
 from smz.registry.models import Project
 
 # ---- the special account ---------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from smz.attendance.models import DailyAttendance
-from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.locks import lock_row
@@ -31,6 +30,7 @@ from smz.labor.models import (
     WageKind,
 )
 from smz.labor.services.contracts import contract_in_force, yuan_to_fen
+from smz.registry import scoping
 from smz.registry.models import Employment, Enterprise, Project, Team
 
 DEFAULT_PAY_DAY = 15

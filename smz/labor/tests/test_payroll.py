@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from smz.core import scoping
 from smz.core.errors import DomainError
+from smz.labor import selectors as labor_selectors
 from smz.labor import services, wages
 from smz.labor.models import PaymentLine, Payroll, PayrollLine
 from smz.labor.services import LineInput
@@ -312,13 +312,13 @@ def test_r_l2_wrong_amount_in_the_result_is_refused(month):
 def test_r_p3_payrolls_are_seen_by_their_employer_the_gc_and_authorities_only(month):
     sub = draft(month)
     gc = draft(month, who="gc_labor", employer="gc")
-    see = lambda who: set(scoping.payrolls_for(month.user(who)))  # noqa: E731
+    see = lambda who: set(labor_selectors.payrolls_for(month.user(who)))  # noqa: E731
     assert see("sub_labor") == {sub}
     assert see("gc_labor") == {sub, gc}
     assert see("town_l1") == {sub, gc} and see("city_supervisor") == {sub, gc}
     assert see("neighbour_labor") == set() and see("neighbour_town") == set()
     assert see("worker") == set() and see("outsider") == set()
-    lines = set(scoping.payroll_lines_for(month.user("worker")))
+    lines = set(labor_selectors.payroll_lines_for(month.user("worker")))
     assert lines == {line_of(sub)}
 
 

@@ -9,11 +9,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from smz.core import scoping
 from smz.core.errors import DomainError
 from smz.core.forms import form_int
 from smz.labor import arrears, complaints, retention
 from smz.labor.models import Complaint, LegalHold
+from smz.registry import scoping
 from smz.registry.models import Project
 
 

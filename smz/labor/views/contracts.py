@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.files import user_file_response
 from smz.core.forms import form_date, form_int
@@ -18,6 +17,7 @@ from smz.core.uploads import upload_read
 from smz.labor import selectors, services
 from smz.labor.documents import ContractData, contract_pdf
 from smz.labor.models import LaborContract, WageKind
+from smz.registry import scoping
 from smz.registry.codes import code_name
 from smz.registry.selectors import employment_get_for
 

@@ -8,12 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.forms import form_date
 from smz.core.uploads import upload_read
 from smz.labor import entry
-from smz.registry import project_changes
+from smz.registry import project_changes, scoping
 from smz.registry.selectors import employment_get_for
 
 

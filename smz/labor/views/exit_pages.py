@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.forms import form_date
 from smz.core.pii import masked
@@ -17,6 +16,7 @@ from smz.core.uploads import upload_read
 from smz.labor import exits
 from smz.labor.documents import ExitData, exit_confirmation_pdf
 from smz.labor.models import ExitSettlement
+from smz.registry import scoping
 from smz.registry.selectors import employment_get_for
 
 

@@ -10,13 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from smz.core import scoping
 from smz.core.errors import DomainError, Forbidden
 from smz.core.forms import form_int
 from smz.core.pii import masked, may_unmask, pii_reveal
 from smz.core.uploads import upload_read
 from smz.labor import bankfile, selectors, services
 from smz.labor.models import Payroll
+from smz.registry import scoping
 from smz.registry.selectors import project_get_for
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from smz.accounts import otp
 from smz.accounts.models import Role
-from smz.core import crypto, scoping
+from smz.core import crypto
 from smz.core.errors import DomainError
 from smz.core.forms import form_int, form_month
 from smz.core.pii import masked
@@ -23,6 +23,7 @@ from smz.labor import complaints, exits, selectors, services
 from smz.labor.documents import PaySlipData, pay_slip_pdf
 from smz.labor.models import Complaint, ExitSettlement
 from smz.labor.views.exit_pages import exit_for
+from smz.registry import scoping
 from smz.registry.models import Project, Worker
 from smz.registry.selectors import my_data_changes
 from smz.registry.services import CONTACT_FIELDS
@@ -63,7 +64,7 @@ def my_wages(request: HttpRequest) -> HttpResponse:
         "labor/my_wages.html",
         {
             "lines": selectors.my_lines(user),
-            "contracts": scoping.contracts_for(user).select_related(
+            "contracts": selectors.contracts_for(user).select_related(
                 "employment__project", "employment__employer"
             ),
             "attendance": selectors.my_attendance(user, form_month(request.GET.get("month"))),
@@ -78,7 +79,7 @@ def my_wages(request: HttpRequest) -> HttpResponse:
 def pay_slip(request: HttpRequest, pk: int) -> HttpResponse:
     """工资清单 (条例 Art.15) for one worker's month: the worker himself, his employer, the GC, authorities."""
     line = (
-        scoping.payroll_lines_for(request.user)
+        selectors.payroll_lines_for(request.user)
         .select_related("worker", "payroll__project", "payroll__employer", "payroll__team")
         .filter(pk=pk)
         .first()

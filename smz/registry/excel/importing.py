@@ -21,7 +21,6 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
-from smz.core.scoping import can_maintain_roster
 from smz.core.strict import text_error
 from smz.core.uploads import upload_read, xlsx_check
 from smz.registry.codes import code_by_name, code_table
@@ -49,6 +48,7 @@ from smz.registry.excel.columns import (
     RowError,
 )
 from smz.registry.models import Employment, Enterprise, Project, Team
+from smz.registry.scoping import can_maintain_roster
 from smz.registry.services import (
     WorkerData,
     employment_errors,

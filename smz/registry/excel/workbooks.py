@@ -18,7 +18,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from smz.core.errors import DomainError, Forbidden
 from smz.core.pii import mask_bank_card, mask_id_number, mask_phone
-from smz.core.scoping import can_maintain_roster, is_authority, is_enterprise_user
 from smz.core.xlsx import safe_cell, safe_row
 from smz.registry import selectors
 from smz.registry.codes import code_table
@@ -36,6 +35,7 @@ from smz.registry.excel.columns import (
     RosterErrorCode,
 )
 from smz.registry.models import Project
+from smz.registry.scoping import can_maintain_roster, is_authority, is_enterprise_user
 
 # --- template and export ---------------------------------------------------------------------
 

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from conftest import ensure_reference_data
 from smz.accounts.models import AUTHORITY_ROLES, Role, User
-from smz.core.scoping import projects_for
 from smz.core.validators import id_number_birth_date, id_number_error, id_number_sex, uscc_error
 from smz.registry import demo
 from smz.registry.codes import code_table, code_valid
@@ -31,6 +30,7 @@ from smz.registry.models import (
     Worker,
 )
 from smz.registry.reference import SAFETY_AUTHORITY
+from smz.registry.scoping import projects_for
 from smz.registry.selectors import home_counts_for
 from smz.registry.synthetic import synthetic_uscc
 

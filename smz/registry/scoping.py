@@ -1,4 +1,5 @@
-"""The one scoping layer (P3). Every selector, page and API narrows its querysets through these functions.
+"""The one scoping layer (P3), owned by the registry whose records it narrows; apps above add their own
+`*_for(user)` in their selectors on top of these (labor: payrolls, payroll lines, contracts). Every selector, page and API narrows its querysets through these functions.
 
 - City-wide authorities (market section, quality center) and superusers: everything.
 - Other authorities (safety center, town housing departments): projects in their jurisdictions.
@@ -14,7 +15,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from smz.accounts.models import AUTHORITY_ROLES, ENTERPRISE_ROLES, PROJECT_BOUND_ROLES, Role
+from smz.core.roles import AUTHORITY_ROLES, ENTERPRISE_ROLES, PROJECT_BOUND_ROLES, Role
 from smz.registry.models import (
     Employment,
     Enterprise,
@@ -182,37 +183,3 @@ def is_gc_of(user: Any, project: Project) -> bool:
             project=project, enterprise=user.enterprise_id, corp_type=Participant.GC
         ).exists()
     )
-
-
-def payrolls_for(user: Any) -> QuerySet:
-    """Payrolls (L2): authorities by project; an enterprise its own, or all on projects where it is the GC.
-    Workers read their own lines through payroll_lines_for, never whole sheets."""
-    from smz.labor.models import Payroll
-
-    qs = Payroll.objects.all()
-    if not (is_authority(user) or is_enterprise_user(user)):
-        return qs.none()
-    qs = qs.filter(project__in=projects_for(user).values("pk"))
-    if is_enterprise_user(user):
-        qs = qs.filter(Q(employer=user.enterprise_id) | Q(project__in=gc_project_ids(user)))
-    return qs
-
-
-def payroll_lines_for(user: Any) -> QuerySet:
-    """Payroll lines: a worker sees his own; staff see the lines of the payrolls they see."""
-    from smz.labor.models import PayrollLine
-
-    if user.is_authenticated and user.role == Role.WORKER:
-        return (
-            PayrollLine.objects.filter(worker=user.worker_id)
-            if user.worker_id
-            else (PayrollLine.objects.none())
-        )
-    return PayrollLine.objects.filter(payroll__in=payrolls_for(user).values("pk"))
-
-
-def contracts_for(user: Any) -> QuerySet:
-    """Labor contracts follow the people (employments_for): a worker his own, staff the people they see."""
-    from smz.labor.models import LaborContract
-
-    return LaborContract.objects.filter(employment__in=employments_for(user).values("pk"))
