@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
+
+
+class CoreErrorCode(StrEnum):
+    """The envelope's own codes, shared by every surface (docs/interfaces/api.md): no app prefix."""
+
+    VALIDATION_ERROR = "validation_error"
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+    UNAUTHENTICATED = "unauthenticated"
+    BAD_REQUEST = "bad_request"
+    HTTP_ERROR = "http_error"
+    PII_FORBIDDEN = "pii.forbidden"
+    PII_UNKNOWN_FIELD = "pii.unknown_field"
+    PII_ID_IN_URL = "pii.id_in_url"
+    REQUEST_TOO_LARGE = "request.too_large"
+    UPLOAD_CORRUPT = "upload.corrupt"
+    UPLOAD_EMPTY = "upload.empty"
+    UPLOAD_IMAGE_TOO_LARGE = "upload.image_too_large"
+    UPLOAD_PDF_ACTIVE = "upload.pdf_active"
+    UPLOAD_TOO_LARGE = "upload.too_large"
+    UPLOAD_TYPE = "upload.type"
+    UPLOAD_XLSX_TOO_LARGE = "upload.xlsx_too_large"
+    UPLOAD_ZIP_BOMB = "upload.zip_bomb"
 
 
 class DomainError(Exception):

@@ -2,7 +2,62 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from smz.core.errors import DomainError
+
+
+class DevicesErrorCode(StrEnum):
+    """Codes answered by devices: prefix `device.`; the device protocols' other codes keep their documented strings."""
+
+    MISSING_HEADERS = "device.missing_headers"
+    UNKNOWN = "device.unknown"
+    RETIRED = "device.retired"
+    STALE_TIMESTAMP = "device.stale_timestamp"
+    BAD_SIGNATURE = "device.bad_signature"
+    REPLAYED_NONCE = "device.replayed_nonce"
+    WRONG_PROTOCOL = "device.wrong_protocol"
+    BAD_SERIAL = "device.bad_serial"
+    ADDRESS_MISMATCH = "device.address_mismatch"
+    ADDRESS_NOT_ALLOWED = "device.address_not_allowed"
+    BAD_JSON = "device.bad_json"
+    BODY_TOO_LARGE = "device.body_too_large"
+    BATCH_TOO_LARGE = "device.batch_too_large"
+    BAD_BATCH_ID = "device.bad_batch_id"
+    BATCH_ID_MISMATCH = "device.batch_id_mismatch"
+    PEOPLE_BAD_CURSOR = "people.bad_cursor"
+    BATCH_CONFLICT = "device.batch_conflict"
+    WRONG_PROJECT = "device.wrong_project"
+    COMMAND_UNKNOWN = "command.unknown"
+    SERIAL_TAKEN = "device.serial_taken"
+    ALREADY_RETIRED = "device.already_retired"
+    NOT_ZKTECO = "device.not_zkteco"
+    SYNC_FORBIDDEN = "device.sync_forbidden"
+    POLYGON_INVALID = "device.polygon_invalid"
+    ZKTECO_BAD_LINE = "zkteco.bad_line"
+    ZKTECO_BAD_PIN = "zkteco.bad_pin"
+    ZKTECO_BAD_PHOTO = "zkteco.bad_photo"
+    RECORD_BAD_ID = "record.bad_id"
+    RECORD_MALFORMED = "record.malformed"
+    RECORD_CONFLICT = "record.conflict"
+    PERSON_INVALID = "person.invalid"
+    PERSON_UNKNOWN = "person.unknown"
+    PERSON_NOT_ON_SITE = "person.not_on_site"
+    TIME_NAIVE = "time.naive"
+    TIME_FUTURE = "time.future"
+    TIME_TOO_OLD = "time.too_old"
+    TIME_INVALID = "time.invalid"
+    TIME_OUT_OF_RANGE = "time.out_of_range"
+    DIRECTION_INVALID = "direction.invalid"
+    DIRECTION_MISSING = "direction.missing"
+    VERIFY_MODE_INVALID = "verify_mode.invalid"
+    SIMILARITY_INVALID = "similarity.invalid"
+    FIRMWARE_INVALID = "firmware.invalid"
+    SNAPSHOT_NOT_JPEG = "snapshot.not_jpeg"
+    SNAPSHOT_TOO_LARGE = "snapshot.too_large"
+    SNAPSHOT_TOO_MANY_PIXELS = "snapshot.too_many_pixels"
+    SNAPSHOT_BAD_BASE64 = "snapshot.bad_base64"
+    LOCATION_INVALID = "location.invalid"
 
 
 class DeviceError(DomainError):

@@ -6,10 +6,21 @@ Django calls these (config/urls.py handler400…handler500) when DEBUG is off, w
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+
+
+class PortalErrorCode(StrEnum):
+    """The HTTP error answers for machines (`/api/`, `/device/`, `/inbound/`, `/iclock/`): prefix `http.`."""
+
+    BAD_REQUEST = "http.bad_request"
+    FORBIDDEN = "http.forbidden"
+    NOT_FOUND = "http.not_found"
+    SERVER_ERROR = "http.server_error"
+
 
 # Device protocols, docking and the API answer in the one error envelope, never in HTML.
 MACHINE_PREFIXES = ("/api/", "/device/", "/inbound/", "/iclock/")
