@@ -13,10 +13,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer, SessionAuth
 
+from smz.accounts.errors import AccountsErrorCode
 from smz.accounts.models import ApiToken
 from smz.core.api_errors import envelope as api_envelope
 from smz.core.api_errors import install_envelope
-from smz.core.errors import DomainError
+from smz.core.errors import CoreErrorCode, DomainError
 from smz.portal.apidocs import LocalSwagger
 
 
@@ -54,7 +55,7 @@ class CookieSessionAuth(SessionAuth):
             return super()._get_key(request)
         except HttpError as exc:  # ninja's own CSRF refusal, in English: answer in the envelope
             raise DomainError(
-                "auth.csrf_failed",
+                AccountsErrorCode.CSRF_FAILED,
                 "请求缺少有效的 CSRF 令牌：用会话调用接口时请带上 X-CSRFToken 请求头，机器对接请用令牌",
                 status=403,
             ) from exc
@@ -70,7 +71,7 @@ def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
         ):
             return view(request, *args, **kwargs)
         if request.path.endswith("/openapi.json"):
-            return envelope(request, 401, "unauthenticated", "未登录或令牌无效")
+            return envelope(request, 401, CoreErrorCode.UNAUTHENTICATED, "未登录或令牌无效")
         return redirect_to_login(request.get_full_path())
 
     return wrapper
@@ -101,23 +102,23 @@ def envelope(
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return envelope(request, 401, "unauthenticated", "未登录或令牌无效")
+    return envelope(request, 401, CoreErrorCode.UNAUTHENTICATED, "未登录或令牌无效")
 
 
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return envelope(request, 403, "forbidden", "无权执行此操作")
+    return envelope(request, 403, CoreErrorCode.FORBIDDEN, "无权执行此操作")
 
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return envelope(request, 404, "not_found", "对象不存在或无权访问")
+    return envelope(request, 404, CoreErrorCode.NOT_FOUND, "对象不存在或无权访问")
 
 
 @csrf_exempt  # it only ever answers 404: a POST with a session cookie must not meet Django's CSRF page
 def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
     """Any other /api/v1/ URL (an id that is not a number, a typo): the envelope, not Django's HTML page."""
-    return envelope(request, 404, "not_found", "接口不存在")
+    return envelope(request, 404, CoreErrorCode.NOT_FOUND, "接口不存在")
 
 
 # Path ids use the int converter ({int:...}), so /employments/export.xlsx cannot be taken for an id.

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from smz.accounts import twofactor
+from smz.accounts.errors import AccountsErrorCode
 from smz.accounts.models import TotpDevice
 
 # The second-factor pages themselves, logging out, and static files stay open.
@@ -41,7 +42,7 @@ class TwoFactorMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse(
                 {
-                    "code": "auth.second_factor_required",
+                    "code": AccountsErrorCode.SECOND_FACTOR_REQUIRED,
                     "message": "请先完成两步验证",
                     "detail": {"verify_url": reverse("accounts:twofactor_verify")},
                 },

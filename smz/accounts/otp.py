@@ -13,12 +13,13 @@ import hmac
 import json
 import math
 import secrets
-from enum import StrEnum
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from smz.accounts.errors import AccountsErrorCode
+from smz.accounts.events import AccountsEventKind
 from smz.accounts.models import LoginCode, Role, User
 from smz.accounts.tasks import sms_deliver, sms_seal
 from smz.core import crypto
@@ -51,15 +52,6 @@ CHANGE_SMS_TEXT = (
 )
 
 
-class OtpErrorCode(StrEnum):
-    TOO_MANY = "otp.too_many"
-    INVALID = "otp.invalid"
-    EXPIRED = "otp.expired"
-    AMBIGUOUS = "otp.ambiguous"
-    NOT_ALLOWED = "otp.not_allowed"
-    NO_PHONE = "otp.no_phone"
-
-
 def _code_hash(index: str, code: str, bound: str = "") -> str:
     # Keyed: six digits are a million guesses, so a plain hash in a database dump would give the code away.
     # `bound` ties a change code to the one change it was sent for.
@@ -86,7 +78,7 @@ def _rate_limit(index: str, now: dt.datetime) -> None:
     if recent and now - recent[0] < RESEND_AFTER:
         wait = math.ceil((recent[0] + RESEND_AFTER - now).total_seconds())
         raise DomainError(
-            OtpErrorCode.TOO_MANY,
+            AccountsErrorCode.OTP_TOO_MANY,
             f"获取验证码过于频繁，请{wait}秒后再试",
             {"retry_after": wait},
             status=429,
@@ -94,7 +86,7 @@ def _rate_limit(index: str, now: dt.datetime) -> None:
     if len(recent) >= LIMIT_PER_WINDOW:
         wait = math.ceil((recent[LIMIT_PER_WINDOW - 1] + LIMIT_WINDOW - now).total_seconds())
         raise DomainError(
-            OtpErrorCode.TOO_MANY,
+            AccountsErrorCode.OTP_TOO_MANY,
             f"该手机号1小时内获取验证码已达{LIMIT_PER_WINDOW}次，请{math.ceil(wait / 60)}分钟后再试",
             {"retry_after": wait},
             status=429,
@@ -106,7 +98,7 @@ def _address_and_global_limit(ip: str | None, now: dt.datetime) -> None:
     since = now - LIMIT_WINDOW
     # The same words for both caps and for any number: the answer must not tell who is registered.
     refusal = DomainError(
-        OtpErrorCode.TOO_MANY,
+        AccountsErrorCode.OTP_TOO_MANY,
         "获取验证码的请求过多，请1小时后再试；如需立即登录，请联系您的劳资专管员",
         {"retry_after": int(LIMIT_WINDOW.total_seconds())},
         status=429,
@@ -154,21 +146,23 @@ def _code_error(
 ) -> DomainError | None:
     """Check `code` against the phone's latest code, counting a wrong one; None when it matches."""
     if login_code is None:
-        return DomainError(OtpErrorCode.INVALID, "验证码无效，请重新获取")
+        return DomainError(AccountsErrorCode.OTP_INVALID, "验证码无效，请重新获取")
     if login_code.used_at is not None:
-        return DomainError(OtpErrorCode.INVALID, "验证码已使用，请重新获取")
+        return DomainError(AccountsErrorCode.OTP_INVALID, "验证码已使用，请重新获取")
     if login_code.attempts >= MAX_ATTEMPTS:
-        return DomainError(OtpErrorCode.INVALID, "验证码错误次数过多，已失效，请重新获取")
+        return DomainError(AccountsErrorCode.OTP_INVALID, "验证码错误次数过多，已失效，请重新获取")
     if login_code.expires_at <= now:
-        return DomainError(OtpErrorCode.EXPIRED, "验证码已过期，请重新获取")
+        return DomainError(AccountsErrorCode.OTP_EXPIRED, "验证码已过期，请重新获取")
     expected = _code_hash(login_code.phone_index, code, bound)
     if not hmac.compare_digest(login_code.code_hash, expected):
         login_code.attempts += 1
         login_code.save(update_fields=["attempts"])
         left = MAX_ATTEMPTS - login_code.attempts
         if left <= 0:
-            return DomainError(OtpErrorCode.INVALID, "验证码错误次数过多，已失效，请重新获取")
-        return DomainError(OtpErrorCode.INVALID, f"验证码错误，还可尝试{left}次")
+            return DomainError(
+                AccountsErrorCode.OTP_INVALID, "验证码错误次数过多，已失效，请重新获取"
+            )
+        return DomainError(AccountsErrorCode.OTP_INVALID, f"验证码错误，还可尝试{left}次")
     login_code.used_at = now
     login_code.save(update_fields=["used_at"])
     return None
@@ -209,25 +203,25 @@ def login_code_verify(*, phone: str, code: str) -> User:
             if len(workers) > 1:
                 # The code proves the phone, not the person: a shared family phone names nobody.
                 error = DomainError(
-                    OtpErrorCode.AMBIGUOUS,
+                    AccountsErrorCode.OTP_AMBIGUOUS,
                     "该手机号登记在多名人员名下，无法确定您的身份。请联系您的劳资专管员更正手机号码，"
                     "或使用账号密码登录。",
                     status=409,
                 )
             elif not workers:
-                error = DomainError(OtpErrorCode.INVALID, "验证码无效，请重新获取")
+                error = DomainError(AccountsErrorCode.OTP_INVALID, "验证码无效，请重新获取")
             else:
                 user, created = _worker_account(workers[0])
                 if user.role != Role.WORKER or not user.is_active:
                     error = DomainError(
-                        OtpErrorCode.NOT_ALLOWED,
+                        AccountsErrorCode.OTP_NOT_ALLOWED,
                         "该账号不能用手机号登录，请联系您的劳资专管员",
                         status=403,
                     )
                 else:
                     event_record(
                         actor=user,
-                        kind="worker.login_otp",
+                        kind=AccountsEventKind.WORKER_LOGIN_OTP,
                         subject=workers[0],
                         data={"user": user.pk, "account_created": created},
                     )
@@ -247,7 +241,7 @@ def change_code_send(*, worker: Worker, what: str, bound: str, ip: str | None) -
     (`bound` is a digest of that change); same limits as login codes."""
     if not worker.phone:
         raise DomainError(
-            OtpErrorCode.NO_PHONE,
+            AccountsErrorCode.OTP_NO_PHONE,
             "您没有登记手机号码，无法自助修改，请联系您的劳资专管员",
             status=409,
         )
@@ -297,7 +291,7 @@ def contact_change_request(
     Returns the cleaned change, to be confirmed with the code (contact_change_confirm)."""
     worker = Worker.objects.filter(pk=user.worker_id).first() if user.role == Role.WORKER else None
     if worker is None:
-        raise DomainError(OtpErrorCode.NOT_ALLOWED, "仅工人本人可以修改", status=403)
+        raise DomainError(AccountsErrorCode.OTP_NOT_ALLOWED, "仅工人本人可以修改", status=403)
     changes = {
         f: v.replace(" ", "").strip() for f, v in changes.items() if f in CONTACT_FIELDS and v
     }
@@ -315,6 +309,6 @@ def contact_change_confirm(*, user: User, changes: dict[str, str], code: str) ->
     """Apply the worker's own change once the code texted to his old phone matches; audited."""
     worker = Worker.objects.filter(pk=user.worker_id).first() if user.role == Role.WORKER else None
     if worker is None:
-        raise DomainError(OtpErrorCode.NOT_ALLOWED, "仅工人本人可以修改", status=403)
+        raise DomainError(AccountsErrorCode.OTP_NOT_ALLOWED, "仅工人本人可以修改", status=403)
     change_code_verify(worker=worker, bound=_change_digest(worker, changes), code=code)
     return worker_contact_change(actor=user, worker=worker, changes=changes, code_confirmed=True)

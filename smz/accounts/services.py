@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from smz.accounts.errors import AccountsErrorCode
+from smz.accounts.events import AccountsEventKind
 from smz.accounts.models import ApiToken, Role, User
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
@@ -39,7 +41,7 @@ def user_reset_password(*, actor: Any, target: User) -> str:
     with transaction.atomic():
         target.set_password(password)
         target.save(update_fields=["password"])
-        event_record(actor=actor, kind="user.password_reset", subject=target)
+        event_record(actor=actor, kind=AccountsEventKind.USER_PASSWORD_RESET, subject=target)
     axes_reset(username=target.username)
     return password
 
@@ -52,7 +54,9 @@ def user_set_active(*, actor: Any, target: User, active: bool) -> User:
         target.is_active = active
         target.save(update_fields=["is_active"])
         event_record(
-            actor=actor, kind="user.enabled" if active else "user.disabled", subject=target
+            actor=actor,
+            kind=AccountsEventKind.USER_ENABLED if active else AccountsEventKind.USER_DISABLED,
+            subject=target,
         )
     return target
 
@@ -60,7 +64,7 @@ def user_set_active(*, actor: Any, target: User, active: bool) -> User:
 def user_unlock(*, actor: Any, target: User) -> None:
     _require(actor, target)
     axes_reset(username=target.username)
-    event_record(actor=actor, kind="user.unlocked", subject=target)
+    event_record(actor=actor, kind=AccountsEventKind.USER_UNLOCKED, subject=target)
 
 
 def _token_new(*, user: User, name: str) -> tuple[ApiToken, str]:
@@ -83,7 +87,7 @@ def api_token_create(*, actor: Any, user: User, name: str) -> str:
         token, raw = _token_new(user=user, name=name)
         event_record(
             actor=actor,
-            kind="api_token.created",
+            kind=AccountsEventKind.API_TOKEN_CREATED,
             subject=token,
             data={"user": user.pk, "expires_at": token.expires_at.isoformat()},
         )
@@ -99,14 +103,16 @@ def api_token_rotate(*, actor: Any, token: ApiToken) -> tuple[ApiToken, str]:
         old = ApiToken.objects.select_for_update().get(pk=token.pk)
         if old.revoked_at is not None or old.expires_at <= now:
             raise DomainError(
-                "api_token.not_active", "该令牌已撤销或已过期，请签发新令牌", status=409
+                AccountsErrorCode.API_TOKEN_NOT_ACTIVE,
+                "该令牌已撤销或已过期，请签发新令牌",
+                status=409,
             )
         new, raw = _token_new(user=old.user, name=old.name)
         old.revoked_at, old.replaced_by = now, new
         old.save(update_fields=["revoked_at", "replaced_by"])
         event_record(
             actor=actor,
-            kind="api_token.rotated",
+            kind=AccountsEventKind.API_TOKEN_ROTATED,
             subject=old,
             data={
                 "user": old.user_id,
@@ -123,4 +129,4 @@ def api_token_revoke(*, actor: Any, token: ApiToken) -> None:
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        event_record(actor=actor, kind="api_token.revoked", subject=token)
+        event_record(actor=actor, kind=AccountsEventKind.API_TOKEN_REVOKED, subject=token)

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from smz.accounts.errors import AccountsErrorCode
+from smz.accounts.events import AccountsEventKind
 from smz.accounts.models import AUTHORITY_ROLES, RecoveryCode, TotpDevice, User
 from smz.core import crypto
 from smz.core.errors import DomainError
@@ -113,14 +115,18 @@ def totp_enrol(*, user: User, secret: str, code: str) -> list[str]:
     """Bind the authenticator whose first code is `code`; returns recovery codes (shown once). Audited."""
     step = matching_step(secret=secret, code=code)
     if step is None:
-        raise DomainError("2fa.invalid", "验证码不正确，请核对手机时间后重新输入", status=422)
+        raise DomainError(
+            AccountsErrorCode.TWOFACTOR_INVALID,
+            "验证码不正确，请核对手机时间后重新输入",
+            status=422,
+        )
     with transaction.atomic():
         TotpDevice.objects.filter(user=user).delete()
         TotpDevice.objects.create(
             user=user, secret=secret, confirmed_at=timezone.now(), last_step=step
         )
         codes = _recovery_codes_new(user)
-        event_record(actor=user, kind="user.2fa_enrolled", subject=user)
+        event_record(actor=user, kind=AccountsEventKind.USER_2FA_ENROLLED, subject=user)
     return codes
 
 
@@ -131,11 +137,15 @@ def second_factor_verify(*, user: User, code: str) -> None:
     with transaction.atomic():
         device = TotpDevice.objects.select_for_update().filter(user=user).first()
         if device is None:
-            raise DomainError("2fa.not_enrolled", "尚未绑定验证器，请先绑定", status=409)
+            raise DomainError(
+                AccountsErrorCode.TWOFACTOR_NOT_ENROLLED, "尚未绑定验证器，请先绑定", status=409
+            )
         if device.locked_until and device.locked_until > now:
             minutes = max(1, round((device.locked_until - now).total_seconds() / 60))
             raise DomainError(
-                "2fa.locked", f"验证码错误次数过多，请{minutes}分钟后再试", status=429
+                AccountsErrorCode.TWOFACTOR_LOCKED,
+                f"验证码错误次数过多，请{minutes}分钟后再试",
+                status=429,
             )
         cleaned = code.strip().replace(" ", "").replace("-", "")
         step = matching_step(secret=device.secret, code=cleaned, after=device.last_step)
@@ -156,7 +166,9 @@ def second_factor_verify(*, user: User, code: str) -> None:
             device.save(update_fields=["failures", "locked_until", "last_step"])
             event_record(
                 actor=user,
-                kind="user.2fa_recovery_used" if recovery else "user.2fa_verified",
+                kind=AccountsEventKind.USER_2FA_RECOVERY_USED
+                if recovery
+                else AccountsEventKind.USER_2FA_VERIFIED,
                 subject=user,
             )
         else:
@@ -165,7 +177,7 @@ def second_factor_verify(*, user: User, code: str) -> None:
             if device.failures >= MAX_FAILURES:
                 device.failures, device.locked_until = 0, now + LOCK_FOR
             device.save(update_fields=["failures", "locked_until"])
-            error = DomainError("2fa.invalid", "验证码不正确", status=422)
+            error = DomainError(AccountsErrorCode.TWOFACTOR_INVALID, "验证码不正确", status=422)
     if error is not None:
         raise error
 

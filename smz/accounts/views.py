@@ -23,7 +23,7 @@ from smz.accounts import selectors as account_selectors
 from smz.accounts import services as account_services
 from smz.accounts.models import Role, TotpDevice
 from smz.core import crypto
-from smz.core.errors import DomainError
+from smz.core.errors import CoreErrorCode, DomainError
 from smz.core.http import client_address
 from smz.core.pii import mask_phone
 from smz.core.validators import normalize_phone
@@ -229,7 +229,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
             if action == "create":
                 name = request.POST.get("name", "").strip()
                 if not name or len(name) > 60:
-                    raise DomainError("validation_error", "请填写用途（60字以内）", status=422)
+                    raise DomainError(
+                        CoreErrorCode.VALIDATION_ERROR, "请填写用途（60字以内）", status=422
+                    )
                 issued = account_services.api_token_create(
                     actor=request.user, user=request.user, name=name
                 )
@@ -238,13 +240,15 @@ def token_list(request: HttpRequest) -> HttpResponse:
                     request.user, int(request.POST["token"])
                 )
                 if token.user_id != request.user.pk:
-                    raise DomainError("not_found", "接口令牌不存在或无权访问", status=404)
+                    raise DomainError(
+                        CoreErrorCode.NOT_FOUND, "接口令牌不存在或无权访问", status=404
+                    )
                 if action == "rotate":
                     issued = account_services.api_token_rotate(actor=request.user, token=token)[1]
                 else:
                     account_services.api_token_revoke(actor=request.user, token=token)
             else:
-                raise DomainError("validation_error", "无法识别的操作", status=422)
+                raise DomainError(CoreErrorCode.VALIDATION_ERROR, "无法识别的操作", status=422)
         except DomainError as exc:
             error, status = exc.message, exc.status
     context = {

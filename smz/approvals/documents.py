@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from smz.core.errors import DomainError
+from smz.core.errors import CoreErrorCode, DomainError
 from smz.core.pdf import city_stamp, city_time, cjk_font_path, cn_date, template_pdf
 from smz.core.timeutil import CITY_TZ
 from smz.core.uploads import image_lazy, jpeg_complete, upload_kind
@@ -125,7 +125,9 @@ def _parse_exif_time(raw: object, offset: object) -> dt.datetime | None:
 def _open_photo(image: bytes) -> Image.Image:
     if upload_kind(image) not in ("jpeg", "png"):
         raise DomainError(
-            "upload.type", "照片须为 JPG 或 PNG 图片", {"fields": {"file": "不是图片文件"}}
+            CoreErrorCode.UPLOAD_TYPE,
+            "照片须为 JPG 或 PNG 图片",
+            {"fields": {"file": "不是图片文件"}},
         )
     try:
         if upload_kind(image) == "jpeg" and not jpeg_complete(image):
@@ -139,7 +141,7 @@ def _open_photo(image: bytes) -> Image.Image:
         img.load()
     except (OSError, SyntaxError, ValueError) as exc:
         raise DomainError(
-            "upload.corrupt", "图片已损坏", {"fields": {"file": "无法打开，可能已损坏"}}
+            CoreErrorCode.UPLOAD_CORRUPT, "图片已损坏", {"fields": {"file": "无法打开，可能已损坏"}}
         ) from exc
     return img
 

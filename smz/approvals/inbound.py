@@ -17,8 +17,10 @@ from ninja.errors import AuthenticationError, HttpError
 from pydantic import BeforeValidator, ConfigDict
 
 from smz.approvals import inbound_services as services
+from smz.approvals.errors import ApprovalsErrorCode
 from smz.approvals.models import InboundSystem
 from smz.core.api_errors import envelope, install_envelope
+from smz.core.errors import CoreErrorCode
 from smz.devices import signing
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,7 @@ class SystemAuth:
     def __call__(self, request: HttpRequest) -> InboundSystem:
         system = authenticate_system(request)
         if system.kind != self.kind:
-            _refuse(system.code, "inbound.wrong_system")
+            _refuse(system.code, ApprovalsErrorCode.INBOUND_WRONG_SYSTEM)
         request.inbound_system = system
         return system
 
@@ -76,23 +78,23 @@ def authenticate_system(request: HttpRequest) -> InboundSystem:
     nonce = h.get(signing.HEADER_NONCE, "")
     signature = h.get(signing.HEADER_SIGNATURE, "")
     if not (code and ts and nonce and signature) or not (8 <= len(nonce) <= 64):
-        _refuse(code, "inbound.missing_headers")
+        _refuse(code, ApprovalsErrorCode.INBOUND_MISSING_HEADERS)
     system = InboundSystem.objects.filter(code=code, retired_at__isnull=True).first()
     if system is None:
-        _refuse(code, "inbound.unknown_system")
+        _refuse(code, ApprovalsErrorCode.INBOUND_UNKNOWN_SYSTEM)
     try:
         skew = abs(int(ts) - time.time())
     except ValueError:
         skew = float("inf")
     if skew > signing.WINDOW_SECONDS:
-        _refuse(code, "inbound.stale_timestamp")
+        _refuse(code, ApprovalsErrorCode.INBOUND_STALE_TIMESTAMP)
     expected = signing.sign(
         system.secret, request.method or "POST", request.get_full_path(), ts, nonce, request.body
     )
     if not hmac.compare_digest(expected, signature.lower()):
-        _refuse(code, "inbound.bad_signature")
+        _refuse(code, ApprovalsErrorCode.INBOUND_BAD_SIGNATURE)
     if not services.inbound_nonce_use(system=system, nonce=nonce):
-        _refuse(code, "inbound.replayed_nonce")
+        _refuse(code, ApprovalsErrorCode.INBOUND_REPLAYED_NONCE)
     if random.random() < 0.01:  # noqa: S311 - housekeeping sampling, not security
         services.inbound_nonces_purge()
     return system
@@ -118,7 +120,7 @@ def _envelope(request: HttpRequest, status: int, code: str, message: str, detail
 
 @inbound_api.exception_handler(AuthenticationError)
 def _on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    code = "inbound.missing_headers"
+    code = ApprovalsErrorCode.INBOUND_MISSING_HEADERS
     return _envelope(request, 401, code, services.CODES[code][1])
 
 
@@ -129,11 +131,11 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return _envelope(
             request,
             422,
-            "validation_error",
+            CoreErrorCode.VALIDATION_ERROR,
             "报文格式有误",
             {"fields": {"_": "请求体不是有效的 JSON（UTF-8）"}},
         )
-    return _envelope(request, exc.status_code, "http_error", str(exc))
+    return _envelope(request, exc.status_code, CoreErrorCode.HTTP_ERROR, str(exc))
 
 
 # ---- schemas ------------------------------------------------------------------------------------------

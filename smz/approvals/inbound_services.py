@@ -18,6 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from smz.accounts.models import Role
+from smz.approvals.errors import ApprovalsErrorCode
+from smz.approvals.events import ApprovalsEventKind
 from smz.approvals.models import InboundMessage, InboundNonce, InboundSystem
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
@@ -62,25 +64,31 @@ MESSAGE_SENDER = {
 
 # Error codes of the inbound interface: (HTTP status, zh-CN message). Documented in docs/interfaces/inbound.md.
 CODES: dict[str, tuple[int, str]] = {
-    "inbound.missing_headers": (401, "缺少签名请求头（X-Smz-System/Timestamp/Nonce/Signature）"),
-    "inbound.unknown_system": (401, "对接系统未登记或已停用"),
-    "inbound.stale_timestamp": (401, "请求时间超出允许范围（±300秒）"),
-    "inbound.bad_signature": (401, "签名错误"),
-    "inbound.replayed_nonce": (401, "nonce 已使用，疑似重放"),
-    "inbound.wrong_system": (403, "该对接系统无权调用此接口"),
-    "inbound.unknown_project": (404, "项目不存在：请核对项目编码或施工许可证号"),
-    "inbound.permit_no_taken": (409, "该施工许可证号已属于另一个项目"),
-    "inbound.message_conflict": (409, "报文编号已用于内容不同的另一份报文：请使用新的报文编号"),
+    ApprovalsErrorCode.INBOUND_MISSING_HEADERS: (
+        401,
+        "缺少签名请求头（X-Smz-System/Timestamp/Nonce/Signature）",
+    ),
+    ApprovalsErrorCode.INBOUND_UNKNOWN_SYSTEM: (401, "对接系统未登记或已停用"),
+    ApprovalsErrorCode.INBOUND_STALE_TIMESTAMP: (401, "请求时间超出允许范围（±300秒）"),
+    ApprovalsErrorCode.INBOUND_BAD_SIGNATURE: (401, "签名错误"),
+    ApprovalsErrorCode.INBOUND_REPLAYED_NONCE: (401, "nonce 已使用，疑似重放"),
+    ApprovalsErrorCode.INBOUND_WRONG_SYSTEM: (403, "该对接系统无权调用此接口"),
+    ApprovalsErrorCode.INBOUND_UNKNOWN_PROJECT: (404, "项目不存在：请核对项目编码或施工许可证号"),
+    ApprovalsErrorCode.INBOUND_PERMIT_NO_TAKEN: (409, "该施工许可证号已属于另一个项目"),
+    ApprovalsErrorCode.INBOUND_MESSAGE_CONFLICT: (
+        409,
+        "报文编号已用于内容不同的另一份报文：请使用新的报文编号",
+    ),
 }
 
 # Per key-post rejection codes inside a 200 permit answer (the rest of the message still applies).
 ITEM_CODES: dict[str, str] = {
-    "key_post.unknown_post": "岗位代码无效",
-    "key_post.duplicate_item": "同一报文中该单位的该岗位重复出现",
-    "key_post.unknown_enterprise": "企业未在平台登记（统一社会信用代码不存在）",
-    "key_post.not_participant": "该企业不是本项目的参建单位",
-    "key_post.bad_person": "人员身份信息无效",
-    "key_post.name_mismatch": "姓名与平台登记的该证件号码人员不一致",
+    ApprovalsErrorCode.KEY_POST_UNKNOWN_POST: "岗位代码无效",
+    ApprovalsErrorCode.KEY_POST_DUPLICATE_ITEM: "同一报文中该单位的该岗位重复出现",
+    ApprovalsErrorCode.KEY_POST_UNKNOWN_ENTERPRISE: "企业未在平台登记（统一社会信用代码不存在）",
+    ApprovalsErrorCode.KEY_POST_NOT_PARTICIPANT: "该企业不是本项目的参建单位",
+    ApprovalsErrorCode.KEY_POST_BAD_PERSON: "人员身份信息无效",
+    ApprovalsErrorCode.KEY_POST_NAME_MISMATCH: "姓名与平台登记的该证件号码人员不一致",
 }
 
 
@@ -126,7 +134,7 @@ def inbound_system_register(
             )
             event_record(
                 actor=actor,
-                kind="inbound.system_registered",
+                kind=ApprovalsEventKind.INBOUND_SYSTEM_REGISTERED,
                 subject=system,
                 data={"code": code, "kind": kind},
             )
@@ -139,13 +147,16 @@ def inbound_system_rotate(*, actor: Any, system: InboundSystem) -> str:
     """Issue a new signing secret; the old one stops working at once."""
     _require_city_admin(actor)
     if system.retired_at is not None:
-        raise DomainError("inbound.system_retired", "该系统已停用，不能更换密钥")
+        raise DomainError(ApprovalsErrorCode.INBOUND_SYSTEM_RETIRED, "该系统已停用，不能更换密钥")
     secret = _new_secret()
     with transaction.atomic():
         system.secret = secret
         system.save(update_fields=["secret", "updated_at"])
         event_record(
-            actor=actor, kind="inbound.secret_rotated", subject=system, data={"code": system.code}
+            actor=actor,
+            kind=ApprovalsEventKind.INBOUND_SECRET_ROTATED,
+            subject=system,
+            data={"code": system.code},
         )
     return secret
 
@@ -154,12 +165,15 @@ def inbound_system_retire(*, actor: Any, system: InboundSystem) -> InboundSystem
     """Stop accepting the system's messages (its requests are refused as unknown)."""
     _require_city_admin(actor)
     if system.retired_at is not None:
-        raise DomainError("inbound.system_retired", "该系统已停用")
+        raise DomainError(ApprovalsErrorCode.INBOUND_SYSTEM_RETIRED, "该系统已停用")
     with transaction.atomic():
         system.retired_at = timezone.now()
         system.save(update_fields=["retired_at", "updated_at"])
         event_record(
-            actor=actor, kind="inbound.system_retired", subject=system, data={"code": system.code}
+            actor=actor,
+            kind=ApprovalsEventKind.INBOUND_SYSTEM_RETIRED,
+            subject=system,
+            data={"code": system.code},
         )
     return system
 
@@ -235,7 +249,7 @@ def _message_handle(
             )
             event_record(
                 actor=None,
-                kind=f"inbound.{kind}",
+                kind=ApprovalsEventKind(f"inbound.{kind}"),
                 subject=project,
                 data={"system": system.code, "message_id": message_id},
             )
@@ -254,7 +268,7 @@ def _stored_answer(system: InboundSystem, message_id: str, digest: str) -> dict[
     if row is None:
         return None
     if row.digest != digest:
-        raise inbound_error("inbound.message_conflict", {"message_id": message_id})
+        raise inbound_error(ApprovalsErrorCode.INBOUND_MESSAGE_CONFLICT, {"message_id": message_id})
     return row.answer | {"replayed": True}
 
 
@@ -265,7 +279,7 @@ def _project_find(code: str) -> Project:
         matches = list(Project.objects.filter(permit_no=code)[:2])
         project = matches[0] if len(matches) == 1 else None
     if project is None:
-        raise inbound_error("inbound.unknown_project", {"project_code": code})
+        raise inbound_error(ApprovalsErrorCode.INBOUND_UNKNOWN_PROJECT, {"project_code": code})
     return project
 
 
@@ -412,7 +426,9 @@ def permit_receive(
 
     def apply(project: Project) -> dict[str, Any]:
         if Project.objects.filter(permit_no=permit_no).exclude(pk=project.pk).exists():
-            raise inbound_error("inbound.permit_no_taken", {"permit_no": permit_no})
+            raise inbound_error(
+                ApprovalsErrorCode.INBOUND_PERMIT_NO_TAKEN, {"permit_no": permit_no}
+            )
         project = _permit_record(
             system=system, project=project, permit_no=permit_no, issued_on=permit_issued_on
         )
@@ -458,7 +474,7 @@ def _permit_record(
         project.save(update_fields=["permit_no", "permit_issued_on", "updated_at"])
         event_record(
             actor=None,
-            kind="project.permit_recorded",
+            kind=ApprovalsEventKind.PROJECT_PERMIT_RECORDED,
             subject=project,
             data={
                 "system": system.code,
@@ -491,16 +507,16 @@ def _key_post_change(
     *, system: InboundSystem, project: Project, item: KeyPostNamed, seen: set[tuple[str, str]]
 ) -> str:
     if not code_valid("key_post", item.post):
-        raise _ItemRejected("key_post.unknown_post")
+        raise _ItemRejected(ApprovalsErrorCode.KEY_POST_UNKNOWN_POST)
     key = (item.post, item.corp_code.strip().upper())
     if key in seen:
-        raise _ItemRejected("key_post.duplicate_item")
+        raise _ItemRejected(ApprovalsErrorCode.KEY_POST_DUPLICATE_ITEM)
     seen.add(key)
     enterprise = Enterprise.objects.filter(corp_code=key[1]).first()
     if enterprise is None:
-        raise _ItemRejected("key_post.unknown_enterprise")
+        raise _ItemRejected(ApprovalsErrorCode.KEY_POST_UNKNOWN_ENTERPRISE)
     if not Participant.objects.filter(project=project, enterprise=enterprise).exists():
-        raise _ItemRejected("key_post.not_participant")
+        raise _ItemRejected(ApprovalsErrorCode.KEY_POST_NOT_PARTICIPANT)
     worker = _person_named(id_number=item.id_number, name=item.name)
     key_post = KeyPost.objects.filter(
         project=project, enterprise=enterprise, post=item.post
@@ -509,7 +525,7 @@ def _key_post_change(
         key_post = KeyPost.objects.create(project=project, enterprise=enterprise, post=item.post)
         event_record(
             actor=None,
-            kind="key_post.created",
+            kind=ApprovalsEventKind.KEY_POST_CREATED,
             subject=key_post,
             data={"post": item.post, "system": system.code, "basis": "施工许可"},
         )
@@ -535,12 +551,14 @@ def _person_named(*, id_number: str, name: str) -> Worker:
     A known number under another name is refused: more likely a mistyped number than a renamed person."""
     id_number = normalize_id_number(id_number)
     if err := id_number_error(id_number):
-        raise _ItemRejected("key_post.bad_person", err)
+        raise _ItemRejected(ApprovalsErrorCode.KEY_POST_BAD_PERSON, err)
     worker = worker_find_by_id_number(id_card_type=Worker.ID_CARD, id_number=id_number)
     if worker is not None and worker.name != name.strip():
-        raise _ItemRejected("key_post.name_mismatch")
+        raise _ItemRejected(ApprovalsErrorCode.KEY_POST_NAME_MISMATCH)
     try:
         return worker or key_post_person(actor=None, id_number=id_number, name=name)
     except DomainError as exc:
         reasons = "；".join(str(v) for v in exc.detail.get("fields", {}).values())
-        raise _ItemRejected("key_post.bad_person", reasons or exc.message) from None
+        raise _ItemRejected(
+            ApprovalsErrorCode.KEY_POST_BAD_PERSON, reasons or exc.message
+        ) from None

@@ -12,12 +12,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from smz.approvals import selectors
+from smz.approvals.errors import ApprovalsErrorCode
 from smz.core.errors import DomainError, Forbidden
 from smz.core.forms import form_date
 from smz.core.pii import mask_id_number, masked
 from smz.core.uploads import upload_read
 from smz.registry import project_changes
 from smz.registry.codes import code_name, code_table
+from smz.registry.errors import RegistryErrorCode
 from smz.registry.models import KeyPostChange
 from smz.registry.selectors import key_post_list_for, project_get_for, worker_get_for
 
@@ -35,18 +37,22 @@ def key_post_change(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if post is None:
                 raise DomainError(
-                    "key_post.unknown", "请选择岗位", {"fields": {"key_post": "必选"}}
+                    ApprovalsErrorCode.KEY_POST_UNKNOWN,
+                    "请选择岗位",
+                    {"fields": {"key_post": "必选"}},
                 )
             approved_on = form_date(form.get("approved_on", ""))
             if approved_on is None:
                 raise DomainError(
-                    "key_post.date",
+                    ApprovalsErrorCode.KEY_POST_DATE,
                     "请填写施工许可变更批准日期",
                     {"fields": {"approved_on": "必填"}},
                 )
             if not form.get("permit_ref", "").strip():
                 raise DomainError(
-                    "key_post.permit_ref", "请填写变更依据文号", {"fields": {"permit_ref": "必填"}}
+                    ApprovalsErrorCode.KEY_POST_PERMIT_REF,
+                    "请填写变更依据文号",
+                    {"fields": {"permit_ref": "必填"}},
                 )
             person = project_changes.key_post_person(
                 actor=request.user, id_number=form.get("id_number", ""), name=form.get("name", "")
@@ -119,17 +125,24 @@ def _photo_bytes(request: HttpRequest) -> tuple[bytes, str]:
         head, _, payload = data_url.partition(",")
         if len(payload) > project_changes.ENROLL_MAX_BYTES * 4 // 3 + 4:
             raise DomainError(
-                "enroll.too_large", "照片超过 8 MB", {"fields": {"photo": "照片过大"}}, status=413
+                RegistryErrorCode.ENROLL_TOO_LARGE,
+                "照片超过 8 MB",
+                {"fields": {"photo": "照片过大"}},
+                status=413,
             )
         if not head.startswith("data:image/"):
             raise DomainError(
-                "enroll.type", "摄像头照片格式错误", {"fields": {"photo": "格式错误"}}
+                RegistryErrorCode.ENROLL_TYPE,
+                "摄像头照片格式错误",
+                {"fields": {"photo": "格式错误"}},
             )
         try:
             return base64.b64decode(payload, validate=True), "camera"
         except (binascii.Error, ValueError):
             raise DomainError(
-                "enroll.type", "摄像头照片格式错误", {"fields": {"photo": "格式错误"}}
+                RegistryErrorCode.ENROLL_TYPE,
+                "摄像头照片格式错误",
+                {"fields": {"photo": "格式错误"}},
             ) from None
     upload = request.FILES.get("photo")
     return upload_read(upload, max_bytes=project_changes.ENROLL_MAX_BYTES, field="photo"), "upload"

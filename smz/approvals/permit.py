@@ -9,6 +9,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from smz.approvals.errors import ApprovalsErrorCode
 from smz.core.errors import DomainError
 
 START_WINDOW_MONTHS = 3
@@ -87,7 +88,7 @@ def start_date_check(life: PermitLife, new_start: dt.date) -> bool:
     """Refuse a start date the permit rule forbids; True when the date needs an extension (延期)."""
     if new_start < life.issued_on:
         raise DomainError(
-            "permit.before_issue",
+            ApprovalsErrorCode.PERMIT_BEFORE_ISSUE,
             f"开工日期不能早于施工许可发证日期 {life.issued_on:%Y-%m-%d}",
             {"fields": {"requested_date": "早于发证日期"}},
         )
@@ -95,20 +96,20 @@ def start_date_check(life: PermitLife, new_start: dt.date) -> bool:
         return False
     if life.today > life.valid_until:
         raise DomainError(
-            "permit.lapsed",
+            ApprovalsErrorCode.PERMIT_LAPSED,
             f"施工许可开工期限已于 {life.valid_until:%Y-%m-%d} 届满，期满后不能再申请延期"
             "（施工许可证自行废止，须重新申领）",
             {"fields": {"requested_date": "许可期限已届满"}, "valid_until": str(life.valid_until)},
         )
     if life.extensions_left <= 0:
         raise DomainError(
-            "permit.extensions_exhausted",
+            ApprovalsErrorCode.PERMIT_EXTENSIONS_EXHAUSTED,
             f"延期已达 {MAX_EXTENSIONS} 次上限，开工日期不能晚于 {life.valid_until:%Y-%m-%d}",
             {"fields": {"requested_date": "超过延期次数"}, "valid_until": str(life.valid_until)},
         )
     if new_start > life.latest_start:
         raise DomainError(
-            "permit.extension_too_long",
+            ApprovalsErrorCode.PERMIT_EXTENSION_TOO_LONG,
             f"每次延期不超过三个月：开工日期最晚为 {life.latest_start:%Y-%m-%d}",
             {"fields": {"requested_date": "超过三个月"}, "latest": str(life.latest_start)},
         )

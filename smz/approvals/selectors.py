@@ -22,6 +22,7 @@ from smz.core.errors import NotFound
 from smz.core.models import Event
 from smz.registry import scoping
 from smz.registry.codes import code_name
+from smz.registry.events import RegistryEventKind
 from smz.registry.models import (
     FaceEnrollment,
     KeyPostChange,
@@ -224,12 +225,16 @@ def project_timeline(project: Project) -> list[dict[str, Any]]:
     for e in Event.objects.filter(
         subject_type="registry.project",
         subject_id=project.pk,
-        kind__in=["project.start_changed", "project.attendance_stopped", "project.completed"],
+        kind__in=[
+            RegistryEventKind.PROJECT_START_CHANGED,
+            RegistryEventKind.PROJECT_ATTENDANCE_STOPPED,
+            RegistryEventKind.PROJECT_COMPLETED,
+        ],
     ).order_by("at"):
         d = e.data
-        if e.kind == "project.start_changed":
+        if e.kind == RegistryEventKind.PROJECT_START_CHANGED:
             day, label, text = d["to"], "变更开工日期", f"{d.get('from') or '—'} → {d['to']}"
-        elif e.kind == "project.attendance_stopped":
+        elif e.kind == RegistryEventKind.PROJECT_ATTENDANCE_STOPPED:
             who = "项目经理" if d["group"] == "pm" else "劳务及其他管理人员"
             day, label, text = d["stop_on"], "停止考勤", f"{who}自 {d['stop_on']} 起停止考勤"
         else:

@@ -28,6 +28,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from smz.accounts.models import Role, User
+from smz.approvals.errors import ApprovalsErrorCode
+from smz.approvals.events import ApprovalsEventKind
 from smz.approvals.models import (
     OPEN_STATES,
     ApprovalRequest,
@@ -88,7 +90,8 @@ def approving_authority(project: Project) -> Authority:
     authority = Authority.objects.filter(kind=kind, jurisdictions=project.jurisdiction_id).first()
     if authority is None:
         raise DomainError(
-            "approval.no_authority", f"{project.jurisdiction}未配置审批部门，请联系市建筑市场监管科"
+            ApprovalsErrorCode.NO_AUTHORITY,
+            f"{project.jurisdiction}未配置审批部门，请联系市建筑市场监管科",
         )
     return authority
 
@@ -194,7 +197,7 @@ def _notify_after(request: ApprovalRequest, action: str) -> None:
 def _event(actor: Any, request: ApprovalRequest, action: str, **data: Any) -> None:
     event_record(
         actor=actor,
-        kind=f"approval.{action}",
+        kind=ApprovalsEventKind(f"approval.{action}"),
         subject=request,
         data={"role": getattr(actor, "role", "") or "system", "state": request.state, **data},
     )
@@ -211,13 +214,13 @@ def request_create(
 ) -> ApprovalRequest:
     """A draft request, routed to its authority, checked against its workflow's rules."""
     if kind not in RequestKind.values:
-        raise DomainError("approval.kind", "不支持的申请类型", {"fields": {"kind": "无效"}})
+        raise DomainError(ApprovalsErrorCode.KIND, "不支持的申请类型", {"fields": {"kind": "无效"}})
     if not may_apply(actor, project):
         raise Forbidden("只有本项目施工总承包单位的企业管理员、劳资专管员或项目经理可以提交申请")
     reason = reason.strip()
     if not reason:
         raise DomainError(
-            "approval.reason_required", "请填写申请理由", {"fields": {"reason": "必填"}}
+            ApprovalsErrorCode.REASON_REQUIRED, "请填写申请理由", {"fields": {"reason": "必填"}}
         )
     facts = workflow_check(project=project, kind=kind, requested_date=requested_date)
     try:
@@ -238,7 +241,7 @@ def request_create(
             _event(actor, request, "create", requested_date=str(requested_date or ""))
     except IntegrityError as exc:
         raise DomainError(
-            "approval.open_exists",
+            ApprovalsErrorCode.OPEN_EXISTS,
             f"本项目已有一份未办结的「{RequestKind(kind).label}」申请，请在原申请上继续办理",
             status=409,
         ) from exc
@@ -258,7 +261,7 @@ def request_update(
     reason = reason.strip()
     if not reason:
         raise DomainError(
-            "approval.reason_required", "请填写申请理由", {"fields": {"reason": "必填"}}
+            ApprovalsErrorCode.REASON_REQUIRED, "请填写申请理由", {"fields": {"reason": "必填"}}
         )
     facts = workflow_check(
         project=request.project, kind=request.kind, requested_date=requested_date
@@ -289,7 +292,9 @@ def attachment_add(
     the same kind supersedes the old one, which is kept."""
     _editable(actor, request, "上传材料")  # early answer; checked again under the lock below
     if kind not in AttachmentKind.values:
-        raise DomainError("approval.attachment_kind", "材料类型无效", {"fields": {"kind": "无效"}})
+        raise DomainError(
+            ApprovalsErrorCode.ATTACHMENT_KIND, "材料类型无效", {"fields": {"kind": "无效"}}
+        )
     allowed = (
         frozenset({"jpeg", "png"})
         if kind == AttachmentKind.SITE_PHOTO
@@ -364,7 +369,7 @@ def missing_attachments(request: ApprovalRequest) -> list[str]:
 
 def _invalid(request: ApprovalRequest, what: str) -> DomainError:
     return DomainError(
-        "approval.invalid_transition",
+        ApprovalsErrorCode.INVALID_TRANSITION,
         f"申请当前状态为「{request.get_state_display()}」，不能{what}",
         {"state": request.state},
         status=409,
@@ -380,11 +385,11 @@ class Outcome:
 def request_act(*, actor: Any, request: ApprovalRequest, action: str, note: str = "") -> Outcome:
     """Take one transition of the state machine, with its checks, event, notifications and effect."""
     if action not in TRANSITIONS:
-        raise DomainError("approval.action", "无效的操作", {"fields": {"action": "无效"}})
+        raise DomainError(ApprovalsErrorCode.ACTION, "无效的操作", {"fields": {"action": "无效"}})
     note = note.strip()[:1000]
     if action in {"return", "reject"} and not note:
         raise DomainError(
-            "approval.note_required",
+            ApprovalsErrorCode.NOTE_REQUIRED,
             "退回或不予批准须填写理由",
             {"fields": {"note": "必填"}},
         )
@@ -395,8 +400,10 @@ def request_act(*, actor: Any, request: ApprovalRequest, action: str, note: str 
             raise _invalid(request, ACTION_LABELS[action])
         if not _may(actor, request, who):
             if who == "level2" and actor.pk == request.level1_by_id:
-                raise Forbidden("同一人不能同时办理一级审核和二级审批", code="approval.same_person")
-            raise Forbidden("该申请当前不在您的办理环节", code="approval.not_your_step")
+                raise Forbidden(
+                    "同一人不能同时办理一级审核和二级审批", code=ApprovalsErrorCode.SAME_PERSON
+                )
+            raise Forbidden("该申请当前不在您的办理环节", code=ApprovalsErrorCode.NOT_YOUR_STEP)
         if action in {"submit", "resubmit", "approve"}:
             # The rules are checked again: the project may have changed since the request was made. Dates
             # are judged on the day of submission (an extension applied for in time stays in time).
@@ -411,7 +418,7 @@ def request_act(*, actor: Any, request: ApprovalRequest, action: str, note: str 
             )
         if action in {"submit", "resubmit"} and (missing := missing_attachments(request)):
             raise DomainError(
-                "approval.attachments_missing",
+                ApprovalsErrorCode.ATTACHMENTS_MISSING,
                 "缺少材料：" + "、".join(AttachmentKind(k).label for k in missing),
                 {"missing": missing},
             )
@@ -447,7 +454,9 @@ def request_comment(*, actor: Any, request: ApprovalRequest, note: str) -> None:
     """A remark on the record, from the applicant side or the routed authority's approvers."""
     note = note.strip()[:1000]
     if not note:
-        raise DomainError("approval.note_required", "请填写意见", {"fields": {"note": "必填"}})
+        raise DomainError(
+            ApprovalsErrorCode.NOTE_REQUIRED, "请填写意见", {"fields": {"note": "必填"}}
+        )
     if not (
         _is_applicant_side(actor, request)
         or _is_level(actor, request, Role.APPROVER_L1)

@@ -23,6 +23,7 @@ from smz.approvals.documents import (
     photo_sheet_pdf,
     photo_stamp,
 )
+from smz.approvals.errors import ApprovalsErrorCode
 from smz.approvals.models import AttachmentKind, RequestKind, State
 from smz.core.errors import DomainError, Forbidden
 from smz.core.files import user_file_response
@@ -279,7 +280,7 @@ def form_download(request: HttpRequest, pk: int) -> HttpResponse:
     """附件3/4/5, pre-filled from the request and the project, to print, sign and stamp."""
     r = selectors.request_get_for(request.user, pk)
     if r.kind not in FORM_KINDS:
-        raise DomainError("approval.no_form", "该类申请无需申请表", status=404)
+        raise DomainError(ApprovalsErrorCode.NO_FORM, "该类申请无需申请表", status=404)
     pdf = form_pdf(_form_data(r, request.user))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{r.no}-form.pdf"'
@@ -350,8 +351,8 @@ def _applicable(project, kind: str) -> bool:
         )
     except DomainError as exc:
         return exc.code in {
-            "approval.same_start",
-            "approval.date_past",
-            "approval.date_required",
+            ApprovalsErrorCode.SAME_START,
+            ApprovalsErrorCode.DATE_PAST,
+            ApprovalsErrorCode.DATE_REQUIRED,
         } or (exc.code.startswith("permit."))
     return True

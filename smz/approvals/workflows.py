@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from smz.approvals.errors import ApprovalsErrorCode
 from smz.approvals.models import (
     ApprovalRequest,
     AttachmentKind,
@@ -69,7 +70,7 @@ def project_permit_life(project: Project, today: dt.date | None = None) -> Permi
 def _date_required(kind: str, value: dt.date | None) -> dt.date:
     if value is None:
         raise DomainError(
-            "approval.date_required",
+            ApprovalsErrorCode.DATE_REQUIRED,
             f"请填写{DATE_LABELS[kind]}",
             {"fields": {"requested_date": "必填"}},
         )
@@ -79,7 +80,7 @@ def _date_required(kind: str, value: dt.date | None) -> dt.date:
 def _not_past(kind: str, value: dt.date, today: dt.date) -> None:
     if value < today:
         raise DomainError(
-            "approval.date_past",
+            ApprovalsErrorCode.DATE_PAST,
             f"{DATE_LABELS[kind]}不能早于今天：审批通过前现场人员须照常考勤",
             {"fields": {"requested_date": "不能早于今天"}},
         )
@@ -95,13 +96,15 @@ def workflow_check(
         new_start = _date_required(kind, requested_date)
         if new_start == project.planned_start:
             raise DomainError(
-                "approval.same_start",
+                ApprovalsErrorCode.SAME_START,
                 "申请的开工日期与现拟开工日期相同",
                 {"fields": {"requested_date": "与原日期相同"}},
             )
         life = project_permit_life(project, today)
         if life is None:
-            raise DomainError("permit.missing", "项目未登记施工许可发证日期，不能变更开工日期")
+            raise DomainError(
+                ApprovalsErrorCode.PERMIT_MISSING, "项目未登记施工许可发证日期，不能变更开工日期"
+            )
         extension = start_date_check(life, new_start)
         return {
             "old_start": project.planned_start.isoformat() if project.planned_start else None,
@@ -111,30 +114,30 @@ def workflow_check(
         }
     if kind == RequestKind.SUSPENSION:
         if project.status == Project.Status.COMPLETED:
-            raise DomainError("approval.project_completed", "项目已竣工，不能申请停工")
+            raise DomainError(ApprovalsErrorCode.PROJECT_COMPLETED, "项目已竣工，不能申请停工")
         if ProjectPause.objects.filter(project=project, end_on__isnull=True).exists():
-            raise DomainError("approval.already_paused", "项目已处于停工状态")
+            raise DomainError(ApprovalsErrorCode.ALREADY_PAUSED, "项目已处于停工状态")
         _not_past(kind, _date_required(kind, requested_date), today)
         return {}
     if kind == RequestKind.RESUMPTION:
         pause = ProjectPause.objects.filter(project=project, end_on__isnull=True).first()
         if pause is None:
-            raise DomainError("approval.not_paused", "项目未处于停工状态，无需申请复工")
+            raise DomainError(ApprovalsErrorCode.NOT_PAUSED, "项目未处于停工状态，无需申请复工")
         _not_past(kind, _date_required(kind, requested_date), today)
         return {"pause_start": pause.start_on.isoformat(), "suspension_ref": pause.suspension_ref}
     if kind == RequestKind.ATTENDANCE_STOP:
         if safety_center_docked(today):
             raise DomainError(
-                "approval.safety_docked",
+                ApprovalsErrorCode.SAFETY_DOCKED,
                 "市建设工程安全事务中心系统已完成对接：停止考勤以其出具的安全生产标准化评定报告自动办理，"
                 "无需提交申请",
             )
         if project.staff_attendance_stop_on is not None:
-            raise DomainError("approval.already_stopped", "项目劳务及管理人员考勤已停止")
+            raise DomainError(ApprovalsErrorCode.ALREADY_STOPPED, "项目劳务及管理人员考勤已停止")
         if requested_date is not None:
             _not_past(kind, requested_date, today)
         return {}
-    raise DomainError("approval.kind", "不支持的申请类型", {"fields": {"kind": "无效"}})
+    raise DomainError(ApprovalsErrorCode.KIND, "不支持的申请类型", {"fields": {"kind": "无效"}})
 
 
 def approval_apply(actor: Any, request: ApprovalRequest) -> tuple[dt.date, str]:

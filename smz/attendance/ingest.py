@@ -30,7 +30,7 @@ from smz.attendance.models import IngestBatch, LateSnapshot, PassRecord
 from smz.core.storage import EncryptedFileSystemStorage
 from smz.core.timeutil import business_date, parse_aware
 from smz.core.uploads import image_size_ok
-from smz.devices.errors import RECORD_CODES, device_error
+from smz.devices.errors import RECORD_CODES, DevicesErrorCode, device_error
 from smz.devices.models import SiteBoundary
 from smz.registry.models import Employment
 
@@ -136,7 +136,7 @@ def _reject(record_id: str, code: str) -> Outcome:
 
 
 def _conflict(record_id: str) -> Outcome:
-    code = "record.conflict"
+    code = DevicesErrorCode.RECORD_CONFLICT
     return Outcome(record_id=record_id, status="conflict", code=code, reason=RECORD_CODES[code])
 
 
@@ -183,39 +183,39 @@ def _check(
     if raw.refused:
         return _reject(_record_id(raw), raw.refused)
     if not rid or len(rid) > 64 or UNSTORABLE_CHARS.search(rid):
-        return _reject(_record_id(raw), "record.bad_id")
+        return _reject(_record_id(raw), DevicesErrorCode.RECORD_BAD_ID)
     worker_id = _person_id(raw.person_id)
     if worker_id is None:
-        return _reject(rid, "person.unknown")
+        return _reject(rid, DevicesErrorCode.PERSON_UNKNOWN)
     moment = (
         raw.event_time
         if isinstance(raw.event_time, dt.datetime)
         else parse_aware(str(raw.event_time))
     )
     if moment is None or moment.tzinfo is None:
-        return _reject(rid, "time.naive")
+        return _reject(rid, DevicesErrorCode.TIME_NAIVE)
     if moment > now + FUTURE_TOLERANCE:
-        return _reject(rid, "time.future")
+        return _reject(rid, DevicesErrorCode.TIME_FUTURE)
     if moment < earliest:
-        return _reject(rid, "time.too_old")
+        return _reject(rid, DevicesErrorCode.TIME_TOO_OLD)
     if raw.direction not in ("in", "out", ""):
-        return _reject(rid, "direction.invalid")
+        return _reject(rid, DevicesErrorCode.DIRECTION_INVALID)
     try:
         similarity = _decimal(raw.similarity, "0.01")
     except InvalidOperation:
-        return _reject(rid, "similarity.invalid")
+        return _reject(rid, DevicesErrorCode.SIMILARITY_INVALID)
     if similarity is not None and not 0 <= similarity <= 100:
-        return _reject(rid, "similarity.invalid")
+        return _reject(rid, DevicesErrorCode.SIMILARITY_INVALID)
     try:
         snapshot = _snapshot_bytes(raw.snapshot)
     except (binascii.Error, ValueError, TypeError):
-        return _reject(rid, "snapshot.bad_base64")
+        return _reject(rid, DevicesErrorCode.SNAPSHOT_BAD_BASE64)
     try:
         lng, lat = _decimal(raw.lng, "0.000001"), _decimal(raw.lat, "0.000001")
     except (InvalidOperation, ValueError):
-        return _reject(rid, "location.invalid")
+        return _reject(rid, DevicesErrorCode.LOCATION_INVALID)
     if (lng is not None and not -180 <= lng <= 180) or (lat is not None and not -90 <= lat <= 90):
-        return _reject(rid, "location.invalid")
+        return _reject(rid, DevicesErrorCode.LOCATION_INVALID)
     checked = _Checked(
         raw=raw,
         record_id=rid,
@@ -244,21 +244,21 @@ def _check(
 def snapshot_inspect(data: bytes) -> tuple[int, int] | str:
     """(width, height) of an acceptable JPEG snapshot, or the rejection code."""
     if len(data) > MAX_SNAPSHOT_BYTES:
-        return "snapshot.too_large"
+        return DevicesErrorCode.SNAPSHOT_TOO_LARGE
     if not data.startswith(b"\xff\xd8"):
-        return "snapshot.not_jpeg"
+        return DevicesErrorCode.SNAPSHOT_NOT_JPEG
     try:
         with Image.open(io.BytesIO(data)) as img:
             if img.format != "JPEG":
-                return "snapshot.not_jpeg"
+                return DevicesErrorCode.SNAPSHOT_NOT_JPEG
             if not image_size_ok(*img.size):
                 # A 200 KB JPEG can declare 65535×65535: refused by its header, never decoded later.
-                return "snapshot.too_many_pixels"
+                return DevicesErrorCode.SNAPSHOT_TOO_MANY_PIXELS
             return img.size
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return "snapshot.too_many_pixels"
+        return DevicesErrorCode.SNAPSHOT_TOO_MANY_PIXELS
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return "snapshot.not_jpeg"
+        return DevicesErrorCode.SNAPSHOT_NOT_JPEG
 
 
 def snapshot_big_enough(width: int | None, height: int | None) -> bool:
@@ -347,7 +347,7 @@ def pass_records_ingest(
             continue
         firsts[rid] = (i, c)
         if not _on_site(employments, c.worker_id, day):
-            outcomes[i] = _reject(rid, "person.not_on_site")
+            outcomes[i] = _reject(rid, DevicesErrorCode.PERSON_NOT_ON_SITE)
             not_on_site.append(i)
             continue
         off_site = device_off_site or bool(
@@ -566,7 +566,7 @@ def _replayed(stored: IngestBatch, digest: str, records: list[RawPass]) -> list[
     """A replay gets the stored answers, but only for the same records: a device that restarted its batch
     counter must not have new records acknowledged by an old batch's answers (they would be lost)."""
     if stored.digest and stored.digest not in (digest, _ids_digest(records)):
-        raise device_error("device.batch_conflict", {"batch_id": stored.batch_id})
+        raise device_error(DevicesErrorCode.BATCH_CONFLICT, {"batch_id": stored.batch_id})
     return [
         a if "record_id" in a else {"record_id": _record_id(raw), **a}
         for raw, a in zip(records, stored.response, strict=True)

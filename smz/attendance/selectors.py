@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from smz.attendance.errors import AttendanceErrorCode
 from smz.attendance.ingest import INVALID_REASONS
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
 from smz.attendance.services import VALIDITY_FIELDS, key_post_holder_on, pass_invalid_reason
@@ -46,7 +47,9 @@ def month_parse(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(f"{value}-01")
     except ValueError:
-        raise DomainError("month.invalid", "月份格式应为 YYYY-MM", status=400) from None
+        raise DomainError(
+            AttendanceErrorCode.MONTH_INVALID, "月份格式应为 YYYY-MM", status=400
+        ) from None
 
 
 def range_parse(
@@ -59,11 +62,15 @@ def range_parse(
             dt.date.fromisoformat(start) if start else last - dt.timedelta(days=default_days - 1)
         )
     except ValueError:
-        raise DomainError("date.invalid", "日期格式应为 YYYY-MM-DD", status=400) from None
+        raise DomainError(
+            AttendanceErrorCode.DATE_INVALID, "日期格式应为 YYYY-MM-DD", status=400
+        ) from None
     if first > last:
         first, last = last, first
     if (last - first).days >= MAX_RANGE_DAYS:
-        raise DomainError("range.too_long", f"查询范围不能超过 {MAX_RANGE_DAYS} 天", status=400)
+        raise DomainError(
+            AttendanceErrorCode.RANGE_TOO_LONG, f"查询范围不能超过 {MAX_RANGE_DAYS} 天", status=400
+        )
     return first, last
 
 

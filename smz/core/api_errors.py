@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
 
-from smz.core.errors import DomainError
+from smz.core.errors import CoreErrorCode, DomainError
 
 
 class ErrorOut(Schema):
@@ -96,12 +96,19 @@ def install_envelope(api: NinjaAPI, *, validation_message: str) -> None:
     def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         fields = validation_fields(exc)
         return envelope(
-            api, request, 422, "validation_error", validation_message, {"fields": fields}
+            api,
+            request,
+            422,
+            CoreErrorCode.VALIDATION_ERROR,
+            validation_message,
+            {"fields": fields},
         )
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400:
             # ninja's "Cannot parse request body": not JSON, or a form that cannot be read.
-            return envelope(api, request, 400, "bad_request", "请求体无法解析，应为 JSON 对象")
-        return envelope(api, request, exc.status_code, "http_error", str(exc))
+            return envelope(
+                api, request, 400, CoreErrorCode.BAD_REQUEST, "请求体无法解析，应为 JSON 对象"
+            )
+        return envelope(api, request, exc.status_code, CoreErrorCode.HTTP_ERROR, str(exc))

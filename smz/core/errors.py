@@ -57,15 +57,15 @@ class NotFound(DomainError):
     status = 404
 
     def __init__(self, what: str = "对象"):
-        super().__init__("not_found", f"{what}不存在或无权访问")
+        super().__init__(CoreErrorCode.NOT_FOUND, f"{what}不存在或无权访问")
 
 
 class Forbidden(DomainError):
     status = 403
 
-    def __init__(self, message: str = "无权执行此操作", code: str = "forbidden"):
+    def __init__(self, message: str = "无权执行此操作", code: str = CoreErrorCode.FORBIDDEN):
         super().__init__(code, message)
 
 
 def field_errors(errors: dict[str, str], message: str = "提交的数据有误") -> DomainError:
-    return DomainError("validation_error", message, {"fields": errors}, status=422)
+    return DomainError(CoreErrorCode.VALIDATION_ERROR, message, {"fields": errors}, status=422)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from smz.core.errors import DomainError
+from smz.core.errors import CoreErrorCode, DomainError
 
 type GetResponse = Callable[[HttpRequest], HttpResponse]
 
@@ -70,7 +70,7 @@ class RequestSizeLimitMiddleware:
     @staticmethod
     def _too_large(request: HttpRequest, limit: int) -> HttpResponse:
         error = DomainError(
-            "request.too_large",
+            CoreErrorCode.REQUEST_TOO_LARGE,
             f"提交的内容超过 {limit // (1024 * 1024)} MB 上限，请压缩或分批上传",
             {"max_bytes": limit},
             status=413,
@@ -109,7 +109,7 @@ class PersonalDataMiddleware:
     @staticmethod
     def _refuse(request: HttpRequest, keys: list[str]) -> HttpResponse:
         error = DomainError(
-            "pii.id_in_url",
+            CoreErrorCode.PII_ID_IN_URL,
             "证件号码、手机号码、银行卡号不能放在网址中，请通过页面查询表单（POST）或 POST /api/v1/workers/search 查询",
             {"params": keys},
             status=400,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smz.core.errors import Forbidden
+from smz.core.errors import CoreErrorCode, Forbidden
 from smz.core.events import pii_access_record
 from smz.core.roles import Role
 
@@ -77,8 +77,10 @@ def pii_reveal(*, user: Any, worker: Any, field: str, purpose: str) -> str:
 
     The caller must already have fetched `worker` through the scoping layer (workers_for)."""
     if field not in MASKERS:
-        raise Forbidden("不支持查看该字段", code="pii.unknown_field")
+        raise Forbidden("不支持查看该字段", code=CoreErrorCode.PII_UNKNOWN_FIELD)
     if not may_unmask(user, field):
-        raise Forbidden(f"您的角色无权查看完整{FIELD_LABELS[field]}", code="pii.forbidden")
+        raise Forbidden(
+            f"您的角色无权查看完整{FIELD_LABELS[field]}", code=CoreErrorCode.PII_FORBIDDEN
+        )
     pii_access_record(actor=user, subject=worker, field=field, purpose=purpose)
     return getattr(worker, field)

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from PIL import Image
 
-from smz.core.errors import DomainError
+from smz.core.errors import CoreErrorCode, DomainError
 
 CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 EXTENSIONS = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png"}
@@ -75,18 +75,18 @@ def upload_check(
     """Return the upload's kind if its content is an allowed, intact file; raise DomainError otherwise."""
     shown = filename or "文件"
     if not data:
-        raise _refuse("upload.empty", "文件为空", f"{shown}是空文件，请重新选择")
+        raise _refuse(CoreErrorCode.UPLOAD_EMPTY, "文件为空", f"{shown}是空文件，请重新选择")
     if len(data) > max_bytes:
         raise _too_large(shown, max_bytes)
     kind = upload_kind(data)
     if kind is None or kind not in allowed:
         # The name is ignored on purpose: an ".pdf" holding HTML is a stored-XSS vector.
         wanted = "、".join(_LABELS[k] for k in sorted(allowed))
-        raise _refuse("upload.type", "文件类型不符", f"{shown}的内容不是 {wanted} 文件")
+        raise _refuse(CoreErrorCode.UPLOAD_TYPE, "文件类型不符", f"{shown}的内容不是 {wanted} 文件")
     if kind in ("jpeg", "png"):
         _verify_image(data, shown)
     if kind == "jpeg" and not jpeg_complete(data):
-        raise _refuse("upload.corrupt", "文件已损坏", f"{shown}不完整，可能未上传完")
+        raise _refuse(CoreErrorCode.UPLOAD_CORRUPT, "文件已损坏", f"{shown}不完整，可能未上传完")
     if kind == "pdf":
         pdf_check(data, filename=filename)
     return kind
@@ -95,7 +95,7 @@ def upload_check(
 def _too_large(shown: str, max_bytes: int, field: str = "file") -> DomainError:
     limit = _size_label(max_bytes)
     return DomainError(
-        "upload.too_large",
+        CoreErrorCode.UPLOAD_TOO_LARGE,
         f"文件超过 {limit}",
         {"fields": {field: f"{shown}超过 {limit} 上限"}, "max_bytes": max_bytes},
         status=413,
@@ -165,7 +165,9 @@ def _verify_image(data: bytes, shown: str) -> None:
     except DomainError:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise _refuse("upload.corrupt", "文件已损坏", f"{shown}无法打开，可能已损坏") from exc
+        raise _refuse(
+            CoreErrorCode.UPLOAD_CORRUPT, "文件已损坏", f"{shown}无法打开，可能已损坏"
+        ) from exc
 
 
 # --- Images: the header's size is read lazily and refused before any pixel is decoded. ----------
@@ -175,7 +177,7 @@ def _image_too_large(shown: str, field: str, size: tuple[int, int] | None) -> Do
     limits = f"上限为 {MAX_IMAGE_PIXELS // 10_000} 万像素、单边 {MAX_IMAGE_SIDE} 像素"
     declared = f"（{size[0]}×{size[1]}）" if size else ""
     return DomainError(
-        "upload.image_too_large",
+        CoreErrorCode.UPLOAD_IMAGE_TOO_LARGE,
         f"图片像素过大{declared}，{limits}，请缩小后重新上传",
         {
             "fields": {field: f"{shown}像素过大，请缩小后重新上传"},
@@ -284,7 +286,7 @@ def xlsx_check(data: bytes, *, filename: str = "") -> None:
         return  # not a zip at all: the importer's own "not an xlsx" message explains it better
     if len(entries) > XLSX_MAX_ENTRIES:
         raise _xlsx_refused(
-            "upload.zip_bomb",
+            CoreErrorCode.UPLOAD_ZIP_BOMB,
             f"表格文件结构异常（含 {len(entries)} 个内部文件，上限 {XLSX_MAX_ENTRIES}）",
             shown,
             entries=len(entries),
@@ -292,7 +294,7 @@ def xlsx_check(data: bytes, *, filename: str = "") -> None:
     total = sum(e.file_size for e in entries)
     if total > XLSX_MAX_UNCOMPRESSED:
         raise _xlsx_refused(
-            "upload.xlsx_too_large",
+            CoreErrorCode.UPLOAD_XLSX_TOO_LARGE,
             f"表格解压后超过 {_size_label(XLSX_MAX_UNCOMPRESSED)}，请拆分后分批导入",
             shown,
             uncompressed_bytes=total,
@@ -301,7 +303,7 @@ def xlsx_check(data: bytes, *, filename: str = "") -> None:
     for e in entries:
         if e.file_size > _RATIO_FLOOR and e.file_size > XLSX_MAX_RATIO * max(e.compress_size, 1):
             raise _xlsx_refused(
-                "upload.zip_bomb",
+                CoreErrorCode.UPLOAD_ZIP_BOMB,
                 "表格文件压缩比异常，疑似压缩炸弹，已拒绝",
                 shown,
                 ratio=e.file_size // max(e.compress_size, 1),
@@ -373,7 +375,7 @@ def pdf_check(data: bytes, *, filename: str = "") -> None:
     if refused:
         shown = filename or "文件"
         raise DomainError(
-            "upload.pdf_active",
+            CoreErrorCode.UPLOAD_PDF_ACTIVE,
             "PDF 含有脚本或嵌入文件，不能上传；请用扫描仪或“打印为 PDF”重新生成",
             {"fields": {"file": f"{shown}含有脚本或嵌入文件"}, "found": sorted(refused)},
             status=422,

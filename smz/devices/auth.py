@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from smz.devices import signing
-from smz.devices.errors import DeviceError, device_error
+from smz.devices.errors import DeviceError, DevicesErrorCode, device_error
 from smz.devices.models import Device, DeviceNonce, DeviceRejection
 
 
@@ -29,30 +29,30 @@ def authenticate_device(request: HttpRequest, *, protocol: str) -> Device:
         h.get(signing.HEADER_SIGNATURE, ""),
     )
     if not (serial and ts and nonce and signature) or not (8 <= len(nonce) <= 64):
-        raise _refuse(serial, None, "device.missing_headers")
+        raise _refuse(serial, None, DevicesErrorCode.MISSING_HEADERS)
     device = Device.objects.select_related("project").filter(serial=serial).first()
     if device is None:
-        raise _refuse(serial, None, "device.unknown")
+        raise _refuse(serial, None, DevicesErrorCode.UNKNOWN)
     if device.status != Device.Status.ACTIVE:
-        raise _refuse(serial, device, "device.retired")
+        raise _refuse(serial, device, DevicesErrorCode.RETIRED)
     if device.protocol != protocol:
-        raise _refuse(serial, device, "device.wrong_protocol")
+        raise _refuse(serial, device, DevicesErrorCode.WRONG_PROTOCOL)
     try:
         skew = abs(int(ts) - time.time())
     except ValueError:
         skew = float("inf")
     if skew > signing.WINDOW_SECONDS:
-        raise _refuse(serial, device, "device.stale_timestamp")
+        raise _refuse(serial, device, DevicesErrorCode.STALE_TIMESTAMP)
     expected = signing.sign(
         device.secret, request.method, request.get_full_path(), ts, nonce, request.body
     )
     if not hmac.compare_digest(expected, signature.lower()):
-        raise _refuse(serial, device, "device.bad_signature")
+        raise _refuse(serial, device, DevicesErrorCode.BAD_SIGNATURE)
     try:
         with transaction.atomic():
             DeviceNonce.objects.create(device=device, nonce=nonce, seen_at=timezone.now())
     except IntegrityError:
-        raise _refuse(serial, device, "device.replayed_nonce") from None
+        raise _refuse(serial, device, DevicesErrorCode.REPLAYED_NONCE) from None
     return device
 
 

@@ -35,7 +35,7 @@ from smz.core.errors import DomainError
 from smz.core.timeutil import parse_aware
 from smz.devices import signing
 from smz.devices.auth import authenticate_device, nonces_purge
-from smz.devices.errors import RECORD_CODES, device_error
+from smz.devices.errors import RECORD_CODES, DevicesErrorCode, device_error
 from smz.devices.models import Device, DeviceCommand
 from smz.devices.selectors import gate_changes_since
 from smz.registry.models import Worker
@@ -61,11 +61,13 @@ class DirectAuth:
         except ValueError:
             length = 0
         if length > BODY_MAX_BYTES:
-            raise device_error("device.body_too_large", {"max_bytes": BODY_MAX_BYTES})
+            raise device_error(DevicesErrorCode.BODY_TOO_LARGE, {"max_bytes": BODY_MAX_BYTES})
         try:
             device = authenticate_device(request, protocol=Device.Protocol.DIRECT_V1)
         except RequestDataTooBig:
-            raise device_error("device.body_too_large", {"max_bytes": BODY_MAX_BYTES}) from None
+            raise device_error(
+                DevicesErrorCode.BODY_TOO_LARGE, {"max_bytes": BODY_MAX_BYTES}
+            ) from None
         request.device = device
         return device
 
@@ -90,9 +92,9 @@ def _body(request: HttpRequest) -> dict[str, Any]:
         ValueError,
         RecursionError,
     ):  # UnicodeDecodeError is a ValueError; RecursionError: nesting
-        raise device_error("device.bad_json") from None
+        raise device_error(DevicesErrorCode.BAD_JSON) from None
     if not isinstance(data, dict):
-        raise device_error("device.bad_json")
+        raise device_error(DevicesErrorCode.BAD_JSON)
     return data
 
 
@@ -130,15 +132,15 @@ class PassIn(BaseModel):
 
 # The rejection code of a record whose field fails PassIn, by field.
 FIELD_CODES = {
-    "record_id": "record.bad_id",
-    "person_id": "person.invalid",
-    "time": "time.invalid",
-    "direction": "direction.invalid",
-    "verify_mode": "verify_mode.invalid",
-    "similarity": "similarity.invalid",
-    "snapshot": "snapshot.bad_base64",
-    "lng": "location.invalid",
-    "lat": "location.invalid",
+    "record_id": DevicesErrorCode.RECORD_BAD_ID,
+    "person_id": DevicesErrorCode.PERSON_INVALID,
+    "time": DevicesErrorCode.TIME_INVALID,
+    "direction": DevicesErrorCode.DIRECTION_INVALID,
+    "verify_mode": DevicesErrorCode.VERIFY_MODE_INVALID,
+    "similarity": DevicesErrorCode.SIMILARITY_INVALID,
+    "snapshot": DevicesErrorCode.SNAPSHOT_BAD_BASE64,
+    "lng": DevicesErrorCode.LOCATION_INVALID,
+    "lat": DevicesErrorCode.LOCATION_INVALID,
 }
 
 
@@ -152,12 +154,14 @@ def _echo_id(value: Any) -> str:
 def pass_record_parse(value: Any, *, direction_required: bool = False) -> RawPass:
     """One record of a batch → a RawPass; a bad record comes back with `refused` set, never raises."""
     if not isinstance(value, dict):
-        return RawPass(record_id="", person_id=None, event_time="", refused="record.malformed")
+        return RawPass(
+            record_id="", person_id=None, event_time="", refused=DevicesErrorCode.RECORD_MALFORMED
+        )
     try:
         rec = PassIn.model_validate(value)
     except ValidationError as exc:
         field = str(exc.errors()[0]["loc"][0])
-        refused = FIELD_CODES.get(field, "record.malformed")
+        refused = FIELD_CODES.get(field, DevicesErrorCode.RECORD_MALFORMED)
         return RawPass(
             record_id=_echo_id(value.get("record_id")),
             person_id=None,
@@ -169,12 +173,12 @@ def pass_record_parse(value: Any, *, direction_required: bool = False) -> RawPas
     if isinstance(moment, str):
         try:
             dt.datetime.fromisoformat(moment)
-            refused = "time.naive"
+            refused = DevicesErrorCode.TIME_NAIVE
         except ValueError:
-            refused = "time.invalid"
+            refused = DevicesErrorCode.TIME_INVALID
     direction = rec.direction or ""
     if not direction and direction_required:
-        refused = refused or "direction.missing"
+        refused = refused or DevicesErrorCode.DIRECTION_MISSING
     return RawPass(
         record_id=rec.record_id,
         person_id=rec.person_id,
@@ -195,9 +199,9 @@ def _batch_id(request: HttpRequest, data: dict[str, Any]) -> str:
     in_header = request.headers.get(signing.HEADER_BATCH) or None
     for value in (in_body, in_header):
         if value is not None and not (text_ok(value, max_length=BATCH_ID_MAX) and value.strip()):
-            raise device_error("device.bad_batch_id", {"max_length": BATCH_ID_MAX})
+            raise device_error(DevicesErrorCode.BAD_BATCH_ID, {"max_length": BATCH_ID_MAX})
     if in_body is not None and in_header is not None and in_body != in_header:
-        raise device_error("device.batch_id_mismatch")
+        raise device_error(DevicesErrorCode.BATCH_ID_MISMATCH)
     return in_body or in_header or ""
 
 
@@ -224,15 +228,15 @@ def heartbeat(request: HttpRequest):
     if (raw_time := data.get("device_time")) is not None:
         device_time = parse_aware(raw_time) if text_ok(raw_time, max_length=40) else None
         if device_time is None:
-            refused.append(_refused_field("device_time", "time.invalid"))
+            refused.append(_refused_field("device_time", DevicesErrorCode.TIME_INVALID))
         elif abs(device_time - now) > CLOCK_WINDOW:
             # Not stored: a clock years off is no offset to correct by (and overflows the column).
-            refused.append(_refused_field("device_time", "time.out_of_range"))
+            refused.append(_refused_field("device_time", DevicesErrorCode.TIME_OUT_OF_RANGE))
         else:
             offset = int((device_time - now).total_seconds() * 1000)
     firmware = data.get("firmware")
     if firmware is not None and not text_ok(firmware, max_length=60):
-        refused.append(_refused_field("firmware", "firmware.invalid"))
+        refused.append(_refused_field("firmware", DevicesErrorCode.FIRMWARE_INVALID))
         firmware = None
     with transaction.atomic():
         commands = list(
@@ -285,7 +289,7 @@ def _cursor_parse(cursor: Any) -> tuple[dt.datetime, int] | None:
             raise ValueError(cursor)
         moment = dt.datetime.fromtimestamp(int(match[1]) / 1_000_000, tz=dt.UTC)
     except (ValueError, OverflowError, OSError):
-        raise device_error("people.bad_cursor") from None
+        raise device_error(DevicesErrorCode.PEOPLE_BAD_CURSOR) from None
     return moment, int(match[2])
 
 
@@ -347,12 +351,12 @@ def passes(request: HttpRequest):
     data = _body(request)
     project_code = data.get("project_code")
     if project_code not in (None, "") and project_code != device.project.code:
-        raise DomainError("device.wrong_project", "设备不属于该项目", status=403)
+        raise DomainError(DevicesErrorCode.WRONG_PROJECT, "设备不属于该项目", status=403)
     records = data.get("records")
     if not isinstance(records, list):
-        raise DomainError("device.bad_json", "records 应为数组", status=400)
+        raise DomainError(DevicesErrorCode.BAD_JSON, "records 应为数组", status=400)
     if len(records) > MAX_BATCH:
-        raise device_error("device.batch_too_large")
+        raise device_error(DevicesErrorCode.BATCH_TOO_LARGE)
     batch_id = _batch_id(request, data)
     direction_required = device.direction not in (Device.Direction.IN, Device.Direction.OUT)
     raw = [pass_record_parse(r, direction_required=direction_required) for r in records]
@@ -372,7 +376,7 @@ def command_ack(request: HttpRequest, command_id: int):
     if 1 <= command_id <= BIGINT_MAX:
         command = DeviceCommand.objects.filter(device=device, pk=command_id).first()
     if command is None:
-        raise DomainError("command.unknown", "命令不存在", status=404)
+        raise DomainError(DevicesErrorCode.COMMAND_UNKNOWN, "命令不存在", status=404)
     ok = data.get("ok") is True
     message = data.get("message")
     DeviceCommand.objects.filter(pk=command.pk).update(

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from smz.core.errors import NotFound
 from smz.core.timeutil import business_date
+from smz.devices.errors import DevicesErrorCode
 from smz.devices.models import (
     ONLINE_WITHIN_SECONDS,
     Device,
@@ -35,7 +36,7 @@ from smz.devices.models import (
 from smz.registry import scoping
 from smz.registry.models import Employment
 
-ADDRESS_REFUSALS = ("device.address_mismatch", "device.address_not_allowed")
+ADDRESS_REFUSALS = (DevicesErrorCode.ADDRESS_MISMATCH, DevicesErrorCode.ADDRESS_NOT_ALLOWED)
 MOVED_SHOWN_FOR = dt.timedelta(days=7)
 
 
@@ -117,13 +118,13 @@ def terminal_address_refusal(device: Device, address: str) -> str | None:
     be served: inside the project's allow-list (if any) and at its bound address (or not bound yet).
     `address` is normalized (address_normalize); "" (unknown) is never served."""
     if not address:
-        return "device.address_mismatch"
+        return DevicesErrorCode.ADDRESS_MISMATCH
     cidrs = terminal_network_cidrs(device.project_id)
     ip = ipaddress.ip_address(address)
     if cidrs and not any(ip in ipaddress.ip_network(c, strict=False) for c in cidrs):
-        return "device.address_not_allowed"
+        return DevicesErrorCode.ADDRESS_NOT_ALLOWED
     if device.bound_address and address_normalize(device.bound_address) != address:
-        return "device.address_mismatch"
+        return DevicesErrorCode.ADDRESS_MISMATCH
     return None
 
 

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
+from smz.devices.errors import DevicesErrorCode
+from smz.devices.events import DevicesEventKind
 from smz.devices.models import Device, DeviceCommand, SiteBoundary, TerminalNetwork
 from smz.devices.selectors import address_normalize, gate_projects_of
 from smz.registry.models import Project
@@ -80,11 +82,14 @@ def device_register(
                 registered_by=actor,
             )
             event_record(
-                actor=actor, kind="device.registered", subject=device, data={"project": project.pk}
+                actor=actor,
+                kind=DevicesEventKind.DEVICE_REGISTERED,
+                subject=device,
+                data={"project": project.pk},
             )
     except IntegrityError as exc:
         raise DomainError(
-            "devices.serial_taken",
+            DevicesErrorCode.SERIAL_TAKEN,
             "该序列号已登记",
             {"fields": {"serial": "序列号已被登记"}},
             status=409,
@@ -99,7 +104,7 @@ def device_rotate_secret(*, actor: Any, device: Device) -> str:
     with transaction.atomic():
         device.secret = secret
         device.save(update_fields=["secret", "updated_at"])
-        event_record(actor=actor, kind="device.secret_rotated", subject=device)
+        event_record(actor=actor, kind=DevicesEventKind.DEVICE_SECRET_ROTATED, subject=device)
     return secret
 
 
@@ -107,12 +112,12 @@ def device_retire(*, actor: Any, device: Device) -> Device:
     if not can_manage_site(actor, device.project):
         raise Forbidden("无权管理该设备")
     if device.status == Device.Status.RETIRED:
-        raise DomainError("devices.already_retired", "设备已停用")
+        raise DomainError(DevicesErrorCode.ALREADY_RETIRED, "设备已停用")
     with transaction.atomic():
         device.status = Device.Status.RETIRED
         device.retired_at = timezone.now()
         device.save(update_fields=["status", "retired_at", "updated_at"])
-        event_record(actor=actor, kind="device.retired", subject=device)
+        event_record(actor=actor, kind=DevicesEventKind.DEVICE_RETIRED, subject=device)
     return device
 
 
@@ -125,7 +130,7 @@ def device_command_queue(
         command = DeviceCommand.objects.create(device=device, kind=kind, payload=payload or {})
         event_record(
             actor=actor,
-            kind="device.command_queued",
+            kind=DevicesEventKind.DEVICE_COMMAND_QUEUED,
             subject=device,
             data={"command": command.pk, "kind": kind},
         )
@@ -136,9 +141,9 @@ def device_people_sync_request(*, actor: Any, device: Device) -> DeviceCommand:
     """同步人员 pressed on the device page: the whole site roster to one terminal. The roster is the site's
     personal data, so only those who manage the site's equipment may send it (issue 10 item 3)."""
     if not can_manage_site(actor, device.project):
-        raise Forbidden("无权向该设备下发人员名单", code="devices.sync_forbidden")
+        raise Forbidden("无权向该设备下发人员名单", code=DevicesErrorCode.SYNC_FORBIDDEN)
     if device.status != Device.Status.ACTIVE:
-        raise DomainError("devices.already_retired", "设备已停用")
+        raise DomainError(DevicesErrorCode.ALREADY_RETIRED, "设备已停用")
     return device_command_queue(actor=actor, device=device, kind=DeviceCommand.Kind.SYNC_PEOPLE)
 
 
@@ -167,7 +172,10 @@ def zkteco_address_pin(*, device: Device, address: str) -> bool:
             return False
         device.bound_address, device.bound_at = address, now
         event_record(
-            actor=None, kind="device.address_pinned", subject=device, data={"address": address}
+            actor=None,
+            kind=DevicesEventKind.DEVICE_ADDRESS_PINNED,
+            subject=device,
+            data={"address": address},
         )
         if not _roster_sync_waiting(device):
             device_command_queue(actor=None, device=device, kind=DeviceCommand.Kind.SYNC_PEOPLE)
@@ -180,7 +188,7 @@ def device_rebind(*, actor: Any, device: Device, address: str) -> Device:
     if not can_manage_site(actor, device.project):
         raise Forbidden("无权管理该设备")
     if device.protocol != Device.Protocol.ZKTECO_PUSH:
-        raise DomainError("devices.not_zkteco", "仅 ZKTeco 终端按来源地址绑定")
+        raise DomainError(DevicesErrorCode.NOT_ZKTECO, "仅 ZKTeco 终端按来源地址绑定")
     new = address_normalize(address) if address.strip() else None
     if address.strip() and new is None:
         raise field_errors({"address": "不是有效的IP地址"})
@@ -191,7 +199,7 @@ def device_rebind(*, actor: Any, device: Device, address: str) -> Device:
         device.save(update_fields=["bound_address", "bound_at", "updated_at"])
         event_record(
             actor=actor,
-            kind="device.address_rebound",
+            kind=DevicesEventKind.DEVICE_ADDRESS_REBOUND,
             subject=device,
             data={"from": old, "to": new},
         )
@@ -218,7 +226,7 @@ def terminal_network_set(*, actor: Any, project: Project, cidrs: list[str]) -> T
         )
         event_record(
             actor=actor,
-            kind="project.terminal_network_set",
+            kind=DevicesEventKind.PROJECT_TERMINAL_NETWORK_SET,
             subject=project,
             data={"cidrs": networks},
         )
@@ -304,7 +312,7 @@ def site_boundary_set(*, actor: Any, project: Project, polygon: list[list[float]
         )
         event_record(
             actor=actor,
-            kind="project.site_boundary_set",
+            kind=DevicesEventKind.PROJECT_SITE_BOUNDARY_SET,
             subject=project,
             data={"points": len(points)},
         )

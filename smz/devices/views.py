@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from smz.core.errors import DomainError, Forbidden
 from smz.devices import selectors, services
+from smz.devices.errors import DevicesErrorCode
 from smz.devices.models import Device
 from smz.devices.signing import WINDOW_SECONDS
 from smz.registry.scoping import can_manage_site
@@ -190,7 +191,8 @@ def _points_parse(text: str) -> list[list[float]]:
             points.append([float(parts[0]), float(parts[1])])
         except (IndexError, ValueError):
             raise DomainError(
-                "polygon.invalid", f"第 {number} 行应为“经度,纬度”，例如 113.392100,22.517600"
+                DevicesErrorCode.POLYGON_INVALID,
+                f"第 {number} 行应为“经度,纬度”，例如 113.392100,22.517600",
             ) from None
     return points
 

@@ -40,7 +40,7 @@ from smz.attendance.ingest import (
 from smz.core import crypto
 from smz.core.http import client_address
 from smz.core.timeutil import parse_aware
-from smz.devices.errors import DeviceError, device_error
+from smz.devices.errors import DeviceError, DevicesErrorCode, device_error
 from smz.devices.models import (
     Device,
     DeviceCommand,
@@ -114,15 +114,15 @@ def _authenticate(request: HttpRequest) -> Device:
     call binds it and queues the roster); record its heartbeat and firmware."""
     raw_serial = request.GET.get("SN", "").strip()
     if not raw_serial or len(raw_serial) > 64 or CONTROL.search(raw_serial):
-        raise _refuse(_printable(raw_serial, 64), None, "device.bad_serial")
+        raise _refuse(_printable(raw_serial, 64), None, DevicesErrorCode.BAD_SERIAL)
     serial = raw_serial
     device = Device.objects.filter(serial=serial).first()
     if device is None:
-        raise _refuse(serial, None, "device.unknown")
+        raise _refuse(serial, None, DevicesErrorCode.UNKNOWN)
     if device.status != Device.Status.ACTIVE:
-        raise _refuse(serial, device, "device.retired")
+        raise _refuse(serial, device, DevicesErrorCode.RETIRED)
     if device.protocol != Device.Protocol.ZKTECO_PUSH:
-        raise _refuse(serial, device, "device.wrong_protocol")
+        raise _refuse(serial, device, DevicesErrorCode.WRONG_PROTOCOL)
     address = address_normalize(client_address(request)) or ""
     problem = terminal_address_refusal(device, address)
     first_contact = problem is None and device.bound_address is None
@@ -253,7 +253,9 @@ def _attlog(device: Device, body: bytes) -> str:
         if item is None:
             pin = line.split("\t", 1)[0].strip()
             code = (
-                "zkteco.bad_pin" if "\t" in line and not PIN.fullmatch(pin) else "zkteco.bad_line"
+                DevicesErrorCode.ZKTECO_BAD_PIN
+                if "\t" in line and not PIN.fullmatch(pin)
+                else DevicesErrorCode.ZKTECO_BAD_LINE
             )
             refused.setdefault(code, []).append(n)
         else:
@@ -353,7 +355,10 @@ def _attphoto(device: Device, body: bytes) -> str:
         or isinstance(snapshot_inspect(parsed[2]), str)
     ):
         DeviceRejection.objects.create(
-            device=device, serial=device.serial, code="zkteco.bad_photo", detail="ATTPHOTO"
+            device=device,
+            serial=device.serial,
+            code=DevicesErrorCode.ZKTECO_BAD_PHOTO,
+            detail="ATTPHOTO",
         )
         return "OK"
     pin, taken_at, jpeg = parsed

@@ -15,6 +15,8 @@ from smz.approvals.services import approving_authority, notify_plain
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.numbering import dated_no, temporary_no
+from smz.labor.errors import LaborErrorCode
+from smz.labor.events import LaborEventKind
 from smz.labor.models import Complaint
 from smz.labor.services import yuan_to_fen
 from smz.registry import scoping
@@ -55,7 +57,7 @@ def complaint_file(
         dated_no(complaint, "TS")
         event_record(
             actor=actor,
-            kind="complaint.filed",
+            kind=LaborEventKind.COMPLAINT_FILED,
             subject=complaint,
             data={"project": project.pk, "category": category},
         )
@@ -101,13 +103,13 @@ def complaint_handle(*, actor: Any, complaint: Complaint, status: str, reply: st
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
         if complaint.status not in OPEN:
-            raise DomainError("complaint.closed", "投诉已办结", status=409)
+            raise DomainError(LaborErrorCode.COMPLAINT_CLOSED, "投诉已办结", status=409)
         complaint.status = status
         complaint.reply = reply.strip()[:2000]
         complaint.handled_by = actor
         complaint.handled_at = timezone.now()
         complaint.save()
-        event_record(actor=actor, kind=f"complaint.{status}", subject=complaint)
+        event_record(actor=actor, kind=LaborEventKind(f"complaint.{status}"), subject=complaint)
         worker_user = User.objects.filter(worker=complaint.worker_id).first()
         if worker_user:
             notify_plain(

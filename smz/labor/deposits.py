@@ -18,6 +18,8 @@ from django.db import transaction
 
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
+from smz.labor.errors import LaborErrorCode
+from smz.labor.events import LaborEventKind
 from smz.labor.models import DepositMovement, PayrollLine, WageDeposit
 from smz.labor.services import yuan_to_fen
 from smz.registry import scoping
@@ -84,7 +86,7 @@ def deposit_register(
     amount = 0 if exempt else int((Decimal(price) * rate_permille / 1000).to_integral_value())
     with transaction.atomic():
         if WageDeposit.objects.filter(project=project).exists():
-            raise DomainError("deposit.exists", "本项目已登记工资保证金", status=409)
+            raise DomainError(LaborErrorCode.DEPOSIT_EXISTS, "本项目已登记工资保证金", status=409)
         deposit = WageDeposit.objects.create(
             project=project,
             form=form if not exempt else WageDeposit.Form.CASH,
@@ -109,7 +111,7 @@ def deposit_register(
             )
         event_record(
             actor=actor,
-            kind="deposit.registered",
+            kind=LaborEventKind.DEPOSIT_REGISTERED,
             subject=deposit,
             data={
                 "amount_fen": amount,
@@ -158,10 +160,10 @@ def deposit_refund(*, actor: Any, deposit: WageDeposit, on: dt.date) -> DepositM
         raise Forbidden("返还保证金由主管部门办理")
     completed = deposit.project.completed_on
     if completed is None:
-        raise DomainError("deposit.not_completed", "项目未竣工，不能返还保证金")
+        raise DomainError(LaborErrorCode.DEPOSIT_NOT_COMPLETED, "项目未竣工，不能返还保证金")
     if on < completed + dt.timedelta(days=PUBLIC_NOTICE_DAYS):
         raise DomainError(
-            "deposit.notice_period",
+            LaborErrorCode.DEPOSIT_NOTICE_PERIOD,
             f"竣工后须公示 {PUBLIC_NOTICE_DAYS} 日，最早 {completed + dt.timedelta(days=PUBLIC_NOTICE_DAYS):%Y-%m-%d} 返还",
         )
     unpaid = (
@@ -171,9 +173,11 @@ def deposit_refund(*, actor: Any, deposit: WageDeposit, on: dt.date) -> DepositM
         .count()
     )
     if unpaid:
-        raise DomainError("deposit.arrears", f"项目仍有 {unpaid} 笔工资未发放，不能返还保证金")
+        raise DomainError(
+            LaborErrorCode.DEPOSIT_ARREARS, f"项目仍有 {unpaid} 笔工资未发放，不能返还保证金"
+        )
     if deposit.balance_fen <= 0:
-        raise DomainError("deposit.empty", "保证金余额为零")
+        raise DomainError(LaborErrorCode.DEPOSIT_EMPTY, "保证金余额为零")
     return _move(
         actor,
         deposit,
@@ -189,7 +193,7 @@ def _move(actor, deposit, kind, delta, amount, on, note) -> DepositMovement:
     with transaction.atomic():
         deposit = WageDeposit.objects.select_for_update().get(pk=deposit.pk)
         if deposit.status == WageDeposit.Status.REFUNDED:
-            raise DomainError("deposit.refunded", "保证金已返还", status=409)
+            raise DomainError(LaborErrorCode.DEPOSIT_REFUNDED, "保证金已返还", status=409)
         movement = DepositMovement.objects.create(
             deposit=deposit, kind=kind, amount_fen=amount, on=on, note=note[:200], recorded_by=actor
         )
@@ -199,7 +203,7 @@ def _move(actor, deposit, kind, delta, amount, on, note) -> DepositMovement:
         deposit.save(update_fields=["balance_fen", "status", "updated_at"])
         event_record(
             actor=actor,
-            kind=f"deposit.{kind}",
+            kind=LaborEventKind(f"deposit.{kind}"),
             subject=deposit,
             data={"amount_fen": amount, "balance_fen": deposit.balance_fen},
         )

@@ -17,6 +17,8 @@ from django.utils import timezone
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.devices.services import zkteco_people_sync
+from smz.labor.errors import LaborErrorCode
+from smz.labor.events import LaborEventKind
 from smz.labor.models import Admission, AgeRule, Blacklist, SafetyTraining
 from smz.labor.services import contract_in_force
 from smz.registry import scoping
@@ -149,7 +151,7 @@ def training_record(
         )
         event_record(
             actor=actor,
-            kind="training.recorded",
+            kind=LaborEventKind.TRAINING_RECORDED,
             subject=training,
             data={"employment": employment.pk},
         )
@@ -171,7 +173,7 @@ def entry_admit(*, actor: Any, employment: Employment) -> Admission:
         )
         event_record(
             actor=actor,
-            kind="entry.checked",
+            kind=LaborEventKind.ENTRY_CHECKED,
             subject=employment,
             data={"admitted": not blocked, "failed": [c.code for c in checks if not c.ok]},
         )
@@ -184,7 +186,7 @@ def entry_admit(*, actor: Any, employment: Employment) -> Admission:
             )
     if blocked:  # the refusal itself is kept (the admission row above) before the page hears of it
         raise DomainError(
-            "entry.blocked",
+            LaborErrorCode.ENTRY_BLOCKED,
             "未通过进场核验：" + "；".join(c.message for c in blocked),
             {"checks": [asdict(c) for c in checks]},
         )
@@ -215,4 +217,4 @@ def entry_hold(*, actor: Any, employment: Employment) -> None:
     Employment.objects.filter(pk=employment.pk).update(
         gate_status="pending", updated_at=timezone.now()
     )
-    event_record(actor=actor, kind="entry.pending", subject=employment)
+    event_record(actor=actor, kind=LaborEventKind.ENTRY_PENDING, subject=employment)

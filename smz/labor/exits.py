@@ -22,6 +22,8 @@ from smz.core.uploads import EXTENSIONS, upload_check
 from smz.devices.models import DeviceCommand
 from smz.devices.selectors import gate_person_on
 from smz.devices.services import zkteco_command_for_projects
+from smz.labor.errors import LaborErrorCode
+from smz.labor.events import LaborEventKind
 from smz.labor.models import ExitSettlement, Payroll, PayrollLine
 from smz.registry import scoping
 from smz.registry.models import Employment
@@ -85,7 +87,9 @@ def exit_prepare(
     with transaction.atomic():
         existing = ExitSettlement.objects.select_for_update().filter(employment=employment).first()
         if existing is not None and existing.state != ExitSettlement.State.DRAFT:
-            raise DomainError("exit.confirmed", "工人已确认退场确认书，内容不能再修改", status=409)
+            raise DomainError(
+                LaborErrorCode.EXIT_CONFIRMED, "工人已确认退场确认书，内容不能再修改", status=409
+            )
         values = {"exit_on": exit_on, "workload": workload.strip()[:200], **figures}
         if existing is None:
             try:
@@ -96,7 +100,9 @@ def exit_prepare(
                     **values,
                 )
             except IntegrityError as exc:  # a concurrent first draft
-                raise DomainError("exit.exists", "退场确认书已存在", status=409) from exc
+                raise DomainError(
+                    LaborErrorCode.EXIT_EXISTS, "退场确认书已存在", status=409
+                ) from exc
             dated_no(settlement, "TC")
         else:
             settlement = existing
@@ -105,7 +111,7 @@ def exit_prepare(
             settlement.save()
         event_record(
             actor=actor,
-            kind="exit.prepared",
+            kind=LaborEventKind.EXIT_PREPARED,
             subject=settlement,
             data={"balance_fen": settlement.balance_fen, "owed_fen": settlement.owed_fen},
         )
@@ -127,7 +133,7 @@ def _confirm(actor: Any, settlement: ExitSettlement, via: str) -> ExitSettlement
     )
     event_record(
         actor=actor,
-        kind="exit.confirmed",
+        kind=LaborEventKind.EXIT_CONFIRMED,
         subject=settlement,
         data={"via": via, "balance_fen": settlement.balance_fen},
     )
@@ -141,7 +147,7 @@ def exit_confirm(*, actor: Any, settlement: ExitSettlement) -> ExitSettlement:
     with transaction.atomic():
         settlement = ExitSettlement.objects.select_for_update().get(pk=settlement.pk)
         if settlement.state != ExitSettlement.State.DRAFT:
-            raise DomainError("exit.confirmed", "已确认", status=409)
+            raise DomainError(LaborErrorCode.EXIT_CONFIRMED, "已确认", status=409)
         return _confirm(actor, settlement, "online")
 
 
@@ -156,12 +162,14 @@ def exit_signed_scan_attach(
     with transaction.atomic():
         settlement = ExitSettlement.objects.select_for_update().get(pk=settlement.pk)
         if settlement.state != ExitSettlement.State.DRAFT:
-            raise DomainError("exit.confirmed", "退场确认书已确认，不能替换", status=409)
+            raise DomainError(
+                LaborErrorCode.EXIT_CONFIRMED, "退场确认书已确认，不能替换", status=409
+            )
         settlement.signed_scan.save(f"exit{EXTENSIONS[kind]}", ContentFile(data), save=False)
         settlement.save(update_fields=["signed_scan"])
         event_record(
             actor=actor,
-            kind="exit.scan_attached",
+            kind=LaborEventKind.EXIT_SCAN_ATTACHED,
             subject=settlement,
             data={"sha256": hashlib.sha256(data).hexdigest()},
         )
@@ -178,7 +186,7 @@ def exit_register(*, actor: Any, settlement: ExitSettlement) -> ExitSettlement:
         )
         if settlement.state != ExitSettlement.State.CONFIRMED:
             raise DomainError(
-                "exit.not_confirmed",
+                LaborErrorCode.EXIT_NOT_CONFIRMED,
                 "退场确认书须经工人本人确认（在线或签字按手印扫描件）后才能办理退场登记",
                 status=409,
             )

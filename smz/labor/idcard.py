@@ -19,8 +19,11 @@ from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.uploads import image_header_size, image_size_ok
 from smz.labor.entry import entry_hold
+from smz.labor.errors import LaborErrorCode
+from smz.labor.events import LaborEventKind
 from smz.labor.models import IdCardScan
 from smz.registry import project_changes, scoping
+from smz.registry.events import RegistryEventKind
 from smz.registry.models import Employment, Worker
 from smz.registry.services import (
     WORKER_FIELDS,
@@ -164,7 +167,9 @@ def idcard_scan_ingest(*, device: Any, payload: dict[str, Any]) -> tuple[IdCardS
             )
             event_record(
                 actor=None,
-                kind="worker.registered" if created else "worker.card_read",
+                kind=RegistryEventKind.WORKER_REGISTERED
+                if created
+                else LaborEventKind.WORKER_CARD_READ,
                 subject=worker,
                 data={"device": device.pk, "scan": scan.pk, "refreshed": refresh},
             )
@@ -184,7 +189,7 @@ def idcard_scan_register(
 ) -> Employment:
     """Put the scanned person on the project, held back from the gates until the entry checks pass."""
     if scan.status != IdCardScan.Status.NEW:
-        raise DomainError("idcard.done", "该读卡记录已处理", status=409)
+        raise DomainError(LaborErrorCode.IDCARD_DONE, "该读卡记录已处理", status=409)
     if not scoping.can_maintain_roster(actor, scan.project, employer.pk):
         raise Forbidden("无权为该企业登记人员")
     with transaction.atomic():

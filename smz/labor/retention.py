@@ -22,6 +22,8 @@ from django.utils import timezone
 from smz.attendance.retention import project_attendance_counts, project_attendance_purge
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
+from smz.labor.errors import LaborErrorCode
+from smz.labor.events import LaborEventKind
 from smz.labor.models import (
     ExitSettlement,
     LaborContract,
@@ -98,7 +100,7 @@ def _purged(record: Any, what: str) -> None:
     """The event a purged record leaves behind: what it was, its number and the date it was kept until."""
     event_record(
         actor=None,
-        kind="retention.purged",
+        kind=LaborEventKind.RETENTION_PURGED,
         subject=record,
         data={"what": what, "no": record.no, "retain_until": str(record.retain_until)},
     )
@@ -167,7 +169,7 @@ def retention_purge(*, today: dt.date | None = None, dry_run: bool = False) -> P
         passes += removed.passes
         event_record(
             actor=None,
-            kind="retention.purged",
+            kind=LaborEventKind.RETENTION_PURGED,
             subject=project,
             data={
                 "what": "attendance",
@@ -185,13 +187,18 @@ def legal_hold_place(*, actor: Any, project: Project, reason: str) -> LegalHold:
     if not (actor.is_superuser or actor.role == "city_admin"):
         raise Forbidden("仅市级管理员可设置法律保全")
     if not reason.strip():
-        raise DomainError("hold.reason", "请填写保全原因", {"fields": {"reason": "必填"}})
+        raise DomainError(
+            LaborErrorCode.HOLD_REASON, "请填写保全原因", {"fields": {"reason": "必填"}}
+        )
     with transaction.atomic():
         hold = LegalHold.objects.create(
             project=project, reason=reason.strip()[:200], placed_by=actor
         )
         event_record(
-            actor=actor, kind="retention.hold_placed", subject=project, data={"hold": hold.pk}
+            actor=actor,
+            kind=LaborEventKind.RETENTION_HOLD_PLACED,
+            subject=project,
+            data={"hold": hold.pk},
         )
     return hold
 
@@ -205,7 +212,7 @@ def legal_hold_release(*, actor: Any, hold: LegalHold) -> LegalHold:
         hold.save(update_fields=["released_at", "released_by"])
         event_record(
             actor=actor,
-            kind="retention.hold_released",
+            kind=LaborEventKind.RETENTION_HOLD_RELEASED,
             subject=hold.project,
             data={"hold": hold.pk},
         )

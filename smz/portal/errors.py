@@ -26,14 +26,22 @@ class PortalErrorCode(StrEnum):
 MACHINE_PREFIXES = ("/api/", "/device/", "/inbound/", "/iclock/")
 
 ANSWERS: dict[int, tuple[str, str, str]] = {
-    400: ("http.bad_request", "请求有误", "请求的格式不正确，请返回上一页重试。"),
-    403: ("http.forbidden", "没有权限", "您的账号无权查看此页面。如需访问，请联系本单位管理员。"),
+    400: (PortalErrorCode.BAD_REQUEST, "请求有误", "请求的格式不正确，请返回上一页重试。"),
+    403: (
+        PortalErrorCode.FORBIDDEN,
+        "没有权限",
+        "您的账号无权查看此页面。如需访问，请联系本单位管理员。",
+    ),
     404: (
-        "http.not_found",
+        PortalErrorCode.NOT_FOUND,
         "页面不存在",
         "您要找的页面不存在，或您无权查看。请检查地址或从首页进入。",
     ),
-    500: ("http.server_error", "服务器出错", "服务器暂时无法处理请求，已记录此错误。请稍后再试。"),
+    500: (
+        PortalErrorCode.SERVER_ERROR,
+        "服务器出错",
+        "服务器暂时无法处理请求，已记录此错误。请稍后再试。",
+    ),
 }
 
 

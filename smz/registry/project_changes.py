@@ -17,6 +17,8 @@ from PIL import ImageOps, UnidentifiedImageError
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.uploads import image_open
+from smz.registry.errors import RegistryErrorCode
+from smz.registry.events import RegistryEventKind
 from smz.registry.models import (
     Employment,
     FaceEnrollment,
@@ -81,7 +83,7 @@ def _status_follow(*, actor: Any, project: Project, day: dt.date) -> bool:
     project.save(update_fields=["status", "updated_at"])
     event_record(
         actor=actor,
-        kind="project.status_effective",
+        kind=RegistryEventKind.PROJECT_STATUS_EFFECTIVE,
         subject=project,
         data={"from": old, "to": status, "day": day.isoformat()},
     )
@@ -116,7 +118,7 @@ def project_start_change(
         project.save(update_fields=["planned_start", "updated_at"])
         event_record(
             actor=actor,
-            kind="project.start_changed",
+            kind=RegistryEventKind.PROJECT_START_CHANGED,
             subject=project,
             data={
                 "from": old.isoformat() if old else None,
@@ -133,11 +135,11 @@ def project_pause(*, actor: Any, project: Project, start_on: dt.date, ref: str) 
     with transaction.atomic():
         project = _locked(project)
         if ProjectPause.objects.filter(project=project, end_on__isnull=True).exists():
-            raise DomainError("project.already_paused", "项目已处于停工状态")
+            raise DomainError(RegistryErrorCode.PROJECT_ALREADY_PAUSED, "项目已处于停工状态")
         pause = ProjectPause.objects.create(project=project, start_on=start_on, suspension_ref=ref)
         event_record(
             actor=actor,
-            kind="project.suspended",
+            kind=RegistryEventKind.PROJECT_SUSPENDED,
             subject=project,
             data={"start_on": start_on.isoformat(), "ref": ref},
         )
@@ -153,13 +155,13 @@ def project_resume(*, actor: Any, project: Project, resume_on: dt.date, ref: str
         project = _locked(project)
         pause = ProjectPause.objects.filter(project=project, end_on__isnull=True).first()
         if pause is None:
-            raise DomainError("project.not_paused", "项目未处于停工状态，无需复工")
+            raise DomainError(RegistryErrorCode.PROJECT_NOT_PAUSED, "项目未处于停工状态，无需复工")
         pause.end_on = max(pause.start_on, resume_on - dt.timedelta(days=1))
         pause.resumption_ref = ref
         pause.save(update_fields=["end_on", "resumption_ref"])
         event_record(
             actor=actor,
-            kind="project.resumed",
+            kind=RegistryEventKind.PROJECT_RESUMED,
             subject=project,
             data={"resume_on": resume_on.isoformat(), "ref": ref},
         )
@@ -182,7 +184,7 @@ def project_attendance_stop(
         project.save(update_fields=[field, "updated_at"])
         event_record(
             actor=actor,
-            kind="project.attendance_stopped",
+            kind=RegistryEventKind.PROJECT_ATTENDANCE_STOPPED,
             subject=project,
             data={"group": group, "stop_on": stop_on.isoformat(), "basis": basis},
         )
@@ -201,7 +203,7 @@ def project_completion_record(
         project.save(update_fields=["completed_on", "status", "updated_at"])
         event_record(
             actor=actor,
-            kind="project.completed",
+            kind=RegistryEventKind.PROJECT_COMPLETED,
             subject=project,
             data={"completed_on": completed_on.isoformat(), "basis": basis},
         )
@@ -224,7 +226,7 @@ def key_post_change_record(
     """WF4: an approved permit change names a new holder. It takes effect at once when the new person's face
     is already enrolled at the window, otherwise on enrollment; meanwhile the original holder keeps attending."""
     if new_worker.pk == key_post.holder_id:
-        raise DomainError("key_post.same_holder", "变更后的人员与现岗位人员相同")
+        raise DomainError(RegistryErrorCode.KEY_POST_SAME_HOLDER, "变更后的人员与现岗位人员相同")
     with transaction.atomic():
         KeyPost.objects.select_for_update().filter(pk=key_post.pk).first()
         pending = KeyPostChange.objects.filter(
@@ -245,7 +247,7 @@ def key_post_change_record(
         )
         event_record(
             actor=actor,
-            kind="key_post.change_recorded",
+            kind=RegistryEventKind.KEY_POST_CHANGE_RECORDED,
             subject=key_post,
             data={"change": change.pk, "new_worker": new_worker.pk, "permit_ref": permit_ref},
         )
@@ -268,7 +270,10 @@ def key_post_person(*, actor: Any, id_number: str, name: str) -> Worker:
         worker.name, worker.gender, worker.birth_date = data.name, data.gender, data.birth_date
         worker.save()
         event_record(
-            actor=actor, kind="worker.registered", subject=worker, data={"basis": "施工许可"}
+            actor=actor,
+            kind=RegistryEventKind.WORKER_REGISTERED,
+            subject=worker,
+            data={"basis": "施工许可"},
         )
     return worker
 
@@ -296,7 +301,7 @@ def _change_apply(*, actor: Any, change: KeyPostChange, day: dt.date) -> None:
         )
         event_record(
             actor=actor,
-            kind="employment.registered",
+            kind=RegistryEventKind.EMPLOYMENT_REGISTERED,
             subject=employment,
             data={"project": key_post.project_id, "worker": change.new_worker_id, "basis": "WF4"},
         )
@@ -309,16 +314,23 @@ def _change_apply(*, actor: Any, change: KeyPostChange, day: dt.date) -> None:
 def _enrollment_photo(data: bytes) -> tuple[bytes, int, int]:
     """Decode, orient and re-encode as JPEG; refuse what is not a usable photo."""
     if not data:
-        raise DomainError("enroll.empty", "未收到照片", {"fields": {"photo": "请拍照或上传照片"}})
+        raise DomainError(
+            RegistryErrorCode.ENROLL_EMPTY, "未收到照片", {"fields": {"photo": "请拍照或上传照片"}}
+        )
     if len(data) > ENROLL_MAX_BYTES:
         raise DomainError(
-            "enroll.too_large", "照片超过 8 MB", {"fields": {"photo": "照片过大"}}, status=413
+            RegistryErrorCode.ENROLL_TOO_LARGE,
+            "照片超过 8 MB",
+            {"fields": {"photo": "照片过大"}},
+            status=413,
         )
     try:
         with image_open(data, field="photo") as img:
             if img.format not in {"JPEG", "PNG"}:
                 raise DomainError(
-                    "enroll.type", "照片须为 JPEG 或 PNG", {"fields": {"photo": "格式不支持"}}
+                    RegistryErrorCode.ENROLL_TYPE,
+                    "照片须为 JPEG 或 PNG",
+                    {"fields": {"photo": "格式不支持"}},
                 )
             img = ImageOps.exif_transpose(img).convert("RGB")
             out = io.BytesIO()
@@ -326,7 +338,7 @@ def _enrollment_photo(data: bytes) -> tuple[bytes, int, int]:
             return out.getvalue(), img.width, img.height
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DomainError(
-            "enroll.type", "照片无法识别", {"fields": {"photo": "不是有效的图片"}}
+            RegistryErrorCode.ENROLL_TYPE, "照片无法识别", {"fields": {"photo": "不是有效的图片"}}
         ) from exc
 
 
@@ -337,14 +349,14 @@ def face_photo_checked(data: bytes) -> tuple[bytes, int, int, int]:
     jpeg, width, height = _enrollment_photo(data)
     if min(width, height) < ENROLL_MIN_SIDE:
         raise DomainError(
-            "enroll.resolution",
+            RegistryErrorCode.ENROLL_RESOLUTION,
             f"照片分辨率不足：短边须不少于 {ENROLL_MIN_SIDE} 像素（当前 {width}×{height}）",
             {"fields": {"photo": "分辨率不足"}},
         )
     faces = faces_in_jpeg(jpeg)
     if faces != 1:
         raise DomainError(
-            "enroll.faces",
+            RegistryErrorCode.ENROLL_FACES,
             "照片中未检测到人脸" if faces == 0 else f"照片中检测到 {faces} 张人脸，须仅本人一人",
             {"fields": {"photo": "人脸检测未通过"}, "faces": faces},
         )
@@ -361,7 +373,10 @@ def site_face_capture(*, actor: Any, employment: Employment, data: bytes) -> Wor
         worker.face_photo.save("face.jpg", ContentFile(jpeg), save=False)
         worker.save(update_fields=["face_photo", "updated_at"])
         event_record(
-            actor=actor, kind="worker.face_captured", subject=worker, data={"size": [width, height]}
+            actor=actor,
+            kind=RegistryEventKind.WORKER_FACE_CAPTURED,
+            subject=worker,
+            data={"size": [width, height]},
         )
         face_changed_announce(actor=actor, worker_id=worker.pk)
     return worker
@@ -387,7 +402,7 @@ def face_enroll(*, actor: Any, worker: Worker, data: bytes, source: str) -> Face
         worker.save(update_fields=["face_photo", "updated_at"])
         event_record(
             actor=actor,
-            kind="worker.face_enrolled",
+            kind=RegistryEventKind.WORKER_FACE_ENROLLED,
             subject=worker,
             data={"enrollment": enrollment.pk, "source": source, "size": [width, height]},
         )

@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from smz.core.errors import NotFound
 from smz.core.models import Event
 from smz.registry import scoping
+from smz.registry.events import RegistryEventKind
 from smz.registry.models import Employment, Enterprise, KeyPost, Project, Team, Worker
 from smz.registry.services import WORKER_CHANGE_KINDS
 
@@ -174,9 +175,9 @@ def home_projects_for(user: Any, *, limit: int = 8) -> list[Project]:
 
 # How a change of a person's data reads on his own page (我的资料变更记录).
 _CHANGE_TITLES = {
-    "worker.registered": "登记入库",
-    "worker.updated": "身份信息更新",
-    "worker.contact_changed": "手机号码/工资卡变更",
+    RegistryEventKind.WORKER_REGISTERED: "登记入库",
+    RegistryEventKind.WORKER_UPDATED: "身份信息更新",
+    RegistryEventKind.WORKER_CONTACT_CHANGED: "手机号码/工资卡变更",
 }
 _FIELD_LABELS = {
     "name": "姓名",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -28,6 +27,8 @@ from smz.core.validators import (
     uscc_error,
 )
 from smz.registry.codes import code_valid
+from smz.registry.errors import RegistryErrorCode
+from smz.registry.events import RegistryEventKind
 from smz.registry.models import (
     Employment,
     Enterprise,
@@ -175,12 +176,6 @@ def worker_for_document(
     return Worker(id_card_type=id_card_type, id_number=id_number, id_number_index=index), True
 
 
-class WorkerErrorCode(StrEnum):
-    EXISTS_OTHER_EMPLOYER = "registry.worker_exists_other_employer"
-    CHANGE_EVIDENCE_REQUIRED = "registry.change_evidence_required"
-    NAME_MISMATCH = "registry.worker_name_mismatch"
-
-
 # 手机号码和工资卡: whoever changes them can divert wages or log in as the person (issue 10 item 1), so they
 # change only through worker_contact_change, and every change is an event the worker sees (我的资料变更记录).
 CONTACT_FIELDS = ("phone", "bank_card", "bank_code", "bank_name")
@@ -190,9 +185,13 @@ CONTACT_LABELS = {
     "bank_code": "工资卡银行",
     "bank_name": "工资卡开户行",
 }
-CONTACT_CHANGED = "worker.contact_changed"
+CONTACT_CHANGED = RegistryEventKind.WORKER_CONTACT_CHANGED
 # What a person's own page lists as changes of his data.
-WORKER_CHANGE_KINDS = ("worker.registered", "worker.updated", CONTACT_CHANGED)
+WORKER_CHANGE_KINDS = (
+    RegistryEventKind.WORKER_REGISTERED,
+    RegistryEventKind.WORKER_UPDATED,
+    CONTACT_CHANGED,
+)
 MATCH_PURPOSE = "登记时按证件号码匹配已登记人员"
 CHANGE_NOTICE = "【中山实名制平台】您登记的{what}已由{who}变更。如非本人申请，请立即向项目劳资专管员或住建部门反映。"
 _PERSONAL_NUMBER = re.compile(r"\d{11,}")
@@ -201,7 +200,7 @@ _PERSONAL_NUMBER = re.compile(r"\d{11,}")
 def _exists_elsewhere() -> DomainError:
     # One answer for every person the caller is not responsible for, without a word about him (item 2).
     return DomainError(
-        WorkerErrorCode.EXISTS_OTHER_EMPLOYER,
+        RegistryErrorCode.WORKER_EXISTS_OTHER_EMPLOYER,
         "该证件号码的人员已在平台登记，且不是贵单位的在场人员，不能查看或修改其信息。"
         "需要用工的，请通过项目人员登记（进场）办理。",
         status=409,
@@ -223,7 +222,10 @@ def _identity_apply(*, actor: Any, worker: Worker, data: WorkerData) -> None:
         setattr(worker, field, getattr(data, field))
     worker.save()
     event_record(
-        actor=actor, kind="worker.updated", subject=worker, data={"fields": sorted(changed)}
+        actor=actor,
+        kind=RegistryEventKind.WORKER_UPDATED,
+        subject=worker,
+        data={"fields": sorted(changed)},
     )
 
 
@@ -233,7 +235,7 @@ def _worker_create(*, actor: Any, worker: Worker, data: WorkerData) -> Worker:
     worker.save()
     event_record(
         actor=actor,
-        kind="worker.registered",
+        kind=RegistryEventKind.WORKER_REGISTERED,
         subject=worker,
         data={"fields": sorted(WORKER_FIELDS)},
     )
@@ -293,7 +295,7 @@ def worker_for_entry(*, actor: Any, data: WorkerData) -> tuple[Worker, bool]:
         if worker.name != data.name:
             # The number alone is not enough to take a person on: the name read from the same card must match.
             raise DomainError(
-                WorkerErrorCode.NAME_MISMATCH,
+                RegistryErrorCode.WORKER_NAME_MISMATCH,
                 "证件号码与姓名不一致，请按身份证原件核对后重新登记",
                 {"fields": {"name": "与该证件号码登记的姓名不一致"}},
                 status=422,
@@ -373,7 +375,7 @@ def worker_contact_change(
                     for f in replacing
                 }
                 raise DomainError(
-                    WorkerErrorCode.CHANGE_EVIDENCE_REQUIRED,
+                    RegistryErrorCode.CHANGE_EVIDENCE_REQUIRED,
                     "修改已登记的手机号码或工资卡须提供变更原因和证明材料",
                     {"fields": replaced | missing},
                     status=422,
@@ -441,7 +443,7 @@ def worker_may_edit(actor: Any, worker: Worker) -> bool:
     if worker.employments.exists() or actor.enterprise_id is None:
         return False
     return Event.objects.filter(
-        kind="worker.registered",
+        kind=RegistryEventKind.WORKER_REGISTERED,
         subject_type=Worker._meta.label_lower,
         subject_id=worker.pk,
         actor__enterprise_id=actor.enterprise_id,
@@ -487,7 +489,10 @@ def team_create(
                 remark=remark,
             )
             event_record(
-                actor=actor, kind="team.created", subject=team, data={"project": project.pk}
+                actor=actor,
+                kind=RegistryEventKind.TEAM_CREATED,
+                subject=team,
+                data={"project": project.pk},
             )
     except IntegrityError as exc:
         raise _team_exists() from exc
@@ -519,7 +524,10 @@ def team_update(*, actor: Any, team: Team, **changes: Any) -> Team:
                 setattr(team, field, value)
             team.save()
             event_record(
-                actor=actor, kind="team.updated", subject=team, data={"fields": sorted(changes)}
+                actor=actor,
+                kind=RegistryEventKind.TEAM_UPDATED,
+                subject=team,
+                data={"fields": sorted(changes)},
             )
     except IntegrityError as exc:
         raise _team_exists() from exc
@@ -537,7 +545,7 @@ def _team_text_errors(**values: Any) -> dict[str, str]:
 
 def _team_exists() -> DomainError:
     return DomainError(
-        "registry.team_exists",
+        RegistryErrorCode.TEAM_EXISTS,
         "该企业在本项目已有同名班组",
         {"fields": {"name": "班组名称重复"}},
         status=409,
@@ -618,13 +626,13 @@ def employment_register(
                 team.save(update_fields=["leader", "updated_at"])
             event_record(
                 actor=actor,
-                kind="employment.registered",
+                kind=RegistryEventKind.EMPLOYMENT_REGISTERED,
                 subject=employment,
                 data={"project": project.pk, "worker": worker.pk, "employer": employer.pk},
             )
     except IntegrityError as exc:
         raise DomainError(
-            "registry.already_on_project",
+            RegistryErrorCode.ALREADY_ON_PROJECT,
             "该人员已在本项目在场，不能重复登记",
             {"fields": {"id_number": "该人员已在本项目在场"}},
             status=409,
@@ -656,7 +664,7 @@ def employment_update(*, actor: Any, employment: Employment, **changes: Any) -> 
         employment.save()
         event_record(
             actor=actor,
-            kind="employment.updated",
+            kind=RegistryEventKind.EMPLOYMENT_UPDATED,
             subject=employment,
             data={"fields": sorted(changes)},
         )
@@ -668,7 +676,7 @@ def employment_exit(*, actor: Any, employment: Employment, exit_on: dt.date) -> 
     if not can_maintain_roster(actor, employment.project, employment.employer_id):
         raise Forbidden("无权为该人员办理退场")
     if employment.status == Employment.Status.EXITED:
-        raise DomainError("registry.already_exited", "该人员已退场")
+        raise DomainError(RegistryErrorCode.ALREADY_EXITED, "该人员已退场")
     if exit_on < employment.entry_on:
         raise field_errors({"exit_on": "退场日期不能早于进场日期"})
     if exit_on > timezone.localdate():
@@ -680,7 +688,7 @@ def employment_exit(*, actor: Any, employment: Employment, exit_on: dt.date) -> 
         employment.save(update_fields=["exit_on", "status", "updated_at"])
         event_record(
             actor=actor,
-            kind="employment.exited",
+            kind=RegistryEventKind.EMPLOYMENT_EXITED,
             subject=employment,
             data={"exit_on": str(exit_on)},
         )
@@ -704,7 +712,9 @@ def enterprise_register(*, actor: Any, corp_code: str, name: str, **fields: Any)
         )
         event_record(
             actor=actor,
-            kind="enterprise.registered" if created else "enterprise.updated",
+            kind=RegistryEventKind.ENTERPRISE_REGISTERED
+            if created
+            else RegistryEventKind.ENTERPRISE_UPDATED,
             subject=enterprise,
         )
     return enterprise
@@ -734,7 +744,7 @@ def key_post_assign(
         key_post.save(update_fields=["holder", "holder_since", "updated_at"])
         event_record(
             actor=actor,
-            kind="key_post.assigned",
+            kind=RegistryEventKind.KEY_POST_ASSIGNED,
             subject=key_post,
             data={"worker": worker.pk, "previous": previous, "basis": basis},
         )

@@ -292,7 +292,7 @@ def test_r_wf1_an_extension_is_at_most_three_months():
     assert permit.start_date_check(_life(), dt.date(2024, 7, 10)) is True
     with pytest.raises(DomainError) as exc:
         permit.start_date_check(_life(), dt.date(2024, 7, 11))
-    assert exc.value.code == "permit.extension_too_long"
+    assert exc.value.code == "approval.permit_extension_too_long"
 
 
 def test_r_wf1_second_extension_allowed_third_refused():
@@ -304,7 +304,7 @@ def test_r_wf1_second_extension_allowed_third_refused():
     assert permit.start_date_check(third, dt.date(2024, 10, 10)) is False
     with pytest.raises(DomainError) as exc:
         permit.start_date_check(third, dt.date(2024, 10, 11))
-    assert exc.value.code == "permit.extensions_exhausted"
+    assert exc.value.code == "approval.permit_extensions_exhausted"
 
 
 def test_r_wf1_after_the_period_no_extension_and_never_before_issue():
@@ -312,13 +312,13 @@ def test_r_wf1_after_the_period_no_extension_and_never_before_issue():
     assert late.expired and "废止" in late.warning
     with pytest.raises(DomainError) as exc:
         permit.start_date_check(late, dt.date(2024, 5, 1))
-    assert exc.value.code == "permit.lapsed"
+    assert exc.value.code == "approval.permit_lapsed"
     assert (
         permit.start_date_check(late, dt.date(2024, 4, 1)) is False
     )  # correcting to an in-time date
     with pytest.raises(DomainError) as exc:
         permit.start_date_check(_life(), dt.date(2024, 1, 9))
-    assert exc.value.code == "permit.before_issue"
+    assert exc.value.code == "approval.permit_before_issue"
 
 
 def test_r_wf1_warns_early_and_month_ends_clamp():
@@ -488,12 +488,12 @@ def test_r_wf4_new_holder_only_after_face_enrollment(world):
             data=jpeg(640, 480, face=False),
             source="upload",
         )
-    assert exc.value.code == "enroll.faces"
+    assert exc.value.code == "registry.enroll_faces"
     with pytest.raises(DomainError) as exc:
         project_changes.face_enroll(
             actor=world.user("window_clerk"), worker=new, data=jpeg(320, 240), source="upload"
         )
-    assert exc.value.code == "enroll.resolution"
+    assert exc.value.code == "registry.enroll_resolution"
     post.refresh_from_db()
     assert post.holder == old
     project_changes.face_enroll(

@@ -17,6 +17,7 @@ from smz.core.errors import Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.numbering import dated_no, temporary_no
 from smz.core.uploads import EXTENSIONS, upload_check
+from smz.labor.events import LaborEventKind
 from smz.labor.models import (
     LaborContract,
     WageKind,
@@ -112,7 +113,7 @@ def contract_create(*, actor: Any, employment: Employment, data: ContractInput) 
         dated_no(contract, "HT")
         event_record(
             actor=actor,
-            kind="contract.signed",
+            kind=LaborEventKind.CONTRACT_SIGNED,
             subject=contract,
             data={"employment": employment.pk, "replaces": previous.pk if previous else None},
         )
@@ -133,7 +134,7 @@ def contract_scan_attach(
         contract.save(update_fields=["signed_scan", "signed_uploaded_at", "updated_at"])
         event_record(
             actor=actor,
-            kind="contract.scan_attached",
+            kind=LaborEventKind.CONTRACT_SCAN_ATTACHED,
             subject=contract,
             data={"sha256": hashlib.sha256(data).hexdigest()},
         )

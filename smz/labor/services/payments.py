@@ -17,6 +17,8 @@ from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.numbering import dated_no, temporary_no
 from smz.core.uploads import EXTENSIONS, upload_check
+from smz.labor.errors import LaborErrorCode
+from smz.labor.events import LaborEventKind
 from smz.labor.models import (
     PaymentBatch,
     PaymentLine,
@@ -68,7 +70,7 @@ def wage_account_set(
         )
         event_record(
             actor=actor,
-            kind="wage_account.set",
+            kind=LaborEventKind.WAGE_ACCOUNT_SET,
             subject=account,
             data={"created": created, "bank_code": bank_code},
         )
@@ -101,15 +103,17 @@ def payment_batch_export(*, actor: Any, project: Project) -> PaymentBatch:
     if not scoping.is_gc_of(actor, project):
         raise Forbidden("代发由施工总承包单位办理")
     if not WageAccount.objects.filter(project=project).exists():
-        raise DomainError("payment.no_account", "项目尚未登记工资专用账户")
+        raise DomainError(LaborErrorCode.PAYMENT_NO_ACCOUNT, "项目尚未登记工资专用账户")
     with transaction.atomic():
         lines = list(payable_lines(project).select_for_update(of=("self",)))
         if not lines:
-            raise DomainError("payment.nothing", "没有待发放的工资（须为总包已审核的工资表）")
+            raise DomainError(
+                LaborErrorCode.PAYMENT_NOTHING, "没有待发放的工资（须为总包已审核的工资表）"
+            )
         missing = [line.worker.name for line in lines if not line.worker.bank_card]
         if missing:
             raise DomainError(
-                "payment.no_bank_card",
+                LaborErrorCode.PAYMENT_NO_BANK_CARD,
                 "以下人员未登记工资卡，不能代发：" + "、".join(missing[:10]),
                 {"workers": missing},
             )
@@ -138,7 +142,7 @@ def payment_batch_export(*, actor: Any, project: Project) -> PaymentBatch:
         )
         event_record(
             actor=actor,
-            kind="payment.exported",
+            kind=LaborEventKind.PAYMENT_EXPORTED,
             subject=batch,
             data={"lines": len(lines), "total_fen": batch.total_fen},
         )
@@ -225,7 +229,7 @@ def payment_result_import(
         batch.save(update_fields=["state", "result_imported_at", "updated_at"])
         event_record(
             actor=actor,
-            kind="payment.result_imported",
+            kind=LaborEventKind.PAYMENT_RESULT_IMPORTED,
             subject=batch,
             data={"paid": paid, "failed": failed, "unchanged": unchanged, "errors": len(errors)},
         )
@@ -242,7 +246,7 @@ def payment_receipt_attach(*, actor: Any, batch: PaymentBatch, data: bytes, file
         batch.save(update_fields=["receipt", "updated_at"])
         event_record(
             actor=actor,
-            kind="payment.receipt_attached",
+            kind=LaborEventKind.PAYMENT_RECEIPT_ATTACHED,
             subject=batch,
             data={"sha256": hashlib.sha256(data).hexdigest()},
         )

@@ -23,6 +23,8 @@ from smz.core.locks import lock_row
 from smz.core.numbering import dated_no, temporary_no
 from smz.core.uploads import EXTENSIONS, upload_check
 from smz.labor import wages
+from smz.labor.errors import LaborErrorCode
+from smz.labor.events import LaborEventKind
 from smz.labor.models import (
     MinimumWage,
     Payroll,
@@ -141,13 +143,13 @@ def payroll_draft(
                 payroll.save(update_fields=["pay_due_on"])
             event_record(
                 actor=actor,
-                kind="payroll.drafted",
+                kind=LaborEventKind.PAYROLL_DRAFTED,
                 subject=payroll,
                 data={"month": first.isoformat(), "lines": len(lines)},
             )
     except IntegrityError as exc:
         raise DomainError(
-            "payroll.exists",
+            LaborErrorCode.PAYROLL_EXISTS,
             "该企业（班组）本月的工资表已存在：已提交的请编制更正表",
             status=409,
         ) from exc
@@ -159,7 +161,7 @@ def _editable(actor: Any, payroll: Payroll) -> None:
         raise Forbidden("无权修改该工资表")
     if payroll.locked:
         raise DomainError(
-            "payroll.locked",
+            LaborErrorCode.PAYROLL_LOCKED,
             "工资表已提交锁定，不能修改；如需更正请编制更正表",
             {"state": payroll.state},
             status=409,
@@ -203,7 +205,7 @@ def payroll_line_update(*, actor: Any, line: PayrollLine, data: LineInput) -> Pa
         try:
             payroll = lock_row(Payroll, pk=line.payroll_id)
         except Payroll.DoesNotExist as exc:
-            raise DomainError("payroll.not_found", "工资表已删除", status=404) from exc
+            raise DomainError(LaborErrorCode.PAYROLL_NOT_FOUND, "工资表已删除", status=404) from exc
         _editable(actor, payroll)
         line.refresh_from_db()  # a payroll's lines are written only under the payroll's lock
         before = {
@@ -225,7 +227,7 @@ def payroll_line_update(*, actor: Any, line: PayrollLine, data: LineInput) -> Pa
         line.save()
         event_record(
             actor=actor,
-            kind="payroll.line_updated",
+            kind=LaborEventKind.PAYROLL_LINE_UPDATED,
             subject=payroll,
             data={"line": line.pk, "before": before, "gross": gross, "net": line.net_fen},
         )
@@ -255,19 +257,21 @@ def payroll_problems(payroll: Payroll) -> list[Problem]:
     minimum = minimum_wage_on(last)
     lines = list(payroll.lines.select_related("worker", "contract"))
     if not lines:
-        problems.append(Problem(None, "payroll.empty", "工资表没有任何人员"))
+        problems.append(Problem(None, LaborErrorCode.PAYROLL_EMPTY, "工资表没有任何人员"))
     elif payroll.corrects_id and not any(line.net_fen for line in lines):
-        problems.append(Problem(None, "payroll.empty_correction", "更正表没有任何补发金额"))
+        problems.append(
+            Problem(None, LaborErrorCode.PAYROLL_EMPTY_CORRECTION, "更正表没有任何补发金额")
+        )
     for line in lines:
         if line.contract is None and not payroll.corrects_id:
-            problems.append(Problem(line, "payroll.no_contract", "没有劳动合同"))
+            problems.append(Problem(line, LaborErrorCode.PAYROLL_NO_CONTRACT, "没有劳动合同"))
         if not line.worker.bank_card:
-            problems.append(Problem(line, "payroll.no_bank_card", "未登记本人工资卡"))
+            problems.append(Problem(line, LaborErrorCode.PAYROLL_NO_BANK_CARD, "未登记本人工资卡"))
         if line.days_paid > line.days_attended and not payroll.corrects_id:
             problems.append(
                 Problem(
                     line,
-                    "payroll.days_over_attended",
+                    LaborErrorCode.PAYROLL_DAYS_OVER_ATTENDED,
                     f"计薪天数 {line.days_paid} 天多于考勤天数 {line.days_attended} 天",
                 )
             )
@@ -279,7 +283,11 @@ def payroll_problems(payroll: Payroll) -> list[Problem]:
             )
         ):
             problems.append(
-                Problem(line, "payroll.rate_differs", "工资标准与劳动合同不一致，须填写说明")
+                Problem(
+                    line,
+                    LaborErrorCode.PAYROLL_RATE_DIFFERS,
+                    "工资标准与劳动合同不一致，须填写说明",
+                )
             )
         if minimum and not payroll.corrects_id and line.days_paid > 0:
             floor = wages.minimum_fen(
@@ -292,7 +300,7 @@ def payroll_problems(payroll: Payroll) -> list[Problem]:
                 problems.append(
                     Problem(
                         line,
-                        "payroll.below_minimum",
+                        LaborErrorCode.PAYROLL_BELOW_MINIMUM,
                         f"应发 {line.gross_fen / 100:.2f} 元低于按工作时间计算的最低工资 "
                         f"{floor / 100:.2f} 元",
                     )
@@ -301,7 +309,9 @@ def payroll_problems(payroll: Payroll) -> list[Problem]:
         # worker again. A zero line on a correction sheet pays nothing and needs no confirmation.
         if not line.confirmed_at and not (payroll.corrects_id and line.net_fen == 0):
             problems.append(
-                Problem(line, "payroll.unconfirmed", "工人尚未确认（或上传工人签字工资表）")
+                Problem(
+                    line, LaborErrorCode.PAYROLL_UNCONFIRMED, "工人尚未确认（或上传工人签字工资表）"
+                )
             )
     return problems
 
@@ -312,13 +322,13 @@ def payroll_line_confirm(*, actor: Any, line: PayrollLine) -> PayrollLine:
         raise Forbidden("只能确认本人的工资")
     with transaction.atomic():
         if lock_row(Payroll, pk=line.payroll_id).locked:
-            raise DomainError("payroll.locked", "工资表已提交，无需再确认", status=409)
+            raise DomainError(LaborErrorCode.PAYROLL_LOCKED, "工资表已提交，无需再确认", status=409)
         line.confirmed_at = timezone.now()
         line.confirmed_via = "online"
         line.save(update_fields=["confirmed_at", "confirmed_via"])
         event_record(
             actor=actor,
-            kind="payroll.line_confirmed",
+            kind=LaborEventKind.PAYROLL_LINE_CONFIRMED,
             subject=line.payroll,
             data={"line": line.pk, "net": line.net_fen},
         )
@@ -341,7 +351,7 @@ def payroll_signed_sheet_attach(
         )
         event_record(
             actor=actor,
-            kind="payroll.signed_sheet_attached",
+            kind=LaborEventKind.PAYROLL_SIGNED_SHEET_ATTACHED,
             subject=payroll,
             data={"sha256": hashlib.sha256(data).hexdigest()},
         )
@@ -354,7 +364,7 @@ def payroll_draft_delete(*, actor: Any, payroll: Payroll) -> None:
         _editable(actor, payroll)
         event_record(
             actor=actor,
-            kind="payroll.draft_deleted",
+            kind=LaborEventKind.PAYROLL_DRAFT_DELETED,
             subject=payroll,
             data={"no": payroll.no, "month": payroll.month.isoformat()},
         )
@@ -369,7 +379,7 @@ def payroll_submit(*, actor: Any, payroll: Payroll) -> Payroll:
         _editable(actor, payroll)
         if problems := payroll_problems(payroll):
             raise DomainError(
-                "payroll.invalid",
+                LaborErrorCode.PAYROLL_INVALID,
                 f"工资表有 {len(problems)} 处问题，须改正后提交",
                 {
                     "problems": [
@@ -391,7 +401,9 @@ def payroll_submit(*, actor: Any, payroll: Payroll) -> Payroll:
         payroll.retain_until = payroll_retain_until(payroll, payroll.project.completed_on)
         payroll.save()
         totals = payroll.lines.aggregate(gross=Sum("gross_fen"), net=Sum("net_fen"), n=Count("pk"))
-        event_record(actor=actor, kind="payroll.submitted", subject=payroll, data=totals)
+        event_record(
+            actor=actor, kind=LaborEventKind.PAYROLL_SUBMITTED, subject=payroll, data=totals
+        )
     return payroll
 
 
@@ -403,7 +415,7 @@ def payroll_review(*, actor: Any, payroll: Payroll) -> Payroll:
         payroll = lock_row(Payroll, pk=payroll.pk)
         if payroll.state != Payroll.State.SUBMITTED:
             raise DomainError(
-                "payroll.invalid_state",
+                LaborErrorCode.PAYROLL_INVALID_STATE,
                 f"工资表当前为「{payroll.get_state_display()}」，不能审核",
                 status=409,
             )
@@ -411,7 +423,7 @@ def payroll_review(*, actor: Any, payroll: Payroll) -> Payroll:
         payroll.reviewed_at = timezone.now()
         payroll.reviewed_by = actor
         payroll.save(update_fields=["state", "reviewed_at", "reviewed_by", "updated_at"])
-        event_record(actor=actor, kind="payroll.reviewed", subject=payroll)
+        event_record(actor=actor, kind=LaborEventKind.PAYROLL_REVIEWED, subject=payroll)
     return payroll
 
 
@@ -423,7 +435,9 @@ def payroll_correction_create(*, actor: Any, payroll: Payroll) -> Payroll:
     with transaction.atomic():
         payroll = lock_row(Payroll, pk=payroll.pk)  # its state now, not as the caller read it
         if not payroll.locked:
-            raise DomainError("payroll.not_locked", "工资表尚未提交，可直接修改", status=409)
+            raise DomainError(
+                LaborErrorCode.PAYROLL_NOT_LOCKED, "工资表尚未提交，可直接修改", status=409
+            )
         correction = Payroll.objects.create(
             no=temporary_no(),
             project=payroll.project,
@@ -455,7 +469,7 @@ def payroll_correction_create(*, actor: Any, payroll: Payroll) -> Payroll:
         )
         event_record(
             actor=actor,
-            kind="payroll.correction_created",
+            kind=LaborEventKind.PAYROLL_CORRECTION_CREATED,
             subject=correction,
             data={"corrects": payroll.pk},
         )

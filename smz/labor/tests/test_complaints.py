@@ -51,7 +51,7 @@ def test_r_l5_worker_files_routed_authority_handles(world):
         complaints.complaint_handle(
             actor=world.user("town_l1"), complaint=c, status="accepted", reply=""
         )
-    assert exc.value.code == "complaint.closed"
+    assert exc.value.code == "labor.complaint_closed"
 
 
 def test_r_p3_complaints_are_private_to_the_worker_and_the_routed_authority(world):

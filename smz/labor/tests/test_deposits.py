@@ -47,7 +47,7 @@ def test_r_l2_deposit_amount_rate_and_exemption(world):
     assert d.amount_fen == d.balance_fen == 120_000_000  # 80,000,000 yuan × 1.5% = 1,200,000 yuan
     with pytest.raises(DomainError) as exc:
         register(world)
-    assert exc.value.code == "deposit.exists"
+    assert exc.value.code == "labor.deposit_exists"
 
 
 def test_r_l2_small_project_may_be_exempt(world):
@@ -86,14 +86,14 @@ def test_r_l2_draw_top_up_and_refund(world):
     assert d.balance_fen == d.amount_fen and deposits.top_up_due(d) is None
     with pytest.raises(DomainError) as exc:
         deposits.deposit_refund(actor=world.user("town_l1"), deposit=d, on=dt.date(2027, 1, 1))
-    assert exc.value.code == "deposit.not_completed"
+    assert exc.value.code == "labor.deposit_not_completed"
     p1 = world.projects["p1"]
     p1.completed_on = dt.date(2026, 12, 31)
     p1.save()
     d.refresh_from_db()
     with pytest.raises(DomainError) as exc:
         deposits.deposit_refund(actor=world.user("town_l1"), deposit=d, on=dt.date(2027, 1, 15))
-    assert exc.value.code == "deposit.notice_period"
+    assert exc.value.code == "labor.deposit_notice_period"
     deposits.deposit_refund(actor=world.user("town_l1"), deposit=d, on=dt.date(2027, 2, 1))
     d.refresh_from_db()
     assert d.status == WageDeposit.Status.REFUNDED and d.balance_fen == 0

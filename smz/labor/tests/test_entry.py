@@ -88,7 +88,7 @@ def test_r_a2_admission_blocked_then_granted(world, ready):
     )
     with pytest.raises(DomainError) as exc:
         entry.entry_admit(actor=ready.user("sub_labor"), employment=e)
-    assert exc.value.code == "entry.blocked" and "黑名单" in exc.value.message
+    assert exc.value.code == "labor.entry_blocked" and "黑名单" in exc.value.message
     assert Admission.objects.get(employment=e).admitted is False  # the refusal is on record
     e.refresh_from_db()
     assert e.gate_status == "pending"

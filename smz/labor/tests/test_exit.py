@@ -66,8 +66,8 @@ def test_r_l3_only_the_worker_confirms_and_confirmed_figures_never_change(paid_o
     assert s.state == ExitSettlement.State.CONFIRMED and s.confirmed_via == "online"
     with pytest.raises(DomainError) as exc:
         prepare(paid_october, exit_on=EXIT_ON - dt.timedelta(days=1))
-    assert exc.value.code == "exit.confirmed"
-    with refused("exit.confirmed"):
+    assert exc.value.code == "labor.exit_confirmed"
+    with refused("labor.exit_confirmed"):
         exits.exit_signed_scan_attach(
             actor=paid_october.user("sub_labor"), settlement=s, data=PDF, filename="x.pdf"
         )
@@ -88,7 +88,7 @@ def test_r_l3_register_needs_confirmation_then_removes_from_devices(paid_october
     s = prepare(w)
     with pytest.raises(DomainError) as exc:
         exits.exit_register(actor=w.user("sub_labor"), settlement=s)
-    assert exc.value.code == "exit.not_confirmed"
+    assert exc.value.code == "labor.exit_not_confirmed"
     exits.exit_signed_scan_attach(
         actor=w.user("sub_labor"), settlement=s, data=PDF, filename="x.pdf"
     )

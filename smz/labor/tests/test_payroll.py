@@ -90,13 +90,13 @@ def test_r_l2_draft_from_attendance_and_contract(month):
     assert [line.worker for line in gc.lines.all()] == [month.workers["gc"]]  # the PM is a manager
     with pytest.raises(DomainError) as exc:
         draft(month)
-    assert exc.value.code == "payroll.exists"
+    assert exc.value.code == "labor.payroll_exists"
 
 
 def test_r_l2_each_check_blocks_submission(month):
     payroll = draft(month)
     line = line_of(payroll)
-    assert codes(payroll) == {"payroll.unconfirmed"}
+    assert codes(payroll) == {"labor.payroll_unconfirmed"}
     actor = month.user("sub_labor")
 
     def edit(**kw):
@@ -115,27 +115,32 @@ def test_r_l2_each_check_blocks_submission(month):
         return services.payroll_line_update(actor=actor, line=line, data=LineInput(**data))
 
     edit(days_paid=19)
-    assert "payroll.days_over_attended" in codes(payroll)
+    assert "labor.payroll_days_over_attended" in codes(payroll)
     edit(rate_yuan="300")
-    assert "payroll.rate_differs" in codes(payroll)
+    assert "labor.payroll_rate_differs" in codes(payroll)
     edit(rate_yuan="300", note="10月起按班组长标准")
-    assert "payroll.rate_differs" not in codes(payroll)
+    assert "labor.payroll_rate_differs" not in codes(payroll)
     edit(rate_yuan="100")  # 18 days × 100 = 1,800 < 144 h × 18.10 = 2,606.40
     problems = {p.code: p.message for p in services.payroll_problems(payroll)}
-    assert "payroll.below_minimum" in problems and "2606.40" in problems["payroll.below_minimum"]
+    assert (
+        "labor.payroll_below_minimum" in problems
+        and "2606.40" in problems["labor.payroll_below_minimum"]
+    )
     # Issue 12 item 4: the page shows a line's problem from its own text, never by cutting the message.
-    below = next(p for p in services.payroll_problems(payroll) if p.code == "payroll.below_minimum")
+    below = next(
+        p for p in services.payroll_problems(payroll) if p.code == "labor.payroll_below_minimum"
+    )
     assert below.text.startswith("应发") and below.message == f"{line.worker.name}：{below.text}"
     edit(rate_yuan="280")
     worker = month.workers["sub"]
     worker.bank_card = ""
     worker.save()
-    assert "payroll.no_bank_card" in codes(payroll)
+    assert "labor.payroll_no_bank_card" in codes(payroll)
     PayrollLine.objects.filter(pk=line.pk).update(contract=None)  # drafted before any contract
-    assert "payroll.no_contract" in codes(payroll)
+    assert "labor.payroll_no_contract" in codes(payroll)
     with pytest.raises(DomainError) as exc:
         services.payroll_submit(actor=actor, payroll=payroll)
-    assert exc.value.code == "payroll.invalid" and exc.value.detail["problems"]
+    assert exc.value.code == "labor.payroll_invalid" and exc.value.detail["problems"]
 
 
 def test_r_l2_deductions_and_net(month):
@@ -170,7 +175,7 @@ def test_r_l2_worker_confirms_only_his_own_line_and_edits_reset_it(month):
         data=LineInput(17, Decimal("136"), "280", Decimal(0), "0", "", ""),
     )
     line.refresh_from_db()
-    assert line.confirmed_at is None and codes(payroll) == {"payroll.unconfirmed"}
+    assert line.confirmed_at is None and codes(payroll) == {"labor.payroll_unconfirmed"}
 
 
 def test_r_l2_signed_sheet_confirms_and_submitted_sheet_is_locked(month):
@@ -190,8 +195,8 @@ def test_r_l2_signed_sheet_confirms_and_submitted_sheet_is_locked(month):
             line=line_of(payroll),
             data=LineInput(18, Decimal("144"), "280", Decimal(0), "0", "", ""),
         )
-    assert exc.value.code == "payroll.locked"
-    with refused("payroll.locked"):
+    assert exc.value.code == "labor.payroll_locked"
+    with refused("labor.payroll_locked"):
         services.payroll_line_confirm(actor=month.user("worker"), line=line_of(payroll))
     correction = services.payroll_correction_create(actor=month.user("sub_labor"), payroll=payroll)
     assert correction.corrects == payroll and line_of(correction).gross_fen == 0
@@ -223,7 +228,7 @@ def test_r_l2_only_the_gc_reviews_and_pays(month):
     services.payroll_review(actor=month.user("gc_labor"), payroll=payroll)
     with pytest.raises(DomainError) as exc:
         services.payment_batch_export(actor=month.user("gc_labor"), project=month.projects["p1"])
-    assert exc.value.code == "payment.no_account"
+    assert exc.value.code == "labor.payment_no_account"
     wage_account(month)
     with refused("forbidden"):
         services.payment_batch_export(actor=month.user("sub_labor"), project=month.projects["p1"])
@@ -290,7 +295,7 @@ def test_r_l2_bank_result_with_mixed_success_and_the_failed_line_paid_later(mont
     assert PaymentLine.objects.filter(payroll_line=failed).count() == 2
     with pytest.raises(DomainError) as exc:
         services.payment_batch_export(actor=gl, project=month.projects["p1"])
-    assert exc.value.code == "payment.nothing"
+    assert exc.value.code == "labor.payment_nothing"
 
 
 def test_r_l2_wrong_amount_in_the_result_is_refused(month):
@@ -335,7 +340,7 @@ def test_r_l2_a_line_changed_after_the_signed_sheet_needs_the_worker_again(month
         line=line_of(payroll),
         data=LineInput(17, Decimal("136"), "280", Decimal(0), "0", "", ""),
     )
-    assert codes(payroll) == {"payroll.unconfirmed"}
+    assert codes(payroll) == {"labor.payroll_unconfirmed"}
 
 
 def test_r_l2_a_draft_can_be_thrown_away_and_drawn_again(month):
@@ -349,7 +354,7 @@ def test_r_l2_a_draft_can_be_thrown_away_and_drawn_again(month):
     services.payroll_submit(actor=month.user("sub_labor"), payroll=again)
     with pytest.raises(DomainError) as exc:
         services.payroll_draft_delete(actor=month.user("sub_labor"), payroll=again)
-    assert exc.value.code == "payroll.locked"
+    assert exc.value.code == "labor.payroll_locked"
 
 
 def test_r_l1_expiring_contracts_are_shown_and_reminded(world, as_user):

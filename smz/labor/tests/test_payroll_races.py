@@ -87,7 +87,7 @@ def test_issue12_line_edit_and_submit_at_once_never_submit_the_edit(world):
             "a submitted sheet carries a line edited after submission, unconfirmed"
         )
     assert edit.error is None and line.days_paid == 17 and line.confirmed_at is None
-    assert isinstance(submit.error, DomainError) and submit.error.code == "payroll.invalid"
+    assert isinstance(submit.error, DomainError) and submit.error.code == "labor.payroll_invalid"
     assert payroll.state == Payroll.State.DRAFT
 
 
@@ -100,5 +100,5 @@ def test_issue12_correction_checks_the_sheet_as_stored_not_as_passed(world):
     stale.state = Payroll.State.SUBMITTED
     with pytest.raises(DomainError) as exc:
         services.payroll_correction_create(actor=world.user("sub_labor"), payroll=stale)
-    assert exc.value.code == "payroll.not_locked"
+    assert exc.value.code == "labor.payroll_not_locked"
     assert not Payroll.objects.filter(corrects=payroll).exists()

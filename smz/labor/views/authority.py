@@ -12,6 +12,7 @@ from django.utils import timezone
 from smz.core.errors import DomainError
 from smz.core.forms import form_int
 from smz.labor import arrears, complaints, retention
+from smz.labor.errors import LaborErrorCode
 from smz.labor.models import Complaint, LegalHold
 from smz.registry import scoping
 from smz.registry.models import Project
@@ -60,7 +61,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         )
         try:
             if item is None:
-                raise DomainError("complaint.unknown", "投诉不存在")
+                raise DomainError(LaborErrorCode.COMPLAINT_UNKNOWN, "投诉不存在")
             complaints.complaint_handle(
                 actor=request.user,
                 complaint=item,
@@ -104,14 +105,14 @@ def legal_holds(request: HttpRequest) -> HttpResponse:
                     pk=form_int(request.POST["release"]) or 0, released_at__isnull=True
                 ).first()
                 if hold is None:
-                    raise DomainError("hold.unknown", "该保全不存在或已解除")
+                    raise DomainError(LaborErrorCode.HOLD_UNKNOWN, "该保全不存在或已解除")
                 retention.legal_hold_release(actor=user, hold=hold)
                 messages.success(request, f"已解除 {hold.project.name} 的法律保全")
             else:
                 code = request.POST.get("project", "").strip()
                 project = Project.objects.filter(code=code).first()
                 if project is None:
-                    raise DomainError("hold.project", f"项目编码「{code[:20]}」不存在")
+                    raise DomainError(LaborErrorCode.HOLD_PROJECT, f"项目编码「{code[:20]}」不存在")
                 retention.legal_hold_place(
                     actor=user, project=project, reason=request.POST.get("reason", "")
                 )

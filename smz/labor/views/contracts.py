@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from smz.core.errors import DomainError, Forbidden
+from smz.core.errors import CoreErrorCode, DomainError, Forbidden
 from smz.core.files import user_file_response
 from smz.core.forms import form_date, form_int
 from smz.core.pii import masked
@@ -73,7 +73,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         upload = request.FILES.get("file")
         try:
             if upload is None:
-                raise DomainError("upload.empty", "请选择扫描件")
+                raise DomainError(CoreErrorCode.UPLOAD_EMPTY, "请选择扫描件")
             services.contract_scan_attach(
                 actor=request.user,
                 contract=contract,

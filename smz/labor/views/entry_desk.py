@@ -12,6 +12,7 @@ from smz.core.errors import DomainError, Forbidden
 from smz.core.forms import form_date
 from smz.core.uploads import upload_read
 from smz.labor import entry
+from smz.labor.errors import LaborErrorCode
 from smz.registry import project_changes, scoping
 from smz.registry.selectors import employment_get_for
 
@@ -53,7 +54,7 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
                 entry.entry_hold(actor=user, employment=employment)
                 messages.success(request, "已暂缓下发，核验通过后再准予进场")
             else:
-                raise DomainError("entry.action", "无效的操作")
+                raise DomainError(LaborErrorCode.ENTRY_ACTION, "无效的操作")
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("labor:entry", employment.pk)

@@ -9,12 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from smz.core.errors import DomainError, Forbidden
+from smz.core.errors import CoreErrorCode, DomainError, Forbidden
 from smz.core.forms import form_date
 from smz.core.pii import masked
 from smz.core.uploads import upload_read
 from smz.labor import exits
 from smz.labor.documents import ExitData, exit_confirmation_pdf
+from smz.labor.errors import LaborErrorCode
 from smz.labor.models import ExitSettlement
 from smz.registry import scoping
 from smz.registry.selectors import employment_get_for
@@ -59,7 +60,7 @@ def exit_page(request: HttpRequest, pk: int) -> HttpResponse:
             elif action == "scan" and settlement:
                 upload = request.FILES.get("file")
                 if upload is None:
-                    raise DomainError("upload.empty", "请选择扫描件")
+                    raise DomainError(CoreErrorCode.UPLOAD_EMPTY, "请选择扫描件")
                 exits.exit_signed_scan_attach(
                     actor=user,
                     settlement=settlement,
@@ -71,7 +72,7 @@ def exit_page(request: HttpRequest, pk: int) -> HttpResponse:
                 exits.exit_register(actor=user, settlement=settlement)
                 messages.success(request, "已办理退场登记，该人员将从现场考勤设备中删除")
             else:
-                raise DomainError("exit.action", "无效的操作")
+                raise DomainError(LaborErrorCode.EXIT_ACTION, "无效的操作")
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("labor:exit", employment.pk)

@@ -10,11 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from smz.core.errors import DomainError, Forbidden
+from smz.core.errors import CoreErrorCode, DomainError, Forbidden
 from smz.core.forms import form_int
 from smz.core.pii import masked, may_unmask, pii_reveal
 from smz.core.uploads import upload_read
 from smz.labor import bankfile, selectors, services
+from smz.labor.errors import LaborErrorCode
 from smz.labor.models import Payroll
 from smz.registry import scoping
 from smz.registry.selectors import project_get_for
@@ -78,7 +79,7 @@ def payroll_act(request: HttpRequest, pk: int) -> HttpResponse:
         if action == "line":
             line = selectors.payroll_line_of(payroll, form_int(request.POST.get("line", "")))
             if line is None:
-                raise DomainError("payroll.line", "明细不存在")
+                raise DomainError(LaborErrorCode.PAYROLL_LINE, "明细不存在")
             services.payroll_line_update(
                 actor=request.user,
                 line=line,
@@ -96,7 +97,7 @@ def payroll_act(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "signed_sheet":
             upload = request.FILES.get("file")
             if upload is None:
-                raise DomainError("upload.empty", "请选择扫描件")
+                raise DomainError(CoreErrorCode.UPLOAD_EMPTY, "请选择扫描件")
             services.payroll_signed_sheet_attach(
                 actor=request.user, payroll=payroll, data=upload_read(upload), filename=upload.name
             )
@@ -117,7 +118,7 @@ def payroll_act(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"已生成更正表 {correction.no}（补发）")
             return redirect("labor:payroll", correction.pk)
         else:
-            raise DomainError("payroll.action", "无效的操作")
+            raise DomainError(LaborErrorCode.PAYROLL_ACTION, "无效的操作")
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("labor:payroll", payroll.pk)
@@ -178,7 +179,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         upload = request.FILES.get("file")
         try:
             if upload is None:
-                raise DomainError("upload.empty", "请选择文件")
+                raise DomainError(CoreErrorCode.UPLOAD_EMPTY, "请选择文件")
             data = upload_read(upload)
             if request.POST.get("form") == "receipt":
                 services.payment_receipt_attach(
@@ -205,7 +206,9 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not may_download:
             # A bank file exists to pay; with masked cards it is useless to the bank, so roles the unmask
             # policy refuses (项目经理, 企业管理员) are refused the file; the page shows them masked cards.
-            raise Forbidden("代发文件含完整工资卡号，仅劳务专管员可下载", code="pii.forbidden")
+            raise Forbidden(
+                "代发文件含完整工资卡号，仅劳务专管员可下载", code=CoreErrorCode.PII_FORBIDDEN
+            )
         rows = _payment_rows(batch, user=request.user)
         if request.GET["download"] == "csv":
             response = HttpResponse(bankfile.payment_file_csv(rows), content_type="text/csv")

@@ -21,6 +21,7 @@ from smz.core.pii import mask_bank_card
 from smz.core.uploads import upload_read
 from smz.labor import deposits, entry, idcard, selectors, services
 from smz.labor.documents import NoticeBoardData, notice_board_pdf
+from smz.labor.errors import LaborErrorCode
 from smz.registry import scoping
 from smz.registry.codes import code_table
 from smz.registry.models import Participant
@@ -56,7 +57,7 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
         month = form_month(request.POST.get("month", ""))
         try:
             if employer is None or month is None:
-                raise DomainError("payroll.form", "请选择用工企业和月份")
+                raise DomainError(LaborErrorCode.PAYROLL_FORM, "请选择用工企业和月份")
             payroll = services.payroll_draft(
                 actor=user, project=project, employer=employer, team=team, month=month
             )
@@ -72,7 +73,7 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
         upload = request.FILES.get("card_photo")
         try:
             if employer is None:
-                raise DomainError("entry.form", "请选择用工企业")
+                raise DomainError(LaborErrorCode.ENTRY_FORM, "请选择用工企业")
             employment = idcard.typed_entry(
                 actor=user,
                 project=project,
@@ -111,7 +112,7 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
         team = selectors.team_pick(form_int(request.POST.get("team", "")), project=project)
         try:
             if scan is None or employer is None:
-                raise DomainError("idcard.form", "请选择读卡记录和用工企业")
+                raise DomainError(LaborErrorCode.IDCARD_FORM, "请选择读卡记录和用工企业")
             employment = idcard.idcard_scan_register(
                 actor=user,
                 scan=scan,
@@ -206,7 +207,7 @@ def _deposit_post(request: HttpRequest, project) -> None:
                 exempt_reason=post.get("exempt_reason", ""),
             )
         elif deposit is None:
-            raise DomainError("deposit.none", "尚未登记工资保证金")
+            raise DomainError(LaborErrorCode.DEPOSIT_NONE, "尚未登记工资保证金")
         elif form == "deposit_draw":
             deposits.deposit_draw(
                 actor=user,
@@ -229,7 +230,7 @@ def _deposit_post(request: HttpRequest, project) -> None:
                 on=form_date(post.get("on", "")) or timezone.localdate(),
             )
         else:
-            raise DomainError("deposit.action", "无效的操作")
+            raise DomainError(LaborErrorCode.DEPOSIT_ACTION, "无效的操作")
         messages.success(request, "工资保证金已更新")
     except DomainError as exc:
         messages.error(request, exc.message)

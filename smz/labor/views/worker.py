@@ -21,6 +21,7 @@ from smz.core.forms import form_int, form_month
 from smz.core.pii import masked
 from smz.labor import complaints, exits, selectors, services
 from smz.labor.documents import PaySlipData, pay_slip_pdf
+from smz.labor.errors import LaborErrorCode
 from smz.labor.models import Complaint, ExitSettlement
 from smz.labor.views.exit_pages import exit_for
 from smz.registry import scoping
@@ -53,7 +54,7 @@ def my_wages(request: HttpRequest) -> HttpResponse:
         )
         try:
             if line is None:
-                raise DomainError("payroll.line", "工资明细不存在")
+                raise DomainError(LaborErrorCode.PAYROLL_LINE, "工资明细不存在")
             services.payroll_line_confirm(actor=user, line=line)
             messages.success(request, f"已确认 {line.payroll.month:%Y年%m月} 工资")
         except DomainError as exc:
@@ -135,7 +136,7 @@ def my_complaints(request: HttpRequest) -> HttpResponse:
         try:
             if project is None:
                 raise DomainError(
-                    "complaint.project", "请选择项目", {"fields": {"project": "必选"}}
+                    LaborErrorCode.COMPLAINT_PROJECT, "请选择项目", {"fields": {"project": "必选"}}
                 )
             c = complaints.complaint_file(
                 actor=user,

@@ -30,16 +30,6 @@ NOTE_MARK = "【说明】"
 IMPORT_ROLES = frozenset({Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST, Role.CITY_ADMIN})
 
 
-class RosterErrorCode(StrEnum):
-    BAD_FILE = "roster.bad_file"
-    FILE_TOO_LARGE = "roster.file_too_large"
-    BAD_HEADER = "roster.bad_header"
-    EMPTY = "roster.empty"
-    TOO_MANY_ROWS = "roster.too_many_rows"
-    INVALID_ROWS = "roster.invalid_rows"
-    EXPORT_TOO_LARGE = "roster.export_too_large"
-
-
 class Kind(StrEnum):
     TEXT = "text"
     CODE = "code"

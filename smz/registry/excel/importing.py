@@ -24,6 +24,8 @@ from smz.core.events import event_record
 from smz.core.strict import text_error
 from smz.core.uploads import upload_read, xlsx_check
 from smz.registry.codes import code_by_name, code_table
+from smz.registry.errors import RegistryErrorCode
+from smz.registry.events import RegistryEventKind
 from smz.registry.excel.columns import (
     CODE_SHEET,
     COLUMNS,
@@ -43,7 +45,6 @@ from smz.registry.excel.columns import (
     Column,
     ImportResult,
     Kind,
-    RosterErrorCode,
     RosterRow,
     RowError,
 )
@@ -186,7 +187,7 @@ def _parse_row(number: int, columns: list[Column | None], values: tuple[Any, ...
 def _open_book(content: bytes) -> Workbook:
     if not content.startswith(b"PK\x03\x04"):
         raise DomainError(
-            RosterErrorCode.BAD_FILE,
+            RegistryErrorCode.ROSTER_BAD_FILE,
             "文件不是有效的 .xlsx 表格，请使用平台下载的模板（Excel 2007 及以上格式）",
             status=422,
         )
@@ -199,7 +200,7 @@ def _open_book(content: bytes) -> Workbook:
 
 def _unreadable() -> DomainError:
     return DomainError(
-        RosterErrorCode.BAD_FILE, "无法读取该 .xlsx 文件，文件可能已损坏", status=422
+        RegistryErrorCode.ROSTER_BAD_FILE, "无法读取该 .xlsx 文件，文件可能已损坏", status=422
     )
 
 
@@ -207,7 +208,7 @@ def _rows(sheet: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         if number > MAX_SCAN_ROWS:
             raise DomainError(
-                RosterErrorCode.TOO_MANY_ROWS,
+                RegistryErrorCode.ROSTER_TOO_MANY_ROWS,
                 f"表格超过{MAX_SCAN_ROWS}行（含空行），请删除多余的行后重新上传",
                 status=422,
             )
@@ -220,7 +221,7 @@ def roster_parse(content: bytes) -> list[RosterRow]:
     try:
         sheets = [ws for ws in book.worksheets if ws.title != CODE_SHEET]
         if not sheets:
-            raise DomainError(RosterErrorCode.BAD_FILE, "文件中没有工作表", status=422)
+            raise DomainError(RegistryErrorCode.ROSTER_BAD_FILE, "文件中没有工作表", status=422)
         sheet: Any = sheets[0]
         sheet.reset_dimensions()  # some writers record a wrong used range; read what is there
         return _parse_sheet(sheet)
@@ -243,7 +244,7 @@ def _parse_sheet(sheet: Any) -> list[RosterRow]:
     missing = [c.header for c in COLUMNS if c.required and c not in columns]
     if not columns or missing:
         raise DomainError(
-            RosterErrorCode.BAD_HEADER,
+            RegistryErrorCode.ROSTER_BAD_HEADER,
             "未找到完整的表头行，请使用平台下载的模板"
             + (f"（缺少列：{'、'.join(missing)}）" if columns else ""),
             status=422,
@@ -256,13 +257,13 @@ def _parse_sheet(sheet: Any) -> list[RosterRow]:
             continue
         if len(parsed) >= MAX_ROWS:
             raise DomainError(
-                RosterErrorCode.TOO_MANY_ROWS,
+                RegistryErrorCode.ROSTER_TOO_MANY_ROWS,
                 f"一次最多导入{MAX_ROWS}行，请拆分文件后分批导入",
                 status=422,
             )
         parsed.append(_parse_row(number, columns, values))
     if not parsed:
-        raise DomainError(RosterErrorCode.EMPTY, "表格中没有数据行", status=422)
+        raise DomainError(RegistryErrorCode.ROSTER_EMPTY, "表格中没有数据行", status=422)
     return parsed
 
 
@@ -363,7 +364,7 @@ def rows_error(errors: list[RowError]) -> DomainError:
     row_count = len({e.row for e in errors})
     shown = errors[:MAX_REPORTED_ERRORS]
     return DomainError(
-        RosterErrorCode.INVALID_ROWS,
+        RegistryErrorCode.ROSTER_INVALID_ROWS,
         f"花名册有{len(errors)}处错误（涉及{row_count}行），未导入任何数据，请修改后重新上传",
         {
             "rows": [e.as_dict() for e in shown],
@@ -405,7 +406,7 @@ def roster_import(*, actor: Any, project: Project, content: bytes) -> ImportResu
             updated += not is_new
         event_record(
             actor=actor,
-            kind="roster.imported",
+            kind=RegistryEventKind.ROSTER_IMPORTED,
             subject=project,
             data={"rows": len(rows), "workers_created": created},
         )
@@ -427,7 +428,7 @@ def roster_import_upload(*, actor: Any, project: Project, upload: UploadedFile) 
     """roster_import for an uploaded file, refusing oversize uploads before reading them."""
     if (upload.size or 0) > MAX_BYTES:
         raise DomainError(
-            RosterErrorCode.FILE_TOO_LARGE,
+            RegistryErrorCode.ROSTER_FILE_TOO_LARGE,
             f"文件超过{MAX_BYTES // 1024 // 1024}MB，请拆分后分批导入",
             status=413,
         )

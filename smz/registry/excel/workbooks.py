@@ -21,6 +21,7 @@ from smz.core.pii import mask_bank_card, mask_id_number, mask_phone
 from smz.core.xlsx import safe_cell, safe_row
 from smz.registry import selectors
 from smz.registry.codes import code_table
+from smz.registry.errors import RegistryErrorCode
 from smz.registry.excel.columns import (
     CODE_SHEET,
     CODE_SHEET_TABLES,
@@ -32,7 +33,6 @@ from smz.registry.excel.columns import (
     ROSTER_SHEET,
     XLSX_CONTENT_TYPE,
     Kind,
-    RosterErrorCode,
 )
 from smz.registry.models import Project
 from smz.registry.scoping import can_maintain_roster, is_authority, is_enterprise_user
@@ -183,7 +183,7 @@ def employment_export(
     )
     if employments.count() > EXPORT_MAX_ROWS:
         raise DomainError(
-            RosterErrorCode.EXPORT_TOO_LARGE,
+            RegistryErrorCode.ROSTER_EXPORT_TOO_LARGE,
             f"导出超过{EXPORT_MAX_ROWS}行，请按项目或状态缩小范围后再导出",
             status=422,
         )
