@@ -126,8 +126,9 @@ def _on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespon
 
 @inbound_api.exception_handler(HttpError)
 def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    # ninja raises HttpError(400, "Cannot parse request body…") for a body that is not JSON.
-    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+    # ninja raises HttpError(400) only for a body it cannot parse (not JSON): judged by the status, as
+    # core.api_errors does, never by the English text of the message.
+    if exc.status_code == 400:
         return _envelope(
             request,
             422,

@@ -350,9 +350,20 @@ def _applicable(project, kind: str) -> bool:
             requested_date=None if kind == RequestKind.ATTENDANCE_STOP else project.planned_start,
         )
     except DomainError as exc:
-        return exc.code in {
-            ApprovalsErrorCode.SAME_START,
-            ApprovalsErrorCode.DATE_PAST,
-            ApprovalsErrorCode.DATE_REQUIRED,
-        } or (exc.code.startswith("permit."))
+        return exc.code in _DATE_REFUSALS
     return True
+
+
+# Refusals that depend on the date asked for (or the permit's), not on the project's state: still offered.
+_DATE_REFUSALS = frozenset(
+    {
+        ApprovalsErrorCode.SAME_START,
+        ApprovalsErrorCode.DATE_PAST,
+        ApprovalsErrorCode.DATE_REQUIRED,
+        ApprovalsErrorCode.PERMIT_MISSING,
+        ApprovalsErrorCode.PERMIT_BEFORE_ISSUE,
+        ApprovalsErrorCode.PERMIT_LAPSED,
+        ApprovalsErrorCode.PERMIT_EXTENSIONS_EXHAUSTED,
+        ApprovalsErrorCode.PERMIT_EXTENSION_TOO_LONG,
+    }
+)

@@ -174,7 +174,7 @@ def home_projects_for(user: Any, *, limit: int = 8) -> list[Project]:
 
 
 # How a change of a person's data reads on his own page (我的资料变更记录).
-_CHANGE_TITLES = {
+_CHANGE_TITLES: dict[str, str] = {
     RegistryEventKind.WORKER_REGISTERED: "登记入库",
     RegistryEventKind.WORKER_UPDATED: "身份信息更新",
     RegistryEventKind.WORKER_CONTACT_CHANGED: "手机号码/工资卡变更",
