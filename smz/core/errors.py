@@ -43,7 +43,8 @@ class DomainError(Exception):
         status: int | None = None,
     ):
         super().__init__(message)
-        self.code = code
+        # A plain string from here on (members are StrEnums): logs and reprs show "labor.x", not the member.
+        self.code = str(code)
         self.message = message
         self.detail = detail or {}
         if status is not None:
