@@ -257,8 +257,8 @@ def test_issue12_4_no_code_or_kind_is_spelled_as_a_string() -> None:
         offenders += [f"{rel}:{line}: {value!r}" for line, value in _literals(tree, vocabulary)]
         offenders += [f"{rel}:{line}: {why}" for line, why in _sink_problems(tree, _app(path))]
     assert offenders == [], (
-        "give codes and kinds as members of the app's enum (python /work/wt/enums_codemod.py "
-        "rewrites them):\n" + "\n".join(offenders)
+        "give codes and kinds as members of the app's enum (smz/<app>/errors.py, events.py; "
+        "see docs/architecture.md):\n" + "\n".join(offenders)
     )
 
 
