@@ -805,7 +805,7 @@ def free_port() -> int:
 
 def start_gunicorn(b: Bench, port: int, probe: tuple[str, str]) -> subprocess.Popen:
     """Start gunicorn; ready when it answers a signed heartbeat and all workers are up."""
-    from smz.devices.signing import signed_headers
+    from smz.core.signing import signed_headers
 
     env = os.environ | {
         "DATABASE_URL": b.db_url,
@@ -921,7 +921,7 @@ class ClientPlan:
 
 def client_main(plan: ClientPlan, ready: Any, go: Any, out: Any) -> None:
     """One client process: pre-builds its bodies, then posts them over keep-alive connections."""
-    from smz.devices.signing import signed_headers
+    from smz.core.signing import signed_headers
 
     now = dt.datetime.now(dt.UTC)
     bodies = []
@@ -1216,7 +1216,7 @@ SPY_PHASES = [  # (function, file fragment, phase): the deepest matching frame o
     ("__call__", "django/core/handlers/wsgi.py", "Django handler + middleware"),
     ("body", "django/http/request.py", "reading the request body"),
     ("authenticate_device", "smz/devices/auth.py", "auth: device lookup, nonce INSERT + commit"),
-    ("sign", "smz/devices/signing.py", "auth: HMAC + SHA-256 of the body"),
+    ("sign", "smz/core/signing.py", "auth: HMAC + SHA-256 of the body"),
     ("_body", "smz/devices/direct.py", "JSON parse of the body"),
     ("passes", "smz/devices/direct.py", "view: RawPass building, counts"),
     (
@@ -1322,7 +1322,7 @@ def profile_section(b: Bench) -> None:
     from django.utils import timezone
 
     from config.wsgi import application
-    from smz.devices.signing import signed_headers
+    from smz.core.signing import signed_headers
 
     args = b.args
     n = args.profile_requests
@@ -1402,7 +1402,7 @@ def profile_section(b: Bench) -> None:
         ("signature check: authenticate_device", auth),
         (
             "  HMAC-SHA256 + body SHA-256 (signing.sign)",
-            cum(stats, "smz/devices/signing.py", "sign"),
+            cum(stats, "smz/core/signing.py", "sign"),
         ),
         ("  device lookup + nonce INSERT/commit (SQL)", None),
         ("JSON parse of the body (direct._body)", body_parse),

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from smz.devices import signing
+from smz.core import signing
 from smz.devices.errors import DeviceError, device_error
 from smz.devices.models import Device, DeviceNonce, DeviceRejection
 

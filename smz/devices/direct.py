@@ -30,10 +30,10 @@ from smz.attendance.ingest import (
     RawPass,
     pass_records_ingest,
 )
+from smz.core import signing
 from smz.core.api_errors import install_envelope
 from smz.core.errors import DomainError
 from smz.core.timeutil import parse_aware
-from smz.devices import signing
 from smz.devices.auth import authenticate_device, nonces_purge
 from smz.devices.errors import RECORD_CODES, device_error
 from smz.devices.models import Device, DeviceCommand

@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-from smz.devices import signing
+from smz.core import signing
 from smz.devices.simulator import snapshots
 from smz.devices.simulator.plan import SITE_TZ, Pass, Person, Upload
 from smz.devices.simulator.wire import Http, Reply, Tally

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from smz.attendance.ingest import RawPass, pass_records_ingest
 from smz.attendance.models import PassRecord
-from smz.devices import signing
+from smz.core import signing
 from smz.devices.direct import pass_record_parse
 from smz.devices.errors import RECORD_CODES
 from smz.devices.models import Device, DeviceCommand
