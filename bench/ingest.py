@@ -291,7 +291,7 @@ def record_dicts(
 
 
 def raw_passes(records: list[dict[str, Any]]) -> list[Any]:
-    """What the device-direct adapter hands to the ingest path (same conversion as smz/devices/direct.py)."""
+    """What the device-direct adapter hands to the ingest path (same conversion as smz/terminals/direct.py)."""
     from smz.attendance.ingest import RawPass
 
     return [
@@ -1215,10 +1215,10 @@ SPY_PHASES = [  # (function, file fragment, phase): the deepest matching frame o
     ("handle", "gunicorn/", "gunicorn: HTTP parsing, socket I/O"),
     ("__call__", "django/core/handlers/wsgi.py", "Django handler + middleware"),
     ("body", "django/http/request.py", "reading the request body"),
-    ("authenticate_device", "smz/devices/auth.py", "auth: device lookup, nonce INSERT + commit"),
+    ("authenticate_device", "smz/terminals/auth.py", "auth: device lookup, nonce INSERT + commit"),
     ("sign", "smz/core/signing.py", "auth: HMAC + SHA-256 of the body"),
-    ("_body", "smz/devices/direct.py", "JSON parse of the body"),
-    ("passes", "smz/devices/direct.py", "view: RawPass building, counts"),
+    ("_body", "smz/terminals/direct.py", "JSON parse of the body"),
+    ("passes", "smz/terminals/direct.py", "view: RawPass building, counts"),
     (
         "pass_records_ingest",
         "smz/attendance/ingest.py",
@@ -1393,9 +1393,9 @@ def profile_section(b: Bench) -> None:
     stats = pstats.Stats(prof)
     total = cum(stats, "django/core/handlers/wsgi.py", "__call__")
     ingest = cum(stats, "smz/attendance/ingest.py", "pass_records_ingest")
-    view = cum(stats, "smz/devices/direct.py", "passes")
-    auth = cum(stats, "smz/devices/auth.py", "authenticate_device")
-    body_parse = cum(stats, "smz/devices/direct.py", "_body")
+    view = cum(stats, "smz/terminals/direct.py", "passes")
+    auth = cum(stats, "smz/terminals/auth.py", "authenticate_device")
+    body_parse = cum(stats, "smz/terminals/direct.py", "_body")
     render = cum(stats, "ninja/operation.py", "_result_to_response")
     lines = [
         ("whole request (WSGIHandler)", total),

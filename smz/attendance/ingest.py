@@ -30,9 +30,9 @@ from smz.attendance.models import IngestBatch, LateSnapshot, PassRecord
 from smz.core.storage import EncryptedFileSystemStorage
 from smz.core.timeutil import business_date, parse_aware
 from smz.core.uploads import image_size_ok
-from smz.devices.errors import RECORD_CODES, device_error
 from smz.devices.models import SiteBoundary
 from smz.registry.models import Employment
+from smz.terminals.errors import RECORD_CODES, device_error
 
 MAX_BATCH = 500
 MAX_SNAPSHOT_BYTES = 200 * 1024

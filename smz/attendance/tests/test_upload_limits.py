@@ -7,7 +7,7 @@ from unittest import mock
 from smz.attendance import faces
 from smz.attendance.ingest import snapshot_inspect
 from smz.core.tests.bombs import jpeg_header_bomb
-from smz.devices.errors import RECORD_CODES
+from smz.terminals.errors import RECORD_CODES
 
 
 def test_item9_snapshot_with_a_bomb_header_is_refused_by_code() -> None:

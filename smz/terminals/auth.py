@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from smz.core import signing
-from smz.devices.errors import DeviceError, device_error
 from smz.devices.models import Device, DeviceNonce, DeviceRejection
+from smz.terminals.errors import DeviceError, device_error
 
 
 def _refuse(serial: str, device: Device | None, code: str) -> DeviceError:

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from smz.attendance.ingest import RawPass, pass_records_ingest
 from smz.attendance.models import PassRecord
 from smz.core import signing
-from smz.devices.direct import pass_record_parse
-from smz.devices.errors import RECORD_CODES
 from smz.devices.models import Device, DeviceCommand
 from smz.devices.services import device_command_queue, device_register
+from smz.terminals.direct import pass_record_parse
+from smz.terminals.errors import RECORD_CODES
 from smz.testing.devices import DeviceClient, jpeg
 
 pytestmark = pytest.mark.django_db
