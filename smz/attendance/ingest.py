@@ -26,13 +26,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
+from smz.attendance.errors import RECORD_CODES, batch_conflict
 from smz.attendance.models import IngestBatch, LateSnapshot, PassRecord
 from smz.core.storage import EncryptedFileSystemStorage
 from smz.core.timeutil import business_date, parse_aware
 from smz.core.uploads import image_size_ok
 from smz.devices.models import SiteBoundary
 from smz.registry.models import Employment
-from smz.terminals.errors import RECORD_CODES, device_error
 
 MAX_BATCH = 500
 MAX_SNAPSHOT_BYTES = 200 * 1024
@@ -566,7 +566,7 @@ def _replayed(stored: IngestBatch, digest: str, records: list[RawPass]) -> list[
     """A replay gets the stored answers, but only for the same records: a device that restarted its batch
     counter must not have new records acknowledged by an old batch's answers (they would be lost)."""
     if stored.digest and stored.digest not in (digest, _ids_digest(records)):
-        raise device_error("device.batch_conflict", {"batch_id": stored.batch_id})
+        raise batch_conflict(stored.batch_id)
     return [
         a if "record_id" in a else {"record_id": _record_id(raw), **a}
         for raw, a in zip(records, stored.response, strict=True)

@@ -39,7 +39,7 @@ from smz.devices.selectors import gate_changes_since
 from smz.labor.idcard import idcard_scan_ingest
 from smz.registry.models import Worker
 from smz.terminals.auth import authenticate_device, nonces_purge
-from smz.terminals.errors import RECORD_CODES, device_error
+from smz.terminals.errors import HEARTBEAT_CODES, device_error
 
 HEARTBEAT_SECONDS = 30
 PEOPLE_PAGE_MAX = 100
@@ -212,7 +212,7 @@ class HeartbeatOut(Schema):
 
 
 def _refused_field(field: str, code: str) -> dict[str, str]:
-    return {"field": field, "code": code, "reason": RECORD_CODES[code]}
+    return {"field": field, "code": code, "reason": HEARTBEAT_CODES[code]}
 
 
 @device_api.post("/heartbeat", response=HeartbeatOut, summary="心跳：服务器时间、配置、待执行命令")
