@@ -656,8 +656,8 @@ def core_breakdown(b: Bench) -> None:
         ("base64 decode", cum(stats, "base64.py", "b64decode")),
         ("PIL Image.open (header)", cum(stats, "PIL/Image.py", "open")),
         (
-            "snapshot store (_snapshot_store)",
-            cum(stats, "smz/attendance/ingest.py", "_snapshot_store"),
+            "snapshot store (snapshot_store)",
+            cum(stats, "smz/attendance/snapshots.py", "snapshot_store"),
         ),
         (
             "  of which storage.exists()",
@@ -1228,7 +1228,11 @@ SPY_PHASES = [  # (function, file fragment, phase): the deepest matching frame o
     ("b64decode", "base64.py", "ingest: base64 decode of snapshots"),
     ("open", "PIL/Image.py", "ingest: PIL reads the JPEG header"),
     ("__init__", "django/db/models/base.py", "ingest: PassRecord(...) construction"),
-    ("_snapshot_store", "smz/attendance/ingest.py", "ingest: snapshot file store (1 file/record)"),
+    (
+        "snapshot_store",
+        "smz/attendance/snapshots.py",
+        "ingest: snapshot file store (1 file/record)",
+    ),
     ("bulk_create", "django/db/models/query.py", "ingest: bulk_create (ORM compile + INSERT)"),
     ("_schedule_recompute", "smz/attendance/ingest.py", "ingest: recompute task enqueue"),
     ("_result_to_response", "ninja/operation.py", "response: ninja render + JSON"),

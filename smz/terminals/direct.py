@@ -24,12 +24,11 @@ from pydantic import (
 from smz.attendance.ingest import (
     BIGINT_MAX,
     MAX_BATCH,
-    MIN_SNAPSHOT_HEIGHT,
-    MIN_SNAPSHOT_WIDTH,
     UNSTORABLE_CHARS,
     RawPass,
     pass_records_ingest,
 )
+from smz.attendance.snapshots import MIN_SNAPSHOT_HEIGHT, MIN_SNAPSHOT_WIDTH
 from smz.core import signing
 from smz.core.api_errors import install_envelope
 from smz.core.errors import DomainError

@@ -35,8 +35,8 @@ from smz.attendance.ingest import (
     RawPass,
     late_snapshot_attach,
     pass_records_ingest,
-    snapshot_inspect,
 )
+from smz.attendance.snapshots import snapshot_inspect
 from smz.core import crypto
 from smz.core.http import client_address
 from smz.core.timeutil import parse_aware

@@ -6,7 +6,7 @@ from unittest import mock
 
 from smz.attendance import faces
 from smz.attendance.errors import RECORD_CODES
-from smz.attendance.ingest import snapshot_inspect
+from smz.attendance.snapshots import snapshot_inspect
 from smz.core.tests.bombs import jpeg_header_bomb
 
 
