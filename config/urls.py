@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 
 from config.api import api, not_found
 from smz.approvals.inbound import inbound_api
-from smz.devices.direct import device_api
+from smz.terminals.direct import device_api
 
 handler400 = "smz.portal.errors.bad_request"
 handler403 = "smz.portal.errors.forbidden"
@@ -24,7 +24,7 @@ urlpatterns = [
     re_path(r"^api/v1/(?P<path>.*)$", not_found, name="api_not_found"),
     path("device/v1/", device_api.urls),
     path("inbound/v1/", inbound_api.urls),
-    path("iclock/", include("smz.devices.zkteco_urls")),
+    path("iclock/", include("smz.terminals.zkteco_urls")),
     path("", include("smz.devices.urls")),
     path("", include("smz.attendance.urls")),
     path("", include("smz.approvals.urls")),

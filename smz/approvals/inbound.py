@@ -18,8 +18,8 @@ from pydantic import BeforeValidator, ConfigDict
 
 from smz.approvals import inbound_services as services
 from smz.approvals.models import InboundSystem
+from smz.core import signing
 from smz.core.api_errors import envelope, install_envelope
-from smz.devices import signing
 
 log = logging.getLogger(__name__)
 

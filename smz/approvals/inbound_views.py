@@ -20,9 +20,9 @@ from smz.approvals import inbound_selectors as selectors
 from smz.approvals import inbound_services as services
 from smz.approvals.inbound import HEADER_SYSTEM
 from smz.approvals.models import InboundSystem
+from smz.core import signing
 from smz.core.errors import DomainError
 from smz.core.forms import form_date
-from smz.devices import signing
 
 
 @login_required

@@ -13,31 +13,29 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
-import io
-import os
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import storages
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
+from smz.attendance.errors import RECORD_CODES, batch_conflict
 from smz.attendance.models import IngestBatch, LateSnapshot, PassRecord
-from smz.core.storage import EncryptedFileSystemStorage
+from smz.attendance.snapshots import (
+    snapshot_big_enough,
+    snapshot_inspect,
+    snapshot_name,
+    snapshot_store,
+)
+from smz.attendance.tasks import recompute_days
+from smz.attendance.validity import INVALID_REASONS
 from smz.core.timeutil import business_date, parse_aware
-from smz.core.uploads import image_size_ok
-from smz.devices.errors import RECORD_CODES, device_error
 from smz.devices.models import SiteBoundary
 from smz.registry.models import Employment
 
 MAX_BATCH = 500
-MAX_SNAPSHOT_BYTES = 200 * 1024
-MIN_SNAPSHOT_WIDTH = 320
-MIN_SNAPSHOT_HEIGHT = 240
 FUTURE_TOLERANCE = dt.timedelta(seconds=300)
 MAX_AGE = dt.timedelta(days=30)  # before the device's registration
 # A batch's stored answers serve replays this long; after that a replay is answered record by record
@@ -46,15 +44,6 @@ BATCH_ANSWERS_KEEP = dt.timedelta(days=30)
 BIGINT_MAX = 2**63 - 1
 # Not stored as text: NUL (PostgreSQL refuses it), other control characters, lone surrogates (no UTF-8).
 UNSTORABLE_CHARS = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
-
-INVALID_REASONS = {
-    "no_snapshot": "无抓拍照片",
-    "low_resolution": "抓拍照片分辨率过低",
-    "no_face": "抓拍照片中未检测到人脸",
-    "face_check_pending": "人脸核验中",
-    "off_site": "通行位置不在施工现场范围内",
-    "no_location": "平板打卡缺少定位",
-}
 
 
 @dataclass(slots=True)
@@ -241,30 +230,6 @@ def _check(
     return checked
 
 
-def snapshot_inspect(data: bytes) -> tuple[int, int] | str:
-    """(width, height) of an acceptable JPEG snapshot, or the rejection code."""
-    if len(data) > MAX_SNAPSHOT_BYTES:
-        return "snapshot.too_large"
-    if not data.startswith(b"\xff\xd8"):
-        return "snapshot.not_jpeg"
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            if img.format != "JPEG":
-                return "snapshot.not_jpeg"
-            if not image_size_ok(*img.size):
-                # A 200 KB JPEG can declare 65535×65535: refused by its header, never decoded later.
-                return "snapshot.too_many_pixels"
-            return img.size
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return "snapshot.too_many_pixels"
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return "snapshot.not_jpeg"
-
-
-def snapshot_big_enough(width: int | None, height: int | None) -> bool:
-    return bool(width and height) and width >= MIN_SNAPSHOT_WIDTH and height >= MIN_SNAPSHOT_HEIGHT
-
-
 def _employments(project_id: int, worker_ids: set[int]) -> list[tuple]:
     """(worker_id, entry_on, exit_on) of these people on the project. On PostgreSQL one array parameter
     (`= ANY(%s)`) instead of an IN list of up to 500 quoted values, which costs more than the query."""
@@ -341,7 +306,7 @@ def pass_records_ingest(
     for i, c in checked:
         rid = c.record_id
         day = business_date(c.event_time)
-        c.snapshot_name = _snapshot_name(c.snapshot, day) if c.snapshot is not None else ""
+        c.snapshot_name = snapshot_name(c.snapshot, day) if c.snapshot is not None else ""
         if rid in firsts:
             repeats.append((i, c))
             continue
@@ -362,7 +327,7 @@ def pass_records_ingest(
             "off_site" if off_site else "no_location" if unlocated else ""
         )
         if c.snapshot is not None:
-            c.snapshot_name = _snapshot_store(c.snapshot, c.snapshot_name)
+            c.snapshot_name = snapshot_store(c.snapshot, c.snapshot_name)
         to_insert.append(
             (
                 device.pk,
@@ -566,36 +531,11 @@ def _replayed(stored: IngestBatch, digest: str, records: list[RawPass]) -> list[
     """A replay gets the stored answers, but only for the same records: a device that restarted its batch
     counter must not have new records acknowledged by an old batch's answers (they would be lost)."""
     if stored.digest and stored.digest not in (digest, _ids_digest(records)):
-        raise device_error("device.batch_conflict", {"batch_id": stored.batch_id})
+        raise batch_conflict(stored.batch_id)
     return [
         a if "record_id" in a else {"record_id": _record_id(raw), **a}
         for raw, a in zip(records, stored.response, strict=True)
     ]
-
-
-def _snapshot_name(data: bytes, day: dt.date) -> str:
-    return f"snap/{day:%Y/%m}/{hashlib.sha256(data).hexdigest()}.jpg"
-
-
-def _snapshot_store(data: bytes, name: str) -> str:
-    """Content-addressed: a retried record (or a crash between file and row) never leaves a second copy.
-    Snapshots are faces (N2): the private storage seals them like every private file (smz.core.storage).
-    On the file system written directly under the final name (sealed temp file + atomic rename): Django's
-    storage API costs ~4× more per file (docs/bench.md)."""
-    storage = storages["default"]
-    if isinstance(storage, EncryptedFileSystemStorage):
-        if not os.path.exists(storage.path(name)):
-            storage.put(name, data)
-        return name
-    if storage.exists(name):
-        return name
-    return storage.save(name, ContentFile(data))
-
-
-def snapshot_read(name: str) -> bytes:
-    """A stored snapshot's JPEG bytes (the private storage decrypts; a legacy plaintext file is read as is)."""
-    with storages["default"].open(name, "rb") as fh:
-        return fh.read()
 
 
 def _default_direction(device: Any) -> str:
@@ -606,8 +546,6 @@ def _schedule_recompute(project_id: int, keys: set[tuple[int, dt.date]]) -> None
     """Enqueued inside the ingest transaction: with the database task backend the task row commits with the
     passes or not at all, so a crash between the two can never leave stored passes whose days are not
     recomputed (on_commit would open that window)."""
-    from smz.attendance.tasks import recompute_days
-
     # One compact string, not a list of pairs: the task framework walks every element of its arguments
     # to check they are JSON (≈ 25 µs per pair, the largest single cost of a 1,000-record batch).
     recompute_days.enqueue(project_id, ";".join(f"{w}:{d.isoformat()}" for w, d in sorted(keys)))
@@ -634,7 +572,7 @@ def late_snapshot_attach(
     inspected = snapshot_inspect(data)
     if isinstance(inspected, str):
         return None
-    name = _snapshot_store(data, _snapshot_name(data, record.work_date))
+    name = snapshot_store(data, snapshot_name(data, record.work_date))
     try:
         with transaction.atomic():
             LateSnapshot.objects.create(

@@ -12,7 +12,7 @@ from django.shortcuts import render
 
 from smz.accounts.models import Role
 from smz.attendance import excel, selectors
-from smz.attendance.ingest import snapshot_read
+from smz.attendance.snapshots import snapshot_read
 from smz.core.events import pii_access_record
 from smz.core.files import user_file_headers
 from smz.core.forms import form_int

@@ -35,7 +35,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from smz.devices import signing
+from smz.core import signing
 from tests.authz.stage import ELSEWHERE, TERMINAL_ADDRESS
 
 ANONYMOUS = "anonymous"

@@ -21,9 +21,9 @@ from smz.approvals.inbound_services import (
     inbound_system_rotate,
 )
 from smz.approvals.models import InboundMessage, InboundSystem
+from smz.core import signing
 from smz.core.errors import DomainError
 from smz.core.models import Event
-from smz.devices import signing
 from smz.registry import project_changes
 from smz.registry.models import KeyPost, KeyPostChange, Project, Worker
 from smz.registry.obligations import Exemption, key_post_exemption, project_calendar

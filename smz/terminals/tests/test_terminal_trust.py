@@ -20,8 +20,8 @@ from smz.attendance.models import PassRecord
 from smz.core.models import Event
 from smz.devices.models import Device, DeviceCommand, DeviceRejection, TerminalNetwork
 from smz.devices.services import device_command_queue, device_register, terminal_network_set
-from smz.devices.zkteco import _attlog_line
 from smz.registry import project_changes
+from smz.terminals.zkteco import _attlog_line
 from smz.testing.devices import jpeg
 
 pytestmark = pytest.mark.django_db

@@ -11,10 +11,10 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-from smz.devices import signing
-from smz.devices.simulator import snapshots
-from smz.devices.simulator.plan import SITE_TZ, Pass, Person, Upload
-from smz.devices.simulator.wire import Http, Reply, Tally
+from smz.core import signing
+from smz.terminals.simulator import snapshots
+from smz.terminals.simulator.plan import SITE_TZ, Pass, Person, Upload
+from smz.terminals.simulator.wire import Http, Reply, Tally
 
 BODY_BUDGET = 8 * 1024 * 1024  # stay well under the platform's 20 MB request limit
 FIRMWARE = "SIM-GATE-1.0"

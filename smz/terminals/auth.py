@@ -9,9 +9,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from smz.devices import signing
-from smz.devices.errors import DeviceError, device_error
+from smz.core import signing
 from smz.devices.models import Device, DeviceNonce, DeviceRejection
+from smz.terminals.errors import DeviceError, device_error
 
 
 def _refuse(serial: str, device: Device | None, code: str) -> DeviceError:

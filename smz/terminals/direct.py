@@ -24,21 +24,21 @@ from pydantic import (
 from smz.attendance.ingest import (
     BIGINT_MAX,
     MAX_BATCH,
-    MIN_SNAPSHOT_HEIGHT,
-    MIN_SNAPSHOT_WIDTH,
     UNSTORABLE_CHARS,
     RawPass,
     pass_records_ingest,
 )
+from smz.attendance.snapshots import MIN_SNAPSHOT_HEIGHT, MIN_SNAPSHOT_WIDTH
+from smz.core import signing
 from smz.core.api_errors import install_envelope
 from smz.core.errors import DomainError
 from smz.core.timeutil import parse_aware
-from smz.devices import signing
-from smz.devices.auth import authenticate_device, nonces_purge
-from smz.devices.errors import RECORD_CODES, device_error
 from smz.devices.models import Device, DeviceCommand
 from smz.devices.selectors import gate_changes_since
+from smz.labor.idcard import idcard_scan_ingest
 from smz.registry.models import Worker
+from smz.terminals.auth import authenticate_device, nonces_purge
+from smz.terminals.errors import HEARTBEAT_CODES, device_error
 
 HEARTBEAT_SECONDS = 30
 PEOPLE_PAGE_MAX = 100
@@ -211,7 +211,7 @@ class HeartbeatOut(Schema):
 
 
 def _refused_field(field: str, code: str) -> dict[str, str]:
-    return {"field": field, "code": code, "reason": RECORD_CODES[code]}
+    return {"field": field, "code": code, "reason": HEARTBEAT_CODES[code]}
 
 
 @device_api.post("/heartbeat", response=HeartbeatOut, summary="心跳：服务器时间、配置、待执行命令")
@@ -386,8 +386,6 @@ def command_ack(request: HttpRequest, command_id: int):
 @device_api.post("/id-cards", summary="读卡登记：上传二代身份证信息和现场人脸")
 def id_cards(request: HttpRequest):
     """An ID-card reader or tablet at the entry desk; idempotent on record_id (a retry gets the same scan)."""
-    from smz.labor.idcard import idcard_scan_ingest
-
     scan, created = idcard_scan_ingest(device=request.device, payload=_body(request))
     return {
         "scan_id": scan.pk,

@@ -35,12 +35,11 @@ from smz.attendance.ingest import (
     RawPass,
     late_snapshot_attach,
     pass_records_ingest,
-    snapshot_inspect,
 )
+from smz.attendance.snapshots import snapshot_inspect
 from smz.core import crypto
 from smz.core.http import client_address
 from smz.core.timeutil import parse_aware
-from smz.devices.errors import DeviceError, device_error
 from smz.devices.models import (
     Device,
     DeviceCommand,
@@ -56,6 +55,7 @@ from smz.devices.selectors import (
 )
 from smz.devices.services import zkteco_address_pin
 from smz.registry.models import Worker
+from smz.terminals.errors import DeviceError, device_error
 
 logger = logging.getLogger(__name__)
 

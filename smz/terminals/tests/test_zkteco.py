@@ -16,8 +16,8 @@ from smz.devices.services import (
     device_retire,
     zkteco_people_sync,
 )
-from smz.devices.zkteco import _packed
 from smz.registry.services import employment_exit
+from smz.terminals.zkteco import _packed
 from smz.testing.devices import jpeg, terminal_in_service
 
 pytestmark = pytest.mark.django_db
@@ -254,7 +254,7 @@ def test_getrequest_renders_sync_people_and_devicecmd_acknowledges(world, zk, cl
 
 
 def test_long_sync_continues_on_the_next_poll(world, zk, client, monkeypatch):
-    monkeypatch.setattr("smz.devices.zkteco.REPLY_MAX_LINES", 2)
+    monkeypatch.setattr("smz.terminals.zkteco.REPLY_MAX_LINES", 2)
     command = device_command_queue(actor=world.user("gc_labor"), device=zk, kind="sync_people")
     reboot = device_command_queue(actor=world.user("gc_labor"), device=zk, kind="reboot")
     first = client.get(f"/iclock/getrequest?SN={SN}").content.decode().splitlines()
@@ -304,7 +304,7 @@ def test_a_waiting_full_sync_covers_named_people(world, zk, client):
 
 def test_a_sync_in_progress_is_not_extended(world, zk, client, monkeypatch):
     """Half-sent syncs walk a worker-id cursor: someone added behind it would be skipped, so he gets his own."""
-    monkeypatch.setattr("smz.devices.zkteco.REPLY_MAX_LINES", 1)
+    monkeypatch.setattr("smz.terminals.zkteco.REPLY_MAX_LINES", 1)
     actor = world.user("gc_labor")
     gc, pm = world.workers["gc"].pk, world.workers["pm"].pk
     zkteco_people_sync(actor=actor, projects=[zk.project_id], workers=[gc, pm])

@@ -15,10 +15,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from smz.devices.management.commands.simulate_demo_week import platform_server, quiet_refusals
 from smz.devices.models import Device
-from smz.devices.simulator.fromdb import PREFIX
-from smz.devices.simulator.run import ZKTECO, DeviceSpec, heartbeat_once
+from smz.terminals.management.commands.simulate_demo_week import platform_server, quiet_refusals
+from smz.terminals.simulator.fromdb import PREFIX
+from smz.terminals.simulator.run import ZKTECO, DeviceSpec, heartbeat_once
 
 
 def simulator_specs() -> list[DeviceSpec]:

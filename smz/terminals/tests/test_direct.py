@@ -96,7 +96,7 @@ def test_x7_body_is_covered_by_signature(gate):
     import json
     import uuid
 
-    from smz.devices import signing
+    from smz.core import signing
 
     body = json.dumps({"records": []}).encode()
     headers = signing.signed_headers(

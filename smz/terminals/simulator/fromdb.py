@@ -12,9 +12,9 @@ from django.db.models import Count, Q
 from smz.accounts.models import Role, User
 from smz.devices.models import Device, DeviceCommand
 from smz.devices.services import device_command_queue, device_register
-from smz.devices.simulator.run import ZKTECO, DeviceSpec
 from smz.registry.models import Employment, KeyPost, Participant, Project
 from smz.registry.scoping import can_manage_site
+from smz.terminals.simulator.run import ZKTECO, DeviceSpec
 
 PREFIX = "SIM"
 

@@ -11,9 +11,9 @@ import re
 import time
 from urllib.parse import quote
 
-from smz.devices.simulator import snapshots
-from smz.devices.simulator.plan import SITE_TZ, Pass, Person, Upload
-from smz.devices.simulator.wire import Http, Reply, Tally
+from smz.terminals.simulator import snapshots
+from smz.terminals.simulator.plan import SITE_TZ, Pass, Person, Upload
+from smz.terminals.simulator.wire import Http, Reply, Tally
 
 PUSH_VERSION = "2.4.1"
 FIRMWARE = "SIM-ZK-1.0"

@@ -17,13 +17,13 @@ from PIL import Image
 from smz.attendance.models import DailyAttendance, IngestBatch, PassRecord
 from smz.devices.models import Device, DeviceCommand, DeviceRejection
 from smz.devices.services import device_command_queue, device_register
-from smz.devices.simulator import plan, snapshots
-from smz.devices.simulator.__main__ import main
-from smz.devices.simulator.direct_client import DirectGate
-from smz.devices.simulator.plan import Pass, Person, Upload
-from smz.devices.simulator.run import ZKTECO, DeviceSpec, Options, simulate
-from smz.devices.simulator.wire import Http, Tally
-from smz.devices.simulator.zkteco_client import ZKTerminal
+from smz.terminals.simulator import plan, snapshots
+from smz.terminals.simulator.__main__ import main
+from smz.terminals.simulator.direct_client import DirectGate
+from smz.terminals.simulator.plan import Pass, Person, Upload
+from smz.terminals.simulator.run import ZKTECO, DeviceSpec, Options, simulate
+from smz.terminals.simulator.wire import Http, Tally
+from smz.terminals.simulator.zkteco_client import ZKTerminal
 
 NOW = dt.datetime(2026, 11, 25, 3, 30, tzinfo=dt.UTC)  # 11:30 in Zhongshan, a Wednesday
 

@@ -28,10 +28,10 @@ from django.db import connections
 
 from smz.attendance.models import DailyAttendance, PassRecord
 from smz.core.seeding import seed_step_done, seed_step_finish
-from smz.devices.simulator import fromdb
-from smz.devices.simulator.run import Options, simulate
 from smz.registry.demo import SITES
 from smz.registry.models import Project
+from smz.terminals.simulator import fromdb
+from smz.terminals.simulator.run import Options, simulate
 
 # People per device and upload interval: keep `make run` under a minute extra on two cores. The cost is
 # the background work (face check ~25 ms a pass; daily and key-post recompute per uploaded batch), not

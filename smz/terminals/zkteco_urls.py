@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from smz.devices import zkteco
+from smz.terminals import zkteco
 
 app_name = "zkteco"
 

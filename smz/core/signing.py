@@ -1,7 +1,8 @@
-"""Request signing for the device-direct protocol v1 (附件7, docs/interfaces/device-direct.md).
+"""HMAC request signing shared by the device-direct protocol v1 (附件7, docs/interfaces/device-direct.md) and the
+inbound notices of the city's other systems (docs/interfaces/inbound.md).
 
     string_to_sign = METHOD "\n" PATH_AND_QUERY "\n" TIMESTAMP "\n" NONCE "\n" hex(SHA-256(body bytes))
-    X-Smz-Signature = hex(HMAC-SHA256(device secret, string_to_sign))
+    X-Smz-Signature = hex(HMAC-SHA256(secret of the device or system, string_to_sign))
 
 The body hash covers the whole body, snapshots included. The ±300 s window applies to the request's
 timestamp only, never to pass times inside it (devices upload old passes after an outage).

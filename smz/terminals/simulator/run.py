@@ -9,10 +9,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from smz.devices.simulator import plan
-from smz.devices.simulator.direct_client import DirectGate
-from smz.devices.simulator.wire import Http, Tally
-from smz.devices.simulator.zkteco_client import ZKTerminal
+from smz.terminals.simulator import plan
+from smz.terminals.simulator.direct_client import DirectGate
+from smz.terminals.simulator.wire import Http, Tally
+from smz.terminals.simulator.zkteco_client import ZKTerminal
 
 DIRECT, ZKTECO = "direct_v1", "zkteco_push"
 # Clock skews to draw from, in seconds: most clocks are right, some drift by seconds or minutes

@@ -14,13 +14,14 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from smz.attendance.errors import RECORD_CODES
 from smz.attendance.ingest import RawPass, pass_records_ingest
 from smz.attendance.models import PassRecord
-from smz.devices import signing
-from smz.devices.direct import pass_record_parse
-from smz.devices.errors import RECORD_CODES
+from smz.core import signing
 from smz.devices.models import Device, DeviceCommand
 from smz.devices.services import device_command_queue, device_register
+from smz.terminals.direct import pass_record_parse
+from smz.terminals.errors import HEARTBEAT_CODES
 from smz.testing.devices import DeviceClient, jpeg
 
 pytestmark = pytest.mark.django_db
@@ -332,7 +333,7 @@ def test_item7_heartbeat_time_outside_a_sane_window_is_refused_with_a_code(gate,
         {
             "field": "device_time",
             "code": "time.out_of_range",
-            "reason": RECORD_CODES["time.out_of_range"],
+            "reason": HEARTBEAT_CODES["time.out_of_range"],
         }
     ]
     gate.device.refresh_from_db()

@@ -1,4 +1,4 @@
-"""`python -m smz.devices.simulator`: play face gates and ZKTeco terminals against a running platform."""
+"""`python -m smz.terminals.simulator`: play face gates and ZKTeco terminals against a running platform."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import os
 import re
 import sys
 
-from smz.devices.simulator.run import ZKTECO, DeviceSpec, Options, simulate
+from smz.terminals.simulator.run import ZKTECO, DeviceSpec, Options, simulate
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m smz.devices.simulator",
+        prog="python -m smz.terminals.simulator",
         description="Simulate site devices (device-direct v1 gates, ZKTeco PUSH terminals) over HTTP.",
     )
     p.add_argument("--base-url", default="http://127.0.0.1:8000", help="the platform's address")
@@ -69,7 +69,7 @@ def _specs(args: argparse.Namespace) -> list[DeviceSpec]:
         import django
 
         django.setup()
-        from smz.devices.simulator import fromdb
+        from smz.terminals.simulator import fromdb
 
         if args.projects:
             devices = fromdb.simulator_devices_ensure(
