@@ -49,7 +49,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             url = reverse(name)
             active = request.path == url or (url != "/" and request.path.startswith(url))
             items.append({"label": label, "url": url, "active": active})
-    from smz.approvals.selectors import notifications_for
+    from smz.notifications.selectors import notifications_for
 
     unread = notifications_for(user, unread_only=True).count()
     from smz.portal.guide import role_guide_url
