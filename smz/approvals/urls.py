@@ -1,7 +1,7 @@
 from django.urls import path
 
 from smz.approvals import keypost_views, views
-from smz.approvals.inbound_views import inbound_urlpatterns
+from smz.approvals.inbound.views import inbound_urlpatterns
 from smz.notifications.urls import notification_urlpatterns
 
 app_name = "approvals"
