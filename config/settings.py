@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "smz.registry",
     "smz.devices",
     "smz.attendance",
+    "smz.notifications",
     "smz.approvals",
     "smz.labor",
     "smz.terminals",

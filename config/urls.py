@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from config.api import api, not_found
-from smz.approvals.inbound import inbound_api
+from smz.approvals.inbound.api import inbound_api
 from smz.terminals.direct import device_api
 
 handler400 = "smz.portal.errors.bad_request"

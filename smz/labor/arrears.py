@@ -320,7 +320,7 @@ def alerts_notify(*, today: dt.date | None = None) -> int:
     """Daily digest (cron): each project's GC staff, the authority of its area and the city's market section
     get one notice listing how many alerts stand. Returns the number of notices written."""
     from smz.accounts.models import User
-    from smz.approvals.services import notify_plain
+    from smz.notifications.services import notify_plain
 
     today = today or timezone.localdate()
     url = "/labor/alerts/"
@@ -357,8 +357,8 @@ def contracts_expiring_notify(*, today: dt.date) -> int:
     """续签提醒: each roster staff member hears once a day how many of his people's contracts end within
     30 days (their own employer's, or everyone's on projects where the enterprise is the GC)."""
     from smz.accounts.models import User
-    from smz.approvals.services import notify_plain
     from smz.labor.selectors import contracts_expiring
+    from smz.notifications.services import notify_plain
 
     sent = 0
     for user in User.objects.filter(

@@ -11,14 +11,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from smz.accounts.models import Role, User
-from smz.approvals.services import approving_authority, notify_plain
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.numbering import dated_no, temporary_no
 from smz.labor.models import Complaint
 from smz.labor.services import yuan_to_fen
+from smz.notifications.services import notify_plain
 from smz.registry import scoping
 from smz.registry.models import Project
+from smz.registry.selectors import approving_authority
 
 OPEN = (Complaint.Status.SUBMITTED, Complaint.Status.ACCEPTED)
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from smz.core.errors import NotFound
+from smz.core.errors import DomainError, NotFound
 from smz.core.models import Event
 from smz.registry import scoping
-from smz.registry.models import Employment, Enterprise, KeyPost, Project, Team, Worker
-from smz.registry.services import WORKER_CHANGE_KINDS
+from smz.registry.models import Authority, Employment, Enterprise, KeyPost, Project, Team, Worker
+from smz.registry.services import WORKER_CHANGE_KINDS, id_number_index
 
 
 def project_list_for(
@@ -231,3 +231,24 @@ def worker_change_log(*, worker: Worker) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def approving_authority(project: Project) -> Authority:
+    """The authority that answers for a project (approvals, complaints): urban districts → the safety affairs
+    center; elsewhere the town's own housing department."""
+    kind = Authority.Kind.SAFETY if project.jurisdiction.is_urban else Authority.Kind.TOWN
+    authority = Authority.objects.filter(kind=kind, jurisdictions=project.jurisdiction_id).first()
+    if authority is None:
+        raise DomainError(
+            "approval.no_authority", f"{project.jurisdiction}未配置审批部门，请联系市建筑市场监管科"
+        )
+    return authority
+
+
+def worker_by_id_number_for(user: Any, number: str) -> Worker | None:
+    """The person (mainland ID card) with this ID number among those the user may see, or None."""
+    return (
+        scoping.workers_for(user)
+        .filter(id_card_type="01", id_number_index=id_number_index("01", number))
+        .first()
+    )

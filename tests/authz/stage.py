@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from smz.approvals.inbound_services import inbound_system_register
+from smz.approvals.inbound.services import inbound_system_register
 from smz.approvals.models import RequestKind
 from smz.attendance.models import PassRecord
 from smz.devices.models import Device, DeviceCommand

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from smz.approvals.inbound_services import (
+from smz.approvals.inbound.services import (
     inbound_system_register,
     inbound_system_retire,
     inbound_system_rotate,

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from smz.approvals.models import Notification
 from smz.labor import arrears, exits
 from smz.labor.models import PayrollLine
+from smz.notifications.models import Notification
 from smz.testing.labor import (
     MONTH,
     attend,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from smz.approvals.models import Notification
 from smz.core.errors import DomainError
 from smz.labor import complaints
 from smz.labor.models import Complaint
+from smz.notifications.models import Notification
 from smz.testing.errors import refused
 
 

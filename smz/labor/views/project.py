@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from smz.accounts.models import Role
-from smz.approvals.services import approving_authority
 from smz.core.errors import DomainError
 from smz.core.forms import form_date, form_int, form_month
 from smz.core.pii import mask_bank_card
@@ -24,7 +23,7 @@ from smz.labor.documents import NoticeBoardData, notice_board_pdf
 from smz.registry import scoping
 from smz.registry.codes import code_table
 from smz.registry.models import Participant
-from smz.registry.selectors import project_get_for
+from smz.registry.selectors import approving_authority, project_get_for
 from smz.registry.services import WorkerData
 
 

@@ -10,7 +10,7 @@ from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from smz.accounts.models import Role
-from smz.approvals.inbound_services import MESSAGE_KIND_LABELS, MessageKind
+from smz.approvals.inbound.kinds import MESSAGE_KIND_LABELS, MessageKind
 from smz.approvals.models import InboundMessage, InboundSystem
 from smz.core.errors import Forbidden, NotFound
 from smz.registry.models import Project

@@ -16,7 +16,7 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from pydantic import BeforeValidator, ConfigDict
 
-from smz.approvals import inbound_services as services
+from smz.approvals.inbound import services
 from smz.approvals.models import InboundSystem
 from smz.core import signing
 from smz.core.api_errors import envelope, install_envelope

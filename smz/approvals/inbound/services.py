@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from smz.accounts.models import Role
+from smz.approvals.inbound.kinds import MessageKind
 from smz.approvals.models import InboundMessage, InboundNonce, InboundSystem
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
@@ -40,25 +41,6 @@ SYSTEM_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{2,32}$")
 # A notice dated more than a day ahead of the platform's clock is a typo, not a notice.
 FUTURE_SLACK = dt.timedelta(days=1)
 
-
-class MessageKind:
-    PERMIT = "permit"
-    QUALITY_NOTICE = "quality_notice"
-    SAFETY_REPORT = "safety_report"
-
-
-MESSAGE_KIND_LABELS = {
-    MessageKind.PERMIT: "施工许可",
-    MessageKind.QUALITY_NOTICE: "质量监督任务完成告知书",
-    MessageKind.SAFETY_REPORT: "安全生产标准化评定报告",
-}
-
-# The system kind that may post each message kind.
-MESSAGE_SENDER = {
-    MessageKind.PERMIT: InboundSystem.Kind.PERMIT,
-    MessageKind.QUALITY_NOTICE: InboundSystem.Kind.QUALITY,
-    MessageKind.SAFETY_REPORT: InboundSystem.Kind.SAFETY,
-}
 
 # Error codes of the inbound interface: (HTTP status, zh-CN message). Documented in docs/interfaces/inbound.md.
 CODES: dict[str, tuple[int, str]] = {

@@ -16,9 +16,8 @@ from django.shortcuts import render
 from django.test import RequestFactory
 from django.urls import path, resolve, reverse
 
-from smz.approvals import inbound_selectors as selectors
-from smz.approvals import inbound_services as services
-from smz.approvals.inbound import HEADER_SYSTEM
+from smz.approvals.inbound import selectors, services
+from smz.approvals.inbound.api import HEADER_SYSTEM
 from smz.approvals.models import InboundSystem
 from smz.core import signing
 from smz.core.errors import DomainError
