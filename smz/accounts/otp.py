@@ -25,14 +25,10 @@ from smz.core import crypto
 from smz.core.errors import DomainError, field_errors
 from smz.core.events import event_record
 from smz.core.validators import normalize_phone, phone_error
+from smz.registry.identity import phone_index
 from smz.registry.models import Worker
-from smz.registry.services import (
-    CONTACT_FIELDS,
-    contact_errors,
-    phone_index,
-    worker_contact_change,
-    workers_find_by_phone,
-)
+from smz.registry.selectors import workers_find_by_phone
+from smz.registry.services import CONTACT_FIELDS, contact_errors, worker_contact_change
 
 CODE_TTL = dt.timedelta(minutes=5)
 RESEND_AFTER = dt.timedelta(seconds=60)

@@ -22,6 +22,7 @@ from smz.core.errors import NotFound
 from smz.core.models import Event
 from smz.registry import scoping
 from smz.registry.codes import code_name
+from smz.registry.identity import id_number_index
 from smz.registry.models import (
     FaceEnrollment,
     KeyPostChange,
@@ -30,7 +31,6 @@ from smz.registry.models import (
     ProjectPause,
     Worker,
 )
-from smz.registry.services import id_number_index
 
 WINDOW_ROLES = frozenset({Role.WINDOW_CLERK, Role.CITY_ADMIN})
 
