@@ -11,20 +11,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from smz.accounts.models import ApiToken, Role, User
+from smz.accounts.models import ApiToken, User
+from smz.accounts.selectors import may_administer
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
-
-
-def may_administer(actor: Any, target: User) -> bool:
-    """The city administrator manages every account; an enterprise admin manages his enterprise's staff."""
-    if not actor.is_authenticated:
-        return False
-    if actor.is_superuser or actor.role == Role.CITY_ADMIN:
-        return not target.is_superuser or actor.is_superuser
-    if actor.role == Role.ENTERPRISE_ADMIN:
-        return target.enterprise_id == actor.enterprise_id and target.role != Role.ENTERPRISE_ADMIN
-    return False
 
 
 def _require(actor: Any, target: User) -> None:
