@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from smz.attendance import faces
 from smz.attendance.ingest import snapshot_big_enough, snapshot_read
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
+from smz.core import faces
 from smz.registry.models import KeyPost, KeyPostHolding, Project
 from smz.registry.obligations import key_post_exemption, project_calendar
 

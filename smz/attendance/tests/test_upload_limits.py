@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from unittest import mock
 
-from smz.attendance import faces
 from smz.attendance.ingest import snapshot_inspect
+from smz.core import faces
 from smz.core.tests.bombs import jpeg_header_bomb
 from smz.devices.errors import RECORD_CODES
 
