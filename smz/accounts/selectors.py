@@ -23,6 +23,16 @@ def may_administer(actor: Any, target: User) -> bool:
     return False
 
 
+def workers_may_log_in(worker_ids: list[int]) -> bool:
+    """Someone of these people may log in by phone: a person without an account yet, or with an active
+    worker one."""
+    accounts = {u.worker_id: u for u in User.objects.filter(worker__in=worker_ids)}
+    return any(
+        pk not in accounts or (accounts[pk].role == Role.WORKER and accounts[pk].is_active)
+        for pk in worker_ids
+    )
+
+
 def user_list_for(actor: Any, *, q: str = "", role: str = "") -> QuerySet[User]:
     qs = User.objects.select_related("authority", "enterprise").order_by("username")
     if actor.is_superuser or actor.role == Role.CITY_ADMIN:
