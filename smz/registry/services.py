@@ -302,7 +302,7 @@ def worker_contact_change(
 ) -> list[str]:
     """手机号码/工资卡变更 (issue 10 item 1): by roster staff of the person's current employer (or the city) with a
     reason and evidence when a stored value is replaced, or by the worker himself after a code texted to his
-    old phone (`code_confirmed`, see smz.accounts.otp). Writes one event the worker sees on 我的资料; an
+    old phone (`code_confirmed`, see smz.registry.worker_codes). Writes one event the worker sees on 我的资料; an
     employer's change is also texted to the old phone. Returns the changed fields."""
     changes = {
         f: v.replace(" ", "") if f in ("phone", "bank_card") else v.strip()

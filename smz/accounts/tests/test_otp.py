@@ -1,4 +1,5 @@
-"""Worker login by phone and texted code (N2): send, verify, limits, first-login account, and no phone leaks.
+"""Worker login by phone and texted code (N2: smz/registry/worker_codes.py on the machinery of
+smz/accounts/otp.py): send, verify, limits, first-login account, and no phone leaks.
 
 Personas from conftest: "worker" is the account of world.workers["sub"]; world.workers["gc"] has no account.
 make_worker gives everybody 13800001234, so the `phones` fixture gives each person a number of his own.
