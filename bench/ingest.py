@@ -158,6 +158,7 @@ def django_setup(db_url: str, var_dir: Path) -> None:
 def build_world(b: Bench) -> None:
     """Like conftest.py's world, but one project and many workers (ORM bulk + synthetic identifiers)."""
     from smz.accounts.models import User
+    from smz.registry.identity import id_number_index
     from smz.registry.models import (
         Employment,
         Enterprise,
@@ -167,7 +168,6 @@ def build_world(b: Bench) -> None:
         Team,
         Worker,
     )
-    from smz.registry.services import id_number_index
     from smz.registry.synthetic import synthetic_id_number, synthetic_uscc
 
     gc = Enterprise.objects.create(

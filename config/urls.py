@@ -4,7 +4,9 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from config.api import api, not_found
+from smz.accounts import urls as accounts_urls
 from smz.approvals.inbound.api import inbound_api
+from smz.registry import urls as registry_urls
 from smz.terminals.direct import device_api
 
 handler400 = "smz.portal.errors.bad_request"
@@ -29,6 +31,8 @@ urlpatterns = [
     path("", include("smz.attendance.urls")),
     path("", include("smz.approvals.urls")),
     path("", include("smz.labor.urls")),
-    path("", include("smz.accounts.urls")),
+    # One "accounts" namespace, two apps: the account pages and the worker's login by phone, which is the
+    # registry's (it finds workers) but keeps the route names it was born with.
+    path("", include(([*registry_urls.urlpatterns, *accounts_urls.urlpatterns], "accounts"))),
     path("", include("smz.portal.urls")),
 ]

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from smz.attendance import faces
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
 from smz.attendance.selectors import key_post_holder_on
 from smz.attendance.snapshots import snapshot_read
 from smz.attendance.validity import VALIDITY_FIELDS, pass_invalid_reason
+from smz.core import faces
 from smz.registry.models import KeyPost, KeyPostHolding, Project
 from smz.registry.obligations import key_post_exemption, project_calendar
 

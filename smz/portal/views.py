@@ -24,10 +24,10 @@ from smz.core.pii import FIELD_LABELS, mask_id_number, may_unmask, pii_reveal
 from smz.portal.dashboard import dashboard_for
 from smz.registry import selectors
 from smz.registry.codes import code_table
+from smz.registry.identity import id_number_index
 from smz.registry.models import Employment, Jurisdiction, Project
 from smz.registry.services import (
     CONTACT_FIELDS,
-    id_number_index,
     worker_contact_change,
     worker_may_edit,
 )

@@ -8,7 +8,7 @@ from smz.core.api_errors import errors
 from smz.core.errors import Forbidden, NotFound, field_errors
 from smz.core.pii import pii_reveal
 from smz.core.strict import QueryId, text
-from smz.registry import selectors, services
+from smz.registry import identity, selectors, services
 from smz.registry.codes import code_table
 from smz.registry.models import Enterprise, Jurisdiction
 from smz.registry.schemas import (
@@ -155,7 +155,7 @@ def worker_list(request: HttpRequest, filters: Query[WorkerFilter]):
 )
 @paginate(Page)
 def worker_search(request: HttpRequest, payload: WorkerSearchIn):
-    index = services.id_number_index(payload.id_card_type, payload.id_number)
+    index = identity.id_number_index(payload.id_card_type, payload.id_number)
     return selectors.worker_list_for(request.user).filter(id_number_index=index)
 
 

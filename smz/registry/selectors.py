@@ -1,4 +1,5 @@
-"""Registry reads. Every function takes the user and narrows through smz.registry.scoping first."""
+"""Registry reads. Every function takes the user and narrows through smz.registry.scoping first, but for the two
+unscoped lookups by identity number that the writes use to find a person (registration, login, inbound notices)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,23 @@ from django.db.models import Count, Q, QuerySet
 from smz.core.errors import DomainError, NotFound
 from smz.core.models import Event
 from smz.registry import scoping
+from smz.registry.identity import WORKER_CHANGE_KINDS, id_number_index, phone_index
 from smz.registry.models import Authority, Employment, Enterprise, KeyPost, Project, Team, Worker
-from smz.registry.services import WORKER_CHANGE_KINDS, id_number_index
+
+
+def worker_find_by_id_number(*, id_card_type: str, id_number: str) -> Worker | None:
+    """Exact lookup by full document number through the blind index (no decryption of the table)."""
+    return Worker.objects.filter(
+        id_card_type=id_card_type, id_number_index=id_number_index(id_card_type, id_number)
+    ).first()
+
+
+def workers_find_by_phone(*, phone: str) -> QuerySet[Worker]:
+    """People registered with this mobile number, through its blind index (family members may share one)."""
+    index = phone_index(phone)
+    if not index:
+        return Worker.objects.none()
+    return Worker.objects.filter(phone_index=index).order_by("pk")
 
 
 def project_list_for(

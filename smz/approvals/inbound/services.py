@@ -25,6 +25,7 @@ from smz.core.events import event_record
 from smz.core.pii import mask_id_number
 from smz.core.validators import id_number_error, normalize_id_number
 from smz.registry.codes import code_valid
+from smz.registry.identity import id_number_index
 from smz.registry.models import Enterprise, KeyPost, KeyPostChange, Participant, Project, Worker
 from smz.registry.project_changes import (
     key_post_change_record,
@@ -33,7 +34,7 @@ from smz.registry.project_changes import (
     project_completion_record,
     project_start_change,
 )
-from smz.registry.services import id_number_index, worker_find_by_id_number
+from smz.registry.selectors import worker_find_by_id_number
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from smz.core.models import Event
 from smz.registry import project_changes
 from smz.registry.models import KeyPost, KeyPostChange, Project, Worker
 from smz.registry.obligations import Exemption, key_post_exemption, project_calendar
-from smz.registry.services import worker_find_by_id_number
+from smz.registry.selectors import worker_find_by_id_number
 from smz.registry.synthetic import synthetic_id_number, synthetic_uscc
 from smz.testing.errors import refused
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from unittest import mock
 
-from smz.attendance import faces
 from smz.attendance.errors import RECORD_CODES
 from smz.attendance.snapshots import snapshot_inspect
+from smz.core import faces
 from smz.core.tests.bombs import jpeg_header_bomb
 
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from smz.accounts import otp
 from smz.accounts.models import Role
 from smz.core import crypto
 from smz.core.errors import DomainError
@@ -23,7 +22,7 @@ from smz.labor import complaints, exits, selectors, services
 from smz.labor.documents import PaySlipData, pay_slip_pdf
 from smz.labor.models import Complaint, ExitSettlement
 from smz.labor.views.exit_pages import exit_for
-from smz.registry import scoping
+from smz.registry import scoping, worker_codes
 from smz.registry.models import Project, Worker
 from smz.registry.selectors import my_data_changes
 from smz.registry.services import CONTACT_FIELDS
@@ -182,7 +181,7 @@ def my_profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("form") == "request":
         form = {f: request.POST.get(f, "").strip() for f in CONTACT_FIELDS}
         try:
-            changes = otp.contact_change_request(
+            changes = worker_codes.contact_change_request(
                 user=user, changes=form, ip=request.META.get("REMOTE_ADDR") or None
             )
         except DomainError as exc:
@@ -197,7 +196,7 @@ def my_profile(request: HttpRequest) -> HttpResponse:
         if not sealed:
             return redirect("labor:my_profile")
         try:
-            otp.contact_change_confirm(
+            worker_codes.contact_change_confirm(
                 user=user,
                 changes=json.loads(crypto.decrypt(sealed)),
                 code=request.POST.get("code", ""),

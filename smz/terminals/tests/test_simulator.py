@@ -288,7 +288,7 @@ def test_snapshots_are_cached_valid_jpegs_of_a_face():
         with Image.open(io.BytesIO(data)) as img:
             assert img.format == "JPEG" and img.size == snapshots.SIZE
             assert img.size >= (320, 240)
-    faces = pytest.importorskip("smz.attendance.faces")
+    faces = pytest.importorskip("smz.core.faces")
     assert all(faces.faces_in_jpeg(data) >= 1 for data in jpegs)
 
 

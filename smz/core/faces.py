@@ -1,4 +1,6 @@
-"""Face check on pass snapshots (A5, Zhongshan 中建通〔2023〕90号: a snapshot that shows no face does not count).
+"""How many faces a photo shows: the check on pass snapshots (A5, Zhongshan 中建通〔2023〕90号: a snapshot that
+shows no face does not count; attendance stores the answer as `SnapshotCheck`) and on enrollment photos (exactly
+one face, registry.project_changes).
 
 Detector: OpenCV's Haar frontal-face cascade, which ships inside the pinned `opencv-python-headless` 4.x
 wheel (`cv2.data`), so nothing is downloaded at run time. Why not dlib + face-recognition-models: dlib has
@@ -13,6 +15,7 @@ from __future__ import annotations
 import functools
 
 import cv2
+import cv2.data  # imported by name: the typing stubs do not list the shipped cascade files as cv2.data
 import numpy as np
 
 from smz.core.uploads import image_header_size, image_size_ok
