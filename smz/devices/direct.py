@@ -386,7 +386,7 @@ def command_ack(request: HttpRequest, command_id: int):
 @device_api.post("/id-cards", summary="读卡登记：上传二代身份证信息和现场人脸")
 def id_cards(request: HttpRequest):
     """An ID-card reader or tablet at the entry desk; idempotent on record_id (a retry gets the same scan)."""
-    from smz.labor.idcard import idcard_scan_ingest
+    from smz.labor.services.idcard import idcard_scan_ingest
 
     scan, created = idcard_scan_ingest(device=request.device, payload=_body(request))
     return {

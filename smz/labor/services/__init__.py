@@ -12,7 +12,6 @@ from smz.labor.services.contracts import (
     ContractInput,
     contract_create,
     contract_errors,
-    contract_in_force,
     contract_scan_attach,
     yuan_to_fen,
 )
@@ -25,12 +24,10 @@ from smz.labor.services.payments import (
     wage_account_set,
 )
 from smz.labor.services.payrolls import (
-    DEFAULT_PAY_DAY,
     LineInput,
     Problem,
     employments_for_month,
     minimum_wage_on,
-    month_bounds,
     payroll_correction_create,
     payroll_draft,
     payroll_draft_delete,
@@ -41,6 +38,7 @@ from smz.labor.services.payrolls import (
     payroll_signed_sheet_attach,
     payroll_submit,
 )
+from smz.labor.wages import DEFAULT_PAY_DAY, month_bounds
 
 __all__ = [
     "DEFAULT_PAY_DAY",
@@ -51,7 +49,6 @@ __all__ = [
     "Problem",
     "contract_create",
     "contract_errors",
-    "contract_in_force",
     "contract_scan_attach",
     "employments_for_month",
     "minimum_wage_on",

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from smz.core.errors import DomainError
 from smz.core.forms import form_int
-from smz.labor import arrears, complaints, retention
+from smz.labor import selectors
 from smz.labor.models import Complaint, LegalHold
+from smz.labor.services import complaints, retention
 from smz.registry import scoping
 from smz.registry.models import Project
 
@@ -23,12 +24,12 @@ def alerts(request: HttpRequest) -> HttpResponse:
     if not (scoping.is_authority(request.user) or scoping.is_enterprise_user(request.user)):
         raise Http404
     rule = request.GET.get("rule", "")
-    rule = rule if rule in arrears.RULES else ""
-    every = arrears.alerts_for(request.user)
+    rule = rule if rule in selectors.RULES else ""
+    every = selectors.alerts_for(request.user)
     shown = [a for a in every if not rule or a.rule == rule]
     if request.GET.get("export") == "xlsx":
         response = HttpResponse(
-            arrears.alerts_xlsx(shown),
+            selectors.alerts_xlsx(shown),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         response["Content-Disposition"] = (
@@ -40,8 +41,8 @@ def alerts(request: HttpRequest) -> HttpResponse:
         "labor/alerts.html",
         {
             "alerts": shown,
-            "counts": arrears.alert_counts(every),
-            "rules": arrears.RULES,
+            "counts": selectors.alert_counts(every),
+            "rules": selectors.RULES,
             "rule": rule,
         },
     )
@@ -54,7 +55,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     if request.method == "POST":
         item = (
-            complaints.complaints_for(request.user)
+            selectors.complaints_for(request.user)
             .filter(pk=form_int(request.POST.get("pk", "")) or 0)
             .first()
         )
@@ -72,16 +73,16 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
         return redirect("labor:complaints")
     status = request.GET.get("status", "open")
-    qs = complaints.complaints_for(request.user)
+    qs = selectors.complaints_for(request.user)
     if status == "open":
-        qs = qs.filter(status__in=complaints.OPEN)
+        qs = qs.filter(status__in=selectors.OPEN)
     elif status in Complaint.Status.values:
         qs = qs.filter(status=status)
     return render(
         request,
         "labor/complaints.html",
         {
-            "items": [{"c": c, "may": complaints.may_handle(request.user, c)} for c in qs[:200]],
+            "items": [{"c": c, "may": selectors.may_handle(request.user, c)} for c in qs[:200]],
             "status": status,
             "statuses": Complaint.Status.choices,
         },

@@ -13,9 +13,9 @@ from smz.core.errors import DomainError, Forbidden
 from smz.core.forms import form_date
 from smz.core.pii import masked
 from smz.core.uploads import upload_read
-from smz.labor import exits
 from smz.labor.documents import ExitData, exit_confirmation_pdf
 from smz.labor.models import ExitSettlement
+from smz.labor.services import exits
 from smz.registry import scoping
 from smz.registry.selectors import employment_get_for
 

@@ -19,8 +19,9 @@ from smz.core.errors import DomainError
 from smz.core.forms import form_date, form_int, form_month
 from smz.core.pii import mask_bank_card
 from smz.core.uploads import upload_read
-from smz.labor import deposits, entry, idcard, selectors, services
+from smz.labor import selectors, services
 from smz.labor.documents import NoticeBoardData, notice_board_pdf
+from smz.labor.services import deposits, entry, idcard
 from smz.registry import scoping
 from smz.registry.codes import code_table
 from smz.registry.models import Participant
@@ -156,7 +157,7 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
             "teams": selectors.hub_teams(project, employers),
             "last_month": last_month,
             "deposit": getattr(project, "wage_deposit", None),
-            "top_up_due": deposits.top_up_due(project.wage_deposit)
+            "top_up_due": selectors.top_up_due(project.wage_deposit)
             if hasattr(project, "wage_deposit")
             else None,
             "is_authority": scoping.is_authority(user),

@@ -19,9 +19,10 @@ from smz.core import crypto
 from smz.core.errors import DomainError
 from smz.core.forms import form_int, form_month
 from smz.core.pii import masked
-from smz.labor import complaints, exits, selectors, services
+from smz.labor import selectors, services
 from smz.labor.documents import PaySlipData, pay_slip_pdf
 from smz.labor.models import Complaint, ExitSettlement
+from smz.labor.services import complaints, exits
 from smz.labor.views.exit_pages import exit_for
 from smz.registry import scoping
 from smz.registry.models import Project, Worker
@@ -154,7 +155,7 @@ def my_complaints(request: HttpRequest) -> HttpResponse:
         "labor/my_complaints.html",
         {
             "projects": my_projects,
-            "items": complaints.complaints_for(user),
+            "items": selectors.complaints_for(user),
             "categories": Complaint.Category.choices,
             "form": form,
         },
