@@ -8,9 +8,14 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import QuerySet
 
-from smz.accounts.models import ApiToken, Role, User
+from smz.accounts.models import ApiToken, Role, TotpDevice, User
 from smz.accounts.services import may_administer
 from smz.core.errors import NotFound
+
+
+def totp_enrolled(user: Any) -> bool:
+    """Whether the user has bound an authenticator app (两步验证)."""
+    return TotpDevice.objects.filter(user=user).exists()
 
 
 def user_list_for(actor: Any, *, q: str = "", role: str = "") -> QuerySet[User]:

@@ -26,6 +26,7 @@ from smz.labor.models import (
     LaborContract,
     LegalHold,
     PaymentBatch,
+    PaymentLine,
     Payroll,
     PayrollLine,
     SafetyTraining,
@@ -34,7 +35,15 @@ from smz.labor.models import (
 )
 from smz.labor.wages import DEFAULT_PAY_DAY, next_month_day
 from smz.registry import scoping
-from smz.registry.models import Employment, Enterprise, KeyPost, Participant, Project, Team
+from smz.registry.models import (
+    Employment,
+    Enterprise,
+    KeyPost,
+    Participant,
+    Project,
+    Team,
+    Worker,
+)
 
 # ---- scoping: labor's records on top of the registry's (smz.registry.scoping) ----------------------------
 
@@ -143,6 +152,29 @@ def batches_for(user: Any, project: Project) -> QuerySet[PaymentBatch]:
     if not scoping.projects_for(user).filter(pk=project.pk).exists():
         return PaymentBatch.objects.none()
     return PaymentBatch.objects.filter(project=project).order_by("-created_at")
+
+
+def payable_lines(project: Project) -> QuerySet[PayrollLine]:
+    """Lines of reviewed sheets not yet paid (new, or failed and fixed), with money to pay."""
+    return (
+        PayrollLine.objects.filter(
+            payroll__project=project,
+            payroll__state__in=[
+                Payroll.State.REVIEWED,
+                Payroll.State.PAYING,
+                Payroll.State.PARTLY_PAID,
+            ],
+            pay_status__in=[PayrollLine.PayStatus.UNPAID, PayrollLine.PayStatus.FAILED],
+            net_fen__gt=0,
+        )
+        .select_related("worker", "payroll")
+        .order_by("payroll__month", "payroll_id", "pk")
+    )
+
+
+def payable_count(project: Project) -> int:
+    """How many lines wait to be paid on the project (the hub's 代发 button)."""
+    return payable_lines(project).count()
 
 
 def batch_get_for(user: Any, pk: int) -> PaymentBatch:
@@ -819,3 +851,117 @@ def alerts_xlsx(alerts: list[Alert]) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# ---- what the labor pages show (labor/views/) ---------------------------------------------------------
+
+
+def entries_awaiting_count(project: Project, employers: list[Enterprise]) -> int:
+    """How many of the given employers' people on the project wait for their entry checks."""
+    return entries_awaiting_check(project).filter(employer__in=[e.pk for e in employers]).count()
+
+
+def entry_desk_facts(employment: Employment) -> dict[str, Any]:
+    """The entry desk (进场核验) of one person: the checks, his trainings on the project, the last admissions."""
+    employment.refresh_from_db()
+    return {
+        "checks": entry_checks(employment),
+        "trainings": employment.worker.trainings.filter(project=employment.project),
+        "admissions": employment.admissions.select_related("checked_by")[:5],
+    }
+
+
+def exit_get_for(user: Any, pk: int) -> ExitSettlement | None:
+    """An exit confirmation of a person the user sees (employments_for), or None."""
+    return (
+        ExitSettlement.objects.select_related(
+            "employment__project", "employment__worker", "employment__employer", "employment__team"
+        )
+        .filter(pk=pk, employment__in=scoping.employments_for(user).values("pk"))
+        .first()
+    )
+
+
+def exit_of(employment: Employment) -> ExitSettlement | None:
+    """The exit confirmation of an employment the caller got through employment_get_for, or None."""
+    return ExitSettlement.objects.filter(employment=employment).first()
+
+
+def my_line(user: Any, pk: int | None) -> PayrollLine | None:
+    """One of a worker's own payroll lines, or None."""
+    return my_lines(user).filter(pk=pk or 0).first()
+
+
+def my_contracts(user: Any) -> QuerySet[LaborContract]:
+    """A worker's own labor contracts with their project and employer."""
+    return contracts_for(user).select_related("employment__project", "employment__employer")
+
+
+def my_exits(user: Any) -> QuerySet[ExitSettlement]:
+    """A worker's own exit confirmations."""
+    return ExitSettlement.objects.filter(
+        employment__in=scoping.employments_for(user).values("pk")
+    ).select_related("employment__project")
+
+
+def pay_slip_line_for(user: Any, pk: int) -> PayrollLine | None:
+    """A payroll line whose pay slip the user may read (the worker, his employer, the GC, authorities)."""
+    return (
+        payroll_lines_for(user)
+        .select_related("worker", "payroll__project", "payroll__employer", "payroll__team")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def my_projects(user: Any) -> QuerySet[Project]:
+    """The projects a worker works or worked on (those he may complain about)."""
+    return Project.objects.filter(employments__worker=user.worker_id).distinct()
+
+
+def my_project(user: Any, code: str) -> Project | None:
+    """One of a worker's projects by its code, or None."""
+    return my_projects(user).filter(code=code).first()
+
+
+def my_worker(user: Any) -> Worker:
+    """A worker account's own person."""
+    return Worker.objects.get(pk=user.worker_id)
+
+
+def complaint_get_for(user: Any, pk: int | None) -> Complaint | None:
+    """A complaint the user sees (complaints_for), or None."""
+    return complaints_for(user).filter(pk=pk or 0).first()
+
+
+def complaint_rows_for(user: Any, status: str, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The complaints the user sees in a status ("open": submitted or accepted; unknown: all), each with
+    whether the user may handle it."""
+    qs = complaints_for(user)
+    if status == "open":
+        qs = qs.filter(status__in=OPEN)
+    elif status in Complaint.Status.values:
+        qs = qs.filter(status=status)
+    return [{"c": c, "may": may_handle(user, c)} for c in qs[:limit]]
+
+
+def legal_hold_open(pk: int | None) -> LegalHold | None:
+    """A legal hold still in force, or None (the city's pages; the service checks the role)."""
+    return LegalHold.objects.filter(pk=pk or 0, released_at__isnull=True).first()
+
+
+def project_by_code(code: str) -> Project | None:
+    """A project by its code, city-wide (the legal holds page of the city's market section)."""
+    return Project.objects.filter(code=code).first()
+
+
+def legal_holds_list(*, limit: int = 500) -> QuerySet[LegalHold]:
+    """Every legal hold, those in force first, newest first."""
+    return LegalHold.objects.select_related("project", "placed_by", "released_by").order_by(
+        "released_at", "-placed_at"
+    )[:limit]
+
+
+def batch_lines_of(batch: PaymentBatch) -> QuerySet[PaymentLine]:
+    """A batch's transfers (of a batch the caller got through batch_get_for) with payee and sheet."""
+    return batch.lines.select_related("payroll_line__worker", "payroll_line__payroll")

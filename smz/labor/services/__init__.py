@@ -17,7 +17,6 @@ from smz.labor.services.contracts import (
 )
 from smz.labor.services.payments import (
     ImportOutcome,
-    payable_lines,
     payment_batch_export,
     payment_receipt_attach,
     payment_result_import,
@@ -53,7 +52,6 @@ __all__ = [
     "employments_for_month",
     "minimum_wage_on",
     "month_bounds",
-    "payable_lines",
     "payment_batch_export",
     "payment_receipt_attach",
     "payment_result_import",

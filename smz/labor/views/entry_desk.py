@@ -58,16 +58,13 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("labor:entry", employment.pk)
-    employment.refresh_from_db()
     return render(
         request,
         "labor/entry.html",
         {
             "e": employment,
-            "checks": selectors.entry_checks(employment),
             "may_edit": may_edit,
-            "trainings": employment.worker.trainings.filter(project=employment.project),
-            "admissions": employment.admissions.select_related("checked_by")[:5],
+            **selectors.entry_desk_facts(employment),
             "today": timezone.localdate().isoformat(),
         },
     )

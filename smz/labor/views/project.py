@@ -142,17 +142,13 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
             "account_masked": mask_bank_card(account.account_no) if account else "",
             "is_gc": scoping.is_gc_of(user, project),
             "roster": _with_rights(user, project, selectors.roster_contracts_for(user, project)),
-            "pending": selectors.entries_awaiting_check(project)
-            .filter(employer__in=[e.pk for e in employers])
-            .count(),
+            "pending": selectors.entries_awaiting_count(project, employers),
             "expiring": selectors.contracts_expiring(user, project),
             "scans": selectors.idcard_scans_new(project) if employers else [],
             "work_type_choices": sorted(code_table("work_type").items()),
             "payrolls": selectors.payroll_list_for(user, project),
             "batches": selectors.batches_for(user, project),
-            "payable": services.payable_lines(project).count()
-            if scoping.is_gc_of(user, project)
-            else 0,
+            "payable": selectors.payable_count(project) if scoping.is_gc_of(user, project) else 0,
             "employers": employers,
             "teams": selectors.hub_teams(project, employers),
             "last_month": last_month,
