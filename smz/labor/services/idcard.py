@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from smz.attendance.ingest import UNSTORABLE_CHARS
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
-from smz.core.uploads import image_header_size, image_size_ok
+from smz.core.uploads import image_header_size, image_size_ok, upload_check
 from smz.labor.models import IdCardScan
 from smz.labor.services.entry import entry_hold
 from smz.registry import project_changes, scoping
@@ -218,8 +218,6 @@ def typed_entry(
 ) -> Employment:
     """手工登记 (A2): where no reader is at hand, the card is typed and photographed; the person is registered
     (or found) and put on the project, waiting for the entry checks like a read card."""
-    from smz.core.uploads import upload_check
-
     if not scoping.can_maintain_roster(actor, project, employer.pk if employer else None):
         raise Forbidden("无权为该企业登记人员")
     if not card_photo:
