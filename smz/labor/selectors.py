@@ -945,6 +945,16 @@ def complaint_rows_for(user: Any, status: str, *, limit: int = 200) -> list[dict
     return [{"c": c, "may": may_handle(user, c)} for c in qs[:limit]]
 
 
+def legal_holds_readable(user: Any) -> bool:
+    """The city reads the legal holds: its market section (city_admin), its supervisors, superusers."""
+    return bool(user.is_superuser or user.role in {Role.CITY_ADMIN, Role.CITY_SUPERVISOR})
+
+
+def legal_holds_manageable(user: Any) -> bool:
+    """Only the city's market section places and releases holds (the services check it again)."""
+    return bool(user.is_superuser or user.role == Role.CITY_ADMIN)
+
+
 def legal_hold_open(pk: int | None) -> LegalHold | None:
     """A legal hold still in force, or None (the city's pages; the service checks the role)."""
     return LegalHold.objects.filter(pk=pk or 0, released_at__isnull=True).first()

@@ -79,14 +79,11 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-CITY_ROLES = {"city_admin", "city_supervisor"}
-
-
 @login_required
 def legal_holds(request: HttpRequest) -> HttpResponse:
     """法律保全: the city's market section places and releases holds; the city's supervisors read them."""
     user = request.user
-    if not (user.is_superuser or user.role in CITY_ROLES):
+    if not selectors.legal_holds_readable(user):
         raise Http404
     if request.method == "POST":
         try:
@@ -113,6 +110,6 @@ def legal_holds(request: HttpRequest) -> HttpResponse:
         "labor/holds.html",
         {
             "holds": selectors.legal_holds_list(),
-            "may_manage": user.is_superuser or user.role == "city_admin",
+            "may_manage": selectors.legal_holds_manageable(user),
         },
     )
