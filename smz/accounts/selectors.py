@@ -8,7 +8,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import QuerySet
 
-from smz.accounts.models import ApiToken, Role, User
+from smz.accounts.models import ApiToken, Role, TotpDevice, User
 from smz.core.errors import NotFound
 
 
@@ -31,6 +31,11 @@ def workers_may_log_in(worker_ids: list[int]) -> bool:
         pk not in accounts or (accounts[pk].role == Role.WORKER and accounts[pk].is_active)
         for pk in worker_ids
     )
+
+
+def totp_enrolled(user: Any) -> bool:
+    """Whether the user has bound an authenticator app (两步验证)."""
+    return TotpDevice.objects.filter(user=user).exists()
 
 
 def user_list_for(actor: Any, *, q: str = "", role: str = "") -> QuerySet[User]:

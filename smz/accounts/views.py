@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from smz.accounts import selectors as account_selectors
 from smz.accounts import services as account_services
 from smz.accounts import twofactor
-from smz.accounts.models import Role, TotpDevice
+from smz.accounts.models import Role
 from smz.core import crypto
 from smz.core.errors import DomainError
 
@@ -46,7 +46,7 @@ def twofactor_setup(request: HttpRequest) -> HttpResponse:
     if user.role == Role.WORKER:
         # Workers log in with a texted code; the authenticator is for staff accounts.
         raise Http404
-    enrolled = TotpDevice.objects.filter(user=user).exists()
+    enrolled = account_selectors.totp_enrolled(user)
     if enrolled and not twofactor.is_verified(session=request.session, user=user):
         # Re-binding needs the current factor first.
         return redirect(
@@ -92,7 +92,7 @@ def twofactor_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.role == Role.WORKER:  # as on setup: workers have no authenticator
         raise Http404
-    if not TotpDevice.objects.filter(user=user).exists():
+    if not account_selectors.totp_enrolled(user):
         return redirect(
             f"{reverse('accounts:twofactor_setup')}?{urlencode({'next': _staff_next(request)})}"
         )

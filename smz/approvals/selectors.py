@@ -185,6 +185,16 @@ def attachments_of(request: ApprovalRequest, *, current_only: bool = True) -> Qu
     return qs.filter(superseded_at__isnull=True) if current_only else qs
 
 
+def attachments_superseded(request: ApprovalRequest) -> QuerySet[Attachment]:
+    """The request's replaced scans and photos (the detail page's history)."""
+    return attachments_of(request, current_only=False).filter(superseded_at__isnull=False)
+
+
+def site_photos_of(request: ApprovalRequest) -> QuerySet[Attachment]:
+    """The request's current site photos (WF6's photo sheet)."""
+    return attachments_of(request).filter(kind=AttachmentKind.SITE_PHOTO)
+
+
 def attachment_get_for(user: Any, pk: int) -> Attachment:
     attachment = Attachment.objects.select_related("request").filter(pk=pk).first()
     if attachment is None or not requests_for(user).filter(pk=attachment.request_id).exists():

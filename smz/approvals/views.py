@@ -136,9 +136,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": selectors.request_events(r),
             "scans": scans,
             "photos": [a for a in attachments if a.kind == AttachmentKind.SITE_PHOTO],
-            "history": selectors.attachments_of(r, current_only=False).filter(
-                superseded_at__isnull=False
-            ),
+            "history": selectors.attachments_superseded(r),
             "required": [
                 {
                     "kind": k,
@@ -293,7 +291,7 @@ def photo_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     lower-right corner, to print and stamp."""
     r = selectors.request_get_for(request.user, pk)
     photos: list[StampedPhoto] = []
-    for a in selectors.attachments_of(r).filter(kind=AttachmentKind.SITE_PHOTO):
+    for a in selectors.site_photos_of(r):
         with a.file.open("rb") as fh:
             photos.append(
                 photo_stamp(fh.read(), project_name=r.project.name, uploaded_at=a.uploaded_at)

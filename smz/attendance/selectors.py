@@ -82,6 +82,19 @@ def daily_for(user: Any) -> QuerySet[DailyAttendance]:
     return scoping.attendance_scope(user, DailyAttendance.objects.all())
 
 
+def daily_of_worker(
+    user: Any, *, worker: Worker, first: dt.date, last: dt.date, project: int | None = None
+) -> QuerySet[DailyAttendance]:
+    """A person's attendance days between two dates (on one project if given), newest first."""
+    daily = (
+        daily_for(user)
+        .filter(worker=worker, work_date__range=(first, last))
+        .select_related("project")
+        .order_by("-work_date", "project__name")
+    )
+    return daily.filter(project=project) if project else daily
+
+
 def pass_get_for(user: Any, pk: int) -> PassRecord:
     record = passes_for(user).filter(pk=pk).select_related("worker").first()
     if record is None:

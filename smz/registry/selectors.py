@@ -11,7 +11,16 @@ from smz.core.errors import DomainError, NotFound
 from smz.core.models import Event
 from smz.registry import scoping
 from smz.registry.identity import WORKER_CHANGE_KINDS, id_number_index, phone_index
-from smz.registry.models import Authority, Employment, Enterprise, KeyPost, Project, Team, Worker
+from smz.registry.models import (
+    Authority,
+    Employment,
+    Enterprise,
+    Jurisdiction,
+    KeyPost,
+    Project,
+    Team,
+    Worker,
+)
 
 
 def worker_find_by_id_number(*, id_card_type: str, id_number: str) -> Worker | None:
@@ -70,10 +79,15 @@ def worker_get_for(user: Any, pk: int) -> Worker:
     return worker
 
 
-def worker_list_for(user: Any, *, q: str = "") -> QuerySet[Worker]:
+def worker_list_for(
+    user: Any, *, q: str = "", id_number_index: str | None = None
+) -> QuerySet[Worker]:
+    """The people the user sees, by name; `id_number_index` (a keyed hash) finds one by his full number."""
     qs = scoping.workers_for(user)
     if q:
         qs = qs.filter(name__icontains=q)
+    if id_number_index is not None:
+        qs = qs.filter(id_number_index=id_number_index)
     return qs.order_by("name", "pk")
 
 
@@ -115,8 +129,11 @@ def employment_list_for(
     work_role: str = "",
     q: str = "",
     id_number_index: str = "",
+    worker: Worker | None = None,
 ) -> QuerySet[Employment]:
     qs = scoping.employments_for(user).select_related("project", "worker", "employer", "team")
+    if worker is not None:
+        qs = qs.filter(worker=worker)
     if project:
         qs = qs.filter(project=project)
     if team:
@@ -146,6 +163,16 @@ def participant_list(project: Project) -> QuerySet:
     return project.participants.select_related("enterprise").order_by(
         "corp_type", "enterprise__name"
     )
+
+
+def enterprise_by_corp_code(corp_code: str) -> Enterprise | None:
+    """The enterprise with this 统一社会信用代码 (as typed: trimmed, upper-cased), or None."""
+    return Enterprise.objects.filter(corp_code=corp_code.strip().upper()).first()
+
+
+def jurisdictions() -> QuerySet[Jurisdiction]:
+    """The city's towns and districts (镇区), by code: public reference data."""
+    return Jurisdiction.objects.order_by("code")
 
 
 def enterprise_list_for(user: Any, *, q: str = "") -> QuerySet[Enterprise]:

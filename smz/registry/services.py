@@ -550,7 +550,7 @@ def employment_register(
     is_team_leader: bool = False,
 ) -> Employment:
     """项目人员登记 (ProjectWorker.Add): put a registered person on a project. Labor (建筑工人) waits for the
-    entry checks (进场核验, smz.labor.entry) before the gates learn of him; managers are admitted at once
+    entry checks (进场核验, smz.labor.services.entry) before the gates learn of him; managers are admitted at once
     (key-post managers' faces come from the bureau's window)."""
     if not can_maintain_roster(actor, project, employer.pk if employer else None):
         raise Forbidden("无权为该企业登记项目人员")

@@ -35,7 +35,7 @@ from smz.core.errors import DomainError
 from smz.core.timeutil import parse_aware
 from smz.devices.models import Device, DeviceCommand
 from smz.devices.selectors import gate_changes_since
-from smz.labor.idcard import idcard_scan_ingest
+from smz.labor.services.idcard import idcard_scan_ingest
 from smz.registry.models import Worker
 from smz.terminals.auth import authenticate_device, nonces_purge
 from smz.terminals.errors import HEARTBEAT_CODES, device_error

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from smz.devices.models import Device, DeviceCommand
 from smz.devices.services import zkteco_people_sync
-from smz.labor import entry, exits
+from smz.labor.services import entry, exits
 from smz.registry.models import Employment
 from smz.registry.services import employment_exit, employment_register, employment_update
 from smz.testing.devices import terminal_in_service

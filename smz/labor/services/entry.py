@@ -6,118 +6,20 @@ still valid, a live face photo. A warning (not blocking): already active on anot
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.devices.services import zkteco_people_sync
-from smz.labor.models import Admission, AgeRule, Blacklist, SafetyTraining
-from smz.labor.services import contract_in_force
+from smz.labor.models import Admission, SafetyTraining
+from smz.labor.selectors import entry_checks
 from smz.registry import scoping
 from smz.registry.models import Employment
-
-
-@dataclass(frozen=True)
-class Check:
-    code: str
-    ok: bool
-    level: str  # "block" | "warn"
-    message: str
-
-
-def _age(birth: dt.date, today: dt.date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
-def entry_checks(employment: Employment, today: dt.date | None = None) -> list[Check]:
-    today = today or timezone.localdate()
-    worker = employment.worker
-    contract = contract_in_force(employment.pk, today)
-    checks = [
-        Check(
-            "contract",
-            contract is not None,
-            "block",
-            "已签订劳动合同" if contract else "未签订劳动合同（或合同已到期）",
-        ),
-    ]
-    trained = SafetyTraining.objects.filter(
-        project=employment.project_id, worker=worker.pk
-    ).exists()
-    checks.append(
-        Check(
-            "training",
-            trained,
-            "block",
-            "已进行岗前安全培训" if trained else "未登记本项目岗前安全培训",
-        )
-    )
-    barred = (
-        Blacklist.objects.filter(worker=worker.pk, valid_from__lte=today)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-        .first()
-    )
-    checks.append(
-        Check(
-            "blacklist",
-            barred is None,
-            "block",
-            "不在黑名单" if barred is None else f"在黑名单中：{barred.reason}",
-        )
-    )
-    rule = AgeRule.objects.filter(valid_from__lte=today).order_by("-valid_from").first()
-    if rule and worker.birth_date:
-        age = _age(worker.birth_date, today)
-        limit = rule.max_age_male if worker.gender == "1" else rule.max_age_female
-        ok = rule.min_age <= age <= limit
-        checks.append(
-            Check(
-                "age",
-                ok,
-                "block",
-                f"年龄 {age} 岁" + ("" if ok else f"，超出本市规定（{rule.min_age}–{limit} 岁）"),
-            )
-        )
-    valid_to = worker.id_valid_to
-    id_ok = valid_to is None or valid_to >= today
-    checks.append(
-        Check(
-            "id_valid",
-            id_ok,
-            "block",
-            ("证件长期有效" if valid_to is None else f"证件有效期至 {valid_to:%Y-%m-%d}")
-            + ("" if id_ok else "，已过期"),
-        )
-    )
-    checks.append(
-        Check(
-            "face",
-            bool(worker.face_photo),
-            "block",
-            "已采集现场人脸" if worker.face_photo else "未采集现场人脸照片",
-        )
-    )
-    elsewhere = list(
-        Employment.objects.filter(worker=worker.pk, status=Employment.Status.ACTIVE)
-        .exclude(project=employment.project_id)
-        .select_related("project")
-        .values_list("project__name", flat=True)
-    )
-    checks.append(
-        Check(
-            "elsewhere",
-            not elsewhere,
-            "warn",
-            "未在其他项目在场" if not elsewhere else "仍在其他项目在场：" + "、".join(elsewhere),
-        )
-    )
-    return checks
 
 
 def training_record(
@@ -136,7 +38,7 @@ def training_record(
         errors["course"] = "请填写培训内容"
     if not Decimal(0) < h <= Decimal(100):
         errors["hours"] = "学时应为 0–100"
-    if errors:
+    if errors or trained_on is None:
         raise field_errors(errors)
     with transaction.atomic():
         training = SafetyTraining.objects.create(

@@ -26,16 +26,6 @@ from smz.registry.models import Project
 MIN_PERMILLE, MAX_PERMILLE = 5, 30  # 0.5%–3%
 EXEMPT_BELOW_FEN = 3_000_000 * 100
 PUBLIC_NOTICE_DAYS = 30
-TOP_UP_WORKING_DAYS = 10
-
-
-def add_working_days(day: dt.date, n: int) -> dt.date:
-    """Working days, weekends skipped (public holidays are not in the platform's calendar yet)."""
-    while n > 0:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            n -= 1
-    return day
 
 
 def _authority(actor: Any, project: Project) -> bool:
@@ -79,9 +69,10 @@ def deposit_register(
             errors["guarantee_no"] = "银行保函须填写保函编号"
         if deposited_on is None:
             errors["deposited_on"] = "请填写存储日期"
-    if errors:
+    if errors or price is None or due_on is None:
         raise field_errors(errors)
-    amount = 0 if exempt else int((Decimal(price) * rate_permille / 1000).to_integral_value())
+    rate = 0 if exempt or rate_permille is None else rate_permille
+    amount = 0 if exempt else int((Decimal(price) * rate / 1000).to_integral_value())
     with transaction.atomic():
         if WageDeposit.objects.filter(project=project).exists():
             raise DomainError("deposit.exists", "本项目已登记工资保证金", status=409)
@@ -89,7 +80,7 @@ def deposit_register(
             project=project,
             form=form if not exempt else WageDeposit.Form.CASH,
             contract_price_fen=price,
-            rate_permille=0 if exempt else rate_permille,
+            rate_permille=rate,
             amount_fen=amount,
             balance_fen=amount,
             due_on=due_on,
@@ -99,7 +90,7 @@ def deposit_register(
             status=WageDeposit.Status.EXEMPT if exempt else WageDeposit.Status.ACTIVE,
             exempt_reason=exempt_reason.strip()[:120],
         )
-        if amount:
+        if amount and deposited_on is not None:  # an amount is never exempt: a date was required
             DepositMovement.objects.create(
                 deposit=deposit,
                 kind="deposit",
@@ -144,14 +135,6 @@ def deposit_top_up(
     return _move(actor, deposit, "top_up", amount, amount, on, "")
 
 
-def top_up_due(deposit: WageDeposit) -> dt.date | None:
-    """When the last draw must be made good by, if the balance is short."""
-    if deposit.balance_fen >= deposit.amount_fen:
-        return None
-    last = deposit.movements.filter(kind="draw").order_by("-on").first()
-    return add_working_days(last.on, TOP_UP_WORKING_DAYS) if last else None
-
-
 def deposit_refund(*, actor: Any, deposit: WageDeposit, on: dt.date) -> DepositMovement:
     """Return the balance after completion, a 30-day public notice and no arrears on the project."""
     if not _authority(actor, deposit.project):
@@ -185,7 +168,15 @@ def deposit_refund(*, actor: Any, deposit: WageDeposit, on: dt.date) -> DepositM
     )
 
 
-def _move(actor, deposit, kind, delta, amount, on, note) -> DepositMovement:
+def _move(
+    actor: Any,
+    deposit: WageDeposit,
+    kind: str,
+    delta: int,
+    amount: int,
+    on: dt.date,
+    note: str,
+) -> DepositMovement:
     with transaction.atomic():
         deposit = WageDeposit.objects.select_for_update().get(pk=deposit.pk)
         if deposit.status == WageDeposit.Status.REFUNDED:

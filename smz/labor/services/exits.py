@@ -79,7 +79,7 @@ def exit_prepare(
         errors["exit_on"] = "退场日期不能晚于今天"
     if not workload.strip():
         errors["workload"] = "请填写已完成的工作量"
-    if errors:
+    if errors or exit_on is None:
         raise field_errors(errors)
     figures = _figures(employment, exit_on)
     with transaction.atomic():

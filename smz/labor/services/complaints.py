@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from smz.accounts.models import Role, User
@@ -15,13 +14,11 @@ from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.core.numbering import dated_no, temporary_no
 from smz.labor.models import Complaint
+from smz.labor.selectors import OPEN, may_handle
 from smz.labor.services import yuan_to_fen
 from smz.notifications.services import notify_plain
-from smz.registry import scoping
 from smz.registry.models import Project
 from smz.registry.selectors import approving_authority
-
-OPEN = (Complaint.Status.SUBMITTED, Complaint.Status.ACCEPTED)
 
 
 def complaint_file(
@@ -40,7 +37,7 @@ def complaint_file(
     amount = yuan_to_fen(amount_yuan) if amount_yuan.strip() else 0
     if amount is None:
         errors["amount_yuan"] = "金额格式不正确"
-    if errors:
+    if errors or amount is None:
         raise field_errors(errors)
     authority = approving_authority(project)
     with transaction.atomic():
@@ -76,17 +73,6 @@ def complaint_file(
     return complaint
 
 
-def may_handle(user: Any, complaint: Complaint) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser
-        or user.role == Role.CITY_ADMIN
-        or (
-            user.role in {Role.APPROVER_L1, Role.APPROVER_L2}
-            and user.authority_id == complaint.authority_id
-        )
-    )
-
-
 def complaint_handle(*, actor: Any, complaint: Complaint, status: str, reply: str) -> Complaint:
     """Accept, resolve or reject, with a reply the worker reads; a closed complaint stays closed."""
     if not may_handle(actor, complaint):
@@ -118,17 +104,3 @@ def complaint_handle(*, actor: Any, complaint: Complaint, status: str, reply: st
                 "/me/complaints/",
             )
     return complaint
-
-
-def complaints_for(user: Any) -> QuerySet[Complaint]:
-    """A worker his own; the routed authority its own; the city all; nobody else."""
-    qs = Complaint.objects.select_related("project", "worker", "authority")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.role == Role.WORKER:
-        return qs.filter(worker=user.worker_id) if user.worker_id else qs.none()
-    if not scoping.is_authority(user):
-        return qs.none()
-    if user.is_superuser or user.authority.city_wide:
-        return qs
-    return qs.filter(authority=user.authority_id)

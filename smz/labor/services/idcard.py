@@ -17,9 +17,9 @@ from django.db import IntegrityError, transaction
 from smz.attendance.ingest import UNSTORABLE_CHARS
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
-from smz.core.uploads import image_header_size, image_size_ok
-from smz.labor.entry import entry_hold
+from smz.core.uploads import image_header_size, image_size_ok, upload_check
 from smz.labor.models import IdCardScan
+from smz.labor.services.entry import entry_hold
 from smz.registry import project_changes, scoping
 from smz.registry.models import Employment, Worker
 from smz.registry.services import (
@@ -106,7 +106,8 @@ def idcard_scan_ingest(*, device: Any, payload: dict[str, Any]) -> tuple[IdCardS
     existing = IdCardScan.objects.filter(device=device, record_id=record_id).first()
     if existing is not None:
         return existing, False
-    card = payload.get("card") if isinstance(payload.get("card"), dict) else {}
+    raw_card = payload.get("card")
+    card: dict[str, Any] = raw_card if isinstance(raw_card, dict) else {}
     errors: dict[str, str] = {}
     text = {field: _text(card, field, errors) for field in CARD_TEXT}
     valid_to, long_term = _valid_to(card, errors)
@@ -217,8 +218,6 @@ def typed_entry(
 ) -> Employment:
     """手工登记 (A2): where no reader is at hand, the card is typed and photographed; the person is registered
     (or found) and put on the project, waiting for the entry checks like a read card."""
-    from smz.core.uploads import upload_check
-
     if not scoping.can_maintain_roster(actor, project, employer.pk if employer else None):
         raise Forbidden("无权为该企业登记人员")
     if not card_photo:

@@ -31,7 +31,8 @@ from smz.labor.models import (
     Payroll,
     PayrollLine,
 )
-from smz.labor.services import month_bounds
+from smz.labor.selectors import held_projects
+from smz.labor.wages import month_bounds
 from smz.registry.models import Project
 
 AFTER_COMPLETION_YEARS = 2
@@ -56,21 +57,20 @@ def retention_refresh() -> int:
     """Give every record of a completed project its retention date (idempotent; never shortens one)."""
     changed = 0
     for project in Project.objects.filter(completed_on__isnull=False):
-        done = _plus_years(project.completed_on, AFTER_COMPLETION_YEARS)
+        completed = project.completed_on
+        if completed is None:  # filtered out above; tells the type checker
+            continue
+        done = _plus_years(completed, AFTER_COMPLETION_YEARS)
         for model in (ExitSettlement, LaborContract):
             qs = model.objects.filter(employment__project=project)
             changed += qs.filter(retain_until__isnull=True).update(retain_until=done)
             changed += qs.filter(retain_until__lt=done).update(retain_until=done)
         for payroll in Payroll.objects.filter(project=project):
-            keep = payroll_retain_until(payroll, project.completed_on)
-            if payroll.retain_until is None or payroll.retain_until < keep:
+            keep = payroll_retain_until(payroll, completed)
+            if keep is not None and (payroll.retain_until is None or payroll.retain_until < keep):
                 Payroll.objects.filter(pk=payroll.pk).update(retain_until=keep)
                 changed += 1
     return changed
-
-
-def held_projects() -> set[int]:
-    return set(LegalHold.objects.filter(released_at__isnull=True).values_list("project", flat=True))
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,8 @@ def _attendance_expired(today: dt.date) -> list[Project]:
     return [
         project
         for project in Project.objects.filter(completed_on__isnull=False).order_by("pk")
-        if _plus_years(project.completed_on, AFTER_COMPLETION_YEARS) < today
+        if project.completed_on is not None
+        and _plus_years(project.completed_on, AFTER_COMPLETION_YEARS) < today
         and project_attendance_counts(project.pk)
     ]
 
@@ -108,20 +109,20 @@ def retention_purge(*, today: dt.date | None = None, dry_run: bool = False) -> P
     """Remove labor records whose retention date has passed, except on projects under a legal hold."""
     today = today or timezone.localdate()
     held = held_projects()
-    payrolls = Payroll.objects.filter(retain_until__lt=today)
-    exits = ExitSettlement.objects.filter(retain_until__lt=today)
-    contracts = LaborContract.objects.filter(retain_until__lt=today)
+    expired_payrolls = Payroll.objects.filter(retain_until__lt=today)
+    expired_exits = ExitSettlement.objects.filter(retain_until__lt=today)
+    expired_contracts = LaborContract.objects.filter(retain_until__lt=today)
     held_count = (
-        payrolls.filter(project__in=held).count()
-        + exits.filter(employment__project__in=held).count()
-        + contracts.filter(employment__project__in=held).count()
+        expired_payrolls.filter(project__in=held).count()
+        + expired_exits.filter(employment__project__in=held).count()
+        + expired_contracts.filter(employment__project__in=held).count()
     )
-    payrolls = list(payrolls.exclude(project__in=held))
-    exits = list(exits.exclude(employment__project__in=held))
+    payrolls = list(expired_payrolls.exclude(project__in=held))
+    exits = list(expired_exits.exclude(employment__project__in=held))
     # A contract goes only when no payroll line that stays still points at it.
     contracts = [
         c
-        for c in contracts.exclude(employment__project__in=held)
+        for c in expired_contracts.exclude(employment__project__in=held)
         if not PayrollLine.objects.filter(contract=c).exclude(payroll__in=payrolls).exists()
     ]
     attendance = _attendance_expired(today)
@@ -139,7 +140,13 @@ def retention_purge(*, today: dt.date | None = None, dry_run: bool = False) -> P
         return PurgeResult(
             **counted, passes=sum(project_attendance_counts(p.pk).passes for p in attendance)
         )
-    files = []
+    files: list[Any] = []
+
+    def files_delete() -> None:
+        for f in files:
+            if f:
+                f.delete(save=False)
+
     with transaction.atomic():
         # Corrections first (they point at the sheets they correct), then the sheets.
         for payroll in sorted(payrolls, key=lambda p: p.corrects_id is None):
@@ -156,11 +163,12 @@ def retention_purge(*, today: dt.date | None = None, dry_run: bool = False) -> P
             lines.delete()
             _purged(payroll, "payroll")
             payroll.delete()
-        for record in (*exits, *contracts):
+        records: list[ExitSettlement | LaborContract] = [*exits, *contracts]
+        for record in records:
             files.append(record.signed_scan)
             _purged(record, type(record).__name__)
             record.delete()
-        transaction.on_commit(lambda: [f.delete(save=False) for f in files if f])
+        transaction.on_commit(files_delete)
     passes = 0
     for project in attendance:  # each month of it in its own transaction
         removed = project_attendance_purge(project.pk)
@@ -174,7 +182,11 @@ def retention_purge(*, today: dt.date | None = None, dry_run: bool = False) -> P
                 "passes": removed.passes,
                 "days": removed.days,
                 "key_post_days": removed.key_post_days,
-                "retain_until": str(_plus_years(project.completed_on, AFTER_COMPLETION_YEARS)),
+                "retain_until": str(
+                    _plus_years(project.completed_on, AFTER_COMPLETION_YEARS)
+                    if project.completed_on
+                    else None
+                ),
             },
         )
     return PurgeResult(**counted, passes=passes)
