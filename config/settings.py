@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "smz.attendance",
     "smz.approvals",
     "smz.labor",
+    "smz.compliance",
     "smz.portal",
 ]
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("smz.attendance.urls")),
     path("", include("smz.approvals.urls")),
     path("", include("smz.labor.urls")),
+    path("", include("smz.compliance.urls")),
     path("", include("smz.accounts.urls")),
     path("", include("smz.portal.urls")),
 ]
