@@ -132,12 +132,37 @@ def rule_list_for(user: Any, *, day: dt.date | None = None) -> list[RuleRow]:
 
 
 @dataclass(frozen=True)
+class Superseded:
+    """A later open-ended version that takes over from `on`."""
+
+    number: int
+    on: dt.date
+
+
+@dataclass(frozen=True)
 class RuleHistory:
     rule: DeductionRule
     versions: list[DeductionRuleVersion]
     current: DeductionRuleVersion | None
     upcoming: DeductionRuleVersion | None
     today: dt.date
+    superseded: dict[int, Superseded] = field(default_factory=dict)
+
+
+def _superseded(versions: list[DeductionRuleVersion]) -> dict[int, Superseded]:
+    """For each version (by number), the first later open-ended version that replaces it for good."""
+    found: dict[int, Superseded] = {}
+    for v in versions:
+        takers = [
+            Superseded(later.number, max(later.effective_from, v.effective_from))
+            for later in versions
+            if later.number > v.number
+            and later.effective_to is None
+            and (v.effective_to is None or later.effective_from <= v.effective_to)
+        ]
+        if takers:
+            found[v.number] = min(takers, key=lambda t: (t.on, t.number))
+    return found
 
 
 def rule_get_for(user: Any, code: str) -> RuleHistory:
@@ -153,7 +178,7 @@ def rule_get_for(user: Any, code: str) -> RuleHistory:
     )
     day = today()
     current, upcoming = _current_and_upcoming(versions, day)
-    return RuleHistory(rule, versions, current, upcoming, day)
+    return RuleHistory(rule, versions, current, upcoming, day, _superseded(versions))
 
 
 # ---- regimes -----------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ def test_city_admin_reads_the_rules_and_makes_a_version(live_world, login, shot,
     expect(versions.locator("tbody tr").first).to_contain_text("现行")
     expect(versions.locator("tbody tr").first).to_contain_text("1.5")
     expect(versions.locator("tbody tr").last).to_contain_text("初始载入")
+    expect(versions.locator("tbody tr").last).to_contain_text("由第 2 版取代")
     assert DeductionRuleVersion.objects.filter(rule__code="C-KP-ABSENT").count() == 2
     shot(page, "compliance-rule-history")
 

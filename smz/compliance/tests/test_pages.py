@@ -54,6 +54,7 @@ def test_the_detail_shows_the_history_and_the_form(as_user, rules):
     page = r.content.decode()
     assert r.status_code == 200
     assert "版本历史" in page and "初始载入" in page and "系统载入" in page
+    assert 'data-testid="superseded"' not in page
     assert 'data-testid="new-version"' in page
     assert f'min="{selectors.today():%Y-%m-%d}"' in page
 
@@ -66,6 +67,7 @@ def test_a_new_version_from_the_form(as_user, rules, world):
     assert str(v2.points) == "1.5" and v2.changed_by == world.user("city_admin")
     page = client.get(DETAIL).content.decode()
     assert "已新建 C-KP-ABSENT 第 2 版" in page and "市建筑市场监管科复核后调整" in page
+    assert f"{selectors.today():%Y-%m-%d} 起由第 2 版取代" in page
 
 
 def test_a_bad_form_is_answered_with_the_fields_and_kept(as_user, rules):

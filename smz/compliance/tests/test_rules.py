@@ -179,3 +179,26 @@ def test_workers_do_not_read_the_table(world, rules):
         selectors.rule_get_for(world.user("outsider"), "C-KP-ABSENT")
     with refused("not_found"):
         selectors.rule_get_for(world.user("gc_labor"), "C-NOPE")
+
+
+def test_the_command_loads_the_table_and_runs_again_harmlessly(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("compliance_rules", stdout=out)
+    assert "新增规则 17 条、版本 17 个" in out.getvalue()
+    call_command("compliance_rules", stdout=out)
+    assert "新增规则 0 条、版本 0 个" in out.getvalue()
+
+
+def test_the_history_says_from_when_a_later_version_takes_over(world, rules):
+    start = selectors.today() + dt.timedelta(days=2)
+    _change(world, points="5", effective_from=start, effective_to=start + dt.timedelta(days=3))
+    assert selectors.rule_get_for(world.user("city_admin"), "C-KP-ABSENT").superseded == {}
+    _change(world, points="4", effective_from=start + dt.timedelta(days=1))
+    history = selectors.rule_get_for(world.user("city_admin"), "C-KP-ABSENT")
+    assert history.superseded[1] == selectors.Superseded(3, start + dt.timedelta(days=1))
+    assert history.superseded[2] == selectors.Superseded(3, start + dt.timedelta(days=1))
+    assert 3 not in history.superseded
