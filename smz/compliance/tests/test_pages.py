@@ -123,3 +123,14 @@ def test_an_unknown_rule_is_not_found(as_user, rules):
 def test_the_menu_links_the_table_for_the_authorities(as_user, rules):
     assert 'href="/compliance/rules/"' in as_user("city_supervisor").get("/").content.decode()
     assert 'href="/compliance/rules/"' not in as_user("gc_labor").get("/").content.decode()
+
+
+def test_the_deduction_document_is_served_in_the_portal(as_user):
+    """docs/compliance/deductions.md is linked from the rules page: staff read it (page and PDF), a worker not."""
+    client = as_user("gc_labor")
+    page = client.get("/guide/compliance/deductions/").content.decode()
+    assert "不良行为扣分标准（附件6）" in page and 'id="c-kp-absent"' in page
+    assert 'href="#c-kp-absent"' in page
+    pdf = client.get("/guide/compliance/deductions.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert as_user("worker").get("/guide/compliance/deductions/").status_code in (403, 404)
