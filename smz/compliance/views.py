@@ -91,7 +91,7 @@ def rule_detail(request: HttpRequest, code: str) -> HttpResponse:
                 effective_from=form_date(form["effective_from"]),
                 effective_to=form_date(form["effective_to"]),
                 reason=form["reason"],
-                params={k: v for k, v in params.items()} if params else None,
+                params=params or None,
             )
         except DomainError as exc:
             if exc.status == 403:
