@@ -21,6 +21,7 @@ venv: $(VENV)/.installed
 
 run: venv
 	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py compliance_rules
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py simulate_demo_week --if-empty
 	$(PY) manage.py seed_workflows --if-empty

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "smz.approvals",
     "smz.labor",
     "smz.terminals",
+    "smz.compliance",
     "smz.portal",
 ]
 

@@ -31,6 +31,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
         "portal:roster_import",
         frozenset({Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST, Role.CITY_ADMIN}),
     ),
+    ("扣分标准", "compliance:rules", AUTHORITY_ROLES - {Role.WINDOW_CLERK}),
     ("账号管理", "portal:accounts", frozenset({Role.CITY_ADMIN, Role.ENTERPRISE_ADMIN})),
     ("接口文档", "api:openapi-view", AUTHORITY_ROLES | ENTERPRISE_ROLES),
 ]
