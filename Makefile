@@ -21,6 +21,7 @@ venv: $(VENV)/.installed
 
 run: venv
 	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py compliance_rules
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py simulate_demo_week --if-empty
 	$(PY) manage.py seed_workflows --if-empty
@@ -50,6 +51,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Debian packages for browser tests and PDFs (Chromium is launched by path; nothing is downloaded by Playwright).

@@ -21,6 +21,7 @@ import time_machine
 from django.contrib.auth.hashers import make_password
 
 from smz.accounts.models import Role, User
+from smz.registry.identity import id_number_index
 from smz.registry.models import (
     Authority,
     Employment,
@@ -33,7 +34,6 @@ from smz.registry.models import (
     Worker,
 )
 from smz.registry.reference import MARKET_AUTHORITY, QUALITY_AUTHORITY, SAFETY_AUTHORITY
-from smz.registry.services import id_number_index
 from smz.registry.synthetic import synthetic_id_number, synthetic_uscc
 
 PASSWORD = "Smz-test-pass-2026"  # noqa: S105

@@ -158,6 +158,7 @@ def django_setup(db_url: str, var_dir: Path) -> None:
 def build_world(b: Bench) -> None:
     """Like conftest.py's world, but one project and many workers (ORM bulk + synthetic identifiers)."""
     from smz.accounts.models import User
+    from smz.registry.identity import id_number_index
     from smz.registry.models import (
         Employment,
         Enterprise,
@@ -167,7 +168,6 @@ def build_world(b: Bench) -> None:
         Team,
         Worker,
     )
-    from smz.registry.services import id_number_index
     from smz.registry.synthetic import synthetic_id_number, synthetic_uscc
 
     gc = Enterprise.objects.create(
@@ -291,7 +291,7 @@ def record_dicts(
 
 
 def raw_passes(records: list[dict[str, Any]]) -> list[Any]:
-    """What the device-direct adapter hands to the ingest path (same conversion as smz/devices/direct.py)."""
+    """What the device-direct adapter hands to the ingest path (same conversion as smz/terminals/direct.py)."""
     from smz.attendance.ingest import RawPass
 
     return [
@@ -656,8 +656,8 @@ def core_breakdown(b: Bench) -> None:
         ("base64 decode", cum(stats, "base64.py", "b64decode")),
         ("PIL Image.open (header)", cum(stats, "PIL/Image.py", "open")),
         (
-            "snapshot store (_snapshot_store)",
-            cum(stats, "smz/attendance/ingest.py", "_snapshot_store"),
+            "snapshot store (snapshot_store)",
+            cum(stats, "smz/attendance/snapshots.py", "snapshot_store"),
         ),
         (
             "  of which storage.exists()",
@@ -805,7 +805,7 @@ def free_port() -> int:
 
 def start_gunicorn(b: Bench, port: int, probe: tuple[str, str]) -> subprocess.Popen:
     """Start gunicorn; ready when it answers a signed heartbeat and all workers are up."""
-    from smz.devices.signing import signed_headers
+    from smz.core.signing import signed_headers
 
     env = os.environ | {
         "DATABASE_URL": b.db_url,
@@ -921,7 +921,7 @@ class ClientPlan:
 
 def client_main(plan: ClientPlan, ready: Any, go: Any, out: Any) -> None:
     """One client process: pre-builds its bodies, then posts them over keep-alive connections."""
-    from smz.devices.signing import signed_headers
+    from smz.core.signing import signed_headers
 
     now = dt.datetime.now(dt.UTC)
     bodies = []
@@ -1215,10 +1215,10 @@ SPY_PHASES = [  # (function, file fragment, phase): the deepest matching frame o
     ("handle", "gunicorn/", "gunicorn: HTTP parsing, socket I/O"),
     ("__call__", "django/core/handlers/wsgi.py", "Django handler + middleware"),
     ("body", "django/http/request.py", "reading the request body"),
-    ("authenticate_device", "smz/devices/auth.py", "auth: device lookup, nonce INSERT + commit"),
-    ("sign", "smz/devices/signing.py", "auth: HMAC + SHA-256 of the body"),
-    ("_body", "smz/devices/direct.py", "JSON parse of the body"),
-    ("passes", "smz/devices/direct.py", "view: RawPass building, counts"),
+    ("authenticate_device", "smz/terminals/auth.py", "auth: device lookup, nonce INSERT + commit"),
+    ("sign", "smz/core/signing.py", "auth: HMAC + SHA-256 of the body"),
+    ("_body", "smz/terminals/direct.py", "JSON parse of the body"),
+    ("passes", "smz/terminals/direct.py", "view: RawPass building, counts"),
     (
         "pass_records_ingest",
         "smz/attendance/ingest.py",
@@ -1228,7 +1228,11 @@ SPY_PHASES = [  # (function, file fragment, phase): the deepest matching frame o
     ("b64decode", "base64.py", "ingest: base64 decode of snapshots"),
     ("open", "PIL/Image.py", "ingest: PIL reads the JPEG header"),
     ("__init__", "django/db/models/base.py", "ingest: PassRecord(...) construction"),
-    ("_snapshot_store", "smz/attendance/ingest.py", "ingest: snapshot file store (1 file/record)"),
+    (
+        "snapshot_store",
+        "smz/attendance/snapshots.py",
+        "ingest: snapshot file store (1 file/record)",
+    ),
     ("bulk_create", "django/db/models/query.py", "ingest: bulk_create (ORM compile + INSERT)"),
     ("_schedule_recompute", "smz/attendance/ingest.py", "ingest: recompute task enqueue"),
     ("_result_to_response", "ninja/operation.py", "response: ninja render + JSON"),
@@ -1322,7 +1326,7 @@ def profile_section(b: Bench) -> None:
     from django.utils import timezone
 
     from config.wsgi import application
-    from smz.devices.signing import signed_headers
+    from smz.core.signing import signed_headers
 
     args = b.args
     n = args.profile_requests
@@ -1393,16 +1397,16 @@ def profile_section(b: Bench) -> None:
     stats = pstats.Stats(prof)
     total = cum(stats, "django/core/handlers/wsgi.py", "__call__")
     ingest = cum(stats, "smz/attendance/ingest.py", "pass_records_ingest")
-    view = cum(stats, "smz/devices/direct.py", "passes")
-    auth = cum(stats, "smz/devices/auth.py", "authenticate_device")
-    body_parse = cum(stats, "smz/devices/direct.py", "_body")
+    view = cum(stats, "smz/terminals/direct.py", "passes")
+    auth = cum(stats, "smz/terminals/auth.py", "authenticate_device")
+    body_parse = cum(stats, "smz/terminals/direct.py", "_body")
     render = cum(stats, "ninja/operation.py", "_result_to_response")
     lines = [
         ("whole request (WSGIHandler)", total),
         ("signature check: authenticate_device", auth),
         (
             "  HMAC-SHA256 + body SHA-256 (signing.sign)",
-            cum(stats, "smz/devices/signing.py", "sign"),
+            cum(stats, "smz/core/signing.py", "sign"),
         ),
         ("  device lookup + nonce INSERT/commit (SQL)", None),
         ("JSON parse of the body (direct._body)", body_parse),

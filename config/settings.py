@@ -66,8 +66,11 @@ INSTALLED_APPS = [
     "smz.registry",
     "smz.devices",
     "smz.attendance",
+    "smz.notifications",
     "smz.approvals",
     "smz.labor",
+    "smz.terminals",
+    "smz.compliance",
     "smz.portal",
 ]
 

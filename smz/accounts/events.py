@@ -18,4 +18,3 @@ class AccountsEventKind(StrEnum):
     USER_2FA_ENROLLED = "user.2fa_enrolled"
     USER_2FA_RECOVERY_USED = "user.2fa_recovery_used"
     USER_2FA_VERIFIED = "user.2fa_verified"
-    WORKER_LOGIN_OTP = "worker.login_otp"

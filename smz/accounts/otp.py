@@ -1,39 +1,27 @@
-"""Worker login by mobile number and a one-time text code (短信验证码登录, N2).
+"""One-time codes texted to a phone (短信验证码, N2): the machinery, whatever the code is for.
 
-A number that is not a worker's gets exactly the answers a worker's gets (a code row is stored, a task is
-queued, rate limits apply, a wrong code counts), only no text is sent: the login page must not tell who is
-registered. The text goes out from a background task (smz/accounts/tasks.py), never inside the request.
+A code is six digits; only a keyed hash of it is stored (`LoginCode`), under the blind index of the phone it
+went to (the caller's index: a login code and a change code live in namespaces of their own). Here: the limits
+per phone, per client address and for the platform, issuing a code, and checking one (a wrong code counts).
+Who may receive a code and what it opens is the caller's: the worker's login and his self-service change of
+phone or wage card are in smz/registry/worker_codes.py. Texts go out from a background task
+(smz/accounts/tasks.py), never inside the request.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
-import json
 import math
 import secrets
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 
 from smz.accounts.errors import AccountsErrorCode
-from smz.accounts.events import AccountsEventKind
-from smz.accounts.models import LoginCode, Role, User
-from smz.accounts.tasks import sms_deliver, sms_seal
+from smz.accounts.models import LoginCode
 from smz.core import crypto
-from smz.core.errors import DomainError, field_errors
-from smz.core.events import event_record
-from smz.core.validators import normalize_phone, phone_error
-from smz.registry.models import Worker
-from smz.registry.services import (
-    CONTACT_FIELDS,
-    contact_errors,
-    phone_index,
-    worker_contact_change,
-    workers_find_by_phone,
-)
+from smz.core.errors import DomainError
+from smz.core.validators import normalize_phone
 
 CODE_TTL = dt.timedelta(minutes=5)
 RESEND_AFTER = dt.timedelta(seconds=60)
@@ -43,33 +31,26 @@ MAX_ATTEMPTS = 5
 # Codes are kept a day for the rate limits and for questions about a login; then they go.
 KEEP_CODES = dt.timedelta(days=1)
 CODE_PURPOSE = "accounts.login_code"
-SMS_TEXT = "【中山实名制平台】验证码 {code}，5分钟内有效。如非本人操作请忽略。"
 # Codes that confirm a change of the worker's own phone or wage card go to his OLD phone, under an index of
 # their own (a change code never logs anybody in, a login code never confirms a change).
 CHANGE_PURPOSE = "accounts.change_code"
-CHANGE_SMS_TEXT = (
-    "【中山实名制平台】您正在修改{what}，验证码 {code}，5分钟内有效。如非本人操作，请勿告诉他人。"
-)
 
 
-def _code_hash(index: str, code: str, bound: str = "") -> str:
+def code_hash(index: str, code: str, bound: str = "") -> str:
+    """The stored form of a code sent under `index`; `bound` ties a change code to the one change it was sent for."""
     # Keyed: six digits are a million guesses, so a plain hash in a database dump would give the code away.
-    # `bound` ties a change code to the one change it was sent for.
     return crypto.blind_index(
         f"{index}:{bound}:{code}" if bound else f"{index}:{code}", purpose=CODE_PURPOSE
     )
 
 
-def _may_log_in(workers: list[Worker]) -> bool:
-    """Someone with this number may log in: a person without an account yet, or with an active worker one."""
-    accounts = {u.worker_id: u for u in User.objects.filter(worker__in=workers)}
-    return any(
-        w.pk not in accounts or (accounts[w.pk].role == Role.WORKER and accounts[w.pk].is_active)
-        for w in workers
-    )
+def change_index(phone: str) -> str:
+    """The code index of change codes sent to `phone`: a namespace apart from login codes."""
+    return crypto.blind_index(normalize_phone(phone), purpose=CHANGE_PURPOSE)
 
 
-def _rate_limit(index: str, now: dt.datetime) -> None:
+def phone_rate_limit(index: str, now: dt.datetime) -> None:
+    """Refuse (429) a new code for `index` within a minute of the last one or past five in an hour."""
     recent = list(
         LoginCode.objects.filter(phone_index=index, created_at__gt=now - LIMIT_WINDOW)
         .order_by("-created_at")
@@ -93,7 +74,7 @@ def _rate_limit(index: str, now: dt.datetime) -> None:
         )
 
 
-def _address_and_global_limit(ip: str | None, now: dt.datetime) -> None:
+def address_and_global_limit(ip: str | None, now: dt.datetime) -> None:
     """Caps over every number: per client address and for the whole platform, per hour (stored codes count)."""
     since = now - LIMIT_WINDOW
     # The same words for both caps and for any number: the answer must not tell who is registered.
@@ -112,36 +93,35 @@ def _address_and_global_limit(ip: str | None, now: dt.datetime) -> None:
         raise refusal
 
 
-def login_code_send(*, phone: str, ip: str | None) -> None:
-    """Text a fresh login code to a worker's phone; any other valid number gets the same answer, no text."""
-    if error := phone_error(phone):
-        raise field_errors({"phone": error})
-    number = normalize_phone(phone)
-    index = phone_index(number)
-    now = timezone.now()
-    with transaction.atomic():
-        # Locking the phone's people serialises two sends to one worker, so the limits hold under a race.
-        workers = list(workers_find_by_phone(phone=number).select_for_update())
-        _rate_limit(index, now)
-        _address_and_global_limit(ip, now)
-        LoginCode.objects.filter(created_at__lt=now - KEEP_CODES).delete()
-        code = f"{secrets.randbelow(10**6):06d}"
-        LoginCode.objects.create(
-            phone_index=index,
-            code_hash=_code_hash(index, code),
-            created_at=now,
-            expires_at=now + CODE_TTL,
-            ip=ip or None,
-        )
-        # A task texts the code, and one is queued for every number: see smz/accounts/tasks.py.
-        if workers and _may_log_in(workers):
-            sealed = sms_seal(number, SMS_TEXT.format(code=code))
-        else:
-            sealed = sms_seal(None, None)
-        transaction.on_commit(lambda: sms_deliver.enqueue(sealed))
+def codes_expired_delete(now: dt.datetime) -> None:
+    """Forget codes older than KEEP_CODES."""
+    LoginCode.objects.filter(created_at__lt=now - KEEP_CODES).delete()
 
 
-def _code_error(
+def code_issue(*, index: str, now: dt.datetime, ip: str | None, bound: str = "") -> str:
+    """Store a fresh code for `index` (its hash only, valid CODE_TTL) and return it, to be texted."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    LoginCode.objects.create(
+        phone_index=index,
+        code_hash=code_hash(index, code, bound),
+        created_at=now,
+        expires_at=now + CODE_TTL,
+        ip=ip or None,
+    )
+    return code
+
+
+def code_latest_locked(index: str) -> LoginCode | None:
+    """The latest code sent under `index`, locked for the caller's transaction."""
+    return (
+        LoginCode.objects.select_for_update()
+        .filter(phone_index=index)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def code_error(
     login_code: LoginCode | None, code: str, now: dt.datetime, bound: str = ""
 ) -> DomainError | None:
     """Check `code` against the phone's latest code, counting a wrong one; None when it matches."""
@@ -153,7 +133,7 @@ def _code_error(
         return DomainError(AccountsErrorCode.OTP_INVALID, "验证码错误次数过多，已失效，请重新获取")
     if login_code.expires_at <= now:
         return DomainError(AccountsErrorCode.OTP_EXPIRED, "验证码已过期，请重新获取")
-    expected = _code_hash(login_code.phone_index, code, bound)
+    expected = code_hash(login_code.phone_index, code, bound)
     if not hmac.compare_digest(login_code.code_hash, expected):
         login_code.attempts += 1
         login_code.save(update_fields=["attempts"])
@@ -166,149 +146,3 @@ def _code_error(
     login_code.used_at = now
     login_code.save(update_fields=["used_at"])
     return None
-
-
-def _worker_account(worker: Worker) -> tuple[User, bool]:
-    """The worker's own account, created on his first login (no password: he logs in by phone)."""
-    user = User.objects.filter(worker=worker).first()
-    if user is not None:
-        return user, False
-    user = User(
-        username=f"w{worker.pk}", role=Role.WORKER, worker=worker, display_name=worker.name[:40]
-    )
-    user.set_unusable_password()
-    user.save()
-    return user, True
-
-
-def login_code_verify(*, phone: str, code: str) -> User:
-    """The worker whose phone received `code`; his account is created on the first login. Audited."""
-    number = normalize_phone(phone)
-    index = phone_index(number)
-    now = timezone.now()
-    user: User | None = None
-    with transaction.atomic():
-        login_code = (
-            LoginCode.objects.select_for_update()
-            .filter(phone_index=index)
-            .order_by("-created_at", "-pk")
-            .first()
-            if index
-            else None
-        )
-        # Errors are returned, not raised, inside the block: a wrong attempt must be counted (committed).
-        error = _code_error(login_code, code.strip(), now)
-        if error is None:
-            workers = list(workers_find_by_phone(phone=number)[:2])
-            if len(workers) > 1:
-                # The code proves the phone, not the person: a shared family phone names nobody.
-                error = DomainError(
-                    AccountsErrorCode.OTP_AMBIGUOUS,
-                    "该手机号登记在多名人员名下，无法确定您的身份。请联系您的劳资专管员更正手机号码，"
-                    "或使用账号密码登录。",
-                    status=409,
-                )
-            elif not workers:
-                error = DomainError(AccountsErrorCode.OTP_INVALID, "验证码无效，请重新获取")
-            else:
-                user, created = _worker_account(workers[0])
-                if user.role != Role.WORKER or not user.is_active:
-                    error = DomainError(
-                        AccountsErrorCode.OTP_NOT_ALLOWED,
-                        "该账号不能用手机号登录，请联系您的劳资专管员",
-                        status=403,
-                    )
-                else:
-                    event_record(
-                        actor=user,
-                        kind=AccountsEventKind.WORKER_LOGIN_OTP,
-                        subject=workers[0],
-                        data={"user": user.pk, "account_created": created},
-                    )
-    if error is not None:
-        raise error
-    assert user is not None  # no error means a worker account was found or made
-    return user
-
-
-def _change_index(worker: Worker) -> str:
-    """The code index of a worker's change codes: his old phone, in a namespace of its own."""
-    return crypto.blind_index(normalize_phone(worker.phone or ""), purpose=CHANGE_PURPOSE)
-
-
-def change_code_send(*, worker: Worker, what: str, bound: str, ip: str | None) -> None:
-    """Text a code to the worker's current (old) phone that confirms one change of his phone or wage card
-    (`bound` is a digest of that change); same limits as login codes."""
-    if not worker.phone:
-        raise DomainError(
-            AccountsErrorCode.OTP_NO_PHONE,
-            "您没有登记手机号码，无法自助修改，请联系您的劳资专管员",
-            status=409,
-        )
-    index = _change_index(worker)
-    now = timezone.now()
-    with transaction.atomic():
-        Worker.objects.select_for_update().filter(pk=worker.pk).first()
-        _rate_limit(index, now)
-        code = f"{secrets.randbelow(10**6):06d}"
-        LoginCode.objects.create(
-            phone_index=index,
-            code_hash=_code_hash(index, code, bound),
-            created_at=now,
-            expires_at=now + CODE_TTL,
-            ip=ip or None,
-        )
-        sealed = sms_seal(worker.phone, CHANGE_SMS_TEXT.format(what=what, code=code))
-        transaction.on_commit(lambda: sms_deliver.enqueue(sealed))
-
-
-def change_code_verify(*, worker: Worker, bound: str, code: str) -> None:
-    """Raise unless `code` is the latest change code texted to the worker's old phone for this change."""
-    index = _change_index(worker)
-    now = timezone.now()
-    with transaction.atomic():
-        change_code = (
-            LoginCode.objects.select_for_update()
-            .filter(phone_index=index)
-            .order_by("-created_at", "-pk")
-            .first()
-        )
-        error = _code_error(change_code, code.strip(), now, bound)
-    if error is not None:
-        raise error
-
-
-def _change_digest(worker: Worker, changes: dict[str, str]) -> str:
-    return hashlib.sha256(
-        json.dumps([worker.pk, sorted(changes.items())], ensure_ascii=False).encode()
-    ).hexdigest()
-
-
-def contact_change_request(
-    *, user: User, changes: dict[str, str], ip: str | None
-) -> dict[str, str]:
-    """A worker asks to change his own phone or wage card: checked, then a code goes to his OLD phone.
-    Returns the cleaned change, to be confirmed with the code (contact_change_confirm)."""
-    worker = Worker.objects.filter(pk=user.worker_id).first() if user.role == Role.WORKER else None
-    if worker is None:
-        raise DomainError(AccountsErrorCode.OTP_NOT_ALLOWED, "仅工人本人可以修改", status=403)
-    changes = {
-        f: v.replace(" ", "").strip() for f, v in changes.items() if f in CONTACT_FIELDS and v
-    }
-    changes = {f: v for f, v in changes.items() if getattr(worker, f) != v}
-    if not changes:
-        raise field_errors({"phone": "请填写新的手机号码或工资卡信息"})
-    if errors := contact_errors(changes):
-        raise field_errors(errors)
-    what = "、".join(dict.fromkeys("手机号码" if f == "phone" else "工资卡" for f in changes))
-    change_code_send(worker=worker, what=what, bound=_change_digest(worker, changes), ip=ip)
-    return changes
-
-
-def contact_change_confirm(*, user: User, changes: dict[str, str], code: str) -> list[str]:
-    """Apply the worker's own change once the code texted to his old phone matches; audited."""
-    worker = Worker.objects.filter(pk=user.worker_id).first() if user.role == Role.WORKER else None
-    if worker is None:
-        raise DomainError(AccountsErrorCode.OTP_NOT_ALLOWED, "仅工人本人可以修改", status=403)
-    change_code_verify(worker=worker, bound=_change_digest(worker, changes), code=code)
-    return worker_contact_change(actor=user, worker=worker, changes=changes, code_confirmed=True)

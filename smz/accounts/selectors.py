@@ -1,4 +1,4 @@
-"""Account reads, scoped: who an administrator may see on the accounts page."""
+"""Account reads and access checks, scoped: who an administrator may see and manage on the accounts page."""
 
 from __future__ import annotations
 
@@ -8,9 +8,34 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import QuerySet
 
-from smz.accounts.models import ApiToken, Role, User
-from smz.accounts.services import may_administer
+from smz.accounts.models import ApiToken, Role, TotpDevice, User
 from smz.core.errors import NotFound
+
+
+def may_administer(actor: Any, target: User) -> bool:
+    """The city administrator manages every account; an enterprise admin manages his enterprise's staff."""
+    if not actor.is_authenticated:
+        return False
+    if actor.is_superuser or actor.role == Role.CITY_ADMIN:
+        return not target.is_superuser or actor.is_superuser
+    if actor.role == Role.ENTERPRISE_ADMIN:
+        return target.enterprise_id == actor.enterprise_id and target.role != Role.ENTERPRISE_ADMIN
+    return False
+
+
+def workers_may_log_in(worker_ids: list[int]) -> bool:
+    """Someone of these people may log in by phone: a person without an account yet, or with an active
+    worker one."""
+    accounts = {u.worker_id: u for u in User.objects.filter(worker__in=worker_ids)}
+    return any(
+        pk not in accounts or (accounts[pk].role == Role.WORKER and accounts[pk].is_active)
+        for pk in worker_ids
+    )
+
+
+def totp_enrolled(user: Any) -> bool:
+    """Whether the user has bound an authenticator app (两步验证)."""
+    return TotpDevice.objects.filter(user=user).exists()
 
 
 def user_list_for(actor: Any, *, q: str = "", role: str = "") -> QuerySet[User]:

@@ -1,4 +1,5 @@
-"""Account administration: reset passwords, disable/enable, unlock, issue API tokens. All audited."""
+"""Account administration: reset passwords, disable/enable, unlock, issue API tokens; a worker's own account on
+his first login. All audited but the last (the login that creates it is)."""
 
 from __future__ import annotations
 
@@ -14,24 +15,28 @@ from django.utils import timezone
 from smz.accounts.errors import AccountsErrorCode
 from smz.accounts.events import AccountsEventKind
 from smz.accounts.models import ApiToken, Role, User
+from smz.accounts.selectors import may_administer
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
-
-
-def may_administer(actor: Any, target: User) -> bool:
-    """The city administrator manages every account; an enterprise admin manages his enterprise's staff."""
-    if not actor.is_authenticated:
-        return False
-    if actor.is_superuser or actor.role == Role.CITY_ADMIN:
-        return not target.is_superuser or actor.is_superuser
-    if actor.role == Role.ENTERPRISE_ADMIN:
-        return target.enterprise_id == actor.enterprise_id and target.role != Role.ENTERPRISE_ADMIN
-    return False
 
 
 def _require(actor: Any, target: User) -> None:
     if not may_administer(actor, target):
         raise Forbidden("无权管理该账号")
+
+
+def worker_account_for(*, worker_id: int, name: str) -> tuple[User, bool]:
+    """The worker's own account, created on his first login (no password: he logs in by phone); the flag says
+    it is new."""
+    user = User.objects.filter(worker=worker_id).first()
+    if user is not None:
+        return user, False
+    user = User(
+        username=f"w{worker_id}", role=Role.WORKER, worker_id=worker_id, display_name=name[:40]
+    )
+    user.set_unusable_password()
+    user.save()
+    return user, True
 
 
 def user_reset_password(*, actor: Any, target: User) -> str:

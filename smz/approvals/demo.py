@@ -17,7 +17,7 @@ from smz.approvals import services, workflows
 from smz.approvals.documents import photo_sheet_pdf, photo_stamp
 from smz.approvals.models import ApprovalRequest, AttachmentKind, RequestKind
 from smz.approvals.views import _form_data
-from smz.registry import project_changes
+from smz.registry import project_changes, scoping
 from smz.registry.models import KeyPost, Project, Worker
 
 DEMO_REASONS = {
@@ -100,7 +100,7 @@ def build_demo_workflows(today: dt.date | None = None) -> dict[str, Any]:
     today = today or timezone.localdate()
     gc_admin = User.objects.get(username="gc_admin")
     gc_labor = User.objects.get(username="gc_labor")
-    mine = services.scoping.projects_for(gc_admin).filter(participants__corp_type="009").distinct()
+    mine = scoping.projects_for(gc_admin).filter(participants__corp_type="009").distinct()
     by_name = {p.name: p for p in mine}
     done: dict[str, Any] = {}
 

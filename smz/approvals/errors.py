@@ -17,7 +17,6 @@ class ApprovalsErrorCode(StrEnum):
     DATE_REQUIRED = "approval.date_required"
     INVALID_TRANSITION = "approval.invalid_transition"
     KIND = "approval.kind"
-    NO_AUTHORITY = "approval.no_authority"
     NO_FORM = "approval.no_form"
     NOT_PAUSED = "approval.not_paused"
     NOT_YOUR_STEP = "approval.not_your_step"

@@ -21,7 +21,12 @@ from smz.registry import project_changes
 from smz.registry.codes import code_name, code_table
 from smz.registry.errors import RegistryErrorCode
 from smz.registry.models import KeyPostChange
-from smz.registry.selectors import key_post_list_for, project_get_for, worker_get_for
+from smz.registry.selectors import (
+    key_post_list_for,
+    project_get_for,
+    worker_by_id_number_for,
+    worker_get_for,
+)
 
 
 @login_required
@@ -99,7 +104,7 @@ def enroll_list(request: HttpRequest) -> HttpResponse:
     # Looked up by POST: an ID number never goes into a URL (and so into an access log: N2).
     number = request.POST.get("id_number", "").strip().upper() if request.method == "POST" else ""
     if number:
-        found = selectors.worker_by_id_number_for(request.user, number)
+        found = worker_by_id_number_for(request.user, number)
         if found is None:
             messages.error(request, "未找到该证件号码的人员（须先由施工许可变更或企业登记）")
     pending = selectors.enrollments_pending_for(request.user)

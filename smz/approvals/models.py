@@ -194,27 +194,3 @@ class InboundNonce(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["system", "nonce"], name="inbound_nonce_unique")
         ]
-
-
-class Notification(models.Model):
-    """站内通知: what waits for someone, or what happened to their request. Email goes out alongside."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    request = models.ForeignKey(
-        ApprovalRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    title = models.CharField("标题", max_length=120)
-    body = models.TextField("内容", blank=True)
-    url = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    read_at = models.DateTimeField("已读时间", null=True, blank=True)
-
-    class Meta:
-        verbose_name = verbose_name_plural = "站内通知"
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self) -> str:
-        return self.title

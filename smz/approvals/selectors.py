@@ -13,11 +13,10 @@ from smz.approvals.models import (
     ApprovalRequest,
     Attachment,
     AttachmentKind,
-    Notification,
     RequestKind,
     State,
 )
-from smz.approvals.services import ACTION_LABELS, approving_authority
+from smz.approvals.rules import ACTION_LABELS
 from smz.core.errors import NotFound
 from smz.core.models import Event
 from smz.registry import scoping
@@ -31,7 +30,7 @@ from smz.registry.models import (
     ProjectPause,
     Worker,
 )
-from smz.registry.services import id_number_index
+from smz.registry.selectors import approving_authority
 
 WINDOW_ROLES = frozenset({Role.WINDOW_CLERK, Role.CITY_ADMIN})
 
@@ -187,6 +186,16 @@ def attachments_of(request: ApprovalRequest, *, current_only: bool = True) -> Qu
     return qs.filter(superseded_at__isnull=True) if current_only else qs
 
 
+def attachments_superseded(request: ApprovalRequest) -> QuerySet[Attachment]:
+    """The request's replaced scans and photos (the detail page's history)."""
+    return attachments_of(request, current_only=False).filter(superseded_at__isnull=False)
+
+
+def site_photos_of(request: ApprovalRequest) -> QuerySet[Attachment]:
+    """The request's current site photos (WF6's photo sheet)."""
+    return attachments_of(request).filter(kind=AttachmentKind.SITE_PHOTO)
+
+
 def attachment_get_for(user: Any, pk: int) -> Attachment:
     attachment = Attachment.objects.select_related("request").filter(pk=pk).first()
     if attachment is None or not requests_for(user).filter(pk=attachment.request_id).exists():
@@ -263,15 +272,6 @@ def project_timeline(project: Project) -> list[dict[str, Any]]:
     return sorted(items, key=lambda i: i["day"], reverse=True)
 
 
-def notifications_for(user: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
-    qs = (
-        Notification.objects.filter(user=user)
-        if user.is_authenticated
-        else Notification.objects.none()
-    )
-    return qs.filter(read_at__isnull=True) if unread_only else qs
-
-
 def queue_summary_for(user: Any, *, limit: int = 8) -> dict[str, Any]:
     """An approver's work (审批工作台): what waits on him, how much is overdue, by kind, the oldest first.
     Three queries however long the queue."""
@@ -321,15 +321,6 @@ def key_post_changes_naming(user: Any, worker: Worker) -> QuerySet[KeyPostChange
         new_worker=worker,
         key_post__project__in=scoping.projects_for(user).values("pk"),
     ).select_related("key_post", "key_post__project")
-
-
-def worker_by_id_number_for(user: Any, number: str) -> Worker | None:
-    """The person (mainland ID card) with this ID number among those the user may see, or None."""
-    return (
-        scoping.workers_for(user)
-        .filter(id_card_type="01", id_number_index=id_number_index("01", number))
-        .first()
-    )
 
 
 def face_enrollments_for(user: Any, *, worker: Worker | None = None) -> QuerySet[FaceEnrollment]:

@@ -1,6 +1,7 @@
-"""The one approval engine (二级审批, notice 三(八)–(十二)) and the workflows on it (WF1–WF3, WF5).
+"""The one approval engine (二级审批, notice 三(八)–(十二)) and the workflows on it (WF1–WF3, WF5): its writes.
 
-State machine (invalid transitions are refused with `approval.invalid_transition`):
+State machine (the table and who may take which step: smz/approvals/rules.py; invalid transitions are refused
+with `approval.invalid_transition`):
 
     draft ──submit──▶ pending_l1 ──forward──▶ pending_l2 ──approve──▶ approved (the effect applies)
       ▲                  │                        ├──reject───▶ rejected
@@ -8,9 +9,10 @@ State machine (invalid transitions are refused with `approval.invalid_transition
       │                                 └──resubmit──▶ pending_l1
     withdraw: from any open state ──▶ withdrawn
 
-Routing: the four urban districts → the city safety affairs center; every other town → its own housing
-department (notice 三(一)2–3). Level 1 is an APPROVER_L1 of that authority, level 2 an APPROVER_L2, and
-never the person who acted at level 1. Every step is an event in core.Event (subject = the request).
+Routing (smz.registry.selectors.approving_authority): the four urban districts → the city safety affairs center;
+every other town → its own housing department (notice 三(一)2–3). Level 1 is an APPROVER_L1 of that authority,
+level 2 an APPROVER_L2, and never the person who acted at level 1. Every step is an event in core.Event
+(subject = the request).
 """
 
 from __future__ import annotations
@@ -20,9 +22,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -31,13 +31,20 @@ from smz.accounts.models import Role, User
 from smz.approvals.errors import ApprovalsErrorCode
 from smz.approvals.events import ApprovalsEventKind
 from smz.approvals.models import (
-    OPEN_STATES,
     ApprovalRequest,
     Attachment,
     AttachmentKind,
-    Notification,
     RequestKind,
     State,
+)
+from smz.approvals.rules import (
+    ACTION_LABELS,
+    LEVEL_DAYS,
+    TRANSITIONS,
+    is_applicant_side,
+    is_level,
+    may,
+    may_apply,
 )
 from smz.approvals.workflows import (
     REQUIRED_ATTACHMENTS,
@@ -49,90 +56,9 @@ from smz.core.events import event_record
 from smz.core.locks import lock_row
 from smz.core.numbering import dated_no, temporary_no
 from smz.core.uploads import upload_check
-from smz.registry import scoping
-from smz.registry.models import Authority, Project
-
-# Working time each level has before it is overdue and reminded (calendar days).
-LEVEL_DAYS: dict[str, int] = {State.PENDING_L1: 3, State.PENDING_L2: 5}
-
-
-ACTION_LABELS = {
-    "create": "创建申请",
-    "update": "修改申请",
-    "attach": "上传材料",
-    "submit": "提交",
-    "resubmit": "修改后重新提交",
-    "withdraw": "撤回",
-    "forward": "一级审核通过，转二级审批",
-    "return": "退回修改",
-    "approve": "批准",
-    "reject": "不予批准",
-    "comment": "意见",
-    "remind": "催办",
-    "apply": "审批结果生效",
-}
-
-# action → (states it may start from, state it leads to, who may take it)
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "submit": ((State.DRAFT,), State.PENDING_L1, "applicant"),
-    "resubmit": ((State.RETURNED,), State.PENDING_L1, "applicant"),
-    "withdraw": (OPEN_STATES, State.WITHDRAWN, "applicant"),
-    "forward": ((State.PENDING_L1,), State.PENDING_L2, "level1"),
-    "return": ((State.PENDING_L1, State.PENDING_L2), State.RETURNED, "approver"),
-    "approve": ((State.PENDING_L2,), State.APPROVED, "level2"),
-    "reject": ((State.PENDING_L2,), State.REJECTED, "level2"),
-}
-
-
-def approving_authority(project: Project) -> Authority:
-    """Urban districts → the safety affairs center; elsewhere the town's own housing department."""
-    kind = Authority.Kind.SAFETY if project.jurisdiction.is_urban else Authority.Kind.TOWN
-    authority = Authority.objects.filter(kind=kind, jurisdictions=project.jurisdiction_id).first()
-    if authority is None:
-        raise DomainError(
-            ApprovalsErrorCode.NO_AUTHORITY,
-            f"{project.jurisdiction}未配置审批部门，请联系市建筑市场监管科",
-        )
-    return authority
-
-
-# ---- who may do what -------------------------------------------------------------------------------
-
-
-def may_apply(user: Any, project: Project) -> bool:
-    """The constructing unit files (施工单位): the GC's admin, labor specialist or project manager."""
-    return scoping.is_gc_of(user, project)
-
-
-def _is_applicant_side(user: Any, request: ApprovalRequest) -> bool:
-    return may_apply(user, request.project) and user.enterprise_id == request.enterprise_id
-
-
-def _is_level(user: Any, request: ApprovalRequest, role: str) -> bool:
-    return user.is_authenticated and user.role == role and user.authority_id == request.authority_id
-
-
-def _may(user: Any, request: ApprovalRequest, who: str) -> bool:
-    if who == "applicant":
-        return _is_applicant_side(user, request)
-    if who == "level1":
-        return _is_level(user, request, Role.APPROVER_L1)
-    if who == "level2":
-        return _is_level(user, request, Role.APPROVER_L2) and user.pk != request.level1_by_id
-    if who == "approver":
-        level = "level1" if request.state == State.PENDING_L1 else "level2"
-        return _may(user, request, level)
-    raise ValueError(who)
-
-
-def actions_for(user: Any, request: ApprovalRequest) -> list[str]:
-    """The transitions this user may take now (pages show exactly these buttons)."""
-    return [
-        action
-        for action, (sources, _target, who) in TRANSITIONS.items()
-        if request.state in sources and _may(user, request, who)
-    ]
-
+from smz.notifications.services import notify_plain
+from smz.registry.models import Project
+from smz.registry.selectors import approving_authority
 
 # ---- notifications ---------------------------------------------------------------------------------
 
@@ -145,39 +71,9 @@ def _approvers(request: ApprovalRequest, role: str) -> list[User]:
 
 
 def notify(users: list[User], request: ApprovalRequest, title: str, body: str = "") -> None:
-    """Notice about a request: in the portal and by email."""
+    """Notice about a request, linked to it: in the portal and by email (smz.notifications)."""
     notify_plain(
-        users, title, body, reverse("approvals:detail", args=[request.pk]), request=request
-    )
-
-
-def notify_plain(
-    users: list[User], title: str, body: str, url: str, *, request: ApprovalRequest | None = None
-) -> None:
-    """Portal notice for each user, and an email (console backend in development) after commit."""
-    Notification.objects.bulk_create(
-        [Notification(user=u, request=request, title=title, body=body, url=url) for u in users]
-    )
-    recipients = [u.email for u in users if u.email]
-    if recipients:
-        transaction.on_commit(
-            lambda: send_mail(
-                f"[实名制管理平台] {title}",
-                f"{body}\n\n{settings.SITE_URL.rstrip('/')}{url}",
-                None,
-                recipients,
-            ),
-            robust=True,  # a mail server that is down is logged; the decision is already committed
-        )
-
-
-@transaction.atomic
-def notifications_mark_read(*, actor: Any) -> int:
-    """Mark all the actor's unread portal notices as read now; returns how many were marked."""
-    if not actor.is_authenticated:
-        return 0
-    return Notification.objects.filter(user=actor, read_at__isnull=True).update(
-        read_at=timezone.now()
+        users, title, body, reverse("approvals:detail", args=[request.pk]), request_id=request.pk
     )
 
 
@@ -354,7 +250,7 @@ def _lock(request: ApprovalRequest) -> ApprovalRequest:
 
 def _editable(actor: Any, request: ApprovalRequest, what: str) -> None:
     """Only the applicant side changes a request, and only while it is a draft or returned."""
-    if not _is_applicant_side(actor, request):
+    if not is_applicant_side(actor, request):
         raise Forbidden()
     if request.state not in (State.DRAFT, State.RETURNED):
         raise _invalid(request, what)
@@ -398,7 +294,7 @@ def request_act(*, actor: Any, request: ApprovalRequest, action: str, note: str 
         sources, target, who = TRANSITIONS[action]
         if request.state not in sources:
             raise _invalid(request, ACTION_LABELS[action])
-        if not _may(actor, request, who):
+        if not may(actor, request, who):
             if who == "level2" and actor.pk == request.level1_by_id:
                 raise Forbidden(
                     "同一人不能同时办理一级审核和二级审批", code=ApprovalsErrorCode.SAME_PERSON
@@ -458,9 +354,9 @@ def request_comment(*, actor: Any, request: ApprovalRequest, note: str) -> None:
             ApprovalsErrorCode.NOTE_REQUIRED, "请填写意见", {"fields": {"note": "必填"}}
         )
     if not (
-        _is_applicant_side(actor, request)
-        or _is_level(actor, request, Role.APPROVER_L1)
-        or _is_level(actor, request, Role.APPROVER_L2)
+        is_applicant_side(actor, request)
+        or is_level(actor, request, Role.APPROVER_L1)
+        or is_level(actor, request, Role.APPROVER_L2)
     ):
         raise Forbidden()
     _event(actor, request, "comment", note=note)

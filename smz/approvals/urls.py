@@ -1,7 +1,8 @@
 from django.urls import path
 
 from smz.approvals import keypost_views, views
-from smz.approvals.inbound_views import inbound_urlpatterns
+from smz.approvals.inbound.views import inbound_urlpatterns
+from smz.notifications.urls import notification_urlpatterns
 
 app_name = "approvals"
 
@@ -15,7 +16,7 @@ urlpatterns = [
     path("approvals/<int:pk>/photos.pdf", views.photo_sheet, name="photo_sheet"),
     path("approvals/files/<int:pk>/", views.attachment_file, name="attachment"),
     path("approvals/files/<int:pk>/remove/", views.attachment_remove, name="attachment_remove"),
-    path("notifications/", views.notifications, name="notifications"),
+    *notification_urlpatterns,
     path(
         "projects/<int:pk>/key-post-change/", keypost_views.key_post_change, name="key_post_change"
     ),

@@ -15,7 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from smz.accounts.models import Role
-from smz.approvals import selectors, services, workflows
+from smz.approvals import rules, selectors, services, workflows
 from smz.approvals.documents import (
     FormData,
     StampedPhoto,
@@ -86,7 +86,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 def request_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a request for a project: the applicant picks the kind, the date and the reason."""
     project = project_get_for(request.user, pk)
-    if not services.may_apply(request.user, project):
+    if not rules.may_apply(request.user, project):
         raise Forbidden("只有本项目施工总承包单位的企业管理员、劳资专管员或项目经理可以提交申请")
     kind = request.POST.get("kind") or request.GET.get("kind") or RequestKind.START_CHANGE
     form: dict = {"kind": kind}
@@ -125,9 +125,7 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     r = selectors.request_get_for(request.user, pk)
-    editable = r.state in (State.DRAFT, State.RETURNED) and services._is_applicant_side(
-        request.user, r
-    )
+    editable = r.state in (State.DRAFT, State.RETURNED) and rules.is_applicant_side(request.user, r)
     attachments = list(selectors.attachments_of(r))
     scans = [a for a in attachments if a.kind != AttachmentKind.SITE_PHOTO]
     return render(
@@ -139,9 +137,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": selectors.request_events(r),
             "scans": scans,
             "photos": [a for a in attachments if a.kind == AttachmentKind.SITE_PHOTO],
-            "history": selectors.attachments_of(r, current_only=False).filter(
-                superseded_at__isnull=False
-            ),
+            "history": selectors.attachments_superseded(r),
             "required": [
                 {
                     "kind": k,
@@ -150,7 +146,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 }
                 for k in workflows.REQUIRED_ATTACHMENTS[r.kind]
             ],
-            "actions": services.actions_for(request.user, r),
+            "actions": rules.actions_for(request.user, r),
             "editable": editable,
             "date_label": workflows.DATE_LABELS[r.kind],
             "has_form": r.kind in FORM_KINDS,
@@ -168,8 +164,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for k in (*workflows.REQUIRED_ATTACHMENTS[r.kind], AttachmentKind.OTHER)
             ],
             "may_comment": editable
-            or services._is_applicant_side(request.user, r)
-            or bool(services.actions_for(request.user, r)),
+            or rules.is_applicant_side(request.user, r)
+            or bool(rules.actions_for(request.user, r)),
         },
     )
 
@@ -198,7 +194,9 @@ def request_act(request: HttpRequest, pk: int) -> HttpResponse:
             outcome = services.request_act(
                 actor=request.user, request=r, action=action, note=request.POST.get("note", "")
             )
-            text = f"{services.ACTION_LABELS.get(action, action)}：{outcome.request.get_state_display()}"
+            text = (
+                f"{rules.ACTION_LABELS.get(action, action)}：{outcome.request.get_state_display()}"
+            )
             messages.success(request, text + (f"。{outcome.effect}" if outcome.effect else ""))
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -294,7 +292,7 @@ def photo_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     lower-right corner, to print and stamp."""
     r = selectors.request_get_for(request.user, pk)
     photos: list[StampedPhoto] = []
-    for a in selectors.attachments_of(r).filter(kind=AttachmentKind.SITE_PHOTO):
+    for a in selectors.site_photos_of(r):
         with a.file.open("rb") as fh:
             photos.append(
                 photo_stamp(fh.read(), project_name=r.project.name, uploaded_at=a.uploaded_at)
@@ -314,17 +312,6 @@ def photo_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
-def notifications(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        services.notifications_mark_read(actor=request.user)
-        return redirect("approvals:notifications")
-    page = Paginator(selectors.notifications_for(request.user), 50).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "approvals/notifications.html", {"page": page})
-
-
 def project_workflows(user, project) -> dict:
     """What the project page shows about workflows: status periods, requests, permit life, obligations."""
     calendar = project_calendar(project)
@@ -335,7 +322,7 @@ def project_workflows(user, project) -> dict:
         "requests": selectors.request_list_for(user, project=project.pk)[:20],
         "timeline": selectors.project_timeline(project),
         "permit": workflows.project_permit_life(project),
-        "may_apply": services.may_apply(user, project),
+        "may_apply": rules.may_apply(user, project),
         "checks_from": calendar.checks_from,
         "kinds": [(k, label) for k, label in RequestKind.choices if _applicable(project, k)],
     }

@@ -13,31 +13,29 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
-import io
-import os
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import storages
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
+from smz.attendance.errors import RECORD_CODES, AttendanceErrorCode, batch_conflict
 from smz.attendance.models import IngestBatch, LateSnapshot, PassRecord
-from smz.core.storage import EncryptedFileSystemStorage
+from smz.attendance.snapshots import (
+    snapshot_big_enough,
+    snapshot_inspect,
+    snapshot_name,
+    snapshot_store,
+)
+from smz.attendance.tasks import recompute_days
+from smz.attendance.validity import INVALID_REASONS
 from smz.core.timeutil import business_date, parse_aware
-from smz.core.uploads import image_size_ok
-from smz.devices.errors import RECORD_CODES, DevicesErrorCode, device_error
 from smz.devices.models import SiteBoundary
 from smz.registry.models import Employment
 
 MAX_BATCH = 500
-MAX_SNAPSHOT_BYTES = 200 * 1024
-MIN_SNAPSHOT_WIDTH = 320
-MIN_SNAPSHOT_HEIGHT = 240
 FUTURE_TOLERANCE = dt.timedelta(seconds=300)
 MAX_AGE = dt.timedelta(days=30)  # before the device's registration
 # A batch's stored answers serve replays this long; after that a replay is answered record by record
@@ -46,15 +44,6 @@ BATCH_ANSWERS_KEEP = dt.timedelta(days=30)
 BIGINT_MAX = 2**63 - 1
 # Not stored as text: NUL (PostgreSQL refuses it), other control characters, lone surrogates (no UTF-8).
 UNSTORABLE_CHARS = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
-
-INVALID_REASONS = {
-    "no_snapshot": "无抓拍照片",
-    "low_resolution": "抓拍照片分辨率过低",
-    "no_face": "抓拍照片中未检测到人脸",
-    "face_check_pending": "人脸核验中",
-    "off_site": "通行位置不在施工现场范围内",
-    "no_location": "平板打卡缺少定位",
-}
 
 
 @dataclass(slots=True)
@@ -136,7 +125,7 @@ def _reject(record_id: str, code: str) -> Outcome:
 
 
 def _conflict(record_id: str) -> Outcome:
-    code = DevicesErrorCode.RECORD_CONFLICT
+    code = AttendanceErrorCode.RECORD_CONFLICT
     return Outcome(record_id=record_id, status="conflict", code=code, reason=RECORD_CODES[code])
 
 
@@ -183,39 +172,39 @@ def _check(
     if raw.refused:
         return _reject(_record_id(raw), raw.refused)
     if not rid or len(rid) > 64 or UNSTORABLE_CHARS.search(rid):
-        return _reject(_record_id(raw), DevicesErrorCode.RECORD_BAD_ID)
+        return _reject(_record_id(raw), AttendanceErrorCode.RECORD_BAD_ID)
     worker_id = _person_id(raw.person_id)
     if worker_id is None:
-        return _reject(rid, DevicesErrorCode.PERSON_UNKNOWN)
+        return _reject(rid, AttendanceErrorCode.PERSON_UNKNOWN)
     moment = (
         raw.event_time
         if isinstance(raw.event_time, dt.datetime)
         else parse_aware(str(raw.event_time))
     )
     if moment is None or moment.tzinfo is None:
-        return _reject(rid, DevicesErrorCode.TIME_NAIVE)
+        return _reject(rid, AttendanceErrorCode.TIME_NAIVE)
     if moment > now + FUTURE_TOLERANCE:
-        return _reject(rid, DevicesErrorCode.TIME_FUTURE)
+        return _reject(rid, AttendanceErrorCode.TIME_FUTURE)
     if moment < earliest:
-        return _reject(rid, DevicesErrorCode.TIME_TOO_OLD)
+        return _reject(rid, AttendanceErrorCode.TIME_TOO_OLD)
     if raw.direction not in ("in", "out", ""):
-        return _reject(rid, DevicesErrorCode.DIRECTION_INVALID)
+        return _reject(rid, AttendanceErrorCode.DIRECTION_INVALID)
     try:
         similarity = _decimal(raw.similarity, "0.01")
     except InvalidOperation:
-        return _reject(rid, DevicesErrorCode.SIMILARITY_INVALID)
+        return _reject(rid, AttendanceErrorCode.SIMILARITY_INVALID)
     if similarity is not None and not 0 <= similarity <= 100:
-        return _reject(rid, DevicesErrorCode.SIMILARITY_INVALID)
+        return _reject(rid, AttendanceErrorCode.SIMILARITY_INVALID)
     try:
         snapshot = _snapshot_bytes(raw.snapshot)
     except (binascii.Error, ValueError, TypeError):
-        return _reject(rid, DevicesErrorCode.SNAPSHOT_BAD_BASE64)
+        return _reject(rid, AttendanceErrorCode.SNAPSHOT_BAD_BASE64)
     try:
         lng, lat = _decimal(raw.lng, "0.000001"), _decimal(raw.lat, "0.000001")
     except (InvalidOperation, ValueError):
-        return _reject(rid, DevicesErrorCode.LOCATION_INVALID)
+        return _reject(rid, AttendanceErrorCode.LOCATION_INVALID)
     if (lng is not None and not -180 <= lng <= 180) or (lat is not None and not -90 <= lat <= 90):
-        return _reject(rid, DevicesErrorCode.LOCATION_INVALID)
+        return _reject(rid, AttendanceErrorCode.LOCATION_INVALID)
     checked = _Checked(
         raw=raw,
         record_id=rid,
@@ -239,30 +228,6 @@ def _check(
     if not snapshot_big_enough(checked.width, checked.height):
         checked.invalid_reason = "low_resolution"
     return checked
-
-
-def snapshot_inspect(data: bytes) -> tuple[int, int] | str:
-    """(width, height) of an acceptable JPEG snapshot, or the rejection code."""
-    if len(data) > MAX_SNAPSHOT_BYTES:
-        return DevicesErrorCode.SNAPSHOT_TOO_LARGE
-    if not data.startswith(b"\xff\xd8"):
-        return DevicesErrorCode.SNAPSHOT_NOT_JPEG
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            if img.format != "JPEG":
-                return DevicesErrorCode.SNAPSHOT_NOT_JPEG
-            if not image_size_ok(*img.size):
-                # A 200 KB JPEG can declare 65535×65535: refused by its header, never decoded later.
-                return DevicesErrorCode.SNAPSHOT_TOO_MANY_PIXELS
-            return img.size
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return DevicesErrorCode.SNAPSHOT_TOO_MANY_PIXELS
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return DevicesErrorCode.SNAPSHOT_NOT_JPEG
-
-
-def snapshot_big_enough(width: int | None, height: int | None) -> bool:
-    return bool(width and height) and width >= MIN_SNAPSHOT_WIDTH and height >= MIN_SNAPSHOT_HEIGHT
 
 
 def _employments(project_id: int, worker_ids: set[int]) -> list[tuple]:
@@ -341,13 +306,13 @@ def pass_records_ingest(
     for i, c in checked:
         rid = c.record_id
         day = business_date(c.event_time)
-        c.snapshot_name = _snapshot_name(c.snapshot, day) if c.snapshot is not None else ""
+        c.snapshot_name = snapshot_name(c.snapshot, day) if c.snapshot is not None else ""
         if rid in firsts:
             repeats.append((i, c))
             continue
         firsts[rid] = (i, c)
         if not _on_site(employments, c.worker_id, day):
-            outcomes[i] = _reject(rid, DevicesErrorCode.PERSON_NOT_ON_SITE)
+            outcomes[i] = _reject(rid, AttendanceErrorCode.PERSON_NOT_ON_SITE)
             not_on_site.append(i)
             continue
         off_site = device_off_site or bool(
@@ -362,7 +327,7 @@ def pass_records_ingest(
             "off_site" if off_site else "no_location" if unlocated else ""
         )
         if c.snapshot is not None:
-            c.snapshot_name = _snapshot_store(c.snapshot, c.snapshot_name)
+            c.snapshot_name = snapshot_store(c.snapshot, c.snapshot_name)
         to_insert.append(
             (
                 device.pk,
@@ -566,36 +531,11 @@ def _replayed(stored: IngestBatch, digest: str, records: list[RawPass]) -> list[
     """A replay gets the stored answers, but only for the same records: a device that restarted its batch
     counter must not have new records acknowledged by an old batch's answers (they would be lost)."""
     if stored.digest and stored.digest not in (digest, _ids_digest(records)):
-        raise device_error(DevicesErrorCode.BATCH_CONFLICT, {"batch_id": stored.batch_id})
+        raise batch_conflict(stored.batch_id)
     return [
         a if "record_id" in a else {"record_id": _record_id(raw), **a}
         for raw, a in zip(records, stored.response, strict=True)
     ]
-
-
-def _snapshot_name(data: bytes, day: dt.date) -> str:
-    return f"snap/{day:%Y/%m}/{hashlib.sha256(data).hexdigest()}.jpg"
-
-
-def _snapshot_store(data: bytes, name: str) -> str:
-    """Content-addressed: a retried record (or a crash between file and row) never leaves a second copy.
-    Snapshots are faces (N2): the private storage seals them like every private file (smz.core.storage).
-    On the file system written directly under the final name (sealed temp file + atomic rename): Django's
-    storage API costs ~4× more per file (docs/bench.md)."""
-    storage = storages["default"]
-    if isinstance(storage, EncryptedFileSystemStorage):
-        if not os.path.exists(storage.path(name)):
-            storage.put(name, data)
-        return name
-    if storage.exists(name):
-        return name
-    return storage.save(name, ContentFile(data))
-
-
-def snapshot_read(name: str) -> bytes:
-    """A stored snapshot's JPEG bytes (the private storage decrypts; a legacy plaintext file is read as is)."""
-    with storages["default"].open(name, "rb") as fh:
-        return fh.read()
 
 
 def _default_direction(device: Any) -> str:
@@ -606,8 +546,6 @@ def _schedule_recompute(project_id: int, keys: set[tuple[int, dt.date]]) -> None
     """Enqueued inside the ingest transaction: with the database task backend the task row commits with the
     passes or not at all, so a crash between the two can never leave stored passes whose days are not
     recomputed (on_commit would open that window)."""
-    from smz.attendance.tasks import recompute_days
-
     # One compact string, not a list of pairs: the task framework walks every element of its arguments
     # to check they are JSON (≈ 25 µs per pair, the largest single cost of a 1,000-record batch).
     recompute_days.enqueue(project_id, ";".join(f"{w}:{d.isoformat()}" for w, d in sorted(keys)))
@@ -634,7 +572,7 @@ def late_snapshot_attach(
     inspected = snapshot_inspect(data)
     if isinstance(inspected, str):
         return None
-    name = _snapshot_store(data, _snapshot_name(data, record.work_date))
+    name = snapshot_store(data, snapshot_name(data, record.work_date))
     try:
         with transaction.atomic():
             LateSnapshot.objects.create(

@@ -11,14 +11,21 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from smz.attendance.errors import AttendanceErrorCode
-from smz.attendance.ingest import INVALID_REASONS
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
-from smz.attendance.services import VALIDITY_FIELDS, key_post_holder_on, pass_invalid_reason
+from smz.attendance.validity import INVALID_REASONS, VALIDITY_FIELDS, pass_invalid_reason
 from smz.core.errors import DomainError, NotFound
 from smz.core.timeutil import business_date
 from smz.registry import scoping
 from smz.registry.codes import code_table
-from smz.registry.models import Employment, Jurisdiction, Project, ProjectPause, Worker
+from smz.registry.models import (
+    Employment,
+    Jurisdiction,
+    KeyPost,
+    KeyPostHolding,
+    Project,
+    ProjectPause,
+    Worker,
+)
 from smz.registry.obligations import (
     Exemption,
     ProjectCalendar,
@@ -80,6 +87,19 @@ def passes_for(user: Any) -> QuerySet[PassRecord]:
 
 def daily_for(user: Any) -> QuerySet[DailyAttendance]:
     return scoping.attendance_scope(user, DailyAttendance.objects.all())
+
+
+def daily_of_worker(
+    user: Any, *, worker: Worker, first: dt.date, last: dt.date, project: int | None = None
+) -> QuerySet[DailyAttendance]:
+    """A person's attendance days between two dates (on one project if given), newest first."""
+    daily = (
+        daily_for(user)
+        .filter(worker=worker, work_date__range=(first, last))
+        .select_related("project")
+        .order_by("-work_date", "project__name")
+    )
+    return daily.filter(project=project) if project else daily
 
 
 def pass_get_for(user: Any, pk: int) -> PassRecord:
@@ -192,6 +212,23 @@ def project_today_for(user: Any, project: Project) -> dict[str, Any]:
         **figures,
         "key_posts": key_post_status_for(user, project, day),
     }
+
+
+def key_post_holder_on(key_post: KeyPost, day: dt.date) -> int | None:
+    """Who held the post that day: the holding history first, the current holder when there is none."""
+    holding = (
+        KeyPostHolding.objects.filter(key_post=key_post, start_on__lte=day)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=day))
+        .order_by("-start_on", "-pk")
+        .values_list("worker_id", flat=True)
+        .first()
+    )
+    if holding is not None:
+        return holding
+    if key_post.holder_id and (key_post.holder_since is None or key_post.holder_since <= day):
+        has_history = KeyPostHolding.objects.filter(key_post=key_post).exists()
+        return None if has_history else key_post.holder_id
+    return None
 
 
 def key_post_status_for(user: Any, project: Project, day: dt.date) -> list[dict[str, Any]]:

@@ -14,9 +14,11 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from smz.attendance import faces
-from smz.attendance.ingest import snapshot_big_enough, snapshot_read
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
+from smz.attendance.selectors import key_post_holder_on
+from smz.attendance.snapshots import snapshot_read
+from smz.attendance.validity import VALIDITY_FIELDS, pass_invalid_reason
+from smz.core import faces
 from smz.registry.models import KeyPost, KeyPostHolding, Project
 from smz.registry.obligations import key_post_exemption, project_calendar
 
@@ -56,34 +58,6 @@ def snapshot_checks_run(*, project_id: int, keys: Iterable[tuple[int, dt.date]])
                 continue
             done += 1
     return done
-
-
-# What pass_invalid_reason reads: pass `.values(*VALIDITY_FIELDS)` into it.
-VALIDITY_FIELDS = (
-    "invalid_reason",
-    "off_site",
-    "snapshot",
-    "snapshot_check__faces",
-    "late_snapshot__snapshot_width",
-    "late_snapshot__snapshot_height",
-)
-
-
-def pass_invalid_reason(row: dict) -> str:
-    """A pass's effective reason for not counting ("" = it counts): decided at ingest, then by a snapshot
-    attached later (LateSnapshot) and by the background face check (SnapshotCheck)."""
-    reason = row["invalid_reason"]
-    faces_found = row["snapshot_check__faces"]
-    late_width = row["late_snapshot__snapshot_width"]
-    if reason == "no_snapshot" and late_width is not None:
-        if row["off_site"]:
-            return "off_site"
-        if not snapshot_big_enough(late_width, row["late_snapshot__snapshot_height"]):
-            return "low_resolution"
-        return "no_face" if faces_found == 0 else ""
-    if reason:
-        return reason
-    return "no_face" if row["snapshot"] and faces_found == 0 else ""
 
 
 def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date) -> DailyAttendance:
@@ -129,23 +103,6 @@ def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date)
             },
         )
     return row
-
-
-def key_post_holder_on(key_post: KeyPost, day: dt.date) -> int | None:
-    """Who held the post that day: the holding history first, the current holder when there is none."""
-    holding = (
-        KeyPostHolding.objects.filter(key_post=key_post, start_on__lte=day)
-        .filter(Q(end_on__isnull=True) | Q(end_on__gte=day))
-        .order_by("-start_on", "-pk")
-        .values_list("worker_id", flat=True)
-        .first()
-    )
-    if holding is not None:
-        return holding
-    if key_post.holder_id and (key_post.holder_since is None or key_post.holder_since <= day):
-        has_history = KeyPostHolding.objects.filter(key_post=key_post).exists()
-        return None if has_history else key_post.holder_id
-    return None
 
 
 def key_post_days_compute(*, project_id: int, day: dt.date) -> list[KeyPostDay]:

@@ -12,7 +12,7 @@ from django.shortcuts import render
 
 from smz.accounts.models import Role
 from smz.attendance import excel, selectors
-from smz.attendance.ingest import snapshot_read
+from smz.attendance.snapshots import snapshot_read
 from smz.core.events import pii_access_record
 from smz.core.files import user_file_headers
 from smz.core.forms import form_int
@@ -76,26 +76,18 @@ def worker_passes(request: HttpRequest, pk: int) -> HttpResponse:
     worker = registry_selectors.worker_get_for(request.user, pk)
     first, last = selectors.range_parse(request.GET.get("from"), request.GET.get("to"))
     project = form_int(request.GET.get("project"))
-    daily = (
-        selectors.daily_for(request.user)
-        .filter(worker=worker, work_date__range=(first, last))
-        .select_related("project")
-        .order_by("-work_date", "project__name")
-    )
-    if project:
-        daily = daily.filter(project=project)
     context = {
         "worker": worker,
         "first": first,
         "last": last,
         "project": project,
-        "projects": registry_selectors.employment_list_for(request.user)
-        .filter(worker=worker)
-        .select_related("project"),
+        "projects": registry_selectors.employment_list_for(request.user, worker=worker),
         "passes": selectors.pass_list_for(
             request.user, worker=worker, first=first, last=last, project=project
         ),
-        "daily": daily,
+        "daily": selectors.daily_of_worker(
+            request.user, worker=worker, first=first, last=last, project=project
+        ),
         "anomaly_labels": selectors.ANOMALY_LABELS,
     }
     return render(request, "attendance/passes.html", context)

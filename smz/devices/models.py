@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from smz.core.fields import EncryptedTextField
 from smz.core.models import TimeStampedModel
+from smz.devices.geo import point_in_polygon
 
 ONLINE_WITHIN_SECONDS = 120
 
@@ -213,6 +214,4 @@ class SiteBoundary(models.Model):
         verbose_name = verbose_name_plural = "施工现场范围"
 
     def contains(self, lng: float, lat: float) -> bool:
-        from smz.devices.geo import point_in_polygon
-
         return point_in_polygon(lng, lat, self.polygon)

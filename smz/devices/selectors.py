@@ -170,7 +170,7 @@ def device_counts_for(user: Any) -> dict[str, int]:
 # ---- the gate roster: who the site's terminals let through (both protocols) -------------------------
 
 # An employment puts its person on the gates while it is active and its entry checks let him through
-# (进场核验, smz.labor.entry: "admitted"; managers are admitted on registration).
+# (进场核验, smz.labor.services.entry: "admitted"; managers are admitted on registration).
 ON_GATE = Q(status=Employment.Status.ACTIVE, gate_status="admitted")
 
 

@@ -12,10 +12,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from smz.core.errors import DomainError, Forbidden
+from smz.core.signing import WINDOW_SECONDS
 from smz.devices import selectors, services
 from smz.devices.errors import DevicesErrorCode
 from smz.devices.models import Device
-from smz.devices.signing import WINDOW_SECONDS
 from smz.registry.scoping import can_manage_site
 from smz.registry.selectors import project_get_for, project_list_for
 

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from smz.accounts.models import User
 from smz.attendance.models import DailyAttendance
-from smz.labor import bankfile, entry, exits, services
+from smz.labor import bankfile, services
 from smz.labor.models import LaborContract, WageAccount
+from smz.labor.services import entry, exits
 from smz.registry.models import Employment, Enterprise, Project
 
 SCAN = b"%PDF-1.4\n% demo scan of a signed sheet\n%%EOF\n"

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from smz.accounts.models import AUTHORITY_ROLES, ENTERPRISE_ROLES, Role
+from smz.notifications.selectors import notifications_for
 
 # (label, url name, roles allowed or None for every staff role)
 NAV: list[tuple[str, str, frozenset[str] | None]] = [
@@ -30,6 +31,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
         "portal:roster_import",
         frozenset({Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST, Role.CITY_ADMIN}),
     ),
+    ("扣分标准", "compliance:rules", AUTHORITY_ROLES - {Role.WINDOW_CLERK}),
     ("账号管理", "portal:accounts", frozenset({Role.CITY_ADMIN, Role.ENTERPRISE_ADMIN})),
     ("接口文档", "api:openapi-view", AUTHORITY_ROLES | ENTERPRISE_ROLES),
 ]
@@ -49,8 +51,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             url = reverse(name)
             active = request.path == url or (url != "/" and request.path.startswith(url))
             items.append({"label": label, "url": url, "active": active})
-    from smz.approvals.selectors import notifications_for
-
     unread = notifications_for(user, unread_only=True).count()
     from smz.portal.guide import role_guide_url
 

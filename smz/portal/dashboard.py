@@ -9,7 +9,6 @@ from smz.accounts.models import Role
 from smz.approvals import selectors as approval_selectors
 from smz.attendance import selectors as attendance_selectors
 from smz.devices import selectors as device_selectors
-from smz.labor import arrears
 from smz.labor import selectors as labor_selectors
 from smz.registry import scoping
 
@@ -34,7 +33,7 @@ def dashboard_for(user: Any) -> dict[str, Any]:
         board |= {
             "kind": "labor",
             "labor": labor_selectors.labor_work_for(user),
-            "arrears": arrears.alerts_summary_for(user),
+            "arrears": labor_selectors.alerts_summary_for(user),
         }
     elif role in SITE:
         projects = list(
@@ -52,7 +51,7 @@ def dashboard_for(user: Any) -> dict[str, Any]:
             "kind": "city",
             "city": attendance_selectors.city_today_for(user),
             "devices": device_selectors.device_counts_for(user),
-            "arrears": arrears.alerts_summary_for(user),
+            "arrears": labor_selectors.alerts_summary_for(user),
         }
     elif role == Role.WINDOW_CLERK:
         pending = approval_selectors.enrollments_pending_for(user)

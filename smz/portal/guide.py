@@ -1,6 +1,6 @@
 """操作指南 (附件9) inside the portal: the Markdown guides in docs/ rendered as pages and printable PDFs.
 
-Only the files found under docs/guide, docs/interfaces and docs/devices at start-up can be opened, by slug; links
+Only the files found under docs/guide, docs/interfaces, docs/devices and docs/compliance at start-up can be opened, by slug; links
 between them and their screenshots are rewritten to portal URLs, so the guide reads the same offline as on GitHub.
 """
 
@@ -23,7 +23,12 @@ from smz.core.errors import NotFound
 
 DOCS = Path(settings.BASE_DIR) / "docs"
 SCREENSHOTS = DOCS / "screenshots"
-SECTIONS = {"guide": "操作指南", "interfaces": "接口规范", "devices": "设备参数与模拟器"}
+SECTIONS = {
+    "guide": "操作指南",
+    "interfaces": "接口规范",
+    "devices": "设备参数与模拟器",
+    "compliance": "诚信扣分标准",
+}
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 # Each role's own guide first; the others follow in the index.

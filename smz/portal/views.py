@@ -24,10 +24,10 @@ from smz.core.pii import FIELD_LABELS, mask_id_number, may_unmask, pii_reveal
 from smz.portal.dashboard import dashboard_for
 from smz.registry import selectors
 from smz.registry.codes import code_table
-from smz.registry.models import Employment, Jurisdiction, Project
+from smz.registry.identity import id_number_index
+from smz.registry.models import Employment, Project
 from smz.registry.services import (
     CONTACT_FIELDS,
-    id_number_index,
     worker_contact_change,
     worker_may_edit,
 )
@@ -70,7 +70,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "filters": filters | {"in_scope": scope},
-        "jurisdictions": Jurisdiction.objects.order_by("code"),
+        "jurisdictions": selectors.jurisdictions(),
         "statuses": Project.Status.choices,
         "kinds": Project.Kind.choices,
     }
@@ -130,7 +130,7 @@ def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     worker = selectors.worker_get_for(request.user, pk)
     context = {
         "worker": worker,
-        "employments": selectors.employment_list_for(request.user).filter(worker=worker),
+        "employments": selectors.employment_list_for(request.user, worker=worker),
         "nation": code_table("nation").get(worker.nation, ""),
         "culture": code_table("culture_level").get(worker.culture_level, ""),
         "id_types": code_table("id_card_type"),

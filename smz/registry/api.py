@@ -8,9 +8,9 @@ from smz.core.api_errors import errors
 from smz.core.errors import Forbidden, NotFound, field_errors
 from smz.core.pii import pii_reveal
 from smz.core.strict import QueryId, text
-from smz.registry import selectors, services
+from smz.registry import identity, selectors, services
 from smz.registry.codes import code_table
-from smz.registry.models import Enterprise, Jurisdiction
+from smz.registry.models import Enterprise
 from smz.registry.schemas import (
     CodeOut,
     EmploymentIn,
@@ -100,7 +100,7 @@ def team_list(request: HttpRequest, project: QueryId | None = None):
 
 
 def _enterprise(corp_code: str, field: str = "corp_code") -> Enterprise:
-    enterprise = Enterprise.objects.filter(corp_code=corp_code.strip().upper()).first()
+    enterprise = selectors.enterprise_by_corp_code(corp_code)
     if enterprise is None:
         raise field_errors({field: "未找到该统一社会信用代码的企业"})
     return enterprise
@@ -155,8 +155,8 @@ def worker_list(request: HttpRequest, filters: Query[WorkerFilter]):
 )
 @paginate(Page)
 def worker_search(request: HttpRequest, payload: WorkerSearchIn):
-    index = services.id_number_index(payload.id_card_type, payload.id_number)
-    return selectors.worker_list_for(request.user).filter(id_number_index=index)
+    index = identity.id_number_index(payload.id_card_type, payload.id_number)
+    return selectors.worker_list_for(request.user, id_number_index=index)
 
 
 @router.get(
@@ -305,7 +305,7 @@ def employment_exit(request: HttpRequest, employment_id: int, payload: ExitIn):
 
 @router.get("/jurisdictions", response=list[JurisdictionOut], summary="镇区", auth=None)
 def jurisdiction_list(request: HttpRequest):
-    return list(Jurisdiction.objects.order_by("code"))
+    return list(selectors.jurisdictions())
 
 
 @router.get("/enterprises", response={200: list[EnterpriseOut], **errors(401, 422)}, summary="企业")

@@ -14,6 +14,7 @@ class RegistryErrorCode(StrEnum):
     ALREADY_EXITED = "registry.already_exited"
     ALREADY_ON_PROJECT = "registry.already_on_project"
     TEAM_EXISTS = "registry.team_exists"
+    NO_AUTHORITY = "registry.no_authority"
     ROSTER_BAD_FILE = "roster.bad_file"
     ROSTER_FILE_TOO_LARGE = "roster.file_too_large"
     ROSTER_BAD_HEADER = "roster.bad_header"

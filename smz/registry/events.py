@@ -28,4 +28,5 @@ class RegistryEventKind(StrEnum):
     ENTERPRISE_UPDATED = "enterprise.updated"
     KEY_POST_ASSIGNED = "key_post.assigned"
     TEAM_CREATED = "team.created"
+    WORKER_LOGIN_OTP = "worker.login_otp"
     TEAM_UPDATED = "team.updated"

@@ -15,6 +15,7 @@ from django.db.models import Q
 from smz.core.fields import EncryptedTextField
 from smz.core.files import private_name
 from smz.core.models import TimeStampedModel
+from smz.registry import identity
 
 # S1: building works ≥ 5000 m², municipal works ≥ 10,000,000 yuan (inclusive) are in scope.
 SCOPE_MIN_FLOOR_AREA_M2 = Decimal("5000")
@@ -313,9 +314,7 @@ class Worker(TimeStampedModel):
         # writers set phone_index themselves (registry.demo).
         update_fields = kwargs.get("update_fields")
         if update_fields is None or "phone" in update_fields:
-            from smz.registry.services import phone_index  # services imports this module
-
-            self.phone_index = phone_index(self.phone or "")
+            self.phone_index = identity.phone_index(self.phone or "")
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "phone_index"}
         super().save(*args, **kwargs)

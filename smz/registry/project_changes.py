@@ -16,6 +16,7 @@ from PIL import ImageOps, UnidentifiedImageError
 
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
+from smz.core.faces import faces_in_jpeg
 from smz.core.uploads import image_open
 from smz.registry.errors import RegistryErrorCode
 from smz.registry.events import RegistryEventKind
@@ -35,7 +36,7 @@ from smz.registry.services import (
     worker_data_errors,
     worker_for_document,
 )
-from smz.registry.signals import face_changed_announce
+from smz.registry.signals import face_changed_announce, obligations_changed_announce
 
 # 窗口人脸采集 quality (R5, 附件1): the photo every site's devices will match against.
 ENROLL_MIN_SIDE = 480
@@ -44,18 +45,13 @@ RECOMPUTE_MAX_DAYS = 400
 
 
 def obligations_changed(project: Project, since: dt.date | None) -> None:
-    """Recompute key-post days from `since` to today once the transaction commits."""
+    """Have the key-post days from `since` to today recomputed once the transaction commits (the attendance
+    app listens: registry.signals.obligations_changed)."""
     today = timezone.localdate()
     if since is None or since > today:
         return
     first = max(since, today - dt.timedelta(days=RECOMPUTE_MAX_DAYS))
-
-    def enqueue() -> None:
-        from smz.attendance.tasks import recompute_key_post_days
-
-        recompute_key_post_days.enqueue(project.pk, first.isoformat(), today.isoformat())
-
-    transaction.on_commit(enqueue)
+    obligations_changed_announce(project_id=project.pk, first=first, last=today)
 
 
 def _locked(project: Project) -> Project:
@@ -344,8 +340,6 @@ def _enrollment_photo(data: bytes) -> tuple[bytes, int, int]:
 
 def face_photo_checked(data: bytes) -> tuple[bytes, int, int, int]:
     """Decode, orient and check a face photo: short side ≥ 480 px, exactly one face."""
-    from smz.attendance.faces import faces_in_jpeg
-
     jpeg, width, height = _enrollment_photo(data)
     if min(width, height) < ENROLL_MIN_SIDE:
         raise DomainError(

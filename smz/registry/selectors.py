@@ -1,4 +1,5 @@
-"""Registry reads. Every function takes the user and narrows through smz.registry.scoping first."""
+"""Registry reads. Every function takes the user and narrows through smz.registry.scoping first, but for the two
+unscoped lookups by identity number that the writes use to find a person (registration, login, inbound notices)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,37 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from smz.core.errors import NotFound
+from smz.core.errors import DomainError, NotFound
 from smz.core.models import Event
 from smz.registry import scoping
+from smz.registry.errors import RegistryErrorCode
 from smz.registry.events import RegistryEventKind
-from smz.registry.models import Employment, Enterprise, KeyPost, Project, Team, Worker
-from smz.registry.services import WORKER_CHANGE_KINDS
+from smz.registry.identity import WORKER_CHANGE_KINDS, id_number_index, phone_index
+from smz.registry.models import (
+    Authority,
+    Employment,
+    Enterprise,
+    Jurisdiction,
+    KeyPost,
+    Project,
+    Team,
+    Worker,
+)
+
+
+def worker_find_by_id_number(*, id_card_type: str, id_number: str) -> Worker | None:
+    """Exact lookup by full document number through the blind index (no decryption of the table)."""
+    return Worker.objects.filter(
+        id_card_type=id_card_type, id_number_index=id_number_index(id_card_type, id_number)
+    ).first()
+
+
+def workers_find_by_phone(*, phone: str) -> QuerySet[Worker]:
+    """People registered with this mobile number, through its blind index (family members may share one)."""
+    index = phone_index(phone)
+    if not index:
+        return Worker.objects.none()
+    return Worker.objects.filter(phone_index=index).order_by("pk")
 
 
 def project_list_for(
@@ -55,10 +81,15 @@ def worker_get_for(user: Any, pk: int) -> Worker:
     return worker
 
 
-def worker_list_for(user: Any, *, q: str = "") -> QuerySet[Worker]:
+def worker_list_for(
+    user: Any, *, q: str = "", id_number_index: str | None = None
+) -> QuerySet[Worker]:
+    """The people the user sees, by name; `id_number_index` (a keyed hash) finds one by his full number."""
     qs = scoping.workers_for(user)
     if q:
         qs = qs.filter(name__icontains=q)
+    if id_number_index is not None:
+        qs = qs.filter(id_number_index=id_number_index)
     return qs.order_by("name", "pk")
 
 
@@ -100,8 +131,11 @@ def employment_list_for(
     work_role: str = "",
     q: str = "",
     id_number_index: str = "",
+    worker: Worker | None = None,
 ) -> QuerySet[Employment]:
     qs = scoping.employments_for(user).select_related("project", "worker", "employer", "team")
+    if worker is not None:
+        qs = qs.filter(worker=worker)
     if project:
         qs = qs.filter(project=project)
     if team:
@@ -131,6 +165,16 @@ def participant_list(project: Project) -> QuerySet:
     return project.participants.select_related("enterprise").order_by(
         "corp_type", "enterprise__name"
     )
+
+
+def enterprise_by_corp_code(corp_code: str) -> Enterprise | None:
+    """The enterprise with this 统一社会信用代码 (as typed: trimmed, upper-cased), or None."""
+    return Enterprise.objects.filter(corp_code=corp_code.strip().upper()).first()
+
+
+def jurisdictions() -> QuerySet[Jurisdiction]:
+    """The city's towns and districts (镇区), by code: public reference data."""
+    return Jurisdiction.objects.order_by("code")
 
 
 def enterprise_list_for(user: Any, *, q: str = "") -> QuerySet[Enterprise]:
@@ -232,3 +276,25 @@ def worker_change_log(*, worker: Worker) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def approving_authority(project: Project) -> Authority:
+    """The authority that answers for a project (approvals, complaints): urban districts → the safety affairs
+    center; elsewhere the town's own housing department."""
+    kind = Authority.Kind.SAFETY if project.jurisdiction.is_urban else Authority.Kind.TOWN
+    authority = Authority.objects.filter(kind=kind, jurisdictions=project.jurisdiction_id).first()
+    if authority is None:
+        raise DomainError(
+            RegistryErrorCode.NO_AUTHORITY,
+            f"{project.jurisdiction}未配置审批部门，请联系市建筑市场监管科",
+        )
+    return authority
+
+
+def worker_by_id_number_for(user: Any, number: str) -> Worker | None:
+    """The person (mainland ID card) with this ID number among those the user may see, or None."""
+    return (
+        scoping.workers_for(user)
+        .filter(id_card_type="01", id_number_index=id_number_index("01", number))
+        .first()
+    )

@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from smz.accounts.tasks import sms_deliver, sms_seal
-from smz.core import crypto
 from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record, pii_access_record
 from smz.core.models import Event
@@ -22,13 +20,13 @@ from smz.core.validators import (
     id_number_error,
     id_number_sex,
     normalize_id_number,
-    normalize_phone,
     phone_error,
     uscc_error,
 )
 from smz.registry.codes import code_valid
 from smz.registry.errors import RegistryErrorCode
 from smz.registry.events import RegistryEventKind
+from smz.registry.identity import CONTACT_CHANGED, id_number_index
 from smz.registry.models import (
     Employment,
     Enterprise,
@@ -40,38 +38,6 @@ from smz.registry.models import (
     Worker,
 )
 from smz.registry.scoping import can_maintain_roster
-
-ID_INDEX_PURPOSE = "worker.id_number"
-# A purpose of its own: the HMAC input carries it as a prefix, so an ID number and a phone never collide.
-PHONE_INDEX_PURPOSE = "worker.phone"
-
-
-def id_number_index(id_card_type: str, id_number: str) -> str:
-    return crypto.blind_index(
-        f"{id_card_type}:{normalize_id_number(id_number)}", purpose=ID_INDEX_PURPOSE
-    )
-
-
-def phone_index(phone: str) -> str:
-    """Keyed hash of a normalised mobile number (Worker.phone_index); "" for no number."""
-    number = normalize_phone(phone)
-    # A blank phone gets a blank index, not the hash of "": people without a phone must not match each other.
-    return crypto.blind_index(number, purpose=PHONE_INDEX_PURPOSE) if number else ""
-
-
-def worker_find_by_id_number(*, id_card_type: str, id_number: str) -> Worker | None:
-    """Exact lookup by full document number through the blind index (no decryption of the table)."""
-    return Worker.objects.filter(
-        id_card_type=id_card_type, id_number_index=id_number_index(id_card_type, id_number)
-    ).first()
-
-
-def workers_find_by_phone(*, phone: str) -> QuerySet[Worker]:
-    """People registered with this mobile number, through its blind index (family members may share one)."""
-    index = phone_index(phone)
-    if not index:
-        return Worker.objects.none()
-    return Worker.objects.filter(phone_index=index).order_by("pk")
 
 
 @dataclass
@@ -185,13 +151,6 @@ CONTACT_LABELS = {
     "bank_code": "工资卡银行",
     "bank_name": "工资卡开户行",
 }
-CONTACT_CHANGED = RegistryEventKind.WORKER_CONTACT_CHANGED
-# What a person's own page lists as changes of his data.
-WORKER_CHANGE_KINDS = (
-    RegistryEventKind.WORKER_REGISTERED,
-    RegistryEventKind.WORKER_UPDATED,
-    CONTACT_CHANGED,
-)
 MATCH_PURPOSE = "登记时按证件号码匹配已登记人员"
 CHANGE_NOTICE = "【中山实名制平台】您登记的{what}已由{who}变更。如非本人申请，请立即向项目劳资专管员或住建部门反映。"
 _PERSONAL_NUMBER = re.compile(r"\d{11,}")
@@ -341,7 +300,7 @@ def worker_contact_change(
 ) -> list[str]:
     """手机号码/工资卡变更 (issue 10 item 1): by roster staff of the person's current employer (or the city) with a
     reason and evidence when a stored value is replaced, or by the worker himself after a code texted to his
-    old phone (`code_confirmed`, see smz.accounts.otp). Writes one event the worker sees on 我的资料; an
+    old phone (`code_confirmed`, see smz.registry.worker_codes). Writes one event the worker sees on 我的资料; an
     employer's change is also texted to the old phone. Returns the changed fields."""
     changes = {
         f: v.replace(" ", "") if f in ("phone", "bank_card") else v.strip()
@@ -595,7 +554,7 @@ def employment_register(
     is_team_leader: bool = False,
 ) -> Employment:
     """项目人员登记 (ProjectWorker.Add): put a registered person on a project. Labor (建筑工人) waits for the
-    entry checks (进场核验, smz.labor.entry) before the gates learn of him; managers are admitted at once
+    entry checks (进场核验, smz.labor.services.entry) before the gates learn of him; managers are admitted at once
     (key-post managers' faces come from the bureau's window)."""
     if not can_maintain_roster(actor, project, employer.pk if employer else None):
         raise Forbidden("无权为该企业登记项目人员")

@@ -12,7 +12,7 @@ from typing import Any
 from django.utils import timezone
 from PIL import Image
 
-from smz.devices import signing
+from smz.core import signing
 from smz.devices.models import Device
 from smz.devices.services import device_register
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from smz.devices import signing
+from smz.core import signing
 from tests.authz.stage import ELSEWHERE, TERMINAL_ADDRESS
 
 ANONYMOUS = "anonymous"
@@ -221,6 +221,24 @@ def _batches(s: Any) -> int:
     return PaymentBatch.objects.count()
 
 
+def _rule_table(s: Any) -> dict[str, Any]:
+    """附件6 loaded (idempotent): the rules pages list it."""
+    from smz.compliance.services import rule_table_load
+
+    rule_table_load()
+    return {}
+
+
+def _rule(s: Any) -> dict[str, Any]:
+    return _rule_table(s) | {"code": "C-KP-ABSENT"}
+
+
+def _rule_versions(s: Any) -> int:
+    from smz.compliance.models import DeductionRuleVersion
+
+    return DeductionRuleVersion.objects.count()
+
+
 def _pdf(name: str = "scan.pdf") -> SimpleUploadedFile:
     from smz.testing.approvals import PDF
 
@@ -235,6 +253,8 @@ MOVED = dict.fromkeys(PERSONAS, "hidden")
 LIST_PAGE = dict.fromkeys(PERSONAS[:-1], "hidden")
 # Every signed-in user may open it (anonymous visitors log in).
 SIGNED_IN = dict.fromkeys(PERSONAS[:-1], "ok")
+# Every authority and enterprise account may read (the deduction table); workers may not.
+STAFF_READ = {p: "ok" for p in PERSONAS if p not in ("worker", ANONYMOUS)}
 # Replacing a stored phone or wage card needs a reason and evidence (issue 10 item 1).
 EVIDENCE = {"change_reason": "本人申请更换工资卡", "evidence_ref": "变更申请表 BG-2026-001"}
 
@@ -426,6 +446,13 @@ PAGES: dict[str, Row] = {
     "labor:complaints": Row("town_l1", expect=LIST_PAGE),
     "labor:holds": Row("city_admin"),
     "labor:notice_board": Row("gc_labor", _p1, expect=PARTICIPANTS),
+    # compliance: 附件6 is published with the notice — authority and enterprise staff read it, a worker does not
+    "compliance:rules": Row(
+        "city_admin", _rule_table, marker=lambda s: "C-KP-ABSENT", expect=STAFF_READ
+    ),
+    "compliance:rule": Row(
+        "city_admin", _rule, marker=lambda s: "关键岗位人员缺勤", expect=STAFF_READ
+    ),
     # the worker's phone login (/w/): open to anyone, a signed-in user is sent on
     # 两步验证 for the authorities (a worker has none: 404); API tokens page for staff.
     "accounts:twofactor_setup": Row("town_l1", expect=SIGNED_IN | {"worker": "deny"}),
@@ -445,6 +472,23 @@ PAGES: dict[str, Row] = {
 
 # Key writes through page forms (the same URL as a GET row above, posted): a denied persona changes nothing.
 PAGE_WRITES: dict[str, Row] = {
+    # Only the city administrator makes a new version of a deduction rule.
+    "compliance:rule POST": Row(
+        "city_admin",
+        _rule,
+        method="POST",
+        data=lambda s: {
+            "points": "2",
+            "per_day_cap": "3",
+            "per_month_cap": "20",
+            "responsible": "post_owner",
+            "evidence": ["key_post_day", "pass"],
+            "enabled": "on",
+            "effective_from": str(s.today),
+            "reason": "授权矩阵检查",
+        },
+        state=_rule_versions,
+    ),
     "devices:project POST": Row(
         "gc_labor",
         _p1,

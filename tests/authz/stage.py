@@ -15,14 +15,14 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from smz.approvals.inbound_services import inbound_system_register
+from smz.approvals.inbound.services import inbound_system_register
 from smz.approvals.models import RequestKind
 from smz.attendance.models import PassRecord
 from smz.devices.models import Device, DeviceCommand
 from smz.devices.services import device_register
-from smz.labor import exits
 from smz.labor import services as labor
 from smz.labor.models import ExitSettlement, LaborContract, PaymentBatch, Payroll, PayrollLine
+from smz.labor.services import exits
 from smz.registry.synthetic import synthetic_id_number
 from smz.testing.approvals import fresh_permit, request_filed
 from smz.testing.attendance import attend as attend_gate

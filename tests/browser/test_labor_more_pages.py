@@ -13,8 +13,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from smz.labor import deposits, entry
+from smz.labor import selectors as labor_selectors
 from smz.labor.models import Complaint, ExitSettlement, PayrollLine, WageDeposit
+from smz.labor.services import entry
 from smz.registry.models import Employment
 from smz.testing.devices import jpeg
 from smz.testing.labor import (
@@ -342,7 +343,9 @@ def test_l2_deposit_registered_by_the_gc_and_drawn_by_the_town(
     card.get_by_label("依据").fill("小榄住建责〔2026〕12号")
     _click(page, card.get_by_role("button", name="登记动用"))
     expect(_success(page)).to_contain_text("工资保证金已更新")
-    due = deposits.add_working_days(timezone.localdate(), deposits.TOP_UP_WORKING_DAYS)
+    due = labor_selectors.add_working_days(
+        timezone.localdate(), labor_selectors.TOP_UP_WORKING_DAYS
+    )
     expect(card).to_contain_text(f"须于 {due:%Y-%m-%d} 前补足")
     expect(card).to_contain_text("余额 1,149,600.00 元")
     expect(card).to_contain_text("动用支付工资 50,400.00 元 小榄住建责〔2026〕12号")

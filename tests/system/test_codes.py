@@ -23,6 +23,9 @@ PREFIXES: dict[str, str | None] = {
     "attendance": "attendance.",
     "approvals": "approval.",
     "labor": "labor.",
+    "compliance": "compliance.",
+    # One domain, one prefix: the terminal protocols answer in the device registry's `device.`.
+    "terminals": "device.",
     "portal": "http.",
 }
 
@@ -48,28 +51,27 @@ WIRE: dict[str, dict[str, str]] = {
     },
     "accounts": {
         "api_token.": "answered by /api/v1/ to token holders (docs/interfaces/api.md)",
-        "otp.": "moves with otp.py to registry (issue 12 item 1): renamed once, after that move, not twice",
     },
     "registry": {
         "roster.": "answered by /api/v1/ roster import and export (docs/interfaces/api.md)",
         "key_post.same_holder": "answered to the permit system inside an inbound permit answer",
     },
-    "devices": {
+    "attendance": {
         family: _DEVICE_WIRE
         for family in (
-            "command.",
-            "people.",
-            "zkteco.",
+            "device.batch_conflict",
             "record.",
             "person.",
             "time.",
             "direction.",
             "verify_mode.",
             "similarity.",
-            "firmware.",
             "snapshot.",
             "location.",
         )
+    },
+    "terminals": {
+        family: _DEVICE_WIRE for family in ("command.", "people.", "zkteco.", "time.", "firmware.")
     },
     "approvals": {
         "inbound.": "the inbound interface's codes (docs/interfaces/inbound.md)",
@@ -79,9 +81,13 @@ WIRE: dict[str, dict[str, str]] = {
 
 # An app may raise or write another app's members only here (core's codes are everyone's), with why.
 CROSS_APP: dict[tuple[str, str], str] = {
-    ("attendance", "DevicesErrorCode"): (
-        "the one ingest path answers each record in the device protocols' record codes and a reused batch "
-        "id in device.batch_conflict (docs/interfaces/device-direct.md)"
+    ("terminals", "AttendanceErrorCode"): (
+        "a protocol adapter refuses a record's wire types itself (RawPass.refused) in the ingest path's record "
+        "codes, the same codes the ingest path answers (docs/interfaces/device-direct.md §6)"
+    ),
+    ("terminals", "DevicesErrorCode"): (
+        "the protocols answer the registry's address refusals: the binding and the allow-lists are the "
+        "registry's, the answer to a terminal is the protocol's"
     ),
     ("approvals", "RegistryErrorCode"): (
         "the window's face capture refuses a photo with the codes of registry's face enrollment it feeds"
@@ -291,6 +297,15 @@ def test_issue12_4_the_cross_app_list_names_real_enums() -> None:
 def _parsing(tree: ast.Module) -> list[int]:
     """Lines that read a caught error's text: `str(exc).startswith(…)`, `"…" in exc.message`, `exc.code[:7]`."""
     caught = {h.name for h in ast.walk(tree) if isinstance(h, ast.ExceptHandler) and h.name}
+    # ...and an exception handler's parameter (`def _on_http_error(request, exc: HttpError)`).
+    caught |= {
+        arg.arg
+        for f in ast.walk(tree)
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for arg in f.args.args
+        if isinstance(arg.annotation, ast.Name)
+        and arg.annotation.id.endswith(("Error", "Exception"))
+    }
 
     def text_of_error(node: ast.AST) -> bool:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "str":
@@ -354,3 +369,9 @@ def test_issue12_4_the_parsing_scan_sees_message_and_prefix_checks() -> None:
         "    project.code[-5:]\n"
     )
     assert sorted(_parsing(tree)) == [4, 5, 6, 7]
+    handler = ast.parse(
+        "def on_error(request, exc: HttpError):\n"
+        "    if str(exc).startswith('Cannot parse'):\n"
+        "        pass\n"
+    )
+    assert _parsing(handler) == [2]

@@ -37,7 +37,7 @@ from typing import Any
 import dj_database_url
 import pytest
 
-from smz.devices import signing
+from smz.core import signing
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BATCHES = 40

@@ -11,8 +11,8 @@ from django.test import Client
 
 from conftest import PASSWORD
 from smz.accounts.models import User
-from smz.accounts.selectors import locked_usernames
-from smz.accounts.services import may_administer, user_reset_password, user_set_active
+from smz.accounts.selectors import locked_usernames, may_administer
+from smz.accounts.services import user_reset_password, user_set_active
 from smz.core.models import Event
 from smz.testing.errors import refused
 

@@ -1,4 +1,5 @@
-"""Worker login by phone and texted code (N2): send, verify, limits, first-login account, and no phone leaks.
+"""Worker login by phone and texted code (N2: smz/registry/worker_codes.py on the machinery of
+smz/accounts/otp.py): send, verify, limits, first-login account, and no phone leaks.
 
 Personas from conftest: "worker" is the account of world.workers["sub"]; world.workers["gc"] has no account.
 make_worker gives everybody 13800001234, so the `phones` fixture gives each person a number of his own.
@@ -24,6 +25,7 @@ from smz.accounts.models import LoginCode, Role, User
 from smz.accounts.sms import ConsoleBackend, LocmemBackend, send_sms
 from smz.core.errors import DomainError
 from smz.core.models import Event
+from smz.registry import worker_codes
 
 LOGIN = "/w/login/"
 VERIFY = "/w/login/verify/"
@@ -151,8 +153,8 @@ def test_n2_expired_code_is_refused(phones, send, locmem_sms):
         created_at=now - dt.timedelta(minutes=6), expires_at=now - dt.timedelta(minutes=1)
     )
     with pytest.raises(DomainError) as exc:
-        otp.login_code_verify(phone=SUB_PHONE, code=_code(locmem_sms, SUB_PHONE))
-    assert exc.value.code == "otp.expired" and "已过期" in exc.value.message
+        worker_codes.login_code_verify(phone=SUB_PHONE, code=_code(locmem_sms, SUB_PHONE))
+    assert exc.value.code == "auth.otp_expired" and "已过期" in exc.value.message
     response = client.post(VERIFY, {"code": _code(locmem_sms, SUB_PHONE)})
     assert "验证码已过期" in response.content.decode()
     assert _logged_in_as(client) is None
@@ -161,10 +163,10 @@ def test_n2_expired_code_is_refused(phones, send, locmem_sms):
 def test_n2_a_used_code_cannot_be_reused(phones, send, locmem_sms):
     send(Client(), SUB_PHONE)
     code = _code(locmem_sms, SUB_PHONE)
-    assert otp.login_code_verify(phone=SUB_PHONE, code=code) == phones.user("worker")
+    assert worker_codes.login_code_verify(phone=SUB_PHONE, code=code) == phones.user("worker")
     with pytest.raises(DomainError) as exc:
-        otp.login_code_verify(phone=SUB_PHONE, code=code)
-    assert exc.value.code == "otp.invalid" and "已使用" in exc.value.message
+        worker_codes.login_code_verify(phone=SUB_PHONE, code=code)
+    assert exc.value.code == "auth.otp_invalid" and "已使用" in exc.value.message
 
 
 def test_n2_resend_replaces_the_code(phones, send, locmem_sms, django_capture_on_commit_callbacks):
@@ -188,19 +190,19 @@ def test_n2_rate_limits_per_phone(phones, send, locmem_sms):
     assert response.status_code == 429
     assert re.search(r"请\d+秒后再试", response.content.decode())
     with pytest.raises(DomainError) as exc:
-        otp.login_code_send(phone=SUB_PHONE, ip=None)
-    assert exc.value.code == "otp.too_many" and 0 < exc.value.detail["retry_after"] <= 60
+        worker_codes.login_code_send(phone=SUB_PHONE, ip=None)
+    assert exc.value.code == "auth.otp_too_many" and 0 < exc.value.detail["retry_after"] <= 60
     for _ in range(4):
         LoginCode.objects.update(created_at=timezone.now() - dt.timedelta(seconds=61))
         assert send(client, SUB_PHONE).status_code == 302
     LoginCode.objects.update(created_at=timezone.now() - dt.timedelta(minutes=10))
     with pytest.raises(DomainError) as exc:
-        otp.login_code_send(phone=SUB_PHONE, ip=None)
-    assert exc.value.code == "otp.too_many"
+        worker_codes.login_code_send(phone=SUB_PHONE, ip=None)
+    assert exc.value.code == "auth.otp_too_many"
     assert "1小时内获取验证码已达5次" in exc.value.message and "分钟后再试" in exc.value.message
     assert len(locmem_sms) == 5
     # another phone is not held up by this one
-    otp.login_code_send(phone=GC_PHONE, ip=None)
+    worker_codes.login_code_send(phone=GC_PHONE, ip=None)
 
 
 def test_n2_unknown_phone_gets_the_same_answer_and_no_sms(phones, send, locmem_sms):
@@ -255,8 +257,8 @@ def test_n2_a_phone_shared_by_several_people_is_refused(world, send, locmem_sms)
     assert _logged_in_as(client) is None
     assert not Event.objects.filter(kind="worker.login_otp").exists()
     with pytest.raises(DomainError) as exc:
-        otp.login_code_verify(phone=SUB_PHONE, code="000000")
-    assert exc.value.code == "otp.invalid"  # the code was consumed by the refused login
+        worker_codes.login_code_verify(phone=SUB_PHONE, code="000000")
+    assert exc.value.code == "auth.otp_invalid"  # the code was consumed by the refused login
 
 
 def test_n2_a_disabled_worker_account_gets_no_code(phones, send, locmem_sms):
@@ -368,7 +370,7 @@ def test_issue10_item10_code_requests_are_capped_for_the_whole_platform(phones, 
     for n in range(3):
         assert send(Client(REMOTE_ADDR=f"198.51.100.{n + 1}"), f"1370000{n:04d}").status_code == 302
     with pytest.raises(DomainError) as exc:
-        otp.login_code_send(phone=SUB_PHONE, ip="192.0.2.50")
-    assert (exc.value.code, exc.value.status) == ("otp.too_many", 429)
+        worker_codes.login_code_send(phone=SUB_PHONE, ip="192.0.2.50")
+    assert (exc.value.code, exc.value.status) == ("auth.otp_too_many", 429)
     assert "1370000" not in exc.value.message and exc.value.detail == {"retry_after": 3600}
     assert LoginCode.objects.count() == 3 and locmem_sms == []

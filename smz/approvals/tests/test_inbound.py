@@ -15,19 +15,19 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from smz.approvals.inbound_services import (
+from smz.approvals.inbound.services import (
     inbound_system_register,
     inbound_system_retire,
     inbound_system_rotate,
 )
 from smz.approvals.models import InboundMessage, InboundSystem
+from smz.core import signing
 from smz.core.errors import DomainError
 from smz.core.models import Event
-from smz.devices import signing
 from smz.registry import project_changes
 from smz.registry.models import KeyPost, KeyPostChange, Project, Worker
 from smz.registry.obligations import Exemption, key_post_exemption, project_calendar
-from smz.registry.services import worker_find_by_id_number
+from smz.registry.selectors import worker_find_by_id_number
 from smz.registry.synthetic import synthetic_id_number, synthetic_uscc
 from smz.testing.errors import refused
 

@@ -182,18 +182,3 @@ def test_r_wf_home_page_counts_the_approvers_queue(world, as_user, filed):
     assert 'data-testid="count-approvals"' in home and '">1</a>' in home
     other = as_user("neighbour_town").get(reverse("portal:home")).content.decode()
     assert '">0</a>' in other
-
-
-def test_issue12_mark_all_read_touches_only_own_unread_notices(world, as_user, filed):
-    """Issue 12 item 3: the notifications page's 全部已读 goes through one service, own notices only."""
-    from smz.approvals.models import Notification
-
-    gc = world.users["gc_labor"]
-    other = world.users["town_l1"]
-    services.notify_plain([gc, other], "测试通知", "", "/")
-    assert Notification.objects.filter(user=gc, read_at__isnull=True).exists()
-    response = as_user("gc_labor").post(reverse("approvals:notifications"))
-    assert response.status_code == 302
-    assert not Notification.objects.filter(user=gc, read_at__isnull=True).exists()
-    assert Notification.objects.filter(user=other, read_at__isnull=True).exists()
-    assert services.notifications_mark_read(actor=gc) == 0

@@ -10,12 +10,11 @@ from django.core import mail
 from django.utils import timezone
 
 from smz.accounts.models import Role
-from smz.approvals import permit, services, workflows
+from smz.approvals import permit, rules, services, workflows
 from smz.approvals.models import (
     ApprovalRequest,
     AttachmentKind,
     InboundSystem,
-    Notification,
     RequestKind,
     State,
 )
@@ -24,11 +23,13 @@ from smz.attendance.models import KeyPostDay
 from smz.attendance.services import key_post_days_compute
 from smz.core.errors import DomainError
 from smz.core.models import Event
+from smz.notifications.models import Notification
 from smz.registry import project_changes
 from smz.registry.models import Authority, KeyPost, KeyPostChange, Project, ProjectPause
 from smz.registry.obligations import Exemption, key_post_exemption, project_calendar
 from smz.registry.project_changes import project_statuses_refresh
 from smz.registry.reference import SAFETY_AUTHORITY
+from smz.registry.selectors import approving_authority
 from smz.testing.approvals import PDF, fresh_permit, request_filed, today
 from smz.testing.devices import jpeg
 from smz.testing.errors import refused
@@ -44,9 +45,9 @@ def _through(world, r, *, l1="town_l1", l2="town_l2"):
 
 
 def test_r_wf_routing_town_and_urban_district(world):
-    town = services.approving_authority(world.projects["p1"])
+    town = approving_authority(world.projects["p1"])
     assert town.name == "小榄镇住房城乡建设部门"
-    urban = services.approving_authority(world.projects["p3"])
+    urban = approving_authority(world.projects["p3"])
     assert urban.name == SAFETY_AUTHORITY and urban.kind == Authority.Kind.SAFETY
 
 
@@ -139,7 +140,7 @@ def test_r_wf_same_person_cannot_act_at_both_levels(world):
     with pytest.raises(DomainError) as exc:
         services.request_act(actor=l1, request=r, action="approve")
     assert exc.value.code == "approval.same_person"
-    assert services.actions_for(l1, r) == []
+    assert rules.actions_for(l1, r) == []
 
 
 def test_r_wf_return_fix_resubmit_then_reject_needs_a_note(world):
@@ -265,7 +266,7 @@ def test_r_wf_overdue_requests_are_reminded_once_a_day(world):
     p1 = fresh_permit(world.projects["p1"])
     r = request_filed(world, RequestKind.START_CHANGE, date=p1.planned_start + dt.timedelta(days=3))
     services.request_act(actor=world.user("gc_labor"), request=r, action="submit")
-    later = timezone.now() + dt.timedelta(days=services.LEVEL_DAYS[State.PENDING_L1] + 1)
+    later = timezone.now() + dt.timedelta(days=rules.LEVEL_DAYS[State.PENDING_L1] + 1)
     assert services.reminders_send(now=later) == 1
     assert services.reminders_send(now=later + dt.timedelta(hours=2)) == 0
     assert services.reminders_send(now=later + dt.timedelta(days=1)) == 1

@@ -8,9 +8,10 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from smz.attendance.ingest import RawPass, pass_records_ingest, snapshot_read
+from smz.attendance.ingest import RawPass, pass_records_ingest
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
 from smz.attendance.services import attendance_recompute, key_post_days_compute
+from smz.attendance.snapshots import snapshot_read
 from smz.core.models import PersonalDataAccess
 from smz.registry.models import KeyPost, KeyPostHolding
 from smz.testing.attendance import at, attend, gate_for, today

@@ -11,8 +11,9 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from django.core.management import call_command
 
-from smz.attendance.ingest import RawPass, pass_records_ingest, snapshot_read
+from smz.attendance.ingest import RawPass, pass_records_ingest
 from smz.attendance.models import PassRecord
+from smz.attendance.snapshots import snapshot_read
 from smz.core import crypto
 from smz.core.storage import private_files_seal
 from smz.testing.attendance import at, gate_for, today

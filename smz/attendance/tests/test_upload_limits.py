@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from unittest import mock
 
-from smz.attendance import faces
-from smz.attendance.ingest import snapshot_inspect
+from smz.attendance.errors import RECORD_CODES
+from smz.attendance.snapshots import snapshot_inspect
+from smz.core import faces
 from smz.core.tests.bombs import jpeg_header_bomb
-from smz.devices.errors import RECORD_CODES
 
 
 def test_item9_snapshot_with_a_bomb_header_is_refused_by_code() -> None:

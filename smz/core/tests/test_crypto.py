@@ -20,8 +20,9 @@ from django.db.models.functions import Cast
 from django.test import override_settings
 
 from smz.core import crypto
+from smz.registry.identity import id_number_index
 from smz.registry.models import Worker
-from smz.registry.services import id_number_index, worker_find_by_id_number
+from smz.registry.selectors import worker_find_by_id_number
 from smz.registry.synthetic import synthetic_id_number
 
 OLD_KEY = base64.b64encode(b"o" * 32).decode()

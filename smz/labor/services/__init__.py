@@ -12,25 +12,21 @@ from smz.labor.services.contracts import (
     ContractInput,
     contract_create,
     contract_errors,
-    contract_in_force,
     contract_scan_attach,
     yuan_to_fen,
 )
 from smz.labor.services.payments import (
     ImportOutcome,
-    payable_lines,
     payment_batch_export,
     payment_receipt_attach,
     payment_result_import,
     wage_account_set,
 )
 from smz.labor.services.payrolls import (
-    DEFAULT_PAY_DAY,
     LineInput,
     Problem,
     employments_for_month,
     minimum_wage_on,
-    month_bounds,
     payroll_correction_create,
     payroll_draft,
     payroll_draft_delete,
@@ -41,6 +37,7 @@ from smz.labor.services.payrolls import (
     payroll_signed_sheet_attach,
     payroll_submit,
 )
+from smz.labor.wages import DEFAULT_PAY_DAY, month_bounds
 
 __all__ = [
     "DEFAULT_PAY_DAY",
@@ -51,12 +48,10 @@ __all__ = [
     "Problem",
     "contract_create",
     "contract_errors",
-    "contract_in_force",
     "contract_scan_attach",
     "employments_for_month",
     "minimum_wage_on",
     "month_bounds",
-    "payable_lines",
     "payment_batch_export",
     "payment_receipt_attach",
     "payment_result_import",

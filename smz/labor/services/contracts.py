@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from smz.core import money
@@ -138,13 +137,3 @@ def contract_scan_attach(
             subject=contract,
             data={"sha256": hashlib.sha256(data).hexdigest()},
         )
-
-
-def contract_in_force(employment_id: int, day: dt.date) -> LaborContract | None:
-    """The contract that governs a day: active, started, not past its end."""
-    return (
-        LaborContract.objects.filter(employment=employment_id, start_on__lte=day)
-        .filter(Q(end_on__isnull=True) | Q(end_on__gte=day))
-        .order_by("-start_on", "-pk")
-        .first()
-    )

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from smz.core.errors import DomainError, Forbidden, field_errors
@@ -26,6 +25,7 @@ from smz.labor.models import (
     PayrollLine,
     WageAccount,
 )
+from smz.labor.selectors import payable_lines
 from smz.registry import scoping
 from smz.registry.models import Project
 
@@ -78,24 +78,6 @@ def wage_account_set(
 
 
 # ---- paying through the special account (总包代发) --------------------------------------------------
-
-
-def payable_lines(project: Project) -> QuerySet[PayrollLine]:
-    """Lines of reviewed sheets not yet paid (new, or failed and fixed), with money to pay."""
-    return (
-        PayrollLine.objects.filter(
-            payroll__project=project,
-            payroll__state__in=[
-                Payroll.State.REVIEWED,
-                Payroll.State.PAYING,
-                Payroll.State.PARTLY_PAID,
-            ],
-            pay_status__in=[PayrollLine.PayStatus.UNPAID, PayrollLine.PayStatus.FAILED],
-            net_fen__gt=0,
-        )
-        .select_related("worker", "payroll")
-        .order_by("payroll__month", "payroll_id", "pk")
-    )
 
 
 def payment_batch_export(*, actor: Any, project: Project) -> PaymentBatch:

@@ -3,7 +3,6 @@ blocking checks, worker confirmation, signed sheet, submit (locks), GC review, c
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import hashlib
 from collections.abc import Iterator, Mapping
@@ -31,23 +30,12 @@ from smz.labor.models import (
     PayrollLine,
     WageKind,
 )
-from smz.labor.services.contracts import contract_in_force, yuan_to_fen
+from smz.labor.selectors import contract_in_force
+from smz.labor.services.contracts import yuan_to_fen
+from smz.labor.services.retention import payroll_retain_until
+from smz.labor.wages import DEFAULT_PAY_DAY, month_bounds, next_month_day
 from smz.registry import scoping
 from smz.registry.models import Employment, Enterprise, Project, Team
-
-DEFAULT_PAY_DAY = 15
-
-
-def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
-    first = month.replace(day=1)
-    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
-def _next_month_day(month: dt.date, day: int) -> dt.date:
-    _, last = month_bounds(month)
-    nxt = last + dt.timedelta(days=1)
-    return nxt.replace(day=min(day, calendar.monthrange(nxt.year, nxt.month)[1]))
-
 
 # ---- payroll (L2) ----------------------------------------------------------------------------------
 
@@ -105,7 +93,7 @@ def payroll_draft(
                 employer=employer,
                 team=team,
                 month=first,
-                pay_due_on=_next_month_day(first, DEFAULT_PAY_DAY),
+                pay_due_on=next_month_day(first, DEFAULT_PAY_DAY),
                 created_by=actor,
             )
             dated_no(payroll, "GZ")
@@ -139,7 +127,7 @@ def payroll_draft(
                 )
             PayrollLine.objects.bulk_create(lines)
             if pay_days:
-                payroll.pay_due_on = _next_month_day(first, min(pay_days))
+                payroll.pay_due_on = next_month_day(first, min(pay_days))
                 payroll.save(update_fields=["pay_due_on"])
             event_record(
                 actor=actor,
@@ -392,8 +380,6 @@ def payroll_submit(*, actor: Any, payroll: Payroll) -> Payroll:
                     ]
                 },
             )
-        from smz.labor.retention import payroll_retain_until
-
         payroll.state = Payroll.State.SUBMITTED
         payroll.submitted_at = timezone.now()
         payroll.submitted_by = actor

@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from smz.approvals.models import Notification
-from smz.labor import arrears, exits
+from smz.labor import selectors
 from smz.labor.models import PayrollLine
+from smz.labor.services import arrears, exits
+from smz.notifications.models import Notification
 from smz.testing.labor import (
     MONTH,
     attend,
@@ -22,10 +23,10 @@ from smz.testing.labor import (
 TODAY = dt.date(2026, 11, 29)  # October's pay day (10 November) has passed
 
 
-def rules(user, project="小榄甲住宅项目", **kw) -> dict[str, list[arrears.Alert]]:
+def rules(user, project="小榄甲住宅项目", **kw) -> dict[str, list[selectors.Alert]]:
     """The user's alerts about one project (p1 unless said), by rule."""
-    found: dict[str, list[arrears.Alert]] = {}
-    for a in arrears.alerts_for(user, today=kw.get("today", TODAY)):
+    found: dict[str, list[selectors.Alert]] = {}
+    for a in selectors.alerts_for(user, today=kw.get("today", TODAY)):
         if a.project.name == project:
             found.setdefault(a.rule, []).append(a)
     return found
@@ -149,7 +150,7 @@ def test_n5_alert_queries_do_not_grow_with_sheets_and_exits(october):
 
     def alerts_and_queries():
         with CaptureQueriesContext(connection) as queries:
-            found = arrears.alerts_for(october.user("city_supervisor"), today=TODAY)
+            found = selectors.alerts_for(october.user("city_supervisor"), today=TODAY)
         return sorted(a.rule for a in found if a.project.name == "小榄甲住宅项目"), queries
 
     paid_late_and_exit(october.payroll, "sub", "sub_labor")

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from smz.approvals.models import Notification
 from smz.core.errors import DomainError
-from smz.labor import complaints
+from smz.labor import selectors
 from smz.labor.models import Complaint
+from smz.labor.services import complaints
+from smz.notifications.models import Notification
 from smz.testing.errors import refused
 
 
@@ -56,7 +57,7 @@ def test_r_l5_worker_files_routed_authority_handles(world):
 
 def test_r_p3_complaints_are_private_to_the_worker_and_the_routed_authority(world):
     c = file(world)
-    see = lambda who: list(complaints.complaints_for(world.user(who)))  # noqa: E731
+    see = lambda who: list(selectors.complaints_for(world.user(who)))  # noqa: E731
     assert see("worker") == [c] and see("town_l1") == [c] and see("city_supervisor") == [c]
     for who in ("neighbour_town", "safety_l2", "gc_labor", "sub_labor", "outsider"):
         assert see(who) == [], who

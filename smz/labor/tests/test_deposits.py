@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 
 from smz.core.errors import DomainError
-from smz.labor import deposits
+from smz.labor import selectors
 from smz.labor.models import WageDeposit
+from smz.labor.services import deposits
 from smz.testing.errors import refused
 
 D = dt.date(2026, 3, 1)
@@ -76,14 +77,14 @@ def test_r_l2_draw_top_up_and_refund(world):
     )
     d.refresh_from_db()
     assert d.balance_fen == 120_000_000 - 5_040_000
-    assert deposits.top_up_due(d) == dt.date(2026, 12, 4)  # 10 working days after the draw
+    assert selectors.top_up_due(d) == dt.date(2026, 12, 4)  # 10 working days after the draw
     with refused("validation_error"):
         deposits.deposit_top_up(actor=world.user("gc_labor"), deposit=d, amount_yuan="60,000", on=D)
     deposits.deposit_top_up(
         actor=world.user("gc_labor"), deposit=d, amount_yuan="50,400", on=dt.date(2026, 11, 27)
     )
     d.refresh_from_db()
-    assert d.balance_fen == d.amount_fen and deposits.top_up_due(d) is None
+    assert d.balance_fen == d.amount_fen and selectors.top_up_due(d) is None
     with pytest.raises(DomainError) as exc:
         deposits.deposit_refund(actor=world.user("town_l1"), deposit=d, on=dt.date(2027, 1, 1))
     assert exc.value.code == "labor.deposit_not_completed"

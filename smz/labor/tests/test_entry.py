@@ -12,8 +12,9 @@ from django.utils import timezone
 from smz.core.errors import DomainError
 from smz.devices.models import DeviceCommand
 from smz.devices.services import device_register
-from smz.labor import entry
+from smz.labor import selectors
 from smz.labor.models import Admission, AgeRule, Blacklist
+from smz.labor.services import entry
 from smz.registry import project_changes
 from smz.testing.devices import jpeg
 from smz.testing.errors import refused
@@ -26,7 +27,7 @@ def today() -> dt.date:
 
 
 def failing(employment) -> set[str]:
-    return {c.code for c in entry.entry_checks(employment) if not c.ok}
+    return {c.code for c in selectors.entry_checks(employment) if not c.ok}
 
 
 @pytest.fixture
@@ -134,7 +135,9 @@ def test_r_a2_pending_people_are_not_sent_to_gates(world, ready, client):
 def test_r_a2_warns_when_active_elsewhere(world):
 
     world.employ("p3", "sub")
-    check = next(c for c in entry.entry_checks(world.employments["sub"]) if c.code == "elsewhere")
+    check = next(
+        c for c in selectors.entry_checks(world.employments["sub"]) if c.code == "elsewhere"
+    )
     assert not check.ok and check.level == "warn" and "石岐甲商业项目" in check.message
 
 

@@ -12,8 +12,8 @@ from django.urls import reverse
 from smz.core.errors import DomainError
 from smz.devices.models import DeviceCommand
 from smz.devices.services import device_register
-from smz.labor import exits
 from smz.labor.models import ExitSettlement, Payroll, PayrollLine
+from smz.labor.services import exits
 from smz.testing.approvals import PDF
 from smz.testing.errors import refused
 from smz.testing.labor import (

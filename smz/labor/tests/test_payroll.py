@@ -361,8 +361,8 @@ def test_r_l1_expiring_contracts_are_shown_and_reminded(world, as_user):
     from django.urls import reverse
     from django.utils import timezone
 
-    from smz.approvals.models import Notification
-    from smz.labor import arrears
+    from smz.labor.services import arrears
+    from smz.notifications.models import Notification
 
     today = timezone.localdate()
     contract(

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
 from smz.core.models import Event
-from smz.labor import exits, retention, services
+from smz.labor import services
 from smz.labor.models import ExitSettlement, LaborContract, PaymentLine, Payroll
+from smz.labor.services import exits, retention
 from smz.registry.models import KeyPost
 from smz.testing.attendance import attend as gate_attend
 from smz.testing.attendance import gate_for

@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from smz.core.errors import DomainError
 from smz.core.forms import form_int
-from smz.labor import arrears, complaints, retention
+from smz.labor import selectors
 from smz.labor.errors import LaborErrorCode
-from smz.labor.models import Complaint, LegalHold
+from smz.labor.models import Complaint
+from smz.labor.services import complaints, retention
 from smz.registry import scoping
-from smz.registry.models import Project
 
 
 @login_required
@@ -24,12 +24,12 @@ def alerts(request: HttpRequest) -> HttpResponse:
     if not (scoping.is_authority(request.user) or scoping.is_enterprise_user(request.user)):
         raise Http404
     rule = request.GET.get("rule", "")
-    rule = rule if rule in arrears.RULES else ""
-    every = arrears.alerts_for(request.user)
+    rule = rule if rule in selectors.RULES else ""
+    every = selectors.alerts_for(request.user)
     shown = [a for a in every if not rule or a.rule == rule]
     if request.GET.get("export") == "xlsx":
         response = HttpResponse(
-            arrears.alerts_xlsx(shown),
+            selectors.alerts_xlsx(shown),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         response["Content-Disposition"] = (
@@ -41,8 +41,8 @@ def alerts(request: HttpRequest) -> HttpResponse:
         "labor/alerts.html",
         {
             "alerts": shown,
-            "counts": arrears.alert_counts(every),
-            "rules": arrears.RULES,
+            "counts": selectors.alert_counts(every),
+            "rules": selectors.RULES,
             "rule": rule,
         },
     )
@@ -54,11 +54,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     if not scoping.is_authority(request.user):
         raise Http404
     if request.method == "POST":
-        item = (
-            complaints.complaints_for(request.user)
-            .filter(pk=form_int(request.POST.get("pk", "")) or 0)
-            .first()
-        )
+        item = selectors.complaint_get_for(request.user, form_int(request.POST.get("pk", "")))
         try:
             if item is None:
                 raise DomainError(LaborErrorCode.COMPLAINT_UNKNOWN, "投诉不存在")
@@ -73,44 +69,34 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
         return redirect("labor:complaints")
     status = request.GET.get("status", "open")
-    qs = complaints.complaints_for(request.user)
-    if status == "open":
-        qs = qs.filter(status__in=complaints.OPEN)
-    elif status in Complaint.Status.values:
-        qs = qs.filter(status=status)
     return render(
         request,
         "labor/complaints.html",
         {
-            "items": [{"c": c, "may": complaints.may_handle(request.user, c)} for c in qs[:200]],
+            "items": selectors.complaint_rows_for(request.user, status),
             "status": status,
             "statuses": Complaint.Status.choices,
         },
     )
 
 
-CITY_ROLES = {"city_admin", "city_supervisor"}
-
-
 @login_required
 def legal_holds(request: HttpRequest) -> HttpResponse:
     """法律保全: the city's market section places and releases holds; the city's supervisors read them."""
     user = request.user
-    if not (user.is_superuser or user.role in CITY_ROLES):
+    if not selectors.legal_holds_readable(user):
         raise Http404
     if request.method == "POST":
         try:
             if request.POST.get("release"):
-                hold = LegalHold.objects.filter(
-                    pk=form_int(request.POST["release"]) or 0, released_at__isnull=True
-                ).first()
+                hold = selectors.legal_hold_open(form_int(request.POST["release"]))
                 if hold is None:
                     raise DomainError(LaborErrorCode.HOLD_UNKNOWN, "该保全不存在或已解除")
                 retention.legal_hold_release(actor=user, hold=hold)
                 messages.success(request, f"已解除 {hold.project.name} 的法律保全")
             else:
                 code = request.POST.get("project", "").strip()
-                project = Project.objects.filter(code=code).first()
+                project = selectors.project_by_code(code)
                 if project is None:
                     raise DomainError(LaborErrorCode.HOLD_PROJECT, f"项目编码「{code[:20]}」不存在")
                 retention.legal_hold_place(
@@ -120,14 +106,11 @@ def legal_holds(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("labor:holds")
-    holds = LegalHold.objects.select_related("project", "placed_by", "released_by").order_by(
-        "released_at", "-placed_at"
-    )
     return render(
         request,
         "labor/holds.html",
         {
-            "holds": holds[:500],
-            "may_manage": user.is_superuser or user.role == "city_admin",
+            "holds": selectors.legal_holds_list(),
+            "may_manage": selectors.legal_holds_manageable(user),
         },
     )

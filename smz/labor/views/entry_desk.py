@@ -11,8 +11,9 @@ from django.utils import timezone
 from smz.core.errors import DomainError, Forbidden
 from smz.core.forms import form_date
 from smz.core.uploads import upload_read
-from smz.labor import entry
+from smz.labor import selectors
 from smz.labor.errors import LaborErrorCode
+from smz.labor.services import entry
 from smz.registry import project_changes, scoping
 from smz.registry.selectors import employment_get_for
 
@@ -58,16 +59,13 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("labor:entry", employment.pk)
-    employment.refresh_from_db()
     return render(
         request,
         "labor/entry.html",
         {
             "e": employment,
-            "checks": entry.entry_checks(employment),
             "may_edit": may_edit,
-            "trainings": employment.worker.trainings.filter(project=employment.project),
-            "admissions": employment.admissions.select_related("checked_by")[:5],
+            **selectors.entry_desk_facts(employment),
             "today": timezone.localdate().isoformat(),
         },
     )

@@ -13,22 +13,17 @@ from smz.core.errors import CoreErrorCode, DomainError, Forbidden
 from smz.core.forms import form_date
 from smz.core.pii import masked
 from smz.core.uploads import upload_read
-from smz.labor import exits
+from smz.labor import selectors
 from smz.labor.documents import ExitData, exit_confirmation_pdf
 from smz.labor.errors import LaborErrorCode
 from smz.labor.models import ExitSettlement
+from smz.labor.services import exits
 from smz.registry import scoping
 from smz.registry.selectors import employment_get_for
 
 
 def exit_for(user, pk: int) -> ExitSettlement:
-    settlement = (
-        ExitSettlement.objects.select_related(
-            "employment__project", "employment__worker", "employment__employer", "employment__team"
-        )
-        .filter(pk=pk, employment__in=scoping.employments_for(user).values("pk"))
-        .first()
-    )
+    settlement = selectors.exit_get_for(user, pk)
     if settlement is None:
         raise Http404
     return settlement
@@ -40,7 +35,7 @@ def exit_page(request: HttpRequest, pk: int) -> HttpResponse:
     employment = employment_get_for(request.user, pk)
     user = request.user
     may_edit = scoping.can_maintain_roster(user, employment.project, employment.employer_id)
-    settlement = ExitSettlement.objects.filter(employment=employment).first()
+    settlement = selectors.exit_of(employment)
     if request.method == "POST":
         if not may_edit:
             raise Forbidden("无权为该人员办理退场")

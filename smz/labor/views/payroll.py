@@ -146,7 +146,7 @@ def _payment_rows(batch, *, user) -> list[bankfile.PaymentRow]:
     purpose = f"代发文件 {batch.no}"
     cards: dict[int, str] = {}
     rows = []
-    for p in batch.lines.select_related("payroll_line__worker", "payroll_line__payroll"):
+    for p in selectors.batch_lines_of(batch):
         worker = p.payroll_line.worker
         if worker.pk not in cards:
             cards[worker.pk] = pii_reveal(
@@ -196,7 +196,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 f"已导入银行结果：成功 {outcome.paid} 笔，失败 {outcome.failed} 笔，"
                 f"重复 {outcome.unchanged} 笔，问题 {len(outcome.errors)} 行",
             )
-            batch.refresh_from_db()
+            batch = selectors.batch_get_for(request.user, batch.pk)
         except DomainError as exc:
             messages.error(request, exc.message)
     may_download = is_gc and may_unmask(request.user, "bank_card")
@@ -222,7 +222,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         response["Cache-Control"] = "private, no-store"
         return response
-    lines = batch.lines.select_related("payroll_line__worker", "payroll_line__payroll")
+    lines = selectors.batch_lines_of(batch)
     return render(
         request,
         "labor/batch.html",

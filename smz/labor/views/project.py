@@ -14,18 +14,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from smz.accounts.models import Role
-from smz.approvals.services import approving_authority
 from smz.core.errors import DomainError
 from smz.core.forms import form_date, form_int, form_month
 from smz.core.pii import mask_bank_card
 from smz.core.uploads import upload_read
-from smz.labor import deposits, entry, idcard, selectors, services
+from smz.labor import selectors, services
 from smz.labor.documents import NoticeBoardData, notice_board_pdf
 from smz.labor.errors import LaborErrorCode
+from smz.labor.services import deposits, entry, idcard
 from smz.registry import scoping
 from smz.registry.codes import code_table
 from smz.registry.models import Participant
-from smz.registry.selectors import project_get_for
+from smz.registry.selectors import approving_authority, project_get_for
 from smz.registry.services import WorkerData
 
 
@@ -142,22 +142,18 @@ def project_labor(request: HttpRequest, pk: int) -> HttpResponse:
             "account_masked": mask_bank_card(account.account_no) if account else "",
             "is_gc": scoping.is_gc_of(user, project),
             "roster": _with_rights(user, project, selectors.roster_contracts_for(user, project)),
-            "pending": selectors.entries_awaiting_check(project)
-            .filter(employer__in=[e.pk for e in employers])
-            .count(),
+            "pending": selectors.entries_awaiting_count(project, employers),
             "expiring": selectors.contracts_expiring(user, project),
             "scans": selectors.idcard_scans_new(project) if employers else [],
             "work_type_choices": sorted(code_table("work_type").items()),
             "payrolls": selectors.payroll_list_for(user, project),
             "batches": selectors.batches_for(user, project),
-            "payable": services.payable_lines(project).count()
-            if scoping.is_gc_of(user, project)
-            else 0,
+            "payable": selectors.payable_count(project) if scoping.is_gc_of(user, project) else 0,
             "employers": employers,
             "teams": selectors.hub_teams(project, employers),
             "last_month": last_month,
             "deposit": getattr(project, "wage_deposit", None),
-            "top_up_due": deposits.top_up_due(project.wage_deposit)
+            "top_up_due": selectors.top_up_due(project.wage_deposit)
             if hasattr(project, "wage_deposit")
             else None,
             "is_authority": scoping.is_authority(user),

@@ -13,19 +13,18 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from smz.accounts import otp
 from smz.accounts.models import Role
 from smz.core import crypto
 from smz.core.errors import DomainError
 from smz.core.forms import form_int, form_month
 from smz.core.pii import masked
-from smz.labor import complaints, exits, selectors, services
+from smz.labor import selectors, services
 from smz.labor.documents import PaySlipData, pay_slip_pdf
 from smz.labor.errors import LaborErrorCode
-from smz.labor.models import Complaint, ExitSettlement
+from smz.labor.models import Complaint
+from smz.labor.services import complaints, exits
 from smz.labor.views.exit_pages import exit_for
-from smz.registry import scoping
-from smz.registry.models import Project, Worker
+from smz.registry import worker_codes
 from smz.registry.selectors import my_data_changes
 from smz.registry.services import CONTACT_FIELDS
 
@@ -49,9 +48,7 @@ def my_wages(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
         return redirect("labor:my_wages")
     if request.method == "POST":
-        line = (
-            selectors.my_lines(user).filter(pk=form_int(request.POST.get("line", "")) or 0).first()
-        )
+        line = selectors.my_line(user, form_int(request.POST.get("line", "")))
         try:
             if line is None:
                 raise DomainError(LaborErrorCode.PAYROLL_LINE, "工资明细不存在")
@@ -65,13 +62,9 @@ def my_wages(request: HttpRequest) -> HttpResponse:
         "labor/my_wages.html",
         {
             "lines": selectors.my_lines(user),
-            "contracts": selectors.contracts_for(user).select_related(
-                "employment__project", "employment__employer"
-            ),
+            "contracts": selectors.my_contracts(user),
             "attendance": selectors.my_attendance(user, form_month(request.GET.get("month"))),
-            "exits": ExitSettlement.objects.filter(
-                employment__in=scoping.employments_for(user).values("pk")
-            ).select_related("employment__project"),
+            "exits": selectors.my_exits(user),
         },
     )
 
@@ -79,12 +72,7 @@ def my_wages(request: HttpRequest) -> HttpResponse:
 @login_required
 def pay_slip(request: HttpRequest, pk: int) -> HttpResponse:
     """工资清单 (条例 Art.15) for one worker's month: the worker himself, his employer, the GC, authorities."""
-    line = (
-        selectors.payroll_lines_for(request.user)
-        .select_related("worker", "payroll__project", "payroll__employer", "payroll__team")
-        .filter(pk=pk)
-        .first()
-    )
+    line = selectors.pay_slip_line_for(request.user, pk)
     if line is None:
         raise Http404
     p = line.payroll
@@ -128,11 +116,10 @@ def my_complaints(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.role != Role.WORKER:
         raise Http404
-    my_projects = Project.objects.filter(employments__worker=user.worker_id).distinct()
     form: dict = {"project": request.GET.get("project", "")}
     if request.method == "POST":
         form = request.POST.dict()
-        project = my_projects.filter(code=form.get("project", "")).first()
+        project = selectors.my_project(user, form.get("project", ""))
         try:
             if project is None:
                 raise DomainError(
@@ -154,8 +141,8 @@ def my_complaints(request: HttpRequest) -> HttpResponse:
         request,
         "labor/my_complaints.html",
         {
-            "projects": my_projects,
-            "items": complaints.complaints_for(user),
+            "projects": selectors.my_projects(user),
+            "items": selectors.complaints_for(user),
             "categories": Complaint.Category.choices,
             "form": form,
         },
@@ -176,14 +163,14 @@ def my_profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.role != Role.WORKER or not user.worker_id:
         raise Http404
-    worker = Worker.objects.get(pk=user.worker_id)
+    worker = selectors.my_worker(user)
     form: dict = {}
     errors: dict = {}
     status = 200
     if request.method == "POST" and request.POST.get("form") == "request":
         form = {f: request.POST.get(f, "").strip() for f in CONTACT_FIELDS}
         try:
-            changes = otp.contact_change_request(
+            changes = worker_codes.contact_change_request(
                 user=user, changes=form, ip=request.META.get("REMOTE_ADDR") or None
             )
         except DomainError as exc:
@@ -198,7 +185,7 @@ def my_profile(request: HttpRequest) -> HttpResponse:
         if not sealed:
             return redirect("labor:my_profile")
         try:
-            otp.contact_change_confirm(
+            worker_codes.contact_change_confirm(
                 user=user,
                 changes=json.loads(crypto.decrypt(sealed)),
                 code=request.POST.get("code", ""),

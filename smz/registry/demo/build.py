@@ -25,6 +25,7 @@ from smz.registry.demo.city import (
     ZHONGSHAN_PLACES,
 )
 from smz.registry.demo.plan import CityPlan, plan_demo_city
+from smz.registry.identity import phone_index
 from smz.registry.models import (
     Authority,
     Employment,
@@ -39,7 +40,6 @@ from smz.registry.models import (
     Worker,
 )
 from smz.registry.reference import MARKET_AUTHORITY, QUALITY_AUTHORITY, SAFETY_AUTHORITY
-from smz.registry.services import phone_index
 from smz.registry.synthetic import synthetic_uscc
 
 # --- Logins ------------------------------------------------------------------------------------

@@ -35,11 +35,11 @@ from smz.registry.demo.city import (
     chinese_number,
     luhn_complete,
 )
+from smz.registry.identity import id_number_index
 from smz.registry.models import (
     Participant,
     Worker,
 )
-from smz.registry.services import id_number_index
 from smz.registry.synthetic import synthetic_id_number
 
 

@@ -48,13 +48,13 @@ from smz.registry.excel.columns import (
     RosterRow,
     RowError,
 )
+from smz.registry.identity import id_number_index
 from smz.registry.models import Employment, Enterprise, Project, Team
 from smz.registry.scoping import can_maintain_roster
 from smz.registry.services import (
     WorkerData,
     employment_errors,
     employment_register,
-    id_number_index,
     worker_data_errors,
     worker_for_entry,
 )

@@ -12,7 +12,7 @@ def fill_phone_index(apps, schema_editor):
 
     The app's helper on purpose (not a frozen copy): the index must equal what a login computes."""
     from smz.core import crypto
-    from smz.registry.services import phone_index
+    from smz.registry.identity import phone_index
 
     Worker = apps.get_model("registry", "Worker")
     manager = Worker._base_manager.using(schema_editor.connection.alias)

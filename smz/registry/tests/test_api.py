@@ -19,8 +19,8 @@ from smz.accounts.models import ApiToken
 from smz.accounts.services import api_token_create, api_token_revoke
 from smz.core.models import Event, PersonalDataAccess
 from smz.core.pii import mask_id_number
+from smz.registry.identity import id_number_index
 from smz.registry.models import Employment, Team, Worker
-from smz.registry.services import id_number_index
 from smz.registry.synthetic import synthetic_id_number
 from smz.testing.errors import refused
 

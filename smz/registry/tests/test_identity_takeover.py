@@ -15,10 +15,9 @@ import pytest
 from django.test import Client, override_settings
 
 from conftest import make_worker
-from smz.accounts import otp
 from smz.accounts.sms import LocmemBackend
 from smz.core.models import Event, PersonalDataAccess
-from smz.registry import services
+from smz.registry import services, worker_codes
 from smz.registry.models import Employment, Worker
 from smz.registry.services import WorkerData
 from smz.registry.synthetic import synthetic_id_number
@@ -97,7 +96,7 @@ def test_issue10_1_the_attackers_phone_does_not_log_in_as_the_person(
 ):
     _post(as_user("neighbour_labor"), "/workers", _attack(unemployed.id_number))
     with django_capture_on_commit_callbacks(execute=True):
-        otp.login_code_send(phone=ATTACKER_PHONE, ip="203.0.113.9")
+        worker_codes.login_code_send(phone=ATTACKER_PHONE, ip="203.0.113.9")
     assert not [to for to, _ in sms if to == ATTACKER_PHONE], "no code goes to the attacker"
 
 

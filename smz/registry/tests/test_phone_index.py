@@ -11,15 +11,11 @@ from django.db import connection
 
 from conftest import ensure_reference_data, make_worker
 from smz.registry import demo
+from smz.registry.identity import id_number_index, phone_index
 from smz.registry.models import Worker
 from smz.registry.project_changes import key_post_person
-from smz.registry.services import (
-    WorkerData,
-    id_number_index,
-    phone_index,
-    worker_upsert,
-    workers_find_by_phone,
-)
+from smz.registry.selectors import workers_find_by_phone
+from smz.registry.services import WorkerData, worker_upsert
 from smz.registry.synthetic import synthetic_id_number
 
 PHONE = "13900005678"

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from smz.labor.arrears import alerts_notify
+from smz.labor.services.arrears import alerts_notify
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from smz.labor.retention import retention_purge, retention_refresh
+from smz.labor.services.retention import retention_purge, retention_refresh
 
 
 class Command(BaseCommand):

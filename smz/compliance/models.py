@@ -1,0 +1,206 @@
+"""Compliance (C1–C6, X6, N4): the deduction table 附件6 (不良行为扣分标准) as versioned data, and the dates that
+decide which obligations a project has on a day (试运行期, the 2020-02-01 regimes, the old integrity system).
+
+A rule (`DeductionRule`) is only a stable code; everything that can change — points, caps, who answers for it,
+the evidence it needs, when it applies — lives in its versions (`DeductionRuleVersion`), which are append-only:
+a change is a new version with its author and reason, so a deduction keeps pointing at the version it was judged
+by. The initial table is shipped in smz/compliance/data/deductions_v1.json (docs/compliance/deductions.md is
+generated from the same file).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from smz.core.models import AppendOnlyModel
+from smz.registry.models import Project
+
+
+class Obligation(models.TextChoices):
+    """What a project must do, per regime; each rule checks one of them."""
+
+    MANAGER_ATTENDANCE = "manager_attendance", "现场管理人员考勤"
+    LABOR_REAL_NAME = "labor_real_name", "劳务人员实名制"
+    ATTENDANCE = "attendance", "考勤记录"
+    DOCKING = "docking", "平台数据对接"
+    DEVICES = "devices", "考勤设备与抓拍"
+    WAGES = "wages", "工资支付"
+    START_DATE = "start_date", "开工日期申报与变更"
+    VIDEO = "video", "视频监控"
+
+
+class Responsible(models.TextChoices):
+    """Who a violation of the rule is charged to (C6); resolved from the violation's evidence."""
+
+    GC = "gc", "施工总承包企业"
+    EMPLOYER = "employer", "用人单位（专业分包/劳务分包；总包自有人员为施工总承包企业）"
+    POST_OWNER = "post_owner", "岗位所属企业（施工总承包企业或监理企业）"
+    SUPERVISION = "supervision", "监理企业"
+    BUILDER = "builder", "建设单位"
+
+
+class Evidence(models.TextChoices):
+    """Kinds of record a violation must link to (N4: every deduction traceable to its data)."""
+
+    KEY_POST_DAY = "key_post_day", "关键岗位考勤日结"
+    KEY_POST = "key_post", "现场管理岗位及在岗人员"
+    KEY_POST_CHANGE = "key_post_change", "岗位人员变更记录"
+    PASS = "pass", "通行记录及抓拍照片"
+    DEVICE = "device", "考勤设备（含定位、心跳）"
+    SITE_BOUNDARY = "site_boundary", "项目红线（电子围栏）"
+    DOCKING = "docking", "对接记录（最近心跳与数据时间）"
+    EMPLOYMENT = "employment", "项目人员登记"
+    CONTRACT = "contract", "劳动合同"
+    TRAINING = "training", "安全培训记录"
+    PAYROLL = "payroll", "工资表"
+    APPROVAL = "approval", "审批申请及材料"
+    CAMERA = "camera", "视频监控点"
+
+
+class Phase(models.Model):
+    """实施阶段: 试运行期 (computed, never deducted) and 正式实施 (notice 四（四）). Loaded from the data file."""
+
+    code = models.CharField("编码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=40)
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期", null=True, blank=True)
+    deducts = models.BooleanField("扣分", default=True)
+    basis = models.CharField("依据", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "实施阶段"
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="phase_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Regime(models.Model):
+    """适用制度: which obligations a class of project has (notice 四（一）–（三）); the first match by rank wins."""
+
+    code = models.CharField("编码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=60)
+    rank = models.PositiveSmallIntegerField("匹配顺序")
+    legacy_system = models.BooleanField("原诚信管理系统考勤项目", default=False)
+    permit_from = models.DateField("施工许可发证日期不早于", null=True, blank=True)
+    permit_before = models.DateField("施工许可发证日期早于", null=True, blank=True)
+    dock_by = models.DateField("对接期限", null=True, blank=True)
+    dock_before_start = models.BooleanField("开工前完成对接", default=False)
+    obligations = models.JSONField("考核义务", default=list)
+    basis = models.CharField("依据", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "适用制度"
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LegacySystemProject(models.Model):
+    """原诚信管理系统考勤项目 (notice 四（三）): attended on the old system before 2020-02-01 and keeps it to the
+    end; this platform then judges only what the regime `old_system` lists."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.PROTECT, related_name="+", verbose_name="项目"
+    )
+    attended_since = models.DateField("原系统考勤起始日期")
+    note = models.CharField("说明", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "原诚信管理系统考勤项目"
+
+    def __str__(self) -> str:
+        return str(self.project_id)
+
+
+class DeductionRule(models.Model):
+    """扣分规则: a stable code (e.g. C-KP-ABSENT) and the obligation it checks; its content is in its versions."""
+
+    code = models.CharField("规则编码", max_length=40, unique=True)
+    obligation = models.CharField("考核义务", max_length=24, choices=Obligation.choices)
+    sort = models.PositiveIntegerField("排序", default=0)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "扣分规则"
+        ordering = ["sort", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class DeductionRuleVersion(AppendOnlyModel):
+    """扣分规则版本: what the rule says from `effective_from` (to `effective_to`). Never changed once written;
+    on a day the newest version (highest number) whose period covers the day applies."""
+
+    rule = models.ForeignKey(DeductionRule, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField("版本号")
+    title = models.CharField("名称", max_length=60)
+    checks = models.TextField("检查内容")
+    points = models.DecimalField("扣分", max_digits=5, decimal_places=1)
+    unit = models.CharField("计分单位", max_length=30)
+    per_day_cap = models.DecimalField(
+        "每日上限", max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    per_month_cap = models.DecimalField(
+        "每月上限", max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    responsible = models.CharField("责任主体", max_length=16, choices=Responsible.choices)
+    evidence = models.JSONField("所需证据", default=list)
+    params = models.JSONField("参数", default=dict, blank=True)
+    enabled = models.BooleanField("启用", default=True)
+    effective_from = models.DateField("生效日期")
+    effective_to = models.DateField("失效日期", null=True, blank=True)
+    basis = models.CharField("依据", max_length=300, blank=True)
+    note = models.CharField("说明", max_length=300, blank=True)
+    reason = models.CharField("变更原因", max_length=500)
+    source = models.CharField("来源", max_length=40)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="变更人",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "扣分规则版本"
+        ordering = ["rule", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "number"], name="rule_version_unique"),
+            models.CheckConstraint(condition=Q(points__gte=0), name="rule_version_points_nonneg"),
+            models.CheckConstraint(
+                condition=Q(per_day_cap__isnull=True) | Q(per_day_cap__gte=0),
+                name="rule_version_day_cap_nonneg",
+            ),
+            models.CheckConstraint(
+                condition=Q(per_month_cap__isnull=True) | Q(per_month_cap__gte=0),
+                name="rule_version_month_cap_nonneg",
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                name="rule_version_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} v{self.number}"
+
+    @property
+    def evidence_labels(self) -> list[str]:
+        return [Evidence(e).label if e in Evidence.values else e for e in self.evidence]
