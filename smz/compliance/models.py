@@ -204,3 +204,144 @@ class DeductionRuleVersion(AppendOnlyModel):
     @property
     def evidence_labels(self) -> list[str]:
         return [Evidence(e).label if e in Evidence.values else e for e in self.evidence]
+
+
+# ---- judgements: violations found by the daily run, the deductions proposed from them, their review and appeals
+
+
+class Violation(models.Model):
+    """违规事实: one rule broken on one project-day by one subject (a post, a person, a device, a payroll...),
+    with the evidence that shows it. Written by the daily run (`compliance_run`), idempotently: a re-run of a day
+    finds the same violations (unique on project, day, rule, subject) and updates their evidence, never doubles
+    them. `counted` is False when the day is judged but not deducted (试运行期, a cap reached, a rule switched
+    off), with the reason."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="violations")
+    day = models.DateField("日期", db_index=True)
+    rule = models.ForeignKey(DeductionRule, on_delete=models.PROTECT, related_name="violations")
+    rule_version = models.ForeignKey(
+        DeductionRuleVersion, on_delete=models.PROTECT, related_name="violations"
+    )
+    subject = models.CharField("对象", max_length=80)  # e.g. "post:pm", "worker:123", "device:45"
+    responsible = models.CharField("责任主体", max_length=16, choices=Responsible.choices)
+    enterprise = models.ForeignKey(
+        "registry.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="violations",
+        verbose_name="责任企业",
+    )
+    points = models.DecimalField("拟扣分", max_digits=5, decimal_places=1)
+    counted = models.BooleanField("计入扣分", default=True)
+    not_counted_reason = models.CharField("不计分原因", max_length=120, blank=True)
+    evidence = models.JSONField(
+        "证据", default=dict
+    )  # {"kind": [ids...], "text": "..."}: linkable records
+    found_at = models.DateTimeField("发现时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "违规事实"
+        ordering = ["-day", "project", "rule"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "day", "rule", "subject"], name="violation_unique"
+            ),
+            models.CheckConstraint(condition=Q(points__gte=0), name="violation_points_nonneg"),
+        ]
+        indexes = [models.Index(fields=["enterprise", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}@{self.project_id}/{self.day}"
+
+
+class Deduction(models.Model):
+    """扣分: proposed from a counted violation, reviewed by the jurisdiction's approvers in two levels, then
+    confirmed (notice to the enterprise, appeal window opens) or dismissed. Never deleted: an appeal that wins
+    or a correction is a new `DeductionReversal`, and the credit score follows."""
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "待一级审核"
+        REVIEWED = "reviewed", "待二级审定"
+        CONFIRMED = "confirmed", "已确认"
+        DISMISSED = "dismissed", "不予扣分"
+
+    violation = models.OneToOneField(Violation, on_delete=models.PROTECT, related_name="deduction")
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", on_delete=models.PROTECT, related_name="deductions"
+    )
+    points = models.DecimalField("扣分", max_digits=5, decimal_places=1)
+    state = models.CharField(
+        "状态", max_length=12, choices=State.choices, default=State.PROPOSED, db_index=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField("审核意见", max_length=500, blank=True)
+    appeal_until = models.DateField("申诉截止", null=True, blank=True)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "扣分"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gte=0), name="deduction_points_nonneg")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.points} @ {self.enterprise_id}"
+
+
+class DeductionReversal(AppendOnlyModel):
+    """撤销扣分: a confirmed deduction set aside (an appeal won, or a correction), as a new record."""
+
+    deduction = models.OneToOneField(Deduction, on_delete=models.PROTECT, related_name="reversal")
+    reason = models.CharField("撤销原因", max_length=500)
+    appeal = models.ForeignKey(
+        "Appeal", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("撤销时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "撤销扣分"
+
+
+class Appeal(models.Model):
+    """申诉 (N4): the enterprise contests a confirmed deduction within its window, with attachments; the
+    jurisdiction upholds or reverses it (a reversal is a `DeductionReversal`)."""
+
+    class State(models.TextChoices):
+        FILED = "filed", "待处理"
+        UPHELD = "upheld", "维持扣分"
+        REVERSED = "reversed", "撤销扣分"
+
+    deduction = models.ForeignKey(Deduction, on_delete=models.PROTECT, related_name="appeals")
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", on_delete=models.PROTECT, related_name="appeals"
+    )
+    text = models.TextField("申诉理由")
+    state = models.CharField(
+        "状态", max_length=10, choices=State.choices, default=State.FILED, db_index=True
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField("申诉时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision = models.TextField("处理意见", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "申诉"
+        ordering = ["-filed_at"]
