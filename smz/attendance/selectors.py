@@ -23,7 +23,6 @@ from smz.registry.models import (
     KeyPost,
     KeyPostHolding,
     Project,
-    ProjectPause,
     Worker,
 )
 from smz.registry.obligations import (
@@ -31,6 +30,7 @@ from smz.registry.obligations import (
     ProjectCalendar,
     key_post_exemption,
     project_calendar,
+    project_calendars,
 )
 
 ANOMALY_LABELS = {
@@ -393,24 +393,7 @@ def key_posts_today_for(user: Any, *, project_ids: list[int] | None = None) -> l
 
 def _calendars(project_ids: set[int]) -> dict[int, ProjectCalendar]:
     """Each project's attendance calendar (registry.obligations), read in two queries."""
-    pauses: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
-    for pid, start, end in (
-        ProjectPause.objects.filter(project__in=project_ids)
-        .order_by("start_on")
-        .values_list("project", "start_on", "end_on")
-    ):
-        pauses.setdefault(pid, []).append((start, end))
-    return {
-        p.pk: ProjectCalendar(
-            planned_start=p.planned_start,
-            staff_stop_on=p.staff_attendance_stop_on,
-            pm_stop_on=p.pm_attendance_stop_on,
-            pauses=tuple(pauses.get(p.pk, ())),
-        )
-        for p in Project.objects.filter(pk__in=project_ids).only(
-            "planned_start", "staff_attendance_stop_on", "pm_attendance_stop_on"
-        )
-    }
+    return project_calendars(project_ids)
 
 
 def projects_today_for(user: Any, *, projects: list[Project]) -> list[dict[str, Any]]:

@@ -12,15 +12,18 @@ import logging
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Min, Q
+from django.utils import timezone
 
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
 from smz.attendance.selectors import key_post_holder_on
 from smz.attendance.snapshots import snapshot_read
 from smz.attendance.validity import VALIDITY_FIELDS, pass_invalid_reason
 from smz.core import faces
+from smz.core.timeutil import business_date
 from smz.registry.models import KeyPost, KeyPostHolding, Project
 from smz.registry.obligations import key_post_exemption, project_calendar
+from smz.registry.project_changes import project_start_record
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +108,30 @@ def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date)
     return row
 
 
+def actual_starts_record(*, project_id: int | None = None) -> int:
+    """registry.lifecycle: a project without an actual start gets the first day of valid attendance on it
+    (pending → active). Cheap when nothing is to do: one query for the projects still waiting."""
+    waiting = Project.objects.filter(actual_start__isnull=True)
+    if project_id is not None:
+        waiting = waiting.filter(pk=project_id)
+    firsts = dict(
+        DailyAttendance.objects.filter(
+            project__in=waiting.values("pk"),
+            attended=True,
+            work_date__lte=business_date(timezone.now()),
+        )
+        .values("project")
+        .annotate(first=Min("work_date"))
+        .values_list("project", "first")
+    )
+    n = 0
+    for project in Project.objects.filter(pk__in=list(firsts)):
+        n += project_start_record(
+            actor=None, project=project, day=firsts[project.pk], basis="首个有效考勤日"
+        )
+    return n
+
+
 def key_post_days_compute(*, project_id: int, day: dt.date) -> list[KeyPostDay]:
     """Every key post of a project on one day: attended when its holder that day attended (A4), and whether
     the post had to be attended at all that day (A3, WF1–WF5: registry.obligations)."""
@@ -154,6 +181,7 @@ def attendance_recompute(*, project_id: int, keys: Iterable[tuple[int, dt.date]]
     )
     for day in sorted({day for worker_id, day in keys if worker_id in holders}):
         key_post_days_compute(project_id=project_id, day=day)
+    actual_starts_record(project_id=project_id)
     return len(keys)
 
 

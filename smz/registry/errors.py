@@ -24,6 +24,8 @@ class RegistryErrorCode(StrEnum):
     ROSTER_EXPORT_TOO_LARGE = "roster.export_too_large"
     PROJECT_ALREADY_PAUSED = "registry.project_already_paused"
     PROJECT_NOT_PAUSED = "registry.project_not_paused"
+    PROJECT_TRANSITION = "registry.project_transition"
+    PROJECT_START_INVALID = "registry.project_start_invalid"
     KEY_POST_SAME_HOLDER = "key_post.same_holder"
     ENROLL_EMPTY = "registry.enroll_empty"
     ENROLL_TOO_LARGE = "registry.enroll_too_large"

@@ -11,6 +11,7 @@ class RegistryEventKind(StrEnum):
     ROSTER_IMPORTED = "roster.imported"
     PROJECT_STATUS_EFFECTIVE = "project.status_effective"
     PROJECT_START_CHANGED = "project.start_changed"
+    PROJECT_STARTED = "project.started"
     PROJECT_SUSPENDED = "project.suspended"
     PROJECT_RESUMED = "project.resumed"
     PROJECT_ATTENDANCE_STOPPED = "project.attendance_stopped"

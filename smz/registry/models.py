@@ -56,6 +56,16 @@ class Jurisdiction(models.Model):
     )
     valid_from = models.DateField("启用日期", default=dt.date(2019, 1, 1))
     valid_to = models.DateField("停用日期", null=True, blank=True)
+    # A merged town (东升 → 小榄, 2021): its projects keep it, and from the day after `valid_to` they are routed
+    # to and scoped for the successor's authorities (registry.selectors.jurisdiction_on).
+    successor = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+        verbose_name="并入镇区",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "镇区"
@@ -63,6 +73,23 @@ class Jurisdiction(models.Model):
 
     def __str__(self) -> str:
         return self.short_name
+
+    def valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def on(self, day: dt.date) -> Jurisdiction:
+        """The jurisdiction that answers for this one's projects on `day`: itself, or (after a merge) the
+        town it was merged into, followed to the end of the chain."""
+        current, seen = self, {self.pk}
+        while (
+            current.valid_to is not None
+            and day > current.valid_to
+            and current.successor_id is not None
+            and current.successor_id not in seen
+        ):
+            seen.add(current.successor_id)
+            current = current.successor  # type: ignore[assignment]
+        return current
 
 
 class Authority(models.Model):
@@ -142,6 +169,7 @@ class Project(TimeStampedModel):
         ACTIVE = "active", "在建"
         SUSPENDED = "suspended", "停工"
         COMPLETED = "completed", "竣工"
+        CLOSED = "closed", "已停止考勤"
 
     code = models.CharField("项目编码", max_length=20, unique=True)
     name = models.CharField("项目名称", max_length=120)
@@ -160,7 +188,9 @@ class Project(TimeStampedModel):
     )
     permit_issued_on = models.DateField("施工许可发证日期", null=True, blank=True)
     planned_start = models.DateField("拟开工日期", null=True, blank=True)
+    # registry.lifecycle: the first day of valid attendance, or a declaration (which attendance never overrides).
     actual_start = models.DateField("实际开工日期", null=True, blank=True)
+    actual_start_declared = models.BooleanField("实际开工日期经申报", default=False, editable=False)
     completed_on = models.DateField("竣工日期", null=True, blank=True)
     # WF5: the day attendance ends (the first day nobody is obliged to attend), per group of people.
     staff_attendance_stop_on = models.DateField(

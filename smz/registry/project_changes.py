@@ -20,6 +20,7 @@ from smz.core.faces import faces_in_jpeg
 from smz.core.uploads import image_open
 from smz.registry.errors import RegistryErrorCode
 from smz.registry.events import RegistryEventKind
+from smz.registry.lifecycle import status_derived, transition_trigger
 from smz.registry.models import (
     Employment,
     FaceEnrollment,
@@ -59,40 +60,59 @@ def _locked(project: Project) -> Project:
 
 
 def project_status_on(project: Project, day: dt.date) -> str:
-    """The status a project has on `day`: an approved suspension counts from its start date, not its approval."""
-    if project.status == Project.Status.COMPLETED:
-        return project.status
+    """The status a project has on `day` (registry.lifecycle): an approved suspension counts from its start
+    date, not its approval; the actual start, the completion notice and the staff stop from theirs."""
     paused = (
         ProjectPause.objects.filter(project=project, start_on__lte=day)
         .filter(Q(end_on__isnull=True) | Q(end_on__gte=day))
         .exists()
     )
-    return Project.Status.SUSPENDED if paused else Project.Status.ACTIVE
+    return status_derived(
+        stored=project.status,
+        actual_start=project.actual_start,
+        completed_on=project.completed_on,
+        staff_stop_on=project.staff_attendance_stop_on,
+        paused=paused,
+        day=day,
+    )
 
 
 def _status_follow(*, actor: Any, project: Project, day: dt.date) -> bool:
-    """Set the stored status to the one in effect on `day`; True when it changed (event written)."""
+    """Set the stored status to the one in effect on `day` through the lifecycle's transition table; True
+    when it changed (event written)."""
     status = project_status_on(project, day)
     if status == project.status:
         return False
+    trigger = transition_trigger(project.status, status)
+    if trigger is None:
+        raise DomainError(
+            RegistryErrorCode.PROJECT_TRANSITION,
+            f"项目状态不能由“{Project.Status(project.status).label}”变为“{Project.Status(status).label}”",
+        )
     old, project.status = project.status, status
     project.save(update_fields=["status", "updated_at"])
     event_record(
         actor=actor,
         kind=RegistryEventKind.PROJECT_STATUS_EFFECTIVE,
         subject=project,
-        data={"from": old, "to": status, "day": day.isoformat()},
+        data={"from": old, "to": status, "day": day.isoformat(), "trigger": trigger},
     )
     return True
 
 
 def project_statuses_refresh(*, day: dt.date | None = None) -> int:
-    """Daily (after midnight): suspensions and resumptions approved for a later day take effect on it."""
+    """Daily (after midnight): what took effect on `day` changes the stored status — suspensions and
+    resumptions approved for a later day, an actual start, a completion notice or a staff stop dated then."""
     day = day or timezone.localdate()
     changed = 0
     candidates = (
-        Project.objects.filter(pauses__isnull=False)
-        .exclude(status=Project.Status.COMPLETED)
+        Project.objects.exclude(status=Project.Status.CLOSED)
+        .filter(
+            Q(pauses__isnull=False)
+            | Q(actual_start__isnull=False, status=Project.Status.PENDING)
+            | Q(completed_on__isnull=False)
+            | Q(staff_attendance_stop_on__isnull=False)
+        )
         .distinct()
         .values_list("pk", flat=True)
     )
@@ -101,6 +121,44 @@ def project_statuses_refresh(*, day: dt.date | None = None) -> int:
             project = Project.objects.select_for_update().get(pk=pk)
             changed += _status_follow(actor=None, project=project, day=day)
     return changed
+
+
+def project_start_record(
+    *, actor: Any, project: Project, day: dt.date, basis: str, declared: bool = False
+) -> bool:
+    """The actual start (实际开工日期): the first day of valid attendance on the project (basis "考勤"), or
+    a declaration (the builder's, or the bureau's for it). Attendance only ever moves it earlier and never
+    overrides a declaration; a declaration replaces it. Never in the future. True when it changed."""
+    today = timezone.localdate()
+    if day > today:
+        raise DomainError(
+            RegistryErrorCode.PROJECT_START_INVALID,
+            "实际开工日期不能晚于今天",
+            {"fields": {"actual_start": "不能晚于今天"}},
+        )
+    with transaction.atomic():
+        project = _locked(project)
+        old = project.actual_start
+        if old == day or (
+            not declared and (project.actual_start_declared or (old is not None and old <= day))
+        ):
+            return False
+        project.actual_start = day
+        project.actual_start_declared = project.actual_start_declared or declared
+        project.save(update_fields=["actual_start", "actual_start_declared", "updated_at"])
+        event_record(
+            actor=actor,
+            kind=RegistryEventKind.PROJECT_STARTED,
+            subject=project,
+            data={
+                "from": old.isoformat() if old else None,
+                "to": day.isoformat(),
+                "basis": basis,
+                "declared": declared,
+            },
+        )
+        _status_follow(actor=actor, project=project, day=today)
+    return True
 
 
 def project_start_change(
@@ -184,6 +242,8 @@ def project_attendance_stop(
             subject=project,
             data={"group": group, "stop_on": stop_on.isoformat(), "basis": basis},
         )
+        if group == "staff":  # 已停止考勤 from the stop day (WF5)
+            _status_follow(actor=actor, project=project, day=timezone.localdate())
         obligations_changed(project, stop_on)
     return project
 
@@ -195,14 +255,15 @@ def project_completion_record(
     with transaction.atomic():
         project = _locked(project)
         project.completed_on = completed_on
-        project.status = Project.Status.COMPLETED
-        project.save(update_fields=["completed_on", "status", "updated_at"])
+        project.save(update_fields=["completed_on", "updated_at"])
         event_record(
             actor=actor,
             kind=RegistryEventKind.PROJECT_COMPLETED,
             subject=project,
             data={"completed_on": completed_on.isoformat(), "basis": basis},
         )
+        # 竣工 from the notice's date (a later date takes effect that day: project_statuses_refresh).
+        _status_follow(actor=actor, project=project, day=timezone.localdate())
     return project
 
 

@@ -50,6 +50,14 @@ def load_reference_data(apps: Any = None) -> None:
             )
             town.jurisdictions.add(j)
 
+    # Merges (东升 → 小榄): the old town stops on valid_to; its projects go to the successor from the next day.
+    if any(f.name == "successor" for f in Jurisdiction._meta.get_fields()):
+        for merge in read_json("jurisdictions.json").get("merges", []):
+            successor = Jurisdiction.objects.get(code=merge["successor"])
+            Jurisdiction.objects.filter(code=merge["code"]).update(
+                valid_to=merge["valid_to"], successor=successor
+            )
+
     Authority.objects.get_or_create(name=MARKET_AUTHORITY, defaults={"kind": "market"})
     Authority.objects.get_or_create(name=QUALITY_AUTHORITY, defaults={"kind": "quality"})
     safety, _ = Authority.objects.get_or_create(name=SAFETY_AUTHORITY, defaults={"kind": "safety"})

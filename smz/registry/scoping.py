@@ -14,8 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from smz.core.roles import AUTHORITY_ROLES, ENTERPRISE_ROLES, PROJECT_BOUND_ROLES, Role
+from smz.core.timeutil import business_date
 from smz.registry.models import (
     Employment,
     Enterprise,
@@ -52,7 +54,12 @@ def projects_for(user: Any) -> QuerySet[Project]:
     if _is_city_wide(user):
         return qs
     if user.role in AUTHORITY_ROLES and user.authority_id:
-        return qs.filter(jurisdiction__authorities=user.authority_id).distinct()
+        # A merged town's projects are also its successor's from the day after the merge (东升 → 小榄).
+        merged = Q(
+            jurisdiction__valid_to__lt=business_date(timezone.now()),
+            jurisdiction__successor__authorities=user.authority_id,
+        )
+        return qs.filter(Q(jurisdiction__authorities=user.authority_id) | merged).distinct()
     if is_enterprise_user(user):
         qs = qs.filter(
             Exists(

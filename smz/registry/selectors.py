@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from smz.core.errors import DomainError, NotFound
 from smz.core.models import Event
+from smz.core.timeutil import business_date
 from smz.registry import scoping
 from smz.registry.errors import RegistryErrorCode
 from smz.registry.events import RegistryEventKind
@@ -280,13 +282,15 @@ def worker_change_log(*, worker: Worker) -> list[dict[str, Any]]:
 
 def approving_authority(project: Project) -> Authority:
     """The authority that answers for a project (approvals, complaints): urban districts → the safety affairs
-    center; elsewhere the town's own housing department."""
-    kind = Authority.Kind.SAFETY if project.jurisdiction.is_urban else Authority.Kind.TOWN
-    authority = Authority.objects.filter(kind=kind, jurisdictions=project.jurisdiction_id).first()
+    center; elsewhere the town's own housing department. A merged town's projects go to the town it was
+    merged into from the day after the merge (Jurisdiction.on)."""
+    jurisdiction = project.jurisdiction.on(business_date(timezone.now()))
+    kind = Authority.Kind.SAFETY if jurisdiction.is_urban else Authority.Kind.TOWN
+    authority = Authority.objects.filter(kind=kind, jurisdictions=jurisdiction.pk).first()
     if authority is None:
         raise DomainError(
             RegistryErrorCode.NO_AUTHORITY,
-            f"{project.jurisdiction}未配置审批部门，请联系市建筑市场监管科",
+            f"{jurisdiction}未配置审批部门，请联系市建筑市场监管科",
         )
     return authority
 

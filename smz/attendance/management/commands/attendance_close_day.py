@@ -1,9 +1,14 @@
-"""Close a day's key-post attendance for every active in-scope project (run from cron after midnight).
+"""Close a day's key-post attendance for every in-scope project that owed it (run from cron after midnight).
 
-Passes trigger the recompute of the days they touch; a day on which a post's holder never came has no pass to
-trigger it, so this command writes those KeyPostDay rows (absent, or vacant) too. Safe to run again.
-It also lets approved suspensions and resumptions dated today take effect on the projects' status (WF2, WF3),
-and forgets device batch answers older than ingest.BATCH_ANSWERS_KEEP.
+Which projects owe key-post attendance on a day is registry.obligations' answer, whatever their stored status:
+an active one; a pending one past its planned start + 10 days (nobody came: every post is absent); a suspended
+one before its pause really starts; a completed one until the staff stop (WF5); never a project permitted before
+2020-02-01 (C1/C3). Passes trigger the recompute of the days they touch; a day on which a post's holder never came
+has no pass to trigger it, so this command writes those KeyPostDay rows (absent, or vacant) too — the absence
+lists read them. Safe to run again.
+It also sets the actual start of projects whose first valid attendance day has come, lets what was dated today
+take effect on the projects' status (registry.lifecycle: WF2, WF3, completion, WF5), and forgets device batch
+answers older than ingest.BATCH_ANSWERS_KEEP.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from smz.attendance.ingest import ingest_batches_purge
-from smz.attendance.services import key_post_days_compute
+from smz.attendance.services import actual_starts_record, key_post_days_compute
 from smz.core.timeutil import business_date
 from smz.registry.models import KeyPost, Project
+from smz.registry.obligations import project_calendars
 from smz.registry.project_changes import project_statuses_refresh
 
 
@@ -36,23 +42,24 @@ class Command(BaseCommand):
             )
         except ValueError:
             raise CommandError("--date 应为 YYYY-MM-DD") from None
-        projects = list(
-            Project.objects.filter(
-                status=Project.Status.ACTIVE,
-                in_scope=True,
-                pk__in=KeyPost.objects.values("project"),
-            ).values_list("pk", flat=True)
+        calendars = project_calendars(
+            Project.objects.filter(in_scope=True, pk__in=KeyPost.objects.values("project"))
+            .exclude(status=Project.Status.CLOSED)
+            .values_list("pk", flat=True)
         )
-        rows = 0
+        rows, closed = 0, set()
         for back in range(max(days, 1)):
             day = last - dt.timedelta(days=back)
-            for project_id in projects:
-                rows += len(key_post_days_compute(project_id=project_id, day=day))
-        self.stdout.write(f"{rows} key-post days written for {len(projects)} projects")
+            for project_id, calendar in calendars.items():
+                if calendar.key_posts_owed(day):
+                    rows += len(key_post_days_compute(project_id=project_id, day=day))
+                    closed.add(project_id)
+        self.stdout.write(f"{rows} key-post days written for {len(closed)} projects")
+        self.stdout.write(f"{actual_starts_record()} projects started (first valid attendance)")
         today = business_date(timezone.now())
         self.stdout.write(
-            f"{project_statuses_refresh(day=today)} projects changed status as approved suspensions "
-            "and resumptions took effect"
+            f"{project_statuses_refresh(day=today)} projects changed status as what was dated today "
+            "took effect"
         )
         self.stdout.write(
             f"{ingest_batches_purge()} device batch answers older than 30 days forgotten"
