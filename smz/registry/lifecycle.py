@@ -50,20 +50,16 @@ def status_derived(
     paused: bool,
     day: dt.date,
 ) -> str:
-    """The status the facts give on `day`. Projects recorded before the lifecycle existed (stored active,
-    suspended or completed without the date that would say so) count as started and keep what they had; so
-    a project with no actual start that was suspended resumes as active."""
+    """The status the facts give on `day`. The machine only moves forward: a project once started stays
+    started (so one recorded as active before the lifecycle existed, with no actual start, counts as started,
+    and a suspended one resumes as active), and completed and closed are never left."""
     if stored == S.CLOSED or (staff_stop_on is not None and day >= staff_stop_on):
         return S.CLOSED
-    if (completed_on is not None and day >= completed_on) or (
-        completed_on is None and stored == S.COMPLETED
-    ):
+    if stored == S.COMPLETED or (completed_on is not None and day >= completed_on):
         return S.COMPLETED
     if paused:
         return S.SUSPENDED
-    started = (
-        actual_start <= day
-        if actual_start is not None
-        else stored in {S.ACTIVE, S.SUSPENDED, S.COMPLETED}
+    started = stored in {S.ACTIVE, S.SUSPENDED} or (
+        actual_start is not None and actual_start <= day
     )
     return S.ACTIVE if started else S.PENDING
