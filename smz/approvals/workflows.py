@@ -113,7 +113,7 @@ def workflow_check(
             "extension": extension,
         }
     if kind == RequestKind.SUSPENSION:
-        if project.status == Project.Status.COMPLETED:
+        if project.status in {Project.Status.COMPLETED, Project.Status.CLOSED}:
             raise DomainError(ApprovalsErrorCode.PROJECT_COMPLETED, "项目已竣工，不能申请停工")
         if ProjectPause.objects.filter(project=project, end_on__isnull=True).exists():
             raise DomainError(ApprovalsErrorCode.ALREADY_PAUSED, "项目已处于停工状态")
