@@ -96,10 +96,6 @@ CROSS_APP: dict[tuple[str, str], str] = {
     ("approvals", "RegistryErrorCode"): (
         "the window's face capture refuses a photo with the codes of registry's face enrollment it feeds"
     ),
-    ("registry", "AccountsErrorCode"): (
-        "the worker's login and self-service codes (worker_codes.py) are accounts' one-time codes: a refusal is "
-        "the same auth.otp_* the code machinery (accounts/otp.py) answers"
-    ),
     ("labor", "RegistryEventKind"): (
         "the ID-card desk registering a new person is registry's worker.registered, one kind for one fact"
     ),
