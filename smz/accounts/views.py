@@ -1,5 +1,7 @@
-"""Account pages: the second factor (两步验证) of the city's and the authorities' accounts and the API tokens.
-Staff log in at /login/ (portal); workers by phone and texted code at /w/login/ (smz/registry/views.py)."""
+"""Account pages: the second factor (两步验证) of the city's and the authorities' accounts, the API tokens, and
+account administration (账号管理: list, reset, disable, enable, unlock; routes `portal:accounts` and
+`portal:account_action`, listed by smz/portal/urls.py). Staff log in at /login/ (portal); workers by phone and
+texted code at /w/login/ (smz/registry/views.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +19,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from smz.accounts import selectors as account_selectors
 from smz.accounts import services as account_services
@@ -158,3 +163,50 @@ def token_list(request: HttpRequest) -> HttpResponse:
         "days": settings.SMZ_API_TOKEN_DAYS,
     }
     return render(request, "accounts/tokens.html", context, status=status)
+
+
+# --- 账号管理 (account administration; routes `portal:accounts`, `portal:account_action`) ------------
+
+
+@login_required
+def account_list(request: HttpRequest) -> HttpResponse:
+    users = account_selectors.user_list_for(
+        request.user, q=request.GET.get("q", "").strip(), role=request.GET.get("role", "")
+    )
+    if not (
+        request.user.is_superuser or request.user.role in {Role.CITY_ADMIN, Role.ENTERPRISE_ADMIN}
+    ):
+        raise Http404
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    locked = account_selectors.locked_usernames([u.username for u in page])
+    return render(
+        request,
+        "accounts/accounts.html",
+        {"page": page, "locked": locked, "roles": Role.choices, "q": request.GET.get("q", "")},
+    )
+
+
+@login_required
+@require_POST
+def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    target = account_selectors.user_get_for(request.user, pk)
+    try:
+        if action == "reset":
+            password = account_services.user_reset_password(actor=request.user, target=target)
+            messages.success(
+                request, f"已重置 {target.username} 的密码，新密码：{password}（仅显示一次）"
+            )
+        elif action == "disable":
+            account_services.user_set_active(actor=request.user, target=target, active=False)
+            messages.success(request, f"已停用 {target.username}")
+        elif action == "enable":
+            account_services.user_set_active(actor=request.user, target=target, active=True)
+            messages.success(request, f"已启用 {target.username}")
+        elif action == "unlock":
+            account_services.user_unlock(actor=request.user, target=target)
+            messages.success(request, f"已解锁 {target.username}")
+        else:
+            raise Http404
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("portal:accounts")

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from smz.accounts.models import User
 from smz.approvals import services, workflows
-from smz.approvals.documents import photo_sheet_pdf, photo_stamp
+from smz.approvals.documents import form_pdf, photo_sheet_pdf, photo_stamp
 from smz.approvals.models import ApprovalRequest, AttachmentKind, RequestKind
 from smz.approvals.views import _form_data
 from smz.registry import project_changes, scoping
@@ -70,8 +70,6 @@ def _attach_all(user: User, r: ApprovalRequest) -> None:
             )
             data, name = sheet, "现场照片（盖章）.pdf"
         elif kind == AttachmentKind.FORM_SCAN:
-            from smz.approvals.documents import form_pdf
-
             data, name = form_pdf(_form_data(r, user)), "申请表（盖章）.pdf"
         else:
             data, name = b"%PDF-1.4\n%%EOF\n", "安全生产标准化评定报告.pdf"

@@ -172,6 +172,10 @@ class InboundMessage(models.Model):
     answer = models.JSONField()
     received_at = models.DateTimeField("接收时间", auto_now_add=True)
 
+    # Set for the page by inbound.selectors.inbound_messages_recent_for, never stored.
+    summary: str
+    kind_label: str
+
     class Meta:
         verbose_name = verbose_name_plural = "对接报文"
         ordering = ["-received_at"]

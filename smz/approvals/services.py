@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from smz.accounts.models import Role, User
+from smz.approvals.documents import photo_stamp
 from smz.approvals.errors import ApprovalsErrorCode
 from smz.approvals.events import ApprovalsEventKind
 from smz.approvals.models import (
@@ -55,7 +56,7 @@ from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
 from smz.core.locks import lock_row
 from smz.core.numbering import dated_no, temporary_no
-from smz.core.uploads import upload_check
+from smz.core.uploads import CONTENT_TYPES, EXTENSIONS, upload_check
 from smz.notifications.services import notify_plain
 from smz.registry.models import Project
 from smz.registry.selectors import approving_authority
@@ -199,12 +200,8 @@ def attachment_add(
     content_kind = upload_check(data, filename=filename, allowed=allowed)
     taken_at, time_source = None, ""
     if kind == AttachmentKind.SITE_PHOTO:
-        from smz.approvals.documents import photo_stamp
-
         stamped = photo_stamp(data, project_name=request.project.name, uploaded_at=timezone.now())
         taken_at, time_source = stamped.taken_at, stamped.time_source
-    from smz.core.uploads import CONTENT_TYPES, EXTENSIONS
-
     now = timezone.now()
     with transaction.atomic():
         # A submit in flight waits for this upload, or this upload sees the request submitted.

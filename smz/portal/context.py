@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from smz.accounts.models import AUTHORITY_ROLES, ENTERPRISE_ROLES, Role
 from smz.notifications.selectors import notifications_for
+from smz.portal.guide import role_guide_url
 
 # (label, url name, roles allowed or None for every staff role)
 NAV: list[tuple[str, str, frozenset[str] | None]] = [
@@ -52,8 +53,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             active = request.path == url or (url != "/" and request.path.startswith(url))
             items.append({"label": label, "url": url, "active": active})
     unread = notifications_for(user, unread_only=True).count()
-    from smz.portal.guide import role_guide_url
-
     return {
         "nav_items": items,
         "unread_notifications": unread,

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from smz.accounts import otp
+from smz.accounts.errors import AccountsErrorCode
 from smz.accounts.models import Role, User
 from smz.accounts.selectors import workers_may_log_in
 from smz.accounts.services import worker_account_for
@@ -72,18 +73,18 @@ def login_code_verify(*, phone: str, code: str) -> User:
             if len(workers) > 1:
                 # The code proves the phone, not the person: a shared family phone names nobody.
                 error = DomainError(
-                    otp.OtpErrorCode.AMBIGUOUS,
+                    AccountsErrorCode.OTP_AMBIGUOUS,
                     "该手机号登记在多名人员名下，无法确定您的身份。请联系您的劳资专管员更正手机号码，"
                     "或使用账号密码登录。",
                     status=409,
                 )
             elif not workers:
-                error = DomainError(otp.OtpErrorCode.INVALID, "验证码无效，请重新获取")
+                error = DomainError(AccountsErrorCode.OTP_INVALID, "验证码无效，请重新获取")
             else:
                 user, created = worker_account_for(worker_id=workers[0].pk, name=workers[0].name)
                 if user.role != Role.WORKER or not user.is_active:
                     error = DomainError(
-                        otp.OtpErrorCode.NOT_ALLOWED,
+                        AccountsErrorCode.OTP_NOT_ALLOWED,
                         "该账号不能用手机号登录，请联系您的劳资专管员",
                         status=403,
                     )
@@ -105,7 +106,7 @@ def change_code_send(*, worker: Worker, what: str, bound: str, ip: str | None) -
     (`bound` is a digest of that change); same limits as login codes."""
     if not worker.phone:
         raise DomainError(
-            otp.OtpErrorCode.NO_PHONE,
+            AccountsErrorCode.OTP_NO_PHONE,
             "您没有登记手机号码，无法自助修改，请联系您的劳资专管员",
             status=409,
         )
@@ -143,7 +144,7 @@ def contact_change_request(
     Returns the cleaned change, to be confirmed with the code (contact_change_confirm)."""
     worker = Worker.objects.filter(pk=user.worker_id).first() if user.role == Role.WORKER else None
     if worker is None:
-        raise DomainError(otp.OtpErrorCode.NOT_ALLOWED, "仅工人本人可以修改", status=403)
+        raise DomainError(AccountsErrorCode.OTP_NOT_ALLOWED, "仅工人本人可以修改", status=403)
     changes = {
         f: v.replace(" ", "").strip() for f, v in changes.items() if f in CONTACT_FIELDS and v
     }
@@ -161,6 +162,6 @@ def contact_change_confirm(*, user: User, changes: dict[str, str], code: str) ->
     """Apply the worker's own change once the code texted to his old phone matches; audited."""
     worker = Worker.objects.filter(pk=user.worker_id).first() if user.role == Role.WORKER else None
     if worker is None:
-        raise DomainError(otp.OtpErrorCode.NOT_ALLOWED, "仅工人本人可以修改", status=403)
+        raise DomainError(AccountsErrorCode.OTP_NOT_ALLOWED, "仅工人本人可以修改", status=403)
     change_code_verify(worker=worker, bound=_change_digest(worker, changes), code=code)
     return worker_contact_change(actor=user, worker=worker, changes=changes, code_confirmed=True)

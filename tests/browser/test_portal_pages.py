@@ -20,7 +20,17 @@ from smz.testing.portal import busy_day
 pytestmark = pytest.mark.browser
 
 ALL_STAFF_NAV = ["首页", "项目", "人员", "考勤异常", "设备", "审批", "接口文档"]
-AUTHORITY_NAV = ["首页", "项目", "人员", "考勤异常", "设备", "审批", "欠薪预警", "接口文档"]
+AUTHORITY_NAV = [
+    "首页",
+    "项目",
+    "人员",
+    "考勤异常",
+    "设备",
+    "审批",
+    "欠薪预警",
+    "扣分标准",
+    "接口文档",
+]
 ROSTER_NAV = [
     "首页",
     "项目",
@@ -44,11 +54,12 @@ ADMIN_NAV = [
     "账号管理",
     "接口文档",
 ]
+CITY_ADMIN_NAV = [*ADMIN_NAV[:-2], "扣分标准", *ADMIN_NAV[-2:]]
 
 # persona → (navigation the role may use, projects it sees). Written out by hand so a change to the
 # navigation or the scoping layer shows up here, not only in the code under test.
 ROLES: dict[str, tuple[list[str], set[str]]] = {
-    "city_admin": (ADMIN_NAV, {"p1", "p2", "p3"}),
+    "city_admin": (CITY_ADMIN_NAV, {"p1", "p2", "p3"}),
     "city_supervisor": (AUTHORITY_NAV, {"p1", "p2", "p3"}),
     "window_clerk": (
         ["首页", "项目", "人员", "考勤异常", "设备", "审批", "人脸采集", "接口文档"],

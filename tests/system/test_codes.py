@@ -89,6 +89,10 @@ CROSS_APP: dict[tuple[str, str], str] = {
         "the protocols answer the registry's address refusals: the binding and the allow-lists are the "
         "registry's, the answer to a terminal is the protocol's"
     ),
+    ("registry", "AccountsErrorCode"): (
+        "the worker's phone login and his own contact change (registry.worker_codes) answer in the texted-code "
+        "machinery's codes (accounts.otp): one code flow, one vocabulary"
+    ),
     ("approvals", "RegistryErrorCode"): (
         "the window's face capture refuses a photo with the codes of registry's face enrollment it feeds"
     ),

@@ -306,6 +306,8 @@ def quality_notice_receive(
         project = project_completion_record(
             actor=None, project=project, completed_on=completion_date, basis=basis
         )
+        # Both are set now: by these calls, or (the stop) already before.
+        assert project.pm_attendance_stop_on is not None and project.completed_on is not None
         return {
             "notice_no": notice_no,
             "pm_attendance_stop_on": project.pm_attendance_stop_on.isoformat(),
@@ -344,6 +346,7 @@ def safety_report_receive(
             stop_on=issued_on,
             basis=_basis(system, "安全生产标准化评定报告", report_no),
         )
+        assert project.staff_attendance_stop_on is not None  # set now, by this call or before
         return {
             "report_no": report_no,
             "staff_attendance_stop_on": project.staff_attendance_stop_on.isoformat(),
@@ -416,7 +419,7 @@ def permit_receive(
             system=system, project=project, permit_no=permit_no, issued_on=permit_issued_on
         )
         start_changed = planned_start is not None and planned_start != project.planned_start
-        if start_changed:
+        if start_changed and planned_start is not None:
             project = project_start_change(
                 actor=None,
                 project=project,
@@ -427,6 +430,7 @@ def permit_receive(
         seen: set[tuple[str, str]] = set()
         for item in key_posts:
             answers.append(_key_post_apply(system=system, project=project, item=item, seen=seen))
+        assert project.permit_issued_on is not None  # _permit_record has just set it
         return {
             "permit_no": project.permit_no,
             "permit_issued_on": project.permit_issued_on.isoformat(),

@@ -69,6 +69,8 @@ def _specs(args: argparse.Namespace) -> list[DeviceSpec]:
         import django
 
         django.setup()
+        # Imported after setup, not at the top: it reads the models, and without --from-db the simulator runs
+        # against a remote platform with no Django settings at all.
         from smz.terminals.simulator import fromdb
 
         if args.projects:
