@@ -184,9 +184,7 @@ def queue_for(user: Any, *, state: str = "") -> Queue:
     else:
         state = ""
     rows = list(qs.order_by("-violation__day", "pk")[:500])
-    batch = sorted(
-        {a for d in rows for a in actions_for(user, d)}, key=list(TRANSITIONS).index
-    )
+    batch = sorted({a for d in rows for a in actions_for(user, d)}, key=list(TRANSITIONS).index)
     tabs = [(value, label, counts[value]) for value, label in Deduction.State.choices]
     return Queue(rows, state, tabs, [(a, ACTION_LABELS[a]) for a in batch])
 
@@ -417,7 +415,9 @@ class CreditDetail:
     table: dict[str, Any]
 
 
-def credit_detail_for(user: Any, enterprise_pk: int, *, as_of: dt.date | None = None) -> CreditDetail:
+def credit_detail_for(
+    user: Any, enterprise_pk: int, *, as_of: dt.date | None = None
+) -> CreditDetail:
     """One enterprise's score explained point by point: its own staff and the authorities read it; another
     enterprise gets 404. An authority sees the items of its jurisdiction; points from elsewhere are summed."""
     _require_credit_read(user)
@@ -430,9 +430,7 @@ def credit_detail_for(user: Any, enterprise_pk: int, *, as_of: dt.date | None = 
     counted = _in_window(counted_deductions().filter(enterprise=enterprise), as_of)
     total = counted.aggregate(total=Sum("points"))["total"] or Decimal(0)
     visible = deductions_for(user).filter(enterprise=enterprise)
-    items = list(
-        visible.filter(pk__in=counted.values("pk")).order_by("-violation__day", "pk")
-    )
+    items = list(visible.filter(pk__in=counted.values("pk")).order_by("-violation__day", "pk"))
     shown = sum((d.points for d in items), Decimal(0))
     history = list(
         visible.exclude(pk__in=counted.values("pk"))
@@ -473,7 +471,13 @@ def credit_xlsx_for(user: Any) -> bytes:
     for r in rows:
         sheet.append(
             safe_row(
-                [r.enterprise.name, r.enterprise.corp_code, float(r.points), float(r.score), r.grade]
+                [
+                    r.enterprise.name,
+                    r.enterprise.corp_code,
+                    float(r.points),
+                    float(r.score),
+                    r.grade,
+                ]
             )
         )
     out = io.BytesIO()

@@ -177,7 +177,9 @@ class BatchResult:
     refused: dict[int, str]
 
 
-def deductions_act(*, actor: Any, deductions: list[Deduction], action: str, note: str = "") -> BatchResult:
+def deductions_act(
+    *, actor: Any, deductions: list[Deduction], action: str, note: str = ""
+) -> BatchResult:
     """The same step on several deductions; each on its own (one refused does not undo the others)."""
     done: list[int] = []
     refused: dict[int, str] = {}
@@ -290,7 +292,9 @@ def appeal_decide(*, actor: Any, appeal: Appeal, reverse_it: bool, decision: str
         )
     event_record(
         actor=actor,
-        kind=ComplianceEventKind.APPEAL_REVERSED if reverse_it else ComplianceEventKind.APPEAL_UPHELD,
+        kind=ComplianceEventKind.APPEAL_REVERSED
+        if reverse_it
+        else ComplianceEventKind.APPEAL_UPHELD,
         subject=locked,
         data={"deduction": locked_deduction.pk},
     )

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from smz.compliance import review_selectors as selectors
 from smz.compliance import review_services as services
-from smz.compliance.models import Appeal, Deduction
+from smz.compliance.models import Appeal
 from smz.core.errors import DomainError
 from smz.core.files import user_file_response
 from smz.core.uploads import upload_read
@@ -168,7 +168,11 @@ def credit_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "compliance/credit_list.html",
-        {"rows": selectors.credit_list_for(request.user, q=q), "q": q, "table": selectors.credit_table()},
+        {
+            "rows": selectors.credit_list_for(request.user, q=q),
+            "q": q,
+            "table": selectors.credit_table(),
+        },
     )
 
 
