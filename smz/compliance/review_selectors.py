@@ -434,6 +434,7 @@ def credit_detail_for(
     shown = sum((d.points for d in items), Decimal(0))
     history = list(
         visible.exclude(pk__in=counted.values("pk"))
+        .annotate(reversed=Exists(DeductionReversal.objects.filter(deduction=OuterRef("pk"))))
         .filter(state__in=[Deduction.State.CONFIRMED, Deduction.State.DISMISSED])
         .prefetch_related("appeals")
         .order_by("-violation__day", "pk")[:200]

@@ -69,7 +69,10 @@ def deduction_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 raise
             messages.error(request, exc.message)
         else:
-            messages.success(request, "已提交")
+            messages.success(
+                request,
+                f"{selectors.ACTION_LABELS.get(request.POST.get('action', ''), '')}：已办理",
+            )
         return redirect("compliance:deduction", pk)
     return render(request, "compliance/deduction.html", {"page": page})
 

@@ -32,7 +32,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
         frozenset({Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST, Role.CITY_ADMIN}),
     ),
     ("扣分标准", "compliance:rules", AUTHORITY_ROLES - {Role.WINDOW_CLERK}),
-    ("诚信扣分", "compliance:deductions", AUTHORITY_ROLES - {Role.WINDOW_CLERK} | ENTERPRISE_ROLES),
+    ("诚信", "compliance:deductions", AUTHORITY_ROLES - {Role.WINDOW_CLERK} | ENTERPRISE_ROLES),
     (
         "企业信用",
         "compliance:credit_list",

@@ -42,7 +42,7 @@ def test_review_confirm_appeal_reverse_and_grade(live_world, login, shot, live_s
     deductions_propose(day, day)
 
     page = login("town_l1")
-    page.get_by_role("link", name="诚信扣分").click()
+    page.get_by_role("link", name="诚信", exact=True).click()
     page.wait_for_load_state("networkidle")
     expect(page.get_by_role("heading", level=1)).to_have_text("扣分审核")
     table = page.get_by_test_id("deductions")
@@ -112,7 +112,8 @@ def test_review_confirm_appeal_reverse_and_grade(live_world, login, shot, live_s
     shot(page, "compliance-appeal-decided")
 
     page = _as(page, login, "gc_labor")
-    page.get_by_role("link", name="企业信用").click()
+    page.get_by_role("link", name="诚信", exact=True).click()
+    page.get_by_role("link", name="企业信用等级").click()
     page.wait_for_load_state("networkidle")
     expect(page.get_by_test_id("credit-list").locator("tr", has_text="甲建设")).to_contain_text("A")
     page.get_by_role("link", name="甲建设集团有限公司").click()
