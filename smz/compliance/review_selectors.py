@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -159,7 +160,7 @@ def _require_staff(user: Any) -> None:
 
 @dataclass(frozen=True)
 class Queue:
-    rows: list[Deduction]
+    rows: Sequence[Deduction]
     state: str
     tabs: list[tuple[str, str, int]]
     batch_actions: list[tuple[str, str]]
@@ -411,7 +412,7 @@ class CreditDetail:
     window: tuple[dt.date, dt.date]
     items: list[Deduction]
     hidden_points: Decimal
-    history: list[Deduction]
+    history: Sequence[Deduction]
     table: dict[str, Any]
 
 

@@ -77,6 +77,8 @@ def deductions_propose(day_from: dt.date, day_to: dt.date) -> ProposeResult:
             existing += 1
             continue
         project = violation.project
+        enterprise_id = violation.enterprise_id
+        assert enterprise_id is not None  # filtered above
         if project.jurisdiction_id not in authorities:
             authorities[project.jurisdiction_id] = approving_authority(project)
         with transaction.atomic():
@@ -84,7 +86,7 @@ def deductions_propose(day_from: dt.date, day_to: dt.date) -> ProposeResult:
             deduction, made = Deduction.objects.get_or_create(
                 violation=violation,
                 defaults={
-                    "enterprise_id": violation.enterprise_id,
+                    "enterprise_id": enterprise_id,
                     "points": violation.points,
                     "authority": authorities[project.jurisdiction_id],
                 },
