@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.urls import NoReverseMatch, reverse
 
 from smz.accounts.models import AUTHORITY_ROLES, ENTERPRISE_ROLES, Role
@@ -178,8 +178,8 @@ def queue_for(user: Any, *, state: str = "") -> Queue:
         elif user.role == Role.APPROVER_L2:
             state = Deduction.State.REVIEWED
     counts = {s: 0 for s in Deduction.State.values}
-    for row in deductions_for(user).values_list("state", flat=True):
-        counts[row] += 1
+    for row in deductions_for(user).order_by().values("state").annotate(n=Count("pk")):
+        counts[row["state"]] = row["n"]
     if state in Deduction.State.values:
         qs = qs.filter(state=state)
     else:

@@ -72,6 +72,7 @@ def deductions_propose(day_from: dt.date, day_to: dt.date) -> ProposeResult:
     )
     created = existing = 0
     authorities: dict[int, Any] = {}
+    new_by_authority: dict[int, int] = {}
     for violation in violations.iterator():
         if Deduction.objects.filter(violation=violation).exists():
             existing += 1
@@ -100,6 +101,19 @@ def deductions_propose(day_from: dt.date, day_to: dt.date) -> ProposeResult:
                 )
         created += made
         existing += not made
+        if made:
+            new_by_authority[authorities[project.jurisdiction_id].pk] = (
+                new_by_authority.get(authorities[project.jurisdiction_id].pk, 0) + 1
+            )
+    for authority_id, count in new_by_authority.items():
+        notify_plain(
+            list(
+                User.objects.filter(authority=authority_id, role=Role.APPROVER_L1, is_active=True)
+            ),
+            f"待一级审核扣分 {count} 条（{day_from:%Y-%m-%d} 至 {day_to:%Y-%m-%d}）",
+            "每日核查发现的违规事实已生成拟扣分，请核对证据后审核。",
+            reverse("compliance:deductions"),
+        )
     return ProposeResult(created, existing)
 
 

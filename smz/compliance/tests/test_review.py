@@ -236,3 +236,17 @@ def test_issue13_6_credit_pages_and_export(world, day, as_user):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
     assert rows[gc.name][3:] == (89, "B")
+
+
+def test_issue13_4_propose_command_notifies_level_one(world, day):
+    from django.core.management import call_command
+
+    violation(world, day=day)
+    out = io.StringIO()
+    call_command("compliance_propose", "--from", str(day), "--to", str(day), stdout=out)
+    call_command("compliance_propose", "--from", str(day), "--to", str(day), stdout=out)
+    assert (
+        "新生成拟扣分 1 条" in out.getvalue() and "新生成拟扣分 0 条，已存在 1 条" in out.getvalue()
+    )
+    titles = list(Notification.objects.values_list("user__username", "title"))
+    assert [u for u, t in titles if "待一级审核扣分 1 条" in t] == ["town_l1"]
