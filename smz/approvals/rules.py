@@ -10,7 +10,7 @@ may take which step. Pure reads (no writes), so selectors and pages use them wit
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from smz.accounts.models import Role
 from smz.approvals.models import OPEN_STATES, ApprovalRequest, State
@@ -61,7 +61,15 @@ def is_applicant_side(user: Any, request: ApprovalRequest) -> bool:
     return may_apply(user, request.project) and user.enterprise_id == request.enterprise_id
 
 
-def is_level(user: Any, request: ApprovalRequest, role: str) -> bool:
+class Routed(Protocol):
+    """Anything routed to an authority for two-level review: an approval request, or another app's item
+    reviewed with the same level checks (compliance's deductions)."""
+
+    @property
+    def authority_id(self) -> int | None: ...
+
+
+def is_level(user: Any, request: Routed, role: str) -> bool:
     return user.is_authenticated and user.role == role and user.authority_id == request.authority_id
 
 

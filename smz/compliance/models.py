@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from smz.core.files import private_name
 from smz.core.models import AppendOnlyModel
 from smz.registry.models import Project
 
@@ -284,6 +285,16 @@ class Deduction(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField("审核意见", max_length=500, blank=True)
+    # Routed on proposal (smz.registry.selectors.approving_authority): its approvers review (issue 13 item 4).
+    authority = models.ForeignKey(
+        "registry.Authority",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="审核部门",
+    )
+    decision_note = models.CharField("审定意见", max_length=500, blank=True)
     appeal_until = models.DateField("申诉截止", null=True, blank=True)
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
 
@@ -345,3 +356,26 @@ class Appeal(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "申诉"
         ordering = ["-filed_at"]
+
+
+def appeal_upload(instance: models.Model, filename: str) -> str:
+    return private_name("appeal", filename, default_suffix=".bin")
+
+
+class AppealAttachment(models.Model):
+    """申诉材料: a scan or photo the enterprise files with its appeal (private storage, never replaced)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=appeal_upload)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField("原文件名", max_length=120)
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "申诉材料"
+        ordering = ["appeal", "uploaded_at"]

@@ -293,3 +293,35 @@ class Stage:
             content,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+
+    # ---- compliance judgements (issue 13 items 4–6): a deduction of 甲建设 on p1, confirmed by 小榄's approvers
+
+    @functools.cached_property
+    def deduction(self) -> Any:
+        from smz.testing.compliance import confirmed, violation
+
+        day = timezone.localdate() - dt.timedelta(days=2)
+        return confirmed(self.world, violation(self.world, day=day))
+
+    @functools.cached_property
+    def proposed_deduction(self) -> Any:
+        from smz.compliance.models import Deduction
+        from smz.compliance.review_services import deductions_propose
+        from smz.testing.compliance import violation
+
+        day = timezone.localdate() - dt.timedelta(days=2)
+        v = violation(self.world, day=day, subject="post:P04")
+        deductions_propose(day, day)
+        return Deduction.objects.get(violation=v)
+
+    @functools.cached_property
+    def appeal(self) -> Any:
+        from smz.compliance.review_services import appeal_file
+        from smz.testing.approvals import PDF
+
+        return appeal_file(
+            actor=self.user("gc_labor"),
+            deduction=self.deduction,
+            text="当日在岗，考勤机故障",
+            files=[(PDF, "说明.pdf")],
+        )
