@@ -19,7 +19,7 @@ from smz.testing.portal import busy_day
 
 pytestmark = pytest.mark.browser
 
-ALL_STAFF_NAV = ["首页", "项目", "人员", "考勤异常", "设备", "审批", "接口文档"]
+ALL_STAFF_NAV = ["首页", "项目", "人员", "考勤异常", "设备", "审批", "诚信", "接口文档"]
 AUTHORITY_NAV = [
     "首页",
     "项目",
@@ -29,6 +29,7 @@ AUTHORITY_NAV = [
     "审批",
     "欠薪预警",
     "扣分标准",
+    "诚信",
     "接口文档",
 ]
 ROSTER_NAV = [
@@ -40,6 +41,7 @@ ROSTER_NAV = [
     "审批",
     "欠薪预警",
     "花名册导入",
+    "诚信",
     "接口文档",
 ]
 ADMIN_NAV = [
@@ -51,10 +53,11 @@ ADMIN_NAV = [
     "审批",
     "欠薪预警",
     "花名册导入",
+    "诚信",
     "账号管理",
     "接口文档",
 ]
-CITY_ADMIN_NAV = [*ADMIN_NAV[:-2], "扣分标准", *ADMIN_NAV[-2:]]
+CITY_ADMIN_NAV = [*ADMIN_NAV[:-3], "扣分标准", *ADMIN_NAV[-3:]]
 
 # persona → (navigation the role may use, projects it sees). Written out by hand so a change to the
 # navigation or the scoping layer shows up here, not only in the code under test.
