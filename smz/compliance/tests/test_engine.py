@@ -434,3 +434,10 @@ def test_command_judges_a_range(world, site, capsys):
     out = capsys.readouterr().out
     assert "判定 2 天、2 个项目日" in out
     assert Violation.objects.filter(rule__code="C-ATT-NONE").count() == 2
+
+
+def test_demo_week_is_judged_once(world, rules, capsys):
+    call_command("compliance_run", "--demo-week")
+    assert "判定 7 天" in capsys.readouterr().out
+    call_command("compliance_run", "--demo-week")
+    assert "跳过" in capsys.readouterr().out
