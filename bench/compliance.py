@@ -405,6 +405,7 @@ def main() -> int:
             "| day | passes | run | wall s | SQL statements | found | counted | created | unchanged |"
         )
         say("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+        steps: list[tuple[dt.date, str, dict[str, float]]] = []
         for day, n in sizes:
             for label in ("first", "re-run"):
                 counter = Counter()
@@ -414,12 +415,20 @@ def main() -> int:
                     f"| {day} | {n:,} | {label} | {r.seconds:.2f} | {counter.n} | {r.found:,} | "
                     f"{r.counted:,} | {r.created:,} | {r.unchanged:,} |"
                 )
+                steps.append((day, label, r.timings))
             by_rule = dict(
                 Violation.objects.filter(day=day)
                 .values_list("rule__code")
                 .annotate(n=__import__("django.db.models").db.models.Count("id"))
             )
             say(f"  violations by rule on {day}: {by_rule}")
+        say("")
+        say("seconds per step (context = projects, regimes, pauses, parties; write = the upsert):")
+        for day, label, timings in steps:
+            parts = ", ".join(
+                f"{k} {v:.2f}" for k, v in sorted(timings.items(), key=lambda kv: -kv[1])
+            )
+            say(f"  {day} {label}: {parts}")
     finally:
         with suppress(Exception):
             from django.db import connections

@@ -125,6 +125,9 @@ class RunResult:
     stale: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    timings: dict[str, float] = field(
+        default_factory=dict
+    )  # seconds per step (context, rules, write)
 
     def summary(self) -> str:
         rules = "，".join(f"{k} {v}" for k, v in sorted(self.by_rule.items())) or "无"
@@ -631,7 +634,9 @@ def _day_context(
     return DayContext(day, projects, answers, calendars, gc, supervision, scope)
 
 
-def _findings(ctx: DayContext, table: dict[str, DeductionRuleVersion]) -> dict[str, list[Finding]]:
+def _findings(
+    ctx: DayContext, table: dict[str, DeductionRuleVersion], timings: dict[str, float]
+) -> dict[str, list[Finding]]:
     """Run every enabled, implemented rule in force that day."""
     out: dict[str, list[Finding]] = {}
 
@@ -659,7 +664,10 @@ def _findings(ctx: DayContext, table: dict[str, DeductionRuleVersion]) -> dict[s
         )
         if not codes or not want(*codes):
             continue
-        for code, found in run().items():
+        started = time.perf_counter()
+        produced = run()
+        _lap(timings, "/".join(codes), started)
+        for code, found in produced.items():
             if code in codes:
                 out[code] = found
     return out
@@ -707,12 +715,14 @@ def _judge_day(
         for code, v in rule_table_on(day).items()
         if v.enabled and code in implemented_codes()
     }
+    started = time.perf_counter()
     ctx = _day_context(day, scope, phase, regimes, legacy)
+    _lap(result.timings, "context", started)
     if phase is None:
         ctx.projects.clear()
     result.days += 1
     result.project_days += len(ctx.projects)
-    findings = _findings(ctx, table) if ctx.projects else {}
+    findings = _findings(ctx, table, result.timings) if ctx.projects else {}
 
     # points already counted earlier this month (stored), per project and rule
     month_used: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
@@ -764,7 +774,13 @@ def _judge_day(
             if not reason:
                 result.counted += 1
                 result.by_rule[code] = result.by_rule.get(code, 0) + 1
+    started = time.perf_counter()
     _write(day, ctx, table, rows, result)
+    _lap(result.timings, "write", started)
+
+
+def _lap(timings: dict[str, float], name: str, started: float) -> None:
+    timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
 
 
 FIELDS = (
