@@ -38,7 +38,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
@@ -439,65 +439,61 @@ def unregistered(ctx: DayContext) -> list[Finding]:
     ]
 
 
+def _attended_labor(ctx: DayContext, missing: Any) -> list[dict[str, Any]]:
+    attended = DailyAttendance.objects.filter(
+        work_date=ctx.day, attended=True, project=OuterRef("project"), worker=OuterRef("worker")
+    )
+    rows: Any = (
+        Employment.objects.filter(
+            _covering("", ctx.day),
+            project__in=ctx.ids,
+            work_role=Employment.Role.WORKER,
+        )
+        .filter(Exists(attended))
+        .filter(missing)
+        .values("id", "project_id", "worker_id", "employer_id")
+        .order_by("project_id", "worker_id", "id")
+    )
+    return list(rows)
+
+
 def labor_papers(ctx: DayContext) -> dict[str, list[Finding]]:
     """C-LB-NOCONTRACT / C-LB-NOTRAIN: a construction worker attended without a labor contract in force that
-    day, or without the pre-entry safety training; charged to the worker's employer. One query, driven by
-    the day's attended rows (so its cost follows the passes, not the size of the rosters)."""
-    employment = Employment.objects.filter(
-        _covering("", ctx.day),
-        project=OuterRef("project"),
-        worker=OuterRef("worker"),
-        work_role=Employment.Role.WORKER,
-    ).order_by("-pk")
+    day, or without the pre-entry safety training; charged to the worker's employer."""
     contract = LaborContract.objects.filter(
-        employment=OuterRef("employment_id"), start_on__lte=ctx.day
+        employment=OuterRef("pk"), start_on__lte=ctx.day
     ).filter(Q(end_on__isnull=True) | Q(end_on__gte=ctx.day))
     training = SafetyTraining.objects.filter(
         project=OuterRef("project"), worker=OuterRef("worker"), trained_on__lte=ctx.day
     )
-    rows: Any = (
-        DailyAttendance.objects.filter(work_date=ctx.day, attended=True, project__in=ctx.ids)
-        .annotate(
-            employment_id=Subquery(employment.values("pk")[:1]),
-            employer_id=Subquery(employment.values("employer_id")[:1]),
-        )
-        .filter(employment_id__isnull=False)
-        .annotate(has_contract=Exists(contract), has_training=Exists(training))
-        .filter(Q(has_contract=False) | Q(has_training=False))
-        .values(
-            "employment_id",
-            "employer_id",
-            "project_id",
-            "worker_id",
-            "has_contract",
-            "has_training",
-        )
-        .order_by("project_id", "worker_id")
-    )
-    rows = list(rows)
-    passes = _passes_by(ctx.day, ((r["project_id"], r["worker_id"]) for r in rows))
-    out: dict[str, list[Finding]] = {Code.LB_NOCONTRACT: [], Code.LB_NOTRAIN: []}
-    for code, flag, words in (
-        (Code.LB_NOCONTRACT, "has_contract", "当日没有有效的劳动合同"),
-        (Code.LB_NOTRAIN, "has_training", "没有进场前的基本安全培训记录"),
+    out: dict[str, list[Finding]] = {}
+    for code, missing, words in (
+        (Code.LB_NOCONTRACT, ~Exists(contract), "当日没有有效的劳动合同"),
+        (Code.LB_NOTRAIN, ~Exists(training), "没有进场前的基本安全培训记录"),
     ):
+        rows = _attended_labor(ctx, missing)
+        passes = _passes_by(ctx.day, ((r["project_id"], r["worker_id"]) for r in rows))
+        seen: set[tuple[int, int]] = set()
+        found = []
         for r in rows:
-            if r[flag]:
-                continue
             key = (r["project_id"], r["worker_id"])
-            out[code].append(
+            if key in seen:
+                continue
+            seen.add(key)
+            found.append(
                 Finding(
                     r["project_id"],
                     f"worker:{r['worker_id']}",
                     f"建筑工人（人员 {r['worker_id']}）当日有有效考勤，{words}",
                     {
-                        "employment": [r["employment_id"]],
+                        "employment": [r["id"]],
                         "worker": [r["worker_id"]],
                         "pass": passes.get(key, []),
                     },
                     r["employer_id"],
                 )
             )
+        out[code] = found
     return out
 
 
