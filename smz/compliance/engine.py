@@ -54,6 +54,7 @@ from smz.compliance.models import (
     Violation,
 )
 from smz.compliance.selectors import RegimeAnswer, phase_in, regime_answer, rule_table_on
+from smz.compliance.table import points_text
 from smz.devices.geo import point_in_polygon
 from smz.devices.models import Device, SiteBoundary
 from smz.labor.models import LaborContract, Payroll, PayrollLine, SafetyTraining
@@ -752,12 +753,12 @@ def _judge_day(
                     version.per_day_cap is not None
                     and day_used[f.project_id] + version.points > version.per_day_cap
                 ):
-                    reason = f"已达每日上限 {version.per_day_cap} 分"
+                    reason = f"已达每日上限 {points_text(version.per_day_cap)} 分"
                 elif (
                     version.per_month_cap is not None
                     and month_used[key] + version.points > version.per_month_cap
                 ):
-                    reason = f"已达每月上限 {version.per_month_cap} 分"
+                    reason = f"已达每月上限 {points_text(version.per_month_cap)} 分"
             if not reason:
                 day_used[f.project_id] += version.points
                 month_used[key] += version.points

@@ -389,7 +389,7 @@ def test_day_cap_counts_up_to_the_cap(world, site):
     rows = found(world.projects["p1"], "C-LB-NOTRAIN")
     assert len(rows) == 7
     assert sum(v.counted for v in rows) == 5
-    assert {v.not_counted_reason for v in rows if not v.counted} == {"已达每日上限 5.0 分"}
+    assert {v.not_counted_reason for v in rows if not v.counted} == {"已达每日上限 5 分"}
 
 
 def test_a_rerun_gives_identical_rows_and_keeps_what_was_proposed(world, site):
