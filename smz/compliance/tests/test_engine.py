@@ -16,6 +16,7 @@ from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
 from smz.attendance.services import key_post_days_compute
 from smz.compliance.engine import judge
 from smz.compliance.models import Deduction, LegacySystemProject, Violation
+from smz.compliance.tasks import compliance_run_day
 from smz.devices.models import SiteBoundary
 from smz.labor.models import LaborContract, Payroll, PayrollLine, SafetyTraining
 from smz.registry.identity import id_number_index
@@ -441,3 +442,22 @@ def test_demo_week_is_judged_once(world, rules, capsys):
     assert "判定 7 天" in capsys.readouterr().out
     call_command("compliance_run", "--demo-week")
     assert "跳过" in capsys.readouterr().out
+
+
+def test_wf5_stops_end_the_attendance_rules(world, site):
+    """The safety report stops the staff and the labor force (no C-ATT-NONE, posts exempt); the project
+    manager attends until the quality notice."""
+    p1 = world.projects["p1"]
+    type(p1).objects.filter(pk=p1.pk).update(
+        staff_attendance_stop_on=DAY, pm_attendance_stop_on=DAY + dt.timedelta(days=5)
+    )
+    close(world, DAY)
+    p1_only(world)
+    assert found(p1, "C-ATT-NONE") == [] and found(p1, "C-KP-VACANT") == []
+    (absent,) = found(p1, "C-KP-ABSENT")
+    assert absent.subject == f"post:{KeyPost.objects.get(project=p1, post='P01').pk}"
+
+
+def test_the_task_judges_a_day(world, site):
+    assert "判定 1 天" in compliance_run_day.call(DAY.isoformat())
+    assert found(world.projects["p1"], "C-ATT-NONE")
