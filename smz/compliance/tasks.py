@@ -1,0 +1,24 @@
+"""Background task of compliance: the daily run (`compliance_run_day`), queued by cron after
+attendance_close_day (README) — attendance sits below compliance and cannot queue it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.tasks import task
+from django.utils import timezone
+
+from smz.compliance.engine import judge
+from smz.core.timeutil import business_date
+
+
+def yesterday() -> dt.date:
+    """Yesterday in Asia/Shanghai: the last day attendance_close_day has closed."""
+    return business_date(timezone.now()) - dt.timedelta(days=1)
+
+
+@task()
+def compliance_run_day(day: str = "") -> str:
+    """Judge one day (default yesterday) for every in-scope project; returns the run's summary."""
+    target = dt.date.fromisoformat(day) if day else yesterday()
+    return judge(target, target).summary()
