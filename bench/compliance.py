@@ -12,7 +12,7 @@ attendance of growing size — a quarter, half, and all of the workers attend, t
 without a snapshot, 1 % of the projects without any attendance, one post holder in fifty also attending a
 neighbouring project.
 
-Each day is judged by `smz.compliance.engine.judge` over every project (first run: the violations are
+Each day is judged by `smz.compliance.services.engine.judge` over every project (first run: the violations are
 created), then judged again (the re-run: nothing changes); wall time and SQL statements are reported.
 
 Creates its own database (smz_bench_<pid>) and drops it at the end (like bench/ingest.py).
@@ -384,8 +384,8 @@ def main() -> int:
         from django.core.management import call_command
         from django.db import connection
 
-        from smz.compliance.engine import judge
         from smz.compliance.models import Violation
+        from smz.compliance.services.engine import judge
 
         call_command("compliance_rules", verbosity=0)
         say(f"migrated and rules loaded ({time.perf_counter() - t0:.1f} s)")

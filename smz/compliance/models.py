@@ -215,7 +215,7 @@ class Violation(models.Model):
     with the evidence that shows it. Written by the daily run (`compliance_run`), idempotently: a re-run of a day
     finds the same violations (unique on project, day, rule, subject) and updates their evidence, never doubles
     them. `counted` is False when the day is judged but not deducted (试运行期, a cap reached, the project's
-    regime not carrying the rule's obligation), with the reason. See smz/compliance/engine.py."""
+    regime not carrying the rule's obligation), with the reason. See smz/compliance/services/engine.py."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="violations")
     day = models.DateField("日期", db_index=True)

@@ -8,7 +8,7 @@ import datetime as dt
 from django.tasks import task
 from django.utils import timezone
 
-from smz.compliance.engine import judge
+from smz.compliance.services.engine import judge
 from smz.core.timeutil import business_date
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from smz.compliance import review_views, views
+from smz.compliance import views
+from smz.compliance.views import review as review_views
 
 app_name = "compliance"
 

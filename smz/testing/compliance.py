@@ -48,7 +48,7 @@ def violation(
 
 def confirmed(world: Any, v: Violation, *, l1: str = "town_l1", l2: str = "town_l2") -> Deduction:
     """The deduction of `v`, proposed, reviewed and confirmed by the town's two approvers."""
-    from smz.compliance.review_services import deduction_act, deductions_propose
+    from smz.compliance.services.review import deduction_act, deductions_propose
 
     deductions_propose(v.day, v.day)
     d = Deduction.objects.get(violation=v)

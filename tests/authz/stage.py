@@ -306,7 +306,7 @@ class Stage:
     @functools.cached_property
     def proposed_deduction(self) -> Any:
         from smz.compliance.models import Deduction
-        from smz.compliance.review_services import deductions_propose
+        from smz.compliance.services.review import deductions_propose
         from smz.testing.compliance import violation
 
         day = timezone.localdate() - dt.timedelta(days=2)
@@ -316,7 +316,7 @@ class Stage:
 
     @functools.cached_property
     def appeal(self) -> Any:
-        from smz.compliance.review_services import appeal_file
+        from smz.compliance.services.review import appeal_file
         from smz.testing.approvals import PDF
 
         return appeal_file(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from smz.compliance.models import Deduction, DeductionReversal
-from smz.compliance.review_services import deductions_propose
+from smz.compliance.services.review import deductions_propose
 from smz.testing.approvals import PDF
 from smz.testing.compliance import violation
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
 from smz.attendance.services import key_post_days_compute
-from smz.compliance.engine import judge
 from smz.compliance.models import Deduction, LegacySystemProject, Violation
+from smz.compliance.services.engine import judge
 from smz.compliance.tasks import compliance_run_day
 from smz.devices.models import SiteBoundary
 from smz.labor.models import LaborContract, Payroll, PayrollLine, SafetyTraining

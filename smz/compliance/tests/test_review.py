@@ -11,10 +11,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
-from smz.compliance import review_selectors as sel
-from smz.compliance import review_services as svc
 from smz.compliance.errors import ComplianceErrorCode
 from smz.compliance.models import Appeal, Deduction, DeductionReversal
+from smz.compliance.selectors import review as sel
+from smz.compliance.services import review as svc
 from smz.core.errors import CoreErrorCode
 from smz.notifications.models import Notification
 from smz.registry.models import Authority

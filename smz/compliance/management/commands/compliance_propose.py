@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from smz.compliance.review_services import deductions_propose
+from smz.compliance.services.review import deductions_propose
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from smz.compliance.engine import judge
+from smz.compliance.services.engine import judge
 from smz.compliance.tasks import yesterday
 from smz.core.seeding import seed_step_done, seed_step_finish
 

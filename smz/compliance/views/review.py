@@ -1,5 +1,5 @@
 """Pages of the judgements (issue 13 items 4–6): the review queue, a deduction with its evidence, appeals, and
-enterprise credit. Parse → selector → service → render; scoping is in review_selectors."""
+enterprise credit. Parse → selector → service → render; scoping is in smz.compliance.selectors.review."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from smz.compliance import review_selectors as selectors
-from smz.compliance import review_services as services
 from smz.compliance.models import Appeal
+from smz.compliance.selectors import review as selectors
+from smz.compliance.services import review as services
 from smz.core.errors import DomainError
 from smz.core.files import user_file_response
 from smz.core.uploads import upload_read

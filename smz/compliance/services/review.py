@@ -25,7 +25,8 @@ from smz.compliance.models import (
     DeductionReversal,
     Violation,
 )
-from smz.compliance.review_selectors import (
+from smz.compliance.selectors import today
+from smz.compliance.selectors.review import (
     ACTION_LABELS,
     APPEAL_ROLES,
     TRANSITIONS,
@@ -34,7 +35,6 @@ from smz.compliance.review_selectors import (
     may,
     may_decide_appeal,
 )
-from smz.compliance.selectors import today
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
 from smz.core.locks import lock_row
