@@ -38,7 +38,7 @@ from smz.core.errors import Forbidden, NotFound
 from smz.registry import scoping
 from smz.registry.models import Enterprise
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 # Days an enterprise has to appeal a confirmed deduction (N4); settings.SMZ_APPEAL_WINDOW_DAYS overrides.
 APPEAL_WINDOW_DAYS = 15
