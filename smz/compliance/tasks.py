@@ -9,6 +9,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from smz.compliance.services.engine import judge
+from smz.compliance.services.review import deductions_propose
 from smz.core.timeutil import business_date
 
 
@@ -19,6 +20,9 @@ def yesterday() -> dt.date:
 
 @task()
 def compliance_run_day(day: str = "") -> str:
-    """Judge one day (default yesterday) for every in-scope project; returns the run's summary."""
+    """Judge one day (default yesterday) for every in-scope project and propose a deduction for each counted
+    violation (to the review queue of the authority that answers for the project); returns the summary."""
     target = dt.date.fromisoformat(day) if day else yesterday()
-    return judge(target, target).summary()
+    summary = judge(target, target).summary()
+    proposed = deductions_propose(target, target)
+    return f"{summary}；新拟扣分 {proposed.created} 条"

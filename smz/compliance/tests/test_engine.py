@@ -460,5 +460,13 @@ def test_wf5_stops_end_the_attendance_rules(world, site):
 
 
 def test_the_task_judges_a_day(world, site):
-    assert "判定 1 天" in compliance_run_day.call(DAY.isoformat())
+    summary = compliance_run_day.call(DAY.isoformat())
+    assert "判定 1 天" in summary and "新拟扣分" in summary
+    assert (
+        Deduction.objects.filter(violation__day=DAY).count()
+        == Violation.objects.filter(
+            day=DAY, counted=True, enterprise__isnull=False, points__gt=0
+        ).count()
+        > 0
+    )
     assert found(world.projects["p1"], "C-ATT-NONE")

@@ -1,5 +1,6 @@
 """`manage.py compliance_run --from YYYY-MM-DD --to YYYY-MM-DD [--project ID ...]`: judge the in-scope projects
-over a range of days (the daily run, issue 13 item 4); idempotent, re-runnable. Without dates: yesterday."""
+over a range of days (the daily run, issue 13 item 4) and propose a deduction for each counted violation (the
+review queue); idempotent, re-runnable. Without dates: yesterday."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from smz.compliance.services.engine import judge
+from smz.compliance.services.review import deductions_propose
 from smz.compliance.tasks import yesterday
 from smz.core.seeding import seed_step_done, seed_step_finish
 
@@ -44,12 +46,14 @@ class Command(BaseCommand):
             last = yesterday() + dt.timedelta(days=1)
             with transaction.atomic():
                 result = judge(last - dt.timedelta(days=6), last)
+                proposed = deductions_propose(last - dt.timedelta(days=6), last)
                 seed_step_finish(name=DEMO_STEP)
-            self.stdout.write(result.summary())
+            self.stdout.write(f"{result.summary()}；新拟扣分 {proposed.created} 条")
             return
         first = _date(options["day_from"]) if options["day_from"] else yesterday()
         last = _date(options["day_to"]) if options["day_to"] else first
         if last < first:
             raise CommandError("结束日期不能早于起始日期")
         result = judge(first, last, projects=options["project"])
-        self.stdout.write(result.summary())
+        proposed = deductions_propose(first, last)
+        self.stdout.write(f"{result.summary()}；新拟扣分 {proposed.created} 条")
