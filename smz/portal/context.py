@@ -17,7 +17,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("人员", "portal:workers", AUTHORITY_ROLES | ENTERPRISE_ROLES),
     ("考勤异常", "attendance:anomalies", AUTHORITY_ROLES | ENTERPRISE_ROLES),
     ("设备", "devices:list", AUTHORITY_ROLES | ENTERPRISE_ROLES),
-    ("审批", "approvals:list", AUTHORITY_ROLES | ENTERPRISE_ROLES),
+    ("审批", "approvals:list", AUTHORITY_ROLES | ENTERPRISE_ROLES | {Role.BUILDER}),
     ("我的工资", "labor:my_wages", frozenset({Role.WORKER})),
     ("我的资料", "labor:my_profile", frozenset({Role.WORKER})),
     ("人脸采集", "approvals:enroll_list", frozenset({Role.WINDOW_CLERK})),
@@ -32,6 +32,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
         frozenset({Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST, Role.CITY_ADMIN}),
     ),
     ("扣分标准", "compliance:rules", AUTHORITY_ROLES - {Role.WINDOW_CLERK}),
+    ("考核月报", "compliance:reports", AUTHORITY_ROLES - {Role.WINDOW_CLERK}),
     ("账号管理", "portal:accounts", frozenset({Role.CITY_ADMIN, Role.ENTERPRISE_ADMIN})),
     ("接口文档", "api:openapi-view", AUTHORITY_ROLES | ENTERPRISE_ROLES),
 ]

@@ -46,6 +46,18 @@ def dashboard_for(user: Any) -> dict[str, Any]:
             "site": attendance_selectors.projects_today_for(user, projects=projects),
             "day": attendance_selectors.today(),
         }
+    elif role == Role.BUILDER:
+        projects = list(
+            scoping.projects_for(user)
+            .select_related("jurisdiction")
+            .order_by("code")[:SITE_PROJECTS_SHOWN]
+        )
+        board |= {
+            "kind": "builder",
+            "site": attendance_selectors.projects_today_for(user, projects=projects),
+            "day": attendance_selectors.today(),
+            "approvals": approval_selectors.request_list_for(user)[:10],
+        }
     elif role in CITY:
         board |= {
             "kind": "city",

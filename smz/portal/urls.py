@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from smz.portal import guide_views, views
+from smz.portal import builder_views, guide_views, views
 
 app_name = "portal"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(), name="logout"),
     path("projects/", views.project_list, name="projects"),
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
+    path("projects/<int:pk>/planned-start/", builder_views.planned_start, name="planned_start"),
     path("workers/", views.worker_list, name="workers"),
     path("workers/<int:pk>/", views.worker_detail, name="worker_detail"),
     path("workers/<int:pk>/reveal/<str:field>/", views.worker_reveal, name="worker_reveal"),

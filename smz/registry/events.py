@@ -11,6 +11,7 @@ class RegistryEventKind(StrEnum):
     ROSTER_IMPORTED = "roster.imported"
     PROJECT_STATUS_EFFECTIVE = "project.status_effective"
     PROJECT_START_CHANGED = "project.start_changed"
+    PROJECT_START_DECLARED = "project.start_declared"
     PROJECT_SUSPENDED = "project.suspended"
     PROJECT_RESUMED = "project.resumed"
     PROJECT_ATTENDANCE_STOPPED = "project.attendance_stopped"
