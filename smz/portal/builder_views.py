@@ -9,14 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from smz.core.errors import DomainError, Forbidden
+from smz.core.errors import DomainError
 from smz.registry import selectors
 from smz.registry.declarations import (
-    may_declare_start,
     planned_start_declare,
+    require_builder_of,
     start_declarations,
 )
-from smz.registry.errors import RegistryErrorCode
 
 
 def _date(value: str) -> dt.date | None:
@@ -30,8 +29,7 @@ def _date(value: str) -> dt.date | None:
 def planned_start(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the declarations so far and the form; POST: declare (or confirm the recorded date)."""
     project = selectors.project_get_for(request.user, pk)
-    if not may_declare_start(request.user, project):
-        raise Forbidden("只有本项目的建设单位可以申报拟开工日期", RegistryErrorCode.NOT_BUILDER)
+    require_builder_of(request.user, project)
     if request.method == "POST":
         try:
             planned_start_declare(

@@ -8,6 +8,7 @@ from typing import Any
 from smz.accounts.models import Role
 from smz.approvals import selectors as approval_selectors
 from smz.attendance import selectors as attendance_selectors
+from smz.compliance import reports as compliance_reports
 from smz.devices import selectors as device_selectors
 from smz.labor import selectors as labor_selectors
 from smz.registry import scoping
@@ -64,12 +65,22 @@ def dashboard_for(user: Any) -> dict[str, Any]:
             "city": attendance_selectors.city_today_for(user),
             "devices": device_selectors.device_counts_for(user),
             "arrears": labor_selectors.alerts_summary_for(user),
+            "compliance": _compliance_month(user),
         }
     elif role == Role.WINDOW_CLERK:
         pending = approval_selectors.enrollments_pending_for(user)
         board |= {"kind": "window", "enrollments": pending.count(), "enroll_first": pending[:8]}
     board["charts"] = _charts(board)
     return board
+
+
+def _compliance_month(user: Any) -> compliance_reports.MonthReport | None:
+    """This month's city compliance figures (考核月报), for the city's staff."""
+    if not compliance_reports.may_see_city(user):
+        return None
+    return compliance_reports.report_for(
+        user, month=compliance_reports.month_of(None), jurisdiction_id=None
+    )
 
 
 def _charts(board: dict[str, Any]) -> dict[str, Any]:

@@ -30,11 +30,16 @@ def may_declare_start(user: Any, project: Project) -> bool:
     return is_builder(user) and built_projects(user.enterprise_id).filter(pk=project.pk).exists()
 
 
+def require_builder_of(user: Any, project: Project) -> None:
+    """The declaration page is the builder's own: anyone else is refused."""
+    if not may_declare_start(user, project):
+        raise Forbidden("只有本项目的建设单位可以申报拟开工日期", RegistryErrorCode.NOT_BUILDER)
+
+
 def planned_start_declare(
     *, actor: Any, project: Project, planned_start: dt.date | None, note: str = ""
 ) -> PlannedStartDeclaration:
-    if not may_declare_start(actor, project):
-        raise Forbidden("只有本项目的建设单位可以申报拟开工日期", RegistryErrorCode.NOT_BUILDER)
+    require_builder_of(actor, project)
     errors: dict[str, str] = {}
     if planned_start is None:
         errors["planned_start"] = "请填写拟开工日期"
