@@ -4,25 +4,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_totp_second_factor'),
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('registry', '0007_worker_address_encrypted'),
+        ("accounts", "0006_totp_second_factor"),
+        # Only the role list and the anchor rule change: no dependency on registry's later migrations, so
+        # stepping registry back (tests/pii migrations) does not undo the builder role under a builder user.
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='user',
-            name='user_anchor_matches_role',
+            model_name="user",
+            name="user_anchor_matches_role",
         ),
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('city_admin', '市级管理员'), ('city_supervisor', '市级监督（只读）'), ('approver_l1', '一级审批人'), ('approver_l2', '二级审批人'), ('quality_clerk', '质量中心经办人'), ('window_clerk', '窗口人脸采集员'), ('enterprise_admin', '企业管理员'), ('labor_specialist', '劳资专管员'), ('project_manager', '项目经理'), ('supervision_manager', '总监理工程师'), ('builder', '建设单位项目负责人'), ('worker', '工人')], max_length=24, verbose_name='角色'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("city_admin", "市级管理员"),
+                    ("city_supervisor", "市级监督（只读）"),
+                    ("approver_l1", "一级审批人"),
+                    ("approver_l2", "二级审批人"),
+                    ("quality_clerk", "质量中心经办人"),
+                    ("window_clerk", "窗口人脸采集员"),
+                    ("enterprise_admin", "企业管理员"),
+                    ("labor_specialist", "劳资专管员"),
+                    ("project_manager", "项目经理"),
+                    ("supervision_manager", "总监理工程师"),
+                    ("builder", "建设单位项目负责人"),
+                    ("worker", "工人"),
+                ],
+                max_length=24,
+                verbose_name="角色",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('role', ''), models.Q(('authority__isnull', False), ('role__in', ['approver_l1', 'approver_l2', 'city_admin', 'city_supervisor', 'quality_clerk', 'window_clerk'])), models.Q(('enterprise__isnull', False), ('role__in', ['enterprise_admin', 'labor_specialist', 'project_manager', 'supervision_manager'])), models.Q(('enterprise__isnull', False), ('role', 'builder')), models.Q(('role', 'worker'), ('worker__isnull', False)), _connector='OR'), name='user_anchor_matches_role'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("role", ""),
+                    models.Q(
+                        ("authority__isnull", False),
+                        (
+                            "role__in",
+                            [
+                                "approver_l1",
+                                "approver_l2",
+                                "city_admin",
+                                "city_supervisor",
+                                "quality_clerk",
+                                "window_clerk",
+                            ],
+                        ),
+                    ),
+                    models.Q(
+                        ("enterprise__isnull", False),
+                        (
+                            "role__in",
+                            [
+                                "enterprise_admin",
+                                "labor_specialist",
+                                "project_manager",
+                                "supervision_manager",
+                            ],
+                        ),
+                    ),
+                    models.Q(("enterprise__isnull", False), ("role", "builder")),
+                    models.Q(("role", "worker"), ("worker__isnull", False)),
+                    _connector="OR",
+                ),
+                name="user_anchor_matches_role",
+            ),
         ),
     ]
