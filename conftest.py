@@ -279,6 +279,7 @@ def world(db) -> World:
     U["neighbour_labor"] = _user(
         "neighbour_labor", Role.LABOR_SPECIALIST, enterprise=e["neighbour"], projects=[p2]
     )
+    U["builder"] = _user("builder", Role.BUILDER, enterprise=e["builder"])
     U["worker"] = _user("worker", Role.WORKER, worker=w.workers["sub"])
     U["outsider"] = _user("outsider", "")
     return w

@@ -9,9 +9,22 @@ from django.db import models
 from django.db.models import Q
 
 from smz.core.fields import EncryptedTextField
-from smz.core.roles import AUTHORITY_ROLES, ENTERPRISE_ROLES, PROJECT_BOUND_ROLES, Role
+from smz.core.roles import (
+    AUTHORITY_ROLES,
+    BUILDER_ROLES,
+    ENTERPRISE_ROLES,
+    PROJECT_BOUND_ROLES,
+    Role,
+)
 
-__all__ = ["AUTHORITY_ROLES", "ENTERPRISE_ROLES", "PROJECT_BOUND_ROLES", "Role", "User"]
+__all__ = [
+    "AUTHORITY_ROLES",
+    "BUILDER_ROLES",
+    "ENTERPRISE_ROLES",
+    "PROJECT_BOUND_ROLES",
+    "Role",
+    "User",
+]
 
 
 class User(AbstractUser):
@@ -42,6 +55,7 @@ class User(AbstractUser):
                     | Q(
                         role__in=sorted(r.value for r in ENTERPRISE_ROLES), enterprise__isnull=False
                     )
+                    | Q(role=Role.BUILDER, enterprise__isnull=False)
                     | Q(role=Role.WORKER, worker__isnull=False)
                 ),
             )

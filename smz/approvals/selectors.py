@@ -62,7 +62,9 @@ def requests_for(user: Any) -> QuerySet[ApprovalRequest]:
     """Requests the user may see: the authority they are routed to (city-wide sections: all), or the
     projects an enterprise user sees. Workers and outsiders: none."""
     qs = ApprovalRequest.objects.select_related("project", "authority", "applicant", "enterprise")
-    if not (scoping.is_authority(user) or scoping.is_enterprise_user(user)):
+    if not (
+        scoping.is_authority(user) or scoping.is_enterprise_user(user) or scoping.is_builder(user)
+    ):
         return qs.none()
     qs = qs.filter(project__in=scoping.projects_for(user).values("pk"))
     if scoping.is_authority(user) and not user.is_superuser and not user.authority.city_wide:

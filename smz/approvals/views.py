@@ -30,6 +30,7 @@ from smz.core.files import user_file_response
 from smz.core.forms import form_date
 from smz.core.uploads import upload_read
 from smz.registry import scoping
+from smz.registry.declarations import may_declare_start, start_declaration
 from smz.registry.models import Participant
 from smz.registry.obligations import project_calendar
 from smz.registry.selectors import project_get_for
@@ -153,6 +154,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "needs_photos": AttachmentKind.PHOTO_SHEET_SCAN
             in workflows.REQUIRED_ATTACHMENTS[r.kind],
             "permit": workflows.project_permit_life(r.project),
+            "declaration": start_declaration(r.project)
+            if r.kind == RequestKind.START_CHANGE
+            else None,
             "waiting": selectors.waiting_days(r),
             "overdue": bool(
                 r.due_at
@@ -324,6 +328,8 @@ def project_workflows(user, project) -> dict:
         "permit": workflows.project_permit_life(project),
         "may_apply": rules.may_apply(user, project),
         "checks_from": calendar.checks_from,
+        "declaration": start_declaration(project),
+        "may_declare": may_declare_start(user, project),
         "kinds": [(k, label) for k, label in RequestKind.choices if _applicable(project, k)],
     }
 

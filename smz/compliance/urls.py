@@ -1,12 +1,16 @@
 from django.urls import path
 
 from smz.compliance import views
+from smz.compliance.views import reports as report_views
 from smz.compliance.views import review as review_views
 
 app_name = "compliance"
 
 urlpatterns = [
     path("compliance/rules/", views.rule_list, name="rules"),
+    path("compliance/reports/", report_views.report_page, name="reports"),
+    path("compliance/reports/excel/", report_views.report_excel, name="report_excel"),
+    path("compliance/reports/pdf/", report_views.report_pdf, name="report_pdf"),
     path("compliance/rules/<str:code>/", views.rule_detail, name="rule"),
     path("compliance/deductions/", review_views.deduction_list, name="deductions"),
     path("compliance/deductions/act/", review_views.deductions_act, name="deductions_act"),

@@ -44,6 +44,7 @@ FIELD_LABELS = {"id_number": "证件号码", "phone": "手机号码", "bank_card
 # Roles that need the full value for their work (otherwise only the masked form is ever shown):
 # the window clerk verifies identity when enrolling faces; the city administrator handles disputes;
 # the labor specialist signs contracts and pays wages; approvers and project staff need phones to reach people.
+# The builder (建设单位) is in none of them: it sees masked data only.
 UNMASK_POLICY: dict[str, frozenset[str]] = {
     "id_number": frozenset(
         {Role.CITY_ADMIN, Role.WINDOW_CLERK, Role.LABOR_SPECIALIST, Role.WORKER}

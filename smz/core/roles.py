@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     LABOR_SPECIALIST = "labor_specialist", "劳资专管员"
     PROJECT_MANAGER = "project_manager", "项目经理"
     SUPERVISION_MANAGER = "supervision_manager", "总监理工程师"
+    BUILDER = "builder", "建设单位项目负责人"
     WORKER = "worker", "工人"
 
 
@@ -45,3 +46,6 @@ ENTERPRISE_ROLES = frozenset(
 PROJECT_BOUND_ROLES = frozenset(
     {Role.LABOR_SPECIALIST, Role.PROJECT_MANAGER, Role.SUPERVISION_MANAGER}
 )
+# 建设单位 (P2, C6): anchored to the enterprise that is a project's builder; reads its projects (pages, attendance
+# figures, approvals), declares the planned start (WF1), sees no person and writes nothing else.
+BUILDER_ROLES = frozenset({Role.BUILDER})

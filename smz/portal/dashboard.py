@@ -8,6 +8,7 @@ from typing import Any
 from smz.accounts.models import Role
 from smz.approvals import selectors as approval_selectors
 from smz.attendance import selectors as attendance_selectors
+from smz.compliance.selectors import reports as compliance_reports
 from smz.devices import selectors as device_selectors
 from smz.labor import selectors as labor_selectors
 from smz.registry import scoping
@@ -46,18 +47,40 @@ def dashboard_for(user: Any) -> dict[str, Any]:
             "site": attendance_selectors.projects_today_for(user, projects=projects),
             "day": attendance_selectors.today(),
         }
+    elif role == Role.BUILDER:
+        projects = list(
+            scoping.projects_for(user)
+            .select_related("jurisdiction")
+            .order_by("code")[:SITE_PROJECTS_SHOWN]
+        )
+        board |= {
+            "kind": "builder",
+            "site": attendance_selectors.projects_today_for(user, projects=projects),
+            "day": attendance_selectors.today(),
+            "approvals": approval_selectors.request_list_for(user)[:10],
+        }
     elif role in CITY:
         board |= {
             "kind": "city",
             "city": attendance_selectors.city_today_for(user),
             "devices": device_selectors.device_counts_for(user),
             "arrears": labor_selectors.alerts_summary_for(user),
+            "compliance": _compliance_month(user),
         }
     elif role == Role.WINDOW_CLERK:
         pending = approval_selectors.enrollments_pending_for(user)
         board |= {"kind": "window", "enrollments": pending.count(), "enroll_first": pending[:8]}
     board["charts"] = _charts(board)
     return board
+
+
+def _compliance_month(user: Any) -> compliance_reports.MonthReport | None:
+    """This month's city compliance figures (考核月报), for the city's staff."""
+    if not compliance_reports.may_see_city(user):
+        return None
+    return compliance_reports.report_for(
+        user, month=compliance_reports.month_of(None), jurisdiction_id=None
+    )
 
 
 def _charts(board: dict[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,7 @@ ROLE_GUIDES: dict[str, tuple[str, ...]] = {
     Role.LABOR_SPECIALIST: ("wages-labor-specialist", "enterprise", "wages-gc"),
     Role.PROJECT_MANAGER: ("project-manager", "enterprise", "workflows-applicant"),
     Role.SUPERVISION_MANAGER: ("supervision", "enterprise"),
+    Role.BUILDER: ("builder",),
     Role.WORKER: ("worker",),
 }
 

@@ -2,7 +2,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from smz.accounts import views as account_views
-from smz.portal import guide_views, views
+from smz.portal import builder_views, guide_views, views
 from smz.registry import views as registry_views
 
 app_name = "portal"
@@ -16,6 +16,7 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(), name="logout"),
     path("projects/", views.project_list, name="projects"),
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
+    path("projects/<int:pk>/planned-start/", builder_views.planned_start, name="planned_start"),
     path("workers/", registry_views.worker_list, name="workers"),
     path("workers/<int:pk>/", registry_views.worker_detail, name="worker_detail"),
     path(

@@ -32,3 +32,4 @@ class RegistryErrorCode(StrEnum):
     ENROLL_TYPE = "registry.enroll_type"
     ENROLL_RESOLUTION = "registry.enroll_resolution"
     ENROLL_FACES = "registry.enroll_faces"
+    NOT_BUILDER = "registry.not_builder"

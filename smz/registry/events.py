@@ -12,6 +12,7 @@ class RegistryEventKind(StrEnum):
     PROJECT_STATUS_EFFECTIVE = "project.status_effective"
     PROJECT_START_CHANGED = "project.start_changed"
     PROJECT_STARTED = "project.started"
+    PROJECT_START_DECLARED = "project.start_declared"
     PROJECT_SUSPENDED = "project.suspended"
     PROJECT_RESUMED = "project.resumed"
     PROJECT_ATTENDANCE_STOPPED = "project.attendance_stopped"

@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from smz.core.fields import EncryptedTextField
 from smz.core.files import private_name
-from smz.core.models import TimeStampedModel
+from smz.core.models import AppendOnlyModel, TimeStampedModel
 from smz.registry import identity
 
 # S1: building works ≥ 5000 m², municipal works ≥ 10,000,000 yuan (inclusive) are in scope.
@@ -554,3 +554,36 @@ class KeyPostChange(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.key_post} → {self.new_worker_id}"
+
+
+class PlannedStartDeclaration(AppendOnlyModel):
+    """建设单位拟开工日期申报 (P2, C6): the builder answers for the planned start its project is judged from
+    (planned start + 10 days). Each declaration or confirmation is a new row; the latest is the current one.
+    A declaration never moves `Project.planned_start` itself: a change of the start is WF1's."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="start_declarations"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="start_declarations"
+    )
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    declared_at = models.DateTimeField("申报时间")
+    planned_start = models.DateField("申报拟开工日期")
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "拟开工日期申报"
+        ordering = ["-declared_at", "-pk"]
+        indexes = [
+            models.Index(fields=["project", "-declared_at"], name="startdecl_project_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.planned_start}"
+
+    @property
+    def matches_record(self) -> bool:
+        return self.planned_start == self.project.planned_start

@@ -5,6 +5,8 @@
 - Other authorities (safety center, town housing departments): projects in their jurisdictions.
 - Enterprise users: projects their enterprise participates in (project-bound roles: only assigned ones);
   people: their own enterprise's, or everyone on a project where their enterprise is the GC (施工总承包).
+- Builders (建设单位项目负责人): the projects their enterprise builds (Project.builder or a 建设单位 participant),
+  read-only; no person, team or roster row.
 - Workers: themselves only.
 - Anyone else (anonymous, no role): nothing.
 """
@@ -46,6 +48,22 @@ def is_enterprise_user(user: Any) -> bool:
     )
 
 
+def is_builder(user: Any) -> bool:
+    return user.is_authenticated and user.role == Role.BUILDER and user.enterprise_id is not None
+
+
+def built_projects(enterprise_id: int) -> QuerySet[Project]:
+    """Projects an enterprise answers for as the builder (建设单位, corpType 008)."""
+    return Project.objects.filter(
+        Q(builder=enterprise_id)
+        | Exists(
+            Participant.objects.filter(
+                project=OuterRef("pk"), enterprise=enterprise_id, corp_type=Participant.BUILDER
+            )
+        )
+    )
+
+
 def projects_for(user: Any) -> QuerySet[Project]:
     """Projects the user may see."""
     qs = Project.objects.all()
@@ -69,6 +87,8 @@ def projects_for(user: Any) -> QuerySet[Project]:
         if user.role in PROJECT_BOUND_ROLES:
             qs = qs.filter(assigned_users=user)
         return qs
+    if is_builder(user):
+        return qs.filter(pk__in=built_projects(user.enterprise_id).values("pk"))
     if user.role == Role.WORKER and user.worker_id:
         return qs.filter(employments__worker=user.worker_id).distinct()
     return qs.none()
@@ -96,6 +116,8 @@ def employments_for(user: Any) -> QuerySet[Employment]:
         return qs.none()
     if user.role == Role.WORKER:
         return qs.filter(worker=user.worker_id) if user.worker_id else qs.none()
+    if user.role == Role.BUILDER:
+        return qs.none()
     qs = qs.filter(project__in=projects_for(user).values("pk"))
     if is_enterprise_user(user):
         qs = qs.filter(Q(employer=user.enterprise_id) | Q(project__in=gc_project_ids(user)))
@@ -115,6 +137,8 @@ def workers_for(user: Any) -> QuerySet[Worker]:
 
 
 def teams_for(user: Any) -> QuerySet[Team]:
+    if user.is_authenticated and user.role == Role.BUILDER:
+        return Team.objects.none()
     qs = Team.objects.filter(project__in=projects_for(user).values("pk"))
     if is_enterprise_user(user):
         qs = qs.filter(Q(enterprise=user.enterprise_id) | Q(project__in=gc_project_ids(user)))

@@ -39,8 +39,17 @@ from smz.core import signing
 from tests.authz.stage import ELSEWHERE, TERMINAL_ADDRESS
 
 ANONYMOUS = "anonymous"
-# Another town, another GC, a subcontractor on the same project, a worker, a read-only supervisor, nobody.
-PERSONAS = ("neighbour_town", "neighbour_labor", "sub_labor", "worker", "sup_manager", ANONYMOUS)
+# Another town, another GC, a subcontractor on the same project, a worker, a read-only supervisor, the project's
+# builder (建设单位: reads p1's pages, writes nothing), nobody.
+PERSONAS = (
+    "neighbour_town",
+    "neighbour_labor",
+    "sub_labor",
+    "worker",
+    "sup_manager",
+    "builder",
+    ANONYMOUS,
+)
 # 市级监督（只读）: sees every project, may write nothing; checked on every write row.
 READ_ONLY = "city_supervisor"
 # Machine callers of the device and inbound protocols.
@@ -267,6 +276,12 @@ def _gc_enterprise(s: Any) -> dict[str, Any]:
     return {"pk": s.world.enterprises["gc"].pk}
 
 
+def _start_declarations(s: Any) -> int:
+    from smz.registry.models import PlannedStartDeclaration
+
+    return PlannedStartDeclaration.objects.count()
+
+
 def _pdf(name: str = "scan.pdf") -> SimpleUploadedFile:
     from smz.testing.approvals import PDF
 
@@ -274,8 +289,12 @@ def _pdf(name: str = "scan.pdf") -> SimpleUploadedFile:
 
 
 # Seen by whoever sees the project: its participants (subcontractor, supervisor), its workers, its town.
-PROJECT_VISIBLE = {"sub_labor": "ok", "worker": "ok", "sup_manager": "ok"}
+PROJECT_VISIBLE = {"sub_labor": "ok", "worker": "ok", "sup_manager": "ok", "builder": "ok"}
 PARTICIPANTS = {"sub_labor": "ok", "sup_manager": "ok"}
+# The builder (建设单位) reads its projects' approvals (WF1 answers for its planned start), nothing of the people.
+APPROVAL_READERS = {**PARTICIPANTS, "builder": "ok"}
+# A project page whose rows are people: the other parties open it without the GC's people on it.
+PEOPLE_HIDDEN = {"sub_labor": "hidden", "sup_manager": "hidden"}
 MOVED = dict.fromkeys(PERSONAS, "hidden")
 # A list page any signed-in user may open; what it lists is scoped (the owner's row must not show).
 LIST_PAGE = dict.fromkeys(PERSONAS[:-1], "hidden")
@@ -304,6 +323,8 @@ PAGES: dict[str, Row] = {
         expect={**LIST_PAGE, **PROJECT_VISIBLE},
     ),
     "portal:project_detail": Row("gc_labor", _p1, marker=_project, expect=PROJECT_VISIBLE),
+    # The builder's declaration of the planned start: its own page; every other persona is refused.
+    "portal:planned_start": Row("builder", _p1, marker=_project),
     "portal:workers": Row("gc_labor", marker=_worker, expect=LIST_PAGE),
     "portal:worker_detail": Row("gc_labor", _worker_pk, marker=_worker),
     "portal:worker_reveal": Row(
@@ -328,12 +349,12 @@ PAGES: dict[str, Row] = {
     "portal:guide_doc": Row(
         "gc_labor",
         lambda s: {"section": "interfaces", "slug": "api"},
-        expect=SIGNED_IN | {"worker": "deny"},
+        expect=SIGNED_IN | {"worker": "deny", "builder": "deny"},
     ),
     "portal:guide_pdf": Row(
         "gc_labor",
         lambda s: {"section": "interfaces", "slug": "api"},
-        expect=SIGNED_IN | {"worker": "deny"},
+        expect=SIGNED_IN | {"worker": "deny", "builder": "deny"},
     ),
     "portal:guide_screenshot": Row(
         "gc_labor", lambda s: {"name": "accounts.png"}, expect=SIGNED_IN
@@ -357,7 +378,7 @@ PAGES: dict[str, Row] = {
         "gc_labor",
         _p1,
         marker=lambda s: s.gate.device.serial,
-        expect={**PARTICIPANTS, "worker": "hidden"},
+        expect={**PARTICIPANTS, "worker": "hidden", "builder": "hidden"},
     ),
     "devices:site_boundary": Row(
         "gc_labor",
@@ -378,7 +399,7 @@ PAGES: dict[str, Row] = {
     # attendance
     # Participants open the project's calendar but see only their own people (the GC's stay hidden).
     "attendance:calendar": Row(
-        "gc_labor", _p1, marker=_worker, expect={"sub_labor": "hidden", "sup_manager": "hidden"}
+        "gc_labor", _p1, marker=_worker, expect={**PEOPLE_HIDDEN, "builder": "hidden"}
     ),
     "attendance:calendar_export": Row(
         "gc_labor",
@@ -398,14 +419,14 @@ PAGES: dict[str, Row] = {
     # approvals
     # A project's requests are read by its participants (subcontractor, supervisor); only the GC files and acts.
     "approvals:list": Row(
-        "gc_labor", marker=lambda s: s.request.no, expect={**LIST_PAGE, **PARTICIPANTS}
+        "gc_labor", marker=lambda s: s.request.no, expect={**LIST_PAGE, **APPROVAL_READERS}
     ),
     "approvals:new": Row("gc_labor", _p1),
     "approvals:detail": Row(
         "gc_labor",
         lambda s: {"pk": s.request.pk},
         marker=lambda s: s.request.no,
-        expect=PARTICIPANTS,
+        expect=APPROVAL_READERS,
     ),
     "approvals:act": Row(
         "gc_labor",
@@ -421,9 +442,13 @@ PAGES: dict[str, Row] = {
         data=lambda s: {"kind": "form_scan", "file": _pdf()},
         state=_request_row,
     ),
-    "approvals:form_pdf": Row("gc_labor", lambda s: {"pk": s.request.pk}, expect=PARTICIPANTS),
-    "approvals:photo_sheet": Row("gc_labor", lambda s: {"pk": s.request.pk}, expect=PARTICIPANTS),
-    "approvals:attachment": Row("gc_labor", lambda s: {"pk": s.attachment.pk}, expect=PARTICIPANTS),
+    "approvals:form_pdf": Row("gc_labor", lambda s: {"pk": s.request.pk}, expect=APPROVAL_READERS),
+    "approvals:photo_sheet": Row(
+        "gc_labor", lambda s: {"pk": s.request.pk}, expect=APPROVAL_READERS
+    ),
+    "approvals:attachment": Row(
+        "gc_labor", lambda s: {"pk": s.attachment.pk}, expect=APPROVAL_READERS
+    ),
     "approvals:attachment_remove": Row(
         "gc_labor", lambda s: {"pk": s.attachment.pk}, method="POST", state=_request_row
     ),
@@ -435,7 +460,7 @@ PAGES: dict[str, Row] = {
     "approvals:inbound_sandbox": Row("city_admin"),
     # labor
     "labor:project": Row(
-        "gc_labor", _p1, marker=_worker, expect={"sub_labor": "hidden", "sup_manager": "hidden"}
+        "gc_labor", _p1, marker=_worker, expect={**PEOPLE_HIDDEN, "builder": "hidden"}
     ),
     "labor:batch_export": Row(
         "gc_labor", _p1, method="POST", state=_batches, data=lambda s: s.batch_ready
@@ -473,7 +498,7 @@ PAGES: dict[str, Row] = {
     ),
     "labor:complaints": Row("town_l1", expect=LIST_PAGE),
     "labor:holds": Row("city_admin"),
-    "labor:notice_board": Row("gc_labor", _p1, expect=PARTICIPANTS),
+    "labor:notice_board": Row("gc_labor", _p1, expect=APPROVAL_READERS),
     # compliance: 附件6 is published with the notice — authority and enterprise staff read it, a worker does not
     "compliance:rules": Row(
         "city_admin", _rule_table, marker=lambda s: "C-KP-ABSENT", expect=STAFF_READ
@@ -520,6 +545,12 @@ PAGES: dict[str, Row] = {
         marker=_deduction_link,
         expect={"neighbour_town": "hidden"},
     ),
+    # the monthly report: a town reads its own (the neighbouring town: not found), the city all; nobody else
+    "compliance:reports": Row(
+        "town_l1", query="jurisdiction={j1}", marker=lambda s: f"{s.p1.jurisdiction.name}·"
+    ),
+    "compliance:report_excel": Row("town_l1", query="jurisdiction={j1}"),
+    "compliance:report_pdf": Row("town_l1", query="jurisdiction={j1}"),
     # the worker's phone login (/w/): open to anyone, a signed-in user is sent on
     # 两步验证 for the authorities (a worker has none: 404); API tokens page for staff.
     "accounts:twofactor_setup": Row("town_l1", expect=SIGNED_IN | {"worker": "deny"}),
@@ -539,6 +570,13 @@ PAGES: dict[str, Row] = {
 
 # Key writes through page forms (the same URL as a GET row above, posted): a denied persona changes nothing.
 PAGE_WRITES: dict[str, Row] = {
+    "portal:planned_start POST": Row(
+        "builder",
+        _p1,
+        method="POST",
+        data=lambda s: {"planned_start": "2024-02-01", "note": "确认拟开工日期"},
+        state=_start_declarations,
+    ),
     # Only the city administrator makes a new version of a deduction rule.
     "compliance:rule POST": Row(
         "city_admin",
@@ -767,6 +805,7 @@ API: dict[str, Row] = {
             "sub_labor": "ok",
             "sup_manager": "ok",
             "worker": "hidden",
+            "builder": "hidden",
         },
     ),
     # Code tables and jurisdictions are public reference data (附件 code lists), open to anyone.
@@ -873,7 +912,7 @@ def _url(row: Row, key: str, stage: Any) -> tuple[str, str]:
         url = template.format(**params)
     else:
         method, url = row.method, reverse(key.split()[0], kwargs=params)
-    query = row.query.format(p1=stage.p1.pk)
+    query = row.query.format(p1=stage.p1.pk, j1=stage.p1.jurisdiction_id)
     if key.startswith("zkteco:"):
         query = "&".join(q for q in (f"SN={stage.zk.serial}", query) if q)
     return method, f"{url}?{query}" if query else url

@@ -39,9 +39,10 @@ def _role(user: Any) -> str:
 
 
 def may_read_rules(user: Any) -> bool:
-    """附件6 is published with the notice: every authority and enterprise account reads it; workers do not."""
+    """附件6 is published with the notice: every authority, enterprise and builder account reads it (the builder
+    answers for some rules); workers do not."""
     return bool(getattr(user, "is_authenticated", False)) and (
-        _role(user) in AUTHORITY_ROLES | ENTERPRISE_ROLES
+        _role(user) in AUTHORITY_ROLES | ENTERPRISE_ROLES | {Role.BUILDER}
     )
 
 

@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from smz.accounts.models import AUTHORITY_ROLES, ENTERPRISE_ROLES, Role, User
+from smz.core.timeutil import CITY_TZ
 from smz.registry.codes import code_table
 from smz.registry.demo.city import (
     DEFAULT_WORKERS,
@@ -34,12 +35,14 @@ from smz.registry.models import (
     KeyPost,
     KeyPostHolding,
     Participant,
+    PlannedStartDeclaration,
     Project,
     Qualification,
     Team,
     Worker,
 )
 from smz.registry.reference import MARKET_AUTHORITY, QUALITY_AUTHORITY, SAFETY_AUTHORITY
+from smz.registry.scoping import built_projects
 from smz.registry.synthetic import synthetic_uscc
 
 # --- Logins ------------------------------------------------------------------------------------
@@ -69,6 +72,7 @@ LOGINS: tuple[Login, ...] = (
     Login("sub_labor", Role.LABOR_SPECIALIST, "演示劳务劳资专管员", firm="laowu", assigned=(1,)),
     Login("pm", Role.PROJECT_MANAGER, "", firm="gc", assigned=(1,)),
     Login("jianli", Role.SUPERVISION_MANAGER, "", firm="jianli", assigned=(1,)),
+    Login("builder", Role.BUILDER, "示例置业项目负责人", firm="zhiye"),
     Login("worker", Role.WORKER, ""),
 )
 SUPERUSER = "root"
@@ -428,6 +432,7 @@ def _write_logins(
         user.save()
         if login.assigned:
             user.projects.add(*(projects[s] for s in login.assigned))
+    _declare_showcase_start(projects[SHOWCASE])
     if SUPERUSER not in existing:
         User.objects.create(
             username=SUPERUSER,
@@ -436,6 +441,24 @@ def _write_logins(
             display_name="系统超级管理员",
             is_staff=True,
             is_superuser=True,
+        )
+
+
+def _declare_showcase_start(project: Project) -> None:
+    """The builder of the showcase site has confirmed its planned start (shown on the project page and WF1)."""
+    builder = User.objects.filter(username="builder", role=Role.BUILDER).first()
+    if builder is None or project.planned_start is None:
+        return
+    if not PlannedStartDeclaration.objects.filter(project=project).exists():
+        PlannedStartDeclaration.objects.create(
+            project=project,
+            enterprise_id=builder.enterprise_id,
+            declared_by=builder,
+            declared_at=dt.datetime.combine(
+                project.planned_start - dt.timedelta(days=12), dt.time(9, 30), tzinfo=CITY_TZ
+            ),
+            planned_start=project.planned_start,
+            note="按施工许可及场地移交情况确认",
         )
 
 
@@ -496,6 +519,9 @@ def _belongs(user: User) -> str:
         return f"{who}{user.enterprise.name}" + (
             f"；项目：{assigned}" if assigned else "（全部项目）"
         )
+    if user.role == Role.BUILDER and user.enterprise:
+        built = "、".join(p.name for p in built_projects(user.enterprise_id).order_by("code")[:3])
+        return f"{user.display_name}，{user.enterprise.name}（建设单位；项目：{built}等）"
     if user.role == Role.WORKER and user.worker:
         on = Employment.objects.filter(worker=user.worker, status=Employment.Status.ACTIVE)
         sites = "、".join(e.project.name for e in on.select_related("project"))
