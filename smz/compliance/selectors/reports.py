@@ -222,7 +222,8 @@ def build_report(*, month: dt.date, jurisdiction: Jurisdiction | None) -> MonthR
         .order_by("-n", "rule__code")
     ]
     states: dict[str, dict[str, Any]] = {
-        r["state"]: r for r in deductions.values("state").annotate(n=Count("pk"), pts=Sum("points"))
+        r["state"]: dict(r)
+        for r in deductions.values("state").annotate(n=Count("pk"), pts=Sum("points"))
     }
     report.by_state = [
         {
