@@ -11,6 +11,7 @@ dismisses.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.urls import NoReverseMatch, reverse
+from openpyxl import Workbook
 
 from smz.accounts.models import AUTHORITY_ROLES, ENTERPRISE_ROLES, Role
 from smz.approvals.rules import is_level
@@ -35,6 +37,7 @@ from smz.compliance.models import (
 )
 from smz.compliance.selectors import today
 from smz.core.errors import Forbidden, NotFound
+from smz.core.xlsx import safe_row
 from smz.registry import scoping
 from smz.registry.models import Enterprise
 
@@ -455,12 +458,6 @@ def credit_detail_for(
 
 def credit_xlsx_for(user: Any) -> bytes:
     """The public list of enterprise grades as a spreadsheet (every cell through safe_cell)."""
-    import io
-
-    from openpyxl import Workbook
-
-    from smz.core.xlsx import safe_row
-
     rows = credit_list_for(user)
     as_of = today()
     start, end = credit_window(as_of)
