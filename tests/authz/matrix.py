@@ -534,10 +534,20 @@ PAGES: dict[str, Row] = {
         "gc_labor", lambda s: {"pk": s.appeal.attachments.get().pk}
     ),
     "compliance:credit_list": Row(
-        "city_admin", marker=lambda s: "甲建设集团有限公司", expect=STAFF_READ
+        "city_admin",
+        marker=lambda s: "甲建设集团有限公司",
+        expect={
+            **STAFF_READ,
+            "builder": "deny",
+        },  # authorities and contractors; not (yet) the builder
     ),
     "compliance:credit_export": Row(
-        "city_admin", marker=lambda s: "甲建设集团有限公司", expect=STAFF_READ
+        "city_admin",
+        marker=lambda s: "甲建设集团有限公司",
+        expect={
+            **STAFF_READ,
+            "builder": "deny",
+        },  # authorities and contractors; not (yet) the builder
     ),
     "compliance:credit": Row(
         "gc_labor",

@@ -29,6 +29,7 @@ AUTHORITY_NAV = [
     "审批",
     "欠薪预警",
     "扣分标准",
+    "考核月报",
     "诚信",
     "接口文档",
 ]
@@ -57,7 +58,7 @@ ADMIN_NAV = [
     "账号管理",
     "接口文档",
 ]
-CITY_ADMIN_NAV = [*ADMIN_NAV[:-3], "扣分标准", *ADMIN_NAV[-3:]]
+CITY_ADMIN_NAV = [*ADMIN_NAV[:-3], "扣分标准", "考核月报", *ADMIN_NAV[-3:]]
 
 # persona → (navigation the role may use, projects it sees). Written out by hand so a change to the
 # navigation or the scoping layer shows up here, not only in the code under test.
