@@ -243,7 +243,7 @@ def evidence_links(deduction: Deduction) -> list[EvidenceLink]:
         Evidence.APPROVAL: ("approvals:detail", True),
         "worker": ("portal:worker_detail", True),
     }
-    labels = dict(Evidence.choices) | {"worker": "人员"}
+    labels = dict(Evidence.choices) | {"worker": "人员", "declaration": "拟开工日期申报"}
     for kind, value in (violation.evidence or {}).items():
         if kind == "text":
             continue

@@ -23,8 +23,10 @@ from it yet; when one was (the review has started or ended), it is kept unchange
 evidence (`evidence["stale"] = true` with a Chinese note) for the reviewers — a later run that finds it again
 clears the mark. Only the rules implemented here are ever written or withdrawn.
 
-The docking rules (C-DOCK-LATE, C-DOCK-SILENT), the start-date rules (C-WF1-LATE, C-BLD-START) and the camera
-rule (C-CAM-ENTRANCE, disabled) are not judged yet: see docs/compliance/deductions.md.
+The start-date rules (C6): C-WF1-LATE (not started by planned start + `days`, no WF1 request filed) and
+C-BLD-START (the builder has not declared the planned start by planned start + `days`). The docking rules
+(C-DOCK-LATE, C-DOCK-SILENT) and the camera rule (C-CAM-ENTRANCE, disabled) are not judged yet: see
+docs/compliance/deductions.md.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
+from smz.approvals.models import ApprovalRequest, RequestKind
+from smz.approvals.models import State as RequestState
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
 from smz.attendance.validity import VALIDITY_FIELDS, pass_invalid_reason
 from smz.compliance.models import (
@@ -62,6 +66,7 @@ from smz.registry.models import (
     Employment,
     KeyPostChange,
     Participant,
+    PlannedStartDeclaration,
     Project,
     ProjectPause,
 )
@@ -87,6 +92,8 @@ class Code:
     LB_NOTRAIN = "C-LB-NOTRAIN"
     PAY_MISSING = "C-PAY-MISSING"
     PAY_HEADCOUNT = "C-PAY-HEADCOUNT"
+    WF1_LATE = "C-WF1-LATE"
+    BLD_START = "C-BLD-START"
 
 
 @dataclass
@@ -582,6 +589,103 @@ def payroll_headcount(ctx: DayContext) -> list[Finding]:
     ]
 
 
+def _days_param(version: DeductionRuleVersion, default: int) -> int:
+    return int((version.params or {}).get("days", default))
+
+
+def _day_end(day: dt.date) -> dt.datetime:
+    """The first instant after `day` (Asia/Shanghai): "filed on or before `day`" is `< _day_end(day)`."""
+    return dt.datetime.combine(
+        day + dt.timedelta(days=1), dt.time(), tzinfo=timezone.get_current_timezone()
+    )
+
+
+def not_started(project: Project, day: dt.date) -> bool:
+    """Not started on `day` (registry.lifecycle.status_derived): no actual start on or before it, and not a
+    project recorded as started without one (status other than pending, from before the lifecycle)."""
+    if project.actual_start is not None:
+        return project.actual_start > day
+    return project.status == Project.Status.PENDING
+
+
+def start_change_late(ctx: DayContext, version: DeductionRuleVersion) -> list[Finding]:
+    """C-WF1-LATE (C6, notice 三（六）2、三（八）): planned start + `days` (default 10, the attendance start) has
+    passed, the project has not started (no actual start on or before the day) and no WF1 request (变更开工日期)
+    was filed (submitted, not withdrawn) on or before the day (`not_started`). A request filed in time means no finding; one filed
+    late ends the findings from its day. Found every such day; the per-month cap counts it once a month."""
+    days = _days_param(version, 10)
+    late = [
+        p
+        for p in ctx.projects.values()
+        if p.planned_start is not None
+        and ctx.day >= p.planned_start + dt.timedelta(days=days)
+        and not_started(p, ctx.day)
+    ]
+    if not late:
+        return []
+    requests: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+    end = _day_end(ctx.day)
+    for pk, project_id, state, submitted_at in ApprovalRequest.objects.filter(
+        kind=RequestKind.START_CHANGE, project__in=[p.pk for p in late]
+    ).values_list("id", "project_id", "state", "submitted_at"):
+        filed = (
+            submitted_at is not None
+            and submitted_at < end
+            and state not in (RequestState.DRAFT, RequestState.WITHDRAWN)
+        )
+        requests[project_id].append((pk, filed))
+    out = []
+    for p in late:
+        if any(filed for _, filed in requests[p.pk]):
+            continue
+        due = p.planned_start + dt.timedelta(days=days)  # type: ignore[operator]
+        out.append(
+            Finding(
+                p.pk,
+                "project",
+                f"拟开工日期 {p.planned_start:%Y-%m-%d}，考勤起始日 {due:%Y-%m-%d} 已过，截至 "
+                f"{ctx.day:%Y-%m-%d} 项目未开工，也未提交“变更开工日期”申请",
+                {"approval": [pk for pk, _ in requests[p.pk]]},
+            )
+        )
+    return out
+
+
+def start_undeclared(ctx: DayContext, version: DeductionRuleVersion) -> list[Finding]:
+    """C-BLD-START (C6, notice 三（六）1): the builder had not declared or confirmed the planned start
+    (PlannedStartDeclaration) by planned start + `days` (default 0). Judged once, the day after that deadline
+    (每项目每次); the evidence lists the declarations made later, if any."""
+    days = _days_param(version, 0)
+    due = {
+        p.pk: p.planned_start + dt.timedelta(days=days)
+        for p in ctx.projects.values()
+        if p.planned_start is not None and ctx.day == p.planned_start + dt.timedelta(days=days + 1)
+    }
+    if not due:
+        return []
+    declarations: dict[int, list[tuple[int, dt.datetime]]] = defaultdict(list)
+    for pk, project_id, declared_at in PlannedStartDeclaration.objects.filter(
+        project__in=list(due)
+    ).values_list("id", "project_id", "declared_at"):
+        declarations[project_id].append((pk, declared_at))
+    out = []
+    for pid, deadline in sorted(due.items()):
+        made = declarations[pid]
+        if any(at < _day_end(deadline) for _, at in made):
+            continue
+        project = ctx.projects[pid]
+        out.append(
+            Finding(
+                pid,
+                "project",
+                f"建设单位截至 {deadline:%Y-%m-%d} 未申报或确认拟开工日期（系统拟开工日期 "
+                f"{project.planned_start:%Y-%m-%d}；此后申报 {len(made)} 次）",
+                {"declaration": [pk for pk, _ in made]},
+            )
+        )
+    return out
+
+
 # ---- the run
 
 
@@ -597,6 +701,8 @@ def _day_context(
         "in_scope",
         "permit_issued_on",
         "planned_start",
+        "actual_start",
+        "status",
         "staff_attendance_stop_on",
         "pm_attendance_stop_on",
         "builder_id",
@@ -655,6 +761,14 @@ def _findings(
         ((Code.LB_NOCONTRACT, Code.LB_NOTRAIN), lambda: labor_papers(ctx)),
         ((Code.PAY_MISSING,), lambda: {Code.PAY_MISSING: payroll_missing(ctx)}),
         ((Code.PAY_HEADCOUNT,), lambda: {Code.PAY_HEADCOUNT: payroll_headcount(ctx)}),
+        (
+            (Code.WF1_LATE,),
+            lambda: {Code.WF1_LATE: start_change_late(ctx, table[Code.WF1_LATE])},
+        ),
+        (
+            (Code.BLD_START,),
+            lambda: {Code.BLD_START: start_undeclared(ctx, table[Code.BLD_START])},
+        ),
     ]
     for codes, run in groups:
         codes = tuple(

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from smz.approvals.models import ApprovalRequest, RequestKind
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
 from smz.attendance.services import key_post_days_compute
 from smz.compliance.models import Deduction, LegacySystemProject, Violation
@@ -20,7 +21,14 @@ from smz.compliance.tasks import compliance_run_day
 from smz.devices.models import SiteBoundary
 from smz.labor.models import LaborContract, Payroll, PayrollLine, SafetyTraining
 from smz.registry.identity import id_number_index
-from smz.registry.models import KeyPost, KeyPostChange, ProjectPause, Worker
+from smz.registry.models import (
+    Authority,
+    KeyPost,
+    KeyPostChange,
+    PlannedStartDeclaration,
+    ProjectPause,
+    Worker,
+)
 from smz.registry.synthetic import synthetic_id_number
 from smz.testing.attendance import gate_for
 
@@ -470,3 +478,124 @@ def test_the_task_judges_a_day(world, site):
         > 0
     )
     assert found(world.projects["p1"], "C-ATT-NONE")
+
+
+# ---- start date (C6): WF1 not filed in time, the builder's declaration ----------------------------------
+
+START = dt.date(2024, 5, 20)  # p1's planned start in these tests: attendance from 2024-05-30
+
+
+def _pending(world, planned=START, actual=None):
+    """p1 not started (pending, no actual start) with a planned start; no key posts to close."""
+    p1 = world.projects["p1"]
+    type(p1).objects.filter(pk=p1.pk).update(
+        planned_start=planned, actual_start=actual, status="pending"
+    )
+    return p1
+
+
+def _start_change(world, *, submitted_on, state="pending_l1"):
+    p1 = world.projects["p1"]
+    at = None
+    if submitted_on is not None:
+        at = dt.datetime.combine(
+            submitted_on, dt.time(23, 30), tzinfo=timezone.get_current_timezone()
+        )
+    return ApprovalRequest.objects.create(
+        no=f"BG{next(_seq):06d}",
+        kind=RequestKind.START_CHANGE,
+        project=p1,
+        authority=Authority.objects.get(name="小榄镇住房城乡建设部门"),
+        state=state,
+        applicant=world.user("gc_labor"),
+        enterprise=world.enterprises["gc"],
+        requested_date=dt.date(2024, 7, 1),
+        reason="现场条件变化",
+        submitted_at=at,
+    )
+
+
+def _wf1(p1, day):
+    return [v for v in found(p1, "C-WF1-LATE", day=day)]
+
+
+def test_wf1_late_from_the_attendance_start_charges_the_gc(world, rules):
+    """甲建设集团 neither started nor filed WF1: found from planned start + 10 days, counted once a month."""
+    p1 = _pending(world)
+    judge(dt.date(2024, 5, 29), dt.date(2024, 6, 2), projects=[p1.pk])
+    assert _wf1(p1, dt.date(2024, 5, 29)) == []  # the day before the attendance start
+    (first,) = _wf1(p1, dt.date(2024, 5, 30))
+    assert first.subject == "project" and first.responsible == "gc"
+    assert first.enterprise == world.enterprises["gc"] and first.counted and first.points == 2
+    assert "approval" not in first.evidence and "未提交“变更开工日期”申请" in first.evidence["text"]
+    (again,) = _wf1(p1, dt.date(2024, 5, 31))
+    assert not again.counted and again.not_counted_reason == "已达每月上限 2 分"
+    (june,) = _wf1(p1, dt.date(2024, 6, 1))
+    assert june.counted  # a new month
+
+
+def test_wf1_filed_in_time_or_started_is_not_late(world, rules):
+    p1 = _pending(world)
+    draft = _start_change(world, submitted_on=None, state="draft")
+    judge(dt.date(2024, 5, 30), dt.date(2024, 5, 30), projects=[p1.pk])
+    (v,) = _wf1(p1, dt.date(2024, 5, 30))
+    assert v.evidence["approval"] == [draft.pk]  # a draft is not filed
+    draft.delete()
+    _start_change(
+        world, submitted_on=dt.date(2024, 5, 30), state="rejected"
+    )  # filed on the day: in time
+    judge(dt.date(2024, 5, 30), dt.date(2024, 6, 2), projects=[p1.pk])
+    assert Violation.objects.filter(rule__code="C-WF1-LATE").count() == 0
+
+    # started on the attendance start (actual start), or recorded as started before the lifecycle
+    p1 = _pending(world, actual=dt.date(2024, 5, 30))
+    ApprovalRequest.objects.all().delete()
+    judge(dt.date(2024, 5, 29), dt.date(2024, 5, 30), projects=[p1.pk])
+    assert Violation.objects.filter(rule__code="C-WF1-LATE").count() == 0
+    type(p1).objects.filter(pk=p1.pk).update(actual_start=None, status="active")
+    judge(dt.date(2024, 5, 30), dt.date(2024, 5, 30), projects=[p1.pk])
+    assert Violation.objects.filter(rule__code="C-WF1-LATE").count() == 0
+
+
+def test_wf1_filed_late_ends_the_findings_from_its_day(world, rules):
+    p1 = _pending(world)
+    late = _start_change(world, submitted_on=dt.date(2024, 6, 1), state="withdrawn")
+    judge(dt.date(2024, 5, 30), dt.date(2024, 6, 2), projects=[p1.pk])
+    assert len(_wf1(p1, dt.date(2024, 6, 1))) == 1  # a withdrawn request does not count as filed
+    type(late).objects.filter(pk=late.pk).update(state="pending_l1")
+    judge(dt.date(2024, 5, 30), dt.date(2024, 6, 2), projects=[p1.pk])
+    assert len(_wf1(p1, dt.date(2024, 5, 31))) == 1
+    assert _wf1(p1, dt.date(2024, 6, 1)) == [] and _wf1(p1, dt.date(2024, 6, 2)) == []
+
+
+def test_builder_not_declaring_the_planned_start_is_charged_once(world, rules):
+    """丁置业 (the builder) declared nothing by the planned start: judged the next day only, charged to it."""
+    p1 = _pending(world)
+    judge(START, START + dt.timedelta(days=3), projects=[p1.pk])
+    rows = list(Violation.objects.filter(rule__code="C-BLD-START"))
+    assert [v.day for v in rows] == [START + dt.timedelta(days=1)]
+    (v,) = rows
+    assert v.responsible == "builder" and v.enterprise == world.enterprises["builder"]
+    assert v.counted and "declaration" not in v.evidence
+
+    tz = timezone.get_current_timezone()
+    late = PlannedStartDeclaration.objects.create(
+        project=p1,
+        enterprise=world.enterprises["builder"],
+        declared_by=world.user("builder"),
+        declared_at=dt.datetime.combine(START + dt.timedelta(days=1), dt.time(0, 0), tzinfo=tz),
+        planned_start=START,
+    )
+    judge(START + dt.timedelta(days=1), START + dt.timedelta(days=1), projects=[p1.pk])
+    (v,) = Violation.objects.filter(rule__code="C-BLD-START")
+    assert v.evidence["declaration"] == [late.pk]  # declared after the deadline: still found
+
+    PlannedStartDeclaration.objects.create(
+        project=p1,
+        enterprise=world.enterprises["builder"],
+        declared_by=world.user("builder"),
+        declared_at=dt.datetime.combine(START, dt.time(23, 59), tzinfo=tz),  # the last minute
+        planned_start=START,
+    )
+    judge(START + dt.timedelta(days=1), START + dt.timedelta(days=1), projects=[p1.pk])
+    assert not Violation.objects.filter(rule__code="C-BLD-START").exists()  # withdrawn
