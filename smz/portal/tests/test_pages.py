@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core.files.base import ContentFile
+from django.urls import reverse
 
 from smz.core.models import PersonalDataAccess
 from smz.core.pii import mask_bank_card, mask_id_number, mask_phone
@@ -98,6 +99,24 @@ def test_n2_project_detail_shows_masked_people(as_user, world):
         _assert_masked(html, world.workers[key])
     assert world.workers["neighbour"].name not in html
     assert "/api/v1/employments/export.xlsx" in html
+
+
+def test_builder_project_page_has_no_buttons_to_the_people_pages(as_user, world):
+    """The builder (建设单位) sees nobody on the calendar, payroll or device pages: no buttons lead there;
+    the contractors keep them."""
+    p1 = world.projects["p1"]
+    links = (
+        reverse("attendance:calendar", args=[p1.pk]),
+        reverse("labor:project", args=[p1.pk]),
+        reverse("devices:project", args=[p1.pk]),
+    )
+    html = _html(as_user("builder").get(f"/projects/{p1.pk}/"))
+    assert p1.name in html
+    for text, href in zip(("考勤日历", "合同与工资", "考勤设备"), links, strict=True):
+        assert f'href="{href}"' not in html and f">{text}</a>" not in html
+    html = _html(as_user("gc_labor").get(f"/projects/{p1.pk}/"))
+    for text, href in zip(("考勤日历", "合同与工资", "考勤设备"), links, strict=True):
+        assert f'href="{href}">{text}</a>' in html
 
 
 def test_p3_subcontractor_sees_only_his_people_on_the_project_page(as_user, world):
