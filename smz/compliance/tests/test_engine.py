@@ -1,6 +1,6 @@
 """The daily run (issue 13 item 4): crafted project-days, one persona per responsible party — 甲建设集团 (the
-GC), 乙劳务 (a worker's employer), 丙监理 (the supervision firm's post) — and the boundaries: trial period,
-regimes, suspensions, WF4, caps, idempotent re-runs."""
+GC), 乙劳务 (a worker's employer), 丙监理 (the supervision firm's post), 丁置业 (the builder, C-BLD-START) — and
+the boundaries: trial period, regimes, suspensions, WF4, the start-date rules (C6), caps, idempotent re-runs."""
 
 from __future__ import annotations
 
