@@ -403,6 +403,21 @@ def credit_rows(*, as_of: dt.date | None = None, q: str = "") -> list[CreditRow]
     return rows
 
 
+def grade_counts(
+    *, as_of: dt.date, enterprise_ids: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
+    """How many enterprises hold each grade (A–D, highest first) on `as_of`; only `enterprise_ids` when given."""
+    counts: dict[str, int] = {}
+    wanted = None if enterprise_ids is None else set(enterprise_ids)
+    for row in credit_rows(as_of=as_of):
+        if wanted is None or row.enterprise.pk in wanted:
+            counts[row.grade] = counts.get(row.grade, 0) + 1
+    return [
+        {"grade": g["grade"], "label": f"{g['grade']}（{g['label']}）", "count": counts.get(g["grade"], 0)}
+        for g in credit_table()["grades"]
+    ]
+
+
 def credit_list_for(user: Any, *, q: str = "") -> list[CreditRow]:
     _require_credit_read(user)
     return credit_rows(q=q)
