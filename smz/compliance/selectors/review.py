@@ -413,7 +413,11 @@ def grade_counts(
         if wanted is None or row.enterprise.pk in wanted:
             counts[row.grade] = counts.get(row.grade, 0) + 1
     return [
-        {"grade": g["grade"], "label": f"{g['grade']}（{g['label']}）", "count": counts.get(g["grade"], 0)}
+        {
+            "grade": g["grade"],
+            "label": f"{g['grade']}（{g['label']}）",
+            "count": counts.get(g["grade"], 0),
+        }
         for g in credit_table()["grades"]
     ]
 

@@ -107,7 +107,8 @@ def test_page_and_downloads(month, as_user):
     assert xlsx["Content-Disposition"].endswith(f'compliance-2026-10-{j.code}.xlsx"')
     wb = load_workbook(io.BytesIO(xlsx.content))
     assert wb.sheetnames == ["汇总", "按规则", "扣分状态", "申诉", "扣分企业", "信用等级"]
-    assert [r for r in wb["信用等级"].iter_rows(min_row=2, values_only=True)][0][0] == "A（优）"
+    grade_rows = list(wb["信用等级"].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in grade_rows] == ["A（优）", "B（良）", "C（中）", "D（差）"]
     summary = {row[0]: row[1] for row in wb["汇总"].iter_rows(min_row=3, values_only=True)}
     assert summary["违规事实数"] == 5 and summary["净扣分（分）"] == 1
     pdf = client.get(f"/compliance/reports/pdf/?month=2026-10&jurisdiction={j.pk}")
@@ -138,7 +139,9 @@ def test_grades_at_the_month_end_follow_confirmations_and_reversals(month):
     assert r.grades_as_of == dt.date(2026, 10, 31) and list(grades(r)) == ["A", "B", "C", "D"]
     assert grades(r) == {"A": len(month.enterprises), "B": 0, "C": 0, "D": 0}
     heavy = judged(month, day=dt.date(2026, 10, 20), enterprise="sub", points="20")
-    late = judged(month, day=dt.date(2026, 11, 2), enterprise="gc", points="30")  # after the month end
+    late = judged(
+        month, day=dt.date(2026, 11, 2), enterprise="gc", points="30"
+    )  # after the month end
     r = reports.report_for(city, month=OCT, jurisdiction_id=None)
     assert grades(r) == {"A": len(month.enterprises) - 1, "B": 1, "C": 0, "D": 0}
     town = reports.report_for(month.user("town_l1"), month=OCT, jurisdiction_id=xiaolan.pk)
