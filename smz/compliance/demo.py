@@ -101,5 +101,5 @@ def build_demo_compliance() -> dict[str, Any]:
         "一级审核": f"{len(batch)} 条（{level1.username}）",
         "二级确认扣分": f"{len(confirmed)} 条（{level2.username}）",
         "不予扣分": f"{1 if dismissed else 0} 条",
-        "企业申诉": f"{target.enterprise.name}（{appellant.username}）申诉 1 条，已撤销扣分 {target.points:g} 分",
+        "企业申诉": f"{target.enterprise.name}（{appellant.username}）申诉 1 条，已撤销扣分 {target.points.normalize():f} 分",
     }
