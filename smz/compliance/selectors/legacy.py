@@ -34,9 +34,9 @@ def legacy_projects_for(user: Any) -> list[LegacySystemProject]:
         .annotate(n=Count("pk"), total=Sum("points"))
     }
     for f in flags:
-        row: dict[str, Any] = totals.get(f.project_id, {})
-        f.record_count = row.get("n", 0)  # type: ignore[attr-defined]
-        f.record_points = row.get("total") or Decimal(0)  # type: ignore[attr-defined]
+        row = totals.get(f.project_id)
+        f.record_count = row["n"] if row else 0  # type: ignore[attr-defined]
+        f.record_points = (row["total"] if row else None) or Decimal(0)  # type: ignore[attr-defined]
     return flags
 
 
