@@ -4,6 +4,7 @@ duplicates; only the city administrator reads or writes; the records count in th
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from decimal import Decimal
@@ -24,8 +25,6 @@ HEADER = ["扣分日期", "统一社会信用代码", "扣分事项", "扣分分
 
 def _csv(rows, header=HEADER, encoding="utf-8-sig") -> bytes:
     out = io.StringIO()
-    import csv
-
     writer = csv.writer(out)
     writer.writerow(header)
     writer.writerows(rows)
@@ -127,7 +126,7 @@ def test_a_future_date_and_a_missing_column_are_refused(world, flagged):
         legacy_import(
             actor=admin,
             project=flagged,
-            content=_csv([], header=HEADER[:3] + ["来源编号"]),
+            content=_csv([], header=[*HEADER[:3], "来源编号"]),
             today=today(),
         )
     assert "扣分分值" in info.value.message
