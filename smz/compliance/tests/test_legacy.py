@@ -213,3 +213,17 @@ def test_legacy_points_count_in_the_credit_within_the_window(world, flagged):
     points = {r.enterprise.pk: r.points for r in credit_rows()}
     assert points[world.enterprises["gc"].pk] == Decimal(2)  # the 2019 record is outside the window
     assert points[world.enterprises["sub"].pk] == Decimal("1.5")
+
+
+def test_the_credit_page_explains_the_legacy_points(as_user, world, flagged):
+    recent = (today() - dt.timedelta(days=3)).isoformat()
+    legacy_import(
+        actor=world.user("city_admin"),
+        project=flagged,
+        content=_csv(_rows(world, day=recent)),
+        today=today(),
+    )
+    body = as_user("gc_labor").get(f"/compliance/credit/{world.enterprises['gc'].pk}/")
+    text = body.content.decode()
+    assert 'data-testid="legacy-item"' in text and "YX-2019-0001" in text
+    assert "YX-2019-0002" not in text  # the subcontractor's record is on its own page
