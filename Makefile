@@ -25,6 +25,7 @@ run: venv
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py simulate_demo_week --if-empty
 	$(PY) manage.py compliance_run --demo-week
+	$(PY) manage.py seed_compliance --if-empty
 	$(PY) manage.py seed_workflows --if-empty
 	$(PY) manage.py seed_labor --if-empty
 	$(PY) manage.py demo_logins

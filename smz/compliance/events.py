@@ -16,3 +16,5 @@ class ComplianceEventKind(StrEnum):
     APPEAL_FILED = "compliance.appeal_filed"
     APPEAL_UPHELD = "compliance.appeal_upheld"
     APPEAL_REVERSED = "compliance.appeal_reversed"
+    LEGACY_FLAGGED = "compliance.legacy_flagged"
+    LEGACY_IMPORTED = "compliance.legacy_imported"

@@ -127,6 +127,42 @@ class LegacySystemProject(models.Model):
         return str(self.project_id)
 
 
+class LegacyIntegrityRecord(models.Model):
+    """原诚信管理系统扣分记录 (issue 13 item 3): a deduction the old system recorded for a project flagged as
+    `LegacySystemProject`, imported from its Excel/CSV export (docs/compliance/legacy-import.md). The source
+    reference (来源编号) identifies the record: a re-import of the same reference updates it, never duplicates."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="+", verbose_name="项目"
+    )
+    day = models.DateField("扣分日期")
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", on_delete=models.PROTECT, related_name="+", verbose_name="企业"
+    )
+    item = models.CharField("扣分事项", max_length=300)
+    points = models.DecimalField("扣分分值", max_digits=6, decimal_places=2)
+    source_ref = models.CharField("来源编号", max_length=60)
+    note = models.CharField("备注", max_length=200, blank=True)
+    batch = models.CharField("导入批次", max_length=32)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField("导入时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "原诚信管理系统扣分记录"
+        ordering = ["-day", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "source_ref"], name="legacy_record_source_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["enterprise", "day"], name="legacy_record_ent_day")]
+
+    def __str__(self) -> str:
+        return self.source_ref
+
+
 class DeductionRule(models.Model):
     """扣分规则: a stable code (e.g. C-KP-ABSENT) and the obligation it checks; its content is in its versions."""
 

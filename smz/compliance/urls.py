@@ -1,6 +1,7 @@
 from django.urls import path
 
 from smz.compliance import views
+from smz.compliance.views import legacy as legacy_views
 from smz.compliance.views import reports as report_views
 from smz.compliance.views import review as review_views
 
@@ -23,6 +24,8 @@ urlpatterns = [
         review_views.appeal_attachment,
         name="appeal_attachment",
     ),
+    path("compliance/legacy/", legacy_views.legacy_list, name="legacy"),
+    path("compliance/legacy/<int:pk>/", legacy_views.legacy_project, name="legacy_project"),
     path("compliance/credit/", review_views.credit_list, name="credit_list"),
     path("compliance/credit/export.xlsx", review_views.credit_export, name="credit_export"),
     path("compliance/credit/<int:pk>/", review_views.credit_detail, name="credit"),

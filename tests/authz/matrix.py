@@ -248,6 +248,12 @@ def _rule_versions(s: Any) -> int:
     return DeductionRuleVersion.objects.count()
 
 
+def _legacy_flags(s: Any) -> tuple:
+    from smz.compliance.models import LegacySystemProject
+
+    return tuple(LegacySystemProject.objects.values_list("project_id", "attended_since", "note"))
+
+
 def _deduction(s: Any) -> dict[str, Any]:
     return {"pk": s.deduction.pk}
 
@@ -533,6 +539,9 @@ PAGES: dict[str, Row] = {
     "compliance:appeal_attachment": Row(
         "gc_labor", lambda s: {"pk": s.appeal.attachments.get().pk}
     ),
+    # the old integrity system (issue 13 item 3): the city administrator's alone, to read and to write
+    "compliance:legacy": Row("city_admin", marker=lambda s: "原诚信管理系统项目"),
+    "compliance:legacy_project": Row("city_admin", _p1, marker=_project),
     "compliance:credit_list": Row(
         "city_admin",
         marker=lambda s: "甲建设集团有限公司",
@@ -603,6 +612,13 @@ PAGE_WRITES: dict[str, Row] = {
             "reason": "授权矩阵检查",
         },
         state=_rule_versions,
+    ),
+    "compliance:legacy_project POST": Row(
+        "city_admin",
+        _p1,
+        method="POST",
+        data=lambda s: {"form": "flag", "attended_since": "2019-06-01", "note": "授权矩阵检查"},
+        state=_legacy_flags,
     ),
     "compliance:deduction POST": Row(
         "town_l1",

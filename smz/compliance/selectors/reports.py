@@ -4,7 +4,9 @@ and their outcome — as a page, an Excel workbook and a PDF with bar charts (dr
 
 Scope: city-wide authorities (and superusers) read every jurisdiction and the city; other authorities (town
 housing departments, the safety center for the urban districts) read their own jurisdictions; nobody else.
-A month is counted by the violation's day (violations, deductions) and by the filing day (appeals).
+A month is counted by the violation's day (violations, deductions) and by the filing day (appeals); the grades
+are the enterprises' credit grades on the month's last day (smz.compliance.selectors.review.grade_counts) — every
+enterprise for the city, the enterprises on the jurisdiction's in-scope projects (or deducted there) for a town.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ from openpyxl.styles import Font
 from smz.accounts.models import Role
 from smz.compliance.errors import ComplianceErrorCode
 from smz.compliance.models import Appeal, Deduction, DeductionReversal, Violation
+from smz.compliance.selectors.review import grade_counts
 from smz.core.errors import Forbidden, NotFound, field_errors
 from smz.core.forms import form_month
 from smz.core.pdf import city_stamp, template_pdf
 from smz.core.timeutil import business_date
 from smz.core.xlsx import safe_row
-from smz.registry.models import Jurisdiction, Project
+from smz.registry.models import Jurisdiction, Participant, Project
 
 REPORT_ROLES = frozenset(
     {
@@ -118,6 +121,8 @@ class MonthReport:
     appeals_total: int = 0
     by_jurisdiction: list[dict[str, Any]] = field(default_factory=list)
     top_enterprises: list[dict[str, Any]] = field(default_factory=list)
+    grades: list[dict[str, Any]] = field(default_factory=list)
+    grades_as_of: dt.date | None = None
 
     @property
     def scope_label(self) -> str:
@@ -151,6 +156,7 @@ class MonthReport:
             "rules": self.chart(self.by_rule, "count", "title"),
             "states": self.chart(self.by_state, "count"),
             "appeals": self.chart(self.appeals, "count"),
+            "grades": self.chart(self.grades, "count"),
         }
         if self.by_jurisdiction:
             charts["towns"] = self.chart(self.by_jurisdiction, "net_points", "name")
@@ -251,6 +257,18 @@ def build_report(*, month: dt.date, jurisdiction: Jurisdiction | None) -> MonthR
     if jurisdiction is None:
         report.by_jurisdiction = _by_jurisdiction(violations, deductions)
     report.top_enterprises = _top_enterprises(deductions)
+    report.grades_as_of = end - dt.timedelta(days=1)
+    enterprise_ids = None
+    if jurisdiction is not None:
+        enterprise_ids = sorted(
+            {
+                *Participant.objects.filter(project__in=projects).values_list(
+                    "enterprise", flat=True
+                ),
+                *deductions.values_list("enterprise", flat=True),
+            }
+        )
+    report.grades = grade_counts(as_of=report.grades_as_of, enterprise_ids=enterprise_ids)
     return report
 
 
@@ -378,6 +396,11 @@ def report_xlsx(report: MonthReport) -> bytes:
             [e["name"], e["corp_code"], e["count"], float(e["points"])]
             for e in report.top_enterprises
         ],
+    )
+    sheet(
+        "信用等级",
+        ["信用等级", f"企业数（{report.grades_as_of:%Y-%m-%d}）"],
+        [[g["label"], g["count"]] for g in report.grades],
     )
     out = io.BytesIO()
     wb.save(out)

@@ -34,8 +34,10 @@ from smz.compliance.models import (
     Deduction,
     DeductionReversal,
     Evidence,
+    LegacyIntegrityRecord,
 )
 from smz.compliance.selectors import today
+from smz.compliance.selectors.legacy import legacy_points_by_enterprise
 from smz.core.errors import Forbidden, NotFound
 from smz.core.xlsx import safe_row
 from smz.registry import scoping
@@ -390,6 +392,9 @@ def credit_rows(*, as_of: dt.date | None = None, q: str = "") -> list[CreditRow]
         .annotate(total=Sum("points"))
         .values_list("enterprise", "total")
     )
+    # The old integrity system's imported records count in the same window (issue 13 item 3).
+    for pk, points in legacy_points_by_enterprise(*credit_window(as_of)).items():
+        totals[pk] = (totals.get(pk) or Decimal(0)) + points
     enterprises = Enterprise.objects.order_by("name")
     if q:
         enterprises = enterprises.filter(Q(name__icontains=q) | Q(corp_code__icontains=q))
@@ -401,6 +406,25 @@ def credit_rows(*, as_of: dt.date | None = None, q: str = "") -> list[CreditRow]
         rows.append(CreditRow(e, points, score, grade, label))
     rows.sort(key=lambda r: (r.score, r.enterprise.name))
     return rows
+
+
+def grade_counts(
+    *, as_of: dt.date, enterprise_ids: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
+    """How many enterprises hold each grade (A–D, highest first) on `as_of`; only `enterprise_ids` when given."""
+    counts: dict[str, int] = {}
+    wanted = None if enterprise_ids is None else set(enterprise_ids)
+    for row in credit_rows(as_of=as_of):
+        if wanted is None or row.enterprise.pk in wanted:
+            counts[row.grade] = counts.get(row.grade, 0) + 1
+    return [
+        {
+            "grade": g["grade"],
+            "label": f"{g['grade']}（{g['label']}）",
+            "count": counts.get(g["grade"], 0),
+        }
+        for g in credit_table()["grades"]
+    ]
 
 
 def credit_list_for(user: Any, *, q: str = "") -> list[CreditRow]:
@@ -417,6 +441,8 @@ class CreditDetail:
     hidden_points: Decimal
     history: Sequence[Deduction]
     table: dict[str, Any]
+    legacy_items: list[LegacyIntegrityRecord] = field(default_factory=list)
+    legacy_points: Decimal = Decimal(0)
 
 
 def credit_detail_for(
@@ -432,10 +458,17 @@ def credit_detail_for(
         raise NotFound("企业")
     as_of = as_of or today()
     counted = _in_window(counted_deductions().filter(enterprise=enterprise), as_of)
-    total = counted.aggregate(total=Sum("points"))["total"] or Decimal(0)
+    start, end = credit_window(as_of)
+    legacy_items = list(
+        LegacyIntegrityRecord.objects.filter(enterprise=enterprise, day__gte=start, day__lte=end)
+        .select_related("project")
+        .order_by("-day", "pk")
+    )
+    legacy_points = sum((r.points for r in legacy_items), Decimal(0))
+    total = (counted.aggregate(total=Sum("points"))["total"] or Decimal(0)) + legacy_points
     visible = deductions_for(user).filter(enterprise=enterprise)
     items = list(visible.filter(pk__in=counted.values("pk")).order_by("-violation__day", "pk"))
-    shown = sum((d.points for d in items), Decimal(0))
+    shown = sum((d.points for d in items), Decimal(0)) + legacy_points
     history = list(
         visible.exclude(pk__in=counted.values("pk"))
         .annotate(reversed=Exists(DeductionReversal.objects.filter(deduction=OuterRef("pk"))))
@@ -453,6 +486,8 @@ def credit_detail_for(
         hidden_points=total - shown,
         history=history,
         table=credit_table(),
+        legacy_items=legacy_items,
+        legacy_points=legacy_points,
     )
 
 

@@ -70,7 +70,7 @@ def test_city_report_breaks_down_by_town(month):
     assert r.violations == 6 and r.projects_with_violations == 2
     towns = {t["name"]: (t["violations"], t["net_points"]) for t in r.by_jurisdiction}
     assert towns == {"小榄": (5, Decimal(1)), "古镇": (1, Decimal(3))}
-    assert set(r.charts) == {"rules", "states", "appeals", "towns"}
+    assert set(r.charts) == {"rules", "states", "appeals", "grades", "towns"}
     widest = max(b.width for b in r.charts["rules"]["bars"])
     assert widest == reports.CHART_WIDTH
 
@@ -102,10 +102,13 @@ def test_page_and_downloads(month, as_user):
     page = client.get("/compliance/reports/?month=2026-10").content.decode()  # defaults to its town
     assert f"{j.name}·2026年10月" in page and "全市" not in page
     assert 'data-testid="net-points">1 分' in page and "<svg" in page
+    assert 'data-testid="report-grades"' in page and "企业信用等级（2026-10-31）" in page
     xlsx = client.get(f"/compliance/reports/excel/?month=2026-10&jurisdiction={j.pk}")
     assert xlsx["Content-Disposition"].endswith(f'compliance-2026-10-{j.code}.xlsx"')
     wb = load_workbook(io.BytesIO(xlsx.content))
-    assert wb.sheetnames == ["汇总", "按规则", "扣分状态", "申诉", "扣分企业"]
+    assert wb.sheetnames == ["汇总", "按规则", "扣分状态", "申诉", "扣分企业", "信用等级"]
+    grade_rows = list(wb["信用等级"].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in grade_rows] == ["A（优）", "B（良）", "C（中）", "D（差）"]
     summary = {row[0]: row[1] for row in wb["汇总"].iter_rows(min_row=3, values_only=True)}
     assert summary["违规事实数"] == 5 and summary["净扣分（分）"] == 1
     pdf = client.get(f"/compliance/reports/pdf/?month=2026-10&jurisdiction={j.pk}")
@@ -122,3 +125,29 @@ def test_excel_cells_are_safe(month):
     wb = load_workbook(io.BytesIO(reports.report_xlsx(report)))
     names = [row[0] for row in wb["扣分企业"].iter_rows(min_row=2, values_only=True)]
     assert "'=HYPERLINK(1)" in names and "=HYPERLINK(1)" not in names
+
+
+def grades(r: reports.MonthReport) -> dict[str, int]:
+    return {g["grade"]: g["count"] for g in r.grades}
+
+
+def test_grades_at_the_month_end_follow_confirmations_and_reversals(month):
+    """Issue 13 item 7: the enterprises per credit grade on the month's last day; a reversal lifts the grade."""
+    xiaolan = month.projects["p1"].jurisdiction
+    city = month.user("city_admin")
+    r = reports.report_for(city, month=OCT, jurisdiction_id=None)
+    assert r.grades_as_of == dt.date(2026, 10, 31) and list(grades(r)) == ["A", "B", "C", "D"]
+    assert grades(r) == {"A": len(month.enterprises), "B": 0, "C": 0, "D": 0}
+    heavy = judged(month, day=dt.date(2026, 10, 20), enterprise="sub", points="20")
+    late = judged(
+        month, day=dt.date(2026, 11, 2), enterprise="gc", points="30"
+    )  # after the month end
+    r = reports.report_for(city, month=OCT, jurisdiction_id=None)
+    assert grades(r) == {"A": len(month.enterprises) - 1, "B": 1, "C": 0, "D": 0}
+    town = reports.report_for(month.user("town_l1"), month=OCT, jurisdiction_id=xiaolan.pk)
+    assert sum(grades(town).values()) < len(month.enterprises) and grades(town)["B"] == 1
+    appealed(month, heavy, won=True)
+    assert grades(reports.report_for(city, month=OCT, jurisdiction_id=None))["B"] == 0
+    nov = reports.report_for(city, month=dt.date(2026, 11, 1), jurisdiction_id=None)
+    assert grades(nov)["C"] == 1 and late.deduction.points == 30
+    assert "grades" in r.charts
