@@ -130,3 +130,20 @@ def _row(**kw):
 )
 def test_an_accepted_contest_overrides_only_the_snapshot_reasons(row, reason):
     assert pass_invalid_reason(row) == reason
+
+
+def test_the_worker_finds_the_action_on_his_own_passes_page(world, client):
+    gate = gate_for(world, "p1", "GATE-P1-A")
+    sub = world.workers["sub"]
+    attend(gate, sub, today(), snapshot=jpeg(face=False))
+    client.force_login(world.user("worker"))
+    assert f"/workers/{sub.pk}/passes/" in client.get("/me/wages/").content.decode()
+    body = client.get(f"/workers/{sub.pk}/passes/").content.decode()
+    assert "申诉此记录" in body
+    record = PassRecord.objects.filter(worker=sub).first()
+    answer = client.post(f"/passes/{record.pk}/contest/", {"reason": "是我本人"})
+    contest = PassContest.objects.get()
+    assert answer.status_code == 302 and answer["Location"] == f"/attendance/contests/{contest.pk}/"
+    # the subcontractor's neighbour may not open the form
+    client.force_login(world.user("neighbour_labor"))
+    assert client.get(f"/passes/{record.pk}/contest/").status_code == 404
