@@ -177,3 +177,47 @@ class LateSnapshot(AppendOnlyModel):
 
     def __str__(self) -> str:
         return str(self.pass_record_id)
+
+
+class PassContest(models.Model):
+    """通行记录申诉 (issue 13 item 5): the person or his employer contests a pass judged invalid (e.g. the
+    snapshot was fine); an approver of the project's authority accepts or rejects it once. The pass itself is
+    never updated: an accepted contest makes it count through validity.pass_invalid_reason. Never deleted."""
+
+    class State(models.TextChoices):
+        FILED = "filed", "待处理"
+        ACCEPTED = "accepted", "申诉成立"
+        REJECTED = "rejected", "申诉不成立"
+
+    pass_record = models.ForeignKey(PassRecord, on_delete=models.PROTECT, related_name="contests")
+    project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="+")
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
+    authority = models.ForeignKey("registry.Authority", on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField("申诉时间", auto_now_add=True)
+    reason = models.TextField("申诉理由")
+    invalid_reason = models.CharField("申诉时的无效原因", max_length=40)
+    state = models.CharField("状态", max_length=8, choices=State.choices, default=State.FILED)
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    decision = models.TextField("处理意见", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通行记录申诉"
+        ordering = ["-filed_at", "-pk"]
+        constraints = [
+            # at most one open or accepted contest per pass; a rejected one may be followed by another
+            models.UniqueConstraint(
+                fields=["pass_record"],
+                condition=~models.Q(state="rejected"),
+                name="passcontest_one_open_or_accepted",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pass_record_id}: {self.state}"

@@ -11,9 +11,16 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from smz.attendance.errors import AttendanceErrorCode
-from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
-from smz.attendance.validity import INVALID_REASONS, VALIDITY_FIELDS, pass_invalid_reason
+from smz.attendance.models import DailyAttendance, KeyPostDay, PassContest, PassRecord
+from smz.attendance.validity import (
+    CONTESTABLE_REASONS,
+    INVALID_REASONS,
+    VALIDITY_FIELDS,
+    pass_invalid_reason,
+    with_validity,
+)
 from smz.core.errors import DomainError, NotFound
+from smz.core.roles import Role
 from smz.core.timeutil import business_date
 from smz.registry import scoping
 from smz.registry.codes import code_table
@@ -117,7 +124,9 @@ def pass_list_for(
     if project:
         qs = qs.filter(project=project)
     rows = list(
-        qs.order_by("-event_time", "-pk").values(
+        with_validity(qs)
+        .order_by("-event_time", "-pk")
+        .values(
             "pk",
             "event_time",
             "event_offset_minutes",
@@ -138,6 +147,7 @@ def pass_list_for(
         reason = pass_invalid_reason(r)
         r["valid"] = not reason
         r["reason"] = INVALID_REASONS.get(reason, reason)
+        r["contestable"] = reason in CONTESTABLE_REASONS
         r["has_snapshot"] = bool(r["snapshot"] or r["late_snapshot__snapshot"])
         r["face_pending"] = r["has_snapshot"] and r["snapshot_check__faces"] is None
         r["late_minutes"] = int((r["received_at"] - r["event_time"]).total_seconds() // 60)
@@ -517,4 +527,88 @@ def city_today_for(user: Any) -> dict[str, Any]:
         "key_posts_absent_yesterday": key_post_absences_for(
             user, first=yesterday, last=yesterday
         ).count(),
+    }
+
+
+# ---- contests of invalid passes (issue 13 item 5) -----------------------------------------------------
+
+
+def contest_may_file(user: Any, record: PassRecord) -> bool:
+    """The person himself, or an admin / labor specialist of his employer on that project (who sees him)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == Role.WORKER:
+        return bool(user.worker_id) and user.worker_id == record.worker_id
+    if user.role not in {Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST} or not user.enterprise_id:
+        return False
+    return (
+        scoping.employments_for(user)
+        .filter(project=record.project_id, worker=record.worker_id, employer=user.enterprise_id)
+        .exists()
+    )
+
+
+def contest_may_file_for_worker(user: Any, worker: Worker) -> bool:
+    """Whether the "申诉此记录" action shows on a person's passes (the service checks each pass again)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == Role.WORKER:
+        return user.worker_id == worker.pk
+    return (
+        user.role in {Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST}
+        and scoping.employments_for(user)
+        .filter(worker=worker, employer=user.enterprise_id)
+        .exists()
+    )
+
+
+def contest_may_decide(user: Any, contest: PassContest) -> bool:
+    """An approver (either level) of the authority the project was routed to when the contest was filed."""
+    return (
+        contest.state == PassContest.State.FILED
+        and getattr(user, "is_authenticated", False)
+        and user.role in {Role.APPROVER_L1, Role.APPROVER_L2}
+        and user.authority_id == contest.authority_id
+    )
+
+
+def contests_for(user: Any) -> QuerySet[PassContest]:
+    """A worker sees his own contests, an enterprise its people's, an authority its jurisdiction's (the
+    people's attendance scope); the deciding authority always sees the contests routed to it."""
+    qs = PassContest.objects.select_related("pass_record__device", "project", "worker", "filed_by")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    scoped = scoping.attendance_scope(user, PassContest.objects.all()).values("pk")
+    if user.authority_id:
+        return qs.filter(Q(pk__in=scoped) | Q(authority=user.authority_id))
+    return qs.filter(pk__in=scoped)
+
+
+def contest_list_for(user: Any, *, state: str = "") -> list[PassContest]:
+    qs = contests_for(user)
+    if state in PassContest.State.values:
+        qs = qs.filter(state=state)
+    return list(qs[:500])
+
+
+def contest_get_for(user: Any, pk: int) -> PassContest:
+    contest = contests_for(user).filter(pk=pk).first()
+    if contest is None:
+        raise NotFound("通行记录申诉")
+    return contest
+
+
+def contest_pass_for(user: Any, pk: int) -> dict[str, Any]:
+    """The pass a user is about to contest, with its effective reason; refused unless he may contest it."""
+    record = pass_get_for(user, pk)
+    if not contest_may_file(user, record):
+        raise NotFound("通行记录")
+    row = with_validity(PassRecord.objects.filter(pk=pk)).values(*VALIDITY_FIELDS).get()
+    reason = pass_invalid_reason(row)
+    return {
+        "record": record,
+        "reason": reason,
+        "reason_label": INVALID_REASONS.get(reason, reason),
+        "contestable": reason in CONTESTABLE_REASONS,
+        "contests": list(PassContest.objects.filter(pass_record=pk).select_related("decided_by")),
     }

@@ -10,20 +10,39 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
-from smz.attendance.selectors import key_post_holder_on
+from smz.attendance.errors import AttendanceErrorCode
+from smz.attendance.events import AttendanceEventKind
+from smz.attendance.models import (
+    DailyAttendance,
+    KeyPostDay,
+    PassContest,
+    PassRecord,
+    SnapshotCheck,
+)
+from smz.attendance.selectors import contest_may_decide, contest_may_file, key_post_holder_on
 from smz.attendance.snapshots import snapshot_read
-from smz.attendance.validity import VALIDITY_FIELDS, pass_invalid_reason
+from smz.attendance.validity import (
+    CONTESTABLE_REASONS,
+    VALIDITY_FIELDS,
+    pass_invalid_reason,
+    with_validity,
+)
 from smz.core import faces
+from smz.core.errors import DomainError, Forbidden
+from smz.core.events import event_record
+from smz.core.locks import lock_row
+from smz.core.roles import Role
 from smz.core.timeutil import business_date
 from smz.registry.models import KeyPost, KeyPostHolding, Project
 from smz.registry.obligations import key_post_exemption, project_calendar
 from smz.registry.project_changes import project_start_record
+from smz.registry.selectors import approving_authority
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +85,9 @@ def snapshot_checks_run(*, project_id: int, keys: Iterable[tuple[int, dt.date]])
 def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date) -> DailyAttendance:
     """One person's day on one project: first in, last out, minutes on site, valid/invalid passes, anomalies."""
     passes = list(
-        PassRecord.objects.filter(project=project_id, worker=worker_id, work_date=day)
+        with_validity(
+            PassRecord.objects.filter(project=project_id, worker=worker_id, work_date=day)
+        )
         .order_by("event_time", "pk")
         .values("event_time", "direction", *VALIDITY_FIELDS)
     )
@@ -193,3 +214,93 @@ def key_post_days_recompute(*, project_id: int, first: dt.date, last: dt.date) -
         n += len(key_post_days_compute(project_id=project_id, day=day))
         day += dt.timedelta(days=1)
     return n
+
+
+# ---- contests of invalid passes (issue 13 item 5) -----------------------------------------------------
+
+CONTEST_FILER_ROLES = frozenset({Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST})
+CONTEST_DECIDER_ROLES = frozenset({Role.APPROVER_L1, Role.APPROVER_L2})
+
+
+def _text(value: str, field: str, label: str) -> str:
+    value = value.strip()
+    if not value:
+        raise DomainError(
+            AttendanceErrorCode.CONTEST_TEXT,
+            f"请填写{label}",
+            {"fields": {field: "必填"}},
+            status=422,
+        )
+    return value[:2000]
+
+
+@transaction.atomic
+def pass_contest_file(*, actor: Any, pass_record: PassRecord, reason: str) -> PassContest:
+    """The person himself, or the labor specialist / admin of his employer on the project, contests a pass
+    judged invalid for its snapshot or face (validity.CONTESTABLE_REASONS). One open contest per pass."""
+    locked = lock_row(PassRecord, pk=pass_record.pk)
+    if not contest_may_file(actor, locked):
+        raise Forbidden(
+            "只有本人或其用工企业的劳资专管员、企业管理员可以申诉该通行记录",
+            code=AttendanceErrorCode.CONTEST_FORBIDDEN,
+        )
+    row = with_validity(PassRecord.objects.filter(pk=locked.pk)).values(*VALIDITY_FIELDS).get()
+    invalid = pass_invalid_reason(row)
+    if invalid not in CONTESTABLE_REASONS:
+        raise DomainError(
+            AttendanceErrorCode.CONTEST_NOT_INVALID,
+            "只能申诉因抓拍照片或人脸核验而无效的通行记录",
+            status=409,
+        )
+    if PassContest.objects.filter(pass_record=locked, state=PassContest.State.FILED).exists():
+        raise DomainError(AttendanceErrorCode.CONTEST_OPEN, "该记录已有待处理的申诉", status=409)
+    contest = PassContest.objects.create(
+        pass_record=locked,
+        project_id=locked.project_id,
+        worker_id=locked.worker_id,
+        authority=approving_authority(locked.project),
+        enterprise_id=actor.enterprise_id,
+        filed_by=actor,
+        reason=_text(reason, "reason", "申诉理由"),
+        invalid_reason=invalid,
+    )
+    event_record(
+        actor=actor,
+        kind=AttendanceEventKind.PASS_CONTEST_FILED,
+        subject=contest,
+        data={"pass": locked.pk, "reason": invalid},
+    )
+    return contest
+
+
+@transaction.atomic
+def pass_contest_decide(
+    *, actor: Any, contest: PassContest, accept: bool, decision: str
+) -> PassContest:
+    """An approver of the project's authority accepts or rejects a contest, once. Accepted: the pass counts
+    (validity.pass_invalid_reason) and the person's day and the key posts are recomputed now; the compliance
+    engine sees it on its next run over that day (compliance_run / the daily task)."""
+    locked = lock_row(PassContest, pk=contest.pk)
+    if not contest_may_decide(actor, locked):
+        if locked.state != PassContest.State.FILED:
+            raise DomainError(AttendanceErrorCode.CONTEST_DECIDED, "该申诉已处理", status=409)
+        raise Forbidden(
+            "只有该项目审批部门的审批人可以处理通行记录申诉",
+            code=AttendanceErrorCode.CONTEST_FORBIDDEN,
+        )
+    locked.decision = _text(decision, "decision", "处理意见")
+    locked.state = PassContest.State.ACCEPTED if accept else PassContest.State.REJECTED
+    locked.decided_by, locked.decided_at = actor, timezone.now()
+    locked.save(update_fields=["decision", "state", "decided_by", "decided_at"])
+    event_record(
+        actor=actor,
+        kind=AttendanceEventKind.PASS_CONTEST_ACCEPTED
+        if accept
+        else AttendanceEventKind.PASS_CONTEST_REJECTED,
+        subject=locked,
+        data={"pass": locked.pass_record_id},
+    )
+    if accept:
+        day = PassRecord.objects.values_list("work_date", flat=True).get(pk=locked.pass_record_id)
+        attendance_recompute(project_id=locked.project_id, keys=[(locked.worker_id, day)])
+    return locked

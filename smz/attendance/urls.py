@@ -14,4 +14,7 @@ urlpatterns = [
     path("workers/<int:pk>/passes/", views.worker_passes, name="passes"),
     path("passes/<int:pk>/snapshot/", views.pass_snapshot, name="snapshot"),
     path("attendance/anomalies/", views.anomalies, name="anomalies"),
+    path("passes/<int:pk>/contest/", views.contest_new, name="contest_new"),
+    path("attendance/contests/", views.contest_list, name="contests"),
+    path("attendance/contests/<int:pk>/", views.contest_detail, name="contest"),
 ]

@@ -4,6 +4,10 @@ the daily recompute (services) and the pages (selectors)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet
+
 from smz.attendance.snapshots import snapshot_big_enough
 
 INVALID_REASONS = {
@@ -24,12 +28,37 @@ VALIDITY_FIELDS = (
     "snapshot_check__faces",
     "late_snapshot__snapshot_width",
     "late_snapshot__snapshot_height",
+    "contest_accepted",
 )
+
+# The reasons an accepted contest (PassContest) overrides: the snapshot/face judgement. "off_site" and
+# "no_location" are facts of the device and its place, not of the photo: a contest does not override them.
+CONTESTABLE_REASONS = frozenset({"no_snapshot", "low_resolution", "no_face", "face_check_pending"})
+
+
+def with_validity(qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Passes annotated with what pass_invalid_reason needs beyond their columns (an accepted contest)."""
+    from smz.attendance.models import PassContest
+
+    return qs.annotate(
+        contest_accepted=Exists(
+            PassContest.objects.filter(pass_record=OuterRef("pk"), state=PassContest.State.ACCEPTED)
+        )
+    )
 
 
 def pass_invalid_reason(row: dict) -> str:
     """A pass's effective reason for not counting ("" = it counts): decided at ingest, then by a snapshot
-    attached later (LateSnapshot) and by the background face check (SnapshotCheck)."""
+    attached later (LateSnapshot), by the background face check (SnapshotCheck) and by an accepted contest
+    (PassContest: the snapshot/face reasons only, CONTESTABLE_REASONS). Rows come from
+    `with_validity(qs).values(*VALIDITY_FIELDS)`."""
+    reason = _reason(row)
+    if reason in CONTESTABLE_REASONS and row.get("contest_accepted"):
+        return ""
+    return reason
+
+
+def _reason(row: dict) -> str:
     reason = row["invalid_reason"]
     faces_found = row["snapshot_check__faces"]
     late_width = row["late_snapshot__snapshot_width"]

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from smz.accounts.models import Role
-from smz.attendance import excel, selectors
+from smz.attendance import excel, selectors, services
+from smz.attendance.models import PassContest
 from smz.attendance.snapshots import snapshot_read
+from smz.attendance.validity import INVALID_REASONS
+from smz.core.errors import DomainError
 from smz.core.events import pii_access_record
 from smz.core.files import user_file_headers
 from smz.core.forms import form_int
@@ -89,6 +93,7 @@ def worker_passes(request: HttpRequest, pk: int) -> HttpResponse:
             request.user, worker=worker, first=first, last=last, project=project
         ),
         "anomaly_labels": selectors.ANOMALY_LABELS,
+        "may_contest": selectors.contest_may_file_for_worker(request.user, worker),
     }
     return render(request, "attendance/passes.html", context)
 
@@ -148,3 +153,82 @@ def anomalies(request: HttpRequest) -> HttpResponse:
             selectors.anomaly_list_for(request.user, first=first, last=last, kind=tab), 50
         ).get_page(request.GET.get("page"))
     return render(request, "attendance/anomalies.html", context)
+
+
+@login_required
+def contest_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """申诉此记录: the person or his employer contests a pass judged invalid for its snapshot or face."""
+    page = selectors.contest_pass_for(request.user, pk)
+    form = {"reason": ""}
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        form["reason"] = request.POST.get("reason", "")
+        try:
+            contest = services.pass_contest_file(
+                actor=request.user, pass_record=page["record"], reason=form["reason"]
+            )
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            errors = exc.detail.get("fields", {}) or {"form": exc.message}
+            status = exc.status
+        else:
+            messages.success(request, "申诉已提交，等待主管部门处理")
+            return redirect("attendance:contest", contest.pk)
+    return render(
+        request,
+        "attendance/contest_new.html",
+        {"page": page, "form": form, "errors": errors},
+        status=status,
+    )
+
+
+@login_required
+def contest_list(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "")
+    return render(
+        request,
+        "attendance/contests.html",
+        {
+            "contests": selectors.contest_list_for(request.user, state=state),
+            "state": state,
+            "states": PassContest.State.choices,
+            "reasons": INVALID_REASONS,
+        },
+    )
+
+
+@login_required
+def contest_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A contest and its pass; POST is the decision of an approver of the project's authority."""
+    contest = selectors.contest_get_for(request.user, pk)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            services.pass_contest_decide(
+                actor=request.user,
+                contest=contest,
+                accept=request.POST.get("outcome") == "accept",
+                decision=request.POST.get("decision", ""),
+            )
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            errors = exc.detail.get("fields", {}) or {"form": exc.message}
+            status = exc.status
+        else:
+            messages.success(request, "已作出处理决定")
+            return redirect("attendance:contest", pk)
+    return render(
+        request,
+        "attendance/contest.html",
+        {
+            "contest": contest,
+            "reasons": INVALID_REASONS,
+            "may_decide": selectors.contest_may_decide(request.user, contest),
+            "errors": errors,
+        },
+        status=status,
+    )

@@ -278,6 +278,16 @@ def _appeals(s: Any) -> tuple:
     return tuple(Appeal.objects.order_by("pk").values_list("pk", "state"))
 
 
+def _contest(s: Any) -> dict[str, Any]:
+    return {"pk": s.pass_contest.pk}
+
+
+def _contests(s: Any) -> tuple:
+    from smz.attendance.models import PassContest
+
+    return tuple(PassContest.objects.order_by("pk").values_list("pk", "state"))
+
+
 def _gc_enterprise(s: Any) -> dict[str, Any]:
     return {"pk": s.world.enterprises["gc"].pk}
 
@@ -415,6 +425,18 @@ PAGES: dict[str, Row] = {
     ),
     "attendance:passes": Row("gc_labor", _worker_pk, marker=_worker),
     "attendance:snapshot": Row("gc_labor", lambda s: {"pk": s.pass_record.pk}, state=_events),
+    # Contests of invalid passes (issue 13 item 5): the employer (or the person) files, the project's authority
+    # decides; the queue and a contest follow the people's attendance scope.
+    "attendance:contest_new": Row(
+        "gc_labor", lambda s: {"pk": s.invalid_pass.pk}, marker=lambda s: "提交申诉"
+    ),
+    "attendance:contests": Row(
+        "gc_labor",
+        lambda s: s.pass_contest and {},
+        marker=lambda s: f'href="/attendance/contests/{s.pass_contest.pk}/"',
+        expect=LIST_PAGE,
+    ),
+    "attendance:contest": Row("gc_labor", _contest, marker=lambda s: "抓拍正常，设备未上传照片"),
     # The double-shift tab names both sites; a persona who cannot see 石岐 p3 must not read it there (item 4).
     "attendance:anomalies": Row(
         "gc_admin",
@@ -633,6 +655,20 @@ PAGE_WRITES: dict[str, Row] = {
         method="POST",
         data=lambda s: {"text": "当日在岗", "file": _pdf()},
         state=_appeals,
+    ),
+    "attendance:contest_new POST": Row(
+        "gc_labor",
+        lambda s: {"pk": s.invalid_pass.pk},
+        method="POST",
+        data=lambda s: {"reason": "抓拍正常"},
+        state=_contests,
+    ),
+    "attendance:contest POST": Row(
+        "town_l1",
+        _contest,
+        method="POST",
+        data=lambda s: {"outcome": "accept", "decision": "照片清晰，申诉成立"},
+        state=_contests,
     ),
     "compliance:appeal POST": Row(
         "town_l1",

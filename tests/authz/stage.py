@@ -325,3 +325,32 @@ class Stage:
             text="当日在岗，考勤机故障",
             files=[(PDF, "说明.pdf")],
         )
+
+    # ---- contests of invalid passes (issue 13 item 5): a pass of 测试甲工 without a snapshot, contested by 甲建设
+
+    @functools.cached_property
+    def invalid_pass(self) -> PassRecord:
+        """A pass of 测试甲工 stored without a snapshot (invalid: no_snapshot), copied from the gate's pass."""
+        p = self.pass_record
+        return PassRecord.objects.create(
+            device_id=p.device_id,
+            device_record_id=f"{p.device_record_id}-ns",
+            project_id=p.project_id,
+            worker_id=p.worker_id,
+            event_time=p.event_time + dt.timedelta(hours=1),
+            work_date=p.work_date,
+            received_at=p.received_at,
+            direction=p.direction,
+            valid=False,
+            invalid_reason="no_snapshot",
+        )
+
+    @functools.cached_property
+    def pass_contest(self) -> Any:
+        from smz.attendance.services import pass_contest_file
+
+        return pass_contest_file(
+            actor=self.user("gc_labor"),
+            pass_record=self.invalid_pass,
+            reason="抓拍正常，设备未上传照片",
+        )

@@ -46,7 +46,7 @@ from django.utils import timezone
 from smz.approvals.models import ApprovalRequest, RequestKind
 from smz.approvals.models import State as RequestState
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
-from smz.attendance.validity import VALIDITY_FIELDS, pass_invalid_reason
+from smz.attendance.validity import VALIDITY_FIELDS, pass_invalid_reason, with_validity
 from smz.compliance.models import (
     Deduction,
     DeductionRuleVersion,
@@ -360,7 +360,7 @@ def invalid_snapshots(ctx: DayContext) -> list[Finding]:
     """C-ATT-SNAPSHOT: the project's passes that day without a usable snapshot (research/zhongshan.md: such a
     punch is invalid), judged by their effective reason (late snapshot, face check)."""
     rows = (
-        PassRecord.objects.filter(work_date=ctx.day, project__in=ctx.ids)
+        with_validity(PassRecord.objects.filter(work_date=ctx.day, project__in=ctx.ids))
         .filter(Q(valid=False) | Q(snapshot_check__faces=0))
         .values("id", "project_id", "device_id", *VALIDITY_FIELDS)
     )

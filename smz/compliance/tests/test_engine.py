@@ -222,6 +222,26 @@ def test_passes_without_a_usable_snapshot(world, site):
     assert snap.enterprise == world.enterprises["gc"] and snap.points == Decimal("0.5")
 
 
+def test_accepted_pass_contests_clear_the_snapshot_rule(world, site):
+    """Issue 13 item 5: passes whose contest the authority accepted count; the next run no longer finds them."""
+    from smz.attendance.models import PassRecord, SnapshotCheck
+    from smz.attendance.services import pass_contest_decide, pass_contest_file
+
+    staff_all_present(world, site)
+    for pk in PassRecord.objects.exclude(snapshot="").values_list("pk", flat=True):
+        # the staff's snapshots were checked (the recompute after the decision would find no file here)
+        SnapshotCheck.objects.create(pass_record_id=pk, faces=1, detector="test")
+    bad = passes(site, world.workers["sub"], DAY, valid=False, reason="no_snapshot", snapshot="")
+    DailyAttendance.objects.filter(worker=world.workers["sub"], work_date=DAY).update(attended=True)
+    for pk in bad:
+        contest = pass_contest_file(
+            actor=world.user("worker"), pass_record=PassRecord.objects.get(pk=pk), reason="r"
+        )
+        pass_contest_decide(actor=world.user("town_l1"), contest=contest, accept=True, decision="d")
+    p1_only(world)
+    assert found(world.projects["p1"], "C-ATT-SNAPSHOT") == []
+
+
 def test_device_off_the_site(world, site):
     staff_all_present(world, site)
     SiteBoundary.objects.create(
