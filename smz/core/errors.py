@@ -53,6 +53,11 @@ class DomainError(Exception):
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "detail": self.detail}
 
+    def form_errors(self) -> dict[str, str]:
+        """The refusal as a page's form shows it: the per-field messages, else one for the whole form."""
+        fields: dict[str, str] = self.detail.get("fields", {})
+        return fields or {"form": self.message}
+
 
 class NotFound(DomainError):
     status = 404

@@ -96,7 +96,7 @@ def rule_detail(request: HttpRequest, code: str) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            errors = exc.detail.get("fields", {}) or {"form": exc.message}
+            errors = exc.form_errors()
             status = exc.status
         else:
             messages.success(

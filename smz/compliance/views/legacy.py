@@ -79,7 +79,7 @@ def legacy_project(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            errors = exc.detail.get("fields", {}) or {"form": exc.message}
+            errors = exc.form_errors()
             row_errors = exc.detail.get("rows", [])
             status = exc.status
         else:

@@ -94,7 +94,7 @@ def appeal_new(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            errors = exc.detail.get("fields", {}) or {"form": exc.message}
+            errors = exc.form_errors()
             status = exc.status
         else:
             messages.success(request, "申诉已提交，等待主管部门处理")
@@ -138,7 +138,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            errors = exc.detail.get("fields", {}) or {"form": exc.message}
+            errors = exc.form_errors()
             status = exc.status
         else:
             messages.success(request, "已作出处理决定")

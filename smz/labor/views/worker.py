@@ -174,7 +174,7 @@ def my_profile(request: HttpRequest) -> HttpResponse:
                 user=user, changes=form, ip=request.META.get("REMOTE_ADDR") or None
             )
         except DomainError as exc:
-            errors, status = exc.detail.get("fields", {}) or {"form": exc.message}, exc.status
+            errors, status = exc.form_errors(), exc.status
             messages.error(request, exc.message)
         else:
             request.session[SESSION_CHANGE] = crypto.encrypt(json.dumps(changes))
