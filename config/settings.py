@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "smz.notifications",
     "smz.approvals",
     "smz.labor",
+    "smz.docking",
     "smz.terminals",
     "smz.compliance",
     "smz.portal",
@@ -235,6 +236,8 @@ WHITENOISE_USE_FINDERS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 SMZ_MAX_UPLOAD_REQUEST_BYTES = 32 * 1024 * 1024
+# 附件8 gateway: a 500-record dataList with its photos (the gateway checks it itself, in its own envelope).
+SMZ_DOCKING_MAX_BYTES = 40 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

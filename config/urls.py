@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("smz.attendance.urls")),
     path("", include("smz.approvals.urls")),
     path("", include("smz.labor.urls")),
+    path("", include("smz.docking.urls")),
     path("", include("smz.compliance.urls")),
     # One "accounts" namespace, two apps: the account pages and the worker's login by phone, which is the
     # registry's (it finds workers) but keeps the route names it was born with.

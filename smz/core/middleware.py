@@ -35,7 +35,7 @@ class DomainErrorMiddleware:
 
 # The device protocols check the declared length themselves, before reading, and answer in their own
 # protocol (device-direct: 413 device.body_too_large in the envelope; ZKTeco: a plain-text ERROR line).
-OWN_LIMIT_PREFIXES = ("/device/", "/iclock/")
+OWN_LIMIT_PREFIXES = ("/device/", "/iclock/", "/docking/")
 
 
 class RequestSizeLimitMiddleware:

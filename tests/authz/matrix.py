@@ -32,10 +32,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from smz.core import signing
+from smz.docking import protocol
 from tests.authz.stage import ELSEWHERE, TERMINAL_ADDRESS
 
 ANONYMOUS = "anonymous"
@@ -56,6 +59,8 @@ READ_ONLY = "city_supervisor"
 DEVICE, TERMINAL, SYSTEM = "device", "terminal", "system"
 # A correctly signed gate of another tenant (古镇 p2): it must not touch p1's gate's commands.
 OTHER_DEVICE = "other_device"
+# A vendor system docked for p1 (附件8), and one docked for p2 by another GC: it must not see p1.
+DOCKING_APP, OTHER_DOCKING_APP = "docking_app", "other_docking_app"
 
 
 def _none(stage: Any) -> dict[str, Any]:
@@ -737,6 +742,15 @@ MACHINE: dict[str, Row] = {
     ),
     "device_v1:id_cards": Row(DEVICE, method="POST", data=lambda s: {}, machine=True),
     "inbound:permits": Row(SYSTEM, method="POST", data=lambda s: {}, machine=True),
+    # 附件8: anyone without the app's signature gets a 4xx envelope refusal; another GC's app sees nothing of p1.
+    "docking:gateway": Row(
+        DOCKING_APP,
+        method="POST",
+        data=lambda s: {"projectCode": s.p1.code},
+        machine=True,
+        marker=lambda s: s.p1.code,
+        expect={**dict.fromkeys(PERSONAS, "refused"), OTHER_DOCKING_APP: "hidden"},
+    ),
     "inbound:quality_notices": Row(
         SYSTEM, method="POST", data=lambda s: {}, machine=True, system_kind="quality"
     ),
@@ -990,6 +1004,10 @@ def call(row: Row, key: str, stage: Any, persona: str) -> Any:
         gate = stage.gate if persona == DEVICE else stage.other_gate
         body = json.dumps(data).encode() if data is not None else b""
         return gate.call(method, url, raw=body) if method != "GET" else gate.call("GET", url)
+    if persona in (DOCKING_APP, OTHER_DOCKING_APP):
+        app, secret = stage.docking(persona == OTHER_DOCKING_APP)
+        fields = protocol.envelope(app.app_id, secret, "Project.Query", data, moment=timezone.now())
+        return client.post(url, urlencode(fields), content_type="application/x-www-form-urlencoded")
     if persona == SYSTEM:
         system, secret = stage.system(row.system_kind)
         body = json.dumps(data or {}).encode()

@@ -27,6 +27,7 @@ from smz.registry.synthetic import synthetic_id_number
 from smz.testing.approvals import fresh_permit, request_filed
 from smz.testing.attendance import attend as attend_gate
 from smz.testing.devices import DeviceClient, jpeg
+from smz.testing.docking import docking_app
 from smz.testing.labor import attend, confirm_all, contract, draft
 from smz.testing.registry import person, roster_xlsx
 
@@ -220,6 +221,13 @@ class Stage:
             kind=kind,
             docked_on=timezone.localdate(),
         )
+
+    @functools.cache  # noqa: B019 - one stage per test
+    def docking(self, other: bool) -> tuple[Any, str]:
+        """A vendor system docked for p1 by its GC, or (other) one docked for 古镇 p2 by that GC."""
+        if other:
+            return docking_app(self.world, ("p2",), by="city_admin", enterprise="neighbour")
+        return docking_app(self.world, ("p1",))
 
     @functools.cached_property
     def photo(self):

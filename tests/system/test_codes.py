@@ -24,6 +24,7 @@ PREFIXES: dict[str, str | None] = {
     "approvals": "approval.",
     "labor": "labor.",
     "compliance": "compliance.",
+    "docking": "docking.",
     # One domain, one prefix: the terminal protocols answer in the device registry's `device.`.
     "terminals": "device.",
     "portal": "http.",

@@ -1,0 +1,133 @@
+"""Platform docking (平台对接, 附件8): vendor systems authorized per project, the calls they make, what arrived.
+
+- `DockingApp`: one vendor system's credentials (app id + 32-character secret, stored encrypted, shown once). It acts
+  through its own service account, a 劳资专管员 of the general contractor who cannot log in: the projects assigned to
+  that account are the app's scope, so every write goes through the same services and scoping as a person's.
+- `DockingNonce`: nonces seen in the clock window (a second use is a replay).
+- `DockingRequest`: one asynchronous Add/Update call, kept with its (encrypted) data, its status (0 pending, 10
+  failed, 20 done) and per-record result, answered by `AsyncHandleResult.Query`.
+- `DockingReceipt`: the last data received per project and kind (the project's docking state).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from smz.core.fields import EncryptedTextField
+
+
+class DockingApp(models.Model):
+    class Mode(models.TextChoices):
+        SANDBOX = "sandbox", "沙箱"
+        LIVE = "live", "正式"
+
+    app_id = models.CharField("AppID", max_length=32, unique=True)
+    name = models.CharField("系统名称", max_length=80)
+    vendor = models.CharField("开发厂商", max_length=80, blank=True)
+    enterprise = models.ForeignKey(
+        "registry.Enterprise",
+        on_delete=models.PROTECT,
+        related_name="docking_apps",
+        verbose_name="总承包单位",
+    )
+    mode = models.CharField("环境", max_length=8, choices=Mode.choices, default=Mode.LIVE)
+    secret = EncryptedTextField("AppSecret")
+    # The service account the app acts as; its assigned projects are the app's scope.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="docking_app"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="授权人"
+    )
+    created_at = models.DateTimeField("授权时间", auto_now_add=True)
+    rotated_at = models.DateTimeField("密钥更换时间", null=True, blank=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revoke_reason = models.CharField("撤销原因", max_length=200, blank=True)
+    last_call_at = models.DateTimeField("最后调用", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "对接应用"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.app_id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class DockingNonce(models.Model):
+    app = models.ForeignKey(DockingApp, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["app", "nonce"], name="docking_nonce_unique")
+        ]
+
+
+class DockingRequest(models.Model):
+    class Status(models.IntegerChoices):
+        PENDING = 0, "待处理"
+        FAILED = 10, "处理失败"
+        DONE = 20, "处理成功"
+
+    serial = models.CharField("请求流水号", max_length=64, unique=True)
+    app = models.ForeignKey(DockingApp, on_delete=models.PROTECT, related_name="requests")
+    project = models.ForeignKey(
+        "registry.Project", on_delete=models.PROTECT, related_name="docking_requests"
+    )
+    method = models.CharField("方法", max_length=40)
+    # The request's data, sensitive fields already decrypted: personal data, so encrypted at rest.
+    data = EncryptedTextField("数据")
+    record_count = models.PositiveIntegerField("记录数", default=0)
+    status = models.PositiveSmallIntegerField(
+        "处理状态", choices=Status.choices, default=Status.PENDING
+    )
+    # Per-record outcome: [{"index": i, "code": ..., "message": ...}] for the refused ones, and what the
+    # method issued (e.g. {"teamSysNo": 12}).
+    result = models.JSONField("处理结果", default=dict, blank=True)
+    accepted_count = models.PositiveIntegerField("成功记录数", default=0)
+    failed_count = models.PositiveIntegerField("失败记录数", default=0)
+    received_at = models.DateTimeField("接收时间", db_index=True)
+    finished_at = models.DateTimeField("处理完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "对接请求"
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["status", "received_at"], name="docking_request_pending")]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class DockingReceipt(models.Model):
+    """What a project last received through docking, per kind of data (its docking state)."""
+
+    class Kind(models.TextChoices):
+        PARTICIPANT = "participant", "参建单位"
+        TEAM = "team", "班组"
+        WORKER = "worker", "项目人员"
+        CONTRACT = "contract", "劳动合同"
+        ENTRY_EXIT = "entry_exit", "进退场"
+        ATTENDANCE = "attendance", "考勤"
+        PAYROLL = "payroll", "工资单"
+        TRAINING = "training", "培训"
+
+    project = models.ForeignKey(
+        "registry.Project", on_delete=models.CASCADE, related_name="docking_receipts"
+    )
+    kind = models.CharField("数据类型", max_length=16, choices=Kind.choices)
+    first_at = models.DateTimeField("首次接收")
+    last_at = models.DateTimeField("最后接收")
+    records = models.PositiveBigIntegerField("累计记录数", default=0)
+    last_app = models.ForeignKey(DockingApp, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "对接数据接收"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind"], name="docking_receipt_unique")
+        ]
