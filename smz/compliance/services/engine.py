@@ -25,8 +25,10 @@ clears the mark. Only the rules implemented here are ever written or withdrawn.
 
 The start-date rules (C6): C-WF1-LATE (not started by planned start + `days`, no WF1 request filed) and
 C-BLD-START (the builder has not declared the planned start by planned start + `days`). The docking rules
-(C-DOCK-LATE, C-DOCK-SILENT) and the camera rule (C-CAM-ENTRANCE, disabled) are not judged yet: see
-docs/compliance/deductions.md.
+(D3): C-DOCK-LATE (the regime's docking deadline has passed and the platform has received nothing from the project:
+no pass from a device, no call from a docking app) and C-DOCK-SILENT (a docked project whose passes stopped for
+`days` days; a day it counts, C-ATT-NONE is not also found). The camera rule (C-CAM-ENTRANCE, disabled) is not
+judged yet: see docs/compliance/deductions.md.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ from smz.compliance.selectors import RegimeAnswer, phase_in, regime_answer, rule
 from smz.compliance.table import points_text
 from smz.devices.geo import point_in_polygon
 from smz.devices.models import Device, SiteBoundary
+from smz.docking.models import DockingApp, DockingRequest
 from smz.labor.models import LaborContract, Payroll, PayrollLine, SafetyTraining
 from smz.registry.models import (
     Employment,
@@ -94,6 +97,8 @@ class Code:
     PAY_HEADCOUNT = "C-PAY-HEADCOUNT"
     WF1_LATE = "C-WF1-LATE"
     BLD_START = "C-BLD-START"
+    DOCK_LATE = "C-DOCK-LATE"
+    DOCK_SILENT = "C-DOCK-SILENT"
 
 
 @dataclass
@@ -686,6 +691,93 @@ def start_undeclared(ctx: DayContext, version: DeductionRuleVersion) -> list[Fin
     return out
 
 
+def _project_devices(ids: list[int]) -> dict[int, list[int]]:
+    devices: dict[int, list[int]] = defaultdict(list)
+    for did, pid in Device.objects.filter(project__in=ids).values_list("id", "project_id"):
+        devices[pid].append(did)
+    return devices
+
+
+def _docking_apps(ids: list[int]) -> dict[int, list[int]]:
+    apps: dict[int, list[int]] = defaultdict(list)
+    for aid, pid in DockingApp.objects.filter(user__projects__in=ids).values_list(
+        "id", "user__projects"
+    ):
+        apps[pid].append(aid)
+    return apps
+
+
+def _received_before(ids: list[int], day: dt.date) -> set[int]:
+    """Projects the platform had received anything from by the end of `day`: a pass (from a device or a docking
+    app, work date on or before it) or a docking call (D3)."""
+    end = _day_end(day)
+    passes = Project.objects.filter(pk__in=ids).filter(
+        Exists(PassRecord.objects.filter(project=OuterRef("pk"), work_date__lte=day))
+        | Exists(DockingRequest.objects.filter(project=OuterRef("pk"), received_at__lt=end))
+    )
+    return set(passes.values_list("pk", flat=True))
+
+
+def dock_late(ctx: DayContext) -> list[Finding]:
+    """C-DOCK-LATE (notice 四（一）（二）): the project's docking deadline (its regime: 2020-02-01, or the planned
+    start) has passed and the platform has received nothing from it."""
+    due = [
+        pid
+        for pid, answer in ctx.answers.items()
+        if answer.dock_deadline is not None and ctx.day >= answer.dock_deadline
+    ]
+    if not due:
+        return []
+    docked = _received_before(due, ctx.day)
+    late = [pid for pid in due if pid not in docked]
+    devices, apps = _project_devices(late), _docking_apps(late)
+    out = []
+    for pid in late:
+        deadline = ctx.answers[pid].dock_deadline
+        out.append(
+            Finding(
+                pid,
+                "project",
+                f"对接期限 {deadline:%Y-%m-%d} 已过，截至 {ctx.day:%Y-%m-%d} 平台未收到该项目任何通行记录"
+                f"或对接数据（登记考勤设备 {len(devices[pid])} 台，对接应用 {len(apps[pid])} 个）",
+                {"device": devices[pid], "docking": apps[pid]},
+            )
+        )
+    return out
+
+
+def dock_silent(ctx: DayContext, version: DeductionRuleVersion) -> list[Finding]:
+    """C-DOCK-SILENT: a project that had docked (data received before the window) has no pass with a work date in
+    the last `days` days (the day included), on a day its site had to attend."""
+    days = _days_param(version, 3)
+    due = ctx.attendance_due()
+    if not due:
+        return []
+    first = ctx.day - dt.timedelta(days=days - 1)
+    docked = _received_before(due, first - dt.timedelta(days=1))
+    if not docked:
+        return []
+    recent = set(
+        PassRecord.objects.filter(
+            project__in=list(docked), work_date__gte=first, work_date__lte=ctx.day
+        )
+        .values_list("project_id", flat=True)
+        .distinct()
+    )
+    silent = sorted(docked - recent)
+    devices, apps = _project_devices(silent), _docking_apps(silent)
+    return [
+        Finding(
+            pid,
+            "project",
+            f"{first:%Y-%m-%d} 至 {ctx.day:%Y-%m-%d} 连续 {days} 天平台未收到该项目任何通行记录"
+            f"（登记考勤设备 {len(devices[pid])} 台，对接应用 {len(apps[pid])} 个）",
+            {"device": devices[pid], "docking": apps[pid]},
+        )
+        for pid in silent
+    ]
+
+
 # ---- the run
 
 
@@ -769,6 +861,11 @@ def _findings(
             (Code.BLD_START,),
             lambda: {Code.BLD_START: start_undeclared(ctx, table[Code.BLD_START])},
         ),
+        ((Code.DOCK_LATE,), lambda: {Code.DOCK_LATE: dock_late(ctx)}),
+        (
+            (Code.DOCK_SILENT,),
+            lambda: {Code.DOCK_SILENT: dock_silent(ctx, table[Code.DOCK_SILENT])},
+        ),
     ]
     for codes, run in groups:
         codes = tuple(
@@ -785,6 +882,10 @@ def _findings(
         for code, found in produced.items():
             if code in codes:
                 out[code] = found
+    # A silent project's day is one finding: C-DOCK-SILENT, not also C-ATT-NONE (deductions.md, C-ATT-NONE note).
+    silent = {f.project_id for f in out.get(Code.DOCK_SILENT, [])}
+    if silent and Code.ATT_NONE in out:
+        out[Code.ATT_NONE] = [f for f in out[Code.ATT_NONE] if f.project_id not in silent]
     return out
 
 

@@ -19,6 +19,7 @@ from smz.compliance.models import Deduction, LegacySystemProject, Violation
 from smz.compliance.services.engine import judge
 from smz.compliance.tasks import compliance_run_day
 from smz.devices.models import SiteBoundary
+from smz.docking.models import DockingRequest
 from smz.labor.models import LaborContract, Payroll, PayrollLine, SafetyTraining
 from smz.registry.identity import id_number_index
 from smz.registry.models import (
@@ -31,6 +32,7 @@ from smz.registry.models import (
 )
 from smz.registry.synthetic import synthetic_id_number
 from smz.testing.attendance import gate_for
+from smz.testing.docking import docking_app
 
 DAY = dt.date(2024, 6, 3)  # a Monday, formal phase, p1 attending since 2024-02-11
 _seq = itertools.count(1)
@@ -153,7 +155,8 @@ def test_present_holder_and_exempt_days_are_not_judged(world, site):
     before = dt.date(2024, 2, 10)  # planned start 2024-02-01 + 10 days = 2024-02-11
     close(world, before)
     p1_only(world, before)
-    assert found(world.projects["p1"], day=before) == []
+    # Only the docking deadline (the planned start) applies before the attendance start: nothing had arrived.
+    assert [v.rule.code for v in found(world.projects["p1"], day=before)] == ["C-DOCK-LATE"]
 
 
 def test_wf4_old_holder_counts_until_the_new_face_is_enrolled(world, site):
@@ -619,3 +622,48 @@ def test_builder_not_declaring_the_planned_start_is_charged_once(world, rules):
     )
     judge(START + dt.timedelta(days=1), START + dt.timedelta(days=1), projects=[p1.pk])
     assert not Violation.objects.filter(rule__code="C-BLD-START").exists()  # withdrawn
+
+
+# ---- docking (D3) -----------------------------------------------------------------------------------
+
+
+def test_dock_late_when_nothing_ever_arrived_after_the_deadline(world, site):
+    """p1 (permit 2024: deadline = planned start 2024-02-01) has a gate but never sent a pass."""
+    p1_only(world)
+    (late,) = found(world.projects["p1"], "C-DOCK-LATE")
+    assert late.enterprise == world.enterprises["gc"] and late.counted
+    assert late.evidence["device"] == [site.pk] and "2024-02-01" in late.evidence["text"]
+    # One pass on an earlier day is "received": no longer late, and not silent on its own day either.
+    passes(site, world.workers["gc"], DAY)
+    p1_only(world)
+    assert found(world.projects["p1"], "C-DOCK-LATE") == []
+
+
+def test_a_docking_call_counts_as_docked(world, site):
+    app, _ = docking_app(world, ("p1",))
+    DockingRequest.objects.create(
+        serial="team-add-engine",
+        app=app,
+        project=world.projects["p1"],
+        method="Team.Add",
+        data="{}",
+        received_at=dt.datetime.combine(DAY, dt.time(9), tzinfo=timezone.get_current_timezone()),
+    )
+    p1_only(world)
+    assert found(world.projects["p1"], "C-DOCK-LATE") == []
+
+
+def test_dock_silent_after_three_days_without_passes_replaces_att_none(world, site):
+    passes(site, world.workers["gc"], DAY - dt.timedelta(days=5))
+    for back in (2, 1, 0):
+        close(world, DAY - dt.timedelta(days=back))
+    # Day 3 of silence (DAY-2 .. DAY): silent, and C-ATT-NONE is not also found that day.
+    p1_only(world)
+    (silent,) = found(world.projects["p1"], "C-DOCK-SILENT")
+    assert silent.counted and silent.evidence["device"] == [site.pk]
+    assert found(world.projects["p1"], "C-ATT-NONE") == []
+    # A pass the day before yesterday breaks the silence: C-ATT-NONE again, no C-DOCK-SILENT.
+    passes(site, world.workers["gc"], DAY - dt.timedelta(days=2))
+    p1_only(world)
+    assert found(world.projects["p1"], "C-DOCK-SILENT") == []
+    assert len(found(world.projects["p1"], "C-ATT-NONE")) == 1
