@@ -26,6 +26,7 @@ from smz.attendance.models import (
     SnapshotCheck,
 )
 from smz.attendance.selectors import contest_may_decide, contest_may_file, key_post_holder_on
+from smz.attendance.signals import contest_changed_announce
 from smz.attendance.snapshots import snapshot_read
 from smz.attendance.validity import (
     CONTESTABLE_REASONS,
@@ -270,6 +271,7 @@ def pass_contest_file(*, actor: Any, pass_record: PassRecord, reason: str) -> Pa
         subject=contest,
         data={"pass": locked.pk, "reason": invalid},
     )
+    contest_changed_announce(contest_id=contest.pk, state=contest.state, actor=actor)
     return contest
 
 
@@ -300,6 +302,7 @@ def pass_contest_decide(
         subject=locked,
         data={"pass": locked.pass_record_id},
     )
+    contest_changed_announce(contest_id=locked.pk, state=locked.state, actor=actor)
     if accept:
         day = PassRecord.objects.values_list("work_date", flat=True).get(pk=locked.pass_record_id)
         attendance_recompute(project_id=locked.project_id, keys=[(locked.worker_id, day)])

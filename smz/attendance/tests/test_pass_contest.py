@@ -11,6 +11,7 @@ from smz.attendance.models import DailyAttendance, PassContest, PassRecord
 from smz.attendance.services import pass_contest_decide, pass_contest_file
 from smz.attendance.validity import VALIDITY_FIELDS, pass_invalid_reason
 from smz.core.models import Event
+from smz.notifications.models import Notification
 from smz.testing.attendance import attend, gate_for, today
 from smz.testing.devices import jpeg
 from smz.testing.errors import refused
@@ -147,3 +148,43 @@ def test_the_worker_finds_the_action_on_his_own_passes_page(world, client):
     # the subcontractor's neighbour may not open the form
     client.force_login(world.user("neighbour_labor"))
     assert client.get(f"/passes/{record.pk}/contest/").status_code == 404
+
+
+def test_filing_tells_the_approvers_and_deciding_tells_the_person_and_the_filer(
+    world, no_face, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        contest = pass_contest_file(
+            actor=world.user("gc_labor"), pass_record=no_face[0], reason="照片中本人清晰可见"
+        )
+    told = set(Notification.objects.values_list("user__username", flat=True))
+    assert told == {"town_l1", "town_l2"}  # the authority the project was routed to, nobody else
+    (notice,) = Notification.objects.filter(user=world.user("town_l1"))
+    assert notice.url.endswith(f"/attendance/contests/{contest.pk}/") and "待处理" in notice.title
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        pass_contest_decide(
+            actor=world.user("town_l1"), contest=contest, accept=False, decision="照片确无人脸"
+        )
+    # 测试甲工 has no account in the world: the filer is told; a worker account would be too.
+    told = set(Notification.objects.values_list("user__username", flat=True))
+    assert told == {"gc_labor"}
+    assert "申诉不成立" in Notification.objects.get().title
+    assert "照片确无人脸" in Notification.objects.get().body
+
+
+def test_the_worker_who_filed_is_told_of_the_decision(world, django_capture_on_commit_callbacks):
+    gate = gate_for(world, "p1", "GATE-P1-W")
+    attend(gate, world.workers["sub"], today(), snapshot=jpeg(face=False))
+    record = PassRecord.objects.filter(worker=world.workers["sub"]).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        contest = pass_contest_file(
+            actor=world.user("worker"), pass_record=record, reason="是我本人"
+        )
+        pass_contest_decide(
+            actor=world.user("town_l2"), contest=contest, accept=True, decision="属实"
+        )
+    assert (
+        Notification.objects.filter(user=world.user("worker"), title__contains="申诉成立").count()
+        == 1
+    )
