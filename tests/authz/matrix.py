@@ -574,16 +574,16 @@ PAGES: dict[str, Row] = {
         marker=lambda s: "甲建设集团有限公司",
         expect={
             **STAFF_READ,
-            "builder": "deny",
-        },  # authorities and contractors; not (yet) the builder
+            "builder": "ok",
+        },  # the public list: authorities, contractors and the builder
     ),
     "compliance:credit_export": Row(
         "city_admin",
         marker=lambda s: "甲建设集团有限公司",
         expect={
             **STAFF_READ,
-            "builder": "deny",
-        },  # authorities and contractors; not (yet) the builder
+            "builder": "ok",
+        },  # the public list: authorities, contractors and the builder
     ),
     "compliance:credit": Row(
         "gc_labor",

@@ -379,7 +379,11 @@ class CreditRow:
 
 
 def _require_credit_read(user: Any) -> None:
-    if not (scoping.is_authority(user) or scoping.is_enterprise_user(user)):
+    """The public list (names, scores, grades): authorities, contractors and builders (建设单位 choose contractors
+    by it, notice 四（三）)."""
+    if not (
+        scoping.is_authority(user) or scoping.is_enterprise_user(user) or scoping.is_builder(user)
+    ):
         raise Forbidden("无权查看企业信用", code=ComplianceErrorCode.FORBIDDEN)
 
 
@@ -451,6 +455,8 @@ def credit_detail_for(
     """One enterprise's score explained point by point: its own staff and the authorities read it; another
     enterprise gets 404. An authority sees the items of its jurisdiction; points from elsewhere are summed."""
     _require_credit_read(user)
+    if scoping.is_builder(user):
+        raise Forbidden("建设单位只能查看公开的信用名单", code=ComplianceErrorCode.FORBIDDEN)
     if scoping.is_enterprise_user(user) and user.enterprise_id != enterprise_pk:
         raise NotFound("企业")
     enterprise = Enterprise.objects.filter(pk=enterprise_pk).first()

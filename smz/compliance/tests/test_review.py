@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from smz.compliance.errors import ComplianceErrorCode
@@ -250,3 +251,11 @@ def test_issue13_4_propose_command_notifies_level_one(world, day):
     )
     titles = list(Notification.objects.values_list("user__username", "title"))
     assert [u for u, t in titles if "待一级审核扣分 1 条" in t] == ["town_l1"]
+
+
+def test_the_builder_reads_the_public_list_but_no_enterprise_detail(world, client):
+    client.force_login(world.user("builder"))
+    listing = client.get(reverse("compliance:credit_list"))
+    assert listing.status_code == 200 and "甲建设集团有限公司".encode() in listing.content
+    detail = client.get(reverse("compliance:credit", args=[world.enterprises["gc"].pk]))
+    assert detail.status_code == 403
