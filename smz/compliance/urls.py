@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("compliance/legacy/", legacy_views.legacy_list, name="legacy"),
     path("compliance/legacy/<int:pk>/", legacy_views.legacy_project, name="legacy_project"),
+    path("compliance/legacy/template.xlsx", legacy_views.legacy_template, name="legacy_template"),
     path("compliance/credit/", review_views.credit_list, name="credit_list"),
     path("compliance/credit/export.xlsx", review_views.credit_export, name="credit_export"),
     path("compliance/credit/<int:pk>/", review_views.credit_detail, name="credit"),

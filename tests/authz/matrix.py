@@ -569,6 +569,7 @@ PAGES: dict[str, Row] = {
     # the old integrity system (issue 13 item 3): the city administrator's alone, to read and to write
     "compliance:legacy": Row("city_admin", marker=lambda s: "原诚信管理系统项目"),
     "compliance:legacy_project": Row("city_admin", _p1, marker=_project),
+    "compliance:legacy_template": Row("city_admin", marker=lambda s: "统一社会信用代码"),
     "compliance:credit_list": Row(
         "city_admin",
         marker=lambda s: "甲建设集团有限公司",

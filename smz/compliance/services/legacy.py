@@ -26,6 +26,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from smz.compliance.errors import ComplianceErrorCode
 from smz.compliance.events import ComplianceEventKind
+from smz.compliance.legacy_columns import LEGACY_COLUMNS
 from smz.compliance.models import LegacyIntegrityRecord, LegacySystemProject
 from smz.compliance.selectors import may_edit_rules
 from smz.core.errors import DomainError, Forbidden
@@ -42,15 +43,7 @@ MAX_POINTS = Decimal("100")
 # The old system's first day (its records cannot be older) and no record from the future.
 EARLIEST = dt.date(2000, 1, 1)
 
-# key, header (as in the file), required
-COLUMNS: tuple[tuple[str, str, bool], ...] = (
-    ("day", "扣分日期", True),
-    ("corp_code", "统一社会信用代码", True),
-    ("item", "扣分事项", True),
-    ("points", "扣分分值", True),
-    ("source_ref", "来源编号", True),
-    ("note", "备注", False),
-)
+COLUMNS = LEGACY_COLUMNS
 HEADERS = {key: header for key, header, _ in COLUMNS}
 _BY_HEADER = {header: key for key, header, _ in COLUMNS}
 _READ_ERRORS: tuple[type[Exception], ...] = (

@@ -11,13 +11,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from openpyxl import Workbook
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
 
 from smz.compliance.errors import ComplianceErrorCode
 from smz.compliance.models import LegacyIntegrityRecord, LegacySystemProject
 from smz.compliance.selectors import today
 from smz.compliance.selectors.review import credit_rows
-from smz.compliance.services.legacy import legacy_flag, legacy_import
+from smz.compliance.services.legacy import legacy_flag, legacy_import, legacy_parse
 from smz.testing.errors import refused
 
 HEADER = ["扣分日期", "统一社会信用代码", "扣分事项", "扣分分值", "来源编号", "备注"]
@@ -227,3 +228,25 @@ def test_the_credit_page_explains_the_legacy_points(as_user, world, flagged):
     text = body.content.decode()
     assert 'data-testid="legacy-item"' in text and "YX-2019-0001" in text
     assert "YX-2019-0002" not in text  # the subcontractor's record is on its own page
+
+
+def test_the_template_downloads_and_parses_as_the_import_reads_it(world, client):
+    client.force_login(world.user("city_admin"))
+    r = client.get(reverse("compliance:legacy_template"))
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(io.BytesIO(r.content))
+    sheet = book["扣分记录"]
+    header = [c.value for c in sheet[1]]
+    assert header == [
+        "扣分日期*",
+        "统一社会信用代码*",
+        "扣分事项*",
+        "扣分分值*",
+        "来源编号*",
+        "备注",
+    ]
+    # The header is what the import reads: the example row, pointed at a registered enterprise, parses.
+    rows = legacy_parse(r.content, filename="t.xlsx", today=dt.date(2026, 1, 1))
+    assert len(rows) == 1 and rows[0].values["source_ref"] == "ZS-CX-2019-0001"
+    client.force_login(world.user("gc_admin"))
+    assert client.get(reverse("compliance:legacy_template")).status_code == 403

@@ -12,11 +12,14 @@ from smz.compliance.selectors import today
 from smz.compliance.selectors.legacy import (
     legacy_project_for,
     legacy_projects_for,
+    legacy_template_for,
     project_find_for,
 )
 from smz.compliance.services.legacy import COLUMNS, legacy_flag, legacy_import_upload
 from smz.core.errors import DomainError, NotFound
 from smz.core.forms import form_date
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -96,3 +99,11 @@ def legacy_project(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+@login_required
+def legacy_template(request: HttpRequest) -> HttpResponse:
+    """The import template (.xlsx) for the old system's records."""
+    response = HttpResponse(legacy_template_for(request.user), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="legacy-integrity-template.xlsx"'
+    return response
