@@ -29,6 +29,8 @@ run: venv
 	$(PY) manage.py seed_workflows --if-empty
 	$(PY) manage.py seed_labor --if-empty
 	$(PY) manage.py demo_logins
+	@# Docking requests a stopped worker left pending (附件8) are finished before the server starts.
+	$(PY) manage.py docking_requests_process
 	@# The simulator's devices heartbeat now and every 30 s beside the server (else 离线 two minutes on).
 	$(PY) manage.py demo_heartbeat
 	@# Background tasks (attendance recompute, texts) run in a db_worker beside the server, stopped with it.
