@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from smz.core.pii import pii_reveal
 from smz.docking.errors import DockingErrorCode
 from smz.docking.methods import fields
 from smz.docking.methods.base import Call, MethodResult, method
@@ -36,6 +37,7 @@ from smz.registry.models import Enterprise, Project, Team
 from smz.registry.services import team_create, team_update
 
 TEAM_UNKNOWN = "[teamSysNo]值超出范围或无效"
+QUERY_PURPOSE = "对接应用查询班组（Team.Query，班组长证件号码加密下发）"
 
 
 def participant_enterprise(project: Project, data: dict[str, Any]) -> Enterprise:
@@ -148,7 +150,7 @@ def team_query(call: Call) -> dict[str, Any]:
     index, size = fields.page(call.data)
     number = fields.integer(call.data, "teamSysNo", required=False)
     corp_code = fields.text(call.data, "corpCode", required=False, max_length=18)
-    total, rows = team_rows(
+    total, pairs = team_rows(
         call.actor,
         call.project,
         team_sys_no=number,
@@ -156,4 +158,11 @@ def team_query(call: Call) -> dict[str, Any]:
         offset=index * size,
         limit=size,
     )
+    rows = []
+    for row, leader in pairs:
+        if leader is not None:
+            row["teamLeaderIdNumber"] = pii_reveal(
+                user=call.actor, worker=leader, field="id_number", purpose=QUERY_PURPOSE
+            )
+        rows.append(row)
     return {"pageIndex": index, "pageSize": size, "total": total, "rows": rows}

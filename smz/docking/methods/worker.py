@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 
 from smz.core.errors import DomainError
+from smz.core.pii import pii_reveal
 from smz.docking.errors import DockingErrorCode
 from smz.docking.methods import fields
 from smz.docking.methods.base import Call, MethodResult, method
@@ -52,6 +53,7 @@ from smz.registry.services import (
 )
 
 LIST = "workerList"
+QUERY_PURPOSE = "对接应用查询项目人员（ProjectWorker.Query，证件号码加密下发）"
 # Identity and contact fields a ProjectWorker.Update may carry (the rest of the record is the employment).
 PERSON_FIELDS = (
     "workerName",
@@ -246,7 +248,7 @@ def worker_query(call: Call) -> dict[str, Any]:
     number = fields.integer(call.data, "teamSysNo", required=False)
     corp_code = fields.text(call.data, "corpCode", required=False, max_length=18)
     kind, id_number = person_document(call.data, "idCardType", "idCardNumber", required=False)
-    total, rows = worker_rows(
+    total, pairs = worker_rows(
         call.actor,
         call.project,
         team_sys_no=number,
@@ -255,4 +257,10 @@ def worker_query(call: Call) -> dict[str, Any]:
         offset=index * size,
         limit=size,
     )
+    rows = []
+    for row, person in pairs:
+        row["idCardNumber"] = pii_reveal(
+            user=call.actor, worker=person, field="id_number", purpose=QUERY_PURPOSE
+        )
+        rows.append(row)
     return {"pageIndex": index, "pageSize": size, "total": total, "rows": rows}

@@ -8,7 +8,7 @@ from typing import Any
 
 from smz.docking.models import DockingApp, DockingRequest
 from smz.registry.identity import id_number_index
-from smz.registry.models import Employment, Enterprise, Participant, Project, Team
+from smz.registry.models import Employment, Enterprise, Participant, Project, Team, Worker
 from smz.registry.scoping import employments_for, projects_for, teams_for
 
 # 工程类别 and 项目状态 of the national data standard (附件8 §代码表).
@@ -133,7 +133,8 @@ def team_rows(
     corp_code: str,
     offset: int,
     limit: int,
-) -> tuple[int, list[dict[str, Any]]]:
+) -> tuple[int, list[tuple[dict[str, Any], Worker | None]]]:
+    """Rows without the leader's ID number, each with the leader (the caller reveals it, audited)."""
     qs = teams_for(actor).filter(project=project).select_related("enterprise", "leader")
     if team_sys_no is not None:
         qs = qs.filter(pk=team_sys_no)
@@ -145,21 +146,24 @@ def team_rows(
     for t in qs[offset : offset + limit]:
         leader = t.leader
         rows.append(
-            {
-                "projectCode": project.code,
-                "teamSysNo": t.pk,
-                "teamName": t.name,
-                "corpCode": t.enterprise.corp_code,
-                "corpName": t.enterprise.name,
-                "teamLeaderName": leader.name if leader else "",
-                "teamLeaderIdcardType": leader.id_card_type if leader else "",
-                "teamLeaderIdNumber": leader.id_number if leader else "",
-                "responsiblePersonName": t.responsible_name,
-                "responsiblePersonPhone": t.responsible_phone,
-                "remark": t.remark,
-                "entryTime": _date(t.entry_on),
-                "exitTime": _date(t.exit_on),
-            }
+            (
+                {
+                    "projectCode": project.code,
+                    "teamSysNo": t.pk,
+                    "teamName": t.name,
+                    "corpCode": t.enterprise.corp_code,
+                    "corpName": t.enterprise.name,
+                    "teamLeaderName": leader.name if leader else "",
+                    "teamLeaderIdcardType": leader.id_card_type if leader else "",
+                    "teamLeaderIdNumber": "",
+                    "responsiblePersonName": t.responsible_name,
+                    "responsiblePersonPhone": t.responsible_phone,
+                    "remark": t.remark,
+                    "entryTime": _date(t.entry_on),
+                    "exitTime": _date(t.exit_on),
+                },
+                leader,
+            )
         )
     return total, rows
 
@@ -204,7 +208,8 @@ def worker_rows(
     id_card: tuple[str, str] | None,
     offset: int,
     limit: int,
-) -> tuple[int, list[dict[str, Any]]]:
+) -> tuple[int, list[tuple[dict[str, Any], Worker]]]:
+    """Rows without the ID number, each with its person (the caller reveals it, audited)."""
     qs = employments_for(actor).filter(project=project).select_related("worker", "team", "employer")
     if team_sys_no is not None:
         qs = qs.filter(team=team_sys_no)
@@ -217,32 +222,35 @@ def worker_rows(
         )
     qs = qs.order_by("pk")
     total = qs.count()
-    rows = []
+    rows: list[tuple[dict[str, Any], Worker]] = []
     for seq, e in enumerate(qs[offset : offset + limit], start=offset + 1):
         w = e.worker
         rows.append(
-            {
-                "seqNo": seq,
-                "projectCode": project.code,
-                "corpCode": e.employer.corp_code,
-                "corpName": e.employer.name,
-                "teamSysNo": e.team_id,
-                "teamName": e.team.name if e.team else "",
-                "workerName": w.name,
-                "isTeamLeader": 1 if e.is_team_leader else 0,
-                "idCardType": w.id_card_type,
-                "idCardNumber": w.id_number,
-                "workType": e.work_type,
-                "workRole": int(e.work_role),
-                "gender": w.gender,
-                "nation": w.nation,
-                "birthDate": _date(w.birth_date),
-                "grantOrg": w.grant_org,
-                "startDate": _date(w.id_valid_from),
-                "expiryDate": _date(w.id_valid_to),
-                "entryTime": _date(e.entry_on),
-                "exitTime": _date(e.exit_on),
-                "status": 1 if e.status == Employment.Status.ACTIVE else 0,
-            }
+            (
+                {
+                    "seqNo": seq,
+                    "projectCode": project.code,
+                    "corpCode": e.employer.corp_code,
+                    "corpName": e.employer.name,
+                    "teamSysNo": e.team_id,
+                    "teamName": e.team.name if e.team else "",
+                    "workerName": w.name,
+                    "isTeamLeader": 1 if e.is_team_leader else 0,
+                    "idCardType": w.id_card_type,
+                    "idCardNumber": "",
+                    "workType": e.work_type,
+                    "workRole": int(e.work_role),
+                    "gender": w.gender,
+                    "nation": w.nation,
+                    "birthDate": _date(w.birth_date),
+                    "grantOrg": w.grant_org,
+                    "startDate": _date(w.id_valid_from),
+                    "expiryDate": _date(w.id_valid_to),
+                    "entryTime": _date(e.entry_on),
+                    "exitTime": _date(e.exit_on),
+                    "status": 1 if e.status == Employment.Status.ACTIVE else 0,
+                },
+                w,
+            )
         )
     return total, rows

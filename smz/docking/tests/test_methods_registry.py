@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from smz.core.models import PersonalDataAccess
 from smz.docking import protocol
 from smz.docking.errors import DockingErrorCode, GatewayCode
 from smz.docking.models import DockingReceipt
@@ -613,3 +614,28 @@ def test_no_personal_number_in_any_answer_or_log(vendor, world, caplog):
     text = vendor.text() + caplog.text
     for number in numbers:
         assert number not in text
+
+
+def test_the_background_task_processes_team_add_when_the_call_commits(
+    vendor, world, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        body = vendor.call("Team.Add", team(world.enterprises["sub"].corp_code))
+    serial = body["data"]["requestSerialCode"]
+    result = vendor.query("AsyncHandleResult.Query", {"requestSerialCode": serial})
+    assert (result["status"], result["method"]) == (20, "Team.Add")
+    assert Team.objects.get(pk=result["teamSysNo"]).name == "乙钢筋二班"
+    receipt = DockingReceipt.objects.get(
+        project=world.projects["p1"], kind=DockingReceipt.Kind.TEAM
+    )
+    assert receipt.records == 1
+
+
+def test_queries_reveal_id_numbers_audited(vendor, world):
+    before = PersonalDataAccess.objects.filter(actor=vendor.app.user).count()
+    data = vendor.query("ProjectWorker.Query", {"teamSysNo": world.teams["sub"].pk})
+    assert data["total"] == 1
+    reads = PersonalDataAccess.objects.filter(actor=vendor.app.user).order_by("pk")[before:]
+    assert [(r.subject_id, r.field) for r in reads] == [(world.workers["sub"].pk, "id_number")]
+    assert "ProjectWorker.Query" in reads[0].purpose
