@@ -72,6 +72,7 @@ _CODES = {
     RegistryErrorCode.CHANGE_EVIDENCE_REQUIRED: DockingErrorCode.CONTACT_CHANGE,
     RegistryErrorCode.PARTICIPANT_ROLE_RESERVED: DockingErrorCode.ROLE_RESERVED,
 }
+_REGISTRY = frozenset(RegistryErrorCode)
 _DIGITS = re.compile(r"\d{11,}")
 
 HEAD_IMAGE_MAX_BYTES = 50 * 1024
@@ -87,9 +88,8 @@ def failure_of(exc: DomainError) -> tuple[str, str, str]:
         return DockingErrorCode.FORBIDDEN_RECORD, scrub(exc.message), ""
     fields_ = (exc.detail or {}).get("fields") or {}
     named = [(NATIONAL_NAMES.get(f, f), scrub(str(reason))) for f, reason in fields_.items()]
-    code = _CODES.get(
-        exc.code, DockingErrorCode.RECORD_INVALID if named else DockingErrorCode.REFUSED
-    )  # type: ignore[call-overload]
+    fallback = DockingErrorCode.RECORD_INVALID if named else DockingErrorCode.REFUSED
+    code = _CODES.get(RegistryErrorCode(exc.code), fallback) if exc.code in _REGISTRY else fallback
     if code == DockingErrorCode.RECORD_INVALID:
         message = "；".join(f"[{name}]{reason}" for name, reason in named)
     else:

@@ -182,8 +182,14 @@ def test_participant_add_registers_the_corp_once_and_query_answers_it(vendor, wo
 
     data = vendor.query("ProjectSubContractor.Query", {"corpCode": NEW_CORP})
     assert data["total"] == 1
-    assert data["rows"][0] | {} == data["rows"][0]
-    assert (data["rows"][0]["corpType"], data["rows"][0]["entryTime"]) == ("006", "2024-03-01")
+    row = data["rows"][0]
+    assert (row["corpType"], row["entryTime"], row["pmName"], row["exitTime"]) == (
+        "006",
+        "2024-03-01",
+        "己经理",
+        "",
+    )
+    assert "pmIdcardNumber" not in row  # checked on the way in, not stored
     everyone = vendor.query("ProjectSubContractor.Query", {"pageSize": 100})
     assert everyone["total"] == 5  # GC, builder, sub, supervision and the new one
 
@@ -449,7 +455,10 @@ def test_worker_add_order_rules(vendor, world):
     )
     assert {f["code"] for f in result["result"]} == {DockingErrorCode.ORDER_PARTICIPANT}
     # teamSysNo as text is not a number.
-    result = vendor.push("ProjectWorker.Add", workers(world, str(world.teams["sub"].pk), *people))  # type: ignore[arg-type]
+    as_text = workers(world, world.teams["sub"].pk, *people) | {
+        "teamSysNo": str(world.teams["sub"].pk)
+    }
+    result = vendor.push("ProjectWorker.Add", as_text)
     assert result["result"][0]["message"] == "[teamSysNo]应为整数"
     assert not Worker.objects.filter(name__startswith="对接工").exists()
 
@@ -639,3 +648,11 @@ def test_queries_reveal_id_numbers_audited(vendor, world):
     reads = PersonalDataAccess.objects.filter(actor=vendor.app.user).order_by("pk")[before:]
     assert [(r.subject_id, r.field) for r in reads] == [(world.workers["sub"].pk, "id_number")]
     assert "ProjectWorker.Query" in reads[0].purpose
+
+
+def test_a_worker_list_over_500_is_refused_whole(vendor, world):
+    people = [{"workerName": "某", "idCardType": "01"}] * 501
+    body = vendor.call("ProjectWorker.Add", workers(world, world.teams["sub"].pk, *people))
+    assert body["code"] == GatewayCode.TOO_MANY_RECORDS
+    body = vendor.call("ProjectWorker.Add", workers(world, world.teams["sub"].pk))
+    assert body["code"] == GatewayCode.INVALID_FIELD
