@@ -33,3 +33,4 @@ class RegistryErrorCode(StrEnum):
     ENROLL_RESOLUTION = "registry.enroll_resolution"
     ENROLL_FACES = "registry.enroll_faces"
     NOT_BUILDER = "registry.not_builder"
+    PARTICIPANT_ROLE_RESERVED = "registry.participant_role_reserved"

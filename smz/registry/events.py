@@ -32,3 +32,5 @@ class RegistryEventKind(StrEnum):
     TEAM_CREATED = "team.created"
     WORKER_LOGIN_OTP = "worker.login_otp"
     TEAM_UPDATED = "team.updated"
+    PARTICIPANT_ADDED = "participant.added"
+    PARTICIPANT_UPDATED = "participant.updated"

@@ -708,3 +708,130 @@ def key_post_assign(
             data={"worker": worker.pk, "previous": previous, "basis": basis},
         )
     return key_post
+
+
+# 总承包单位 and 建设单位 carry powers (the GC's staff see and write everyone on the project, the builder reads
+# it), so they come from the permit, never from a contractor's own registration.
+PARTICIPANT_RESERVED_ROLES = frozenset({Participant.GC, Participant.BUILDER})
+
+
+def participant_may_maintain(actor: Any, project: Project) -> bool:
+    """参建单位 are registered by the project's general contractor (its administrator or labor specialist)
+    or the city administrator: the GC answers for the site's real-name data (notice 三(二))."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.is_superuser or actor.role == "city_admin":
+        return True
+    return actor.role in {"enterprise_admin", "labor_specialist"} and (
+        can_maintain_roster(actor, project)
+        and Participant.objects.filter(
+            project=project, enterprise=actor.enterprise_id, corp_type=Participant.GC
+        ).exists()
+    )
+
+
+def _participant_errors(
+    *,
+    entry_on: dt.date | None,
+    exit_on: dt.date | None,
+    pm_name: str,
+    pm_phone: str,
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if entry_on and exit_on and exit_on < entry_on:
+        errors["exit_on"] = "退场日期不能早于进场日期"
+    if len(pm_name) > 40:
+        errors["pm_name"] = "项目负责人姓名不超过40个字"
+    elif err := text_error(pm_name):
+        errors["pm_name"] = err
+    if pm_phone and (err := phone_error(pm_phone)):
+        errors["pm_phone"] = err
+    return errors
+
+
+def participant_register(
+    *,
+    actor: Any,
+    project: Project,
+    enterprise: Enterprise,
+    corp_type: str,
+    entry_on: dt.date | None = None,
+    exit_on: dt.date | None = None,
+    pm_name: str = "",
+    pm_phone: str = "",
+) -> tuple[Participant, bool]:
+    """参建单位登记 (ProjectSubContractor.Add): an enterprise joins the project in a role (corpType 001–012).
+    Registering the same enterprise in the same role again answers the existing row unchanged (flag False)."""
+    if not participant_may_maintain(actor, project):
+        raise Forbidden("无权登记本项目的参建单位")
+    existing = Participant.objects.filter(
+        project=project, enterprise=enterprise, corp_type=corp_type
+    ).first()
+    if existing is not None:
+        return existing, False
+    errors = _participant_errors(
+        entry_on=entry_on, exit_on=exit_on, pm_name=pm_name, pm_phone=pm_phone
+    )
+    if not code_valid("corp_type", corp_type):
+        errors["corp_type"] = "参建类型代码无效"
+    if errors:
+        raise field_errors(errors)
+    if (
+        corp_type in PARTICIPANT_RESERVED_ROLES
+        and not actor.is_superuser
+        and (actor.role != "city_admin")
+    ):
+        raise DomainError(
+            RegistryErrorCode.PARTICIPANT_ROLE_RESERVED,
+            "总承包单位、建设单位按施工许可登记，不能由参建单位登记添加",
+            {"fields": {"corp_type": "不能登记为总承包单位或建设单位"}},
+        )
+    try:
+        with transaction.atomic():
+            participant = Participant.objects.create(
+                project=project,
+                enterprise=enterprise,
+                corp_type=corp_type,
+                entry_on=entry_on,
+                exit_on=exit_on,
+                pm_name=pm_name,
+                pm_phone=pm_phone,
+            )
+            event_record(
+                actor=actor,
+                kind=RegistryEventKind.PARTICIPANT_ADDED,
+                subject=participant,
+                data={"project": project.pk, "enterprise": enterprise.pk, "corp_type": corp_type},
+            )
+    except IntegrityError:
+        # The same registration arriving twice at once: the first one stands.
+        return Participant.objects.get(
+            project=project, enterprise=enterprise, corp_type=corp_type
+        ), False
+    return participant, True
+
+
+def participant_update(*, actor: Any, participant: Participant, **changes: Any) -> Participant:
+    """参建单位变更 (ProjectSubContractor.Update): entry and exit dates, the project leader's name and phone."""
+    if not participant_may_maintain(actor, participant.project):
+        raise Forbidden("无权修改本项目的参建单位")
+    allowed = {"entry_on", "exit_on", "pm_name", "pm_phone"}
+    if unknown := set(changes) - allowed:
+        raise field_errors({f: "不可修改" for f in unknown})
+    merged = {f: changes.get(f, getattr(participant, f)) for f in allowed}
+    if errors := _participant_errors(**merged):
+        raise field_errors(errors)
+    changed = sorted(f for f, v in changes.items() if getattr(participant, f) != v)
+    if not changed:
+        return participant
+    with transaction.atomic():
+        for field in changed:
+            setattr(participant, field, changes[field])
+        participant.save()
+        event_record(
+            actor=actor,
+            kind=RegistryEventKind.PARTICIPANT_UPDATED,
+            subject=participant,
+            data={"fields": changed},
+        )
+    return participant
