@@ -72,3 +72,8 @@ class DockingErrorCode(StrEnum):
     BAD_CODE = "docking.bad_code"
     BAD_IMAGE = "docking.bad_image"
     REFUSED = "docking.refused"
+    DUPLICATE_IN_LIST = "docking.duplicate_in_list"
+    HISTORY_DATE = "docking.history_date"
+    NOT_IN_TEAM = "docking.not_in_team"
+    NO_ATTENDANCE = "docking.no_attendance"
+    ALREADY_SUBMITTED = "docking.already_submitted"
