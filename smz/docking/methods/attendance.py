@@ -19,13 +19,22 @@ from typing import Any
 
 from smz.attendance.errors import AttendanceErrorCode
 from smz.attendance.ingest import RawPass, pass_records_ingest
+from smz.core.errors import DomainError
+from smz.devices.models import Device
+from smz.devices.services import device_register
 from smz.docking.errors import DockingErrorCode
 from smz.docking.methods import fields
 from smz.docking.methods.base import Call, MethodResult, method
-from smz.docking.methods.labor_common import RecordRefused, person, refusal_of, team, today
+from smz.docking.methods.labor_common import (
+    RecordRefused,
+    moment_not_after,
+    person,
+    refusal_of,
+    team,
+    today,
+)
 from smz.docking.models import DockingReceipt
-from smz.docking.selectors.national import attendance_rows
-from smz.docking.services.devices import docking_device_for
+from smz.docking.selectors.national import attendance_rows, docking_device_of
 
 DIRECTIONS = {"01": "in", "02": "out"}  # 考勤方向 01 入场 / 02 出场
 CONFLICT = (
@@ -39,6 +48,33 @@ def record_id(worker_id: int, epoch_second: int, direction: str) -> str:
     return f"dk-{worker_id}-{epoch_second}-{direction}"
 
 
+def docking_device_for(*, actor: Any, project: Any) -> Device:
+    """The project's virtual docking device (serial DOCK-<project code>, kind platform, protocol docking_v1),
+    registered on first use through the devices service by the app's service account. Its secret is never
+    shown and terminal sign-in checks the protocol, so no terminal can act as it."""
+    serial = f"DOCK-{project.code}"
+    device = docking_device_of(project, serial)
+    if device is not None:
+        return device
+    try:
+        device, _ = device_register(
+            actor=actor,
+            project=project,
+            serial=serial,
+            kind=Device.Kind.PLATFORM,
+            protocol=Device.Protocol.DOCKING,
+            entrance="平台对接",
+            direction=Device.Direction.BOTH,
+            vendor="平台对接",
+        )
+    except DomainError:  # registered meanwhile by a concurrent request
+        found = docking_device_of(project, serial)
+        if found is None:
+            raise
+        return found
+    return device
+
+
 def _coordinate(item: dict[str, Any], name: str) -> float | int | None:
     value = item.get(name)
     if value is None or value == "":
@@ -49,7 +85,7 @@ def _coordinate(item: dict[str, Any], name: str) -> float | int | None:
 
 
 def _raw(call: Call, item: dict[str, Any], team_: Any) -> RawPass:
-    moment = fields.moment(item, "date", now=call.now)
+    moment = moment_not_after(item, "date", now=call.now)
     direction = fields.code(item, "direction", DIRECTIONS)
     image = item.get("image")
     if image is not None and not isinstance(image, str):

@@ -17,7 +17,13 @@ from smz.core.errors import DomainError
 from smz.docking.errors import DockingErrorCode
 from smz.docking.methods import fields
 from smz.docking.methods.base import Call, MethodResult, method
-from smz.docking.methods.labor_common import RecordRefused, amount, person, refusal_of
+from smz.docking.methods.labor_common import (
+    RecordRefused,
+    amount,
+    day_not_after,
+    person,
+    refusal_of,
+)
 from smz.docking.methods.labor_common import today as labor_today
 from smz.docking.models import DockingReceipt
 from smz.docking.selectors.national import active_contract_of, contract_rows, enterprise_on_project
@@ -43,7 +49,7 @@ def _contract(call: Call, item: dict[str, Any]) -> None:
     if period not in (0, 1):
         raise fields.FieldError("contractPeriodType", "值超出范围或无效，请参见代码表")
     # The end of a fixed-term contract lies ahead; its start does not.
-    start = fields.date(item, "startDate", today=today)
+    start = day_not_after(item, "startDate", today=today)
     end = fields.date(item, "endDate", today=dt.date.max, required=period == 0)
     unit = fields.integer(item, "unit")
     if str(unit) not in PIECE_UNITS:

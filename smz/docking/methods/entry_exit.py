@@ -32,6 +32,7 @@ from smz.docking.methods.base import Call, MethodResult, method
 from smz.docking.methods.labor_common import (
     RecordRefused,
     corp,
+    day_not_after,
     person,
     refusal_of,
     team,
@@ -85,7 +86,7 @@ def _entry_exit(call: Call, item: dict[str, Any], enterprise: Any, team_: Any) -
     kind = fields.integer(item, "type")
     if kind not in (0, 1):
         raise fields.FieldError("type", "值超出范围或无效，应为1(进场)或0(退场)")
-    day = fields.date(item, "date", today=today)
+    day = day_not_after(item, "date", today=today)
     assert day is not None  # required
     voucher = _voucher(item)
     who = person(call, item, "进退场")

@@ -150,14 +150,44 @@ def flag(data: dict[str, Any], name: str) -> int:
     return value
 
 
+class FutureField(FieldError):
+    """A date or time after today / now (its own code, docking.future_date)."""
+
+
+def day_not_after(
+    data: dict[str, Any],
+    name: str,
+    *,
+    today: dt.date,
+    required: bool = True,
+    message: str = "不能大于当天",
+) -> dt.date | None:
+    """A `yyyy-MM-dd` date, not after today."""
+    value = fields.date(data, name, today=dt.date.max, required=required)
+    if value is not None and value > today:
+        raise FutureField(name, message)
+    return value
+
+
+FAR_FUTURE = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+
+
+def moment_not_after(data: dict[str, Any], name: str, *, now: dt.datetime) -> dt.datetime:
+    """A `yyyy-MM-dd HH:mm:ss` Shanghai time, not after now (5 minutes of clock skew allowed)."""
+    value = fields.moment(data, name, now=FAR_FUTURE)
+    if value > now + dt.timedelta(minutes=5):
+        raise FutureField(name, "不能大于当前时间")
+    return value
+
+
 def refusal_of(exc: Exception) -> tuple[str, str, str]:
     """(code, message, field) of a refused record."""
     if isinstance(exc, RecordRefused):
         return exc.code, exc.message, exc.field
+    if isinstance(exc, FutureField):
+        return str(DockingErrorCode.FUTURE_DATE), exc.message, exc.field
     if isinstance(exc, FieldError):
-        future = exc.message.endswith(("不能大于当天", "不能大于今天", "不能大于当前时间"))
-        code = DockingErrorCode.FUTURE_DATE if future else DockingErrorCode.RECORD_INVALID
-        return str(code), exc.message, exc.field
+        return str(DockingErrorCode.RECORD_INVALID), exc.message, exc.field
     if isinstance(exc, DomainError):
         return exc.code, domain_message(exc), ""
     raise exc

@@ -40,6 +40,7 @@ from smz.docking.methods.labor_common import (
     RecordRefused,
     amount,
     corp,
+    day_not_after,
     flag,
     person,
     refusal_of,
@@ -87,14 +88,7 @@ def _detail(call: Call, i: int, item: dict[str, Any], enterprise: Any, team_: An
     assert total is not None and actual is not None
     if actual > total:
         raise fields.FieldError("actualAmount", "实发金额不能大于应发金额")
-    balance = fields.text(item, "balanceDate", required=False, max_length=10)
-    if balance:
-        try:
-            fields.date(item, "balanceDate", today=day)
-        except fields.FieldError as exc:
-            if exc.message.endswith("不能大于当天"):
-                raise fields.FieldError("balanceDate", "发放日期不能大于今天") from None
-            raise
+    day_not_after(item, "balanceDate", today=day, required=False, message="发放日期不能大于今天")
     if flag(item, "isBackPay"):
         raise RecordRefused(
             DockingErrorCode.REFUSED,

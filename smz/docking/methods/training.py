@@ -16,7 +16,14 @@ from django.db import transaction
 from smz.core.errors import DomainError
 from smz.docking.methods import fields
 from smz.docking.methods.base import Call, MethodResult, RequestRefused, method
-from smz.docking.methods.labor_common import RecordRefused, amount, person, refusal_of, today
+from smz.docking.methods.labor_common import (
+    RecordRefused,
+    amount,
+    day_not_after,
+    person,
+    refusal_of,
+    today,
+)
 from smz.docking.models import DockingReceipt
 from smz.docking.selectors.national import training_exists, training_rows
 from smz.labor.services.entry import training_record
@@ -32,12 +39,12 @@ TRAINING_TYPE = re.compile(r"\d{6}")
 )
 def project_training_add(call: Call) -> MethodResult:
     try:
-        day = fields.date(call.data, "trainingDate", today=today(call))
+        day = day_not_after(call.data, "trainingDate", today=today(call))
         hours = amount(call.data, "trainingDuration")
         name = fields.text(call.data, "trainingName", max_length=80)
         kind = fields.text(call.data, "trainingTypeCode", max_length=6)
     except fields.FieldError as exc:
-        raise RequestRefused(exc.message, exc.field) from exc
+        raise RequestRefused(exc.message, exc.field, refusal_of(exc)[0]) from exc
     if not TRAINING_TYPE.fullmatch(kind):
         raise RequestRefused("[trainingTypeCode]值超出范围或无效，请参见代码表", "trainingTypeCode")
     assert hours is not None and day is not None
