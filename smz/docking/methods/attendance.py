@@ -15,6 +15,8 @@ has no channel column; the device's entrance is 平台对接)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from smz.attendance.errors import AttendanceErrorCode
@@ -26,15 +28,15 @@ from smz.docking.errors import DockingErrorCode
 from smz.docking.methods import fields
 from smz.docking.methods.base import Call, MethodResult, method
 from smz.docking.methods.labor_common import (
+    ID_CARD_TYPES,
     RecordRefused,
     moment_not_after,
-    person,
     refusal_of,
     team,
     today,
 )
 from smz.docking.models import DockingReceipt
-from smz.docking.selectors.national import attendance_rows, docking_device_of
+from smz.docking.selectors.national import attendance_rows, docking_device_of, people_on_project
 
 DIRECTIONS = {"01": "in", "02": "out"}  # 考勤方向 01 入场 / 02 出场
 CONFLICT = (
@@ -84,7 +86,19 @@ def _coordinate(item: dict[str, Any], name: str) -> float | int | None:
     return value
 
 
-def _raw(call: Call, item: dict[str, Any], team_: Any) -> RawPass:
+@dataclass
+class _Parsed:
+    index: int
+    document: tuple[str, str]
+    moment: dt.datetime
+    direction: str
+    attend_type: str
+    image: str | None
+    lng: float | int | None
+    lat: float | int | None
+
+
+def _parse(call: Call, i: int, item: dict[str, Any]) -> _Parsed:
     moment = moment_not_after(item, "date", now=call.now)
     direction = fields.code(item, "direction", DIRECTIONS)
     image = item.get("image")
@@ -95,21 +109,39 @@ def _raw(call: Call, item: dict[str, Any], team_: Any) -> RawPass:
     fields.text(item, "channel", required=False, max_length=60)
     attend_type = fields.text(item, "attendType", required=False, max_length=16)
     lng, lat = _coordinate(item, "lng"), _coordinate(item, "lat")
-    who = person(call, item, "考勤")
-    labor = [e for e in who.employments if e.team_id is not None]
-    if labor and not any(e.team_id == team_.pk for e in labor):
+    document = (
+        fields.code(item, "idCardType", ID_CARD_TYPES),
+        fields.text(item, "idCardNumber", max_length=32),
+    )
+    return _Parsed(i, document, moment, DIRECTIONS[direction], attend_type, image, lng, lat)
+
+
+def _raw(
+    p: _Parsed, people: dict[tuple[str, str], tuple[int, set[int | None]]], team_: Any
+) -> RawPass:
+    """The record as the ingest takes it, once its person is known to be on the project and in the team."""
+    found = people.get(p.document)
+    if found is None:
+        raise RecordRefused(
+            DockingErrorCode.ORDER_WORKER,
+            "[idCardNumber]项目中不存在该证件号码的工人信息,不允许上传该工人的考勤信息",
+            "idCardNumber",
+        )
+    worker_id, teams = found
+    labor = teams - {None}
+    if labor and team_.pk not in labor:
         raise RecordRefused(
             DockingErrorCode.NOT_IN_TEAM, "[teamSysNo]该工人不属于该班组", "teamSysNo"
         )
     return RawPass(
-        record_id=record_id(who.worker.pk, int(moment.timestamp()), DIRECTIONS[direction]),
-        person_id=who.worker.pk,
-        event_time=moment,
-        direction=DIRECTIONS[direction],
-        verify_mode=attend_type,
-        snapshot=image or None,
-        lng=lng,
-        lat=lat,
+        record_id=record_id(worker_id, int(p.moment.timestamp()), p.direction),
+        person_id=worker_id,
+        event_time=p.moment,
+        direction=p.direction,
+        verify_mode=p.attend_type,
+        snapshot=p.image or None,
+        lng=p.lng,
+        lat=p.lat,
     )
 
 
@@ -123,14 +155,21 @@ def worker_attendance_add(call: Call) -> MethodResult:
     team_ = team(call, call.data)
     items = fields.records(call.data, "dataList")
     result = MethodResult()
-    raws: list[RawPass] = []
-    positions: list[int] = []
+    parsed: list[_Parsed] = []
     for i, item in enumerate(items):
         try:
-            raws.append(_raw(call, item, team_))
-            positions.append(i)
-        except (RecordRefused, fields.FieldError) as exc:
+            parsed.append(_parse(call, i, item))
+        except fields.FieldError as exc:
             result.refuse(i, *refusal_of(exc))
+    people = people_on_project(call.project, {p.document for p in parsed})
+    raws: list[RawPass] = []
+    positions: list[int] = []
+    for p in parsed:
+        try:
+            raws.append(_raw(p, people, team_))
+            positions.append(p.index)
+        except RecordRefused as exc:
+            result.refuse(p.index, *refusal_of(exc))
     if raws:
         device = docking_device_for(actor=call.actor, project=call.project)
         # One ingest call for the batch: the ingest answers each record on its own (its savepoints), and a

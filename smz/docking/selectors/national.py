@@ -13,7 +13,8 @@ from smz.docking.protocol import SHANGHAI
 from smz.labor.models import LaborContract, Payroll, SafetyTraining
 from smz.labor.selectors import exit_of
 from smz.labor.selectors.scopes import contracts_for, payrolls_for
-from smz.registry.models import Employment, Participant, Project, Team
+from smz.registry.identity import id_number_index
+from smz.registry.models import Employment, Participant, Project, Team, Worker
 from smz.registry.scoping import attendance_scope, employments_for, projects_for, workers_for
 from smz.registry.selectors import worker_find_by_id_number
 
@@ -348,3 +349,23 @@ def training_rows(
         )
     rows = list(sessions.values())
     return len(rows), rows[offset : offset + limit]
+
+
+def people_on_project(
+    project: Project, documents: set[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, set[int | None]]]:
+    """(idCardType, idCardNumber) → (worker id, the teams of his employments on the project) for the people on
+    it, in two queries whatever the batch size (WorkerAttendance.Add's 500 records)."""
+    index = {(t, id_number_index(t, n)): (t, n) for t, n in documents}
+    found: dict[int, tuple[str, str]] = {}
+    for pk, id_type, digest in Worker.objects.filter(
+        id_number_index__in={d for _, d in index}
+    ).values_list("pk", "id_card_type", "id_number_index"):
+        if (id_type, digest) in index:
+            found[pk] = index[(id_type, digest)]
+    teams: dict[int, set[int | None]] = {}
+    for worker_id, team_id in Employment.objects.filter(
+        project=project, worker__in=found
+    ).values_list("worker_id", "team_id"):
+        teams.setdefault(worker_id, set()).add(team_id)
+    return {found[w]: (w, t) for w, t in teams.items()}
