@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import argparse
 import base64
+import cProfile
 import datetime as dt
 import io
 import json
 import os
+import pstats
 import shutil
 import statistics
 import sys
@@ -53,6 +55,17 @@ def parse_args() -> argparse.Namespace:
     )
     p.add_argument("--batches", type=int, default=20, help="500-record batches each way")
     p.add_argument("--snapshots", action="store_true", help="a JPEG snapshot on every record")
+    p.add_argument(
+        "--snapshot-size",
+        default="400x300",
+        help="snapshot pixels (400x300 ≈ 18 KB: 500 of them, base64 and form-encoded, ≈ 13 MB, under the "
+        "20 MB request body limit)",
+    )
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile one more gateway batch (accept, processing)",
+    )
     p.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     return p.parse_args()
 
@@ -225,15 +238,16 @@ def run(args: argparse.Namespace) -> None:
 
     w = build_world()
     app = get_wsgi_application()
-    snapshot = base64.b64encode(jpeg()).decode() if args.snapshots else None
+    width, height = (int(x) for x in args.snapshot_size.split("x"))
+    snapshot = base64.b64encode(jpeg(width, height)).decode() if args.snapshots else None
     shanghai = protocol.SHANGHAI
     start = timezone.now().astimezone(shanghai).replace(microsecond=0) - dt.timedelta(hours=3)
     say(
         f"docking bench: {args.batches} × {RECORDS} records each way, snapshots "
-        f"{'on (' + str(len(snapshot or '')) + ' base64 chars each)' if snapshot else 'off'}"
+        f"{f'on ({args.snapshot_size}, {len(snapshot or "")} base64 characters each)' if snapshot else 'off'}"
     )
 
-    def gateway_batch(k: int) -> tuple[float, float]:
+    def gateway_batch(k: int, profile: Any = None) -> tuple[float, float]:
         moment = start + dt.timedelta(seconds=2 * k)
         data_list = []
         for i, number in enumerate(w["numbers"]):
@@ -262,15 +276,22 @@ def run(args: argparse.Namespace) -> None:
             encrypt=True,
         )
         body = urlencode(form).encode()
+        if profile is not None:
+            profile[0].enable()
         t0 = time.perf_counter()
         status, out = wsgi_post(
             app, "/docking/v1/gateway", body, "application/x-www-form-urlencoded", {}
         )
         t1 = time.perf_counter()
+        if profile is not None:
+            profile[0].disable()
+            profile[1].enable()
         answer = json.loads(out)
         assert status == 200 and answer["code"] == 0, answer
         request = docking_request_process(answer["data"]["requestSerialCode"])
         t2 = time.perf_counter()
+        if profile is not None:
+            profile[1].disable()
         assert request is not None and request.accepted_count == RECORDS, request.result
         return t1 - t0, t2 - t1
 
@@ -331,6 +352,14 @@ def run(args: argparse.Namespace) -> None:
     )
     say(f"ratio gateway / device-direct: {gw_rate / direct_rate:.2f}")
     say(f"requests: {DockingRequest.objects.filter(status=20).count()} done")
+    if args.profile:
+        profiles = (cProfile.Profile(), cProfile.Profile())
+        gateway_batch(args.batches + 1, profiles)
+        for label, prof in zip(("accept (POST)", "processing"), profiles, strict=True):
+            say(f"--- {label}: top 10 by own time")
+            text = io.StringIO()
+            pstats.Stats(prof, stream=text).sort_stats("tottime").print_stats(10)
+            say("\n".join(line for line in text.getvalue().splitlines() if line.strip())[-2400:])
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from smz.docking.selectors.national import active_contract_of, contract_rows, en
 from smz.labor.models import LaborContract, WageKind
 from smz.labor.services import DEFAULT_PAY_DAY, PIECE_UNITS, ContractInput, contract_create
 from smz.labor.services.contracts import yuan_to_fen
+from smz.registry.models import Employment
 
 PERIOD_TYPES = {"0": LaborContract.PeriodType.FIXED, "1": LaborContract.PeriodType.TASK}
 
@@ -56,7 +57,7 @@ def _contract(call: Call, item: dict[str, Any]) -> None:
         raise fields.FieldError("unit", "值超出范围或无效，请参见代码表")
     price = amount(item, "unitPrice")
     who = person(call, item, "劳动合同")
-    employments = [e for e in who.of_corp(enterprise) if e.status == "active"]
+    employments = [e for e in who.of_corp(enterprise) if e.status == Employment.Status.ACTIVE]
     if not employments:
         raise RecordRefused(
             DockingErrorCode.ORDER_WORKER,

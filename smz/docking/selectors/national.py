@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
+
 from smz.attendance.models import PassRecord
 from smz.devices.models import Device
 from smz.docking.models import DockingApp, DockingRequest
 from smz.docking.protocol import SHANGHAI
-from smz.labor.models import LaborContract, Payroll, SafetyTraining
+from smz.labor.models import LaborContract, Payroll, PayrollLine, SafetyTraining
 from smz.labor.selectors import exit_of
 from smz.labor.selectors.scopes import contracts_for, payrolls_for
 from smz.registry.identity import id_number_index
@@ -273,6 +275,14 @@ def payroll_rows(
         payrolls_for(actor)
         .filter(project=project)
         .select_related("employer", "team")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=PayrollLine.objects.select_related("worker").order_by(
+                    "worker__name", "pk"
+                ),
+            )
+        )
         .order_by("-month", "pk")
     )
     if month is not None:
@@ -301,7 +311,7 @@ def payroll_rows(
                 "payStatus": PAY_STATUS.get(line.pay_status, 0),
                 "confirmed": bool(line.confirmed_at),
             }
-            for line in p.lines.select_related("worker").order_by("worker__name", "pk")
+            for line in p.lines.all()
         ]
         rows.append(
             {

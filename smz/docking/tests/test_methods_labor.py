@@ -202,7 +202,9 @@ def test_attendance_goes_through_the_ingest_and_is_the_workers_day(
     assert rows[0]["teamSysNo"] == world.teams["sub"].pk
 
 
-def test_a_resend_of_500_records_with_a_new_nonce_stores_nothing_twice(client, world, app):
+def test_a_resend_of_500_records_with_a_new_nonce_stores_nothing_twice(
+    client, world, app, django_assert_max_num_queries
+):
     p1, day = world.projects["p1"].code, today()
     start = dt.datetime.combine(day, dt.time(6, 0))
     data = {
@@ -221,6 +223,16 @@ def test_a_resend_of_500_records_with_a_new_nonce_stores_nothing_twice(client, w
     first = dock(client, app, "WorkerAttendance.Add", data)
     assert (first["status"], first["successCount"], first["total"]) == (20, 500, 500)
     assert PassRecord.objects.filter(project=world.projects["p1"]).count() == 500
+    # The query's page costs a fixed number of statements, however many rows it holds.
+    for size, rows in ((1, 1), (100, 100)):
+        with django_assert_max_num_queries(12):
+            page = query(
+                client,
+                app,
+                "WorkerAttendance.Query",
+                {"projectCode": p1, "date": day.isoformat(), "pageSize": size},
+            )
+        assert (page["total"], len(page["rows"])) == (500, rows)
     again = dock(client, app, "WorkerAttendance.Add", data)  # dock() signs with a fresh nonce
     assert (again["status"], again["successCount"]) == (20, 500)
     assert PassRecord.objects.filter(project=world.projects["p1"]).count() == 500
