@@ -21,6 +21,7 @@ from smz.labor.models import Admission, ExitSettlement, LaborContract, Payroll, 
 from smz.labor.selectors import alerts_for
 from smz.labor.selectors.worker import my_lines
 from smz.labor.services import payroll_line_confirm
+from smz.labor.services.exits import exit_confirm
 from smz.registry.models import Employment
 from smz.testing.devices import jpeg
 from smz.testing.docking import answer, docking_app, gateway_post
@@ -354,20 +355,23 @@ def test_exit_with_voucher_then_reentry_through_the_entry_checks(client, world, 
 
 
 def test_exit_without_voucher_waits_for_the_workers_confirmation(client, world, app):
-    leave = {**idc(world, "gc"), "date": today().isoformat(), "type": 0}
+    leave = {**idc(world, "sub"), "date": today().isoformat(), "type": 0}
     stranger = {**idc(world, "neighbour"), "date": today().isoformat(), "type": 0}
-    bad = {**idc(world, "gc"), "date": today().isoformat(), "type": "0"}
-    result = dock(
-        client, app, "WorkerEntryExit.Add", entry_data(world, [leave, stranger, bad], "gc")
-    )
+    bad = {**idc(world, "sub"), "date": today().isoformat(), "type": "0"}
+    result = dock(client, app, "WorkerEntryExit.Add", entry_data(world, [leave, stranger, bad]))
     f = failures(result)
     assert result["status"] == 10 and result["successCount"] == 0
     assert "须工人本人在线确认" in f[0]["message"]
     assert "不允许上传该工人的进退场信息" in f[1]["message"]
     assert f[2]["message"] == "[type]应为整数"
-    settlement = ExitSettlement.objects.get(employment=world.employments["gc"])
+    settlement = ExitSettlement.objects.get(employment=world.employments["sub"])
     assert settlement.state == "draft"  # kept: the worker confirms it on his page
-    assert Employment.objects.get(pk=world.employments["gc"].pk).status == "active"
+    assert Employment.objects.get(pk=world.employments["sub"].pk).status == "active"
+    # He confirms it online; the vendor's resend registers the exit.
+    exit_confirm(actor=world.user("worker"), settlement=settlement)
+    result = dock(client, app, "WorkerEntryExit.Add", entry_data(world, [leave]))
+    assert (result["status"], result["successCount"]) == (20, 1), result
+    assert Employment.objects.get(pk=world.employments["sub"].pk).status == "exited"
 
 
 # ---- ProjectTraining ---------------------------------------------------------------------------------
@@ -507,6 +511,35 @@ def test_payroll_add_records_the_month_through_the_payroll_services(
     assert rows[0]["state"] == "submitted" and rows[0]["payMonth"] == day.strftime("%Y-%m")
     assert rows[0]["detailList"][0]["actualAmount"] == 340.0
     assert rows[0]["detailList"][0]["idCardNumber"] == world.workers["sub"].id_number
+
+
+def test_a_docked_payroll_below_the_minimum_wage_is_not_submitted(
+    client, world, app, immediate_tasks
+):
+    p1, day = world.projects["p1"].code, today()
+    contract = {"projectCode": p1, "contractList": [contract_item(world, unitPrice=35)]}
+    assert dock(client, app, "WorkerContract.Add", contract)["status"] == 20
+    passes = {
+        "projectCode": p1,
+        "teamSysNo": world.teams["sub"].pk,
+        "dataList": [
+            pass_item(
+                world, "sub", moment(day, 7, 50), "01", image=base64.b64encode(jpeg()).decode()
+            ),
+            pass_item(
+                world, "sub", moment(day, 17, 40), "02", image=base64.b64encode(jpeg()).decode()
+            ),
+        ],
+    }
+    assert dock(client, app, "WorkerAttendance.Add", passes)["status"] == 20
+    for amount in (50, 350):  # 50 yuan for 9.8 hours is below the hourly minimum; 350 is not
+        data = payroll_data(world, [detail(world, totalPayAmount=amount, actualAmount=amount)])
+        result = dock(client, app, "Payroll.Add", data)
+        codes = {f["code"] for f in result["result"]}
+        assert (LaborErrorCode.PAYROLL_BELOW_MINIMUM in codes) == (amount == 50), result
+        line = Payroll.objects.get(team=world.teams["sub"]).lines.get()
+        assert line.gross_fen == amount * 100
+    assert Payroll.objects.get(team=world.teams["sub"]).state == "draft"  # still unconfirmed
 
 
 def test_payroll_refusals(client, world, app):
