@@ -76,6 +76,8 @@ def _detail(call: Call, i: int, item: dict[str, Any], enterprise: Any, team_: An
     assert hours is not None
     if hours != hours.quantize(Decimal("0.1")):
         raise fields.FieldError("workHours", "最多一位小数")
+    if hours > 31 * 24:
+        raise fields.FieldError("workHours", "不能超过744小时（31天×24小时）")
     for name in ("payRollBankCardNumber", "payBankCardNumber"):
         fields.text(item, name, required=False, max_length=32)
     for name in ("payRollBankCode", "payBankCode"):
