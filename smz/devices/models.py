@@ -20,10 +20,14 @@ class Device(TimeStampedModel):
         FACE_GATE = "face_gate", "人脸闸机"
         ID_READER = "id_reader", "身份证阅读器"
         TABLET = "tablet", "移动平板"
+        # Not a device on site: the passes a contractor's own system docks (附件8 WorkerAttendance.Add) come
+        # through the one ingest path under one virtual device per project (smz.docking.services.devices).
+        PLATFORM = "platform", "平台对接（虚拟设备）"
 
     class Protocol(models.TextChoices):
         DIRECT_V1 = "direct_v1", "设备直连 v1（附件7）"
         ZKTECO_PUSH = "zkteco_push", "ZKTeco PUSH (iclock)"
+        DOCKING = "docking_v1", "平台对接（附件8）"
 
     class Direction(models.TextChoices):
         IN = "in", "进"

@@ -154,9 +154,12 @@ def refused_addresses_for(devices: list[Device]) -> dict[int, DeviceRejection]:
 
 
 def device_offline_q(now: dt.datetime | None = None) -> Q:
-    """Devices with no heartbeat within ONLINE_WITHIN_SECONDS (the rule of device_is_online)."""
+    """Devices with no heartbeat within ONLINE_WITHIN_SECONDS (the rule of device_is_online). A docking
+    project's virtual device has no heartbeat to miss: never offline."""
     since = (now or timezone.now()) - dt.timedelta(seconds=ONLINE_WITHIN_SECONDS)
-    return Q(last_heartbeat_at__isnull=True) | Q(last_heartbeat_at__lt=since)
+    return (Q(last_heartbeat_at__isnull=True) | Q(last_heartbeat_at__lt=since)) & ~Q(
+        kind=Device.Kind.PLATFORM
+    )
 
 
 def device_counts_for(user: Any) -> dict[str, int]:

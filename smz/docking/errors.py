@@ -80,3 +80,8 @@ class DockingErrorCode(StrEnum):
     ROLE_RESERVED = "docking.corp_type_reserved"
     UNKNOWN_PARTICIPANT = "docking.unknown_participant"
     UNKNOWN_WORKER = "docking.unknown_worker"
+    DUPLICATE_IN_LIST = "docking.duplicate_in_list"
+    HISTORY_DATE = "docking.history_date"
+    NOT_IN_TEAM = "docking.not_in_team"
+    NO_ATTENDANCE = "docking.no_attendance"
+    ALREADY_SUBMITTED = "docking.already_submitted"

@@ -151,3 +151,15 @@ def test_wrong_content_type_and_get(client, world):
     assert r.status_code == 400 and answer(r)["code"] == GatewayCode.MISSING_FIELD
     r = client.get("/docking/v1/gateway")
     assert r.status_code == 405
+
+
+def test_a_body_between_django_s_and_the_gateway_s_limit_is_read(client, world, settings):
+    """500 records with snapshots are ~30 MB: over DATA_UPLOAD_MAX_MEMORY_SIZE, under the gateway's own limit."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    settings.SMZ_DOCKING_MAX_BYTES = 64 * 1024
+    app, secret = docking_app(world)
+    padding = "x" * 4000
+    r = gateway_post(client, app, secret, "Project.Query", {"pageIndex": 0, "remark": padding})
+    assert r.status_code == 200 and answer(r)["code"] == 0
+    r = gateway_post(client, app, secret, "Project.Query", {"remark": "x" * 70000})
+    assert (r.status_code, answer(r)["code"]) == (413, GatewayCode.TOO_LARGE)

@@ -40,7 +40,12 @@ def gateway(request: HttpRequest) -> JsonResponse:
             refusal(GatewayCode.MISSING_FIELD, "请以 application/x-www-form-urlencoded 表单提交")
         )
     try:
-        parsed = parse_qs(request.body.decode("utf-8"), keep_blank_values=True, errors="strict")
+        # Read from the stream: `request.body` would refuse anything over DATA_UPLOAD_MAX_MEMORY_SIZE (20 MB) with
+        # Django's plain 400; the gateway's own limit (checked above) is SMZ_DOCKING_MAX_BYTES.
+        raw = request.read(settings.SMZ_DOCKING_MAX_BYTES + 1)
+        if len(raw) > settings.SMZ_DOCKING_MAX_BYTES:
+            return _answer(refusal(GatewayCode.TOO_LARGE))
+        parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
     except (UnicodeDecodeError, ValueError):
         return _answer(refusal(GatewayCode.BAD_DATA, "表单不是有效的 UTF-8 编码"))
     repeated = sorted(name for name, values in parsed.items() if len(values) > 1)

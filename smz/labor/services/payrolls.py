@@ -165,6 +165,9 @@ class LineInput:
     deductions_yuan: str
     deductions_note: str
     note: str
+    # 应发 as the employer's own payroll system computed it (a docked Payroll.Add's totalPayAmount, 附件8);
+    # empty: rate × days (or quantity). The checks at submit (minimum wage, contract rate) apply alike.
+    gross_yuan: str = ""
 
 
 def payroll_line_update(*, actor: Any, line: PayrollLine, data: LineInput) -> PayrollLine:
@@ -173,8 +176,11 @@ def payroll_line_update(*, actor: Any, line: PayrollLine, data: LineInput) -> Pa
     errors = {}
     rate = yuan_to_fen(data.rate_yuan)
     deductions = yuan_to_fen(data.deductions_yuan or "0")
+    stated = yuan_to_fen(data.gross_yuan) if data.gross_yuan else None
     if rate is None:
         errors["rate_yuan"] = "工资标准应为金额（元，最多两位小数）"
+    if data.gross_yuan and stated is None:
+        errors["gross_yuan"] = "应发工资应为金额（元，最多两位小数）"
     if deductions is None:
         errors["deductions_yuan"] = "代扣金额应为金额（元，最多两位小数）"
     if data.days_paid < 0 or data.days_paid > 31:
@@ -183,8 +189,12 @@ def payroll_line_update(*, actor: Any, line: PayrollLine, data: LineInput) -> Pa
         errors["hours_paid"] = "工时和数量不能为负"
     if errors or rate is None or deductions is None:  # None only with an error recorded
         raise field_errors(errors)
-    gross = wages.gross_fen(
-        kind=line.wage_kind, rate_fen=rate, days=data.days_paid, quantity=data.quantity
+    gross = (
+        stated
+        if stated is not None
+        else wages.gross_fen(
+            kind=line.wage_kind, rate_fen=rate, days=data.days_paid, quantity=data.quantity
+        )
     )
     if deductions > gross:
         raise field_errors({"deductions_yuan": "代扣金额不能大于应发工资"})

@@ -394,3 +394,28 @@ def test_r_l1_expiring_contracts_are_shown_and_reminded(world, as_user):
     assert Notification.objects.filter(
         user=world.user("gc_labor"), title=f"劳动合同续签提醒 {later:%Y-%m-%d}：2 份30日内到期"
     ).exists()
+
+
+def test_r_l2_a_stated_gross_replaces_rate_times_days_and_is_checked_alike(month):
+    """应发 as the employer's own system computed it (a docked Payroll.Add, 附件8): kept to the fen, net = gross −
+    deductions, the minimum-wage check at submission applies to it; a malformed amount is refused."""
+    payroll = draft(month)
+    actor = month.user("sub_labor")
+    line = services.payroll_line_update(
+        actor=actor,
+        line=line_of(payroll),
+        data=LineInput(18, Decimal("144"), "280", Decimal(0), "20", "", "", gross_yuan="5123.45"),
+    )
+    assert (line.gross_fen, line.net_fen, line.rate_fen) == (512345, 510345, 28000)
+    line = services.payroll_line_update(
+        actor=actor,
+        line=line,
+        data=LineInput(18, Decimal("144"), "280", Decimal(0), "0", "", "", gross_yuan="100"),
+    )
+    assert "labor.payroll_below_minimum" in codes(payroll)
+    with refused("validation_error"):
+        services.payroll_line_update(
+            actor=actor,
+            line=line,
+            data=LineInput(18, Decimal("144"), "280", Decimal(0), "0", "", "", gross_yuan="1.234"),
+        )
