@@ -66,3 +66,8 @@ def project_rows(
 
 def request_of_app(app: DockingApp, serial: str) -> DockingRequest | None:
     return DockingRequest.objects.filter(app=app, serial=serial).first()
+
+
+def request_by_key(app: DockingApp, key: str) -> DockingRequest | None:
+    """The app's request stored under an Idempotency-Key (REST docking)."""
+    return DockingRequest.objects.filter(app=app, idempotency_key=key).first()
