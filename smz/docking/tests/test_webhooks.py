@@ -268,3 +268,38 @@ def test_urllib_transport_against_a_local_receiver(world, hooked):
     delivery.refresh_from_db()
     assert got == [True]
     assert delivery.status == DockingDelivery.Status.DELIVERED
+
+
+def test_page_owner_sets_url_sees_and_resends(world, as_user, hooked):
+    from django.urls import reverse
+
+    app, _ = hooked
+    delivery = webhooks.webhook_request_finished(_request(app, world))
+    webhooks.docking_delivery_attempt(delivery.delivery_id, transport=Receiver(500))
+    url = reverse("docking:webhooks", args=[app.pk])
+    c = as_user("gc_admin")
+    page = c.get(url).content.decode()
+    assert delivery.delivery_id in page and "HTTP 500" in page and URL in page
+    # Pending: no resend button yet; a resend by POST is refused with a message.
+    r = c.post(url, {"action": "resend", "delivery": delivery.delivery_id})
+    assert r.status_code == 409 and "无需重发" in r.content.decode()
+    DockingDelivery.objects.filter(pk=delivery.pk).update(status=DockingDelivery.Status.FAILED)
+    assert f"resend-{delivery.delivery_id}" in c.get(url).content.decode()
+    r = c.post(url, {"action": "resend", "delivery": delivery.delivery_id})
+    assert r.status_code == 200 and "已重新排队" in r.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == DockingDelivery.Status.PENDING
+    r = c.post(url, {"action": "url", "webhook_url": "http://vendor.example.com/x"})
+    assert r.status_code == 400 and "https://" in r.content.decode()
+    r = c.post(url, {"action": "url", "webhook_url": ""})
+    app.refresh_from_db()
+    assert r.status_code == 200 and app.webhook_url == ""
+    assert c.get(url + "?status=failed").status_code == 200
+    # The city administrator manages every GC's apps; another GC's people and the app's own GC labor
+    # specialist do not see the page.
+    assert as_user("city_admin").get(url).status_code == 200
+    for who in ("neighbour_labor", "gc_labor", "town_l1"):
+        assert as_user(who).get(url).status_code == 404, who
+        assert as_user(who).post(url, {"action": "url", "webhook_url": URL}).status_code == 404
+    app.refresh_from_db()
+    assert app.webhook_url == ""
