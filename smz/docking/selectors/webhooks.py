@@ -29,7 +29,7 @@ def deliveries_of(app: DockingApp, *, status: str = "") -> list[DockingDelivery]
     rows = list(qs.order_by("-created_at", "-pk")[:RECENT_DELIVERIES])
     for row in rows:
         data = row.payload.get("data") or {}
-        row.subject = str(data.get("requestSerialCode") or data.get("approvalNo") or "")
+        row.subject = str(data.get("requestSerialCode") or data.get("approvalNo") or "")  # type: ignore[attr-defined]
     return rows
 
 

@@ -68,6 +68,14 @@ def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
     return hmac.compare_digest(expected, headers["X-Smz-Signature"])
 
 
+def test_webhook_signature_vector():
+    """The vector in docs/interfaces/api.md §回调, checked independently with `openssl dgst -sha256 -hmac`."""
+    body = b'{"event":"docking.request_finished","deliveryId":"5bcabef9ccf79121a19518ac5d82f19c"}'
+    assert webhooks.webhook_signature("0123456789abcdefABCDEF0123456789", "1796452260", body) == (
+        "6754ff9567a13cfc85c28a4143b2f1bd6efb0384d110b790effebde938e7798a"
+    )
+
+
 def test_finished_request_is_delivered_signed(world, hooked, django_capture_on_commit_callbacks):
     app, secret = hooked
     request = _request(app, world)
@@ -244,7 +252,7 @@ def test_urllib_transport_against_a_local_receiver(world, hooked):
     got: list[bool] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             got.append(verify(secret, dict(self.headers.items()), body))
             self.send_response(200 if got[-1] else 401)

@@ -11,7 +11,9 @@ from smz.docking.services.webhooks import docking_deliveries_due
 
 
 class Command(BaseCommand):
-    help = "发送到期的对接回调（失败按 1 分钟、5 分钟、30 分钟、2 小时、12 小时重试，之后记为失败）。"
+    help = (
+        "发送到期的对接回调（失败按 1 分钟、5 分钟、30 分钟、2 小时、12 小时重试，之后记为失败）。"
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"已尝试发送 {docking_deliveries_due()} 个回调。")
