@@ -76,6 +76,36 @@ class DockingSignature(APIKeyHeader):
 AUTH = DockingSignature()
 
 
+def _signed_headers() -> list[dict[str, Any]]:
+    """The signature's other headers, documented (the security scheme names X-Smz-Signature itself)."""
+    return [
+        {
+            "in": "header",
+            "name": HEADER_APP,
+            "required": True,
+            "description": "AppID",
+            "schema": {"type": "string", "maxLength": 32},
+            "example": "44202026120500001",
+        },
+        {
+            "in": "header",
+            "name": signing.HEADER_TIMESTAMP,
+            "required": True,
+            "description": "Unix 秒，与服务器时间相差不超过 300 秒",
+            "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+            "example": "1796452200",
+        },
+        {
+            "in": "header",
+            "name": signing.HEADER_NONCE,
+            "required": True,
+            "description": "每次请求不同，≤ 64 个字符",
+            "schema": {"type": "string", "maxLength": 64},
+            "example": "8f14e45fceea167a5a36dedd4bea2543",
+        },
+    ]
+
+
 @router.post(
     "/docking/calls/{method}",
     auth=AUTH,
@@ -96,13 +126,7 @@ AUTH = DockingSignature()
                 "schema": {"type": "string", "maxLength": 64},
                 "example": "3c1d2f0e-team-add-0001",
             },
-            {
-                "in": "header",
-                "name": HEADER_APP,
-                "required": True,
-                "description": "AppID",
-                "schema": {"type": "string", "maxLength": 32},
-            },
+            *_signed_headers(),
         ],
     },
     summary="调用对接方法（JSON）",
@@ -126,17 +150,7 @@ def docking_call(request: HttpRequest, method: MethodName, response: HttpRespons
     "/docking/requests/{serial}",
     auth=AUTH,
     response={200: DockingResultOut, **errors(401, 404, 409, 422)},
-    openapi_extra={
-        "parameters": [
-            {
-                "in": "header",
-                "name": HEADER_APP,
-                "required": True,
-                "description": "AppID",
-                "schema": {"type": "string", "maxLength": 32},
-            }
-        ]
-    },
+    openapi_extra={"parameters": _signed_headers()},
     summary="查询异步请求的处理结果",
     description="与网关 AsyncHandleResult.Query 相同的结果：status 0 待处理，10 处理失败，20 处理成功。",
 )

@@ -178,7 +178,10 @@ def rest_call(
     method = _method(method_name)
     data = _data(body)
     if not method.asynchronous:
-        return _translate(dispatch(app, method, data, now=now))
+        answer = dispatch(app, method, data, now=now)
+        if answer.code != GatewayCode.OK:
+            raise _refused(answer)
+        return RestAnswer(200, answer.data)
     key = idempotency_key_check(idempotency_key)
     digest = body_digest(method.name, data)
     if (replay := _replay(app, key, digest)) is not None:
@@ -192,18 +195,16 @@ def rest_call(
         if replay is None:
             raise
         return replay
-    result = _translate(answer)
-    return RestAnswer(202, result.data) if answer.code == GatewayCode.OK else result
+    if answer.code != GatewayCode.OK:
+        raise _refused(answer)
+    stored = request_by_key(app, key)
+    assert stored is not None  # dispatch stored it under this key just now
+    return _accepted(stored, replayed=False)
 
 
-def _translate(answer: Any) -> RestAnswer:
-    if answer.code == GatewayCode.OK:
-        if isinstance(answer.data, dict) and set(answer.data) == {"requestSerialCode"}:
-            request = DockingRequest.objects.get(serial=answer.data["requestSerialCode"])
-            return _accepted(request, replayed=False)
-        return RestAnswer(200, answer.data)
+def _refused(answer: Any) -> DomainError:
     code, status = _REFUSALS.get(answer.code, (E.INVALID_FIELD, 422))
-    raise _refuse(code, answer.message, status, {"gatewayCode": int(answer.code)})
+    return _refuse(code, answer.message, status, {"gatewayCode": int(answer.code)})
 
 
 def rest_request_result(*, app: DockingApp, serial: str, now: dt.datetime) -> dict[str, Any]:

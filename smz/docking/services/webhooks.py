@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import secrets
@@ -97,6 +98,16 @@ def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
     return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
+def _internal_address(host: str) -> bool:
+    """An IP literal smz must not be made to call over https (its own network, cloud metadata); the http
+    exception for 127.0.0.1 is for local receivers and tests only."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host.lower() == "localhost" or host.lower().endswith(".localhost")
+    return not address.is_global
+
+
 def webhook_url_check(url: str) -> str:
     """An HTTPS URL (or http to 127.0.0.1/localhost, for tests and local receivers), ≤ 300 characters;
     empty turns webhooks off."""
@@ -120,6 +131,8 @@ def webhook_url_check(url: str) -> str:
             problem = "回调地址须为 https:// 地址（本机测试可用 http://127.0.0.1）"
         elif parts is not None and (parts.username or parts.password):
             problem = "回调地址不能包含用户名或密码"
+        elif secure and _internal_address(host or ""):
+            problem = "回调地址不能是内网、本机或链路本地地址"
     if problem:
         raise DomainError(
             DockingErrorCode.WEBHOOK_URL_INVALID, problem, {"fields": {"webhook_url": problem}}
@@ -132,6 +145,8 @@ def docking_webhook_url_set(*, actor: Any, app: DockingApp, url: str) -> Docking
     """Set (or clear) the app's callback URL; the app's owner only."""
     if not may_authorize(actor, app.enterprise):
         raise DomainError(DockingErrorCode.FORBIDDEN, "无权管理该企业的对接应用", status=403)
+    if app.revoked_at is not None:
+        raise DomainError(DockingErrorCode.ALREADY_REVOKED, "该应用已撤销", status=409)
     url = webhook_url_check(url)
     before = app.webhook_url
     app.webhook_url = url
@@ -264,6 +279,7 @@ def docking_delivery_attempt(
             log.exception("webhook transport failed: delivery=%s", delivery.delivery_id)
             reply = Reply(0, type(exc).__name__)
     delivery.last_status_code = reply.status or None
+    final = not app.webhook_url or app.revoked_at is not None  # nothing to retry towards
     if 200 <= reply.status < 300:
         delivery.status = DockingDelivery.Status.DELIVERED
         delivery.delivered_at = now
@@ -271,7 +287,7 @@ def docking_delivery_attempt(
         delivery.last_error = ""
     else:
         delivery.last_error = (reply.error or f"HTTP {reply.status}")[:200]
-        if delivery.attempts >= MAX_ATTEMPTS:
+        if final or delivery.attempts >= MAX_ATTEMPTS:
             delivery.status = DockingDelivery.Status.FAILED
             delivery.next_attempt_at = None
         else:

@@ -236,3 +236,20 @@ def test_signature_vector():
         "8f14e45fceea167a5a36dedd4bea2543",
         body,
     ) == ("e39faa6d5d65d9499b753d2968b1b775074d8aef97d433522ec91d895ebd8a62")
+
+
+def test_a_parallel_call_with_the_same_key_meets_the_constraint(client, world, thing, monkeypatch):
+    """Two calls with one key at once: both pass the look-up, the second meets the unique constraint and
+    answers what the first stored."""
+    from smz.docking.services import rest
+
+    app, secret = docking_app(world, ("p1",))
+    data = {"projectCode": world.projects["p1"].code, "thingList": [{"name": "甲"}]}
+    first = body(rest_call(client, app, secret, thing, data, key="race"))
+    real_lookup = rest.request_by_key
+    misses = iter([None])
+    monkeypatch.setattr(rest, "request_by_key", lambda a, k: next(misses, real_lookup(a, k)))
+    r = rest_call(client, app, secret, thing, data, key="race")
+    assert r.status_code == 202 and body(r)["requestSerialCode"] == first["requestSerialCode"]
+    assert r.headers["Idempotent-Replayed"] == "true"
+    assert DockingRequest.objects.filter(app=app).count() == 1

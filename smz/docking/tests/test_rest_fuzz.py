@@ -66,15 +66,23 @@ def test_docking_operations_signed_fuzz(world, monkeypatch, keep_test_connection
             deadline=None,
             suppress_health_check=list(HealthCheck),
         )
-        @given(case=cases, data=st.data(), project=st.booleans(), key=st.booleans())
-        def check(case: Any, data: Any, project: bool, key: bool) -> None:
-            for name in case.path_parameters or {}:
-                if name in real and data.draw(st.booleans()):
-                    case.path_parameters[name] = data.draw(real[name])
-            if project and isinstance(case.body, dict):
-                case.body = {**case.body, "projectCode": world.projects["p1"].code}
-                if data.draw(st.booleans()):
-                    case.body["thingList"] = [{"name": "甲"}]
+        # "as generated", "real ids", or "a valid Thing.Add around the generated body" (so writes are stored).
+        @given(case=cases, data=st.data(), scenario=st.sampled_from(["raw", "real", "thing"]))
+        def check(case: Any, data: Any, scenario: str) -> None:
+            key = data.draw(st.booleans())
+            if scenario != "raw":
+                for name in case.path_parameters or {}:
+                    if name in real:
+                        case.path_parameters[name] = data.draw(real[name])
+            if scenario == "thing" and "method" in (case.path_parameters or {}):
+                case.path_parameters["method"] = "Thing.Add"
+                extra = case.body if isinstance(case.body, dict) else {}
+                case.body = {
+                    **extra,
+                    "projectCode": world.projects["p1"].code,
+                    "thingList": [{"name": "甲"}],
+                }
+                key = True
             sent = case.as_transport_kwargs()
             body = sent.get("data") or b""
             if isinstance(body, str):

@@ -224,6 +224,10 @@ def test_approval_decision_reaches_the_apps_of_its_project(world, hooked):
         "https://vendor.example.com/a b",
         "https://vendor.example.com/" + "a" * 300,
         "javascript:alert(1)",
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.0.0.8/hook",
+        "https://[::1]/hook",
+        "https://localhost/hook",
     ],
 )
 def test_webhook_url_refused(world, url):
@@ -311,3 +315,20 @@ def test_page_owner_sets_url_sees_and_resends(world, as_user, hooked):
         assert as_user(who).post(url, {"action": "url", "webhook_url": URL}).status_code == 404
     app.refresh_from_db()
     assert app.webhook_url == ""
+
+
+def test_revoked_app_fails_at_once_and_takes_no_url(world, hooked):
+    from smz.docking.services.apps import docking_app_revoke
+
+    app, _ = hooked
+    delivery = webhooks.webhook_request_finished(_request(app, world))
+    docking_app_revoke(actor=world.user("gc_admin"), app=app, reason="更换厂商")
+    receiver = Receiver(200)
+    webhooks.docking_delivery_attempt(delivery.delivery_id, transport=receiver)
+    delivery.refresh_from_db()
+    assert receiver.calls == [] and delivery.status == DockingDelivery.Status.FAILED
+    assert delivery.last_error == "应用已撤销或未设置回调地址"
+    app.refresh_from_db()
+    with pytest.raises(DomainError) as refused:
+        webhooks.docking_webhook_url_set(actor=world.user("gc_admin"), app=app, url=URL)
+    assert refused.value.code == DockingErrorCode.ALREADY_REVOKED
