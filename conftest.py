@@ -13,12 +13,15 @@ import datetime as dt
 import functools
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.contrib.auth.hashers import make_password
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from smz.accounts.models import Role, User
 from smz.registry.identity import id_number_index
@@ -294,3 +297,17 @@ def as_user(client, world):
         return client
 
     return login
+
+
+@pytest.fixture
+def keep_test_connection() -> Iterator[None]:
+    """The WSGI handler closes the database connection after each request (as Django's test Client does not);
+    on PostgreSQL that would end the test's transaction, so keep it open for the run."""
+    signals = (request_started, request_finished)
+    for signal in signals:
+        signal.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        for signal in signals:
+            signal.connect(close_old_connections)

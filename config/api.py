@@ -125,3 +125,4 @@ def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
 api.add_router("/", "smz.registry.api.router")
 api.add_router("/", "smz.registry.api_excel.router")
 api.add_router("/", "smz.accounts.api.router")
+api.add_router("/", "smz.docking.api.router")

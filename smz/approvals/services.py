@@ -47,6 +47,7 @@ from smz.approvals.rules import (
     may,
     may_apply,
 )
+from smz.approvals.signals import DECISIONS, request_decided
 from smz.approvals.workflows import (
     REQUIRED_ATTACHMENTS,
     approval_apply,
@@ -340,6 +341,10 @@ def request_act(*, actor: Any, request: ApprovalRequest, action: str, note: str 
         if effect:
             _event(actor, request, "apply", effect=effect)
         _notify_after(request, action)
+        if action in DECISIONS:
+            request_decided.send(
+                sender=ApprovalRequest, request=request, action=action, actor=actor, note=note
+            )
     return Outcome(request=request, effect=effect)
 
 

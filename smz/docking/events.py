@@ -13,3 +13,12 @@ class DockingEventKind(StrEnum):
     APP_SECRET_ROTATED = "docking.app_secret_rotated"
     APP_REVOKED = "docking.app_revoked"
     REQUEST_PROCESSED = "docking.request_processed"
+    WEBHOOK_URL_SET = "docking.webhook_url_set"
+    WEBHOOK_RESENT = "docking.webhook_resent"
+
+
+class WebhookEvent(StrEnum):
+    """`X-Smz-Event` of a webhook delivery (the event's `event` field): stored and sent, never renamed."""
+
+    REQUEST_FINISHED = "docking.request_finished"
+    APPROVAL_DECIDED = "docking.approval_decided"

@@ -7,6 +7,7 @@
 - `DockingRequest`: one asynchronous Add/Update call, kept with its (encrypted) data, its status (0 pending, 10
   failed, 20 done) and per-record result, answered by `AsyncHandleResult.Query`.
 - `DockingReceipt`: the last data received per project and kind (the project's docking state).
+- `DockingDelivery`: one webhook event POSTed to an app's callback URL (REST docking), with its attempts.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class DockingApp(models.Model):
     revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
     revoke_reason = models.CharField("撤销原因", max_length=200, blank=True)
     last_call_at = models.DateTimeField("最后调用", null=True, blank=True)
+    # REST docking: where smz POSTs the app's webhook events (empty: none are sent).
+    webhook_url = models.CharField("回调地址", max_length=300, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "对接应用"
@@ -94,11 +97,22 @@ class DockingRequest(models.Model):
     failed_count = models.PositiveIntegerField("失败记录数", default=0)
     received_at = models.DateTimeField("接收时间", db_index=True)
     finished_at = models.DateTimeField("处理完成时间", null=True, blank=True)
+    # REST docking: the client's Idempotency-Key and the SHA-256 of the method and body it came with (a replay
+    # with the same key answers this request; with another body it is refused).
+    idempotency_key = models.CharField("幂等键", max_length=64, blank=True)
+    body_hash = models.CharField("请求摘要", max_length=64, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "对接请求"
         ordering = ["-received_at"]
         indexes = [models.Index(fields=["status", "received_at"], name="docking_request_pending")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["app", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="docking_request_idempotency",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.serial
@@ -131,3 +145,36 @@ class DockingReceipt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "kind"], name="docking_receipt_unique")
         ]
+
+
+class DockingDelivery(models.Model):
+    """One webhook event for an app (回调投递): POSTed to its callback URL, retried with backoff, then failed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        DELIVERED = "delivered", "已送达"
+        FAILED = "failed", "发送失败"
+
+    delivery_id = models.CharField("投递编号", max_length=32, unique=True)
+    app = models.ForeignKey(DockingApp, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField("事件", max_length=40)
+    payload = models.JSONField("内容")
+    request = models.ForeignKey(
+        DockingRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
+    last_attempt_at = models.DateTimeField("最近尝试", null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField("最近状态码", null=True, blank=True)
+    last_error = models.CharField("最近错误", max_length=200, blank=True)
+    created_at = models.DateTimeField("产生时间", db_index=True)
+    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "回调投递"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="docking_delivery_due")]
+
+    def __str__(self) -> str:
+        return self.delivery_id

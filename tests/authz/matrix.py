@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from smz.core import signing
 from smz.docking import protocol
+from smz.testing.docking import rest_headers
 from tests.authz.stage import ELSEWHERE, TERMINAL_ADDRESS
 
 ANONYMOUS = "anonymous"
@@ -103,6 +104,16 @@ def _project(s: Any) -> str:
 
 def _worker(s: Any) -> str:
     return WORKER_NAME
+
+
+def _docking_app_pk(s: Any) -> dict[str, Any]:
+    return {"pk": s.docking(False)[0].pk}
+
+
+def _webhook_url(s: Any) -> str:
+    from smz.docking.models import DockingApp
+
+    return DockingApp.objects.get(pk=s.docking(False)[0].pk).webhook_url
 
 
 def _p1(s: Any) -> dict[str, Any]:
@@ -490,6 +501,10 @@ PAGES: dict[str, Row] = {
     "approvals:enroll_list": Row("window_clerk"),
     "approvals:enroll": Row("window_clerk", _worker_pk, marker=_worker),
     "approvals:inbound_systems": Row("city_admin"),
+    # REST docking webhooks: the app's owner (its GC's enterprise administrator, the city administrator) only.
+    "docking:webhooks": Row(
+        "gc_admin", _docking_app_pk, marker=lambda s: s.docking(False)[0].app_id
+    ),
     "approvals:inbound_sandbox": Row("city_admin"),
     # labor
     "labor:project": Row(
@@ -617,6 +632,13 @@ PAGES: dict[str, Row] = {
 
 # Key writes through page forms (the same URL as a GET row above, posted): a denied persona changes nothing.
 PAGE_WRITES: dict[str, Row] = {
+    "docking:webhooks POST": Row(
+        "gc_admin",
+        _docking_app_pk,
+        method="POST",
+        data=lambda s: {"action": "url", "webhook_url": "https://vendor.example.com/smz/hooks"},
+        state=_webhook_url,
+    ),
     "portal:planned_start POST": Row(
         "builder",
         _p1,
@@ -909,6 +931,24 @@ API: dict[str, Row] = {
         expect={"sub_labor": "hidden", "sup_manager": "hidden"},
     ),
     "smz_accounts_api_me": Row("gc_labor", expect=dict.fromkeys(PERSONAS[:-1], "ok")),
+    # REST docking: only a docking app's signature gets in (a person's session or token: 401); another GC's
+    # app sees nothing of p1 and cannot read p1's app's requests.
+    "smz_docking_api_docking_call": Row(
+        DOCKING_APP,
+        lambda s: {"method": "Project.Query"},
+        method="POST",
+        data=lambda s: {"projectCode": s.p1.code},
+        machine=True,
+        marker=lambda s: s.p1.code,
+        expect={OTHER_DOCKING_APP: "hidden"},
+    ),
+    "smz_docking_api_docking_request_result": Row(
+        DOCKING_APP,
+        lambda s: {"serial": s.docking_request.serial},
+        machine=True,
+        marker=lambda s: s.docking_request.serial,
+        expect={OTHER_DOCKING_APP: "deny"},
+    ),
     # API tokens: everyone signed in manages his own; another's token is not found.
     "smz_accounts_api_token_list": Row(
         "gc_labor", marker=lambda s: s.api_token.prefix, expect=LIST_PAGE
@@ -1007,6 +1047,12 @@ def call(row: Row, key: str, stage: Any, persona: str) -> Any:
         return gate.call(method, url, raw=body) if method != "GET" else gate.call("GET", url)
     if persona in (DOCKING_APP, OTHER_DOCKING_APP):
         app, secret = stage.docking(persona == OTHER_DOCKING_APP)
+        if key in API:  # REST docking: the same app, HMAC-signed JSON
+            body = json.dumps(data).encode() if data is not None else b""
+            headers = rest_headers(app, secret, method, url, body)
+            return client.generic(
+                method, url, body, content_type="application/json", headers=headers
+            )
         fields = protocol.envelope(app.app_id, secret, "Project.Query", data, moment=timezone.now())
         return client.post(url, urlencode(fields), content_type="application/x-www-form-urlencoded")
     if persona == SYSTEM:

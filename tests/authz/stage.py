@@ -230,6 +230,20 @@ class Stage:
         return docking_app(self.world, ("p1",))
 
     @functools.cached_property
+    def docking_request(self) -> Any:
+        """An Add request of p1's docking app (REST docking's async result)."""
+        from smz.docking.models import DockingRequest
+
+        return DockingRequest.objects.create(
+            serial="team-add-authz-1",
+            app=self.docking(False)[0],
+            project=self.p1,
+            method="Team.Add",
+            data="{}",
+            received_at=timezone.now(),
+        )
+
+    @functools.cached_property
     def photo(self):
         """测试甲工 with a face photo on file."""
         self.worker.face_photo.save("face.jpg", ContentFile(jpeg()), save=True)

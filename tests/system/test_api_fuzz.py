@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -46,20 +43,6 @@ def _schema() -> Any:
     schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1/"))
     schema.app = get_wsgi_application()
     return schema
-
-
-@pytest.fixture
-def keep_test_connection() -> Iterator[None]:
-    """The WSGI handler closes the database connection after each request (as Django's test Client does not);
-    on PostgreSQL that would end the test's transaction, so keep it open for the run."""
-    signals = (request_started, request_finished)
-    for signal in signals:
-        signal.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        for signal in signals:
-            signal.connect(close_old_connections)
 
 
 def _real_ids(world) -> dict[str, int | str]:

@@ -572,3 +572,8 @@ def people_on_project(
     ).values_list("worker_id", "team_id"):
         teams.setdefault(worker_id, set()).add(team_id)
     return {found[w]: (w, t) for w, t in teams.items()}
+
+
+def request_by_key(app: DockingApp, key: str) -> DockingRequest | None:
+    """The app's request stored under an Idempotency-Key (REST docking)."""
+    return DockingRequest.objects.filter(app=app, idempotency_key=key).first()

@@ -22,6 +22,7 @@ from django.utils import timezone
 from smz.docking import protocol
 from smz.docking.errors import GATEWAY_MESSAGES, GatewayCode
 from smz.docking.methods import MAX_RECORDS, METHODS, Call, RequestRefused
+from smz.docking.methods.base import Method
 from smz.docking.methods.fields import FieldError
 from smz.docking.models import DockingApp, DockingNonce, DockingRequest
 from smz.docking.services.requests import docking_request_task
@@ -88,46 +89,30 @@ def _nonce_fresh(app: DockingApp, nonce: str, now: dt.datetime) -> bool:
     return True
 
 
-def gateway_call(form: dict[str, Any], *, now: dt.datetime | None = None) -> Answer:
-    """Check and answer one call. `form` maps field names to the posted strings."""
-    now = now or timezone.now()
-    for name in protocol.ENVELOPE_FIELDS:
-        value = form.get(name)
-        if not isinstance(value, str) or value == "":
-            return refusal(GatewayCode.MISSING_FIELD, name)
-    if form["format"] != protocol.FORMAT:
-        return refusal(GatewayCode.BAD_FORMAT)
-    if form["version"] != protocol.VERSION:
-        return refusal(GatewayCode.BAD_VERSION)
-    app = (
-        DockingApp.objects.select_related("user", "enterprise")
-        .filter(app_id=form["appid"][:32])
-        .first()
+def app_for_call(app_id: str) -> DockingApp | None:
+    """The app a call names (with its service account and enterprise), revoked or not."""
+    return (
+        DockingApp.objects.select_related("user", "enterprise").filter(app_id=app_id[:32]).first()
     )
-    if app is None:
-        return refusal(GatewayCode.UNKNOWN_APP)
-    if app.revoked_at is not None:
-        return refusal(GatewayCode.APP_REVOKED)
-    if not protocol.sign_matches(form, app.secret):
-        log.warning("docking call refused: app=%s bad sign", app.app_id)
-        return refusal(GatewayCode.BAD_SIGN)
-    moment = protocol.parse_timestamp(form["timestamp"])
-    if moment is None or abs(moment - now) > WINDOW:
-        return refusal(GatewayCode.STALE_TIMESTAMP)
-    if len(form["nonce"]) > 64 or not _nonce_fresh(app, form["nonce"], now):
-        return refusal(GatewayCode.NONCE_REUSED)
-    method = METHODS.get(form["method"])
-    if method is None:
-        return refusal(GatewayCode.UNKNOWN_METHOD, form["method"][:40])
-    try:
-        data = json.loads(form["data"])
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        return refusal(GatewayCode.BAD_DATA)
-    data, bad = protocol.decrypt_sensitive(data, app.secret)
-    if bad:
-        return refusal(GatewayCode.BAD_CIPHER, "、".join(bad[:5]))
+
+
+def nonce_fresh(app: DockingApp, nonce: str, now: dt.datetime) -> bool:
+    """Record the app's nonce; False when it is too long or the app already used it in the window (a replay)."""
+    return len(nonce) <= 64 and _nonce_fresh(app, nonce, now)
+
+
+def dispatch(
+    app: DockingApp,
+    method: Method,
+    data: dict[str, Any],
+    *,
+    now: dt.datetime,
+    idempotency_key: str = "",
+    body_hash: str = "",
+) -> Answer:
+    """Run one authenticated call whose `data` is plaintext (sensitive fields decrypted): project in the app's
+    scope → record count ≤ 500 → a query's answer (plaintext `data`) at once, or an Add/Update stored and
+    enqueued (`data` = `{requestSerialCode}`). Shared by the gateway and the REST docking API."""
     DockingApp.objects.filter(pk=app.pk).update(last_call_at=now)
 
     project = None
@@ -154,7 +139,7 @@ def gateway_call(form: dict[str, Any], *, now: dt.datetime | None = None) -> Ans
             answer = method.handler(call)
         except (FieldError, RequestRefused) as exc:
             return refusal(GatewayCode.INVALID_FIELD, exc.message)
-        return _ok(protocol.encrypt_sensitive(answer, app.secret), app)
+        return _ok(answer, app)
 
     assert project is not None  # every Add/Update names its project
     request = DockingRequest.objects.create(
@@ -165,6 +150,50 @@ def gateway_call(form: dict[str, Any], *, now: dt.datetime | None = None) -> Ans
         data=json.dumps(data, ensure_ascii=False),
         record_count=count,
         received_at=now,
+        idempotency_key=idempotency_key,
+        body_hash=body_hash,
     )
     transaction.on_commit(lambda: docking_request_task.enqueue(request.serial))
     return _ok({"requestSerialCode": request.serial}, app)
+
+
+def gateway_call(form: dict[str, Any], *, now: dt.datetime | None = None) -> Answer:
+    """Check and answer one call. `form` maps field names to the posted strings."""
+    now = now or timezone.now()
+    for name in protocol.ENVELOPE_FIELDS:
+        value = form.get(name)
+        if not isinstance(value, str) or value == "":
+            return refusal(GatewayCode.MISSING_FIELD, name)
+    if form["format"] != protocol.FORMAT:
+        return refusal(GatewayCode.BAD_FORMAT)
+    if form["version"] != protocol.VERSION:
+        return refusal(GatewayCode.BAD_VERSION)
+    app = app_for_call(form["appid"])
+    if app is None:
+        return refusal(GatewayCode.UNKNOWN_APP)
+    if app.revoked_at is not None:
+        return refusal(GatewayCode.APP_REVOKED)
+    if not protocol.sign_matches(form, app.secret):
+        log.warning("docking call refused: app=%s bad sign", app.app_id)
+        return refusal(GatewayCode.BAD_SIGN)
+    moment = protocol.parse_timestamp(form["timestamp"])
+    if moment is None or abs(moment - now) > WINDOW:
+        return refusal(GatewayCode.STALE_TIMESTAMP)
+    if not nonce_fresh(app, form["nonce"], now):
+        return refusal(GatewayCode.NONCE_REUSED)
+    method = METHODS.get(form["method"])
+    if method is None:
+        return refusal(GatewayCode.UNKNOWN_METHOD, form["method"][:40])
+    try:
+        data = json.loads(form["data"])
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return refusal(GatewayCode.BAD_DATA)
+    data, bad = protocol.decrypt_sensitive(data, app.secret)
+    if bad:
+        return refusal(GatewayCode.BAD_CIPHER, "、".join(bad[:5]))
+    answer = dispatch(app, method, data, now=now)
+    if answer.code == GatewayCode.OK and not method.asynchronous:
+        answer.data = protocol.encrypt_sensitive(answer.data, app.secret)
+    return answer

@@ -18,6 +18,7 @@ from smz.docking.events import DockingEventKind
 from smz.docking.methods import METHODS, Call, MethodResult, RequestRefused
 from smz.docking.methods.fields import FieldError
 from smz.docking.models import DockingReceipt, DockingRequest
+from smz.docking.services.webhooks import webhook_request_finished
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ def docking_request_process(serial: str) -> DockingRequest | None:
         )
         if method.receipt and result.accepted:
             _receipt(request, method.receipt, result.accepted)
+        webhook_request_finished(request)
         event_record(
             actor=request.app.user,
             kind=DockingEventKind.REQUEST_PROCESSED,
