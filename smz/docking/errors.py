@@ -72,3 +72,5 @@ class DockingErrorCode(StrEnum):
     BAD_CODE = "docking.bad_code"
     BAD_IMAGE = "docking.bad_image"
     REFUSED = "docking.refused"
+    # Upward reporting (数据上报).
+    UPSTREAM_INVALID = "docking.upstream_invalid"

@@ -13,3 +13,5 @@ class DockingEventKind(StrEnum):
     APP_SECRET_ROTATED = "docking.app_secret_rotated"
     APP_REVOKED = "docking.app_revoked"
     REQUEST_PROCESSED = "docking.request_processed"
+    UPSTREAM_TARGET_SAVED = "docking.upstream_target_saved"
+    UPSTREAM_RETRIED = "docking.upstream_retried"
