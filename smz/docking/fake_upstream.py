@@ -141,6 +141,8 @@ class FakeUpstream:
         self.calls.append(method)
         if method == "AsyncHandleResult.Query":
             return self._async_result(data)
+        if method == "Team.Query":
+            return self._team_query(data)
         handler = _ADD_METHODS.get(method)
         if handler is None:
             return self._refuse(1009, f"method 不存在：{method[:40]}")
@@ -185,6 +187,16 @@ class FakeUpstream:
                 "result": request.failures,
                 **request.issued,
             }
+        return 200, {"code": 0, "message": "成功", "data": body}
+
+    def _team_query(self, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        project, corp = data.get("projectCode"), data.get("corpCode")
+        rows = [
+            {"teamSysNo": no, "teamName": name, "corpCode": c}
+            for (p, c, name), no in sorted(self._teams.items(), key=lambda kv: kv[1])
+            if p == project and (not corp or c == corp) and self._team_projects.get(no) == p
+        ]
+        body = {"pageIndex": 0, "pageSize": 100, "total": len(rows), "rows": rows[:100]}
         return 200, {"code": 0, "message": "成功", "data": body}
 
     # ---- the store, one identity per record

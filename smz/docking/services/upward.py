@@ -55,6 +55,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = dt.timedelta(seconds=30)
 BACKOFF_CAP = dt.timedelta(hours=2)
 POLL_BASE = dt.timedelta(seconds=10)
+POLL_GIVE_UP = dt.timedelta(hours=24)
 # Longer than the protocol's timestamp window (5 minutes): an unanswered send older than this can no longer be
 # accepted upstream, so sending its records again cannot make a second copy arrive.
 SENDING_TIMEOUT = dt.timedelta(minutes=6)
@@ -574,20 +575,22 @@ def _record_reply(
     report.failed += len(rows)
 
 
-def _poll(client: UpwardClient, serial: str, now: dt.datetime, report: PushReport) -> None:
+def _poll(
+    client: UpwardClient, target: UpstreamTarget, serial: str, now: dt.datetime, report: PushReport
+) -> None:
     report.polled += 1
     try:
         reply = client.call("AsyncHandleResult.Query", {"requestSerialCode": serial}, now=now)
     except Transient as exc:
         report.transient += 1
-        UpstreamUpload.objects.filter(state=State.SENDING, serial=serial).update(
+        UpstreamUpload.objects.filter(target=target, state=State.SENDING, serial=serial).update(
             next_attempt_at=now + POLL_BASE, error=scrub(exc.message), updated_at=now
         )
         return
     with transaction.atomic():
         rows = list(
             UpstreamUpload.objects.select_for_update()
-            .filter(state=State.SENDING, serial=serial)
+            .filter(target=target, state=State.SENDING, serial=serial)
             .order_by("pk")
         )
         if not rows:
@@ -604,6 +607,13 @@ def _poll(client: UpwardClient, serial: str, now: dt.datetime, report: PushRepor
             UpstreamUpload.objects.bulk_update(
                 rows, ["state", "serial", "batch_index", "next_attempt_at", "error", "updated_at"]
             )
+            return
+        if status not in (10, 20) and now - (rows[0].sent_at or now) > POLL_GIVE_UP:
+            for row in rows:
+                row.state, row.updated_at = State.FAILED, now
+                row.error = "上级平台超过24小时仍未处理该请求（可重新上报）"
+            UpstreamUpload.objects.bulk_update(rows, ["state", "error", "updated_at"])
+            report.failed += len(rows)
             return
         if status not in (10, 20):
             # 0 待处理: ask again later, a little later each time.
@@ -636,6 +646,54 @@ def _poll(client: UpwardClient, serial: str, now: dt.datetime, report: PushRepor
         )
 
 
+def _teams_reconciled(
+    client: UpwardClient,
+    target: UpstreamTarget,
+    uploads: list[UpstreamUpload],
+    now: dt.datetime,
+    report: PushReport,
+) -> set[int]:
+    """Teams sent before without a known outcome are looked up first (Team.Query): a team found upstream is done
+    with its teamSysNo and not sent again — a second Team.Add could make a second team on a platform that does
+    not match teams by name. Answers the uploads settled this way."""
+    settled: set[int] = set()
+    teams = sel.teams_of([u.object_id for u in uploads])
+    for u in uploads:
+        team = teams.get(u.object_id)
+        if team is None:
+            continue
+        query = {
+            "projectCode": team.project.code,
+            "corpCode": team.enterprise.corp_code,
+            "pageIndex": 0,
+            "pageSize": 100,
+        }
+        try:
+            reply = client.call("Team.Query", query, now=now)
+        except Transient:
+            report.transient += 1
+            settled.add(u.pk)  # not sent blind: asked again next pass
+            UpstreamUpload.objects.filter(pk=u.pk).update(next_attempt_at=now + POLL_BASE)
+            continue
+        rows = reply.data.get("rows") if reply.ok and isinstance(reply.data, dict) else None
+        found = [
+            r
+            for r in rows or []
+            if isinstance(r, dict) and r.get("teamName") == team.name and r.get("teamSysNo")
+        ]
+        if found:
+            UpstreamUpload.objects.filter(pk=u.pk, state=State.PENDING).update(
+                state=State.DONE,
+                team_sys_no=str(found[0]["teamSysNo"])[:32],
+                error="",
+                done_at=now,
+                updated_at=now,
+            )
+            report.done += 1
+            settled.add(u.pk)
+    return settled
+
+
 def upstream_push(
     *,
     target: UpstreamTarget,
@@ -656,9 +714,14 @@ def upstream_push(
         .distinct()
     )
     for serial in serials:
-        _poll(client, serial, now, report)
+        _poll(client, target, serial, now, report)
     for kind in sel.KIND_ORDER:
         due = list(sel.uploads_due(target, kind, now))
+        if kind == Kind.TEAM:
+            uncertain = [u for u in due if u.attempts > 0]
+            if uncertain:
+                settled = _teams_reconciled(client, target, uncertain, now, report)
+                due = [u for u in due if u.pk not in settled]
         groups: dict[tuple[int, str], list[UpstreamUpload]] = defaultdict(list)
         for u in due:
             groups[(u.project_id, u.group)].append(u)

@@ -295,7 +295,7 @@ def test_a_crash_after_the_send_loses_nothing_and_stores_nothing_twice(world, fa
     class Crash(BaseException):
         """The process dies: after the upstream stored the call, before smz wrote the answer."""
 
-    crash_on = {"ProjectWorker.Add", "WorkerAttendance.Add"}
+    crash_on = {"Team.Add", "ProjectWorker.Add", "WorkerAttendance.Add"}
 
     def dying(url, form):
         answer = fake.transport(url, form)
@@ -321,13 +321,54 @@ def test_a_crash_after_the_send_loses_nothing_and_stores_nothing_twice(world, fa
             # ... after the timeout it is (its earlier copy could no longer pass the timestamp check).
             clock.tick(minutes=6)
         clock.tick(minutes=1)
-    assert crashes == 2
+    assert crashes == 3
     # Nothing lost: every record that could go is done.
     assert target.uploads.filter(state=State.DONE).count() == 17
-    # Nothing stored twice, though the crashed batches reached the upstream twice.
+    # Nothing stored twice, though the crashed worker and pass batches reached the upstream twice.
     assert fake.stored_twice() == []
-    assert max(fake.received.values()) == 2
+    assert {k[0] for k, n in fake.received.items() if n == 2} == {"worker", "attendance"}
     assert (fake.count("worker"), fake.count("attendance")) == (2, 4)
+    # The team whose answer was lost was looked up (Team.Query), not added a second time.
+    assert fake.calls.count("Team.Add") == 2 and fake.calls.count("Team.Query") == 1
+    assert {n for k, n in fake.received.items() if k[0] == "team"} == {1}
+
+
+def test_a_lost_team_answer_is_settled_by_team_query(world, fake, clock):
+    target = make_target(world)
+    upward.upstream_enqueue(target=target)
+    lose = ["Team.Add"]
+
+    def losing(url, form):
+        if form["method"] in lose:  # the first Team.Add is stored upstream, its answer lost
+            lose.clear()
+            fake.fail_next(1, "lost_answer")
+        return fake.transport(url, form)
+
+    for _ in range(3):
+        upward.upstream_push(target=target, transport=losing, now=clock())
+        clock.tick(minutes=1)
+    lost = target.uploads.get(kind=Kind.TEAM, attempts=1, serial="")
+    assert lost.state == State.PENDING and lost.error.startswith("连接上级平台失败")
+    drive(target, fake, clock)
+    lost.refresh_from_db()
+    assert lost.state == State.DONE and lost.team_sys_no.isdigit()
+    assert fake.calls.count("Team.Add") == 2 and fake.count("team") == 2
+
+
+def test_a_request_never_processed_upstream_ends_failed_after_a_day(world, clock):
+    slow = FakeUpstream(APPID, SECRET, now=clock, pending_polls=10**6)
+    target = make_target(world)
+    upward.upstream_enqueue(target=target)
+    upward.upstream_push(target=target, transport=slow.transport, now=clock())
+    upward.upstream_push(target=target, transport=slow.transport, now=clock.tick(hours=2))
+    assert set(target.uploads.filter(kind=Kind.PARTICIPANT).values_list("state", flat=True)) == {
+        State.SENDING
+    }
+    upward.upstream_push(target=target, transport=slow.transport, now=clock.tick(hours=23))
+    rows = target.uploads.filter(kind=Kind.PARTICIPANT)
+    assert {(r.state, r.error) for r in rows} == {
+        (State.FAILED, "上级平台超过24小时仍未处理该请求（可重新上报）")
+    }
 
 
 def test_scope_project_target_and_city_target(world, fake, clock):
@@ -363,6 +404,9 @@ def test_push_over_a_real_socket_and_the_command(world, clock):
         target.save()
         call_command("docking_push", "--once", "--target", str(target.pk), stdout=io.StringIO())
         assert fake.count("participant") == 4
+        # the background task does the same pass (here: the polls and the teams)
+        assert upward.upstream_push_task.call(target.pk) == 2
+        assert fake.count("team") == 2
         # An injected timeout: the server closes the connection without an answer → retried later.
         fake.fail_next(1, "timeout")
         report = upward.upstream_push(target=target)
