@@ -171,7 +171,7 @@ class UpstreamUpload(models.Model):
 
     `sending` with no `serial` = handed to the upstream, answer not yet recorded (a crash leaves it so; after
     SENDING_TIMEOUT it is sent again, see services/upward.py); `sending` with a `serial` = accepted upstream,
-    AsyncHandleResult not yet final. `prerequisite` is the upload that must be done first (the order rules:
+    AsyncHandleResult not yet final (the uploads of one serial, in pk order, were its dataList). `prerequisite` is the upload that must be done first (the order rules:
     participant → team → worker → contract / entry-exit / attendance / payroll / training)."""
 
     class Kind(models.TextChoices):
@@ -210,7 +210,6 @@ class UpstreamUpload(models.Model):
     next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     serial = models.CharField("上级请求流水号", max_length=64, blank=True, default="")
-    batch_index = models.PositiveIntegerField("批内序号", null=True, blank=True)
     team_sys_no = models.CharField("上级班组编号", max_length=32, blank=True, default="")
     error = models.CharField("错误信息", max_length=300, blank=True, default="")
     created_at = models.DateTimeField("加入时间", auto_now_add=True)

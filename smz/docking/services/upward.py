@@ -158,7 +158,7 @@ def upstream_retry(*, actor: Any, target: UpstreamTarget, upload_ids: list[int] 
             qs = qs.filter(pk__in=upload_ids)
         ids = list(qs.select_for_update().order_by("pk").values_list("pk", flat=True))
         n = UpstreamUpload.objects.filter(pk__in=ids).update(
-            state=State.PENDING, attempts=0, next_attempt_at=None, serial="", batch_index=None
+            state=State.PENDING, attempts=0, next_attempt_at=None, serial=""
         )
         if n:
             event_record(
@@ -362,7 +362,6 @@ def upstream_sweep(*, target: UpstreamTarget, now: dt.datetime) -> int:
     ).update(
         state=State.PENDING,
         next_attempt_at=None,
-        batch_index=None,
         error="上次发送未获应答，重新发送",
         updated_at=now,
     )
@@ -386,7 +385,9 @@ def _fail_local(upload: UpstreamUpload, message: str, now: dt.datetime) -> None:
 def _build(
     target: UpstreamTarget, kind: str, group: str, uploads: list[UpstreamUpload], now: dt.datetime
 ) -> list[sel.Batch]:
-    """The calls for one group of due uploads; records that cannot be expressed fail here (locally)."""
+    """The calls for one group of due uploads; records that cannot be expressed fail here (locally). A call's
+    dataList lists its uploads in primary-key order (what `_poll` relies on to read the result's indexes)."""
+    uploads = sorted(uploads, key=lambda u: u.pk)
     ids = [u.object_id for u in uploads]
     method = sel.METHOD_OF[Kind(kind)]
     if kind == Kind.PARTICIPANT:
@@ -482,80 +483,88 @@ def _build(
 
 
 def _claim(ids: list[int], now: dt.datetime) -> list[UpstreamUpload]:
-    """Mark a batch `sending` (committed before the call): attempts + 1, its dataList positions."""
+    """Mark a batch `sending`, attempts + 1 (committed before the call). Answers the claimed rows in pk order."""
     with transaction.atomic():
         rows = list(
             UpstreamUpload.objects.select_for_update()
             .filter(pk__in=ids, state=State.PENDING)
             .order_by("pk")
         )
-        for row in rows:
-            row.state = State.SENDING
-            row.attempts += 1
-            row.sent_at = now
-            row.serial = ""
-            row.updated_at = now
-        UpstreamUpload.objects.bulk_update(
-            rows, ["state", "attempts", "sent_at", "serial", "updated_at"]
+        UpstreamUpload.objects.filter(pk__in=[r.pk for r in rows]).update(
+            state=State.SENDING, attempts=F("attempts") + 1, sent_at=now, serial="", updated_at=now
         )
+        for row in rows:
+            row.state, row.attempts, row.sent_at, row.serial = (
+                State.SENDING,
+                row.attempts + 1,
+                now,
+                "",
+            )
     return rows
 
 
+def _by(rows: list[UpstreamUpload], key: Any) -> dict[Any, list[int]]:
+    """Row ids grouped by a value (one UPDATE per distinct value instead of one per row)."""
+    groups: dict[Any, list[int]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row.pk)
+    return groups
+
+
 def _after_transient(rows: list[UpstreamUpload], message: str, now: dt.datetime) -> int:
+    """No usable answer: back to pending after a backoff by attempts; failed once MAX_ATTEMPTS are used."""
     failed = 0
     with transaction.atomic():
-        for row in rows:
-            if row.attempts >= MAX_ATTEMPTS:
-                row.state = State.FAILED
-                row.error = scrub(f"重试{row.attempts}次仍失败：{message}")
-                failed += 1
+        for attempts, ids in _by(rows, lambda r: r.attempts).items():
+            qs = UpstreamUpload.objects.filter(pk__in=ids)
+            if attempts >= MAX_ATTEMPTS:
+                qs.update(
+                    state=State.FAILED,
+                    error=scrub(f"重试{attempts}次仍失败：{message}"),
+                    updated_at=now,
+                )
+                failed += len(ids)
             else:
-                row.state = State.PENDING
-                row.next_attempt_at = now + backoff(row.attempts)
-                row.error = scrub(message)
-            row.updated_at = now
-        UpstreamUpload.objects.bulk_update(
-            rows, ["state", "next_attempt_at", "error", "updated_at"]
-        )
+                qs.update(
+                    state=State.PENDING,
+                    next_attempt_at=now + backoff(attempts),
+                    error=scrub(message),
+                    updated_at=now,
+                )
     return failed
 
 
 def _send(client: UpwardClient, batch: sel.Batch, now: dt.datetime, report: PushReport) -> None:
-    uploads = _claim([u.pk for u in batch.uploads], now)
-    if not uploads:
+    rows = _claim([u.pk for u in batch.uploads], now)
+    if not rows:
         return
-    by_pk = {u.pk: u for u in uploads}
-    ordered = [by_pk[u.pk] for u in batch.uploads if u.pk in by_pk]
-    if len(ordered) != len(batch.uploads):
+    if [r.pk for r in rows] != [u.pk for u in batch.uploads]:
         # Another push claimed part of the batch meanwhile: give back what this one claimed, rebuilt next pass.
-        UpstreamUpload.objects.filter(pk__in=list(by_pk)).update(
+        UpstreamUpload.objects.filter(pk__in=[r.pk for r in rows]).update(
             state=State.PENDING, attempts=F("attempts") - 1, sent_at=None
         )
         return
     report.requests += 1
-    report.sent += len(ordered)
-    report.by_kind[batch.kind] = report.by_kind.get(batch.kind, 0) + len(ordered)
+    report.sent += len(rows)
+    report.by_kind[batch.kind] = report.by_kind.get(batch.kind, 0) + len(rows)
     try:
         reply = client.call(batch.method, batch.data, now=now)
     except Transient as exc:
         report.transient += 1
-        report.failed += _after_transient(ordered, exc.message, now)
+        report.failed += _after_transient(rows, exc.message, now)
         return
-    _record_reply(ordered, reply, now, report)
+    _record_reply(rows, reply, now, report)
 
 
 def _record_reply(
     rows: list[UpstreamUpload], reply: Reply, now: dt.datetime, report: PushReport
 ) -> None:
     serial = reply.data.get("requestSerialCode") if isinstance(reply.data, dict) else None
+    ids = [r.pk for r in rows]
     if reply.ok and isinstance(serial, str) and serial:
-        with transaction.atomic():
-            for i, row in enumerate(rows):
-                row.serial, row.batch_index = serial[:64], i
-                row.next_attempt_at, row.error, row.updated_at = now, "", now
-            UpstreamUpload.objects.bulk_update(
-                rows, ["serial", "batch_index", "next_attempt_at", "error", "updated_at"]
-            )
+        UpstreamUpload.objects.filter(pk__in=ids, state=State.SENDING).update(
+            serial=serial[:64], next_attempt_at=now, error="", updated_at=now
+        )
         return
     if reply.ok or reply.code in ENVELOPE_CODES:
         message = f"上级平台拒绝请求（{reply.code}）：{reply.message}"
@@ -564,86 +573,83 @@ def _record_reply(
         report.transient += 1
         report.failed += _after_transient(rows, message, now)
         return
-    with transaction.atomic():
-        for row in rows:
-            row.state, row.error, row.updated_at = (
-                State.FAILED,
-                scrub(f"上级平台拒绝（{reply.code}）：{reply.message}"),
-                now,
-            )
-        UpstreamUpload.objects.bulk_update(rows, ["state", "error", "updated_at"])
+    UpstreamUpload.objects.filter(pk__in=ids).update(
+        state=State.FAILED,
+        error=scrub(f"上级平台拒绝（{reply.code}）：{reply.message}"),
+        updated_at=now,
+    )
     report.failed += len(rows)
 
 
 def _poll(
     client: UpwardClient, target: UpstreamTarget, serial: str, now: dt.datetime, report: PushReport
 ) -> None:
+    """Ask the outcome of one upstream request. Its uploads in pk order are its dataList in order (how `_build`
+    lays them out), so the result's `index` names the upload."""
     report.polled += 1
+    mine = UpstreamUpload.objects.filter(target=target, state=State.SENDING, serial=serial)
     try:
         reply = client.call("AsyncHandleResult.Query", {"requestSerialCode": serial}, now=now)
     except Transient as exc:
         report.transient += 1
-        UpstreamUpload.objects.filter(target=target, state=State.SENDING, serial=serial).update(
-            next_attempt_at=now + POLL_BASE, error=scrub(exc.message), updated_at=now
-        )
+        mine.update(next_attempt_at=now + POLL_BASE, error=scrub(exc.message), updated_at=now)
         return
     with transaction.atomic():
-        rows = list(
-            UpstreamUpload.objects.select_for_update()
-            .filter(target=target, state=State.SENDING, serial=serial)
-            .order_by("pk")
-        )
+        rows = list(mine.select_for_update().order_by("pk"))
         if not rows:
             return
         data = reply.data if isinstance(reply.data, dict) else {}
         status = data.get("status")
+        waited = now - (rows[0].sent_at or now)
         if not reply.ok:
             # The upstream does not know the serial (or refused the query): send the records again.
-            for row in rows:
-                row.state, row.serial, row.batch_index = State.PENDING, "", None
-                row.next_attempt_at = now + backoff(row.attempts)
-                row.error = scrub(f"查询处理结果失败（{reply.code}）：{reply.message}")
-                row.updated_at = now
-            UpstreamUpload.objects.bulk_update(
-                rows, ["state", "serial", "batch_index", "next_attempt_at", "error", "updated_at"]
-            )
+            message = scrub(f"查询处理结果失败（{reply.code}）：{reply.message}")
+            for attempts, ids in _by(rows, lambda r: r.attempts).items():
+                UpstreamUpload.objects.filter(pk__in=ids).update(
+                    state=State.PENDING,
+                    serial="",
+                    next_attempt_at=now + backoff(attempts),
+                    error=message,
+                    updated_at=now,
+                )
             return
-        if status not in (10, 20) and now - (rows[0].sent_at or now) > POLL_GIVE_UP:
-            for row in rows:
-                row.state, row.updated_at = State.FAILED, now
-                row.error = "上级平台超过24小时仍未处理该请求（可重新上报）"
-            UpstreamUpload.objects.bulk_update(rows, ["state", "error", "updated_at"])
+        if status not in (10, 20) and waited > POLL_GIVE_UP:
+            mine.update(
+                state=State.FAILED,
+                error="上级平台超过24小时仍未处理该请求（可重新上报）",
+                updated_at=now,
+            )
             report.failed += len(rows)
             return
         if status not in (10, 20):
             # 0 待处理: ask again later, a little later each time.
-            waited = now - (rows[0].sent_at or now)
             delay = min(max(POLL_BASE, waited), BACKOFF_CAP)
-            for row in rows:
-                row.next_attempt_at, row.updated_at = now + delay, now
-            UpstreamUpload.objects.bulk_update(rows, ["next_attempt_at", "updated_at"])
+            mine.update(next_attempt_at=now + delay, updated_at=now)
             return
         refused: dict[int, str] = {}
         for item in data.get("result") or []:
             if isinstance(item, dict) and isinstance(item.get("index"), int):
                 refused.setdefault(item["index"], str(item.get("message") or "上级平台处理失败"))
+        if status == 10 and not refused:
+            refused = dict.fromkeys(range(len(rows)), "上级平台处理失败（未给出原因）")
+        failed = {rows[i].pk: scrub(m) for i, m in refused.items() if 0 <= i < len(rows)}
+        done = [r.pk for r in rows if r.pk not in failed]
         team_no = data.get("teamSysNo")
-        for row in rows:
-            message = refused.get(row.batch_index if row.batch_index is not None else -1)
-            if message is None and status == 10 and not refused:
-                message = "上级平台处理失败（未给出原因）"
-            if message is None:
-                row.state, row.error, row.done_at = State.DONE, "", now
-                if row.kind == Kind.TEAM and team_no is not None:
-                    row.team_sys_no = str(team_no)[:32]
-                report.done += 1
-            else:
-                row.state, row.error = State.FAILED, scrub(message)
-                report.failed += 1
-            row.updated_at = now
-        UpstreamUpload.objects.bulk_update(
-            rows, ["state", "error", "done_at", "team_sys_no", "updated_at"]
+        UpstreamUpload.objects.filter(pk__in=done).update(
+            state=State.DONE, error="", done_at=now, updated_at=now
         )
+        if team_no is not None:
+            UpstreamUpload.objects.filter(pk__in=done, kind=Kind.TEAM).update(
+                team_sys_no=str(team_no)[:32]
+            )
+        for message, ids in _by(
+            [r for r in rows if r.pk in failed], lambda r: failed[r.pk]
+        ).items():
+            UpstreamUpload.objects.filter(pk__in=ids).update(
+                state=State.FAILED, error=message, updated_at=now
+            )
+        report.done += len(done)
+        report.failed += len(failed)
 
 
 def _teams_reconciled(
