@@ -13,12 +13,15 @@ One push pass (`upstream_push`), each step committed on its own:
    before the HTTP call and its answer written after it: an accepted serial, a refusal (failed, with the text),
    or no usable answer (pending again, next attempt after exponential backoff; failed after MAX_ATTEMPTS).
 
-Why a restart loses nothing and sends nothing twice: a record is `sending` before any byte leaves, so a crash
-leaves it `sending` and the sweep sends it again; nothing is ever in neither state. Sent again, it is not stored
-twice: the platform stores a record once per identity (a team by project + corpCode + teamName, a worker by project
-+ ID number, a pass by person + second + direction …, as smz's own gateway does). And the first send can no longer
-arrive late: SENDING_TIMEOUT is longer than the protocol's 5-minute timestamp window, so by the time the sweep
-resends, the upstream refuses the earlier copy as stale.
+Why a restart loses nothing and stores nothing twice: a record is `sending` (committed) before any byte leaves,
+so a crash leaves it `sending` and the sweep sends it again; no record is ever in neither state, and one is
+`done` only after the upstream's AsyncHandleResult said so. Sent again, a record is not stored twice: the platform
+stores a record once per identity (a worker by project + ID number, a pass by person + second + direction, a
+payroll line by person + month …, as smz's own gateway does). The first send cannot arrive late either:
+SENDING_TIMEOUT is longer than the protocol's 5-minute timestamp window, so by the time the sweep resends, the
+upstream would refuse the earlier copy as stale. Teams are not resent blind at all: a team sent before without a
+known outcome is first looked up with Team.Query (a second Team.Add could make a second team and teamSysNo).
+Only the send and the answer's write are not atomic together — the one window a resend covers.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.db.models import F, Max
-from django.tasks import task
 from django.utils import timezone
 
 from smz.core.errors import DomainError
@@ -761,9 +763,3 @@ def upstream_push_all(*, target_id: int | None = None, transport: Transport | No
         upstream_enqueue(target=target)
         sent += upstream_push(target=target, transport=transport).sent
     return sent
-
-
-@task()
-def upstream_push_task(target_id: int | None = None) -> int:
-    """The background job (django.tasks): one enqueue-and-push pass; scheduled by cron / `docking_push`."""
-    return upstream_push_all(target_id=target_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import threading
+import time
 
 import pytest
 from django.core.management import call_command
@@ -14,11 +15,14 @@ from django.db.models import Count
 from django.utils import timezone
 
 from smz.docking import protocol
-from smz.docking.fake_upstream import FakeUpstream, make_server
+from smz.docking.fake_upstream import FakeUpstream
+from smz.docking.management.commands.docking_fake_upstream import Command as FakeUpstreamCommand
 from smz.docking.models import UpstreamTarget, UpstreamUpload
 from smz.docking.services import upward
+from smz.docking.tasks import upstream_push_task
 from smz.docking.upward_client import UpwardClient
 from smz.labor.models import SafetyTraining
+from smz.registry.models import Employment
 from smz.testing import labor
 from smz.testing.attendance import attend, gate_for, today
 
@@ -371,6 +375,21 @@ def test_a_request_never_processed_upstream_ends_failed_after_a_day(world, clock
     }
 
 
+def test_an_exit_registered_later_goes_up_as_its_own_record(world, fake, clock):
+    target = make_target(world)
+    upward.upstream_enqueue(target=target)
+    drive(target, fake, clock)
+    assert fake.count("entry_exit") == 2
+    sub = world.employments["sub"]
+    Employment.objects.filter(pk=sub.pk).update(exit_on=today(), status="exited")
+    assert upward.upstream_enqueue(target=target) == 1
+    drive(target, fake, clock)
+    out = target.uploads.get(kind=Kind.ENTRY_EXIT, object_id=sub.pk, part="out")
+    assert out.state == State.DONE
+    assert [k for k in fake.stored if k[0] == "entry_exit" and k[4] == 0] != []
+    assert fake.stored_twice() == []
+
+
 def test_scope_project_target_and_city_target(world, fake, clock):
     p1_only = make_target(world, "p1")
     city = make_target(world, None)
@@ -393,11 +412,21 @@ def test_batches_hold_at_most_500_records(world, fake, clock, monkeypatch):
     assert fake.calls.count("WorkerEntryExit.Add") == 2
 
 
-def test_push_over_a_real_socket_and_the_command(world, clock):
-    fake = FakeUpstream(APPID, SECRET, pending_polls=0)
-    server = make_server(fake, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+def test_push_over_a_real_socket_to_the_fake_upstream_command(world, clock):
+    """`manage.py docking_fake_upstream` serving in a thread; `manage.py docking_push`, the task and the push
+    talk to it over HTTP with the real transport (urllib)."""
+    command = FakeUpstreamCommand()
+    out = io.StringIO()
+    args = ["--port", "0", "--appid", APPID, "--secret", SECRET, "--pending-polls", "0"]
+    thread = threading.Thread(
+        target=call_command, args=(command, *args), kwargs={"stdout": out}, daemon=True
+    )
     thread.start()
+    for _ in range(100):
+        if getattr(command, "server", None) is not None:
+            break
+        time.sleep(0.05)
+    server, fake = command.server, command.fake
     try:
         target = make_target(world)
         target.url = f"http://127.0.0.1:{server.server_port}/gateway"
@@ -405,7 +434,7 @@ def test_push_over_a_real_socket_and_the_command(world, clock):
         call_command("docking_push", "--once", "--target", str(target.pk), stdout=io.StringIO())
         assert fake.count("participant") == 4
         # the background task does the same pass (here: the polls and the teams)
-        assert upward.upstream_push_task.call(target.pk) == 2
+        assert upstream_push_task.call(target.pk) == 2
         assert fake.count("team") == 2
         # An injected timeout: the server closes the connection without an answer → retried later.
         fake.fail_next(1, "timeout")
@@ -413,15 +442,21 @@ def test_push_over_a_real_socket_and_the_command(world, clock):
         assert report.transient == 1
         row = target.uploads.exclude(error="").first()
         assert row is not None and row.error.startswith("连接上级平台失败")
-        # A bad secret: the upstream refuses the sign; nothing is marked done.
+        # A bad secret: the upstream refuses the sign.
         client = UpwardClient(target.url, APPID, "X" * 32)
         reply = client.call(
             "AsyncHandleResult.Query", {"requestSerialCode": "x"}, now=timezone.now()
         )
         assert (reply.code, reply.message) == (1006, "签名错误")
+        # The rest goes through over the socket, in order, once (a minute ahead: past the 30 s backoff, well
+        # inside the upstream's 5-minute timestamp window).
+        for _ in range(6):
+            upward.upstream_push(target=target, now=timezone.now() + dt.timedelta(minutes=1))
+        assert (fake.count("worker"), fake.count("entry_exit")) == (2, 2)
     finally:
         server.shutdown()
-        server.server_close()
+        thread.join(timeout=10)
+    assert "stored twice: 0" in out.getvalue()
 
 
 def test_fake_upstream_checks_the_envelope(clock):

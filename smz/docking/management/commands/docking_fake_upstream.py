@@ -37,6 +37,8 @@ class Command(BaseCommand):
         if fail_next:
             fake.fail_next(fail_next, "500")
         server = make_server(fake, host, port)
+        # Kept on the command so a test running it in a thread can read the fake and stop the server.
+        self.fake, self.server = fake, server
         self.stdout.write(f"fake upstream on http://{host}:{server.server_port}/gateway")
         try:
             server.serve_forever()
