@@ -17,6 +17,7 @@ from smz.attendance.models import PassRecord
 from smz.core.errors import Forbidden, NotFound
 from smz.core.roles import Role
 from smz.docking.models import UpstreamTarget, UpstreamUpload
+from smz.docking.protocol import SHANGHAI
 from smz.labor.models import LaborContract, PayrollLine, SafetyTraining, WageAccount
 from smz.registry.models import Employment, Participant, Project, Team
 
@@ -96,15 +97,17 @@ def upstream_target_get_for(user: Any, pk: int) -> UpstreamTarget:
 def upstream_failures_for(
     user: Any, target: UpstreamTarget, *, limit: int = FAILURES_SHOWN
 ) -> list[UpstreamUpload]:
-    """The target's failed records, newest first, each with `label` (what it is, no personal number)."""
+    """The target's failed records, newest first, each with `label` (what it is, no personal number); a fixed
+    number of queries whatever the number of rows (one per kind present)."""
     require_upward(user)
     rows = list(
         UpstreamUpload.objects.filter(target=target, state=State.FAILED)
         .select_related("project")
         .order_by("-updated_at", "-pk")[:limit]
     )
+    labels = upload_labels(rows)
     for row in rows:
-        row.label = upload_label(row)  # type: ignore[attr-defined]
+        row.label = labels.get(row.pk, "（已删除）")  # type: ignore[attr-defined]
     return rows
 
 
@@ -115,34 +118,60 @@ def upstream_waiting_count(target: UpstreamTarget) -> int:
     ).count()
 
 
-def upload_label(upload: UpstreamUpload) -> str:
-    """A short Chinese description of what an upload is: a name or a number of smz's, never a personal number."""
-    kind = Kind(upload.kind)
-    if kind == Kind.PARTICIPANT:
-        p = Participant.objects.select_related("enterprise").filter(pk=upload.object_id).first()
-        return p.enterprise.name if p else "（已删除）"
-    if kind == Kind.TEAM:
-        t = Team.objects.filter(pk=upload.object_id).first()
-        return t.name if t else "（已删除）"
-    if kind in {Kind.WORKER, Kind.ENTRY_EXIT}:
-        e = Employment.objects.select_related("worker").filter(pk=upload.object_id).first()
-        side = {"in": "进场", "out": "退场"}.get(upload.part, "")
-        return f"{e.worker.name}{side and ' ' + side}" if e else "（已删除）"
-    if kind == Kind.CONTRACT:
-        c = LaborContract.objects.filter(pk=upload.object_id).first()
-        return f"合同 {c.no}" if c else "（已删除）"
-    if kind == Kind.ATTENDANCE:
-        r = PassRecord.objects.select_related("worker").filter(pk=upload.object_id).first()
-        return f"{r.worker.name} {r.event_time:%Y-%m-%d}" if r else "（已删除）"
-    if kind == Kind.PAYROLL:
-        line = (
-            PayrollLine.objects.select_related("payroll", "worker")
-            .filter(pk=upload.object_id)
-            .first()
+def upload_labels(uploads: list[UpstreamUpload]) -> dict[int, str]:
+    """A short Chinese description of each upload (upload pk → text): a name or one of smz's numbers, never a
+    personal number."""
+    ids: dict[str, list[int]] = {}
+    for u in uploads:
+        ids.setdefault(u.kind, []).append(u.object_id)
+    out: dict[int, str] = {}
+    side = {"in": " 进场", "out": " 退场"}
+    found: dict[str, dict[int, str]] = {}
+    if Kind.PARTICIPANT in ids:
+        found[Kind.PARTICIPANT] = {
+            p.pk: p.enterprise.name
+            for p in Participant.objects.select_related("enterprise").filter(
+                pk__in=ids[Kind.PARTICIPANT]
+            )
+        }
+    if Kind.TEAM in ids:
+        found[Kind.TEAM] = dict(
+            Team.objects.filter(pk__in=ids[Kind.TEAM]).values_list("pk", "name")
         )
-        return f"工资表 {line.payroll.no} {line.worker.name}" if line else "（已删除）"
-    s = SafetyTraining.objects.select_related("worker").filter(pk=upload.object_id).first()
-    return f"{s.worker.name} {s.course}" if s else "（已删除）"
+    people = ids.get(Kind.WORKER, []) + ids.get(Kind.ENTRY_EXIT, [])
+    if people:
+        names = dict(Employment.objects.filter(pk__in=people).values_list("pk", "worker__name"))
+        found[Kind.WORKER] = found[Kind.ENTRY_EXIT] = names
+    if Kind.CONTRACT in ids:
+        found[Kind.CONTRACT] = {
+            pk: f"合同 {no}"
+            for pk, no in LaborContract.objects.filter(pk__in=ids[Kind.CONTRACT]).values_list(
+                "pk", "no"
+            )
+        }
+    if Kind.ATTENDANCE in ids:
+        found[Kind.ATTENDANCE] = {
+            r.pk: f"{r.worker.name} {r.event_time.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}"
+            for r in PassRecord.objects.select_related("worker").filter(pk__in=ids[Kind.ATTENDANCE])
+        }
+    if Kind.PAYROLL in ids:
+        found[Kind.PAYROLL] = {
+            line.pk: f"工资表 {line.payroll.no} {line.worker.name}"
+            for line in PayrollLine.objects.select_related("payroll", "worker").filter(
+                pk__in=ids[Kind.PAYROLL]
+            )
+        }
+    if Kind.TRAINING in ids:
+        found[Kind.TRAINING] = {
+            t.pk: f"{t.worker.name} {t.course}"
+            for t in SafetyTraining.objects.select_related("worker").filter(
+                pk__in=ids[Kind.TRAINING]
+            )
+        }
+    for u in uploads:
+        text = found.get(u.kind, {}).get(u.object_id)
+        out[u.pk] = (text + side.get(u.part, "")) if text else "（已删除）"
+    return out
 
 
 def target_projects(target: UpstreamTarget) -> QuerySet[Project]:
@@ -277,7 +306,7 @@ def entry_exit_item(e: Employment, part: str) -> dict[str, Any]:
 
 
 def attendance_item(r: PassRecord) -> dict[str, Any]:
-    local = r.event_time.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    local = r.event_time.astimezone(SHANGHAI)
     return _prune(
         {
             **_ident(r.worker),

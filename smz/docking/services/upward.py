@@ -583,6 +583,11 @@ def _record_reply(
     report.failed += len(rows)
 
 
+def _number(value: Any) -> Any:
+    """An async status as a number: 20, or "20" as some platforms send it."""
+    return int(value) if isinstance(value, str) and value.isdigit() else value
+
+
 def _poll(
     client: UpwardClient, target: UpstreamTarget, serial: str, now: dt.datetime, report: PushReport
 ) -> None:
@@ -601,7 +606,7 @@ def _poll(
         if not rows:
             return
         data = reply.data if isinstance(reply.data, dict) else {}
-        status = data.get("status")
+        status = _number(data.get("status"))
         waited = now - (rows[0].sent_at or now)
         if not reply.ok:
             # The upstream does not know the serial (or refused the query): send the records again.
@@ -628,15 +633,22 @@ def _poll(
             delay = min(max(POLL_BASE, waited), BACKOFF_CAP)
             mine.update(next_attempt_at=now + delay, updated_at=now)
             return
+        result = data.get("result")
         refused: dict[int, str] = {}
-        for item in data.get("result") or []:
+        for item in result if isinstance(result, list) else []:
             if isinstance(item, dict) and isinstance(item.get("index"), int):
                 refused.setdefault(item["index"], str(item.get("message") or "上级平台处理失败"))
         if status == 10 and not refused:
-            refused = dict.fromkeys(range(len(rows)), "上级平台处理失败（未给出原因）")
+            # Some platforms answer one text for the whole request instead of a list per record.
+            text = (
+                result if isinstance(result, str) and result else "上级平台处理失败（未给出原因）"
+            )
+            refused = dict.fromkeys(range(len(rows)), text)
         failed = {rows[i].pk: scrub(m) for i, m in refused.items() if 0 <= i < len(rows)}
         done = [r.pk for r in rows if r.pk not in failed]
         team_no = data.get("teamSysNo")
+        if team_no is None and isinstance(result, dict):
+            team_no = result.get("teamSysNo")
         UpstreamUpload.objects.filter(pk__in=done).update(
             state=State.DONE, error="", done_at=now, updated_at=now
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import threading
 import time
 
@@ -388,6 +389,27 @@ def test_an_exit_registered_later_goes_up_as_its_own_record(world, fake, clock):
     assert out.state == State.DONE
     assert [k for k in fake.stored if k[0] == "entry_exit" and k[4] == 0] != []
     assert fake.stored_twice() == []
+
+
+def test_a_platform_answering_status_as_text_and_one_reason_is_understood(world, clock):
+    """Some platforms answer `"status": "10"` and one `result` text for the request: read the same way."""
+    target = make_target(world)
+    upward.upstream_enqueue(target=target)
+
+    def texty(url, form):
+        if form["method"] == "AsyncHandleResult.Query":
+            body = {
+                "status": "10",
+                "statusName": "处理失败",
+                "result": "[corpType]值超出范围或无效",
+            }
+            return 200, json.dumps({"code": 0, "message": "成功", "data": body})
+        return 200, json.dumps({"code": 0, "message": "成功", "data": {"requestSerialCode": "s-1"}})
+
+    upward.upstream_push(target=target, transport=texty, now=clock())
+    upward.upstream_push(target=target, transport=texty, now=clock.tick(minutes=1))
+    rows = target.uploads.filter(kind=Kind.PARTICIPANT)
+    assert {(r.state, r.error) for r in rows} == {(State.FAILED, "[corpType]值超出范围或无效")}
 
 
 def test_scope_project_target_and_city_target(world, fake, clock):

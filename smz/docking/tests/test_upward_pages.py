@@ -97,3 +97,41 @@ def test_others_are_refused(as_user, world, persona):
     assert client.get(reverse("docking:upward")).status_code == 403
     r = client.post(reverse("docking:upward"), form(world))
     assert r.status_code == 403 and not UpstreamTarget.objects.exists()
+
+
+def test_the_failures_page_reads_a_fixed_number_of_queries(
+    as_user, world, django_assert_max_num_queries
+):
+    client = as_user("city_admin")
+    target = UpstreamTarget.objects.create(
+        name="省平台",
+        url="https://upstream.test/gw",
+        app_id="1",
+        secret=SECRET,
+        created_by=world.user("city_admin"),
+    )
+    url = reverse("docking:upward_target", args=[target.pk])
+
+    def fail(kind: str, object_id: int, part: str = "") -> None:
+        UpstreamUpload.objects.create(
+            target=target,
+            project=world.projects["p1"],
+            kind=kind,
+            object_id=object_id,
+            part=part,
+            state="failed",
+            error="上级平台拒绝",
+        )
+
+    fail("team", world.teams["gc"].pk)
+    client.get(url)
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    for key in ("gc", "sub", "pm"):
+        fail("worker", world.employments[key].pk)
+        fail("entry_exit", world.employments[key].pk, "in")
+    fail("team", world.teams["sub"].pk)
+    with django_assert_max_num_queries(len(few.captured_queries) + 2) as more:
+        html = client.get(url).content.decode()
+    assert "测试项目经理 进场" in html and "乙木工班" in html
+    assert len(more.captured_queries) <= len(few.captured_queries) + 2
