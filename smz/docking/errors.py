@@ -104,3 +104,5 @@ class DockingErrorCode(StrEnum):
     # Webhooks.
     WEBHOOK_URL_INVALID = "docking.webhook_url_invalid"
     DELIVERY_NOT_RESENDABLE = "docking.delivery_not_resendable"
+    # Upward reporting (数据上报).
+    UPSTREAM_INVALID = "docking.upstream_invalid"

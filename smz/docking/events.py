@@ -15,6 +15,8 @@ class DockingEventKind(StrEnum):
     REQUEST_PROCESSED = "docking.request_processed"
     WEBHOOK_URL_SET = "docking.webhook_url_set"
     WEBHOOK_RESENT = "docking.webhook_resent"
+    UPSTREAM_TARGET_SAVED = "docking.upstream_target_saved"
+    UPSTREAM_RETRIED = "docking.upstream_retried"
 
 
 class WebhookEvent(StrEnum):

@@ -178,3 +178,103 @@ class DockingDelivery(models.Model):
 
     def __str__(self) -> str:
         return self.delivery_id
+
+
+class UpstreamTarget(models.Model):
+    """上报平台: a provincial or national platform that speaks the same protocol, to which smz pushes the city's
+    records (upward reporting). Configured by the city administrator; the whole city's in-scope projects, or one
+    project (a project registered upstream with credentials of its own)."""
+
+    name = models.CharField("平台名称", max_length=80)
+    url = models.URLField("接口地址", max_length=300)
+    app_id = models.CharField("AppID", max_length=32)
+    secret = EncryptedTextField("AppSecret")
+    project = models.ForeignKey(
+        "registry.Project",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="upstream_targets",
+        verbose_name="项目（空表示全市）",
+    )
+    enabled = models.BooleanField("启用", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="配置人"
+    )
+    created_at = models.DateTimeField("配置时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+    last_push_at = models.DateTimeField("最近推送", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "上报平台"
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UpstreamUpload(models.Model):
+    """One smz record's upload to one target (上报状态): pending → sending → done | failed.
+
+    `sending` with no `serial` = handed to the upstream, answer not yet recorded (a crash leaves it so; after
+    SENDING_TIMEOUT it is sent again, see services/upward.py); `sending` with a `serial` = accepted upstream,
+    AsyncHandleResult not yet final (the uploads of one serial, in pk order, were its dataList). `prerequisite` is the upload that must be done first (the order rules:
+    participant → team → worker → contract / entry-exit / attendance / payroll / training)."""
+
+    class Kind(models.TextChoices):
+        PARTICIPANT = "participant", "参建单位"
+        TEAM = "team", "班组"
+        WORKER = "worker", "项目人员"
+        CONTRACT = "contract", "劳动合同"
+        ENTRY_EXIT = "entry_exit", "进退场"
+        ATTENDANCE = "attendance", "考勤"
+        PAYROLL = "payroll", "工资单"
+        TRAINING = "training", "培训"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待上传"
+        SENDING = "sending", "上传中"
+        DONE = "done", "上传成功"
+        FAILED = "failed", "上传失败"
+
+    target = models.ForeignKey(UpstreamTarget, on_delete=models.CASCADE, related_name="uploads")
+    project = models.ForeignKey(
+        "registry.Project", on_delete=models.CASCADE, related_name="upstream_uploads"
+    )
+    kind = models.CharField("数据类型", max_length=16, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField("记录ID")
+    # Distinguishes two uploads of one object: an employment's entry ("in") and exit ("out").
+    part = models.CharField("子项", max_length=8, blank=True, default="")
+    # The batch key: records sharing it go in one dataList (one team's workers, one payroll's lines).
+    group = models.CharField("批次分组", max_length=40, blank=True, default="")
+    prerequisite = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(
+        "状态", max_length=8, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    serial = models.CharField("上级请求流水号", max_length=64, blank=True, default="")
+    team_sys_no = models.CharField("上级班组编号", max_length=32, blank=True, default="")
+    error = models.CharField("错误信息", max_length=300, blank=True, default="")
+    created_at = models.DateTimeField("加入时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "上报记录"
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "kind", "object_id", "part"], name="upstream_upload_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["target", "state", "kind"], name="upstream_upload_state"),
+            models.Index(fields=["target", "serial"], name="upstream_upload_serial"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id}{self.part and '/' + self.part}"

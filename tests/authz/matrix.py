@@ -264,6 +264,30 @@ def _rule_versions(s: Any) -> int:
     return DeductionRuleVersion.objects.count()
 
 
+def _upstream(s: Any) -> dict[str, Any]:
+    return {"pk": s.upstream_target.pk}
+
+
+def _upstream_state(s: Any) -> tuple:
+    from smz.docking.models import UpstreamTarget, UpstreamUpload
+
+    return (
+        tuple(UpstreamTarget.objects.order_by("pk").values_list("pk", "name", "url", "enabled")),
+        tuple(UpstreamUpload.objects.order_by("pk").values_list("pk", "state")),
+    )
+
+
+def _upstream_form(s: Any) -> dict[str, str]:
+    return {
+        "name": "全国平台（授权矩阵）",
+        "url": "https://upstream.test/api",
+        "app_id": "44000020261205010",
+        "secret": "abcdefABCDEF0123456789abcdef0123",
+        "project_code": s.p1.code,
+        "enabled": "on",
+    }
+
+
 def _legacy_flags(s: Any) -> tuple:
     from smz.compliance.models import LegacySystemProject
 
@@ -779,6 +803,26 @@ MACHINE: dict[str, Row] = {
     ),
     "inbound:safety_reports": Row(
         SYSTEM, method="POST", data=lambda s: {}, machine=True, system_kind="safety"
+    ),
+    # 数据上报 (upward reporting): the city administrator's alone, to read and to write
+    "docking:upward": Row(
+        "city_admin", lambda s: s.upstream_target and {}, marker=lambda s: "省平台（授权矩阵）"
+    ),
+    "docking:upward POST": Row(
+        "city_admin", method="POST", data=_upstream_form, state=_upstream_state
+    ),
+    "docking:upward_target": Row(
+        "city_admin", _upstream, marker=lambda s: "该企业不是本项目的参建单位"
+    ),
+    "docking:upward_target POST": Row(
+        "city_admin", _upstream, method="POST", data=_upstream_form, state=_upstream_state
+    ),
+    "docking:upward_retry": Row(
+        "city_admin",
+        _upstream,
+        method="POST",
+        data=lambda s: {"upload": str(s.upstream_target.uploads.get().pk)},
+        state=_upstream_state,
     ),
     # ZKTeco terminals carry no secret: a terminal is its serial plus the address it first spoke from
     # (issue 10 item 3). The same serial from elsewhere gets nothing: no options, no queued roster, no time,

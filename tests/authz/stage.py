@@ -244,6 +244,31 @@ class Stage:
         )
 
     @functools.cached_property
+    def upstream_target(self) -> Any:
+        """An upstream platform for p1 (数据上报) with one refused record."""
+        from smz.docking.models import UpstreamTarget, UpstreamUpload
+
+        target = UpstreamTarget.objects.create(
+            name="省平台（授权矩阵）",
+            url="http://upstream.test/gateway",
+            app_id="44000020261205009",
+            secret="0123456789abcdefABCDEF0123456789",
+            project=self.p1,
+            enabled=True,
+            created_by=self.world.user("city_admin"),
+        )
+        UpstreamUpload.objects.create(
+            target=target,
+            project=self.p1,
+            kind=UpstreamUpload.Kind.TEAM,
+            object_id=self.team.pk,
+            state=UpstreamUpload.State.FAILED,
+            attempts=1,
+            error="[corpCode]该企业不是本项目的参建单位",
+        )
+        return target
+
+    @functools.cached_property
     def photo(self):
         """测试甲工 with a face photo on file."""
         self.worker.face_photo.save("face.jpg", ContentFile(jpeg()), save=True)
