@@ -281,8 +281,8 @@ def test_sandbox_example_is_signed_with_the_apps_secret_without_showing_it(as_us
     client = as_user("gc_admin")
     page = client.get(f"/docking/sandbox/?app={app.pk}&method=Team.Add").content.decode()
     assert app.app_id in page and secret not in page
-    assert "teamLeaderIdNumber" in page and "440101199001011234" in page  # the plaintext example
-    assert protocol.aes_encrypt("440101199001011234", secret) in page  # as sent
+    assert "teamLeaderIdNumber" in page and "442000199001012359" in page  # the plaintext example
+    assert protocol.aes_encrypt("442000199001012359", secret) in page  # as sent
     r = client.post("/docking/sandbox/", {"action": "send", "app": app.pk})
     body = r.content.decode()
     assert 'data-testid="response-status">HTTP 200' in body

@@ -201,6 +201,11 @@ CALC_FIELDS = ("appid", "secret", "method", "data", "nonce", "timestamp", "plain
 CALC_MAX = {"data": 20_000, "plaintext": 200}
 
 
+def _unsigned(fields: dict[str, str]) -> str:
+    """The string to sign as shown: the secret's place named, not filled (it is lower-cased too)."""
+    return protocol.string_to_sign(fields, "") + "〈AppSecret 转小写〉"
+
+
 def _calculate(post: Any) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """The calculator: (the entered values, the results, the errors). Computes; stores nothing."""
     values = {k: str(post.get(k, "")) for k in CALC_FIELDS}
@@ -229,7 +234,7 @@ def _calculate(post: Any) -> tuple[dict[str, str], dict[str, str], dict[str, str
         "timestamp": values["timestamp"],
         "version": protocol.VERSION,
     }
-    results["string_to_sign"] = protocol.string_to_sign(fields, "{AppSecret}")
+    results["string_to_sign"] = _unsigned(fields)
     results["sign"] = protocol.sign(fields, values["secret"])
     if values["plaintext"]:
         results["cipher"] = protocol.aes_encrypt(values["plaintext"], values["secret"])
@@ -240,12 +245,12 @@ def _example_data(method: str, project_code: str, today: dt.date) -> dict[str, A
     if method == "Team.Add":
         return {
             "projectCode": project_code,
-            "corpCode": "91442000MA4UXXXXXX",
+            "corpCode": "914420000001MX3E8N",
             "corpName": "示例劳务有限公司",
             "teamName": "钢筋一班",
             "teamLeaderName": "张三",
             "teamLeaderIdcardType": "01",
-            "teamLeaderIdNumber": "440101199001011234",
+            "teamLeaderIdNumber": "442000199001012359",
             "entryTime": today.isoformat(),
         }
     return {"projectCode": project_code, "pageIndex": 0, "pageSize": 10}
@@ -267,7 +272,7 @@ def _example(request: HttpRequest, app: DockingApp, method: str) -> dict[str, An
         "method": method,
         "plain": json.dumps(plain, ensure_ascii=False, indent=2),
         "fields": fields,
-        "string_to_sign": protocol.string_to_sign(fields, "{AppSecret}"),
+        "string_to_sign": _unsigned(fields),
         "curl": curl,
     }
 
