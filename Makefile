@@ -28,6 +28,7 @@ run: venv
 	$(PY) manage.py seed_compliance --if-empty
 	$(PY) manage.py seed_workflows --if-empty
 	$(PY) manage.py seed_labor --if-empty
+	$(PY) manage.py seed_docking --if-empty
 	$(PY) manage.py demo_logins
 	@# The simulator's devices heartbeat now and every 30 s beside the server (else 离线 two minutes on).
 	$(PY) manage.py demo_heartbeat
