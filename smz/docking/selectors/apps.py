@@ -63,6 +63,15 @@ def gc_projects(actor: Any, enterprise: Enterprise) -> QuerySet[Project]:
     )
 
 
+def scope_choices(actor: Any, enterprise: Enterprise) -> QuerySet[Project]:
+    """The projects a live app of the enterprise may be authorized for (not the sandbox apps' test projects)."""
+    return (
+        gc_projects(actor, enterprise)
+        .exclude(assigned_users__docking_app__mode=DockingApp.Mode.SANDBOX)
+        .order_by("code")
+    )
+
+
 def gc_enterprises_for(actor: Any) -> list[Enterprise]:
     """The enterprises the actor may authorize apps for: its own, or (city administrator) every GC."""
     if not may_manage_docking(actor):
@@ -194,7 +203,7 @@ def undocked_projects(projects: QuerySet[Project], *, now: dt.datetime) -> Query
     return (
         docking_sources(projects, now=now)
         .filter(in_scope=True, status=Project.Status.ACTIVE)
-        .filter(gateway_recent=False, device_recent=False)
+        .filter(Q(gateway_recent=False) & Q(device_recent=False))
     )
 
 
@@ -225,13 +234,15 @@ def undocked_projects_for(actor: Any, *, now: dt.datetime | None = None) -> list
         if project_id not in last_receipt or last_at > last_receipt[project_id]:
             last_receipt[project_id] = last_at
     last_device: dict[int, dt.datetime] = {}
-    for project_id, last_at in (
+    for project_id, uploaded in (
         Device.objects.filter(project_id__in=ids, status=Device.Status.ACTIVE)
         .exclude(last_upload_at=None)
         .values_list("project_id", "last_upload_at")
     ):
-        if project_id not in last_device or last_at > last_device[project_id]:
-            last_device[project_id] = last_at
+        if uploaded is None:
+            continue
+        if project_id not in last_device or uploaded > last_device[project_id]:
+            last_device[project_id] = uploaded
     return [
         UndockedRow(
             project=p,

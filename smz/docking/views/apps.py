@@ -67,9 +67,7 @@ def _app_page(
         {
             "app": app,
             "projects": selectors.app_projects(app),
-            "choices": selectors.gc_projects(request.user, app.enterprise)
-            .exclude(assigned_users__docking_app__mode=DockingApp.Mode.SANDBOX)
-            .order_by("code"),
+            "choices": selectors.scope_choices(request.user, app.enterprise),
             "requests": [(r, selectors.failure_messages(r)) for r in requests],
             "secret": secret,
             "errors": errors or {},
@@ -120,13 +118,7 @@ def apps(request: HttpRequest) -> HttpResponse:
                 errors, status = exc.form_errors(), exc.status
             else:
                 return _app_page(request, app, secret=secret)
-    choices = (
-        selectors.gc_projects(request.user, enterprise)
-        .exclude(assigned_users__docking_app__mode=DockingApp.Mode.SANDBOX)
-        .order_by("code")
-        if enterprise
-        else []
-    )
+    choices = selectors.scope_choices(request.user, enterprise) if enterprise else []
     return render(
         request,
         "docking/apps.html",
