@@ -37,8 +37,9 @@ from urllib.parse import urlencode
 from smz.docking import protocol
 from smz.docking.errors import GatewayCode
 
-# A public-domain face photo (NASA's portrait of Eileen Collins, as in smz/attendance/fixtures), 400×300, 16 KB:
-# ProjectWorker.Add's headImage (jpg/png ≤ 50 KB) becomes the worker's site face, which entry checks ask for.
+# A public-domain face photo (NASA's portrait of Eileen Collins, as in smz/attendance/fixtures), 640×480, 32 KB:
+# ProjectWorker.Add's headImage (jpg/png ≤ 50 KB) becomes the worker's site face (short side ≥ 480 px, one face),
+# which the entry checks ask for.
 FACE = Path(__file__).with_name("conformance_face.jpg")
 
 Send = Callable[[dict[str, str]], tuple[int, bytes]]
@@ -224,8 +225,11 @@ class Kit:
             raise CheckFailed(f"应为 {want}，实际 {reply}")
         return str(reply)
 
-    def accepted(self, method: str, data: dict[str, Any]) -> dict[str, Any]:
-        """An Add/Update: accepted with a requestSerialCode, then processed with status 20."""
+    def accepted(
+        self, method: str, data: dict[str, Any], *, awaiting: frozenset[str] = frozenset()
+    ) -> dict[str, Any]:
+        """An Add/Update: accepted with a requestSerialCode, then processed with status 20 — or 10 when every
+        refused record has one of the `awaiting` codes (a step that waits on people, not on the data)."""
         reply = self.gateway.call(method, data)
         if reply.code != GatewayCode.OK or not isinstance(reply.data, dict):
             raise CheckFailed(f"{method}：{reply}")
@@ -233,7 +237,13 @@ class Kit:
         if not isinstance(serial, str) or not serial:
             raise CheckFailed(f"{method}：应答 data 缺少 requestSerialCode：{reply.data!r}")
         result = self.gateway.result(serial, wait=self.wait)
-        if result.get("status") != 20:
+        failures = result.get("result") or []
+        waiting = (
+            result.get("status") == 10
+            and bool(failures)
+            and all(isinstance(f, dict) and f.get("code") in awaiting for f in failures)
+        )
+        if result.get("status") != 20 and not waiting:
             raise CheckFailed(
                 f"{method} 请求 {serial} 处理状态 {result.get('status')}（应为20）："
                 f"{json.dumps(result.get('result'), ensure_ascii=False)[:300]}"
@@ -417,7 +427,7 @@ class Kit:
                 if face:
                     row["headImage"] = face
                 rows.append(row)
-            self.accepted(
+            result = self.accepted(
                 "ProjectWorker.Add",
                 {
                     "projectCode": p,
@@ -429,7 +439,8 @@ class Kit:
                 },
             )
             self.state["workers"] = True
-            return f"{len(rows)} 人"
+            warnings = [w.get("message", "") for w in result.get("warnings", []) or []]
+            return f"{len(rows)} 人" + (f"；提示：{'；'.join(warnings)}" if warnings else "")
 
         self.check(
             "ProjectWorker.Add 两名工人（含班组长、头像）→ 处理成功", workers, needs=("team",)
@@ -516,7 +527,8 @@ class Kit:
                         {
                             "idCardType": "01",
                             "idCardNumber": number,
-                            "date": yesterday.isoformat(),
+                            # ProjectWorker.Add registered them today: not earlier than that.
+                            "date": today.isoformat(),
                             "type": 1,
                         }
                         for _, number in people
@@ -534,7 +546,8 @@ class Kit:
         )
 
         now = self.gateway.clock().astimezone(protocol.SHANGHAI).replace(microsecond=0)
-        stamps = [now - dt.timedelta(hours=2), now - dt.timedelta(hours=1)]
+        # In and out a minute apart, just now: after today's entry, not in the future.
+        stamps = [now - dt.timedelta(minutes=2), now - dt.timedelta(minutes=1)]
         passes = {
             "projectCode": p,
             "teamSysNo": self.state.get("team"),
@@ -546,6 +559,8 @@ class Kit:
                     "direction": direction,
                     "channel": "一致性测试",
                     "attendType": "face",
+                    # A pass without its snapshot is kept but not valid (it counts for no day's attendance).
+                    **({"image": face} if face else {}),
                 }
                 for _, number in people
                 for moment, direction in zip(stamps, ("01", "02"), strict=True)
@@ -575,7 +590,10 @@ class Kit:
         self.check("WorkerAttendance.Add 重发（新 nonce）不重复存储", resend, needs=("attendance",))
 
         def payroll() -> str:
-            self.accepted(
+            # A month's sheet is submitted once each worker confirmed his line (or the employer uploaded the
+            # signed sheet, 条例 Art.15): until then the docked figures wait as a draft, the request ends 10 with
+            # labor.payroll_unconfirmed on each record, and the same Payroll.Add resent afterwards submits it.
+            result = self.accepted(
                 "Payroll.Add",
                 {
                     "projectCode": p,
@@ -604,11 +622,14 @@ class Kit:
                         for i, (_, number) in enumerate(people)
                     ],
                 },
+                awaiting=frozenset({"labor.payroll_unconfirmed"}),
             )
             self.state["payroll"] = True
-            return ""
+            if result.get("status") == 10:
+                return "工资表已按上传数据编制，待工人确认后重发同一请求即提交"
+            return "工资表已提交"
 
-        self.check("Payroll.Add 工资单 → 处理成功", payroll, needs=("attendance",))
+        self.check("Payroll.Add 工资单 → 处理成功（或待工人确认）", payroll, needs=("attendance",))
         self.check(
             "Payroll.Query 含工资单",
             lambda: self._count(
