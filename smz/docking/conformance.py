@@ -4,9 +4,9 @@ a vendor's real-name system would, and checks every answer.
     python -m smz.docking.conformance --url https://…/docking/v1/gateway --appid … --secret … --project …
 
 It needs Python ≥ 3.12 and `cryptography` only (no Django): it speaks HTTP with urllib, and signs and encrypts
-with `smz.docking.protocol` (pure functions) — a vendor can run it from a copy of those two files and
-`smz/docking/errors.py`. Every check prints one line; the last line is `N passed, N failed`; the exit code is 1
-when anything failed.
+with `smz.docking.protocol` (pure functions). A vendor can run it from a copy of `smz/docking/conformance.py`,
+`conformance_face.jpg`, `protocol.py`, `errors.py` and `smz/labor/errors.py` (the code enums). Every check prints
+one line; the last line is `N passed, N failed`; the exit code is 1 when anything failed.
 
 Checks: the envelope's refusals (bad sign → 1006, stale timestamp → 1007, replayed nonce → 1008, unknown method →
 1009, unknown app → 1004), then the docking of a project in the national order — Project.Query,
@@ -36,6 +36,7 @@ from urllib.parse import urlencode
 
 from smz.docking import protocol
 from smz.docking.errors import GatewayCode
+from smz.labor.errors import LaborErrorCode
 
 # A public-domain face photo (NASA's portrait of Eileen Collins, as in smz/attendance/fixtures), 640×480, 32 KB:
 # ProjectWorker.Add's headImage (jpg/png ≤ 50 KB) becomes the worker's site face (short side ≥ 480 px, one face),
@@ -622,7 +623,7 @@ class Kit:
                         for i, (_, number) in enumerate(people)
                     ],
                 },
-                awaiting=frozenset({"labor.payroll_unconfirmed"}),
+                awaiting=frozenset({LaborErrorCode.PAYROLL_UNCONFIRMED}),
             )
             self.state["payroll"] = True
             if result.get("status") == 10:
