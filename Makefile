@@ -28,6 +28,7 @@ run: venv
 	$(PY) manage.py seed_compliance --if-empty
 	$(PY) manage.py seed_workflows --if-empty
 	$(PY) manage.py seed_labor --if-empty
+	$(PY) manage.py seed_docking --if-empty
 	$(PY) manage.py demo_logins
 	@# Docking requests a stopped worker left pending (附件8) are finished before the server starts.
 	$(PY) manage.py docking_requests_process

@@ -238,6 +238,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 SMZ_MAX_UPLOAD_REQUEST_BYTES = 32 * 1024 * 1024
 # 附件8 gateway: a 500-record dataList with its photos (the gateway checks it itself, in its own envelope).
 SMZ_DOCKING_MAX_BYTES = 40 * 1024 * 1024
+# A project receiving nothing (no gateway data, no direct gate upload) for this many days is "not docked"
+# (smz.docking.selectors.apps.undocked_projects; the compliance rules count it).
+SMZ_DOCKING_STALE_DAYS = int(os.environ.get("SMZ_DOCKING_STALE_DAYS", "3"))
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -36,6 +36,9 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("考核月报", "compliance:reports", AUTHORITY_ROLES - {Role.WINDOW_CLERK}),
     ("诚信", "compliance:deductions", AUTHORITY_ROLES - {Role.WINDOW_CLERK} | ENTERPRISE_ROLES),
     ("企业信用", "compliance:credit_list", frozenset({Role.BUILDER})),
+    # 平台对接 (附件8): the administrators manage the apps; the other authorities read the not-docked list.
+    ("平台对接", "docking:apps", frozenset({Role.CITY_ADMIN, Role.ENTERPRISE_ADMIN})),
+    ("平台对接", "docking:undocked", AUTHORITY_ROLES - {Role.CITY_ADMIN, Role.WINDOW_CLERK}),
     ("账号管理", "portal:accounts", frozenset({Role.CITY_ADMIN, Role.ENTERPRISE_ADMIN})),
     ("接口文档", "api:openapi-view", AUTHORITY_ROLES | ENTERPRISE_ROLES),
 ]

@@ -14,6 +14,7 @@ from smz.accounts.models import Role
 from smz.approvals.selectors import approval_counts_for
 from smz.approvals.views import project_workflows
 from smz.attendance import selectors as attendance_selectors
+from smz.docking.selectors.apps import project_docking_state
 from smz.portal.dashboard import dashboard_for
 from smz.registry import selectors
 from smz.registry.codes import code_table
@@ -84,5 +85,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "work_types": code_table("work_type"),
         "key_post_names": code_table("key_post"),
         "wf": project_workflows(request.user, project),
+        # 平台对接 state (issue 14 item 1): staff of the authorities and the participants, not the worker.
+        "docking": project_docking_state(project) if request.user.role != Role.WORKER else None,
     }
     return render(request, "portal/project_detail.html", context)

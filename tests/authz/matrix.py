@@ -338,6 +338,21 @@ def _start_declarations(s: Any) -> int:
     return PlannedStartDeclaration.objects.count()
 
 
+def _docking_app_id(s: Any) -> str:
+    return s.docking(False)[0].app_id
+
+
+def _docking_pk(s: Any) -> dict[str, Any]:
+    return {"pk": s.docking(False)[0].pk}
+
+
+def _docking_state(s: Any) -> tuple:
+    from smz.docking.models import DockingApp
+
+    app = DockingApp.objects.get(pk=s.docking(False)[0].pk)
+    return app.secret, app.revoked_at, DockingApp.objects.count()
+
+
 def _pdf(name: str = "scan.pdf") -> SimpleUploadedFile:
     from smz.testing.approvals import PDF
 
@@ -530,6 +545,16 @@ PAGES: dict[str, Row] = {
         "gc_admin", _docking_app_pk, marker=lambda s: s.docking(False)[0].app_id
     ),
     "approvals:inbound_sandbox": Row("city_admin"),
+    # 平台对接 (issue 14 item 1): a GC's enterprise administrator manages its own apps (another GC's staff, the
+    # towns and everyone else: 403 / 404); the not-docked list is the authorities', each its own jurisdiction.
+    "docking:apps": Row("gc_admin", marker=_docking_app_id, expect={"city_admin": "ok"}),
+    "docking:app": Row(
+        "gc_admin", _docking_pk, marker=_docking_app_id, expect={"city_admin": "ok"}
+    ),
+    "docking:sandbox": Row("gc_admin", marker=_docking_app_id),
+    "docking:undocked": Row(
+        "town_l1", marker=_project, expect={"neighbour_town": "hidden", "city_admin": "ok"}
+    ),
     # labor
     "labor:project": Row(
         "gc_labor", _p1, marker=_worker, expect={**PEOPLE_HIDDEN, "builder": "hidden"}
@@ -728,6 +753,32 @@ PAGE_WRITES: dict[str, Row] = {
         method="POST",
         data=lambda s: {"outcome": "reverse", "decision": "申诉属实"},
         state=_appeals,
+    ),
+    # Authorizing, rotating and revoking a vendor system: the GC's administrator (or the city's) alone.
+    "docking:apps POST": Row(
+        "gc_admin",
+        method="POST",
+        data=lambda s: {
+            "enterprise": s.world.enterprises["gc"].pk,
+            "name": "授权矩阵系统",
+            "mode": "live",
+            "projects": [s.p1.pk],
+        },
+        state=_docking_state,
+    ),
+    "docking:app POST": Row(
+        "gc_admin",
+        _docking_pk,
+        method="POST",
+        data=lambda s: {"action": "rotate"},
+        state=_docking_state,
+    ),
+    "docking:app POST revoke": Row(
+        "gc_admin",
+        _docking_pk,
+        method="POST",
+        data=lambda s: {"action": "revoke", "reason": "授权矩阵检查"},
+        state=_docking_state,
     ),
     "devices:project POST": Row(
         "gc_labor",

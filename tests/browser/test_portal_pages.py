@@ -31,6 +31,7 @@ AUTHORITY_NAV = [
     "扣分标准",
     "考核月报",
     "诚信",
+    "平台对接",
     "接口文档",
 ]
 ROSTER_NAV = [
@@ -55,10 +56,11 @@ ADMIN_NAV = [
     "欠薪预警",
     "花名册导入",
     "诚信",
+    "平台对接",
     "账号管理",
     "接口文档",
 ]
-CITY_ADMIN_NAV = [*ADMIN_NAV[:-3], "扣分标准", "考核月报", *ADMIN_NAV[-3:]]
+CITY_ADMIN_NAV = [*ADMIN_NAV[:-4], "扣分标准", "考核月报", *ADMIN_NAV[-4:]]
 
 # persona → (navigation the role may use, projects it sees). Written out by hand so a change to the
 # navigation or the scoping layer shows up here, not only in the code under test.

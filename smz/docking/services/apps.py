@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from smz.core.errors import DomainError
@@ -18,26 +17,8 @@ from smz.docking import protocol
 from smz.docking.errors import DockingErrorCode
 from smz.docking.events import DockingEventKind
 from smz.docking.models import DockingApp
+from smz.docking.selectors.apps import gc_projects, may_authorize
 from smz.registry.models import Enterprise, Jurisdiction, Participant, Project
-from smz.registry.scoping import is_authority, projects_for
-
-
-def may_authorize(actor: Any, enterprise: Enterprise) -> bool:
-    """The city administrator for any GC; an enterprise administrator for its own enterprise."""
-    if not actor.is_authenticated:
-        return False
-    if actor.is_superuser or (is_authority(actor) and actor.role == Role.CITY_ADMIN):
-        return True
-    return actor.role == Role.ENTERPRISE_ADMIN and actor.enterprise_id == enterprise.pk
-
-
-def gc_projects(actor: Any, enterprise: Enterprise) -> QuerySet[Project]:
-    """The projects the actor sees on which the enterprise is the general contractor (an app's possible scope)."""
-    return (
-        projects_for(actor)
-        .filter(participants__enterprise=enterprise, participants__corp_type=Participant.GC)
-        .distinct()
-    )
 
 
 def _forbidden() -> DomainError:
@@ -62,9 +43,10 @@ def _scope_checked(actor: Any, enterprise: Enterprise, project_ids: list[int]) -
 
 
 def _new_app_id() -> str:
-    # 4420 (中山) + date + 6 digits: unique, not guessable from another app's id.
+    # 4420 (中山) + date + 5 random digits = 17 digits, as the national platform's app ids (an 18-character
+    # number would read as an ID number to the log masker); unique, not guessable from another app's id.
     while True:
-        candidate = f"4420{timezone.localdate():%Y%m%d}{secrets.randbelow(10**6):06d}"
+        candidate = f"4420{timezone.localdate():%Y%m%d}{secrets.randbelow(10**5):05d}"
         if not DockingApp.objects.filter(app_id=candidate).exists():
             return candidate
 

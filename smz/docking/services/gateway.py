@@ -174,7 +174,7 @@ def gateway_call(form: dict[str, Any], *, now: dt.datetime | None = None) -> Ans
     if app.revoked_at is not None:
         return refusal(GatewayCode.APP_REVOKED)
     if not protocol.sign_matches(form, app.secret):
-        log.warning("docking call refused: app=%s bad sign", app.app_id)
+        log.warning("docking call refused: app#%s bad sign", app.pk)
         return refusal(GatewayCode.BAD_SIGN)
     moment = protocol.parse_timestamp(form["timestamp"])
     if moment is None or abs(moment - now) > WINDOW:

@@ -78,7 +78,7 @@ def rest_authenticate(
         raise _refuse(E.APP_REVOKED, "AppID 已被撤销授权", 401)
     expected = signing.sign(app.secret, method, path, timestamp, nonce, body)
     if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
-        log.warning("docking rest call refused: app=%s bad signature", app.app_id)
+        log.warning("docking rest call refused: app#%s bad signature", app.pk)
         raise _refuse(E.BAD_SIGNATURE, "签名错误", 401)
     if (
         not (timestamp.isdigit() and len(timestamp) <= 12)

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from smz.core.logredact import redact
 from smz.docking import protocol
 from smz.docking.errors import GatewayCode
 from smz.docking.models import DockingRequest
@@ -163,3 +164,14 @@ def test_a_body_between_django_s_and_the_gateway_s_limit_is_read(client, world, 
     assert r.status_code == 200 and answer(r)["code"] == 0
     r = gateway_post(client, app, secret, "Project.Query", {"remark": "x" * 70000})
     assert (r.status_code, answer(r)["code"]) == (413, GatewayCode.TOO_LARGE)
+
+
+def test_app_ids_have_17_digits_and_logs_name_the_app_by_its_row(client, world, caplog):
+    """17 digits like the national platform's app ids; the log masker would hide a 16–19-digit number as a card,
+    so refusals log the app's row id instead."""
+    app, secret = docking_app(world)
+    assert len(app.app_id) == 17 and app.app_id.isdigit()
+    assert redact(app.app_id) != app.app_id  # why the logs do not use it
+    with caplog.at_level("WARNING", logger="smz.docking"):
+        gateway_post(client, app, secret, "Project.Query", {}, tamper={"sign": "0" * 64})
+    assert f"app#{app.pk} bad sign" in caplog.text
