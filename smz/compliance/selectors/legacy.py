@@ -18,6 +18,7 @@ from smz.compliance.legacy_columns import LEGACY_COLUMNS
 from smz.compliance.models import LegacyIntegrityRecord, LegacySystemProject
 from smz.compliance.selectors import may_edit_rules
 from smz.core.errors import Forbidden, NotFound
+from smz.core.xlsx import safe_row
 from smz.registry.models import Project
 
 
@@ -108,7 +109,7 @@ def legacy_template_for(user: Any) -> bytes:
         sheet.column_dimensions[column].width = 22
     notes = book.create_sheet("填写说明")
     for line in LEGACY_NOTES:
-        notes.append([line])
+        notes.append(safe_row([line]))
     notes.column_dimensions["A"].width = 100
     out = io.BytesIO()
     book.save(out)

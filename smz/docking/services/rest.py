@@ -23,7 +23,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from smz.core import signing
-from smz.core.errors import DomainError
+from smz.core.errors import CoreErrorCode, DomainError
 from smz.docking.errors import DockingErrorCode as E
 from smz.docking.errors import GatewayCode
 from smz.docking.methods import METHODS, Call
@@ -48,7 +48,7 @@ _REFUSALS: dict[GatewayCode, tuple[E, int]] = {
 
 
 def _refuse(
-    code: E, message: str, status: int, detail: dict[str, Any] | None = None
+    code: E | CoreErrorCode, message: str, status: int, detail: dict[str, Any] | None = None
 ) -> DomainError:
     return DomainError(code, message, detail or {}, status=status)
 
@@ -65,6 +65,13 @@ def rest_authenticate(
     now: dt.datetime,
 ) -> DockingApp:
     """The app whose signature the request carries, or a DomainError (401; 409 for a used nonce)."""
+    if not (app_id or timestamp or nonce or signature):
+        # No app credentials at all (an anonymous caller, a person's session or token): the API's own answer.
+        raise _refuse(
+            CoreErrorCode.UNAUTHENTICATED,
+            "未认证：平台对接接口须以对接应用的签名调用（X-Smz-App、X-Smz-Timestamp、X-Smz-Nonce、X-Smz-Signature）",
+            401,
+        )
     if not (app_id and timestamp and nonce and signature):
         raise _refuse(
             E.SIGNATURE_MISSING,
