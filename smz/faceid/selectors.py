@@ -1,0 +1,108 @@
+"""Reads of face identity: the verdicts attendance asks for (its pass exclusion reader), a person's enrolled face,
+which passes of a batch are checked (key-post holders all, labor passes by sampling)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+
+from smz.attendance.models import PassContest, PassRecord
+from smz.attendance.selectors import key_post_holder_on
+from smz.faceid.embedding import MODEL_VERSION
+from smz.faceid.models import FaceEmbedding, IdentityCheck
+from smz.registry.models import KeyPost
+
+
+def passes_not_same_person(pass_ids: list[int]) -> dict[int, str]:
+    """attendance.validity's pass exclusion reader: the passes whose snapshot is not the enrolled person."""
+    result = IdentityCheck.Result.NOT_SAME_PERSON
+    return dict.fromkeys(
+        IdentityCheck.objects.filter(pk__in=pass_ids, result=result).values_list(
+            "pk", flat=True
+        ),
+        str(result),
+    )
+
+
+def enrolled_face_of(worker_id: int) -> FaceEmbedding | None:
+    """The descriptor of the person's newest face photo under the current model, if computed."""
+    return (
+        FaceEmbedding.objects.filter(worker=worker_id, model=MODEL_VERSION)
+        .order_by("-computed_at", "-pk")
+        .first()
+    )
+
+
+def pass_sampled(pass_id: int, rate: float | None = None) -> bool:
+    """Whether a labor pass is in the sample (SMZ_FACEID_SAMPLE_RATE): decided by a hash of its id, so a
+    re-run, another worker process or a later audit agrees which passes were drawn."""
+    rate = settings.SMZ_FACEID_SAMPLE_RATE if rate is None else rate
+    if rate <= 0:
+        return False
+    digest = hashlib.blake2b(f"smz.faceid.sample:{pass_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64 < rate
+
+
+@dataclass(frozen=True)
+class PassToCheck:
+    pass_id: int
+    worker_id: int
+    project_id: int
+    work_date: dt.date
+    snapshot: str
+    basis: str
+
+
+def _with_snapshot(qs):  # type: ignore[no-untyped-def]
+    return qs.filter(~Q(snapshot="") | Q(late_snapshot__isnull=False))
+
+
+def passes_to_check(*, project_id: int, keys: Iterable[tuple[int, dt.date]]) -> list[PassToCheck]:
+    """The not yet checked passes with a snapshot of these (person, day) pairs that are to be checked: every
+    pass of a person holding one of the project's key posts that day, every contested pass, and the sample."""
+    keys = sorted(set(keys))
+    posts = list(KeyPost.objects.filter(project=project_id))
+    holders: dict[dt.date, set[int]] = {}
+    for day in {day for _, day in keys}:
+        holders[day] = {h for post in posts if (h := key_post_holder_on(post, day)) is not None}
+    found = []
+    for worker_id, day in keys:
+        rows = _with_snapshot(
+            PassRecord.objects.filter(
+                project=project_id, worker=worker_id, work_date=day, identity_check__isnull=True
+            )
+        ).values_list("pk", "snapshot", "late_snapshot__snapshot")
+        contested = set(
+            PassContest.objects.filter(
+                project=project_id, worker=worker_id, pass_record__work_date=day
+            ).values_list("pass_record_id", flat=True)
+        )
+        for pk, name, late in rows.order_by("pk"):
+            if worker_id in holders[day]:
+                basis = IdentityCheck.Basis.KEY_POST
+            elif pk in contested:
+                basis = IdentityCheck.Basis.CONTEST
+            elif pass_sampled(pk):
+                basis = IdentityCheck.Basis.SAMPLE
+            else:
+                continue
+            found.append(PassToCheck(pk, worker_id, project_id, day, name or late, str(basis)))
+    return found
+
+
+def contested_pass_to_check(pass_id: int) -> PassToCheck | None:
+    """A contested pass, if it has a snapshot and no check yet."""
+    row = (
+        _with_snapshot(PassRecord.objects.filter(pk=pass_id, identity_check__isnull=True))
+        .values_list("pk", "worker_id", "project_id", "work_date", "snapshot", "late_snapshot__snapshot")
+        .first()
+    )
+    if row is None:
+        return None
+    pk, worker_id, project_id, day, name, late = row
+    return PassToCheck(pk, worker_id, project_id, day, name or late, str(IdentityCheck.Basis.CONTEST))
