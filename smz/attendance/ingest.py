@@ -23,13 +23,13 @@ from django.utils import timezone
 
 from smz.attendance.errors import RECORD_CODES, AttendanceErrorCode, batch_conflict
 from smz.attendance.models import IngestBatch, LateSnapshot, PassRecord
+from smz.attendance.signals import passes_stored_announce
 from smz.attendance.snapshots import (
     snapshot_big_enough,
     snapshot_inspect,
     snapshot_name,
     snapshot_store,
 )
-from smz.attendance.signals import passes_stored_announce
 from smz.attendance.tasks import recompute_days
 from smz.attendance.validity import INVALID_REASONS
 from smz.core.timeutil import business_date, parse_aware

@@ -162,7 +162,9 @@ def _holder_passes_excluded(project_id: int, worker_id: int | None, day: dt.date
     """The reason when every counted pass of the holder that day was excluded (validity.passes_excluded:
     e.g. face identity found another person in every snapshot), else "": the post was not really attended."""
     rows = (
-        with_validity(PassRecord.objects.filter(project=project_id, worker=worker_id, work_date=day))
+        with_validity(
+            PassRecord.objects.filter(project=project_id, worker=worker_id, work_date=day)
+        )
         .order_by("pk")
         .values("pk", *VALIDITY_FIELDS)
     )

@@ -26,6 +26,4 @@ passes_stored = Signal()
 
 
 def passes_stored_announce(*, project_id: int, keys: str) -> None:
-    transaction.on_commit(
-        lambda: passes_stored.send(sender=None, project_id=project_id, keys=keys)
-    )
+    transaction.on_commit(lambda: passes_stored.send(sender=None, project_id=project_id, keys=keys))

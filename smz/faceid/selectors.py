@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from smz.attendance.models import PassContest, PassRecord
 from smz.attendance.selectors import key_post_holder_on
@@ -22,9 +22,7 @@ def passes_not_same_person(pass_ids: list[int]) -> dict[int, str]:
     """attendance.validity's pass exclusion reader: the passes whose snapshot is not the enrolled person."""
     result = IdentityCheck.Result.NOT_SAME_PERSON
     return dict.fromkeys(
-        IdentityCheck.objects.filter(pk__in=pass_ids, result=result).values_list(
-            "pk", flat=True
-        ),
+        IdentityCheck.objects.filter(pk__in=pass_ids, result=result).values_list("pk", flat=True),
         str(result),
     )
 
@@ -58,7 +56,7 @@ class PassToCheck:
     basis: str
 
 
-def _with_snapshot(qs):  # type: ignore[no-untyped-def]
+def _with_snapshot(qs: QuerySet[PassRecord]) -> QuerySet[PassRecord]:
     return qs.filter(~Q(snapshot="") | Q(late_snapshot__isnull=False))
 
 
@@ -99,10 +97,14 @@ def contested_pass_to_check(pass_id: int) -> PassToCheck | None:
     """A contested pass, if it has a snapshot and no check yet."""
     row = (
         _with_snapshot(PassRecord.objects.filter(pk=pass_id, identity_check__isnull=True))
-        .values_list("pk", "worker_id", "project_id", "work_date", "snapshot", "late_snapshot__snapshot")
+        .values_list(
+            "pk", "worker_id", "project_id", "work_date", "snapshot", "late_snapshot__snapshot"
+        )
         .first()
     )
     if row is None:
         return None
     pk, worker_id, project_id, day, name, late = row
-    return PassToCheck(pk, worker_id, project_id, day, name or late, str(IdentityCheck.Basis.CONTEST))
+    return PassToCheck(
+        pk, worker_id, project_id, day, name or late, str(IdentityCheck.Basis.CONTEST)
+    )

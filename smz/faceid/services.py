@@ -33,7 +33,7 @@ def face_embedding_compute(*, worker_id: int, source: str = "") -> FaceEmbedding
     worker = Worker.objects.only("pk", "face_photo").get(pk=worker_id)
     if not worker.face_photo:
         return None
-    name = worker.face_photo.name
+    name = worker.face_photo.name or ""
     newest = enrolled_face_of(worker_id)
     if newest is not None and newest.photo == name:
         return newest

@@ -18,6 +18,12 @@ def astronaut() -> Image.Image:
 
 
 @functools.cache
+def portrait() -> Image.Image:
+    """The astronaut as the window's camera takes a manager: head and shoulders, 560 px square."""
+    return astronaut().crop((80, 0, 380, 300)).resize((560, 560))
+
+
+@functools.cache
 def _lfw() -> np.ndarray:
     return data.lfw_subset()[:100]
 
