@@ -246,7 +246,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Face identity (issue 15, docs/devices/face-identity.md): a pass's snapshot is the enrolled person when the
 # distance between the two face descriptors is below the threshold (chosen on the measured error rates there).
 # Key-post holders' passes are all checked; labor passes with this probability (decided by the pass id).
-SMZ_FACEID_THRESHOLD = float(os.environ.get("SMZ_FACEID_THRESHOLD", "0.5"))
+SMZ_FACEID_THRESHOLD = float(os.environ.get("SMZ_FACEID_THRESHOLD", "0.6"))
 SMZ_FACEID_SAMPLE_RATE = float(os.environ.get("SMZ_FACEID_SAMPLE_RATE", "0.05"))
 
 # Links in emails (notifications) point here.
