@@ -8,4 +8,6 @@ from enum import StrEnum
 class FaceidErrorCode(StrEnum):
     """Codes answered by face identity: prefix `faceid.`."""
 
-    PASS_NOT_FOUND = "faceid.pass_not_found"
+    DUPLICATE_FORBIDDEN = "faceid.duplicate_forbidden"
+    DUPLICATE_DECIDED = "faceid.duplicate_decided"
+    DUPLICATE_NOTE = "faceid.duplicate_note"

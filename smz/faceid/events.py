@@ -12,3 +12,7 @@ class FaceidEventKind(StrEnum):
     EMBEDDING_COMPUTED = "faceid.embedding_computed"
     # A pass's snapshot is not the enrolled person (data: pass, distance, threshold, model).
     NOT_SAME_PERSON = "faceid.not_same_person"
+    # One face under two people, or a person's face replaced (data: kind, the two descriptors, distance).
+    DUPLICATE_FOUND = "faceid.duplicate_found"
+    DUPLICATE_CONFIRMED = "faceid.duplicate_confirmed"
+    DUPLICATE_CLEARED = "faceid.duplicate_cleared"

@@ -85,3 +85,45 @@ class IdentityCheck(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.pass_record_id}: {self.result}"
+
+
+class FaceDuplicate(models.Model):
+    """一脸多证 / 人脸被替换 (issue 15 item 3): one face enrolled under two people (two ID numbers), or one
+    person's face changed to somebody else's. Found when a descriptor is computed; the city's or the area's
+    authority clears or confirms it with a note, once. Never deleted."""
+
+    class Kind(models.TextChoices):
+        TWO_IDS = "two_ids", "同一人脸登记在两个证件号下"
+        REPLACED = "replaced", "同一证件号的人脸换成了另一个人"
+
+    class State(models.TextChoices):
+        OPEN = "open", "待核查"
+        CONFIRMED = "confirmed", "属实"
+        CLEARED = "cleared", "已排除"
+
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices)
+    # first: the descriptor already there; second: the new one whose computation found the pair
+    first = models.ForeignKey(FaceEmbedding, on_delete=models.PROTECT, related_name="+")
+    second = models.ForeignKey(FaceEmbedding, on_delete=models.PROTECT, related_name="+")
+    first_worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
+    second_worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
+    distance = models.FloatField("特征距离")
+    threshold = models.FloatField("判定阈值")
+    found_at = models.DateTimeField("发现时间", auto_now_add=True)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.OPEN)
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    note = models.TextField("处理意见", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "人脸重复登记"
+        ordering = ["-found_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="faceduplicate_unique_pair")
+        ]
+        indexes = [models.Index(fields=["state", "-found_at"], name="facedup_state_found")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.first_worker_id}/{self.second_worker_id}"

@@ -7,14 +7,17 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from smz.attendance.models import PassContest, PassRecord
 from smz.attendance.selectors import key_post_holder_on
+from smz.core.roles import Role
 from smz.faceid.embedding import MODEL_VERSION
-from smz.faceid.models import FaceEmbedding, IdentityCheck
+from smz.faceid.models import FaceDuplicate, FaceEmbedding, IdentityCheck
+from smz.registry import scoping
 from smz.registry.models import KeyPost
 
 
@@ -107,4 +110,63 @@ def contested_pass_to_check(pass_id: int) -> PassToCheck | None:
     pk, worker_id, project_id, day, name, late = row
     return PassToCheck(
         pk, worker_id, project_id, day, name or late, str(IdentityCheck.Basis.CONTEST)
+    )
+
+
+# ---- one face under two people (issue 15 item 3) --------------------------------------------------------
+
+DUPLICATE_DECIDER_ROLES = frozenset({Role.CITY_ADMIN, Role.APPROVER_L1, Role.APPROVER_L2})
+
+
+def current_faces(*, exclude_worker: int) -> list[FaceEmbedding]:
+    """Every other person's newest usable descriptor under the current model (one per person)."""
+    seen: set[int] = set()
+    found = []
+    rows = (
+        FaceEmbedding.objects.filter(model=MODEL_VERSION)
+        .exclude(worker=exclude_worker)
+        .order_by("worker", "-computed_at", "-pk")
+    )
+    for row in rows.iterator(chunk_size=2000):
+        if row.worker_id in seen:
+            continue
+        seen.add(row.worker_id)
+        if row.usable:
+            found.append(row)
+    return found
+
+
+def previous_face(embedding: FaceEmbedding) -> FaceEmbedding | None:
+    """The person's usable descriptor before this one (same model), if any."""
+    return (
+        FaceEmbedding.objects.filter(
+            worker=embedding.worker_id, model=embedding.model, usable=True, pk__lt=embedding.pk
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def face_duplicates_for(user: Any) -> QuerySet[FaceDuplicate]:
+    """The duplicates an authority may see: city-wide authorities all of them, a town's authority those where
+    either person is on a project of its town (the other photo is shown beside it: that is the finding)."""
+    if not scoping.is_authority(user):
+        return FaceDuplicate.objects.none()
+    qs = FaceDuplicate.objects.select_related("first_worker", "second_worker", "decided_by")
+    if user.is_superuser or (user.authority_id and user.authority.city_wide):
+        return qs
+    workers = scoping.workers_for(user).values("pk")
+    return qs.filter(Q(first_worker__in=workers) | Q(second_worker__in=workers))
+
+
+def face_duplicate_get_for(user: Any, pk: int) -> FaceDuplicate:
+    """One duplicate the user may see (404 otherwise)."""
+    return face_duplicates_for(user).get(pk=pk)
+
+
+def face_duplicate_may_decide(user: Any, duplicate: FaceDuplicate) -> bool:
+    return (
+        (user.is_superuser or user.role in DUPLICATE_DECIDER_ROLES)
+        and duplicate.state == FaceDuplicate.State.OPEN
+        and face_duplicates_for(user).filter(pk=duplicate.pk).exists()
     )

@@ -6,21 +6,30 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from smz.attendance.services import attendance_recompute
 from smz.attendance.snapshots import snapshot_read
+from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
+from smz.core.locks import lock_row
 from smz.faceid.embedding import MODEL_VERSION, Embedding, distance, embed, vector_decode
+from smz.faceid.errors import FaceidErrorCode
 from smz.faceid.events import FaceidEventKind
-from smz.faceid.models import FaceEmbedding, IdentityCheck
+from smz.faceid.models import FaceDuplicate, FaceEmbedding, IdentityCheck
 from smz.faceid.selectors import (
     PassToCheck,
     contested_pass_to_check,
+    current_faces,
     enrolled_face_of,
+    face_duplicate_may_decide,
     passes_to_check,
+    previous_face,
 )
 from smz.registry.models import Worker
 
@@ -60,7 +69,117 @@ def face_embedding_compute(*, worker_id: int, source: str = "") -> FaceEmbedding
             subject=row,
             data={"worker": worker_id, "source": row.source, "usable": row.usable},
         )
+    if row.usable:
+        face_duplicates_find(embedding=row)
     return row
+
+
+def _duplicate_record(
+    *, kind: str, first: FaceEmbedding, second: FaceEmbedding, gap: float, threshold: float
+) -> FaceDuplicate | None:
+    try:
+        with transaction.atomic():
+            row = FaceDuplicate.objects.create(
+                kind=kind,
+                first=first,
+                second=second,
+                first_worker_id=first.worker_id,
+                second_worker_id=second.worker_id,
+                distance=gap,
+                threshold=threshold,
+            )
+            event_record(
+                actor=None,
+                kind=FaceidEventKind.DUPLICATE_FOUND,
+                subject=row,
+                data={
+                    "kind": kind,
+                    "first": first.pk,
+                    "second": second.pk,
+                    "distance": round(gap, 4),
+                },
+            )
+    except IntegrityError:  # the same pair found by a concurrent run
+        return None
+    return row
+
+
+def face_duplicates_find(*, embedding: FaceEmbedding) -> list[FaceDuplicate]:
+    """A new descriptor against every other person's current one (one face under two ID numbers: closer than
+    the threshold) and against the person's previous one (his face replaced by somebody else's: farther).
+    Linear in the enrolled faces: every other descriptor is decrypted and compared in one matrix operation."""
+    threshold = float(settings.SMZ_FACEID_THRESHOLD)
+    mine = np.asarray(vector_decode(embedding.vector), dtype=np.float32)
+    found = []
+    previous = previous_face(embedding)
+    if previous is not None:
+        gap = distance(vector_decode(previous.vector), tuple(mine.tolist()))
+        if gap >= threshold:
+            row = _duplicate_record(
+                kind=FaceDuplicate.Kind.REPLACED,
+                first=previous,
+                second=embedding,
+                gap=gap,
+                threshold=threshold,
+            )
+            found += [row] if row else []
+    others = current_faces(exclude_worker=embedding.worker_id)
+    if others:
+        matrix = np.asarray([vector_decode(o.vector) for o in others], dtype=np.float32)
+        gaps = np.linalg.norm(matrix - mine, axis=1)
+        for index in np.flatnonzero(gaps < threshold):
+            row = _duplicate_record(
+                kind=FaceDuplicate.Kind.TWO_IDS,
+                first=others[int(index)],
+                second=embedding,
+                gap=float(gaps[index]),
+                threshold=threshold,
+            )
+            found += [row] if row else []
+    return found
+
+
+@transaction.atomic
+def face_duplicate_decide(
+    *, actor: Any, duplicate: FaceDuplicate, confirmed: bool, note: str
+) -> FaceDuplicate:
+    """The city's or the area's authority confirms a duplicate (属实) or clears it (已排除), once, with a note.
+    Nothing is deleted: the finding, the decision and who took it stay (N4)."""
+    locked = lock_row(FaceDuplicate, pk=duplicate.pk)
+    if not face_duplicate_may_decide(actor, locked):
+        if locked.state != FaceDuplicate.State.OPEN:
+            raise DomainError(FaceidErrorCode.DUPLICATE_DECIDED, "该记录已处理", status=409)
+        raise Forbidden(
+            "只有该人员所在地主管部门的审批人可以处理人脸重复登记",
+            code=FaceidErrorCode.DUPLICATE_FORBIDDEN,
+        )
+    text = note.strip()
+    if not text:
+        raise DomainError(
+            FaceidErrorCode.DUPLICATE_NOTE,
+            "请填写处理意见",
+            {"fields": {"note": "必填"}},
+            status=422,
+        )
+    if len(text) > 2000:
+        raise DomainError(
+            FaceidErrorCode.DUPLICATE_NOTE,
+            "处理意见不能超过 2000 字",
+            {"fields": {"note": "过长"}},
+            status=422,
+        )
+    locked.state = FaceDuplicate.State.CONFIRMED if confirmed else FaceDuplicate.State.CLEARED
+    locked.note, locked.decided_by, locked.decided_at = text, actor, timezone.now()
+    locked.save(update_fields=["state", "note", "decided_by", "decided_at"])
+    event_record(
+        actor=actor,
+        kind=FaceidEventKind.DUPLICATE_CONFIRMED
+        if confirmed
+        else FaceidEventKind.DUPLICATE_CLEARED,
+        subject=locked,
+        data={"kind": locked.kind},
+    )
+    return locked
 
 
 def _enrolled(worker_id: int) -> FaceEmbedding | None:
