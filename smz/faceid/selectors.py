@@ -147,12 +147,17 @@ def previous_face(embedding: FaceEmbedding) -> FaceEmbedding | None:
     )
 
 
-def face_duplicates_for(user: Any) -> QuerySet[FaceDuplicate]:
-    """The duplicates an authority may see: city-wide authorities all of them, a town's authority those where
-    either person is on a project of its town (the other photo is shown beside it: that is the finding)."""
+def face_duplicates_for(user: Any, *, state: str | None = None) -> QuerySet[FaceDuplicate]:
+    """The duplicates an authority may see (in one state, or all): city-wide authorities all of them, a town's
+    authority those where either person is on a project of its town (the other photo is shown beside it: that
+    is the finding)."""
     if not scoping.is_authority(user):
         return FaceDuplicate.objects.none()
-    qs = FaceDuplicate.objects.select_related("first_worker", "second_worker", "decided_by")
+    if state is not None:
+        return face_duplicates_for(user).filter(state=state)
+    qs = FaceDuplicate.objects.select_related(
+        "first", "second", "first_worker", "second_worker", "decided_by"
+    )
     if user.is_superuser or (user.authority_id and user.authority.city_wide):
         return qs
     workers = scoping.workers_for(user).values("pk")

@@ -14,10 +14,9 @@ from smz.faceid.events import FaceidEventKind
 from smz.faceid.models import FaceDuplicate, FaceEmbedding
 from smz.faceid.selectors import face_duplicate_get_for, face_duplicates_for
 from smz.faceid.services import face_duplicate_decide
-from smz.faceid.tests.faces import astronaut, jpeg, lfw_face, portrait
-from smz.faceid.tests.test_identity import EMBED, run_queued
 from smz.registry.project_changes import face_enroll
 from smz.testing.errors import refused
+from smz.testing.faceid import EMBED, astronaut, jpeg, lfw_face, portrait, run_queued
 
 
 def _enroll(world, worker, img, capture):

@@ -9,7 +9,7 @@ from PIL import Image
 
 from smz.faceid import embedding
 from smz.faceid.embedding import Embedding, NoFace, distance, embed, vector_decode
-from smz.faceid.tests.faces import astronaut, in_frame, jpeg, lfw_face, variants
+from smz.testing.faceid import astronaut, in_frame, jpeg, lfw_face, variants
 
 
 @pytest.fixture(scope="module")

@@ -22,22 +22,10 @@ from smz.faceid.events import FaceidEventKind
 from smz.faceid.models import FaceEmbedding, IdentityCheck
 from smz.faceid.selectors import pass_sampled
 from smz.faceid.services import face_embedding_compute
-from smz.faceid.tests.faces import in_frame, jpeg, lfw_face, portrait
 from smz.registry.models import KeyPost
 from smz.registry.project_changes import face_enroll
 from smz.testing.attendance import attend, gate_for, today
-
-EMBED = "smz.faceid.tasks.embed_face"
-CHECK = "smz.faceid.tasks.check_passes"
-CONTEST = "smz.faceid.tasks.check_contested_pass"
-
-
-def run_queued(path: str) -> list:
-    """What the db_worker does with each queued row of this task (then the row is gone)."""
-    rows = list(DBTaskResult.objects.filter(task_path=path).order_by("enqueued_at"))
-    results = [row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"]) for row in rows]
-    DBTaskResult.objects.filter(pk__in=[row.pk for row in rows]).delete()
-    return results
+from smz.testing.faceid import CHECK, CONTEST, EMBED, in_frame, jpeg, lfw_face, portrait, run_queued
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The labelled faces of the tests, all from scikit-image's bundled data (skimage/data, nothing downloaded):
+"""Face identity test helpers: the queued tasks run as the db_worker would, and the labelled faces, all from scikit-image's bundled data (skimage/data, nothing downloaded):
 the astronaut (NASA's portrait of Eileen Collins, public domain) and the 100 faces of its LFW subset (25×25
 grey, no names: different people from the astronaut, but some of them the same person as each other)."""
 
@@ -8,8 +8,21 @@ import functools
 import io
 
 import numpy as np
+from django_tasks_db.models import DBTaskResult
 from PIL import Image, ImageEnhance, ImageOps
 from skimage import data
+
+EMBED = "smz.faceid.tasks.embed_face"
+CHECK = "smz.faceid.tasks.check_passes"
+CONTEST = "smz.faceid.tasks.check_contested_pass"
+
+
+def run_queued(path: str) -> list:
+    """What the db_worker does with each queued row of this task (then the row is gone)."""
+    rows = list(DBTaskResult.objects.filter(task_path=path).order_by("enqueued_at"))
+    results = [row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"]) for row in rows]
+    DBTaskResult.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    return results
 
 
 @functools.cache
