@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from smz.attendance.models import PassContest, PassRecord
 from smz.attendance.selectors import key_post_holder_on
@@ -18,7 +18,7 @@ from smz.core.roles import Role
 from smz.faceid.embedding import MODEL_VERSION
 from smz.faceid.models import FaceDuplicate, FaceEmbedding, IdentityCheck
 from smz.registry import scoping
-from smz.registry.models import KeyPost
+from smz.registry.models import KeyPost, Worker
 
 
 def passes_not_same_person(pass_ids: list[int]) -> dict[int, str]:
@@ -37,6 +37,15 @@ def enrolled_face_of(worker_id: int) -> FaceEmbedding | None:
         .order_by("-computed_at", "-pk")
         .first()
     )
+
+
+def workers_without_descriptor() -> QuerySet[Worker]:
+    """People whose current face photo has no descriptor under the current model (photos taken before face
+    identity existed, or a model upgrade): what `manage.py faceid_embed` fills in."""
+    described = FaceEmbedding.objects.filter(
+        worker=OuterRef("pk"), model=MODEL_VERSION, photo=OuterRef("face_photo")
+    )
+    return Worker.objects.exclude(face_photo="").exclude(Exists(described)).order_by("pk")
 
 
 def pass_sampled(pass_id: int, rate: float | None = None) -> bool:

@@ -34,3 +34,22 @@ def test_seed_faceid_then_a_simulated_week_shows_a_stand_in(
     call_command("seed_faceid", "--if-empty")
     assert "已完成，跳过" in capsys.readouterr().out
     assert FaceEmbedding.objects.filter(worker=pm).count() == 1
+
+
+def test_faceid_embed_fills_in_photos_taken_before(world, private_dir, capsys):
+    from django.core.files.base import ContentFile
+
+    from smz.faceid.selectors import workers_without_descriptor
+    from smz.testing.faceid import EMBED, jpeg, portrait
+
+    pm, gc = world.workers["pm"], world.workers["gc"]
+    for worker in (pm, gc):
+        worker.face_photo.save("face.jpg", ContentFile(jpeg(portrait())))
+    assert set(workers_without_descriptor()) == {pm, gc}
+    call_command("faceid_embed", "--limit", "1")
+    assert "已排入后台任务：1 人" in capsys.readouterr().out
+    assert run_queued(EMBED) == [True]
+    call_command("faceid_embed", "--now")
+    assert "已计算：1 人" in capsys.readouterr().out
+    assert not workers_without_descriptor().exists()
+    assert FaceEmbedding.objects.count() == 2
