@@ -1,6 +1,7 @@
-"""Face identity in the browser (issue 15 item 3): the astronaut's face is enrolled at the window as 测试项目经理
-and again as 测试甲工; 小榄's approver opens 人脸重复, sees both photos side by side (each view audited) and
-clears the finding with a note. The screenshot goes to docs/devices/face-identity.md."""
+"""Face identity in the browser (issue 15): a manager's passes today show somebody else, and the project page
+says his post is 未到岗 with the reason; the astronaut's face is enrolled at the window as 测试项目经理 and again
+as 测试甲工, and 小榄's approver opens 人脸重复, sees both photos side by side (each view audited) and clears
+the finding with a note. The screenshots go to docs/guide/authority.md and docs/devices/face-identity.md."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from playwright.sync_api import expect
 from smz.core.models import PersonalDataAccess
 from smz.faceid.models import FaceDuplicate
 from smz.registry.project_changes import face_enroll
-from smz.testing.faceid import EMBED, astronaut, jpeg, portrait, run_queued
+from smz.testing.attendance import attend, gate_for, today
+from smz.testing.faceid import CHECK, EMBED, astronaut, jpeg, lfw_face, portrait, run_queued
 
 pytestmark = pytest.mark.browser
 
@@ -53,3 +55,25 @@ def test_an_approver_sees_both_faces_and_clears_the_duplicate(
     expect(page.get_by_test_id("decision")).to_contain_text("经核对户籍")
     duplicate.refresh_from_db()
     assert duplicate.state == FaceDuplicate.State.CLEARED
+
+
+def test_the_project_page_says_a_stand_ins_day_is_not_attended(
+    live_world, private_dir, login, shot, live_server
+):
+    pm = live_world.workers["pm"]
+    face_enroll(
+        actor=live_world.user("window_clerk"),
+        worker=pm,
+        data=jpeg(lfw_face(1, side=520)),
+        source="camera",
+    )
+    assert run_queued(EMBED) == [True]
+    attend(gate_for(live_world, "p1", "GATE-P1-A"), pm, today())  # the gate saw the astronaut
+    assert run_queued(CHECK) == [2]
+
+    page = login("town_l1")
+    page.goto(f"{live_server.url}/projects/{live_world.projects['p1'].pk}/")
+    row = page.get_by_test_id("key-posts").locator("tbody tr", has_text="测试项目经理")
+    expect(row.locator(".badge")).to_have_text("未到岗")
+    expect(row).to_contain_text("抓拍人脸与登记人脸不是同一人")
+    shot(page, "faceid-key-post-absent")
