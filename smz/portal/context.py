@@ -36,7 +36,6 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("考核月报", "compliance:reports", AUTHORITY_ROLES - {Role.WINDOW_CLERK}),
     ("诚信", "compliance:deductions", AUTHORITY_ROLES - {Role.WINDOW_CLERK} | ENTERPRISE_ROLES),
     ("企业信用", "compliance:credit_list", frozenset({Role.BUILDER})),
-    ("人脸重复", "faceid:duplicates", AUTHORITY_ROLES - {Role.WINDOW_CLERK}),
     ("账号管理", "portal:accounts", frozenset({Role.CITY_ADMIN, Role.ENTERPRISE_ADMIN})),
     ("接口文档", "api:openapi-view", AUTHORITY_ROLES | ENTERPRISE_ROLES),
 ]

@@ -31,7 +31,8 @@ def test_an_approver_sees_both_faces_and_clears_the_duplicate(
 
     page = login("town_l1")
     page.goto(f"{live_server.url}/")
-    page.get_by_role("link", name="人脸重复").click()
+    page.get_by_role("link", name="诚信").click()
+    page.get_by_role("link", name="人脸重复登记").click()
     page.wait_for_load_state("networkidle")
     expect(page.get_by_role("heading", level=1)).to_have_text("人脸重复登记")
     rows = page.get_by_test_id("duplicates").locator("tbody tr")

@@ -31,7 +31,6 @@ AUTHORITY_NAV = [
     "扣分标准",
     "考核月报",
     "诚信",
-    "人脸重复",
     "接口文档",
 ]
 ROSTER_NAV = [
@@ -59,7 +58,7 @@ ADMIN_NAV = [
     "账号管理",
     "接口文档",
 ]
-CITY_ADMIN_NAV = [*ADMIN_NAV[:-3], "扣分标准", "考核月报", "诚信", "人脸重复", *ADMIN_NAV[-2:]]
+CITY_ADMIN_NAV = [*ADMIN_NAV[:-3], "扣分标准", "考核月报", *ADMIN_NAV[-3:]]
 
 # persona → (navigation the role may use, projects it sees). Written out by hand so a change to the
 # navigation or the scoping layer shows up here, not only in the code under test.
