@@ -35,6 +35,12 @@ class FaceEmbedding(AppendOnlyModel):
     class Meta:
         verbose_name = verbose_name_plural = "人脸特征"
         indexes = [models.Index(fields=["worker", "-computed_at"], name="faceemb_worker_newest")]
+        constraints = [
+            # one descriptor per photo and model: two workers queued for the same new photo write it once
+            models.UniqueConstraint(
+                fields=["worker", "photo", "model"], name="faceembedding_one_per_photo"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.worker_id} {self.computed_at:%Y-%m-%d %H:%M}"

@@ -18,7 +18,14 @@ from smz.attendance.snapshots import snapshot_read
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
 from smz.core.locks import lock_row
-from smz.faceid.embedding import MODEL_VERSION, Embedding, distance, embed, vector_decode
+from smz.faceid.embedding import (
+    MODEL_VERSION,
+    Embedding,
+    NoFace,
+    distance,
+    embed,
+    vector_decode,
+)
 from smz.faceid.errors import FaceidErrorCode
 from smz.faceid.events import FaceidEventKind
 from smz.faceid.models import FaceDuplicate, FaceEmbedding, IdentityCheck
@@ -53,6 +60,18 @@ def face_embedding_compute(*, worker_id: int, source: str = "") -> FaceEmbedding
         log.warning("face photo file missing for worker %s", worker_id)
         data = b""
     found = embed(data)
+    try:
+        row = _embedding_store(worker_id=worker_id, source=source, name=name, found=found)
+    except IntegrityError:  # a concurrent run described the same photo first
+        return FaceEmbedding.objects.get(worker=worker_id, photo=name, model=MODEL_VERSION)
+    if row.usable:
+        face_duplicates_find(embedding=row)
+    return row
+
+
+def _embedding_store(
+    *, worker_id: int, source: str, name: str, found: Embedding | NoFace
+) -> FaceEmbedding:
     with transaction.atomic():
         row = FaceEmbedding.objects.create(
             worker_id=worker_id,
@@ -69,8 +88,6 @@ def face_embedding_compute(*, worker_id: int, source: str = "") -> FaceEmbedding
             subject=row,
             data={"worker": worker_id, "source": row.source, "usable": row.usable},
         )
-    if row.usable:
-        face_duplicates_find(embedding=row)
     return row
 
 
