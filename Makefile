@@ -23,6 +23,9 @@ run: venv
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py compliance_rules
 	$(PY) manage.py seed_demo --if-empty
+	@# Face identity: three managers' faces enrolled, one of them somebody else's, so the simulated week shows
+	@# his post 未到岗 (not the same person) and one face under two ID numbers (issue 15).
+	$(PY) manage.py seed_faceid --if-empty
 	$(PY) manage.py simulate_demo_week --if-empty
 	$(PY) manage.py compliance_run --demo-week
 	$(PY) manage.py seed_compliance --if-empty

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "smz.devices",
     "smz.attendance",
     "smz.notifications",
+    "smz.faceid",
     "smz.approvals",
     "smz.labor",
     "smz.docking",
@@ -244,6 +245,12 @@ SMZ_DOCKING_STALE_DAYS = int(os.environ.get("SMZ_DOCKING_STALE_DAYS", "3"))
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Face identity (issue 15, docs/devices/face-identity.md): a pass's snapshot is the enrolled person when the
+# distance between the two face descriptors is below the threshold (chosen on the measured error rates there).
+# Key-post holders' passes are all checked; labor passes with this probability (decided by the pass id).
+SMZ_FACEID_THRESHOLD = float(os.environ.get("SMZ_FACEID_THRESHOLD", "0.6"))
+SMZ_FACEID_SAMPLE_RATE = float(os.environ.get("SMZ_FACEID_SAMPLE_RATE", "0.05"))
 
 # Links in emails (notifications) point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

@@ -147,6 +147,9 @@ class KeyPostDay(models.Model):
     minutes = models.PositiveIntegerField("在场分钟", default=0)
     # Why the post need not be attended that day (registry.obligations.Exemption); "" = it must be.
     exemption = models.CharField("免考勤原因", max_length=16, blank=True, default="")
+    # Why a holder with counted passes is still not attended (a key of validity.INVALID_REASONS: every counted
+    # pass was excluded, e.g. "not_same_person" from face identity); "" otherwise.
+    absence_reason = models.CharField("未到岗原因", max_length=16, blank=True, default="")
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

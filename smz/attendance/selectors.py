@@ -46,6 +46,7 @@ ANOMALY_LABELS = {
     "off_site": "场外通行",
     "no_face": "抓拍无人脸",
     "double_shift": "同日多项目出勤",
+    "not_same_person": "抓拍人脸非本人",
 }
 MAX_RANGE_DAYS = 31
 
@@ -257,8 +258,10 @@ def key_post_status_for(user: Any, project: Project, day: dt.date) -> list[dict[
         .order_by("post", "pk")
     ):
         row = computed.get(post.pk)
+        absence_reason = ""
         if row is not None:
             holder, attended, first_in = row.holder, row.attended, row.first_in
+            absence_reason = INVALID_REASONS.get(row.absence_reason, row.absence_reason)
         else:
             holder_id = key_post_holder_on(post, day)
             holder = Worker.objects.filter(pk=holder_id).first() if holder_id else None
@@ -283,6 +286,7 @@ def key_post_status_for(user: Any, project: Project, day: dt.date) -> list[dict[
                 "first_in": first_in,
                 "day": day,
                 "exemption": Exemption(exemption).label if exemption else "",
+                "absence_reason": "" if attended else absence_reason,
             }
         )
     return result

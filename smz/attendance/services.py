@@ -32,6 +32,7 @@ from smz.attendance.validity import (
     CONTESTABLE_REASONS,
     VALIDITY_FIELDS,
     pass_invalid_reason,
+    passes_excluded,
     with_validity,
 )
 from smz.core import faces
@@ -90,11 +91,12 @@ def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date)
             PassRecord.objects.filter(project=project_id, worker=worker_id, work_date=day)
         )
         .order_by("event_time", "pk")
-        .values("event_time", "direction", *VALIDITY_FIELDS)
+        .values("pk", "event_time", "direction", *VALIDITY_FIELDS)
     )
     for p in passes:
         p["reason"] = pass_invalid_reason(p)
     valid = [p for p in passes if not p["reason"]]
+    excluded = passes_excluded(p["pk"] for p in valid)
     invalid = [p for p in passes if p["reason"]]
     ins = [p["event_time"] for p in valid if p["direction"] in ("in", "")]
     outs = [p["event_time"] for p in valid if p["direction"] in ("out", "")]
@@ -112,6 +114,8 @@ def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date)
         anomalies.append("off_site")
     if any(p["reason"] == "no_face" for p in passes):
         anomalies.append("no_face")
+    if excluded:  # still counted for the person's day; a key post's day is decided below
+        anomalies.append("not_same_person")
     with transaction.atomic():
         row, _ = DailyAttendance.objects.update_or_create(
             project_id=project_id,
@@ -154,6 +158,23 @@ def actual_starts_record(*, project_id: int | None = None) -> int:
     return n
 
 
+def _holder_passes_excluded(project_id: int, worker_id: int | None, day: dt.date) -> str:
+    """The reason when every counted pass of the holder that day was excluded (validity.passes_excluded:
+    e.g. face identity found another person in every snapshot), else "": the post was not really attended."""
+    rows = (
+        with_validity(
+            PassRecord.objects.filter(project=project_id, worker=worker_id, work_date=day)
+        )
+        .order_by("pk")
+        .values("pk", *VALIDITY_FIELDS)
+    )
+    counted = [row["pk"] for row in rows if not pass_invalid_reason(row)]
+    excluded = passes_excluded(counted)
+    if not counted or len(excluded) < len(counted):
+        return ""
+    return excluded[counted[0]]
+
+
 def key_post_days_compute(*, project_id: int, day: dt.date) -> list[KeyPostDay]:
     """Every key post of a project on one day: attended when its holder that day attended (A4), and whether
     the post had to be attended at all that day (A3, WF1–WF5: registry.obligations)."""
@@ -168,16 +189,19 @@ def key_post_days_compute(*, project_id: int, day: dt.date) -> list[KeyPostDay]:
             if holder_id
             else None
         )
+        attended = bool(daily and daily.attended)
+        absence_reason = _holder_passes_excluded(project_id, holder_id, day) if attended else ""
         row, _ = KeyPostDay.objects.update_or_create(
             key_post=post,
             work_date=day,
             defaults={
                 "project_id": project_id,
                 "holder_id": holder_id,
-                "attended": bool(daily and daily.attended),
+                "attended": attended and not absence_reason,
                 "first_in": daily.first_in if daily else None,
                 "minutes": daily.minutes if daily else 0,
                 "exemption": key_post_exemption(calendar, post.post, day),
+                "absence_reason": absence_reason,
             },
         )
         rows.append(row)

@@ -18,3 +18,12 @@ def contest_changed_announce(*, contest_id: int, state: str, actor: Any = None) 
             sender=None, contest_id=contest_id, state=state, actor=actor
         )
     )
+
+
+# Passes were stored (a device's batch, or a snapshot attached later): sent after commit with project_id and
+# keys "<worker_id>:<YYYY-MM-DD>;…" (the days they fall on). The face identity app queues its checks.
+passes_stored = Signal()
+
+
+def passes_stored_announce(*, project_id: int, keys: str) -> None:
+    transaction.on_commit(lambda: passes_stored.send(sender=None, project_id=project_id, keys=keys))

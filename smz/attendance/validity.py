@@ -4,6 +4,7 @@ the daily recompute (services) and the pages (selectors)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
@@ -17,6 +18,8 @@ INVALID_REASONS = {
     "face_check_pending": "人脸核验中",
     "off_site": "通行位置不在施工现场范围内",
     "no_location": "平板打卡缺少定位",
+    # read from a pass exclusion reader (below), never stored on the pass
+    "not_same_person": "抓拍人脸与登记人脸不是同一人",
 }
 
 
@@ -71,3 +74,31 @@ def _reason(row: dict) -> str:
     if reason:
         return reason
     return "no_face" if row["snapshot"] and faces_found == 0 else ""
+
+
+# ---- passes another app judged not to be the person's own ------------------------------------------------
+# Face identity (smz.faceid) compares a pass's snapshot with the person's enrolled face on the background worker.
+# It sits above attendance (import layers), so attendance cannot ask it: it registers a reader in its ready().
+# A reader takes pass ids and answers those it excludes, each with a reason code of INVALID_REASONS. A pass
+# it excludes still counts for the person's daily row (flagged as an anomaly); a key-post day whose counted
+# passes are all excluded is not attended (services.key_post_days_compute), with the reason.
+
+PassExclusionReader = Callable[[list[int]], dict[int, str]]
+_exclusion_readers: dict[str, PassExclusionReader] = {}
+
+
+def pass_exclusion_reader_register(name: str, reader: PassExclusionReader) -> None:
+    """Register (or replace, by name) a reader of excluded passes."""
+    _exclusion_readers[name] = reader
+
+
+def passes_excluded(pass_ids: Iterable[int]) -> dict[int, str]:
+    """The passes among these that a registered reader excludes, with the reason (the first reader's wins)."""
+    ids = sorted(set(pass_ids))
+    found: dict[int, str] = {}
+    if not ids:
+        return found
+    for name in sorted(_exclusion_readers):
+        for pk, reason in _exclusion_readers[name](ids).items():
+            found.setdefault(pk, reason)
+    return found

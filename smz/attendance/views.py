@@ -31,6 +31,7 @@ TABS = (
     ("no_face", "抓拍无人脸"),
     ("off_site", "场外通行"),
     ("no_exit", "无出场记录"),
+    ("not_same_person", "抓拍人脸非本人"),
 )
 ANOMALY_DEFAULT_DAYS = 7
 

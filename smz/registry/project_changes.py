@@ -433,7 +433,7 @@ def site_face_capture(*, actor: Any, employment: Employment, data: bytes) -> Wor
             subject=worker,
             data={"size": [width, height]},
         )
-        face_changed_announce(actor=actor, worker_id=worker.pk)
+        face_changed_announce(actor=actor, worker_id=worker.pk, source="entry_desk")
     return worker
 
 
@@ -468,5 +468,5 @@ def face_enroll(*, actor: Any, worker: Worker, data: bytes, source: str) -> Face
             _change_apply(actor=actor, change=change, day=today)
         # Device-direct terminals pull people changed since their watermark (the save above moved it);
         # ZKTeco terminals are sent him once this commits.
-        face_changed_announce(actor=actor, worker_id=worker.pk)
+        face_changed_announce(actor=actor, worker_id=worker.pk, source="window")
     return enrollment

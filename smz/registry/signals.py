@@ -9,14 +9,17 @@ from django.db import transaction
 from django.dispatch import Signal
 
 # A person's face photo changed (window enrollment, entry desk, ID-card reader): sent after commit with
-# worker_id and actor. The devices app sends it to the terminals that take only what they are sent.
+# worker_id, actor and source ("window", "entry_desk", "idcard", "docking"; "" unknown). The devices app sends it
+# to the terminals that take only what they are sent; face identity computes its descriptor.
 worker_face_changed = Signal()
 
 
-def face_changed_announce(*, actor: Any, worker_id: int) -> None:
+def face_changed_announce(*, actor: Any, worker_id: int, source: str = "") -> None:
     """Announce a new face once the transaction that saved it has committed."""
     transaction.on_commit(
-        lambda: worker_face_changed.send(sender=None, worker_id=worker_id, actor=actor)
+        lambda: worker_face_changed.send(
+            sender=None, worker_id=worker_id, actor=actor, source=source
+        )
     )
 
 

@@ -662,6 +662,18 @@ PAGES: dict[str, Row] = {
     ),
     "compliance:report_excel": Row("town_l1", query="jurisdiction={j1}"),
     "compliance:report_pdf": Row("town_l1", query="jurisdiction={j1}"),
+    # face identity (issue 15 item 3): the authorities whose people a duplicate concerns (小榄 for p1's people;
+    # the city); the neighbouring town and every enterprise account see an empty list and no finding or photo.
+    "faceid:duplicates": Row(
+        "town_l1",
+        lambda s: s.face_duplicate and {},
+        marker=lambda s: f'href="/faceid/duplicates/{s.face_duplicate.pk}/"',
+        expect=LIST_PAGE,
+    ),
+    "faceid:duplicate": Row("town_l1", lambda s: {"pk": s.face_duplicate.pk}, marker=_worker),
+    "faceid:duplicate_photo": Row(
+        "town_l1", lambda s: {"pk": s.face_duplicate.pk, "side": "first"}
+    ),
     # the worker's phone login (/w/): open to anyone, a signed-in user is sent on
     # 两步验证 for the authorities (a worker has none: 404); API tokens page for staff.
     "accounts:twofactor_setup": Row("town_l1", expect=SIGNED_IN | {"worker": "deny"}),
@@ -711,6 +723,13 @@ PAGE_WRITES: dict[str, Row] = {
             "reason": "授权矩阵检查",
         },
         state=_rule_versions,
+    ),
+    "faceid:duplicate POST": Row(
+        "town_l1",
+        lambda s: {"pk": s.face_duplicate.pk},
+        method="POST",
+        data=lambda s: {"decision": "clear", "note": "授权矩阵检查"},
+        state=lambda s: type(s.face_duplicate).objects.get(pk=s.face_duplicate.pk).state,
     ),
     "compliance:legacy_project POST": Row(
         "city_admin",

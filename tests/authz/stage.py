@@ -401,3 +401,37 @@ class Stage:
             pass_record=self.invalid_pass,
             reason="抓拍正常，设备未上传照片",
         )
+
+    # ---- face identity (issue 15 item 3): 测试甲工's face also enrolled as 测试项目经理 (one face, two ID numbers)
+
+    @functools.cached_property
+    def face_duplicate(self) -> Any:
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import storages
+
+        from smz.faceid.embedding import MODEL_VERSION
+        from smz.faceid.models import FaceDuplicate, FaceEmbedding
+        from smz.testing.devices import jpeg
+
+        rows = []
+        for key in ("pm", "gc"):
+            name = storages["default"].save("face/matrix.jpg", ContentFile(jpeg()))
+            rows.append(
+                FaceEmbedding.objects.create(
+                    worker=self.world.workers[key],
+                    source="window",
+                    photo=name,
+                    vector="",
+                    usable=True,
+                    model=MODEL_VERSION,
+                )
+            )
+        return FaceDuplicate.objects.create(
+            kind=FaceDuplicate.Kind.TWO_IDS,
+            first=rows[0],
+            second=rows[1],
+            first_worker=rows[0].worker,
+            second_worker=rows[1].worker,
+            distance=0.21,
+            threshold=0.6,
+        )

@@ -25,6 +25,7 @@ PREFIXES: dict[str, str | None] = {
     "labor": "labor.",
     "compliance": "compliance.",
     "docking": "docking.",
+    "faceid": "faceid.",
     # One domain, one prefix: the terminal protocols answer in the device registry's `device.`.
     "terminals": "device.",
     "portal": "http.",

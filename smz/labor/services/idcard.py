@@ -154,7 +154,7 @@ def idcard_scan_ingest(*, device: Any, payload: dict[str, Any]) -> tuple[IdCardS
                     if refresh:
                         worker.face_photo.save("face.jpg", ContentFile(jpeg), save=False)
                         worker.save(update_fields=["face_photo", "updated_at"])
-                        face_changed_announce(actor=None, worker_id=worker.pk)
+                        face_changed_announce(actor=None, worker_id=worker.pk, source="idcard")
                     face_ok, problem = True, ""
                 except DomainError as exc:
                     problem = exc.message[:80]

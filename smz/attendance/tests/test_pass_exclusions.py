@@ -1,0 +1,88 @@
+"""What attendance offers the apps above it for face identity (issue 15) without importing them: the signal that
+passes were stored (sent only once they are committed), and the pass exclusion readers a key-post day obeys."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from smz.attendance import validity
+from smz.attendance.ingest import RawPass, pass_records_ingest
+from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
+from smz.attendance.services import attendance_recompute
+from smz.attendance.signals import passes_stored
+from smz.testing.attendance import at, attend, gate_for, today
+
+
+@pytest.fixture
+def gate(world):
+    return gate_for(world, "p1", "GATE-P1-A")
+
+
+@pytest.fixture
+def heard():
+    got = []
+
+    def listener(**kwargs):
+        got.append((kwargs["project_id"], kwargs["keys"]))
+
+    passes_stored.connect(listener, dispatch_uid="test.passes_stored")
+    yield got
+    passes_stored.disconnect(dispatch_uid="test.passes_stored")
+
+
+def test_stored_passes_are_announced_after_commit_only(
+    world, gate, heard, django_capture_on_commit_callbacks
+):
+    pm = world.workers["pm"]
+    raw = RawPass("r1", pm.pk, at(today(), 7, 50), "in", "face", 95, None)
+    with django_capture_on_commit_callbacks(execute=True):
+        pass_records_ingest(device=gate, records=[raw])
+        assert heard == []
+    assert heard == [(gate.project_id, f"{pm.pk}:{today().isoformat()}")]
+    # a replay stores nothing and announces nothing; a rolled-back batch neither
+    with django_capture_on_commit_callbacks(execute=True):
+        pass_records_ingest(device=gate, records=[raw])
+    raw2 = RawPass("r2", pm.pk, at(today(), 8, 0), "in", "face", 95, None)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        pass_records_ingest(device=gate, records=[raw2])
+        raise RuntimeError("crash before commit")
+    assert len(heard) == 1
+
+
+@pytest.fixture
+def exclude(monkeypatch):
+    """A reader that excludes the pass ids put in the returned set."""
+    excluded: set[int] = set()
+    monkeypatch.setitem(
+        validity._exclusion_readers,
+        "test",
+        lambda ids: {pk: "not_same_person" for pk in ids if pk in excluded},
+    )
+    return excluded
+
+
+def test_a_key_post_day_whose_counted_passes_are_all_excluded_is_not_attended(world, gate, exclude):
+    pm = world.workers["pm"]
+    attend(gate, pm, today())
+    row = KeyPostDay.objects.get(key_post__holder=pm, work_date=today())
+    assert row.attended and row.absence_reason == ""
+    ids = list(PassRecord.objects.filter(worker=pm).order_by("pk").values_list("pk", flat=True))
+    exclude.add(ids[0])  # one of two: still attended
+    attendance_recompute(project_id=gate.project_id, keys=[(pm.pk, today())])
+    row.refresh_from_db()
+    assert row.attended
+    exclude.add(ids[1])  # both: not attended, with the reason
+    attendance_recompute(project_id=gate.project_id, keys=[(pm.pk, today())])
+    row.refresh_from_db()
+    assert not row.attended and row.absence_reason == "not_same_person"
+    daily = DailyAttendance.objects.get(worker=pm, work_date=today())
+    assert daily.attended and "not_same_person" in daily.anomalies
+    exclude.clear()  # a reader that changes its mind (e.g. a review) is obeyed on the next recompute
+    attendance_recompute(project_id=gate.project_id, keys=[(pm.pk, today())])
+    row.refresh_from_db()
+    assert row.attended and row.absence_reason == ""

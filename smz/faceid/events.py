@@ -1,0 +1,18 @@
+"""Event kinds of face identity: what `smz.core.events.event_record` writes for this app's subjects."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class FaceidEventKind(StrEnum):
+    """Event kinds written by face identity (core.Event.kind, stored: never renamed)."""
+
+    # A person's face photo got its descriptor (data: source, usable, model; never the vector).
+    EMBEDDING_COMPUTED = "faceid.embedding_computed"
+    # A pass's snapshot is not the enrolled person (data: pass, distance, threshold, model).
+    NOT_SAME_PERSON = "faceid.not_same_person"
+    # One face under two people, or a person's face replaced (data: kind, the two descriptors, distance).
+    DUPLICATE_FOUND = "faceid.duplicate_found"
+    DUPLICATE_CONFIRMED = "faceid.duplicate_confirmed"
+    DUPLICATE_CLEARED = "faceid.duplicate_cleared"
