@@ -10,9 +10,11 @@ import logging
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from smz.core.models import PersonalDataAccess
+from smz.core.pii import mask_id_number
 from smz.docking import protocol
 from smz.docking.errors import DockingErrorCode, GatewayCode
 from smz.docking.models import DockingReceipt
@@ -656,3 +658,23 @@ def test_a_worker_list_over_500_is_refused_whole(vendor, world):
     assert body["code"] == GatewayCode.TOO_MANY_RECORDS
     body = vendor.call("ProjectWorker.Add", workers(world, world.teams["sub"].pk))
     assert body["code"] == GatewayCode.INVALID_FIELD
+
+
+# ---- the records on the portal (issue 14 "Done when") ------------------------------------------------------
+
+
+def test_docked_workers_show_on_the_people_page_masked_and_only_in_scope(vendor, world, client):
+    """Workers docked through the gateway are on the GC's people page like any others: the ID number masked,
+    the phone not shown in full; another GC and another town do not see them."""
+    result = vendor.push("ProjectWorker.Add", workers(world, world.teams["sub"].pk, person(41)))
+    assert result["status"] == 20, result
+    number = new_id(41)
+    for who, shown in [("gc_labor", True), ("town_l1", True), ("neighbour_labor", False)]:
+        client.force_login(world.user(who))
+        page = client.get(reverse("portal:workers"))
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert ("对接工41" in html) is shown, who
+        assert number not in html and "13900000041" not in html
+        if shown:
+            assert mask_id_number(number) in html  # 4420**********1234
