@@ -16,3 +16,8 @@ class FaceidEventKind(StrEnum):
     DUPLICATE_FOUND = "faceid.duplicate_found"
     DUPLICATE_CONFIRMED = "faceid.duplicate_confirmed"
     DUPLICATE_CLEARED = "faceid.duplicate_cleared"
+    # A "not the same person" result contested by the pass's employer (data: pass); decided by the authority:
+    # the stand-in confirmed, or overturned (the person himself; his day and the key posts' recomputed).
+    CHECK_CONTESTED = "faceid.check_contested"
+    CHECK_CONFIRMED = "faceid.check_confirmed"
+    CHECK_OVERTURNED = "faceid.check_overturned"

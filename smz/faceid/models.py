@@ -133,3 +133,52 @@ class FaceDuplicate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.first_worker_id}/{self.second_worker_id}"
+
+
+class IdentityReview(AppendOnlyModel):
+    """人脸核验复核 (issue 15 item 4, N4): on a `not_same_person` check, the pass's employer contests with a
+    note (at most once), and an approver of the project's authority decides, once: the stand-in confirmed, or
+    the result overturned (it was the person himself: the pass counts again and his days are recomputed).
+    Rows are only ever added; the check itself is never changed or deleted."""
+
+    class Kind(models.TextChoices):
+        CONTEST = "contest", "企业申诉"
+        DECISION = "decision", "主管部门复核"
+
+    class Outcome(models.TextChoices):
+        NONE = "", "—"
+        CONFIRMED = "confirmed", "确认非本人"
+        OVERTURNED = "overturned", "改判为本人"
+
+    check_record = models.ForeignKey(
+        IdentityCheck, on_delete=models.PROTECT, related_name="reviews"
+    )
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices)
+    outcome = models.CharField(
+        "复核结论", max_length=10, choices=Outcome.choices, blank=True, default=""
+    )
+    note = models.TextField("说明")
+    actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    # the contest's employer; the authority the check was routed to (registry.selectors.approving_authority)
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    authority = models.ForeignKey("registry.Authority", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "人脸核验复核"
+        ordering = ["at", "pk"]
+        constraints = [
+            # one contest and one decision per check: "decided once" holds under concurrent posts too
+            models.UniqueConstraint(fields=["check_record", "kind"], name="identityreview_once"),
+            models.CheckConstraint(
+                condition=models.Q(kind="contest", outcome="")
+                | models.Q(kind="decision", outcome__in=["confirmed", "overturned"]),
+                name="identityreview_outcome_of_decision",
+            ),
+        ]
+        indexes = [models.Index(fields=["authority", "kind"], name="idreview_authority_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.check_record_id}: {self.kind} {self.outcome}"

@@ -12,21 +12,32 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from smz.attendance.models import PassContest, PassRecord
-from smz.attendance.selectors import key_post_holder_on
+from smz.attendance.models import LateSnapshot, PassContest, PassRecord
+from smz.attendance.selectors import contest_may_file, key_post_holder_on
+from smz.core.errors import DomainError
 from smz.core.roles import Role
 from smz.faceid.embedding import MODEL_VERSION
-from smz.faceid.models import FaceDuplicate, FaceEmbedding, IdentityCheck
+from smz.faceid.models import FaceDuplicate, FaceEmbedding, IdentityCheck, IdentityReview
 from smz.registry import scoping
 from smz.registry.models import KeyPost, Worker
+from smz.registry.selectors import approving_authority
 
 
 def passes_not_same_person(pass_ids: list[int]) -> dict[int, str]:
-    """attendance.validity's pass exclusion reader: the passes whose snapshot is not the enrolled person."""
+    """attendance.validity's pass exclusion reader: the passes whose snapshot is not the enrolled person.
+    A result the authority overturned on review (IdentityReview: it was the person himself) excludes nothing."""
     result = IdentityCheck.Result.NOT_SAME_PERSON
-    return dict.fromkeys(
-        IdentityCheck.objects.filter(pk__in=pass_ids, result=result).values_list("pk", flat=True),
-        str(result),
+    rows = IdentityCheck.objects.filter(pk__in=pass_ids, result=result).exclude(
+        Exists(_overturned(OuterRef("pk")))
+    )
+    return dict.fromkeys(rows.values_list("pk", flat=True), str(result))
+
+
+def _overturned(check: Any) -> QuerySet[IdentityReview]:
+    return IdentityReview.objects.filter(
+        check_record=check,
+        kind=IdentityReview.Kind.DECISION,
+        outcome=IdentityReview.Outcome.OVERTURNED,
     )
 
 
@@ -183,4 +194,134 @@ def face_duplicate_may_decide(user: Any, duplicate: FaceDuplicate) -> bool:
         (user.is_superuser or user.role in DUPLICATE_DECIDER_ROLES)
         and duplicate.state == FaceDuplicate.State.OPEN
         and face_duplicates_for(user).filter(pk=duplicate.pk).exists()
+    )
+
+
+# ---- review and appeal of "not the same person" (issue 15 item 4, N4) ----------------------------------------
+
+REVIEW_DECIDER_ROLES = frozenset({Role.APPROVER_L1, Role.APPROVER_L2})
+REVIEW_CONTEST_ROLES = frozenset({Role.ENTERPRISE_ADMIN, Role.LABOR_SPECIALIST})
+# the queue's tabs: open = no decision yet (contested or not)
+REVIEW_STATES = (
+    ("open", "待复核"),
+    ("contested", "企业申诉待处理"),
+    ("confirmed", "确认非本人"),
+    ("overturned", "改判为本人"),
+    ("all", "全部"),
+)
+
+
+def _reviews(kind: str, outcome: str | None = None) -> QuerySet[IdentityReview]:
+    qs = IdentityReview.objects.filter(check_record=OuterRef("pk"), kind=kind)
+    return qs if outcome is None else qs.filter(outcome=outcome)
+
+
+def identity_checks_for(user: Any, *, state: str = "all") -> QuerySet[IdentityCheck]:
+    """The "not the same person" results a user may see: the city-wide authorities all, a town's authority
+    those of its projects (and any routed to it), the pass's employer (admin, labor specialist) its own
+    people's on its projects; nobody else any. `state` one of REVIEW_STATES' keys."""
+    decision = IdentityReview.Kind.DECISION
+    qs = (
+        IdentityCheck.objects.filter(result=IdentityCheck.Result.NOT_SAME_PERSON)
+        .select_related("worker", "project", "pass_record", "enrolled")
+        .annotate(
+            contested=Exists(_reviews(IdentityReview.Kind.CONTEST)),
+            decided=Exists(_reviews(decision)),
+            overturned=Exists(_reviews(decision, IdentityReview.Outcome.OVERTURNED)),
+        )
+        .order_by("-work_date", "-pk")
+    )
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if scoping.is_authority(user):
+        if not (user.is_superuser or (user.authority_id and user.authority.city_wide)):
+            routed = IdentityReview.objects.filter(authority=user.authority_id).values(
+                "check_record"
+            )
+            qs = qs.filter(
+                Q(project__in=scoping.projects_for(user).values("pk")) | Q(pk__in=routed)
+            )
+    elif user.role in REVIEW_CONTEST_ROLES and user.enterprise_id:
+        own = scoping.employments_for(user).filter(
+            employer=user.enterprise_id, project=OuterRef("project"), worker=OuterRef("worker")
+        )
+        qs = qs.filter(Exists(own))
+    else:
+        return qs.none()
+    if state == "open":
+        return qs.filter(decided=False)
+    if state == "contested":
+        return qs.filter(contested=True, decided=False)
+    if state == "confirmed":
+        return qs.filter(decided=True, overturned=False)
+    if state == "overturned":
+        return qs.filter(overturned=True)
+    return qs
+
+
+def identity_check_get_for(user: Any, pk: int) -> IdentityCheck:
+    """One "not the same person" result the user may see (IdentityCheck.DoesNotExist otherwise)."""
+    return identity_checks_for(user).get(pk=pk)
+
+
+def identity_check_reviews(check: IdentityCheck) -> dict[str, IdentityReview]:
+    """The check's contest and decision, by kind (each at most once)."""
+    rows = IdentityReview.objects.filter(check_record=check.pk).select_related(
+        "actor", "enterprise"
+    )
+    return {row.kind: row for row in rows}
+
+
+def identity_check_authority_id(check: IdentityCheck) -> int | None:
+    """The authority that decides: the one a contest was routed to, else the project's approving authority."""
+    routed = (
+        IdentityReview.objects.filter(check_record=check.pk, kind=IdentityReview.Kind.CONTEST)
+        .values_list("authority_id", flat=True)
+        .first()
+    )
+    if routed is not None:
+        return routed
+    try:
+        return approving_authority(check.project).pk
+    except DomainError:
+        return None
+
+
+def identity_check_may_contest(user: Any, check: IdentityCheck) -> bool:
+    """The pass's employer (its admin or labor specialist, who sees the person on that project), once, while
+    nothing is decided."""
+    if not getattr(user, "is_authenticated", False) or user.role not in REVIEW_CONTEST_ROLES:
+        return False
+    if check.result != IdentityCheck.Result.NOT_SAME_PERSON:
+        return False
+    if IdentityReview.objects.filter(check_record=check.pk).exists():
+        return False
+    return contest_may_file(user, check.pass_record)
+
+
+def identity_check_may_decide(user: Any, check: IdentityCheck) -> bool:
+    """An approver (either level) of the authority the check is routed to, once."""
+    if not getattr(user, "is_authenticated", False) or user.role not in REVIEW_DECIDER_ROLES:
+        return False
+    if check.result != IdentityCheck.Result.NOT_SAME_PERSON or not user.authority_id:
+        return False
+    if IdentityReview.objects.filter(
+        check_record=check.pk, kind=IdentityReview.Kind.DECISION
+    ).exists():
+        return False
+    return identity_check_authority_id(check) == user.authority_id
+
+
+def identity_check_photo(check: IdentityCheck, side: str) -> str:
+    """The stored file of one side of a check: the pass's snapshot, or the enrolled face compared with it."""
+    if side == "enrolled":
+        return check.enrolled.photo if check.enrolled_id and check.enrolled else ""
+    record = check.pass_record
+    if record.snapshot:
+        return record.snapshot
+    return (
+        LateSnapshot.objects.filter(pass_record=record.pk)
+        .values_list("snapshot", flat=True)
+        .first()
+        or ""
     )

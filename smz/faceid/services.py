@@ -1,5 +1,7 @@
-"""Writes of face identity, all on the background worker (smz.faceid.tasks), never in a request: a person's face
-descriptor when his photo changes, and the identity check of a pass's snapshot against it."""
+"""Writes of face identity: on the background worker (smz.faceid.tasks), never in a request, a person's face
+descriptor when his photo changes and the identity check of a pass's snapshot against it; from the pages, the
+authority's decisions on duplicates and the review of "not the same person" (the employer's contest, the
+authority's decision: issue 15 item 4)."""
 
 from __future__ import annotations
 
@@ -28,17 +30,24 @@ from smz.faceid.embedding import (
 )
 from smz.faceid.errors import FaceidErrorCode
 from smz.faceid.events import FaceidEventKind
-from smz.faceid.models import FaceDuplicate, FaceEmbedding, IdentityCheck
+from smz.faceid.models import FaceDuplicate, FaceEmbedding, IdentityCheck, IdentityReview
 from smz.faceid.selectors import (
     PassToCheck,
     contested_pass_to_check,
     current_faces,
     enrolled_face_of,
     face_duplicate_may_decide,
+    identity_check_authority_id,
+    identity_check_may_contest,
+    identity_check_may_decide,
     passes_to_check,
     previous_face,
 )
+from smz.accounts.models import User
+from smz.core.roles import Role
+from smz.notifications.services import notify_plain
 from smz.registry.models import Worker
+from smz.registry.selectors import approving_authority
 
 log = logging.getLogger(__name__)
 
@@ -288,3 +297,125 @@ def identity_check_contested(*, pass_id: int) -> IdentityCheck | None:
     if check is not None and check.result == IdentityCheck.Result.NOT_SAME_PERSON:
         attendance_recompute(project_id=item.project_id, keys=[(item.worker_id, item.work_date)])
     return check
+
+
+# ---- review and appeal of "not the same person" (issue 15 item 4, N4) ----------------------------------------
+
+
+def _review_note(note: str) -> str:
+    text = note.strip()
+    if not text:
+        raise DomainError(
+            FaceidErrorCode.REVIEW_NOTE, "请填写说明", {"fields": {"note": "必填"}}, status=422
+        )
+    if len(text) > 2000:  # refused, never cut
+        raise DomainError(
+            FaceidErrorCode.REVIEW_NOTE,
+            "说明不能超过 2000 字",
+            {"fields": {"note": "过长"}},
+            status=422,
+        )
+    return text
+
+
+def _check_url(check: IdentityCheck) -> str:
+    return f"/faceid/checks/{check.pk}/"
+
+
+@transaction.atomic
+def identity_check_contest(*, actor: Any, check: IdentityCheck, note: str) -> IdentityReview:
+    """The pass's employer contests a "not the same person" result with a note, once, before any decision;
+    routed to the project's approving authority, whose approvers are told."""
+    locked = lock_row(IdentityCheck, pk=check.pk)
+    if not identity_check_may_contest(actor, locked):
+        if IdentityReview.objects.filter(
+            check_record=locked.pk, kind=IdentityReview.Kind.DECISION
+        ).exists():
+            raise DomainError(FaceidErrorCode.REVIEW_DECIDED, "该核验结果已复核", status=409)
+        if IdentityReview.objects.filter(check_record=locked.pk).exists():
+            raise DomainError(FaceidErrorCode.REVIEW_CONTESTED, "该核验结果已申诉", status=409)
+        raise Forbidden(
+            "只有该人员用工企业的劳资专管员、企业管理员可以申诉人脸核验结果",
+            code=FaceidErrorCode.REVIEW_FORBIDDEN,
+        )
+    text = _review_note(note)
+    authority = approving_authority(locked.project)
+    review = IdentityReview.objects.create(
+        check_record=locked,
+        kind=IdentityReview.Kind.CONTEST,
+        note=text,
+        actor=actor,
+        enterprise_id=actor.enterprise_id,
+        authority=authority,
+    )
+    event_record(
+        actor=actor,
+        kind=FaceidEventKind.CHECK_CONTESTED,
+        subject=locked,
+        data={"pass": locked.pk},
+    )
+    approvers = list(
+        User.objects.filter(
+            authority=authority, role__in=[Role.APPROVER_L1, Role.APPROVER_L2], is_active=True
+        )
+    )
+    notify_plain(
+        approvers,
+        f"人脸核验申诉：{locked.project.name} {locked.work_date:%Y-%m-%d}",
+        "企业对“非本人”核验结果提出申诉，请复核",
+        _check_url(locked),
+    )
+    return review
+
+
+@transaction.atomic
+def identity_check_decide(
+    *, actor: Any, check: IdentityCheck, overturn: bool, note: str
+) -> IdentityReview:
+    """An approver of the authority the check is routed to decides, once, with a note: the stand-in confirmed,
+    or the result overturned (the person himself: the pass is no longer excluded and his day and the key
+    posts' days are recomputed now). The check and any contest stay as they were (N4)."""
+    locked = lock_row(IdentityCheck, pk=check.pk)
+    if not identity_check_may_decide(actor, locked):
+        if IdentityReview.objects.filter(
+            check_record=locked.pk, kind=IdentityReview.Kind.DECISION
+        ).exists():
+            raise DomainError(FaceidErrorCode.REVIEW_DECIDED, "该核验结果已复核", status=409)
+        raise Forbidden(
+            "只有该项目审批部门的审批人可以复核人脸核验结果",
+            code=FaceidErrorCode.REVIEW_FORBIDDEN,
+        )
+    text = _review_note(note)
+    authority_id = identity_check_authority_id(locked)
+    outcome = IdentityReview.Outcome.OVERTURNED if overturn else IdentityReview.Outcome.CONFIRMED
+    review = IdentityReview.objects.create(
+        check_record=locked,
+        kind=IdentityReview.Kind.DECISION,
+        outcome=outcome,
+        note=text,
+        actor=actor,
+        authority_id=authority_id,
+    )
+    event_record(
+        actor=actor,
+        kind=FaceidEventKind.CHECK_OVERTURNED if overturn else FaceidEventKind.CHECK_CONFIRMED,
+        subject=locked,
+        data={"pass": locked.pk},
+    )
+    contest = (
+        IdentityReview.objects.filter(check_record=locked.pk, kind=IdentityReview.Kind.CONTEST)
+        .select_related("actor")
+        .first()
+    )
+    if contest is not None and contest.actor.is_active:
+        notify_plain(
+            [contest.actor],
+            f"人脸核验申诉已复核：{outcome.label}",
+            text,
+            _check_url(locked),
+        )
+    if overturn:
+        attendance_recompute(
+            project_id=locked.project_id, keys=[(locked.worker_id, locked.work_date)]
+        )
+    return review
