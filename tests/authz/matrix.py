@@ -322,6 +322,12 @@ def _contest(s: Any) -> dict[str, Any]:
     return {"pk": s.pass_contest.pk}
 
 
+def _identity_reviews(s: Any) -> tuple:
+    from smz.faceid.models import IdentityReview
+
+    return tuple(IdentityReview.objects.order_by("pk").values_list("pk", "kind", "outcome"))
+
+
 def _contests(s: Any) -> tuple:
     from smz.attendance.models import PassContest
 
@@ -674,6 +680,23 @@ PAGES: dict[str, Row] = {
     "faceid:duplicate_photo": Row(
         "town_l1", lambda s: {"pk": s.face_duplicate.pk, "side": "first"}
     ),
+    # review of "not the same person" (issue 15 item 4): 小榄 (the project's authority) and the city see and
+    # 小榄's approvers decide; the pass's employer (甲建设) contests; the neighbouring town, the other GC, the
+    # subcontractor, the worker, the supervisor and the builder see an empty queue and no result or photo.
+    "faceid:checks": Row(
+        "town_l1",
+        lambda s: s.identity_check and {},
+        query="state=all",
+        marker=lambda s: f'href="/faceid/checks/{s.identity_check.pk}/"',
+        expect=LIST_PAGE,
+    ),
+    "faceid:check": Row("town_l1", lambda s: {"pk": s.identity_check.pk}, marker=_worker),
+    "faceid:check_photo": Row("town_l1", lambda s: {"pk": s.identity_check.pk, "side": "snapshot"}),
+    "faceid:check_contest": Row(
+        "gc_labor",
+        lambda s: {"pk": s.identity_check.pk},
+        marker=lambda s: 'data-testid="contest-form"',
+    ),
     # the worker's phone login (/w/): open to anyone, a signed-in user is sent on
     # 两步验证 for the authorities (a worker has none: 404); API tokens page for staff.
     "accounts:twofactor_setup": Row("town_l1", expect=SIGNED_IN | {"worker": "deny"}),
@@ -730,6 +753,20 @@ PAGE_WRITES: dict[str, Row] = {
         method="POST",
         data=lambda s: {"decision": "clear", "note": "授权矩阵检查"},
         state=lambda s: type(s.face_duplicate).objects.get(pk=s.face_duplicate.pk).state,
+    ),
+    "faceid:check POST": Row(
+        "town_l1",
+        lambda s: {"pk": s.identity_check.pk},
+        method="POST",
+        data=lambda s: {"decision": "overturn", "note": "授权矩阵检查"},
+        state=_identity_reviews,
+    ),
+    "faceid:check_contest POST": Row(
+        "gc_labor",
+        lambda s: {"pk": s.identity_check.pk},
+        method="POST",
+        data=lambda s: {"note": "授权矩阵检查"},
+        state=_identity_reviews,
     ),
     "compliance:legacy_project POST": Row(
         "city_admin",

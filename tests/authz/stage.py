@@ -402,6 +402,39 @@ class Stage:
             reason="抓拍正常，设备未上传照片",
         )
 
+    # ---- face identity (issue 15 item 4): yesterday's pass of 测试甲工 found not to be him (to review, contest)
+
+    @functools.cached_property
+    def identity_check(self) -> Any:
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import storages
+
+        from smz.faceid.embedding import MODEL_VERSION
+        from smz.faceid.models import FaceEmbedding, IdentityCheck
+        from smz.testing.devices import jpeg
+
+        record = self.pass_record
+        enrolled = FaceEmbedding.objects.create(
+            worker=self.worker,
+            source="window",
+            photo=storages["default"].save("face/matrix-check.jpg", ContentFile(jpeg())),
+            vector="",
+            usable=True,
+            model=MODEL_VERSION,
+        )
+        return IdentityCheck.objects.create(
+            pass_record=record,
+            worker=self.worker,
+            project_id=record.project_id,
+            work_date=record.work_date,
+            basis=IdentityCheck.Basis.SAMPLE,
+            result=IdentityCheck.Result.NOT_SAME_PERSON,
+            enrolled=enrolled,
+            distance=0.81,
+            threshold=0.6,
+            model=MODEL_VERSION,
+        )
+
     # ---- face identity (issue 15 item 3): 测试甲工's face also enrolled as 测试项目经理 (one face, two ID numbers)
 
     @functools.cached_property
