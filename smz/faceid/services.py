@@ -15,11 +15,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from smz.accounts.models import User
 from smz.attendance.services import attendance_recompute
 from smz.attendance.snapshots import snapshot_read
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
 from smz.core.locks import lock_row
+from smz.core.roles import Role
 from smz.faceid.embedding import (
     MODEL_VERSION,
     Embedding,
@@ -37,14 +39,11 @@ from smz.faceid.selectors import (
     current_faces,
     enrolled_face_of,
     face_duplicate_may_decide,
-    identity_check_authority_id,
     identity_check_may_contest,
     identity_check_may_decide,
     passes_to_check,
     previous_face,
 )
-from smz.accounts.models import User
-from smz.core.roles import Role
 from smz.notifications.services import notify_plain
 from smz.registry.models import Worker
 from smz.registry.selectors import approving_authority
@@ -386,7 +385,6 @@ def identity_check_decide(
             code=FaceidErrorCode.REVIEW_FORBIDDEN,
         )
     text = _review_note(note)
-    authority_id = identity_check_authority_id(locked)
     outcome = IdentityReview.Outcome.OVERTURNED if overturn else IdentityReview.Outcome.CONFIRMED
     review = IdentityReview.objects.create(
         check_record=locked,
@@ -394,7 +392,7 @@ def identity_check_decide(
         outcome=outcome,
         note=text,
         actor=actor,
-        authority_id=authority_id,
+        authority_id=actor.authority_id,  # may_decide: the authority the check is routed to
     )
     event_record(
         actor=actor,

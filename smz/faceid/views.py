@@ -13,11 +13,11 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from smz.attendance.snapshots import snapshot_read
 from smz.core.errors import DomainError
 from smz.core.events import pii_access_record
 from smz.core.files import user_file_headers
 from smz.faceid import selectors
-from smz.attendance.snapshots import snapshot_read
 from smz.faceid.models import FaceDuplicate, IdentityCheck
 from smz.faceid.services import face_duplicate_decide, identity_check_contest, identity_check_decide
 
