@@ -178,6 +178,9 @@ def test_who_sees_the_results(world, stand_in):
 
 def test_pages_show_both_faces_audited_and_hide_them_from_others(world, stand_in, as_user, client):
     check = stand_in[0]
+    # the employer finds the queue from 考勤异常 · 关键岗位未到岗 (the menu is unchanged)
+    anomalies = as_user("gc_labor").get("/attendance/anomalies/?tab=key_posts")
+    assert 'href="/faceid/checks/?state=all"' in anomalies.text
     c = as_user("town_l1")
     page = c.get("/faceid/checks/")
     assert page.status_code == 200 and f'href="/faceid/checks/{check.pk}/"' in page.text
