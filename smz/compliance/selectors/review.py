@@ -244,8 +244,13 @@ def evidence_links(deduction: Deduction) -> list[EvidenceLink]:
         Evidence.PAYROLL: ("labor:payroll", True),
         Evidence.APPROVAL: ("approvals:detail", True),
         "worker": ("portal:worker_detail", True),
+        "identity_check": ("faceid:check", True),
     }
-    labels = dict(Evidence.choices) | {"worker": "人员", "declaration": "拟开工日期申报"}
+    labels = dict(Evidence.choices) | {
+        "worker": "人员",
+        "declaration": "拟开工日期申报",
+        "identity_check": "人脸核验（非本人）",
+    }
     for kind, value in (violation.evidence or {}).items():
         if kind == "text":
             continue

@@ -64,6 +64,7 @@ from smz.compliance.table import points_text
 from smz.devices.geo import point_in_polygon
 from smz.devices.models import Device, SiteBoundary
 from smz.docking.models import DockingApp, DockingRequest
+from smz.faceid.models import IdentityCheck, IdentityReview
 from smz.labor.models import LaborContract, Payroll, PayrollLine, SafetyTraining
 from smz.registry.models import (
     Employment,
@@ -217,11 +218,26 @@ def key_posts(ctx: DayContext) -> dict[str, list[Finding]]:
     until the new one's face is enrolled — attendance.key_post_holder_on)."""
     absent: list[Finding] = []
     vacant: list[Finding] = []
-    rows = KeyPostDay.objects.filter(
-        work_date=ctx.day, project__in=ctx.ids, exemption="", attended=False
-    ).values(
-        "id", "project_id", "key_post_id", "key_post__post", "key_post__enterprise_id", "holder_id"
+    rows = list(
+        KeyPostDay.objects.filter(
+            work_date=ctx.day, project__in=ctx.ids, exemption="", attended=False
+        ).values(
+            "id",
+            "project_id",
+            "key_post_id",
+            "key_post__post",
+            "key_post__enterprise_id",
+            "holder_id",
+            "absence_reason",
+        )
     )
+    # A day absent because every pass was someone else's face (issue 15): the checks are its evidence.
+    stand_in = {
+        (c["project_id"], c["worker_id"]): c["ids"]
+        for c in _stand_in_checks(
+            ctx.day, [(r["project_id"], r["holder_id"]) for r in rows if r["absence_reason"]]
+        )
+    }
     for r in rows:
         ids = {"key_post_day": [r["id"]], "key_post": [r["key_post_id"]]}
         if r["holder_id"] is None:
@@ -235,16 +251,43 @@ def key_posts(ctx: DayContext) -> dict[str, list[Finding]]:
                 )
             )
         else:
+            checks = stand_in.get((r["project_id"], r["holder_id"]), [])
+            text = f"岗位 {r['key_post__post']} 在岗人员（人员 {r['holder_id']}）当日无有效考勤"
+            if checks:
+                text += f"：当日 {len(checks)} 条通行经人脸核验均非本人（疑似代打卡）"
             absent.append(
                 Finding(
                     r["project_id"],
                     f"post:{r['key_post_id']}",
-                    f"岗位 {r['key_post__post']} 在岗人员（人员 {r['holder_id']}）当日无有效考勤",
-                    {**ids, "worker": [r["holder_id"]]},
+                    text,
+                    {**ids, "worker": [r["holder_id"]], "identity_check": checks},
                     r["key_post__enterprise_id"],
                 )
             )
     return {Code.KP_ABSENT: absent, Code.KP_VACANT: vacant}
+
+
+def _stand_in_checks(day: dt.date, pairs: list[tuple[int, int]]) -> list[dict[str, Any]]:
+    """Per (project, holder): the ids of that day's "not the same person" checks not overturned on review."""
+    if not pairs:
+        return []
+    wanted = set(pairs)
+    projects = {p for p, _ in wanted}
+    workers = {w for _, w in wanted}
+    found: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for pk, pid, wid in (
+        IdentityCheck.objects.filter(
+            work_date=day,
+            project__in=projects,
+            worker__in=workers,
+            result=IdentityCheck.Result.NOT_SAME_PERSON,
+        )
+        .exclude(reviews__outcome=IdentityReview.Outcome.OVERTURNED)
+        .values_list("pk", "project_id", "worker_id")
+    ):
+        if (pid, wid) in wanted:
+            found[(pid, wid)].append(pk)
+    return [{"project_id": p, "worker_id": w, "ids": ids} for (p, w), ids in found.items()]
 
 
 def double_shifts(ctx: DayContext) -> dict[str, list[Finding]]:

@@ -15,6 +15,9 @@ from django_tasks_db.models import DBTaskResult
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
 from smz.attendance.selectors import key_post_status_for
 from smz.attendance.services import pass_contest_file
+from smz.compliance.models import Violation
+from smz.compliance.services import rule_table_load
+from smz.compliance.services.engine import judge
 from smz.core import crypto
 from smz.core.models import Event
 from smz.faceid.embedding import MODEL_VERSION, distance, vector_decode
@@ -214,3 +217,18 @@ def test_a_changed_face_is_described_again(world, enrolled_pm, django_capture_on
     assert len(rows) == 2 and rows[0] == first
     assert rows[1].photo != first.photo and rows[1].usable
     assert distance(vector_decode(rows[0].vector), vector_decode(rows[1].vector)) > 0.6
+
+
+def test_the_stand_in_day_is_deduction_evidence(
+    world, gate, enrolled_pm, django_capture_on_commit_callbacks
+):
+    """Issue 15 item 2 with issue 13: the absent day's C-KP-ABSENT names the checks as its evidence."""
+    _attend(gate, enrolled_pm, today(), _stand_in(), django_capture_on_commit_callbacks)
+    run_queued(CHECK)
+    rule_table_load()
+    judge(today(), today(), projects=[gate.project.pk])
+    post = KeyPost.objects.get(project=gate.project, post="P01")
+    violation = Violation.objects.get(rule__code="C-KP-ABSENT", subject=f"post:{post.pk}")
+    checks = sorted(IdentityCheck.objects.filter(worker=enrolled_pm).values_list("pk", flat=True))
+    assert violation.evidence["identity_check"] == checks
+    assert "人脸核验均非本人" in violation.evidence["text"]
