@@ -19,8 +19,13 @@ from skimage import data
 
 from smz.accounts.models import Role, User
 from smz.attendance.models import PassRecord
-from smz.faceid.models import FaceDuplicate, IdentityCheck
-from smz.faceid.services import face_embedding_compute, identity_checks_run
+from smz.faceid.models import FaceDuplicate, IdentityCheck, IdentityReview
+from smz.faceid.selectors import identity_check_authority_id
+from smz.faceid.services import (
+    face_embedding_compute,
+    identity_check_decide,
+    identity_checks_run,
+)
 from smz.registry.models import Employment, KeyPost, Project, Worker
 from smz.registry.project_changes import face_enroll
 
@@ -92,3 +97,30 @@ def build_demo_faceid() -> dict[str, object]:
         "已核验为非本人的通行": checks.filter(result=IdentityCheck.Result.NOT_SAME_PERSON).count(),
         "人脸重复登记": FaceDuplicate.objects.count(),
     }
+
+
+def confirm_demo_stand_in() -> dict[str, object]:
+    """The authority confirms one of the demo stand-in's "not the same person" results (issue 15's demo: the
+    authority confirms it); {} when there is none to confirm or no approver of its authority."""
+    undecided = IdentityCheck.objects.filter(
+        result=IdentityCheck.Result.NOT_SAME_PERSON, basis=IdentityCheck.Basis.KEY_POST
+    ).exclude(reviews__kind=IdentityReview.Kind.DECISION)
+    check = undecided.order_by("work_date", "pk").first()
+    if check is None:
+        return {}
+    approver = (
+        User.objects.filter(
+            role=Role.APPROVER_L1, authority=identity_check_authority_id(check), is_active=True
+        )
+        .order_by("pk")
+        .first()
+    )
+    if approver is None:
+        return {}
+    identity_check_decide(
+        actor=approver,
+        check=check,
+        overturn=False,
+        note="抓拍人脸与登记的项目经理人脸明显不同，确认为他人代打卡。",
+    )
+    return {"已确认的代打卡核验": f"{check.work_date:%Y-%m-%d}，复核人 {approver}"}

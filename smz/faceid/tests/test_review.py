@@ -11,6 +11,7 @@ import pytest
 from smz.attendance.models import KeyPostDay
 from smz.core.errors import DomainError, Forbidden
 from smz.core.models import Event, PersonalDataAccess
+from smz.faceid.demo import confirm_demo_stand_in
 from smz.faceid.errors import FaceidErrorCode
 from smz.faceid.events import FaceidEventKind
 from smz.faceid.models import IdentityCheck, IdentityReview
@@ -217,3 +218,19 @@ def test_pages_show_both_faces_audited_and_hide_them_from_others(world, stand_in
     r = c.post(f"/faceid/checks/{other.pk}/", {"decision": "overturn", "note": "自己改判"})
     assert r.status_code == 403
     assert not IdentityReview.objects.filter(check_record=other, kind="decision").exists()
+
+
+def test_the_demo_confirms_one_stand_in_result_once(world, stand_in):
+    """seed_compliance's faceid step: the routed town's L1 approver confirms the earliest undecided result."""
+    done = confirm_demo_stand_in()
+    (decision,) = IdentityReview.objects.filter(kind=IdentityReview.Kind.DECISION)
+    assert decision.outcome == IdentityReview.Outcome.CONFIRMED
+    assert decision.actor == world.user("town_l1") and "代打卡" in decision.note
+    assert "town_l1" in next(iter(done.values()))
+    assert not _post_day(today()).attended
+    # The next undecided one is taken on a re-run; with none left it writes nothing.
+    while confirm_demo_stand_in():
+        pass
+    decided = IdentityReview.objects.filter(kind=IdentityReview.Kind.DECISION).count()
+    assert decided == IdentityCheck.objects.filter(result="not_same_person").count()
+    assert confirm_demo_stand_in() == {}

@@ -1,5 +1,6 @@
 """`manage.py seed_compliance`: the demo city's week of judgements (smz.compliance.demo), after
-`compliance_run --demo-week` — reviews, confirmations, a dismissal, an appeal and its reversal."""
+`compliance_run --demo-week` — reviews, confirmations, a dismissal, an appeal and its reversal — and the town's
+confirmation of the demo stand-in's "not the same person" result (smz.faceid.demo)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db import transaction
 from smz.compliance.demo import build_demo_compliance
 from smz.compliance.models import Appeal, Deduction
 from smz.core.seeding import seed_step_done, seed_step_finish
+from smz.faceid.demo import confirm_demo_stand_in
 
 # All or nothing: a step that fails half-way leaves no rows, and the next make run plays it whole.
 STEP = "demo_compliance"
@@ -35,6 +37,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             done = build_demo_compliance()  # {} before any write when there is nothing to play
             if done:
+                # The same week's stand-in (faceid demo): the town confirms one "not the same person".
+                done |= confirm_demo_stand_in()
                 seed_step_finish(name=STEP)
         if not done:
             self.stdout.write(
