@@ -42,7 +42,12 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import create_database, django_setup, drop_database  # noqa: E402
+from bench.ingest import (  # noqa: E402
+    create_database,
+    django_setup,
+    drop_database,
+    site_with_workers,
+)
 
 RECORDS = 500
 
@@ -114,59 +119,12 @@ def build_world() -> dict[str, Any]:
     from smz.devices.models import Device
     from smz.devices.services import device_register
     from smz.docking.services.apps import docking_app_authorize
-    from smz.registry.identity import id_number_index
     from smz.registry.models import (
         Employment,
-        Enterprise,
-        Jurisdiction,
-        Participant,
-        Project,
-        Team,
         Worker,
     )
-    from smz.registry.synthetic import synthetic_id_number, synthetic_uscc
 
-    gc = Enterprise.objects.create(
-        corp_code=synthetic_uscc(seq=9101), name="对接压测建设集团有限公司", reg_type="150"
-    )
-    builder = Enterprise.objects.create(
-        corp_code=synthetic_uscc(seq=9102), name="对接压测置业有限公司", reg_type="150"
-    )
-    jurisdiction = (
-        Jurisdiction.objects.filter(short_name="小榄").first() or Jurisdiction.objects.first()
-    )
-    project = Project.objects.create(
-        code="442000202699101",
-        name="对接压测住宅项目",
-        permit_no="44200020260101199",
-        kind=Project.Kind.BUILDING,
-        floor_area_m2=80000,
-        jurisdiction=jurisdiction,
-        builder=builder,
-        permit_issued_on=dt.date(2026, 1, 10),
-        planned_start=dt.date(2026, 2, 1),
-        status=Project.Status.ACTIVE,
-    )
-    Participant.objects.create(project=project, enterprise=gc, corp_type=Participant.GC)
-    Participant.objects.create(project=project, enterprise=builder, corp_type=Participant.BUILDER)
-    team = Team.objects.create(project=project, enterprise=gc, name="压测钢筋班")
-    people, numbers = [], []
-    for i in range(RECORDS):
-        birth = dt.date(1970, 1, 1) + dt.timedelta(days=i)
-        idn = synthetic_id_number(birth=birth, seq=i, male=i % 5 != 0)
-        numbers.append(idn)
-        people.append(
-            Worker(
-                id_card_type="01",
-                id_number=idn,
-                id_number_index=id_number_index("01", idn),
-                name=f"压测工{i:05d}",
-                gender="1" if i % 5 else "2",
-                nation="01",
-                birth_date=birth,
-            )
-        )
-    Worker.objects.bulk_create(people, batch_size=500)
+    gc, project, team, numbers = site_with_workers(seq=9100, prefix="对接压测", workers=RECORDS)
     workers = list(Worker.objects.order_by("pk").values_list("pk", flat=True))
     entry = timezone.localdate() - dt.timedelta(days=40)
     Employment.objects.bulk_create(

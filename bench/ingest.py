@@ -155,34 +155,26 @@ def django_setup(db_url: str, var_dir: Path) -> None:
 # --- the world: one project, ~2,000 workers employed on it, devices ---------------------------------
 
 
-def build_world(b: Bench) -> None:
-    """Like conftest.py's world, but one project and many workers (ORM bulk + synthetic identifiers)."""
-    from smz.accounts.models import User
+def site_with_workers(*, seq: int, prefix: str, workers: int) -> tuple[Any, Any, Any, list[str]]:
+    """One active project of a new GC (and its builder) in 小榄 with one team, and `workers` people with distinct
+    synthetic ID numbers (bulk): (gc, project, team, the ID numbers). Shared by the benchmarks."""
     from smz.registry.identity import id_number_index
-    from smz.registry.models import (
-        Employment,
-        Enterprise,
-        Jurisdiction,
-        Participant,
-        Project,
-        Team,
-        Worker,
-    )
+    from smz.registry.models import Enterprise, Jurisdiction, Participant, Project, Team, Worker
     from smz.registry.synthetic import synthetic_id_number, synthetic_uscc
 
     gc = Enterprise.objects.create(
-        corp_code=synthetic_uscc(seq=9001), name="压测建设集团有限公司", reg_type="150"
+        corp_code=synthetic_uscc(seq=seq + 1), name=f"{prefix}建设集团有限公司", reg_type="150"
     )
     builder = Enterprise.objects.create(
-        corp_code=synthetic_uscc(seq=9002), name="压测置业有限公司", reg_type="150"
+        corp_code=synthetic_uscc(seq=seq + 2), name=f"{prefix}置业有限公司", reg_type="150"
     )
     jurisdiction = (
         Jurisdiction.objects.filter(short_name="小榄").first() or Jurisdiction.objects.first()
     )
     project = Project.objects.create(
-        code="442000202699001",
-        name="压测住宅项目",
-        permit_no="44200020260101099",
+        code=f"4420002026{seq + 100:05d}",
+        name=f"{prefix}住宅项目",
+        permit_no=f"442000202601{seq + 100:05d}",
         kind=Project.Kind.BUILDING,
         floor_area_m2=80000,
         jurisdiction=jurisdiction,
@@ -193,13 +185,14 @@ def build_world(b: Bench) -> None:
     )
     Participant.objects.create(project=project, enterprise=gc, corp_type=Participant.GC)
     Participant.objects.create(project=project, enterprise=builder, corp_type=Participant.BUILDER)
-    team = Team.objects.create(project=project, enterprise=gc, name="压测钢筋班")
-    people = []
-    for i in range(b.args.workers):
+    team = Team.objects.create(project=project, enterprise=gc, name=f"{prefix}钢筋班")
+    people, numbers = [], []
+    for i in range(workers):
         birth = dt.date(1970, 1, 1) + dt.timedelta(
             days=i
         )  # distinct birth date → distinct ID number
         idn = synthetic_id_number(birth=birth, seq=i, male=i % 5 != 0)
+        numbers.append(idn)
         people.append(
             Worker(
                 id_card_type="01",
@@ -212,6 +205,18 @@ def build_world(b: Bench) -> None:
             )
         )
     Worker.objects.bulk_create(people, batch_size=500)
+    return gc, project, team, numbers
+
+
+def build_world(b: Bench) -> None:
+    """Like conftest.py's world, but one project and many workers (ORM bulk + synthetic identifiers)."""
+    from smz.accounts.models import User
+    from smz.registry.models import (
+        Employment,
+        Worker,
+    )
+
+    gc, project, team, _ = site_with_workers(seq=9000, prefix="压测", workers=b.args.workers)
     b.workers = list(Worker.objects.order_by("pk").values_list("pk", flat=True))
     Employment.objects.bulk_create(
         [
