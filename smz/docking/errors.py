@@ -63,6 +63,7 @@ class DockingErrorCode(StrEnum):
     NO_PROJECTS = "docking.no_projects"
     ALREADY_REVOKED = "docking.already_revoked"
     REASON_REQUIRED = "docking.reason_required"
+    SANDBOX_SCOPE = "docking.sandbox_scope"
     # Per-record results of asynchronous requests.
     RECORD_INVALID = "docking.record_invalid"
     ORDER_PARTICIPANT = "docking.order_participant"

@@ -146,6 +146,14 @@ def _manageable(actor: Any, app: DockingApp) -> None:
 @transaction.atomic
 def docking_app_scope_set(*, actor: Any, app: DockingApp, project_ids: list[int]) -> DockingApp:
     _manageable(actor, app)
+    if app.mode == DockingApp.Mode.SANDBOX:
+        # A sandbox app writes test data: it stays on its own test project, never on a live one.
+        raise DomainError(
+            DockingErrorCode.SANDBOX_SCOPE,
+            "沙箱应用只能对接其测试项目；对接正式项目请授权正式环境的应用",
+            {"fields": {"projects": "沙箱应用不能调整授权项目"}},
+            status=409,
+        )
     projects = _scope_checked(actor, app.enterprise, project_ids)
     before = sorted(app.user.projects.values_list("pk", flat=True))
     app.user.projects.set(projects)

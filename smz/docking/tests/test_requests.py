@@ -8,10 +8,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from smz.docking.errors import DockingErrorCode
 from smz.docking.methods import base
-from smz.docking.models import DockingReceipt, DockingRequest
+from smz.docking.models import DockingApp, DockingReceipt, DockingRequest
+from smz.docking.services.apps import docking_app_authorize, docking_app_scope_set
 from smz.docking.services.requests import docking_request_process
 from smz.testing.docking import answer, docking_app, gateway_post
+from smz.testing.errors import refused
 
 SEEN: list[dict] = []
 
@@ -91,3 +94,21 @@ def test_an_add_for_a_project_outside_the_scope_stores_nothing(client, world, ec
     r = gateway_post(client, app, secret, "Echo.Add", data)
     assert r.status_code == 403 and answer(r)["code"] == 1012
     assert not DockingRequest.objects.exists()
+
+
+def test_a_sandbox_app_stays_on_its_test_project(world):
+    """A sandbox app writes test data: its scope cannot be moved onto a live project (service, not only the page)."""
+    app, _ = docking_app_authorize(
+        actor=world.user("gc_admin"),
+        enterprise=world.enterprises["gc"],
+        name="厂商沙箱",
+        project_ids=[],
+        mode=DockingApp.Mode.SANDBOX,
+    )
+    (own,) = app.user.projects.all()
+    assert own.code.startswith("SBX") and not own.in_scope
+    with refused(DockingErrorCode.SANDBOX_SCOPE):
+        docking_app_scope_set(
+            actor=world.user("gc_admin"), app=app, project_ids=[world.projects["p1"].pk]
+        )
+    assert list(app.user.projects.all()) == [own]
