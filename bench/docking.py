@@ -34,7 +34,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -46,7 +45,9 @@ from bench.ingest import (  # noqa: E402
     create_database,
     django_setup,
     drop_database,
+    say,
     site_with_workers,
+    wsgi_post,
 )
 
 RECORDS = 500
@@ -73,42 +74,6 @@ def parse_args() -> argparse.Namespace:
     )
     p.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     return p.parse_args()
-
-
-def say(msg: str = "") -> None:
-    print(msg, flush=True)
-
-
-def wsgi_post(
-    app: Callable, path: str, body: bytes, content_type: str, headers: dict[str, str]
-) -> tuple[int, bytes]:
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "127.0.0.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_TYPE": content_type,
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
-    for k, v in headers.items():
-        environ["HTTP_" + k.upper().replace("-", "_")] = v
-    status: list[str] = []
-    chunks = app(environ, lambda s, h, exc=None: status.append(s))
-    out = b"".join(chunks)
-    if hasattr(chunks, "close"):
-        chunks.close()
-    return int(status[0].split()[0]), out
 
 
 def build_world() -> dict[str, Any]:
@@ -238,7 +203,7 @@ def run(args: argparse.Namespace) -> None:
             profile[0].enable()
         t0 = time.perf_counter()
         status, out = wsgi_post(
-            app, "/docking/v1/gateway", body, "application/x-www-form-urlencoded", {}
+            app, "/docking/v1/gateway", body, {}, "application/x-www-form-urlencoded"
         )
         t1 = time.perf_counter()
         if profile is not None:
@@ -278,7 +243,7 @@ def run(args: argparse.Namespace) -> None:
             nonce=uuid.uuid4().hex,
         )
         t0 = time.perf_counter()
-        status, out = wsgi_post(app, "/device/v1/passes", body, "application/json", headers)
+        status, out = wsgi_post(app, "/device/v1/passes", body, headers)
         t1 = time.perf_counter()
         answer = json.loads(out)
         assert status == 200 and answer.get("accepted") == RECORDS, out[:300]

@@ -1290,7 +1290,13 @@ def spy_report(raw: Path, label: str) -> None:
 # --- 3. where the time goes: one request path in-process ------------------------------------------
 
 
-def wsgi_post(app: Callable, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+def wsgi_post(
+    app: Callable,
+    path: str,
+    body: bytes,
+    headers: dict[str, str],
+    content_type: str = "application/json",
+) -> tuple[int, bytes]:
     """Call the WSGI application gunicorn serves, with the environ a POST over HTTP produces."""
     environ = {
         "REQUEST_METHOD": "POST",
@@ -1301,7 +1307,7 @@ def wsgi_post(app: Callable, path: str, body: bytes, headers: dict[str, str]) ->
         "SERVER_PROTOCOL": "HTTP/1.1",
         "HTTP_HOST": "127.0.0.1",
         "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_TYPE": "application/json",
+        "CONTENT_TYPE": content_type,
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
