@@ -178,21 +178,7 @@ def face_duplicate_decide(
             "只有该人员所在地主管部门的审批人可以处理人脸重复登记",
             code=FaceidErrorCode.DUPLICATE_FORBIDDEN,
         )
-    text = note.strip()
-    if not text:
-        raise DomainError(
-            FaceidErrorCode.DUPLICATE_NOTE,
-            "请填写处理意见",
-            {"fields": {"note": "必填"}},
-            status=422,
-        )
-    if len(text) > 2000:
-        raise DomainError(
-            FaceidErrorCode.DUPLICATE_NOTE,
-            "处理意见不能超过 2000 字",
-            {"fields": {"note": "过长"}},
-            status=422,
-        )
+    text = _note(note, code=FaceidErrorCode.DUPLICATE_NOTE, label="处理意见")
     locked.state = FaceDuplicate.State.CONFIRMED if confirmed else FaceDuplicate.State.CLEARED
     locked.note, locked.decided_by, locked.decided_at = text, actor, timezone.now()
     locked.save(update_fields=["state", "note", "decided_by", "decided_at"])
@@ -301,20 +287,20 @@ def identity_check_contested(*, pass_id: int) -> IdentityCheck | None:
 # ---- review and appeal of "not the same person" (issue 15 item 4, N4) ----------------------------------------
 
 
-def _review_note(note: str) -> str:
+def _note(note: str, *, code: FaceidErrorCode, label: str) -> str:
+    """A decision's or a contest's note: required, at most 2000 characters (refused, never cut)."""
     text = note.strip()
     if not text:
+        raise DomainError(code, f"请填写{label}", {"fields": {"note": "必填"}}, status=422)
+    if len(text) > 2000:
         raise DomainError(
-            FaceidErrorCode.REVIEW_NOTE, "请填写说明", {"fields": {"note": "必填"}}, status=422
-        )
-    if len(text) > 2000:  # refused, never cut
-        raise DomainError(
-            FaceidErrorCode.REVIEW_NOTE,
-            "说明不能超过 2000 字",
-            {"fields": {"note": "过长"}},
-            status=422,
+            code, f"{label}不能超过 2000 字", {"fields": {"note": "过长"}}, status=422
         )
     return text
+
+
+def _review_note(note: str) -> str:
+    return _note(note, code=FaceidErrorCode.REVIEW_NOTE, label="说明")
 
 
 def _check_url(check: IdentityCheck) -> str:
