@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "smz.devices",
     "smz.attendance",
     "smz.notifications",
+    "smz.video",
     "smz.faceid",
     "smz.approvals",
     "smz.labor",
@@ -283,3 +284,17 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Video (issue 16, docs/devices/video.md = 附件2). Camera ids must carry the city's division code; smz's own
+# GB/T 28181 SIP server (manage.py video_sip_server) listens on UDP and TCP; a camera that misses
+# SMZ_SIP_MISSED_KEEPALIVES keepalives is offline. An entrance is covered when an assigned camera is online
+# during the working hours; gaps up to the tolerance are forgiven (a reboot, a network blip).
+SMZ_VIDEO_CITY_CODE = os.environ.get("SMZ_VIDEO_CITY_CODE", "442000")
+SMZ_SIP_HOST = os.environ.get("SMZ_SIP_HOST", "127.0.0.1")
+SMZ_SIP_PORT = int(os.environ.get("SMZ_SIP_PORT", "15060"))
+SMZ_SIP_SERVER_ID = os.environ.get("SMZ_SIP_SERVER_ID", "44200000002000000001")
+SMZ_SIP_REALM = os.environ.get("SMZ_SIP_REALM", SMZ_SIP_SERVER_ID[:10])
+SMZ_SIP_KEEPALIVE_SECONDS = int(os.environ.get("SMZ_SIP_KEEPALIVE_SECONDS", "60"))
+SMZ_SIP_MISSED_KEEPALIVES = 3
+SMZ_VIDEO_WORKING_HOURS = ("07:00", "19:00")
+SMZ_VIDEO_GAP_TOLERANCE_MINUTES = 30
