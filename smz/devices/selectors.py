@@ -30,6 +30,7 @@ from smz.devices.models import (
     ONLINE_WITHIN_SECONDS,
     Device,
     DeviceRejection,
+    Entrance,
     SiteBoundary,
     TerminalNetwork,
 )
@@ -151,6 +152,11 @@ def refused_addresses_for(devices: list[Device]) -> dict[int, DeviceRejection]:
     )
     rows = DeviceRejection.objects.filter(pk__in=list(ids))  # each found through its device
     return {r.device_id: r for r in rows if r.device_id is not None}
+
+
+def entrances_of(project_id: int) -> QuerySet[Entrance]:
+    """A project's entrances, open ones first (the registration form offers them; the caller checked scope)."""
+    return Entrance.objects.filter(project=project_id).order_by("-status", "kind", "name")
 
 
 def device_offline_q(now: dt.datetime | None = None) -> Q:

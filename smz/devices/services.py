@@ -342,3 +342,180 @@ def site_boundary_set(*, actor: Any, project: Project, polygon: list[list[float]
             data={"points": len(points)},
         )
     return boundary
+
+
+# ---- entrances (出入口, V1): records of the site that gates, readers and cameras are assigned to ----------
+
+ENTRANCE_NAME_MAX = 60
+ENTRANCE_POSITION_MAX = 120
+
+
+def _entrance_fields(
+    *,
+    project: Project,
+    name: object,
+    kind: object,
+    position: object,
+    lng: object,
+    lat: object,
+) -> tuple[str, str, str, Decimal | None, Decimal | None]:
+    """Typed and checked: text stripped (never cut), the kind one of Entrance.Kind, the point given whole and
+    inside the site boundary when the project has one."""
+    errors: dict[str, str] = {}
+    texts: list[str] = []
+    for field, value, label, limit in (
+        ("name", name, "出入口名称", ENTRANCE_NAME_MAX),
+        ("position", position, "位置说明", ENTRANCE_POSITION_MAX),
+    ):
+        if not isinstance(value, str):
+            errors[field] = f"{label}应为文本"
+            texts.append("")
+            continue
+        value = value.strip()
+        if len(value) > limit:
+            errors[field] = f"{label}不超过{limit}个字符"
+        elif not value.isprintable():
+            errors[field] = f"{label}含有不可见字符"
+        texts.append(value)
+    if "name" not in errors and not texts[0]:
+        errors["name"] = "出入口名称不能为空"
+    if kind not in Entrance.Kind.values:
+        errors["kind"] = "出入口类型无效"
+    point: list[Decimal | None] = []
+    for field, value, label, bound in (("lng", lng, "经度", 180), ("lat", lat, "纬度", 90)):
+        if value is None:
+            point.append(None)
+        elif isinstance(value, Decimal) and value.is_finite() and abs(value) <= bound:
+            point.append(value.quantize(Decimal("0.000001")))
+        else:
+            errors[field] = f"{label}应为 −{bound}～{bound} 之间的数"
+            point.append(None)
+    x, y = point
+    if "lng" not in errors and "lat" not in errors and (lng is None) != (lat is None):
+        errors["lng"] = "经纬度需同时填写"
+    if errors:
+        raise field_errors(errors)
+    if x is not None and y is not None:
+        boundary = SiteBoundary.objects.filter(project=project).first()
+        if boundary is not None and not boundary.contains(float(x), float(y)):
+            raise DomainError(
+                DevicesErrorCode.ENTRANCE_OFF_SITE,
+                "出入口位置不在施工现场范围内",
+                {"fields": {"lng": "出入口应位于现场范围的边界上或其内"}},
+            )
+    return texts[0], str(kind), texts[1], x, y
+
+
+def _name_taken() -> DomainError:
+    return DomainError(
+        DevicesErrorCode.ENTRANCE_NAME_TAKEN,
+        "本项目已有同名出入口",
+        {"fields": {"name": "出入口名称在本项目内不能重复"}},
+        status=409,
+    )
+
+
+def entrance_create(
+    *,
+    actor: Any,
+    project: Project,
+    name: object,
+    kind: object = Entrance.Kind.PERSONNEL,
+    position: object = "",
+    lng: object = None,
+    lat: object = None,
+) -> Entrance:
+    """Add an entrance (出入口) to the site: a personnel entrance must then have an online camera (V1)."""
+    if not can_manage_site(actor, project):
+        raise Forbidden("无权管理该项目的出入口")
+    name, kind, position, x, y = _entrance_fields(
+        project=project, name=name, kind=kind, position=position, lng=lng, lat=lat
+    )
+    try:
+        with transaction.atomic():
+            entrance = Entrance.objects.create(
+                project=project,
+                name=name,
+                kind=kind,
+                position=position,
+                lng=x,
+                lat=y,
+                created_by=actor,
+            )
+            event_record(
+                actor=actor,
+                kind=DevicesEventKind.ENTRANCE_CREATED,
+                subject=entrance,
+                data={"project": project.pk, "kind": kind},
+            )
+    except IntegrityError as exc:
+        raise _name_taken() from exc
+    return entrance
+
+
+def entrance_update(
+    *,
+    actor: Any,
+    entrance: Entrance,
+    name: object,
+    kind: object,
+    position: object = "",
+    lng: object = None,
+    lat: object = None,
+) -> Entrance:
+    """Rename, re-kind or re-place an entrance; the event keeps what it was before."""
+    if not can_manage_site(actor, entrance.project):
+        raise Forbidden("无权管理该项目的出入口")
+    name, kind, position, x, y = _entrance_fields(
+        project=entrance.project, name=name, kind=kind, position=position, lng=lng, lat=lat
+    )
+    before = {
+        "name": entrance.name,
+        "kind": entrance.kind,
+        "position": entrance.position,
+        "lng": str(entrance.lng) if entrance.lng is not None else None,
+        "lat": str(entrance.lat) if entrance.lat is not None else None,
+    }
+    try:
+        with transaction.atomic():
+            entrance.name, entrance.kind, entrance.position = name, kind, position
+            entrance.lng, entrance.lat = x, y
+            entrance.save(update_fields=["name", "kind", "position", "lng", "lat", "updated_at"])
+            event_record(
+                actor=actor,
+                kind=DevicesEventKind.ENTRANCE_UPDATED,
+                subject=entrance,
+                data={"before": before},
+            )
+    except IntegrityError as exc:
+        entrance.refresh_from_db()
+        raise _name_taken() from exc
+    return entrance
+
+
+def entrance_close(*, actor: Any, entrance: Entrance) -> Entrance:
+    """Close an entrance (no longer used): from now on it is not judged (V1); its history stays."""
+    if not can_manage_site(actor, entrance.project):
+        raise Forbidden("无权管理该项目的出入口")
+    if entrance.status == Entrance.Status.CLOSED:
+        raise DomainError(DevicesErrorCode.ENTRANCE_ALREADY_CLOSED, "该出入口已关闭")
+    with transaction.atomic():
+        entrance.status = Entrance.Status.CLOSED
+        entrance.closed_at = timezone.now()
+        entrance.save(update_fields=["status", "closed_at", "updated_at"])
+        event_record(actor=actor, kind=DevicesEventKind.ENTRANCE_CLOSED, subject=entrance)
+    return entrance
+
+
+def entrance_reopen(*, actor: Any, entrance: Entrance) -> Entrance:
+    """Open a closed entrance again: judged again from now on."""
+    if not can_manage_site(actor, entrance.project):
+        raise Forbidden("无权管理该项目的出入口")
+    if entrance.status != Entrance.Status.CLOSED:
+        raise DomainError(DevicesErrorCode.ENTRANCE_NOT_CLOSED, "该出入口未关闭")
+    with transaction.atomic():
+        entrance.status = Entrance.Status.OPEN
+        entrance.closed_at = None
+        entrance.save(update_fields=["status", "closed_at", "updated_at"])
+        event_record(actor=actor, kind=DevicesEventKind.ENTRANCE_REOPENED, subject=entrance)
+    return entrance

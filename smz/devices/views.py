@@ -170,6 +170,7 @@ def _project_page(
             "boundary_text": _points_text(boundary) if boundary_text is None else boundary_text,
             "site_map": site_map(boundary, devices),
             "terminal_cidrs": "\n".join(selectors.terminal_network_cidrs(project.pk)),
+            "entrances": selectors.entrances_of(project.pk),
             "has_zkteco": any(d.protocol == Device.Protocol.ZKTECO_PUSH for d in devices),
         },
         status=status,

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from smz.core.errors import NotFound
 from smz.core.timeutil import CITY_TZ
 from smz.devices.models import Entrance
 from smz.registry import scoping
-from smz.video.models import Camera, CameraOnlineInterval
+from smz.registry.models import Jurisdiction
+from smz.video.models import Camera, CameraOnlineInterval, SipRefusal
 
 
 def cameras_for(user: Any) -> QuerySet[Camera]:
@@ -140,3 +141,123 @@ def uncovered_entrances(
 ) -> list[Coverage]:
     """V1: the open personnel entrances of `day` that had no online camera for longer than the tolerance."""
     return [c for c in entrance_coverage(project_ids, day, now=now) if not c.covered]
+
+
+# ---- pages (issue 16 items 2 and 6): the site's video page, entrances, cameras, the uncovered list ---------
+
+
+RECORDER_KINDS = (Camera.Kind.NVR, Camera.Kind.DVR)
+
+
+def video_project_get_for(user: Any, pk: int) -> Any:
+    """A project whose video the user may read: staff of the project's parties and its authorities, never a
+    worker (a worker's own project is not his to watch)."""
+    if not (scoping.is_authority(user) or scoping.is_enterprise_user(user)):
+        raise NotFound("项目")
+    project = scoping.projects_for(user).select_related("jurisdiction").filter(pk=pk).first()
+    if project is None:
+        raise NotFound("项目")
+    return project
+
+
+def entrance_get_for(user: Any, pk: int) -> Entrance:
+    entrance = entrances_for(user).select_related("project", "project__jurisdiction")
+    found = entrance.filter(pk=pk).first()
+    if found is None:
+        raise NotFound("出入口")
+    return found
+
+
+def video_jurisdictions_for(user: Any) -> QuerySet[Jurisdiction]:
+    """The towns whose projects the user may see (the camera list's town filter)."""
+    return Jurisdiction.objects.filter(
+        pk__in=scoping.projects_for(user).values("jurisdiction")
+    ).order_by("code")
+
+
+def camera_list_for(
+    user: Any,
+    *,
+    jurisdiction: str = "",
+    project: int | None = None,
+    online: str = "",
+    kind: str = "",
+    unassigned: bool = False,
+    status: str = Camera.Status.ACTIVE,
+) -> QuerySet[Camera]:
+    """The city-wide camera list (like the device list): scoped, filtered, ordered by site and entrance."""
+    qs = cameras_for(user).select_related(
+        "project", "project__jurisdiction", "entrance", "nvr", "platform"
+    )
+    if jurisdiction:
+        qs = qs.filter(project__jurisdiction__code=jurisdiction)
+    if project:
+        qs = qs.filter(project=project)
+    if status:
+        qs = qs.filter(status=status)
+    if online in ("1", "0"):
+        qs = qs.filter(online=online == "1")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if unassigned:
+        qs = qs.filter(entrance__isnull=True).exclude(kind__in=RECORDER_KINDS)
+    return qs.order_by("project__code", "entrance__name", "gb_id")
+
+
+def camera_counts(qs: QuerySet[Camera]) -> dict[str, int]:
+    """Totals of a camera list, one statement: how many, online (up), offline (down), not on an entrance."""
+    return qs.order_by().aggregate(
+        total=Count("pk"),
+        up=Count("pk", filter=Q(online=True)),
+        down=Count("pk", filter=Q(online=False, status=Camera.Status.ACTIVE)),
+        unassigned=Count("pk", filter=Q(entrance__isnull=True) & ~Q(kind__in=RECORDER_KINDS)),
+    )
+
+
+def intervals_between(
+    camera_ids: Iterable[int], start: dt.datetime, end: dt.datetime
+) -> dict[int, list[tuple[dt.datetime, dt.datetime | None, str]]]:
+    """Each camera's online intervals overlapping [start, end): (started, ended or None, end reason)."""
+    out: dict[int, list[tuple[dt.datetime, dt.datetime | None, str]]] = defaultdict(list)
+    for camera_id, started, ended, reason in (
+        CameraOnlineInterval.objects.filter(camera_id__in=list(camera_ids), started_at__lt=end)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        .order_by("camera_id", "started_at")
+        .values_list("camera_id", "started_at", "ended_at", "end_reason")
+    ):
+        out[camera_id].append((started, ended, reason))
+    return out
+
+
+def refusals_for(gb_id: str, *, limit: int = 50) -> QuerySet[SipRefusal]:
+    """The SIP server's latest refusals of requests claiming this id (the caller checked the camera's scope)."""
+    return SipRefusal.objects.filter(gb_id=gb_id).order_by("-at", "-pk")[:limit]
+
+
+def project_video_summary(project_ids: Iterable[int], day: dt.date, now: dt.datetime) -> dict:
+    """Per project: open entrances (personnel / all), active cameras, and entrances uncovered `day` so far."""
+    ids = list(project_ids)
+    entrances = dict(
+        Entrance.objects.filter(project__in=ids, status=Entrance.Status.OPEN)
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values_list("project", "n")
+    )
+    cameras = dict(
+        Camera.objects.filter(project__in=ids, status=Camera.Status.ACTIVE)
+        .exclude(kind__in=RECORDER_KINDS)
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values_list("project", "n")
+    )
+    uncovered: dict[int, int] = defaultdict(int)
+    for c in uncovered_entrances(ids, day, now=now):
+        uncovered[c.project_id] += 1
+    return {
+        pid: {
+            "entrances": entrances.get(pid, 0),
+            "cameras": cameras.get(pid, 0),
+            "uncovered": uncovered.get(pid, 0),
+        }
+        for pid in ids
+    }
