@@ -243,11 +243,14 @@ def evidence_links(deduction: Deduction) -> list[EvidenceLink]:
         Evidence.CONTRACT: ("labor:contract", True),
         Evidence.PAYROLL: ("labor:payroll", True),
         Evidence.APPROVAL: ("approvals:detail", True),
+        Evidence.CAMERA: ("video:camera", True),
+        "entrance": ("video:entrance", True),
         "worker": ("portal:worker_detail", True),
         "identity_check": ("faceid:check", True),
     }
     labels = dict(Evidence.choices) | {
         "worker": "人员",
+        "entrance": "出入口",
         "declaration": "拟开工日期申报",
         "identity_check": "人脸核验（非本人）",
     }

@@ -27,8 +27,8 @@ The start-date rules (C6): C-WF1-LATE (not started by planned start + `days`, no
 C-BLD-START (the builder has not declared the planned start by planned start + `days`). The docking rules
 (D3): C-DOCK-LATE (the regime's docking deadline has passed and the platform has received nothing from the project:
 no pass from a device, no call from a docking app) and C-DOCK-SILENT (a docked project whose passes stopped for
-`days` days; a day it counts, C-ATT-NONE is not also found). The camera rule (C-CAM-ENTRANCE, disabled) is not
-judged yet: see docs/compliance/deductions.md.
+`days` days; a day it counts, C-ATT-NONE is not also found). The camera rule (V1): C-CAM-ENTRANCE (an open
+personnel entrance without an online camera in the working hours, one finding per entrance and day).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
@@ -75,6 +76,7 @@ from smz.registry.models import (
     ProjectPause,
 )
 from smz.registry.obligations import ProjectCalendar, key_post_exemption
+from smz.video.selectors import uncovered_entrances
 
 EVIDENCE_IDS_MAX = 50  # ids of one kind kept per violation (the text gives the total)
 TRIAL_REASON = "试运行期：只计算、不扣分"
@@ -100,6 +102,7 @@ class Code:
     BLD_START = "C-BLD-START"
     DOCK_LATE = "C-DOCK-LATE"
     DOCK_SILENT = "C-DOCK-SILENT"
+    CAM_ENTRANCE = "C-CAM-ENTRANCE"
 
 
 @dataclass
@@ -821,6 +824,34 @@ def dock_silent(ctx: DayContext, version: DeductionRuleVersion) -> list[Finding]
     ]
 
 
+def camera_entrances(ctx: DayContext) -> list[Finding]:
+    """C-CAM-ENTRANCE (V1, notice 一（二）4, 附件2): an open personnel entrance of a site that had to attend that
+    day had no assigned camera online for longer than the tolerance in the working hours (video.selectors:
+    uncovered_entrances; today is judged up to now). One finding per entrance: the per-day cap bounds a site."""
+    due = ctx.attendance_due()
+    if not due:
+        return []
+    tolerance = settings.SMZ_VIDEO_GAP_TOLERANCE_MINUTES
+    out = []
+    for c in uncovered_entrances(due, ctx.day, now=timezone.now()):
+        if not c.cameras:
+            text = f"人员出入口“{c.name}”没有指定视频监控点"
+        else:
+            text = (
+                f"人员出入口“{c.name}”作业时段内指定的 {len(c.cameras)} 个视频监控点累计离线 "
+                f"{c.gap_seconds // 60} 分钟（在线 {c.covered_seconds // 60} 分钟，允许离线 {tolerance} 分钟）"
+            )
+        out.append(
+            Finding(
+                c.project_id,
+                f"entrance:{c.entrance_id}",
+                text,
+                {"camera": c.cameras, "entrance": [c.entrance_id]},
+            )
+        )
+    return out
+
+
 # ---- the run
 
 
@@ -909,6 +940,7 @@ def _findings(
             (Code.DOCK_SILENT,),
             lambda: {Code.DOCK_SILENT: dock_silent(ctx, table[Code.DOCK_SILENT])},
         ),
+        ((Code.CAM_ENTRANCE,), lambda: {Code.CAM_ENTRANCE: camera_entrances(ctx)}),
     ]
     for codes, run in groups:
         codes = tuple(

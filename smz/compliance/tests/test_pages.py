@@ -40,7 +40,7 @@ def test_the_city_administrator_sees_the_table_and_the_regimes(
         "C-KP-ABSENT",
         "关键岗位人员缺勤",
         "C-DEV-OFFSITE",
-        "暂不启用",
+        "C-CAM-ENTRANCE",  # enabled since the video go-live (issue 16): no rule is 暂不启用 now
         "试运行期",
         "2020-01-31",
     ):
