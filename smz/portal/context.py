@@ -58,6 +58,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if roles is None or role in roles:
             url = reverse(name)
             active = request.path == url or (url != "/" and request.path.startswith(url))
+            # 设备 covers the camera registry too (tabs on both lists; the menu has no room for another item).
+            active = active or (name == "devices:list" and request.path.startswith("/video/"))
             items.append({"label": label, "url": url, "active": active})
     unread = notifications_for(user, unread_only=True).count()
     return {

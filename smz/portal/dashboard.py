@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from smz.accounts.models import Role
 from smz.approvals import selectors as approval_selectors
 from smz.attendance import selectors as attendance_selectors
@@ -12,6 +14,7 @@ from smz.compliance.selectors import reports as compliance_reports
 from smz.devices import selectors as device_selectors
 from smz.labor import selectors as labor_selectors
 from smz.registry import scoping
+from smz.video import selectors as video_selectors
 
 APPROVERS = frozenset({Role.APPROVER_L1, Role.APPROVER_L2})
 LABOR = frozenset({Role.LABOR_SPECIALIST, Role.ENTERPRISE_ADMIN})
@@ -29,6 +32,7 @@ def dashboard_for(user: Any) -> dict[str, Any]:
             "kind": "approver",
             "queue": approval_selectors.queue_summary_for(user),
             "city": attendance_selectors.city_today_for(user),
+            "video": video_selectors.video_counts_for(user, timezone.now()),
         }
     elif role in LABOR:
         board |= {
@@ -64,6 +68,7 @@ def dashboard_for(user: Any) -> dict[str, Any]:
             "kind": "city",
             "city": attendance_selectors.city_today_for(user),
             "devices": device_selectors.device_counts_for(user),
+            "video": video_selectors.video_counts_for(user, timezone.now()),
             "arrears": labor_selectors.alerts_summary_for(user),
             "compliance": _compliance_month(user),
         }

@@ -9,8 +9,10 @@ from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from smz.accounts.models import Role
+from smz.core.timeutil import business_date
 from smz.approvals.selectors import approval_counts_for
 from smz.approvals.views import project_workflows
 from smz.attendance import selectors as attendance_selectors
@@ -19,6 +21,8 @@ from smz.portal.dashboard import dashboard_for
 from smz.registry import selectors
 from smz.registry.codes import code_table
 from smz.registry.models import Employment, Project
+from smz.registry.scoping import is_authority, is_enterprise_user
+from smz.video.selectors import project_video_summary
 
 
 class PortalLoginView(LoginView):
@@ -87,5 +91,14 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "wf": project_workflows(request.user, project),
         # 平台对接 state (issue 14 item 1): staff of the authorities and the participants, not the worker.
         "docking": project_docking_state(project) if request.user.role != Role.WORKER else None,
+        # 出入口与视频监控 (V1, issue 16): staff only, like the cameras themselves.
+        "video": _video_summary(request.user, project),
     }
     return render(request, "portal/project_detail.html", context)
+
+
+def _video_summary(user, project: Project) -> dict | None:
+    if not (is_authority(user) or is_enterprise_user(user)):
+        return None
+    now = timezone.now()
+    return project_video_summary([project.pk], business_date(now), now)[project.pk]

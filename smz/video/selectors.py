@@ -261,3 +261,20 @@ def project_video_summary(project_ids: Iterable[int], day: dt.date, now: dt.date
         }
         for pid in ids
     }
+
+
+def video_counts_for(user: Any, now: dt.datetime) -> dict[str, int]:
+    """工作台: the user's active sites' personnel entrances uncovered today so far, and cameras offline now."""
+    projects = scoping.projects_for(user).filter(status="active").values_list("pk", flat=True)
+    ids = list(projects)
+    from_day = uncovered_entrances(ids, now.astimezone(CITY_TZ).date(), now=now)
+    offline = (
+        Camera.objects.filter(project__in=ids, status=Camera.Status.ACTIVE, online=False)
+        .exclude(kind__in=RECORDER_KINDS)
+        .count()
+    )
+    return {
+        "uncovered": len(from_day),
+        "projects": len({c.project_id for c in from_day}),
+        "offline": offline,
+    }

@@ -134,6 +134,20 @@ def _events(s: Any) -> int:
     return Event.objects.count() + PersonalDataAccess.objects.count()
 
 
+def _entrances(s: Any) -> tuple:
+    from smz.devices.models import Entrance
+
+    s.camera  # noqa: B018 (the stage's camera and its entrance exist before the write)
+    return tuple(Entrance.objects.order_by("pk").values_list("pk", "name", "status"))
+
+
+def _cameras(s: Any) -> tuple:
+    from smz.video.models import Camera
+
+    s.camera  # noqa: B018
+    return tuple(Camera.objects.order_by("pk").values_list("pk", "entrance_id", "status"))
+
+
 def _tokens(s: Any) -> tuple:
     from smz.accounts.models import ApiToken
 
@@ -472,6 +486,62 @@ PAGES: dict[str, Row] = {
         lambda s: {"pk": s.gate.device.pk, "action": "sync"},
         method="POST",
         state=_commands,
+    ),
+    # video (V1, V2): staff of the project's parties and its town read; workers and the builder get nothing.
+    "video:project": Row("gc_labor", _p1, marker=lambda s: s.camera.gb_id, expect={**PARTICIPANTS}),
+    "video:entrance": Row(
+        "gc_labor",
+        lambda s: {"pk": s.camera.entrance_id},
+        marker=lambda s: s.camera.gb_id,
+        expect={**PARTICIPANTS},
+    ),
+    "video:camera": Row(
+        "gc_labor",
+        lambda s: {"pk": s.camera.pk},
+        marker=lambda s: s.camera.gb_id,
+        expect={**PARTICIPANTS},
+    ),
+    "video:cameras": Row(
+        "gc_labor", marker=lambda s: s.camera.gb_id, expect={**LIST_PAGE, **PARTICIPANTS}
+    ),
+    "video:uncovered": Row(
+        "gc_labor",
+        marker=lambda s: s.camera.entrance.name,
+        expect={**LIST_PAGE, **PARTICIPANTS},
+    ),
+    # Writes: the GC's site staff only (can_manage_site).
+    "video:entrance_create": Row(
+        "gc_labor",
+        _p1,
+        method="POST",
+        data=lambda s: {"name": "矩阵北门", "kind": "personnel"},
+        state=_entrances,
+    ),
+    "video:entrance_action": Row(
+        "gc_labor",
+        lambda s: {"pk": s.camera.entrance_id, "action": "close"},
+        method="POST",
+        state=_entrances,
+    ),
+    "video:camera_register": Row(
+        "gc_labor",
+        _p1,
+        method="POST",
+        data=lambda s: {"gb_id": "44200000001327000902", "name": "矩阵摄像机"},
+        state=_cameras,
+    ),
+    "video:camera_assign": Row(
+        "gc_labor",
+        lambda s: {"pk": s.camera.pk},
+        method="POST",
+        data=lambda s: {"entrance": ""},
+        state=_cameras,
+    ),
+    "video:camera_retire": Row(
+        "gc_labor", lambda s: {"pk": s.camera.pk}, method="POST", state=_cameras
+    ),
+    "video:sip_password": Row(
+        "gc_labor", _p1, method="POST", data=lambda s: {"password": ""}, state=_events
     ),
     # attendance
     # Participants open the project's calendar but see only their own people (the GC's stay hidden).

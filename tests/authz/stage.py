@@ -103,6 +103,13 @@ class Stage:
         return DeviceClient(self.client, device, secret)
 
     @functools.cached_property
+    def camera(self) -> Any:
+        """An IPC at p1's 矩阵东门 (never online: the entrance is uncovered), registered by the GC."""
+        from smz.testing.video import entrance_with_camera
+
+        return entrance_with_camera(self.user("gc_labor"), self.p1, name="矩阵东门", serial=901)[1]
+
+    @functools.cached_property
     def zk(self) -> Device:
         """A ZKTeco PUSH terminal on p1."""
         device, _ = device_register(

@@ -198,3 +198,24 @@ def test_v1_interval_reasons_are_words(site, as_user):
     )
     html = as_user("gc_labor").get(f"/video/cameras/{cam.pk}/").content.decode()
     assert "保活超时" in html
+
+
+def test_v1_project_page_and_dashboards_show_uncovered_entrances(site, as_user):
+    p1 = site["p1"]
+    html = as_user("gc_labor").get(f"/projects/{p1.pk}/").content.decode()
+    assert 'data-testid="video-state"' in html
+    assert 'data-testid="video-uncovered">1<' in html  # 北门
+    assert (
+        'data-testid="video-state"'
+        not in as_user("worker").get(f"/projects/{p1.pk}/").content.decode()
+    )
+    city = as_user("city_admin").get("/").content.decode()
+    assert 'data-testid="video-dashboard"' in city
+    assert (
+        'data-testid="video-uncovered">2<' in city
+    )  # 北门, and the neighbour's camera never online
+    town = as_user("town_l1").get("/").content.decode()
+    assert 'data-testid="video-uncovered">1<' in town
+    # 设备 in the menu leads to both registries.
+    devices = as_user("city_admin").get("/devices/").content.decode()
+    assert 'href="/video/cameras/"' in devices
