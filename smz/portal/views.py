@@ -4,6 +4,8 @@ parse, call selectors/services, render: no ORM writes here. The people and roste
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
@@ -12,10 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from smz.accounts.models import Role
-from smz.core.timeutil import business_date
 from smz.approvals.selectors import approval_counts_for
 from smz.approvals.views import project_workflows
 from smz.attendance import selectors as attendance_selectors
+from smz.core.timeutil import business_date
 from smz.docking.selectors.apps import project_docking_state
 from smz.portal.dashboard import dashboard_for
 from smz.registry import selectors
@@ -97,7 +99,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "portal/project_detail.html", context)
 
 
-def _video_summary(user, project: Project) -> dict | None:
+def _video_summary(user: Any, project: Project) -> dict | None:
     if not (is_authority(user) or is_enterprise_user(user)):
         return None
     now = timezone.now()
