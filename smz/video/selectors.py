@@ -16,7 +16,7 @@ from smz.core.timeutil import CITY_TZ
 from smz.devices.models import Entrance
 from smz.registry import scoping
 from smz.registry.models import Jurisdiction
-from smz.video.models import Camera, CameraOnlineInterval, SipRefusal
+from smz.video.models import Camera, CameraOnlineInterval, ProjectVideo, SipRefusal
 
 
 def cameras_for(user: Any) -> QuerySet[Camera]:
@@ -278,3 +278,75 @@ def video_counts_for(user: Any, now: dt.datetime) -> dict[str, int]:
         "projects": len({c.project_id for c in from_day}),
         "offline": offline,
     }
+
+
+def site_entrances_for(user: Any, project_id: int, *, open_only: bool = False) -> list[Entrance]:
+    """A site's entrances the user may see, open ones first."""
+    qs = entrances_for(user).filter(project=project_id)
+    if open_only:
+        qs = qs.filter(status=Entrance.Status.OPEN)
+    return list(qs.order_by("-status", "name"))
+
+
+def site_entrance_for(user: Any, project_id: int, pk: int) -> Entrance | None:
+    """One of a site's entrances (a form's choice), or None when it is not the user's to see or not there."""
+    return entrances_for(user).filter(project=project_id, pk=pk).first()
+
+
+def site_cameras_for(user: Any, project_id: int) -> list[Camera]:
+    """A site's cameras, recorders and channels, active first."""
+    return list(
+        cameras_for(user)
+        .filter(project=project_id)
+        .select_related("entrance", "nvr", "platform")
+        .order_by("-status", "gb_id")
+    )
+
+
+def camera_find_for(user: Any, pk: int) -> Camera | None:
+    return cameras_for(user).filter(pk=pk).first()
+
+
+def entrance_cameras_for(user: Any, entrance_id: int) -> list[Camera]:
+    return list(
+        cameras_for(user)
+        .filter(entrance=entrance_id)
+        .select_related("nvr", "platform")
+        .order_by("-status", "gb_id")
+    )
+
+
+def recorder_channels_for(user: Any, recorder_id: int) -> list[Camera]:
+    return list(
+        cameras_for(user).filter(nvr=recorder_id).select_related("entrance").order_by("gb_id")
+    )
+
+
+def sip_password_is_set(project_id: int) -> bool:
+    return ProjectVideo.objects.filter(project=project_id).exists()
+
+
+def camera_projects_for(user: Any) -> QuerySet[Any]:
+    """The projects with cameras the user may see (the camera list's project filter)."""
+    return (
+        scoping.projects_for(user)
+        .filter(pk__in=cameras_for(user).values("project"))
+        .order_by("code")
+    )
+
+
+def uncovered_for(
+    user: Any, day: dt.date, *, now: dt.datetime | None, jurisdiction: str = ""
+) -> tuple[list[Coverage], dict[int, Any]]:
+    """V1 for the user's active sites (a town's own): the uncovered entrances of `day`, and their projects."""
+    projects = scoping.projects_for(user).filter(status="active")
+    if jurisdiction:
+        projects = projects.filter(jurisdiction__code=jurisdiction)
+    found = uncovered_entrances(list(projects.values_list("pk", flat=True)), day, now=now)
+    by_pk = {
+        p.pk: p
+        for p in scoping.projects_for(user)
+        .filter(pk__in={c.project_id for c in found})
+        .select_related("jurisdiction")
+    }
+    return found, by_pk

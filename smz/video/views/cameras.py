@@ -27,7 +27,7 @@ from smz.devices.models import Entrance
 from smz.registry import scoping
 from smz.registry.scoping import can_manage_site
 from smz.video import selectors
-from smz.video.models import Camera, CameraOnlineInterval, ProjectVideo
+from smz.video.models import Camera, CameraOnlineInterval
 from smz.video.services import cameras as camera_services
 
 WEEK = 7
@@ -139,15 +139,8 @@ def _project_page(
     now = timezone.now()
     today = business_date(now)
     may_manage = can_manage_site(request.user, project)
-    entrances = list(
-        selectors.entrances_for(request.user).filter(project=project).order_by("-status", "name")
-    )
-    cameras = list(
-        selectors.cameras_for(request.user)
-        .filter(project=project)
-        .select_related("entrance", "nvr", "platform")
-        .order_by("-status", "gb_id")
-    )
+    entrances = selectors.site_entrances_for(request.user, project.pk)
+    cameras = selectors.site_cameras_for(request.user, project.pk)
     coverage = {c.entrance_id: c for c in selectors.entrance_coverage([project.pk], today, now=now)}
     by_entrance: dict[int | None, list[Camera]] = {}
     for c in cameras:
@@ -183,7 +176,7 @@ def _project_page(
             "today": today,
             "kinds": Entrance.Kind.choices,
             "password": password,
-            "password_set": ProjectVideo.objects.filter(project=project).exists(),
+            "password_set": selectors.sip_password_is_set(project.pk),
             "sip": {
                 "server_id": settings.SMZ_SIP_SERVER_ID,
                 "realm": settings.SMZ_SIP_REALM,
@@ -245,13 +238,9 @@ def camera_register(request: HttpRequest, pk: int) -> HttpResponse:
     form = request.POST
     entrance = nvr = None
     if form.get("entrance", "").isdigit():
-        entrance = (
-            selectors.entrances_for(request.user)
-            .filter(project=project, pk=int(form["entrance"]))
-            .first()
-        )
+        entrance = selectors.site_entrance_for(request.user, project.pk, int(form["entrance"]))
     if form.get("nvr", "").isdigit():
-        nvr = selectors.cameras_for(request.user).filter(pk=int(form["nvr"])).first()
+        nvr = selectors.camera_find_for(request.user, int(form["nvr"]))
     try:
         if form.get("entrance") and entrance is None:
             raise NotFound("出入口")
@@ -317,10 +306,8 @@ def camera_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             raw = request.POST.get("entrance", "")
             entrance = None
             if raw:
-                entrance = (
-                    selectors.entrances_for(request.user)
-                    .filter(pk=int(raw) if raw.isdigit() else 0)
-                    .first()
+                entrance = selectors.site_entrance_for(
+                    request.user, camera.project_id, int(raw) if raw.isdigit() else 0
                 )
                 if entrance is None:
                     raise NotFound("出入口")
@@ -357,12 +344,7 @@ def entrance_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = business_date(now)
     day = _day(request, today)
     start = dt.datetime.combine(day, dt.time(0), tzinfo=CITY_TZ)
-    cameras = list(
-        selectors.cameras_for(request.user)
-        .filter(entrance=entrance)
-        .select_related("nvr", "platform")
-        .order_by("-status", "gb_id")
-    )
+    cameras = selectors.entrance_cameras_for(request.user, entrance.pk)
     intervals = selectors.intervals_between(
         [c.pk for c in cameras], start, start + dt.timedelta(days=1)
     )
@@ -415,14 +397,7 @@ def camera_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for d in (today - dt.timedelta(days=n) for n in range(WEEK))
     ]
     channels = (
-        list(
-            selectors.cameras_for(request.user)
-            .filter(nvr=camera)
-            .select_related("entrance")
-            .order_by("gb_id")
-        )
-        if camera.is_recorder
-        else []
+        selectors.recorder_channels_for(request.user, camera.pk) if camera.is_recorder else []
     )
     may_manage = can_manage_site(request.user, camera.project)
     return render(
@@ -440,10 +415,8 @@ def camera_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "refusals": selectors.refusals_for(camera.gb_id),
             "channels": channels,
             "live_url": _live_url(camera),
-            "entrances": list(
-                selectors.entrances_for(request.user).filter(
-                    project=camera.project_id, status=Entrance.Status.OPEN
-                )
+            "entrances": selectors.site_entrances_for(
+                request.user, camera.project_id, open_only=True
             )
             if may_manage
             else [],
@@ -480,9 +453,7 @@ def camera_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "counts": selectors.camera_counts(qs),
-            "projects": scoping.projects_for(request.user)
-            .filter(pk__in=selectors.cameras_for(request.user).values("project"))
-            .order_by("code"),
+            "projects": selectors.camera_projects_for(request.user),
             "jurisdictions": selectors.video_jurisdictions_for(request.user),
             "kinds": Camera.Kind.choices,
             "statuses": Camera.Status.choices,
@@ -505,18 +476,9 @@ def uncovered(request: HttpRequest) -> HttpResponse:
     today = business_date(now)
     day = _day(request, today)
     jurisdiction = request.GET.get("jurisdiction", "")
-    projects = scoping.projects_for(request.user).filter(status="active")
-    if jurisdiction:
-        projects = projects.filter(jurisdiction__code=jurisdiction)
-    found = selectors.uncovered_entrances(
-        list(projects.values_list("pk", flat=True)), day, now=now if day == today else None
+    found, by_pk = selectors.uncovered_for(
+        request.user, day, now=now if day == today else None, jurisdiction=jurisdiction
     )
-    by_pk = {
-        p.pk: p
-        for p in scoping.projects_for(request.user)
-        .filter(pk__in={c.project_id for c in found})
-        .select_related("jurisdiction")
-    }
     rows = [
         {
             "c": c,
