@@ -71,7 +71,9 @@ def gb_id_parse(
     if gb.division[:2] == "00":
         raise GbIdError(VideoErrorCode.GB_ID_INVALID, "国标编码的中心编码无效（省级代码不能为00）")
     if city_code and gb.division != city_code:
-        raise GbIdError(VideoErrorCode.GB_ID_WRONG_CITY, f"国标编码前6位应为本市行政区划代码 {city_code}")
+        raise GbIdError(
+            VideoErrorCode.GB_ID_WRONG_CITY, f"国标编码前6位应为本市行政区划代码 {city_code}"
+        )
     types = DEVICE_TYPES if allowed_types is None else allowed_types
     if gb.type_code not in types:
         names = "、".join(f"{k}（{v}）" for k, v in types.items())
