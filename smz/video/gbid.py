@@ -1,4 +1,4 @@
-"""GB/T 28181 device ids (附件2 §3): 20 digits, read as
+"""GB/T 28181 device ids (附件2 §4): 20 digits, read as
 
     CCCCCCCC II TTT N SSSSSS
     centre   |  |   |  serial (6)
