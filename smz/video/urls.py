@@ -1,5 +1,6 @@
 from django.urls import path
 
+
 from smz.video.views import cameras
 
 app_name = "video"
