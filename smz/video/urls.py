@@ -1,6 +1,5 @@
 from django.urls import path
 
-
 from smz.video.views import cameras
 
 app_name = "video"
