@@ -10,9 +10,11 @@ import datetime as dt
 import pytest
 
 from smz.compliance import table
-from smz.compliance.models import Violation
+from smz.compliance.models import Deduction, Violation
+from smz.compliance.selectors.review import evidence_links
 from smz.compliance.services import rule_table_load
 from smz.compliance.services.engine import judge
+from smz.compliance.services.review import deductions_propose
 from smz.core.timeutil import CITY_TZ
 from smz.devices.models import Entrance
 from smz.testing.video import entrance_with_camera
@@ -116,3 +118,14 @@ def test_v1_rule_is_enabled_from_the_video_go_live():
     (rule,) = [r for r in table.table_data()["rules"] if r["code"] == CODE]
     assert rule["enabled"] is True and rule["effective_from"] == "2026-12-05"
     assert rule["basis"].startswith("通知 一（二）4")
+
+
+def test_v1_deduction_evidence_links_the_camera_and_the_entrance(world, cam_rule):
+    p1, gc = world.projects["p1"], world.user("gc_labor")
+    east, camera = entrance_with_camera(gc, p1, name="东门", serial=1)
+    judge(DAY, DAY, projects=[p1.pk])
+    deductions_propose(DAY, DAY)
+    deduction = Deduction.objects.get(violation__rule__code=CODE)
+    links = {link.label: link.url for link in evidence_links(deduction)}
+    assert links["视频监控点"] == f"/video/cameras/{camera.pk}/"
+    assert links["出入口"] == f"/video/entrances/{east.pk}/"
