@@ -94,16 +94,19 @@ def _union_seconds(spans: Iterable[tuple[dt.datetime, dt.datetime]]) -> int:
 def entrance_coverage(
     project_ids: Iterable[int], day: dt.date, *, now: dt.datetime | None = None
 ) -> list[Coverage]:
-    """Each open personnel entrance of these projects on `day`: seconds of its working hours covered by an
-    online camera assigned to it (union over its cameras; an interval still open counts up to `now`). For
-    today the window ends at `now`. Three statements, whatever the number of entrances."""
+    """Each open personnel entrance of these projects on record on `day`: seconds of its working hours
+    covered by an online camera assigned to it (union over its cameras; an interval still open counts up to
+    `now`). For today the window ends at `now`. Three statements, whatever the number of entrances."""
     start, end = working_window(day)
     if now is not None:
         end = min(end, now)
     window = max(0, int((end - start).total_seconds()))
+    # An entrance is judged from the day it was recorded: before it there is no record to judge by (N4).
+    next_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=CITY_TZ)
     entrances = Entrance.objects.filter(
         project_id__in=list(project_ids),
         kind=Entrance.Kind.PERSONNEL,
+        created_at__lt=next_day,
     ).filter(Q(status=Entrance.Status.OPEN) | Q(closed_at__gt=start))
     rows = {
         e.pk: Coverage(

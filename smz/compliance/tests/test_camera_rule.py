@@ -44,6 +44,12 @@ def online(camera, start, end=None) -> None:
     CameraOnlineInterval.objects.create(camera=camera, started_at=start, ended_at=end)
 
 
+def run(project, day=DAY):
+    """Judge the day, the site's entrances on record since 2024 (an entrance recorded later is not judged)."""
+    Entrance.objects.update(created_at=dt.datetime(2024, 1, 1, tzinfo=CITY_TZ))
+    return judge(day, day, projects=[project.pk])
+
+
 def found(project, day=DAY):
     return list(
         Violation.objects.filter(project=project, day=day, rule__code=CODE).order_by("subject")
@@ -55,7 +61,7 @@ def test_v1_entrance_without_camera_or_offline_is_found(world, cam_rule):
     bare = Entrance.objects.create(project=p1, name="北门")
     east, camera = entrance_with_camera(gc, p1, name="东门", serial=1)
     online(camera, at(6), at(12))  # offline from noon: 7 of the 12 working hours
-    judge(DAY, DAY, projects=[p1.pk])
+    run(p1)
     rows = {v.subject: v for v in found(p1)}
     assert set(rows) == {f"entrance:{bare.pk}", f"entrance:{east.pk}"}
     assert "camera" not in rows[f"entrance:{bare.pk}"].evidence
@@ -77,7 +83,7 @@ def test_v1_covered_entrance_is_not_found(world, cam_rule):
     online(b, at(6), at(13))
     online(c, at(12), at(15))
     online(b, at(15, 20))  # still online
-    judge(DAY, DAY, projects=[p1.pk])
+    run(p1)
     assert found(p1) == []
 
 
@@ -90,12 +96,12 @@ def test_v1_vehicle_and_closed_entrances_are_not_judged(world, cam_rule):
         status=Entrance.Status.CLOSED,
         closed_at=at(18, day=DAY - dt.timedelta(days=1)),
     )
-    judge(DAY, DAY, projects=[p1.pk])
+    run(p1)
     assert found(p1) == []
     # A site that need not attend yet (before planned start + 10 days) is not judged either.
     Entrance.objects.create(project=p1, name="北门")
     early = dt.date(2024, 2, 5)
-    judge(early, early, projects=[p1.pk])
+    run(p1, early)
     assert found(p1, early) == []
 
 
@@ -103,14 +109,14 @@ def test_v1_one_finding_per_entrance_capped_per_day(world, cam_rule):
     p1 = world.projects["p1"]
     for name in ("一号门", "二号门", "三号门", "四号门"):
         Entrance.objects.create(project=p1, name=name)
-    judge(DAY, DAY, projects=[p1.pk])
+    run(p1)
     rows = found(p1)
     assert len(rows) == 4
     assert [v.counted for v in rows].count(True) == 3  # per_day_cap 3 at 1 point an entrance
     (capped,) = [v for v in rows if not v.counted]
     assert capped.not_counted_reason == "已达每日上限 3 分"
     # Idempotent: a re-run rewrites the same rows.
-    result = judge(DAY, DAY, projects=[p1.pk])
+    result = run(p1)
     assert result.created == 0 and result.by_rule[CODE] == 3 and len(found(p1)) == 4
 
 
@@ -123,7 +129,7 @@ def test_v1_rule_is_enabled_from_the_video_go_live():
 def test_v1_deduction_evidence_links_the_camera_and_the_entrance(world, cam_rule):
     p1, gc = world.projects["p1"], world.user("gc_labor")
     east, camera = entrance_with_camera(gc, p1, name="东门", serial=1)
-    judge(DAY, DAY, projects=[p1.pk])
+    run(p1)
     deductions_propose(DAY, DAY)
     deduction = Deduction.objects.get(violation__rule__code=CODE)
     links = {link.label: link.url for link in evidence_links(deduction)}

@@ -144,6 +144,7 @@ def test_v1_coverage_unions_cameras_and_forgives_short_gaps(world, settings) -> 
     _, two = entrance_with_camera(actor, p1, name="东门", serial=2)
     west = Entrance.objects.create(project=p1, name="西门")
     Entrance.objects.create(project=p1, name="车辆门", kind=Entrance.Kind.VEHICLE)
+    Entrance.objects.update(created_at=at(0) - dt.timedelta(days=30))  # on record before DAY
     # East: camera one 06:00–12:00, camera two 11:50–18:40 → covered 07:00–18:40, gap 20 min: forgiven.
     CameraOnlineInterval.objects.create(camera=one, started_at=at(6), ended_at=at(12))
     CameraOnlineInterval.objects.create(camera=two, started_at=at(11, 50), ended_at=at(18, 40))

@@ -156,7 +156,10 @@ def test_v1_uncovered_list_for_authorities(site, as_user):
     assert "北门" not in html and "古镇戊厂房项目" in html
     day = business_date(timezone.now()) - dt.timedelta(days=1)
     html = as_user("city_admin").get(f"/video/uncovered/?day={day}").content.decode()
-    assert "北门" in html  # all day long no camera at all
+    assert "北门" not in html  # recorded today: not judged for yesterday
+    Entrance.objects.update(created_at=timezone.now() - dt.timedelta(days=3))
+    html = as_user("city_admin").get(f"/video/uncovered/?day={day}").content.decode()
+    assert "北门" in html  # on record, all day long no camera at all
 
 
 def test_v1_neighbours_workers_and_anonymous_get_nothing(site, client, as_user):

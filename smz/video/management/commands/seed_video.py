@@ -195,6 +195,11 @@ class Command(BaseCommand):
                         outage_camera = camera
                 password = sip_password_set(actor=actor, project=project)
                 lines.append(f"  {project.code} {project.name}：SIP注册密码 {password}")
+            # The demo sites' entrances are on record for the simulated week (an entrance is judged only for
+            # the days after it was recorded).
+            Entrance.objects.filter(project__in=projects).update(
+                created_at=_at(business_date(now) - dt.timedelta(days=WEEK - 1), dt.time(0))
+            )
             outage = half_day_outage(now)
             rows = []
             for camera in cameras:
