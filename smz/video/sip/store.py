@@ -1,0 +1,142 @@
+"""The SIP server's database side: plain synchronous Django ORM, called from one worker thread (server.py runs
+every job through a single-thread executor, so SQLite sees one writer and PostgreSQL one connection, and a
+job's connection is checked like a request's: close_old_connections before and after).
+
+Online state changes only through services/status.py; channels and device facts through services/cameras.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import close_old_connections
+
+from smz.video.models import Camera, CameraOnlineInterval, SipRefusal
+from smz.video.services.cameras import camera_device_info, channels_discovered
+from smz.video.services.status import cameras_gone, cameras_seen, cameras_silent, channel_states
+
+log = logging.getLogger("smz.video.sip")
+
+
+@dataclass(frozen=True)
+class Device:
+    """A camera or recorder as REGISTER needs it. `password` None: the site has none set."""
+
+    pk: int
+    gb_id: str
+    active: bool
+    is_recorder: bool
+    password: str | None
+
+
+@dataclass(frozen=True)
+class Registration:
+    pk: int
+    gb_id: str
+    transport: str
+    address: str
+    until: dt.datetime
+    is_recorder: bool
+
+
+def job[R](fn: Callable[[], R]) -> R:
+    """Run one unit of database work the way a request would: stale connections dropped around it."""
+    close_old_connections()
+    try:
+        return fn()
+    finally:
+        close_old_connections()
+
+
+def device_lookup(gb_id: str) -> Device | None:
+    """A directly registering device (source sip, not a recorder's channel) by its id, or None."""
+    camera = (
+        Camera.objects.filter(gb_id=gb_id, source=Camera.Source.SIP, nvr__isnull=True)
+        .select_related("project__video")
+        .first()
+    )
+    if camera is None:
+        return None
+    video = getattr(camera.project, "video", None)
+    return Device(
+        pk=camera.pk,
+        gb_id=camera.gb_id,
+        active=camera.status == Camera.Status.ACTIVE,
+        is_recorder=camera.is_recorder,
+        password=video.sip_password if video is not None and video.sip_password else None,
+    )
+
+
+def registrations_active(now: dt.datetime) -> list[Registration]:
+    """Registrations still valid (a restarted server keeps its devices without making them re-register)."""
+    rows = Camera.objects.filter(
+        source=Camera.Source.SIP,
+        nvr__isnull=True,
+        status=Camera.Status.ACTIVE,
+        registered_until__gt=now,
+    ).exclude(sip_address="")
+    return [
+        Registration(
+            c.pk, c.gb_id, c.sip_transport, c.sip_address, c.registered_until, c.is_recorder
+        )
+        for c in rows
+        if c.registered_until is not None
+    ]
+
+
+def registered(pk: int, at: dt.datetime, transport: str, address: str, until: dt.datetime) -> None:
+    cameras_seen([pk], at, transport=transport, address=address, registered_until=until)
+
+
+def unregistered(pk: int, at: dt.datetime) -> None:
+    cameras_gone([pk], at, CameraOnlineInterval.EndReason.UNREGISTERED)
+    Camera.objects.filter(pk=pk).update(registered_until=at)
+
+
+def seen(ids: list[int], at: dt.datetime) -> list[int]:
+    return cameras_seen(ids, at)
+
+
+def silent(now: dt.datetime, keepalive_seconds: int, missed: int) -> list[int]:
+    return cameras_silent(now, keepalive_seconds=keepalive_seconds, missed=missed)
+
+
+def refusals(rows: list[tuple[str, str, str, str]]) -> None:
+    """(gb_id, address, code, detail) rows, already rate-limited by the server."""
+    SipRefusal.objects.bulk_create(
+        [
+            SipRefusal(gb_id=g[:20], address=a[:64], code=c[:40], detail=d[:200])
+            for g, a, c, d in rows
+        ]
+    )
+
+
+def catalog(pk: int, items: list[dict[str, str]], at: dt.datetime) -> int:
+    """A device's whole Catalog: for a recorder, unknown channels created and every channel's ON/OFF applied.
+    Returns the number of channels created."""
+    device = Camera.objects.filter(pk=pk, status=Camera.Status.ACTIVE).first()
+    if device is None or not device.is_recorder:
+        return 0
+    created = channels_discovered(recorder=device, items=items)
+    states = {
+        i["DeviceID"]: ("OFF" if i.get("Status", "").upper() in ("OFF", "OFFLINE") else "ON")
+        for i in items
+        if i.get("DeviceID")
+    }
+    device.refresh_from_db()
+    channel_states(device, states, at)
+    return len(created)
+
+
+def device_info(pk: int, fields: dict[str, str]) -> bool:
+    device = Camera.objects.filter(pk=pk).first()
+    if device is None:
+        return False
+    return camera_device_info(
+        camera=device,
+        maker=fields.get("Manufacturer", ""),
+        model_name=fields.get("Model", ""),
+        firmware=fields.get("Firmware", ""),
+    )
