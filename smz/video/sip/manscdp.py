@@ -1,8 +1,8 @@
 """MANSCDP bodies (GB/T 28181 附录A): the XML of Keepalive, Catalog and DeviceInfo, read and written.
 
 Cameras declare `encoding="GB2312"` (and often send GBK or GB18030 characters under that name) or UTF-8. expat
-reads no multi-byte legacy encoding, so the bytes are decoded here (GB2312/GBK/GB18030 as GB18030, its
-superset; a body whose bytes do not fit its declaration is tried in the other one, as some firmwares mislabel)
+reads no multi-byte legacy encoding, so the bytes are decoded here: valid UTF-8 as UTF-8, anything else as
+GB18030 (the superset of GB2312 and GBK), as some firmwares mislabel one as the other)
 and the declaration dropped before parsing. No DTD is accepted at all (so no entity of any kind is expanded:
 what defusedxml's forbid_dtd does, without the dependency), and the body is bounded by the SIP size limit and
 an element count."""
@@ -38,13 +38,11 @@ class Manscdp:
 def decode(body: bytes) -> str:
     m = _DECL.match(body)
     declared = m.group(1).decode("ascii").lower() if m else "utf-8"
-    if declared in GB:
-        order = ["gb18030", "utf-8"]
-    elif declared in ("utf-8", "utf8"):
-        order = ["utf-8", "gb18030"]
-    else:
+    if declared not in GB and declared not in ("utf-8", "utf8"):
         raise ManscdpError(f"unsupported encoding {declared[:20]}")
-    for codec in order:
+    # Valid UTF-8 is read as UTF-8 whatever the label (GBK text is almost never valid UTF-8, while GB18030
+    # decodes nearly any bytes, so trying it first would turn a mislabelled UTF-8 body into nonsense).
+    for codec in ("utf-8", "gb18030"):
         try:
             return body.decode(codec)
         except UnicodeDecodeError:
