@@ -3,6 +3,7 @@ a server on ephemeral ports with test-speed timers, and a simulator pointed at i
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from smz.testing.video import entrance_with_camera, gb
 from smz.video.models import Camera
 from smz.video.services.cameras import camera_register, sip_password_set
 from smz.video.simulator import Channel, SimDevice, Simulator
+from smz.video.sip.message import SipMessage, parse, request
 from smz.video.sip.server import Config, SipServer
 
 SITE_PASSWORD = "Gate-pass-2026"  # noqa: S105 (a test site's password)
@@ -103,3 +105,59 @@ async def simulator(
         yield sim
     finally:
         await sim.stop()
+
+
+class RawUdp(asyncio.DatagramProtocol):
+    """A bare UDP client for bad-input tests: send any bytes, read what comes back."""
+
+    def __init__(self) -> None:
+        self.inbox: asyncio.Queue[bytes] = asyncio.Queue()
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.inbox.put_nowait(data)
+
+    @classmethod
+    async def to(cls, port: int) -> RawUdp:
+        loop = asyncio.get_running_loop()
+        _, proto = await loop.create_datagram_endpoint(cls, remote_addr=("127.0.0.1", port))
+        return proto
+
+    def send(self, data: bytes) -> None:
+        assert self.transport is not None
+        self.transport.sendto(data)
+
+    async def recv(self, timeout: float = 2.0) -> SipMessage | None:
+        try:
+            return parse(await asyncio.wait_for(self.inbox.get(), timeout))
+        except TimeoutError:
+            return None
+
+    def close(self) -> None:
+        if self.transport:
+            self.transport.close()
+
+
+def raw_request(
+    method: str,
+    gb_id: str,
+    *,
+    body: bytes = b"",
+    headers: list[tuple[str, str]] | None = None,
+    cseq: int = 1,
+) -> bytes:
+    """A device's request as bytes (From/To its id), for hand-made exchanges."""
+    return request(
+        method,
+        "sip:44200000002000000001@4420000000",
+        via="SIP/2.0/UDP 127.0.0.1:5060",
+        from_=f"<sip:{gb_id}@4420000000>;tag=1",
+        to=f"<sip:{gb_id}@4420000000>",
+        call_id=f"raw-{gb_id}-{cseq}",
+        cseq=cseq,
+        headers=headers,
+        body=body,
+    ).to_bytes()

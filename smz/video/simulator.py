@@ -118,6 +118,7 @@ class Simulator:
         local_host: str = "127.0.0.1",
         ramp: float = 0.0,
         catalog_chunk: int = 2,
+        autorun: bool = True,
     ) -> None:
         self.devices = {d.gb_id: d for d in devices}
         self.server = server
@@ -127,6 +128,7 @@ class Simulator:
         self.local_host = local_host
         self.ramp = ramp
         self.catalog_chunk = catalog_chunk
+        self.autorun = autorun  # False: devices act only when told (register(), keepalive_once())
         self.udp: asyncio.DatagramTransport | None = None
         self.local_port = 0
         self.pending: dict[str, asyncio.Future[SipMessage]] = {}
@@ -143,6 +145,8 @@ class Simulator:
             self.udp = transport
             self.local_port = transport.get_extra_info("sockname")[1]
         for i, dev in enumerate(self.devices.values()):
+            if not self.autorun:
+                break
             delay = self.ramp * i / max(1, len(self.devices))
             dev.task = asyncio.create_task(self._run(dev, delay))
 

@@ -10,8 +10,13 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from smz.testing.sip import simulator, sip_server, sip_site
+from smz.core.models import Event
+from smz.testing.sip import SITE_PASSWORD, RawUdp, raw_request, simulator, sip_server, sip_site
+from smz.testing.video import gb
 from smz.video.models import Camera, CameraOnlineInterval, SipRefusal
+from smz.video.services.cameras import camera_retire
+from smz.video.simulator import Channel, SimDevice
+from smz.video.sip import manscdp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,5 +71,224 @@ def test_v2_register_keepalive_timeout_and_back(world, transport) -> None:
             n = await server.db(lambda: CameraOnlineInterval.objects.filter(camera_id=a.pk).count())
             assert n == 2
             assert await server.db(SipRefusal.objects.count) == 0
+
+    asyncio.run(scenario())
+
+
+def test_v2_nvr_catalog_creates_channels_and_applies_off(world) -> None:
+    site = sip_site(world.user("gc_labor"), world.projects["p1"], cameras=0, nvr_channels=2)
+    (nvr_device,) = site.devices()
+    nvr_device.channels[1].status = "OFF"
+    nvr_device.channels.append(Channel(gb("131", 600), "新增通道"))
+    nvr_device.channels.append(
+        Channel("44010000001310000001", "外市通道")
+    )  # not the city's: left out
+    first, second = site.channels
+
+    def created() -> Camera | None:
+        return Camera.objects.filter(gb_id=gb("131", 600)).first()
+
+    async def scenario() -> None:
+        async with (
+            sip_server() as server,
+            simulator(server, [nvr_device], catalog_chunk=1) as sim,
+        ):
+            await until(lambda: registered(sim, 1))
+            await until(lambda: server.db(lambda: created() is not None))
+            await until(
+                lambda: server.db(lambda: Camera.objects.get(pk=site.nvr.pk).firmware != "")
+            )
+            new = await server.db(created)
+            assert new.nvr_id == site.nvr.pk and new.entrance_id is None and new.name == "新增通道"
+            assert new.source == Camera.Source.SIP and new.online
+            event = await server.db(Event.objects.get, kind="camera.discovered", subject_id=new.pk)
+            assert event.actor_id is None
+            states = await server.db(
+                lambda: dict(Camera.objects.filter(nvr=site.nvr).values_list("gb_id", "online"))
+            )
+            assert states == {first.gb_id: True, second.gb_id: False, new.gb_id: True}
+            assert not await server.db(
+                lambda: Camera.objects.filter(gb_id="44010000001310000001").exists()
+            )
+            nvr = await server.db(Camera.objects.get, pk=site.nvr.pk)
+            assert (nvr.maker, nvr.model_name, nvr.firmware) == (
+                "Hikvision",
+                "DS-2CD3T46WDV3-I3",
+                "V5.7.3",
+            )
+            assert sim.devices[nvr_device.gb_id].queries == 2  # Catalog and DeviceInfo, once
+
+    asyncio.run(scenario())
+
+
+def test_v2_reregister_before_expiry_then_unregister(world) -> None:
+    site = sip_site(world.user("gc_labor"), world.projects["p1"], cameras=1)
+    (camera,) = site.cameras
+
+    async def scenario() -> None:
+        async with sip_server() as server, simulator(server, site.devices(), expires=2) as sim:
+            dev = sim.devices[camera.gb_id]
+            await until(
+                lambda: _true(dev.registers >= 3)
+            )  # re-registered twice within 2 s expiries
+            assert await server.db(lambda: online_ids() == {camera.pk})
+            assert dev.queries == 2  # a refresh from the same address asks nothing again
+            count = await server.db(
+                lambda: CameraOnlineInterval.objects.filter(camera_id=camera.pk).count()
+            )
+            assert count == 1
+            assert await sim.unregister(camera.gb_id) == 200
+            await until(lambda: server.db(lambda: online_ids() == set()))
+            interval = await server.db(CameraOnlineInterval.objects.get, camera_id=camera.pk)
+            assert interval.end_reason == CameraOnlineInterval.EndReason.UNREGISTERED
+            # A keepalive after un-registering is refused: the device must register again.
+            assert await sim.keepalive_once(dev) == 403
+            assert await server.db(lambda: online_ids() == set())
+
+    asyncio.run(scenario())
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+def test_v2_wrong_password_unknown_and_retired_ids_are_refused_once_each(world) -> None:
+    actor = world.user("gc_labor")
+    site = sip_site(actor, world.projects["p1"], cameras=2)
+    a, b = site.cameras
+    camera_retire(actor=actor, camera=b)
+    devices = [
+        SimDevice(a.gb_id, "Wrong-pass-1"),
+        SimDevice(gb("132", 999), SITE_PASSWORD),  # unknown
+        SimDevice(b.gb_id, SITE_PASSWORD),  # retired
+    ]
+
+    async def scenario() -> None:
+        async with sip_server() as server, simulator(server, devices, autorun=False) as sim:
+            for _ in range(3):
+                statuses = [await sim.register(d) for d in devices]
+                assert statuses == [403, 404, 403]
+            await asyncio.sleep(0.3)  # a flush
+            rows = await server.db(lambda: sorted(SipRefusal.objects.values_list("gb_id", "code")))
+            assert rows == sorted(
+                [
+                    (a.gb_id, "video.sip_bad_password"),
+                    (gb("132", 999), "video.sip_unknown_id"),
+                    (b.gb_id, "video.sip_retired"),
+                ]
+            )
+            assert await server.db(lambda: online_ids() == set())
+            assert not await server.db(CameraOnlineInterval.objects.exists)
+            # The right password still works afterwards.
+            devices[0].password = SITE_PASSWORD
+            assert await sim.register(devices[0]) == 200
+
+    asyncio.run(scenario())
+
+
+def test_v2_bad_input_is_answered_and_never_stops_the_server(world) -> None:
+    site = sip_site(world.user("gc_labor"), world.projects["p1"], cameras=1)
+    (camera,) = site.cameras
+    gid = camera.gb_id
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        b"<Notify><CmdType>Keepalive</CmdType><DeviceID>&b;</DeviceID></Notify>"
+    )
+    cases: list[tuple[bytes, int | None]] = [
+        (b"\x00\xff" * 100, None),  # garbage: nothing to answer
+        (b"\r\n\r\n", None),  # a CRLF ping
+        (raw_request("REGISTER", gid).replace(b"Call-ID", b"X-Call"), None),  # no Call-ID
+        (raw_request("REGISTER", gid).replace(b"CSeq: 1 REGISTER", b"CSeq: 1 INVITE"), 400),
+        (raw_request("REGISTER", gid, headers=[("Expires", "soon")]), 400),
+        (raw_request("REGISTER", gid, headers=[("Expires", "0")]), 401),  # un-register: auth first
+        (raw_request("MESSAGE", gid, body=b"x" * 40_000), 413),
+        (raw_request("MESSAGE", gid, body=bomb), 400),
+        (raw_request("MESSAGE", gid, body=b"\xb6\xab\xc3\xc5 not xml"), 400),
+        (raw_request("MESSAGE", gid, body=manscdp.keepalive(1, gid)), 403),  # not registered
+        (raw_request("INVITE", gid), 405),
+        (raw_request("REGISTER", "4420"), 404),
+        (raw_request("OPTIONS", gid), 200),
+    ]
+
+    async def scenario() -> None:
+        async with sip_server() as server:
+            raw = await RawUdp.to(server.udp_port)
+            try:
+                for data, status in cases:
+                    raw.send(data)
+                    answer = await raw.recv(timeout=0.5 if status is None else 2.0)
+                    assert (answer.status if answer else None) == status, data[:60]
+            finally:
+                raw.close()
+            async with simulator(server, site.devices()) as sim:
+                await until(lambda: registered(sim, 1))
+                await until(lambda: server.db(lambda: online_ids() == {camera.pk}))
+            codes = await server.db(lambda: set(SipRefusal.objects.values_list("code", flat=True)))
+            assert codes == {
+                "video.sip_malformed",
+                "video.sip_bad_request",
+                "video.sip_too_large",
+                "video.sip_not_registered",
+                "video.sip_unknown_id",
+            }
+            assert await server.db(lambda: Camera.objects.count()) == 1
+
+    asyncio.run(scenario())
+
+
+def test_v2_a_flood_is_answered_503_once_a_second_and_then_served(world) -> None:
+    async def scenario() -> None:
+        async with sip_server(rate_per_second=20, burst=20) as server:
+            raw = await RawUdp.to(server.udp_port)
+            try:
+                for i in range(300):
+                    raw.send(raw_request("OPTIONS", gb("132", 1), cseq=i + 1))
+                answers = []
+                while (answer := await raw.recv(timeout=0.5)) is not None:
+                    answers.append(answer)
+                statuses = [a.status for a in answers]
+                assert 15 <= statuses.count(200) <= 40
+                assert statuses.count(503) == 1  # at most one 503 a second per host
+                busy = next(a for a in answers if a.status == 503)
+                assert busy.header("Retry-After") == "5"
+                # (the kernel may drop part of the burst before the server reads it)
+                assert server.stats.dropped_flood >= server.stats.received - 41 > 50
+                await asyncio.sleep(1.0)
+                raw.send(raw_request("OPTIONS", gb("132", 1), cseq=999))
+                answer = await raw.recv()
+                assert answer is not None and answer.status == 200
+            finally:
+                raw.close()
+            await asyncio.sleep(0.3)
+            rows = await server.db(lambda: list(SipRefusal.objects.values_list("code", flat=True)))
+            assert rows == ["video.sip_rate_limited"]
+
+    asyncio.run(scenario())
+
+
+def test_v2_tcp_framing_refuses_oversize_and_survives_garbage(world) -> None:
+    async def scenario() -> None:
+        async with sip_server() as server:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.tcp_port)
+            head = raw_request("MESSAGE", gb("132", 1)).split(b"Content-Length")[0]
+            writer.write(head + b"Content-Length: 99999999\r\n\r\n")
+            answer = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2)
+            assert answer.startswith(b"SIP/2.0 413")
+            assert await asyncio.wait_for(reader.read(), 2) == b""  # and the connection is closed
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.tcp_port)
+            writer.write(b"hello there\r\n\r\n\r\n")
+            writer.write(raw_request("OPTIONS", gb("132", 1)))
+            answer = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2)
+            assert answer.startswith(b"SIP/2.0 200")
+            writer.write(b"X" * 10_000)  # a header block that never ends
+            assert await asyncio.wait_for(reader.read(), 2) == b""
+            writer.close()
+            # The server still serves TCP.
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.tcp_port)
+            writer.write(raw_request("OPTIONS", gb("132", 1)))
+            answer = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2)
+            assert answer.startswith(b"SIP/2.0 200")
+            writer.close()
 
     asyncio.run(scenario())
