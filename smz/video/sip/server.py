@@ -122,6 +122,15 @@ class Stats:
     dropped_flood: int = 0
 
 
+def _transaction_key(msg: SipMessage) -> tuple[str, str, str]:
+    """RFC 3261 §17.2.3: a request and its retransmissions share the top Via branch, Call-ID and CSeq."""
+    return (
+        msg.header("Call-ID") or "",
+        msg.header("CSeq") or "",
+        param(msg.header("Via"), "branch") or "",
+    )
+
+
 class _Udp(asyncio.DatagramProtocol):
     def __init__(self, server: SipServer) -> None:
         self.server = server
@@ -147,6 +156,14 @@ class SipServer:
         self.tcp_port = 0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sip-db")
         self._lookups: dict[str, tuple[float, store.Device | None]] = {}
+        self._devices: dict[str, store.Device] = {}
+        self._devices_at = 0.0
+        self._answers: dict[tuple[str, str, str], tuple[float, bytes | None]] = {}
+        self._reg_queue: list[
+            tuple[tuple[int, dt.datetime, str, str, dt.datetime], asyncio.Future[None]]
+        ] = []
+        self._reg_wake = asyncio.Event()
+        self._reg_task: asyncio.Task[None] | None = None
         self._buckets: dict[str, list[float]] = {}
         self._last_503: dict[str, float] = {}
         self._refusal_last: dict[tuple[str, str], float] = {}
@@ -163,6 +180,7 @@ class SipServer:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
+        await self._devices_refresh()
         for reg in await self.db(store.registrations_active, timezone.now()):
             host, _, port = reg.address.rpartition(":")
             if reg.transport == "UDP" and port.isdigit():
@@ -182,6 +200,7 @@ class SipServer:
         )
         self.tcp_port = self.tcp.sockets[0].getsockname()[1]
         self._loop_task = asyncio.create_task(self._housekeeping())
+        self._reg_task = asyncio.create_task(self._register_writer())
         log.info(
             "SIP server on %s udp:%s tcp:%s (realm %s, %d registrations kept)",
             self.config.host,
@@ -193,10 +212,11 @@ class SipServer:
 
     async def stop(self) -> None:
         self._stopping = True
-        if self._loop_task:
-            self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
+        for background in (self._loop_task, self._reg_task):
+            if background:
+                background.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await background
         if self.udp:
             self.udp.close()
         if self.tcp:
@@ -224,6 +244,34 @@ class SipServer:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("SIP task failed", exc_info=task.exception())
+
+    async def _devices_refresh(self) -> None:
+        self._devices = await self.db(store.devices_all)
+        self._devices_at = time.monotonic()
+        self._lookups.clear()
+
+    async def _register_writer(self) -> None:
+        """Group commit of accepted REGISTERs: whatever queued while the last batch was written goes in one
+        job; each REGISTER is answered only after its batch committed."""
+        while True:
+            await self._reg_wake.wait()
+            self._reg_wake.clear()
+            batch, self._reg_queue = self._reg_queue, []
+            if not batch:
+                continue
+            try:
+                await self.db(store.registered, [row for row, _ in batch])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.exception("storing %d SIP registrations failed", len(batch))
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(exc)
+                continue
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_result(None)
 
     # ---- periodic work ------------------------------------------------------------------------------
 
@@ -283,6 +331,11 @@ class SipServer:
                 del self._refusal_last[k]
         if len(self._lookups) > 10_000:
             self._lookups.clear()
+        for tkey, (at, _) in list(self._answers.items()):
+            if mono - at > 32:  # RFC 3261 timer J / 64·T1: retransmissions are over
+                del self._answers[tkey]
+        if mono - self._devices_at > self.config.lookup_ttl:
+            await self._devices_refresh()
 
     # ---- input ---------------------------------------------------------------------------------------
 
@@ -338,6 +391,16 @@ class SipServer:
                 return
         if not msg.is_request:
             return  # a device's 200 to our query; its answer comes as a MESSAGE
+        if msg.method != "ACK":
+            key = _transaction_key(msg)
+            seen = self._answers.get(key)
+            if (
+                seen is not None
+            ):  # a retransmission: answer as before, or wait for the first to finish
+                if seen[1] is not None:
+                    self._send_raw(peer, seen[1])
+                return
+            self._answers[key] = (time.monotonic(), None)
         if msg.method == "REGISTER":
             self._spawn(self._register(msg, peer))
         elif msg.method == "MESSAGE":
@@ -349,6 +412,13 @@ class SipServer:
 
     def send(self, peer: Peer, msg: SipMessage) -> None:
         data = msg.to_bytes()
+        if not msg.is_request:
+            key = _transaction_key(msg)
+            if key in self._answers:
+                self._answers[key] = (time.monotonic(), data)
+        self._send_raw(peer, data)
+
+    def _send_raw(self, peer: Peer, data: bytes) -> None:
         if peer.transport == "TCP":
             if peer.writer is not None and not peer.writer.is_closing():
                 peer.writer.write(data)
@@ -374,6 +444,9 @@ class SipServer:
         log.warning("SIP refused %s from %s: %s (%s)", gb_id or "-", peer.address, code, detail)
 
     async def _lookup(self, gb_id: str) -> store.Device | None:
+        known = self._devices.get(gb_id)
+        if known is not None:
+            return known
         now = time.monotonic()
         hit = self._lookups.get(gb_id)
         if hit is not None and now - hit[0] < self.config.lookup_ttl:
@@ -453,8 +526,11 @@ class SipServer:
         old = self.registrations.get(gb_id)
         self.registrations[gb_id] = Registration(device.pk, gb_id, device.is_recorder, until, peer)
         self.pending_seen.pop(device.pk, None)
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._reg_queue.append(((device.pk, now, peer.transport, peer.address, until), fut))
+        self._reg_wake.set()
         try:
-            await self.db(store.registered, device.pk, now, peer.transport, peer.address, until)
+            await fut
         except Exception:
             log.exception("SIP register of %s not stored", gb_id)
             self.send(peer, response(msg, 500))
@@ -520,7 +596,7 @@ class SipServer:
         if doc.cmd_type == "Keepalive":
             self.stats.keepalives += 1
             self.pending_seen.setdefault(reg.pk, now)
-        elif doc.cmd_type == "Catalog" and doc.kind in ("Response", "Notify"):
+        elif doc.cmd_type == "Catalog" and doc.kind in ("Response", "Notify") and reg.is_recorder:
             self._catalog_part(reg, doc)
         elif doc.cmd_type == "DeviceInfo" and doc.kind == "Response":
             self._spawn(self.db(store.device_info, reg.pk, doc.fields))

@@ -11,9 +11,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 
-from smz.video.models import Camera, CameraOnlineInterval, SipRefusal
+from smz.video.models import Camera, CameraOnlineInterval, ProjectVideo, SipRefusal
 from smz.video.services.cameras import camera_device_info, channels_discovered
 from smz.video.services.status import cameras_gone, cameras_seen, cameras_silent, channel_states
 
@@ -69,6 +69,25 @@ def device_lookup(gb_id: str) -> Device | None:
     )
 
 
+def devices_all() -> dict[str, Device]:
+    """Every directly registering device, for the server's in-memory table (refreshed every half minute):
+    one query, so neither a registration storm nor a flood of unknown ids costs a query each."""
+    passwords = dict(ProjectVideo.objects.values_list("project_id", "sip_password"))
+    rows = Camera.objects.filter(source=Camera.Source.SIP, nvr__isnull=True).values_list(
+        "pk", "gb_id", "status", "kind", "project_id"
+    )
+    return {
+        gb_id: Device(
+            pk=pk,
+            gb_id=gb_id,
+            active=status == Camera.Status.ACTIVE,
+            is_recorder=kind in (Camera.Kind.NVR, Camera.Kind.DVR),
+            password=passwords.get(project_id) or None,
+        )
+        for pk, gb_id, status, kind, project_id in rows
+    }
+
+
 def registrations_active(now: dt.datetime) -> list[Registration]:
     """Registrations still valid (a restarted server keeps its devices without making them re-register)."""
     rows = Camera.objects.filter(
@@ -86,8 +105,21 @@ def registrations_active(now: dt.datetime) -> list[Registration]:
     ]
 
 
-def registered(pk: int, at: dt.datetime, transport: str, address: str, until: dt.datetime) -> None:
-    cameras_seen([pk], at, transport=transport, address=address, registered_until=until)
+@transaction.atomic
+def registered(rows: list[tuple[int, dt.datetime, str, str, dt.datetime]]) -> None:
+    """Registrations accepted since the last call, (pk, at, transport, address, until): one cameras_seen for
+    all (at the oldest moment) and one bulk update of where each device is."""
+    if not rows:
+        return
+    cameras_seen([r[0] for r in rows], min(r[1] for r in rows))
+    Camera.objects.bulk_update(
+        [
+            Camera(pk=pk, sip_transport=t, sip_address=a[:64], registered_until=u)
+            for pk, _, t, a, u in rows
+        ],
+        ["sip_transport", "sip_address", "registered_until"],
+        batch_size=500,
+    )
 
 
 def unregistered(pk: int, at: dt.datetime) -> None:
