@@ -34,6 +34,8 @@ from smz.video.sip.message import (
     uri_user,
 )
 
+REGISTER_TIMEOUT = 16.0  # half of RFC 3261's timer F: a busy server is waited for, not flooded
+
 
 @dataclass
 class Channel:
@@ -267,7 +269,7 @@ class Simulator:
             ("Expires", str(expires)),
         ]
         msg = self._new(dev, "REGISTER", 1, call_id, headers=headers)
-        answer = await self.transact(dev, msg)
+        answer = await self.transact(dev, msg, timeout=REGISTER_TIMEOUT)
         if answer is not None and answer.status == 401:
             challenge = digest.parse_credentials(answer.header("WWW-Authenticate")) or {}
             qop = "auth" if "auth" in challenge.get("qop", "") else None
@@ -284,7 +286,7 @@ class Simulator:
             msg = self._new(
                 dev, "REGISTER", 2, call_id, headers=[*headers, ("Authorization", auth)]
             )
-            answer = await self.transact(dev, msg)
+            answer = await self.transact(dev, msg, timeout=REGISTER_TIMEOUT)
         dev.last_status = answer.status if answer else 0
         if answer is not None and answer.status == 200:
             dev.registers += 1

@@ -50,6 +50,7 @@ from smz.video.sip.message import (
 log = logging.getLogger("smz.video.sip")
 T = TypeVar("T")
 CATALOG_ITEMS_MAX = 512
+DEVICE_INFOS_PER_FLUSH = 200  # a registration storm's answers spread over flushes, not one long job
 
 
 @dataclass
@@ -157,6 +158,7 @@ class SipServer:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sip-db")
         self._lookups: dict[str, tuple[float, store.Device | None]] = {}
         self._devices: dict[str, store.Device] = {}
+        self._device_infos: list[tuple[int, dict[str, str]]] = []
         self._devices_at = 0.0
         self._answers: dict[tuple[str, str, str], tuple[float, bytes | None]] = {}
         self._reg_queue: list[
@@ -279,40 +281,58 @@ class SipServer:
         while True:
             await asyncio.sleep(self.config.flush_seconds)
             try:
-                await self._flush()
                 now = time.monotonic()
-                if now - self._last_check >= self.config.check_seconds:
+                check = now - self._last_check >= self.config.check_seconds
+                if check:
                     self._last_check = now
+                await self._flush(check=check)
+                if check:
                     await self._check()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("SIP housekeeping failed; retrying next round")
 
-    async def _flush(self) -> None:
+    async def _flush(self, *, check: bool = False) -> None:
+        """Write what is batched: refusals, DeviceInfo answers (at most DEVICE_INFOS_PER_FLUSH), then the
+        keepalives and, when `check`, the silence check judged at the moment the batch was taken."""
         if self._refusals:
             rows, self._refusals = self._refusals, []
             try:
                 await self.db(store.refusals, rows)
             except Exception:
                 log.exception("storing %d SIP refusals failed", len(rows))
-        if not self.pending_seen:
+        if self._device_infos:
+            infos = self._device_infos[:DEVICE_INFOS_PER_FLUSH]
+            del self._device_infos[:DEVICE_INFOS_PER_FLUSH]
+            try:
+                await self.db(store.device_infos, infos)
+            except Exception:
+                log.exception("storing %d DeviceInfo answers failed", len(infos))
+        if not self.pending_seen and not check:
             return
         batch, self.pending_seen = self.pending_seen, {}
+        snapshot = timezone.now() if check else None
         try:
-            await self.db(store.seen, list(batch), min(batch.values()))
+            went = await self.db(
+                store.seen_and_silent,
+                list(batch),
+                min(batch.values()) if batch else None,
+                snapshot,
+                self.config.keepalive_seconds,
+                self.config.missed,
+            )
             self.stats.flushes += 1
         except Exception:
             for pk, at in batch.items():  # keep them for the next flush
                 self.pending_seen[pk] = min(at, self.pending_seen.get(pk, at))
             raise
-
-    async def _check(self) -> None:
-        now = timezone.now()
-        went = await self.db(store.silent, now, self.config.keepalive_seconds, self.config.missed)
         if went:
             self.stats.went_offline += len(went)
             log.info("%d devices offline (keepalives missed or registration expired)", len(went))
+
+    async def _check(self) -> None:
+        now = timezone.now()
         for gb_id, reg in list(self.registrations.items()):
             if reg.until < now:
                 del self.registrations[gb_id]
@@ -598,8 +618,12 @@ class SipServer:
             self.pending_seen.setdefault(reg.pk, now)
         elif doc.cmd_type == "Catalog" and doc.kind in ("Response", "Notify") and reg.is_recorder:
             self._catalog_part(reg, doc)
-        elif doc.cmd_type == "DeviceInfo" and doc.kind == "Response":
-            self._spawn(self.db(store.device_info, reg.pk, doc.fields))
+        elif (
+            doc.cmd_type == "DeviceInfo"
+            and doc.kind == "Response"
+            and len(self._device_infos) < 100_000
+        ):
+            self._device_infos.append((reg.pk, doc.fields))
 
     def _catalog_part(self, reg: Registration, doc: manscdp.Manscdp) -> None:
         """A Catalog comes in parts (SumNum items over several MESSAGEs): gathered, then stored once."""

@@ -127,11 +127,20 @@ def unregistered(pk: int, at: dt.datetime) -> None:
     Camera.objects.filter(pk=pk).update(registered_until=at)
 
 
-def seen(ids: list[int], at: dt.datetime) -> list[int]:
-    return cameras_seen(ids, at)
-
-
-def silent(now: dt.datetime, keepalive_seconds: int, missed: int) -> list[int]:
+def seen_and_silent(
+    ids: list[int],
+    at: dt.datetime | None,
+    now: dt.datetime | None,
+    keepalive_seconds: int,
+    missed: int,
+) -> list[int]:
+    """A flush: the keepalives batched up to `now` (at the oldest of them), then, when `now` is given, the
+    silence check judged at that same moment, so a keepalive still waiting in memory is never mistaken for
+    silence however long the job waited in the queue. Returns the devices that went offline."""
+    if ids and at is not None:
+        cameras_seen(ids, at)
+    if now is None:
+        return []
     return cameras_silent(now, keepalive_seconds=keepalive_seconds, missed=missed)
 
 
@@ -162,13 +171,16 @@ def catalog(pk: int, items: list[dict[str, str]], at: dt.datetime) -> int:
     return len(created)
 
 
-def device_info(pk: int, fields: dict[str, str]) -> bool:
-    device = Camera.objects.filter(pk=pk).first()
-    if device is None:
-        return False
-    return camera_device_info(
-        camera=device,
-        maker=fields.get("Manufacturer", ""),
-        model_name=fields.get("Model", ""),
-        firmware=fields.get("Firmware", ""),
-    )
+def device_infos(rows: list[tuple[int, dict[str, str]]]) -> int:
+    """DeviceInfo answers gathered since the last call, (pk, fields); returns how many changed a camera."""
+    cameras = Camera.objects.in_bulk([pk for pk, _ in rows])
+    changed = 0
+    for pk, fields in rows:
+        if pk in cameras:
+            changed += camera_device_info(
+                camera=cameras[pk],
+                maker=fields.get("Manufacturer", ""),
+                model_name=fields.get("Model", ""),
+                firmware=fields.get("Firmware", ""),
+            )
+    return changed

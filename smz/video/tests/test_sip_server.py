@@ -15,7 +15,7 @@ from smz.testing.sip import SITE_PASSWORD, RawUdp, raw_request, simulator, sip_s
 from smz.testing.video import gb
 from smz.video.models import Camera, CameraOnlineInterval, SipRefusal
 from smz.video.services.cameras import camera_retire
-from smz.video.simulator import Channel, SimDevice
+from smz.video.simulator import Channel, SimDevice, devices_from_db
 from smz.video.sip import manscdp
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -292,3 +292,15 @@ def test_v2_tcp_framing_refuses_oversize_and_survives_garbage(world) -> None:
             writer.close()
 
     asyncio.run(scenario())
+
+
+def test_v2_simulator_reads_devices_from_the_database(world) -> None:
+    site = sip_site(world.user("gc_labor"), world.projects["p1"], cameras=1, nvr_channels=2)
+    Camera.objects.create(  # a platform camera is not the SIP server's
+        project=site.project, gb_id=gb("132", 900), kind="132", name="平台", source="platform"
+    )
+    devices = {d.gb_id: d for d in devices_from_db(None)}
+    assert set(devices) == {site.cameras[0].gb_id, site.nvr.gb_id}
+    assert devices[site.nvr.gb_id].kind == "nvr"
+    assert {c.gb_id for c in devices[site.nvr.gb_id].channels} == {c.gb_id for c in site.channels}
+    assert all(d.password == SITE_PASSWORD for d in devices.values())
