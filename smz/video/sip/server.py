@@ -2,8 +2,8 @@
 
 REGISTER is checked with digest auth against the site's password (ProjectVideo.sip_password), written before
 it is answered, then the device is asked for its Catalog and DeviceInfo. Keepalives are answered at once and
-kept in memory; every `flush_seconds` one cameras_seen call writes the batch (set-based: one UPDATE whatever
-the number of cameras), with the batch's oldest keepalive as the time, so coverage is never credited for a
+kept in memory; every `flush_seconds` cameras_seen writes the batch (set-based: one call per whole second the
+batch spans, normally one or two, whatever the number of cameras), each at its second rounded down, so coverage is never credited for a
 moment nobody vouched for. Every `check_seconds` the silence check (cameras_silent) runs right after a flush:
 a camera that missed `missed` keepalives goes offline, its interval ending at its last keepalive.
 
@@ -50,7 +50,7 @@ from smz.video.sip.message import (
 log = logging.getLogger("smz.video.sip")
 T = TypeVar("T")
 CATALOG_ITEMS_MAX = 512
-DEVICE_INFOS_PER_FLUSH = 200  # a registration storm's answers spread over flushes, not one long job
+DEVICE_INFOS_PER_FLUSH = 50  # a registration storm's answers spread over flushes, not one long job
 
 
 @dataclass
@@ -316,8 +316,7 @@ class SipServer:
         try:
             went = await self.db(
                 store.seen_and_silent,
-                list(batch),
-                min(batch.values()) if batch else None,
+                list(batch.items()),
                 snapshot,
                 self.config.keepalive_seconds,
                 self.config.missed,
@@ -615,7 +614,7 @@ class SipServer:
         now = timezone.now()
         if doc.cmd_type == "Keepalive":
             self.stats.keepalives += 1
-            self.pending_seen.setdefault(reg.pk, now)
+            self.pending_seen[reg.pk] = now  # the latest: what the silence check must see
         elif doc.cmd_type == "Catalog" and doc.kind in ("Response", "Notify") and reg.is_recorder:
             self._catalog_part(reg, doc)
         elif (

@@ -107,11 +107,12 @@ def registrations_active(now: dt.datetime) -> list[Registration]:
 
 @transaction.atomic
 def registered(rows: list[tuple[int, dt.datetime, str, str, dt.datetime]]) -> None:
-    """Registrations accepted since the last call, (pk, at, transport, address, until): one cameras_seen for
-    all (at the oldest moment) and one bulk update of where each device is."""
+    """Registrations accepted since the last call, (pk, at, transport, address, until): cameras_seen per
+    second they span and one bulk update of where each device is."""
     if not rows:
         return
-    cameras_seen([r[0] for r in rows], min(r[1] for r in rows))
+    for at, ids in _by_second([(r[0], r[1]) for r in rows]):
+        cameras_seen(ids, at)
     Camera.objects.bulk_update(
         [
             Camera(pk=pk, sip_transport=t, sip_address=a[:64], registered_until=u)
@@ -127,17 +128,25 @@ def unregistered(pk: int, at: dt.datetime) -> None:
     Camera.objects.filter(pk=pk).update(registered_until=at)
 
 
+def _by_second(rows: list[tuple[int, dt.datetime]]) -> list[tuple[dt.datetime, list[int]]]:
+    """Ids grouped by the whole second of their time (rounded down: coverage is never credited for a moment
+    nobody vouched for). A flush a second holds one or two groups; a delayed one, one per second it spans."""
+    groups: dict[dt.datetime, list[int]] = {}
+    for pk, at in rows:
+        groups.setdefault(at.replace(microsecond=0), []).append(pk)
+    return sorted(groups.items())
+
+
 def seen_and_silent(
-    ids: list[int],
-    at: dt.datetime | None,
+    rows: list[tuple[int, dt.datetime]],
     now: dt.datetime | None,
     keepalive_seconds: int,
     missed: int,
 ) -> list[int]:
-    """A flush: the keepalives batched up to `now` (at the oldest of them), then, when `now` is given, the
-    silence check judged at that same moment, so a keepalive still waiting in memory is never mistaken for
-    silence however long the job waited in the queue. Returns the devices that went offline."""
-    if ids and at is not None:
+    """A flush: the keepalives batched up to `now` (pk, when), one set-based cameras_seen per second they
+    span, then, when `now` is given, the silence check judged at that same moment, so a keepalive still
+    waiting in memory is never mistaken for silence however long the job waited. Returns who went offline."""
+    for at, ids in _by_second(rows):
         cameras_seen(ids, at)
     if now is None:
         return []

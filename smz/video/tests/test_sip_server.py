@@ -304,3 +304,44 @@ def test_v2_simulator_reads_devices_from_the_database(world) -> None:
     assert devices[site.nvr.gb_id].kind == "nvr"
     assert {c.gb_id for c in devices[site.nvr.gb_id].channels} == {c.gb_id for c in site.channels}
     assert all(d.password == SITE_PASSWORD for d in devices.values())
+
+
+def test_v2_an_expired_registration_goes_offline_and_a_restart_keeps_valid_ones(world) -> None:
+    site = sip_site(world.user("gc_labor"), world.projects["p1"], cameras=2)
+    short, long = site.cameras
+
+    async def scenario() -> None:
+        async with sip_server() as server, simulator(server, site.devices(), autorun=False) as sim:
+            assert await sim.register(sim.devices[short.gb_id], expires=1) == 200
+            assert await sim.register(sim.devices[long.gb_id], expires=600) == 200
+            await until(lambda: server.db(lambda: online_ids() == {short.pk, long.pk}))
+            # `short` keeps alive but lets its registration run out: offline, reason 注册过期.
+            for _ in range(6):
+                await sim.keepalive_once(sim.devices[short.gb_id])
+                await sim.keepalive_once(sim.devices[long.gb_id])
+                await asyncio.sleep(0.3)
+            await until(lambda: server.db(lambda: online_ids() == {long.pk}))
+            interval = await server.db(CameraOnlineInterval.objects.get, camera_id=short.pk)
+            assert interval.end_reason == CameraOnlineInterval.EndReason.EXPIRED
+            port = server.udp_port
+        # A new server process: the valid registration is kept, so a keepalive is enough.
+        async with sip_server(port=port) as again, simulator(again, [], autorun=False) as _:
+            assert long.gb_id in again.registrations
+            assert short.gb_id not in again.registrations
+
+    asyncio.run(scenario())
+
+
+def test_v2_refusal_logs_carry_no_secret(world, caplog) -> None:
+    site = sip_site(world.user("gc_labor"), world.projects["p1"], cameras=1)
+    (device,) = site.devices(password="Wrong-pass-1")
+
+    async def scenario() -> None:
+        async with sip_server() as server, simulator(server, [device], autorun=False) as sim:
+            assert await sim.register(device) == 403
+
+    with caplog.at_level("DEBUG", logger="smz.video.sip"):
+        asyncio.run(scenario())
+    text = caplog.text
+    assert "video.sip_bad_password" in text and device.gb_id in text
+    assert SITE_PASSWORD not in text and "Wrong-pass-1" not in text and "response=" not in text
