@@ -54,6 +54,9 @@ def main() -> int:
     )
     parser.add_argument("--port", type=int, default=25060)
     parser.add_argument(
+        "--ramp", type=float, default=None, help="s over which cameras first register"
+    )
+    parser.add_argument(
         "--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
     )
     args = parser.parse_args()
@@ -100,7 +103,7 @@ def main() -> int:
             stderr=subprocess.STDOUT,
         )
         time.sleep(3)
-        ramp = min(30.0, args.cameras / 100)
+        ramp = args.ramp if args.ramp is not None else args.cameras / 33  # ≈ 33 REGISTERs a second
         drop_ids = ids[:: max(1, len(ids) // max(1, args.drop))][: args.drop]
         warm = ramp + 2 * args.keepalive
         drop_after = warm + args.measure / 3

@@ -34,7 +34,7 @@ from smz.video.sip.message import (
     uri_user,
 )
 
-REGISTER_TIMEOUT = 16.0  # half of RFC 3261's timer F: a busy server is waited for, not flooded
+REGISTER_TIMEOUT = 32.0  # RFC 3261 timer F: a busy server is waited for, not flooded
 
 
 @dataclass
