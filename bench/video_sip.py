@@ -154,7 +154,7 @@ def main() -> int:
 
         extra_intervals = CameraOnlineInterval.objects.exclude(
             camera__gb_id__in=drop_ids
-        ).count() - len(ids)
+        ).count() - (len(ids) - len(drop_ids))
         rows = [r for r in cpu_lines(server_log) if measure_from <= r["t"] <= measure_to]
         if len(rows) < 2:
             raise SystemExit("too few stats lines: " + server_log.read_text()[-2000:])

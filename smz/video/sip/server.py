@@ -51,6 +51,7 @@ log = logging.getLogger("smz.video.sip")
 T = TypeVar("T")
 CATALOG_ITEMS_MAX = 512
 DEVICE_INFOS_PER_FLUSH = 50  # a registration storm's answers spread over flushes, not one long job
+ANSWERS_MAX = 200_000  # transactions remembered for retransmissions (32 s each)
 
 
 @dataclass
@@ -413,12 +414,13 @@ class SipServer:
         if msg.method != "ACK":
             key = _transaction_key(msg)
             seen = self._answers.get(key)
-            if (
-                seen is not None
-            ):  # a retransmission: answer as before, or wait for the first to finish
+            # A retransmission: answered as before, or left to the first copy still being handled.
+            if seen is not None:
                 if seen[1] is not None:
                     self._send_raw(peer, seen[1])
                 return
+            if len(self._answers) > ANSWERS_MAX:  # bounded whatever the traffic
+                self._answers.clear()
             self._answers[key] = (time.monotonic(), None)
         if msg.method == "REGISTER":
             self._spawn(self._register(msg, peer))
