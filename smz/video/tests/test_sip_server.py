@@ -16,7 +16,7 @@ from smz.testing.video import gb
 from smz.video.models import Camera, CameraOnlineInterval, SipRefusal
 from smz.video.services.cameras import camera_retire
 from smz.video.simulator import Channel, SimDevice, devices_from_db
-from smz.video.sip import manscdp
+from smz.video.sip import digest, manscdp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -352,3 +352,37 @@ def test_v2_refusal_logs_carry_no_secret(world, caplog) -> None:
     text = caplog.text
     assert "video.sip_bad_password" in text and device.gb_id in text
     assert SITE_PASSWORD not in text and "Wrong-pass-1" not in text and "response=" not in text
+
+
+def test_v2_stale_nonces_are_challenged_again_and_qop_auth_works(world) -> None:
+    site = sip_site(world.user("gc_labor"), world.projects["p1"], cameras=1)
+    (camera,) = site.cameras
+
+    async def scenario() -> None:
+        async with sip_server(offer_qop=True) as server:
+            key, realm = server.config.nonce_key, server.config.realm
+            old = digest.nonce_new(key, realm, now=time.time() - 400)
+            auth = digest.authorization(
+                username=camera.gb_id,
+                realm=realm,
+                password=SITE_PASSWORD,
+                method="REGISTER",
+                uri="sip:44200000002000000001@4420000000",
+                nonce=old,
+            )
+            raw = await RawUdp.to(server.udp_port)
+            try:
+                raw.send(raw_request("REGISTER", camera.gb_id, headers=[("Authorization", auth)]))
+                answer = await raw.recv()
+            finally:
+                raw.close()
+            assert answer is not None and answer.status == 401
+            challenge = answer.header("WWW-Authenticate") or ""
+            assert "stale=TRUE" in challenge and 'qop="auth"' in challenge
+            assert not await server.db(lambda: online_ids())
+            # The simulator answers the offered qop=auth: accepted.
+            async with simulator(server, site.devices(), autorun=False) as sim:
+                assert await sim.register(sim.devices[camera.gb_id]) == 200
+            assert await server.db(lambda: online_ids() == {camera.pk})
+
+    asyncio.run(scenario())
