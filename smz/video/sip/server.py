@@ -2,10 +2,12 @@
 
 REGISTER is checked with digest auth against the site's password (ProjectVideo.sip_password), written before
 it is answered, then the device is asked for its Catalog and DeviceInfo. Keepalives are answered at once and
-kept in memory; every `flush_seconds` cameras_seen writes the batch (set-based: one call per whole second the
-batch spans, normally one or two, whatever the number of cameras), each at its second rounded down, so coverage is never credited for a
-moment nobody vouched for. Every `check_seconds` the silence check (cameras_silent) runs right after a flush:
-a camera that missed `missed` keepalives goes offline, its interval ending at its last keepalive.
+kept in memory (each camera's latest); every `flush_seconds` cameras_seen writes the batch, set-based: one
+call per whole second the batch spans (normally one or two, whatever the number of cameras), each at its
+second rounded down, so coverage is never credited for a moment nobody vouched for. Every `check_seconds` the
+silence check (cameras_silent) runs in the same database job as a flush, judged at the moment that flush's
+batch was taken: a camera that missed `missed` keepalives goes offline, its interval ending at its last
+keepalive, and a keepalive still waiting in memory is never mistaken for silence.
 
 Bad input costs little and stores nothing wrong: per-host token buckets (503 + Retry-After, answered at most
 once a second per host), size limits (413), malformed messages (400), unknown ids (404), wrong passwords
