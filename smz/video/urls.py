@@ -1,3 +1,5 @@
+from django.urls import path
+
 app_name = "video"
 
 urlpatterns: list = []
