@@ -85,7 +85,9 @@ def main() -> int:
     ]
     subprocess.run(cmd, check=True)  # noqa: S603 (fixed arguments)
     total = sum(p.stat().st_size for p in OUT.glob("*"))
-    print(f"{OUT.relative_to(ROOT)}: {len(list(OUT.glob('*.ts')))} segments, {total / 1024:.0f} KiB")
+    print(
+        f"{OUT.relative_to(ROOT)}: {len(list(OUT.glob('*.ts')))} segments, {total / 1024:.0f} KiB"
+    )
     if not font:
         print("no CJK font found: the clip has no caption (apt-get install fonts-wqy-zenhei)")
     return 0
