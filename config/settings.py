@@ -291,6 +291,9 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # urllib3 logs each request line at DEBUG; the video platform's login (WVP) carries the password's
+        # digest in its query string (smz/video/platforms/wvp.py), so its lines never reach the log.
+        "urllib3": {"level": "INFO"},
     },
 }
 

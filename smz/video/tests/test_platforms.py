@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from io import StringIO
 
@@ -17,6 +19,7 @@ from django.utils import timezone
 from smz.core.models import Event
 from smz.testing.video import gb, platform_camera, video_platform
 from smz.video.fake_wvp import FakeWvp, serve_in_thread
+from smz.video.management.commands.video_fake_wvp import Command as FakeWvpCommand
 from smz.video.models import Camera, CameraOnlineInterval, VideoPlatform
 from smz.video.platforms import adapter_for
 from smz.video.platforms.base import PlatformError
@@ -153,7 +156,7 @@ def test_v2_nobody_listening_is_unreachable():
 
 def test_v2_password_and_token_never_in_logs_or_errors(fake, caplog):
     wvp, url = fake
-    caplog.set_level(logging.DEBUG, logger="smz")
+    caplog.set_level(logging.DEBUG)  # everything, requests and urllib3 included
     a = adapter(url)
     a.inventory()
     token = next(iter(wvp._tokens))
@@ -275,3 +278,33 @@ def test_v2_platform_save_keeps_the_password_write_only(world, fake):
     with pytest.raises(Exception) as bad:
         platform_save(actor=admin, data=PlatformInput("x", "wvp", "ftp://x", "", "", True))
     assert set(bad.value.detail["fields"]) == {"base_url", "username", "password"}
+
+
+def test_v2_the_fake_wvp_command_serves_the_sync_command(world):
+    """`manage.py video_fake_wvp` in a thread; `manage.py video_platform_sync` reads it over HTTP."""
+    command = FakeWvpCommand()
+    args = ["--port", "0", "--password", PASSWORD, "--camera", IPC, "--nvr", f"{NVR}:{CH1},{CH2}"]
+    thread = threading.Thread(
+        target=call_command, args=(command, *args), kwargs={"stdout": StringIO()}, daemon=True
+    )
+    thread.start()
+    for _ in range(100):
+        if getattr(command, "server", None) is not None:
+            break
+        time.sleep(0.05)
+    server = command.server
+    try:
+        actor, p1 = world.user("gc_labor"), world.projects["p1"]
+        platform = video_platform(
+            base_url=f"http://127.0.0.1:{server.server_port}", password=PASSWORD
+        )
+        ipc = platform_camera(actor, p1, platform, serial=101)
+        nvr = camera_register(actor=actor, project=p1, gb_id=NVR, name="录像机", platform=platform)
+        ch2 = platform_camera(actor, p1, platform, serial=112, name="北门", nvr=nvr)
+        out = StringIO()
+        call_command("video_platform_sync", stdout=out)
+        assert out.getvalue().strip() == f"platform {platform.pk}: 3/3 online"
+        assert states({"ipc": ipc, "ch2": ch2}) == {"ipc": True, "ch2": True}
+    finally:
+        server.shutdown()
+        thread.join(5)
