@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "smz.core.middleware.DomainErrorMiddleware",
+    # Last: marks list pages, reports and exports as reads the replica may answer (smz/core/replica.py).
+    "smz.core.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -134,6 +136,49 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A streaming replica of the PostgreSQL primary (issue 17, docs/scaling.md): the list pages, reports and exports
+# below read from it while it is within SMZ_REPLICA_MAX_LAG_SECONDS; otherwise, and for everything else, the
+# primary. Never written to; never migrated.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_URL and DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["smz.core.replica.ReplicaRouter"]
+SMZ_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("SMZ_REPLICA_MAX_LAG_SECONDS", "10"))
+SMZ_REPLICA_CHECK_SECONDS = float(os.environ.get("SMZ_REPLICA_CHECK_SECONDS", "5"))
+SMZ_REPLICA_ROUTES = [
+    # list pages
+    "portal:projects",
+    "portal:workers",
+    "devices:list",
+    "attendance:calendar",
+    "attendance:anomalies",
+    "attendance:passes",
+    "attendance:contests",
+    "approvals:list",
+    "labor:alerts",
+    "labor:complaints",
+    "compliance:deductions",
+    "compliance:appeals",
+    "compliance:credit_list",
+    "docking:undocked",
+    "faceid:duplicates",
+    "faceid:checks",
+    # reports and exports
+    "attendance:calendar_export",
+    "compliance:reports",
+    "compliance:report_excel",
+    "compliance:report_pdf",
+    "compliance:credit_export",
+    "api:employment_export",
+    # API lists
+    "api:project_list",
+    "api:team_list",
+    "api:worker_list",
+    "api:employment_list",
+    "api:enterprise_list",
+]
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

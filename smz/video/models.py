@@ -38,7 +38,7 @@ class VideoPlatform(TimeStampedModel):
 
 
 class ProjectVideo(models.Model):
-    """A site's GB/T 28181 registration password (digest auth, one per site, 附件2 §4), stored encrypted."""
+    """A site's GB/T 28181 registration password (digest auth, one per site, 附件2 §5), stored encrypted."""
 
     project = models.OneToOneField(
         "registry.Project", on_delete=models.CASCADE, related_name="video"
