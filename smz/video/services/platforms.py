@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -160,12 +161,15 @@ def platform_sync(
     device_of = {d.device_id: d.device_id for d in inventory.devices}
     device_of.update({c.channel_id: c.device_id for c in inventory.channels})
     online = {pk: states.get(gb_id, False) for pk, gb_id, _ in cameras}
+    moved: dict[str, list[int]] = defaultdict(list)  # device id → cameras newly seen under it
+    for pk, gb_id, known in cameras:
+        device = device_of.get(gb_id)
+        if device and device != known:
+            moved[device].append(pk)
     with transaction.atomic():
         platform_states(platform.pk, online, now)
-        for pk, gb_id, known in cameras:
-            device = device_of.get(gb_id)
-            if device and device != known:
-                Camera.objects.filter(pk=pk).update(platform_device_id=device)
+        for device, pks in moved.items():  # one statement per device (an NVR's channels together)
+            Camera.objects.filter(pk__in=pks).update(platform_device_id=device)
         VideoPlatform.objects.filter(pk=platform.pk).update(last_polled_at=now, last_error="")
     return SyncResult(platform.pk, True, len(cameras), sum(online.values()))
 

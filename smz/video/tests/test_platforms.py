@@ -210,6 +210,20 @@ def test_v1_sync_opens_and_closes_intervals_by_gb_id(fake, cameras):
     assert CameraOnlineInterval.objects.filter(ended_at__isnull=True).count() == 1  # the IPC's
 
 
+def test_v1_sync_costs_a_fixed_number_of_statements(fake, cameras, django_assert_max_num_queries):
+    wvp, _ = fake
+    platform, _ = cameras
+    platform_sync(platform=platform)
+    for n in range(40):  # forty more cameras online on the platform and registered in smz
+        wvp.add_device(gb("132", 500 + n), f"IPC{n}")
+        platform_camera(
+            cameras[1]["ipc"].registered_by, cameras[1]["ipc"].project, platform, serial=500 + n
+        )
+    platform_sync(platform=platform)  # they come online, grouped by device
+    with django_assert_max_num_queries(8):
+        assert platform_sync(platform=platform).online == 43
+
+
 def test_v1_an_unreachable_platform_keeps_state_until_stale_then_ends_at_the_last_good_read(
     fake, cameras
 ):
