@@ -943,13 +943,13 @@ MACHINE: dict[str, Row] = {
     ),
     # 实时视频 (issue 16 item 5): scoped like the camera (cameras_for): p1's participants' staff, never a
     # worker, a neighbour or the builder. 视频平台 (item 4): the city administrator's alone.
-    "video:camera_live": Row(
+    "video:live": Row(
         "gc_labor",
         lambda s: {"pk": s.camera.pk},
         marker=lambda s: "东门摄像机",
         expect=PARTICIPANTS,
     ),
-    "video:camera_stream": Row(
+    "video:live_stream": Row(
         "gc_labor",
         lambda s: {"pk": s.camera.pk},
         marker=lambda s: "video/sample/index.m3u8",

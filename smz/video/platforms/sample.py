@@ -1,6 +1,7 @@
 """演示样片: the demo city's stand-in for a video platform. It has no cameras of its own: it reports every camera
 registered through it as online, and plays one short generated clip (tools/make_sample_stream.py, served from
-smz's static files) for any of them. The live page labels it 演示样片 so nobody takes it for a site."""
+smz's static files) for any of them — and, while it is enabled, for the online cameras registered directly to
+smz's SIP server too (no media server in the demo: smz/video/services/platforms.py camera_play_urls). The live page labels it 演示样片 so nobody takes it for a site."""
 
 from __future__ import annotations
 

@@ -187,14 +187,23 @@ def platforms_sync(*, now: dt.datetime | None = None) -> list[SyncResult]:
 
 def camera_play_urls(*, camera: Camera, adapter: PlatformAdapter | None = None) -> PlayUrls:
     """The camera's live stream from its video platform, asked at request time. Raises PlatformError with a
-    sentence for people when there is none (retired, registered directly, platform off, camera offline)."""
+    sentence for people when there is none (retired, registered directly, platform off, camera offline). A
+    directly registered camera plays the sample clip where (and only where) a sample platform is enabled."""
     if camera.status != Camera.Status.ACTIVE:
         raise no_stream("该监控点已停用")
     if camera.is_recorder:
         raise no_stream("录像机本身没有画面，请选择它的通道")
     platform = camera.platform
     if camera.source != Camera.Source.PLATFORM or platform is None:
-        raise no_stream("该摄像机直接注册本平台，实时视频需经市视频平台点播，暂无可播放的视频流")
+        # smz's own SIP server carries no media. Only where the demo's sample platform is configured (the demo
+        # city: no real camera anywhere) does a directly registered camera play the sample clip instead.
+        platform = VideoPlatform.objects.filter(
+            kind=VideoPlatform.Kind.SAMPLE, enabled=True
+        ).first()
+        if platform is None:
+            raise no_stream(
+                "该摄像机直接注册本平台，实时视频需经市视频平台点播，暂无可播放的视频流"
+            )
     if not platform.enabled:
         raise no_stream("视频平台已停用，无法播放实时视频")
     if not camera.online:

@@ -86,9 +86,13 @@ def test_v2_stream_says_why_there_is_none(as_user, world, sample_camera):
         "message": "摄像机当前离线，无法播放实时视频",
         "detail": {},
     }
-    # A camera registered straight to smz's SIP server has no platform to play from.
+    # A camera registered straight to smz's SIP server has no platform to play from: the demo's sample clip
+    # stands in while a sample platform is enabled (the demo city), otherwise there is no stream.
     _, sip = entrance_with_camera(world.user("gc_labor"), world.projects["p1"], serial=303)
     Camera.objects.filter(pk=sip.pk).update(online=True)
+    r = as_user("gc_labor").get(f"/video/cameras/{sip.pk}/live/stream/")
+    assert r.status_code == 200 and r.json()["sample"] is True
+    VideoPlatform.objects.filter(kind="sample").update(enabled=False)
     r = as_user("gc_labor").get(f"/video/cameras/{sip.pk}/live/stream/")
     assert r.status_code == 409 and "直接注册本平台" in r.json()["message"]
 

@@ -39,6 +39,6 @@ def camera_stream(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 live_urlpatterns = [
-    path("video/cameras/<int:pk>/live/", camera_live, name="camera_live"),
-    path("video/cameras/<int:pk>/live/stream/", camera_stream, name="camera_stream"),
+    path("video/cameras/<int:pk>/live/", camera_live, name="live"),
+    path("video/cameras/<int:pk>/live/stream/", camera_stream, name="live_stream"),
 ]
