@@ -41,11 +41,17 @@ def test_live_view_plays_the_sample_stream(live_world, login, shot, live_server)
     shot(page, "video-live")
 
 
-def test_a_neighbour_gets_no_live_view(live_world, login, live_server):
+def test_an_offline_camera_says_so_and_a_neighbour_gets_nothing(live_world, login, live_server):
     platform = video_platform("演示样片", kind="sample")
     camera = platform_camera(
         live_world.user("gc_labor"), live_world.projects["p1"], platform, serial=2, name="北门"
-    )
+    )  # never synced: offline
+    page = login("gc_labor")
+    page.goto(f"{live_server.url}/video/cameras/{camera.pk}/live/")
+    expect(page.get_by_test_id("camera-online")).to_have_text("离线")
+    expect(page.get_by_test_id("player-status")).to_have_text("摄像机当前离线，无法播放实时视频")
+    expect(page.get_by_test_id("sample-badge")).to_be_hidden()
+    page.context.clear_cookies()
     page = login("neighbour_labor")
     response = page.goto(f"{live_server.url}/video/cameras/{camera.pk}/live/")
     assert response is not None and response.status == 404
