@@ -120,7 +120,7 @@ class WvpAdapter:
             raise unreachable("无法连接视频平台") from None
         if response.status_code == 401:
             raise _Expired
-        if response.status_code >= 500 or response.status_code in (502, 503, 504):
+        if response.status_code >= 500:
             raise unreachable(f"视频平台暂时不可用（HTTP {response.status_code}）")
         try:
             body = response.json()
