@@ -29,3 +29,4 @@ class VideoErrorCode(StrEnum):
     PLATFORM_UNREACHABLE = "video.platform_unreachable"
     PLATFORM_REFUSED = "video.platform_refused"
     NO_STREAM = "video.no_stream"
+    PLATFORM_INVALID = "video.platform_invalid"

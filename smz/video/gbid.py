@@ -1,4 +1,4 @@
-"""GB/T 28181 device ids (附件2 §3): 20 digits, read as
+"""GB/T 28181 device ids (附件2 §4): 20 digits, read as
 
     CCCCCCCC II TTT N SSSSSS
     centre   |  |   |  serial (6)
@@ -7,11 +7,13 @@
              industry (2)
 
 The centre code's first six digits are the administrative division of the city that issued it (附件2 requires
-the city's own code, settings.SMZ_VIDEO_CITY_CODE). Pure: no Django models."""
+the city's own code, settings.SMZ_VIDEO_CITY_CODE). Pure: no Django."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from smz.video.errors import VideoErrorCode
 
 # Types smz accepts for a registered camera or recorder, and for an NVR's channel.
 CAMERA_TYPES = {"131": "摄像机", "132": "网络摄像机(IPC)"}
@@ -64,14 +66,16 @@ def gb_id_parse(
     """The id, or GbIdError naming what is wrong. `city_code` (6 digits) pins the division; `allowed_types`
     the type codes accepted here."""
     if not isinstance(value, str) or len(value) != 20 or not value.isascii() or not value.isdigit():
-        raise GbIdError("video.gb_id_invalid", "国标编码应为20位数字")
+        raise GbIdError(VideoErrorCode.GB_ID_INVALID, "国标编码应为20位数字")
     gb = GbId(value)
     if gb.division[:2] == "00":
-        raise GbIdError("video.gb_id_invalid", "国标编码的中心编码无效（省级代码不能为00）")
+        raise GbIdError(VideoErrorCode.GB_ID_INVALID, "国标编码的中心编码无效（省级代码不能为00）")
     if city_code and gb.division != city_code:
-        raise GbIdError("video.gb_id_wrong_city", f"国标编码前6位应为本市行政区划代码 {city_code}")
+        raise GbIdError(
+            VideoErrorCode.GB_ID_WRONG_CITY, f"国标编码前6位应为本市行政区划代码 {city_code}"
+        )
     types = DEVICE_TYPES if allowed_types is None else allowed_types
     if gb.type_code not in types:
         names = "、".join(f"{k}（{v}）" for k, v in types.items())
-        raise GbIdError("video.gb_id_wrong_type", f"国标编码第11–13位类型码应为 {names}")
+        raise GbIdError(VideoErrorCode.GB_ID_WRONG_TYPE, f"国标编码第11–13位类型码应为 {names}")
     return gb

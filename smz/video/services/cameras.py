@@ -60,7 +60,7 @@ def camera_register(
     platform: VideoPlatform | None = None,
 ) -> Camera:
     """Register a camera, a recorder (NVR/DVR), or a recorder's channel (nvr given). The type comes from the
-    id's type code (附件2 §3). A recorder has no entrance; a camera or channel may be registered before its
+    id's type code (附件2 §4). A recorder has no entrance; a camera or channel may be registered before its
     entrance is chosen, but only an assigned camera covers an entrance (V1)."""
     if not can_manage_site(actor, project):
         raise Forbidden("无权为该项目登记视频监控点")
