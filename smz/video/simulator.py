@@ -328,7 +328,11 @@ class Simulator:
         while not self._stop.is_set() and not dev.dropped:
             if not dev.registered or dev.expires_at - time.time() < min(60, self.expires / 4):
                 status = await self.register(dev)
-                if status != 200:
+                if status in (403, 404):
+                    # Refused: back off as 附件2 5.3.6 asks (30 s, doubling up to 300 s).
+                    await asyncio.sleep(min(300, 30 * 2 ** min(dev.refused - 1, 4)))
+                    continue
+                if status != 200:  # no answer, or 503 (Retry-After 5): try again soon
                     await asyncio.sleep(min(self.keepalive, 5) * (0.5 + random.random()))  # noqa: S311
                     continue
             status = await self.keepalive_once(dev)
