@@ -242,6 +242,14 @@ if PRODUCTION:
 TRUSTED_PROXIES = [p for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Live video (issue 16, smz/video/views/live.py): hls.js feeds the <video> from blob: URLs (media-src), and
+# fetches the playlist and segments from the video platform's media server (ZLMediaKit), which is another origin:
+# list those origins here, e.g. "http://10.0.0.5:8080,https://video.example.gov.cn" (the demo's sample clip is
+# served by smz itself and needs none).
+SMZ_VIDEO_STREAM_ORIGINS = [
+    o.strip() for o in os.environ.get("SMZ_VIDEO_STREAM_ORIGINS", "").split(",") if o.strip()
+]
+
 # Content-Security-Policy on every response: no inline script or style, nothing from other origins.
 # Page scripts live in smz/portal/static/portal/*.js; htmx's indicator style is switched off (base.html).
 SECURE_CSP = {
@@ -250,7 +258,8 @@ SECURE_CSP = {
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:", "blob:"],
     "font-src": [CSP.SELF, "data:"],
-    "connect-src": [CSP.SELF],
+    "connect-src": [CSP.SELF, *SMZ_VIDEO_STREAM_ORIGINS],
+    "media-src": [CSP.SELF, "blob:", *SMZ_VIDEO_STREAM_ORIGINS],
     "frame-src": [CSP.SELF, "blob:"],
     "frame-ancestors": [CSP.SELF],
     "object-src": [CSP.NONE],
@@ -327,6 +336,9 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # urllib3 logs each request line at DEBUG; the video platform's login (WVP) carries the password's
+        # digest in its query string (smz/video/platforms/wvp.py), so its lines never reach the log.
+        "urllib3": {"level": "INFO"},
     },
 }
 

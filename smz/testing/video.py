@@ -27,3 +27,36 @@ def entrance_with_camera(
         entrance=entrance,
     )
     return entrance, camera
+
+
+def video_platform(
+    name: str = "市视频监控平台",
+    *,
+    kind: str = "wvp",
+    base_url: str = "",
+    password: str = "admin",  # noqa: S107 (the fake WVP's default account)
+):
+    """A configured video platform (WVP at `base_url`, account admin/`password`; or the demo's sample)."""
+    from smz.video.models import VideoPlatform
+
+    if kind == VideoPlatform.Kind.SAMPLE:
+        return VideoPlatform.objects.create(name=name, kind=kind)
+    return VideoPlatform.objects.create(
+        name=name, kind=kind, base_url=base_url, username="admin", password=password
+    )
+
+
+def platform_camera(
+    actor, project: Project, platform, *, serial: int, name: str = "东门", nvr: Camera | None = None
+) -> Camera:
+    """A camera (or an NVR's channel) of `project` that comes through the video platform, at entrance `name`."""
+    entrance, _ = Entrance.objects.get_or_create(project=project, name=name)
+    return camera_register(
+        actor=actor,
+        project=project,
+        gb_id=gb("131" if nvr else "132", serial),
+        name=f"{name}摄像机",
+        entrance=entrance,
+        nvr=nvr,
+        platform=None if nvr else platform,
+    )

@@ -22,7 +22,11 @@ class VideoErrorCode(StrEnum):
     SIP_TOO_LARGE = "video.sip_too_large"
     SIP_RATE_LIMITED = "video.sip_rate_limited"
     SIP_RETIRED = "video.sip_retired"
+    SIP_NO_PASSWORD = "video.sip_no_password"
+    SIP_NOT_REGISTERED = "video.sip_not_registered"
+    SIP_BAD_REQUEST = "video.sip_bad_request"
     # The city's video platform (adapter) could not be read.
     PLATFORM_UNREACHABLE = "video.platform_unreachable"
     PLATFORM_REFUSED = "video.platform_refused"
     NO_STREAM = "video.no_stream"
+    PLATFORM_INVALID = "video.platform_invalid"

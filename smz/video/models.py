@@ -100,6 +100,9 @@ class Camera(TimeStampedModel):
     platform = models.ForeignKey(
         VideoPlatform, null=True, blank=True, on_delete=models.PROTECT, related_name="cameras"
     )
+    # The id of the device the camera (or its recorder) registered to the platform with, as the platform's
+    # list gave it at the last sync: the play call names device and channel (smz/video/platforms/).
+    platform_device_id = models.CharField("平台设备编号", max_length=32, blank=True)
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.ACTIVE)
     retired_at = models.DateTimeField("停用时间", null=True, blank=True)
     registered_by = models.ForeignKey(

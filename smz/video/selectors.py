@@ -11,12 +11,19 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
-from smz.core.errors import NotFound
+from smz.core.errors import Forbidden, NotFound
+from smz.core.roles import Role
 from smz.core.timeutil import CITY_TZ
 from smz.devices.models import Entrance
 from smz.registry import scoping
 from smz.registry.models import Jurisdiction
-from smz.video.models import Camera, CameraOnlineInterval, ProjectVideo, SipRefusal
+from smz.video.models import (
+    Camera,
+    CameraOnlineInterval,
+    ProjectVideo,
+    SipRefusal,
+    VideoPlatform,
+)
 
 
 def cameras_for(user: Any) -> QuerySet[Camera]:
@@ -353,3 +360,38 @@ def uncovered_for(
         .select_related("jurisdiction")
     }
     return found, by_pk
+
+
+# ---- the city's video platforms (市视频监控平台): configured by the city administrator alone
+
+
+def may_manage_platforms(user: Any) -> bool:
+    """Only the city administrator (or a superuser) configures the video platforms."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and (user.is_superuser or user.role == Role.CITY_ADMIN)
+    )
+
+
+def require_platforms(user: Any) -> None:
+    if not may_manage_platforms(user):
+        raise Forbidden("仅市级管理员可配置视频平台")
+
+
+def platforms_for(user: Any) -> QuerySet[VideoPlatform]:
+    """Every platform with its number of cameras, for the city administrator."""
+    require_platforms(user)
+    return VideoPlatform.objects.annotate(
+        camera_count=Count("cameras", filter=Q(cameras__status=Camera.Status.ACTIVE)),
+        online_count=Count(
+            "cameras", filter=Q(cameras__status=Camera.Status.ACTIVE, cameras__online=True)
+        ),
+    ).order_by("name", "pk")
+
+
+def platform_get_for(user: Any, pk: int) -> VideoPlatform:
+    require_platforms(user)
+    platform = VideoPlatform.objects.filter(pk=pk).first()
+    if platform is None:
+        raise NotFound("视频平台")
+    return platform

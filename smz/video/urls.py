@@ -1,6 +1,8 @@
 from django.urls import path
 
 from smz.video.views import cameras
+from smz.video.views.live import live_urlpatterns
+from smz.video.views.platforms import platform_urlpatterns
 
 app_name = "video"
 
@@ -30,4 +32,6 @@ urlpatterns: list = [
         name="camera_retire",
     ),
     path("video/uncovered/", cameras.uncovered, name="uncovered"),
+    *live_urlpatterns,
+    *platform_urlpatterns,
 ]

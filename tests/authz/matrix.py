@@ -137,14 +137,14 @@ def _events(s: Any) -> int:
 def _entrances(s: Any) -> tuple:
     from smz.devices.models import Entrance
 
-    s.camera  # noqa: B018 (the stage's camera and its entrance exist before the write)
+    s.site_camera  # noqa: B018 (the stage's camera and its entrance exist before the write)
     return tuple(Entrance.objects.order_by("pk").values_list("pk", "name", "status"))
 
 
 def _cameras(s: Any) -> tuple:
     from smz.video.models import Camera
 
-    s.camera  # noqa: B018
+    s.site_camera  # noqa: B018
     return tuple(Camera.objects.order_by("pk").values_list("pk", "entrance_id", "status"))
 
 
@@ -280,6 +280,16 @@ def _rule_versions(s: Any) -> int:
 
 def _upstream(s: Any) -> dict[str, Any]:
     return {"pk": s.upstream_target.pk}
+
+
+def _video_platform(s: Any) -> dict[str, Any]:
+    return {"pk": s.video_platform.pk}
+
+
+def _video_platforms(s: Any) -> tuple:
+    from smz.video.models import VideoPlatform
+
+    return tuple(VideoPlatform.objects.order_by("pk").values_list("pk", "name", "enabled"))
 
 
 def _upstream_state(s: Any) -> tuple:
@@ -488,25 +498,27 @@ PAGES: dict[str, Row] = {
         state=_commands,
     ),
     # video (V1, V2): staff of the project's parties and its town read; workers and the builder get nothing.
-    "video:project": Row("gc_labor", _p1, marker=lambda s: s.camera.gb_id, expect={**PARTICIPANTS}),
+    "video:project": Row(
+        "gc_labor", _p1, marker=lambda s: s.site_camera.gb_id, expect={**PARTICIPANTS}
+    ),
     "video:entrance": Row(
         "gc_labor",
-        lambda s: {"pk": s.camera.entrance_id},
-        marker=lambda s: s.camera.gb_id,
+        lambda s: {"pk": s.site_camera.entrance_id},
+        marker=lambda s: s.site_camera.gb_id,
         expect={**PARTICIPANTS},
     ),
     "video:camera": Row(
         "gc_labor",
-        lambda s: {"pk": s.camera.pk},
-        marker=lambda s: s.camera.gb_id,
+        lambda s: {"pk": s.site_camera.pk},
+        marker=lambda s: s.site_camera.gb_id,
         expect={**PARTICIPANTS},
     ),
     "video:cameras": Row(
-        "gc_labor", marker=lambda s: s.camera.gb_id, expect={**LIST_PAGE, **PARTICIPANTS}
+        "gc_labor", marker=lambda s: s.site_camera.gb_id, expect={**LIST_PAGE, **PARTICIPANTS}
     ),
     "video:uncovered": Row(
         "gc_labor",
-        marker=lambda s: s.camera.entrance.name,
+        marker=lambda s: s.site_camera.entrance.name,
         expect={**LIST_PAGE, **PARTICIPANTS},
     ),
     # Writes: the GC's site staff only (can_manage_site).
@@ -519,7 +531,7 @@ PAGES: dict[str, Row] = {
     ),
     "video:entrance_action": Row(
         "gc_labor",
-        lambda s: {"pk": s.camera.entrance_id, "action": "close"},
+        lambda s: {"pk": s.site_camera.entrance_id, "action": "close"},
         method="POST",
         state=_entrances,
     ),
@@ -532,13 +544,13 @@ PAGES: dict[str, Row] = {
     ),
     "video:camera_assign": Row(
         "gc_labor",
-        lambda s: {"pk": s.camera.pk},
+        lambda s: {"pk": s.site_camera.pk},
         method="POST",
         data=lambda s: {"entrance": ""},
         state=_cameras,
     ),
     "video:camera_retire": Row(
-        "gc_labor", lambda s: {"pk": s.camera.pk}, method="POST", state=_cameras
+        "gc_labor", lambda s: {"pk": s.site_camera.pk}, method="POST", state=_cameras
     ),
     "video:sip_password": Row(
         "gc_labor", _p1, method="POST", data=lambda s: {"password": ""}, state=_events
@@ -1001,6 +1013,38 @@ MACHINE: dict[str, Row] = {
         data=lambda s: {"upload": str(s.upstream_target.uploads.get().pk)},
         state=_upstream_state,
     ),
+    # 实时视频 (issue 16 item 5): scoped like the camera (cameras_for): p1's participants' staff, never a
+    # worker, a neighbour or the builder. 视频平台 (item 4): the city administrator's alone.
+    "video:live": Row(
+        "gc_labor",
+        lambda s: {"pk": s.camera.pk},
+        marker=lambda s: "东门摄像机",
+        expect=PARTICIPANTS,
+    ),
+    "video:live_stream": Row(
+        "gc_labor",
+        lambda s: {"pk": s.camera.pk},
+        marker=lambda s: "video/sample/index.m3u8",
+        expect=PARTICIPANTS,
+    ),
+    "video:platforms": Row(
+        "city_admin", lambda s: s.video_platform and {}, marker=lambda s: "演示样片（授权矩阵）"
+    ),
+    "video:platforms POST": Row(
+        "city_admin",
+        method="POST",
+        data=lambda s: {"name": "市视频监控平台（授权矩阵）", "kind": "sample", "enabled": "on"},
+        state=_video_platforms,
+    ),
+    "video:platform": Row("city_admin", _video_platform, marker=lambda s: "演示样片（授权矩阵）"),
+    "video:platform POST": Row(
+        "city_admin",
+        _video_platform,
+        method="POST",
+        data=lambda s: {"name": "演示样片（改名）", "kind": "sample"},
+        state=_video_platforms,
+    ),
+    "video:platform_test": Row("city_admin", _video_platform, method="POST", data=lambda s: {}),
     # ZKTeco terminals carry no secret: a terminal is its serial plus the address it first spoke from
     # (issue 10 item 3). The same serial from elsewhere gets nothing: no options, no queued roster, no time,
     # and what it sends is not stored.

@@ -185,3 +185,77 @@ def sip_password_set(*, actor: Any, project: Project, password: object = None) -
         )
         event_record(actor=actor, kind=VideoEventKind.PROJECT_SIP_PASSWORD_SET, subject=project)
     return password
+
+
+CHANNELS_MAX = 256
+
+
+def _channel_name(name: object, gb_id: str) -> str:
+    """The Catalog's name when it is usable as is (1–60 printable characters), else one made from the id
+    (a device's name is never cut)."""
+    if isinstance(name, str) and 0 < len(name.strip()) <= 60 and name.strip().isprintable():
+        return name.strip()
+    return f"通道{gb_id[-6:]}"
+
+
+def channels_discovered(*, recorder: Camera, items: list[dict[str, str]]) -> list[Camera]:
+    """A recorder's Catalog named channels smz does not know: create them (no entrance yet, no user acting:
+    the SIP server reports them; site staff assign them to entrances). Ids that are not the city's cameras,
+    or are registered elsewhere, are left out. Returns the channels created."""
+    if not recorder.is_recorder or recorder.status != Camera.Status.ACTIVE:
+        return []
+    known = recorder.channels.count()
+    wanted: dict[str, str] = {}
+    for item in items:
+        gb_id = item.get("DeviceID", "")
+        try:
+            gb_id_parse(gb_id, city_code=settings.SMZ_VIDEO_CITY_CODE, allowed_types=CAMERA_TYPES)
+        except GbIdError:
+            continue
+        wanted.setdefault(gb_id, _channel_name(item.get("Name"), gb_id))
+    taken = set(Camera.objects.filter(gb_id__in=list(wanted)).values_list("gb_id", flat=True))
+    new = [g for g in wanted if g not in taken][: max(0, CHANNELS_MAX - known)]
+    created: list[Camera] = []
+    with transaction.atomic():
+        for gb_id in new:
+            try:
+                with transaction.atomic():
+                    camera = Camera.objects.create(
+                        project_id=recorder.project_id,
+                        nvr=recorder,
+                        gb_id=gb_id,
+                        kind=gb_id[10:13],
+                        name=wanted[gb_id],
+                        source=recorder.source,
+                        platform_id=recorder.platform_id,
+                    )
+            except IntegrityError:  # registered meanwhile by someone else
+                continue
+            event_record(
+                actor=None,
+                kind=VideoEventKind.CAMERA_DISCOVERED,
+                subject=camera,
+                data={"project": recorder.project_id, "recorder": recorder.pk, "kind": camera.kind},
+            )
+            created.append(camera)
+    return created
+
+
+def camera_device_info(*, camera: Camera, maker: str, model_name: str, firmware: str) -> bool:
+    """What a device's DeviceInfo answer says it is; stored (and evented) only when it changed. Values that
+    are not 1–60 printable characters are ignored, never cut. Returns whether anything changed."""
+    changes: dict[str, str] = {}
+    for field, value in (("maker", maker), ("model_name", model_name), ("firmware", firmware)):
+        value = value.strip() if isinstance(value, str) else ""
+        if 0 < len(value) <= 60 and value.isprintable() and getattr(camera, field) != value:
+            changes[field] = value
+    if not changes:
+        return False
+    with transaction.atomic():
+        Camera.objects.filter(pk=camera.pk).update(**changes, updated_at=timezone.now())
+        for field, value in changes.items():
+            setattr(camera, field, value)
+        event_record(
+            actor=None, kind=VideoEventKind.CAMERA_DEVICE_INFO, subject=camera, data=changes
+        )
+    return True

@@ -380,6 +380,19 @@ def entrance_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for c in cameras
             ],
             "kinds": Entrance.Kind.choices,
+            # 实时视频 (views/live.py) of the entrance's first camera that comes through the city's platform.
+            "player_camera": next(
+                (
+                    c
+                    for c in cameras
+                    if c.source == Camera.Source.PLATFORM
+                    and c.status == Camera.Status.ACTIVE
+                    and not c.is_recorder
+                ),
+                None,
+            )
+            if day == today
+            else None,
         },
     )
 
