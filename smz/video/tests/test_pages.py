@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from smz.core.timeutil import CITY_TZ, business_date
 from smz.devices.models import Entrance
-from smz.testing.video import entrance_with_camera, gb
+from smz.testing.video import entrance_with_camera, gb, platform_camera, video_platform
 from smz.video.models import Camera, CameraOnlineInterval, ProjectVideo, SipRefusal
 from smz.video.services.cameras import camera_register
 from smz.video.services.status import cameras_seen
@@ -222,3 +222,20 @@ def test_v1_project_page_and_dashboards_show_uncovered_entrances(site, as_user):
     # 设备 in the menu leads to both registries.
     devices = as_user("city_admin").get("/devices/").content.decode()
     assert 'href="/video/cameras/"' in devices
+
+
+def test_v2_entrance_page_plays_its_platform_camera_today(site, world, as_user):
+    platform = video_platform(kind="sample")
+    cam = platform_camera(world.user("gc_labor"), site["p1"], platform, serial=30, name="北门")
+    html = as_user("gc_labor").get(f"/video/entrances/{site['north'].pk}/").content.decode()
+    assert 'data-testid="video-player"' in html and f"/video/cameras/{cam.pk}/live/stream/" in html
+    yesterday = business_date(timezone.now()) - dt.timedelta(days=1)
+    html = (
+        as_user("gc_labor")
+        .get(f"/video/entrances/{site['north'].pk}/?day={yesterday}")
+        .content.decode()
+    )
+    assert 'data-testid="video-player"' not in html
+    # A SIP camera has no stream through smz: no player, but the live page's link.
+    html = as_user("gc_labor").get(f"/video/entrances/{site['east'].pk}/").content.decode()
+    assert 'data-testid="video-player"' not in html and 'data-testid="live-link"' in html
