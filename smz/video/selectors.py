@@ -70,6 +70,8 @@ class Coverage:
     window_seconds: int
     covered_seconds: int = 0
     cameras: list[int] = field(default_factory=list)
+    # Today only (None for a past day): whether one of its cameras is online at this moment.
+    online_now: bool | None = None
 
     @property
     def gap_seconds(self) -> int:
@@ -121,15 +123,23 @@ def entrance_coverage(
         )
         for e in entrances.only("pk", "project_id", "name").order_by("project_id", "name")
     }
-    if not rows or window == 0:
-        return list(rows.values())
-    cameras = dict(
+    if not rows:
+        return []
+    found = list(
         Camera.objects.filter(entrance_id__in=list(rows))
         .filter(Q(status=Camera.Status.ACTIVE) | Q(retired_at__gt=start))
-        .values_list("pk", "entrance_id")
+        .values_list("pk", "entrance_id", "online")
     )
-    for camera, entrance in cameras.items():
+    cameras = {pk: entrance for pk, entrance, _ in found}
+    for camera, entrance, online in found:
         rows[entrance].cameras.append(camera)
+        if now is not None:
+            rows[entrance].online_now = bool(rows[entrance].online_now) or online
+    if now is not None:
+        for row in rows.values():
+            row.online_now = bool(row.online_now)
+    if window == 0:
+        return list(rows.values())
     spans: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     open_end = now or end
     for camera_id, started, ended in (

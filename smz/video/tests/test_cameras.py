@@ -161,3 +161,19 @@ def test_v1_coverage_unions_cameras_and_forgives_short_gaps(world, settings) -> 
     }
     camera_retire(actor=actor, camera=one)
     assert east.cameras.filter(status=Camera.Status.ACTIVE).count() == 1
+
+
+def test_v1_an_entrance_says_whether_a_camera_is_online_now(world) -> None:
+    p1 = world.projects["p1"]
+    east, camera = entrance_with_camera(world.user("gc_labor"), p1, name="东门", serial=7)
+    Entrance.objects.filter(pk=east.pk).update(created_at=at(0))
+    cameras_seen([camera.pk], at(7))
+    assert [c.online_now for c in entrance_coverage([p1.pk], DAY, now=at(8))] == [True]
+    assert [c.online_now for c in entrance_coverage([p1.pk], DAY, now=at(6))] == [
+        True
+    ]  # before work too
+    assert [c.online_now for c in entrance_coverage([p1.pk], DAY)] == [
+        None
+    ]  # a past day: not asked
+    cameras_gone([camera.pk], at(9), CameraOnlineInterval.EndReason.KEEPALIVE_TIMEOUT)
+    assert [c.online_now for c in entrance_coverage([p1.pk], DAY, now=at(9, 30))] == [False]

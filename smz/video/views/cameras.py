@@ -121,6 +121,7 @@ def _coverage_row(c: selectors.Coverage | None) -> dict[str, Any] | None:
         "window_minutes": c.window_seconds // 60,
         "gap_minutes": c.gap_seconds // 60,
         "cameras": len(c.cameras),
+        "online_now": c.online_now,
     }
 
 
