@@ -1,19 +1,25 @@
 """Daily attendance (A3, A4, A5): recomputed from pass records whenever passes for a day arrive (late ones too).
 
 Order of work for a batch's (person, day) keys — see tasks.recompute_days:
-1. face check of every new snapshot (SnapshotCheck), 2. the person's day (DailyAttendance),
-3. every key post of the project that day (KeyPostDay: the post counts, not the person).
+1. face check of every new snapshot (SnapshotCheck), 2. the people's days (DailyAttendance),
+3. every key post of the project on the days its holders passed (KeyPostDay: the post counts, not the person).
+
+Set-based (issue 17 goal 3, N5): a batch costs a fixed number of SQL statements whatever its size — the passes
+of all its person-days in one read, the face checks in one insert, every DailyAttendance row in one upsert, the
+key posts' days likewise; the rules themselves run in Python over those rows. Before, it was several queries per
+person-day and per key post per day (kept for comparison in smz/testing/rollup_reference.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Min, Q
+from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from smz.attendance.errors import AttendanceErrorCode
@@ -25,7 +31,7 @@ from smz.attendance.models import (
     PassRecord,
     SnapshotCheck,
 )
-from smz.attendance.selectors import contest_may_decide, contest_may_file, key_post_holder_on
+from smz.attendance.selectors import contest_may_decide, contest_may_file, key_post_holders_on
 from smz.attendance.signals import contest_changed_announce
 from smz.attendance.snapshots import snapshot_read
 from smz.attendance.validity import (
@@ -48,6 +54,32 @@ from smz.registry.selectors import approving_authority
 
 log = logging.getLogger(__name__)
 
+Key = tuple[int, dt.date]
+
+# What a batch reads of each pass: the validity rule's fields, the times, and the late snapshot's name.
+_PASS_FIELDS = ("pk", "worker", "work_date", "event_time", "direction", "late_snapshot__snapshot")
+
+DAILY_FIELDS = (
+    "first_in",
+    "last_out",
+    "minutes",
+    "valid_passes",
+    "invalid_passes",
+    "attended",
+    "anomalies",
+    "computed_at",
+)
+KEY_POST_DAY_FIELDS = (
+    "project",
+    "holder",
+    "attended",
+    "first_in",
+    "minutes",
+    "exemption",
+    "absence_reason",
+    "computed_at",
+)
+
 
 def _faces_in_file(pass_id: int, name: str) -> int:
     try:
@@ -57,46 +89,82 @@ def _faces_in_file(pass_id: int, name: str) -> int:
         return 0
 
 
-def snapshot_checks_run(*, project_id: int, keys: Iterable[tuple[int, dt.date]]) -> int:
-    """Face-check the not yet checked snapshots (sent with the pass or attached later) of these (person, day)
-    pairs on a project; returns how many were checked."""
-    done = 0
+def _passes_of(project_id: int, keys: Iterable[Key]) -> dict[Key, list[dict[str, Any]]]:
+    """Every pass of these (person, day) pairs on a project, with what the validity rule reads: one query
+    (the people and the days as two lists; pairs outside the batch are dropped here)."""
+    wanted = set(keys)
+    found: dict[Key, list[dict[str, Any]]] = {key: [] for key in wanted}
+    if not wanted:
+        return found
+    rows = with_validity(
+        PassRecord.objects.filter(
+            project=project_id,
+            work_date__in=sorted({day for _, day in wanted}),
+            worker__in=sorted({worker for worker, _ in wanted}),
+        )
+    ).values(*_PASS_FIELDS, *VALIDITY_FIELDS)
+    for row in rows:
+        key = (row["worker"], row["work_date"])
+        if key in wanted:
+            found[key].append(row)
+    return found
+
+
+def _snapshot_check_prepare(passes: dict[Key, list[dict[str, Any]]]) -> list[SnapshotCheck]:
+    """The face check of every not yet checked snapshot (sent with the pass or attached later) among these
+    passes: files read and the detector run here, nothing written."""
+    pending = sorted(
+        (row["pk"], row["snapshot"] or row["late_snapshot__snapshot"])
+        for rows in passes.values()
+        for row in rows
+        if row["snapshot_check__faces"] is None
+        and (row["snapshot"] or row["late_snapshot__snapshot"] is not None)
+    )
     # Snapshot files are content-addressed: same name, same bytes, same answer.
     known: dict[str, int] = {}
-    for worker_id, day in keys:
-        pending = PassRecord.objects.filter(
-            project=project_id, worker=worker_id, work_date=day, snapshot_check__isnull=True
-        ).filter(~Q(snapshot="") | Q(late_snapshot__isnull=False))
-        for pk, name, late in pending.values_list("pk", "snapshot", "late_snapshot__snapshot"):
-            name = name or late
-            count = known.get(name)
-            if count is None:
-                count = _faces_in_file(pk, name)
-                known[name] = count
-            try:
-                with transaction.atomic():
-                    SnapshotCheck.objects.create(
-                        pass_record_id=pk, faces=count, detector=faces.DETECTOR
-                    )
-            except IntegrityError:  # a concurrent run checked it first
-                continue
-            done += 1
-    return done
+    checks = []
+    for pk, name in pending:
+        if name not in known:
+            known[name] = _faces_in_file(pk, name)
+        checks.append(SnapshotCheck(pass_record_id=pk, faces=known[name], detector=faces.DETECTOR))
+    return checks
 
 
-def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date) -> DailyAttendance:
-    """One person's day on one project: first in, last out, minutes on site, valid/invalid passes, anomalies."""
-    passes = list(
-        with_validity(
-            PassRecord.objects.filter(project=project_id, worker=worker_id, work_date=day)
+def _snapshot_checks_store(
+    checks: list[SnapshotCheck], passes: dict[Key, list[dict[str, Any]]]
+) -> None:
+    """Store the checks in one insert and put the stored answers on the pass rows."""
+    if not checks:
+        return
+    SnapshotCheck.objects.bulk_create(checks, ignore_conflicts=True)
+    # A concurrent run may have stored some first: what is stored is the answer.
+    stored = dict(
+        SnapshotCheck.objects.filter(pk__in=[c.pass_record_id for c in checks]).values_list(
+            "pk", "faces"
         )
-        .order_by("event_time", "pk")
-        .values("pk", "event_time", "direction", *VALIDITY_FIELDS)
     )
-    for p in passes:
-        p["reason"] = pass_invalid_reason(p)
+    for rows in passes.values():
+        for row in rows:
+            if row["pk"] in stored:
+                row["snapshot_check__faces"] = stored[row["pk"]]
+
+
+def snapshot_checks_run(*, project_id: int, keys: Iterable[Key]) -> int:
+    """Face-check the not yet checked snapshots of these (person, day) pairs on a project; returns how many
+    were checked."""
+    passes = _passes_of(project_id, keys)
+    checks = _snapshot_check_prepare(passes)
+    with transaction.atomic():
+        _snapshot_checks_store(checks, passes)
+    return len(checks)
+
+
+def _daily_row(
+    project_id: int, key: Key, passes: list[dict[str, Any]], excluded: dict[int, str]
+) -> DailyAttendance:
+    """One person's day on one project: first in, last out, minutes on site, valid/invalid passes, anomalies.
+    `passes` carry their effective reason (validity.pass_invalid_reason) as "reason"."""
     valid = [p for p in passes if not p["reason"]]
-    excluded = passes_excluded(p["pk"] for p in valid)
     invalid = [p for p in passes if p["reason"]]
     ins = [p["event_time"] for p in valid if p["direction"] in ("in", "")]
     outs = [p["event_time"] for p in valid if p["direction"] in ("out", "")]
@@ -114,24 +182,50 @@ def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date)
         anomalies.append("off_site")
     if any(p["reason"] == "no_face" for p in passes):
         anomalies.append("no_face")
-    if excluded:  # still counted for the person's day; a key post's day is decided below
+    if any(p["pk"] in excluded for p in valid):
+        # still counted for the person's day; a key post's day is decided by _key_post_rows
         anomalies.append("not_same_person")
-    with transaction.atomic():
-        row, _ = DailyAttendance.objects.update_or_create(
-            project_id=project_id,
-            worker_id=worker_id,
-            work_date=day,
-            defaults={
-                "first_in": first_in,
-                "last_out": last_out,
-                "minutes": minutes,
-                "valid_passes": len(valid),
-                "invalid_passes": len(invalid),
-                "attended": bool(valid),
-                "anomalies": sorted(set(anomalies)),
-            },
+    return DailyAttendance(
+        project_id=project_id,
+        worker_id=key[0],
+        work_date=key[1],
+        first_in=first_in,
+        last_out=last_out,
+        minutes=minutes,
+        valid_passes=len(valid),
+        invalid_passes=len(invalid),
+        attended=bool(valid),
+        anomalies=sorted(set(anomalies)),
+    )
+
+
+def daily_attendance_write(
+    *, project_id: int, passes: dict[Key, list[dict[str, Any]]]
+) -> list[DailyAttendance]:
+    """The people's days of these (person, day) pairs from their passes (`_passes_of`): one exclusion read
+    per reader and one upsert, in key order (concurrent batches take the row locks in the same order)."""
+    for rows in passes.values():
+        for row in rows:
+            row["reason"] = pass_invalid_reason(row)
+    excluded = passes_excluded(
+        row["pk"] for rows in passes.values() for row in rows if not row["reason"]
+    )
+    days = [_daily_row(project_id, key, passes[key], excluded) for key in sorted(passes)]
+    if days:
+        DailyAttendance.objects.bulk_create(
+            days,
+            update_conflicts=True,
+            unique_fields=["project", "worker", "work_date"],
+            update_fields=list(DAILY_FIELDS),
         )
-    return row
+    return days
+
+
+def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date) -> DailyAttendance:
+    """One person's day on one project (the batch of one)."""
+    return daily_attendance_write(
+        project_id=project_id, passes=_passes_of(project_id, [(worker_id, day)])
+    )[0]
 
 
 def actual_starts_record(*, project_id: int | None = None) -> int:
@@ -158,75 +252,102 @@ def actual_starts_record(*, project_id: int | None = None) -> int:
     return n
 
 
-def _holder_passes_excluded(project_id: int, worker_id: int | None, day: dt.date) -> str:
-    """The reason when every counted pass of the holder that day was excluded (validity.passes_excluded:
-    e.g. face identity found another person in every snapshot), else "": the post was not really attended."""
-    rows = (
-        with_validity(
-            PassRecord.objects.filter(project=project_id, worker=worker_id, work_date=day)
-        )
-        .order_by("pk")
-        .values("pk", *VALIDITY_FIELDS)
-    )
-    counted = [row["pk"] for row in rows if not pass_invalid_reason(row)]
-    excluded = passes_excluded(counted)
-    if not counted or len(excluded) < len(counted):
-        return ""
-    return excluded[counted[0]]
+def _holders_passes_excluded(project_id: int, pairs: set[Key]) -> dict[Key, str]:
+    """For each (holder, day): the reason when every counted pass of the holder that day was excluded
+    (validity.passes_excluded: e.g. face identity found another person in every snapshot) — the reason of
+    the first of them (by id) — else "": the post was not really attended. Two reads whatever the pairs."""
+    counted: dict[Key, list[int]] = defaultdict(list)
+    for key, rows in _passes_of(project_id, pairs).items():
+        counted[key] = sorted(row["pk"] for row in rows if not pass_invalid_reason(row))
+    excluded = passes_excluded(pk for pks in counted.values() for pk in pks)
+    return {
+        key: excluded[pks[0]] if pks and all(pk in excluded for pk in pks) else ""
+        for key, pks in counted.items()
+    }
 
 
-def key_post_days_compute(*, project_id: int, day: dt.date) -> list[KeyPostDay]:
-    """Every key post of a project on one day: attended when its holder that day attended (A4), and whether
-    the post had to be attended at all that day (A3, WF1–WF5: registry.obligations)."""
-    rows = []
+def key_post_days_write(
+    *, project_id: int, days: Iterable[dt.date], posts: Sequence[KeyPost] | None = None
+) -> list[KeyPostDay]:
+    """Every key post of a project on these days: attended when its holder that day attended (A4), and
+    whether the post had to be attended at all that day (A3, WF1–WF5: registry.obligations). A fixed number
+    of statements for any number of days; rows in (day, post) order."""
+    days = sorted(set(days))
+    if posts is None:
+        posts = list(KeyPost.objects.filter(project=project_id))
+    if not days or not posts:
+        return []
     calendar = project_calendar(Project.objects.get(pk=project_id))
-    for post in KeyPost.objects.filter(project=project_id):
-        holder_id = key_post_holder_on(post, day)
-        daily = (
-            DailyAttendance.objects.filter(
-                project=project_id, worker=holder_id, work_date=day
-            ).first()
-            if holder_id
-            else None
-        )
-        attended = bool(daily and daily.attended)
-        absence_reason = _holder_passes_excluded(project_id, holder_id, day) if attended else ""
-        row, _ = KeyPostDay.objects.update_or_create(
-            key_post=post,
-            work_date=day,
-            defaults={
-                "project_id": project_id,
-                "holder_id": holder_id,
-                "attended": attended and not absence_reason,
-                "first_in": daily.first_in if daily else None,
-                "minutes": daily.minutes if daily else 0,
-                "exemption": key_post_exemption(calendar, post.post, day),
-                "absence_reason": absence_reason,
-            },
-        )
-        rows.append(row)
+    holders = key_post_holders_on(posts, days)
+    daily = {
+        (row["worker"], row["work_date"]): row
+        for row in DailyAttendance.objects.filter(
+            project=project_id,
+            work_date__in=days,
+            worker__in=sorted({h for h in holders.values() if h is not None}),
+        ).values("worker", "work_date", "attended", "first_in", "minutes")
+    }
+    attended = {
+        (h, day) for (_, day), h in holders.items() if (d := daily.get((h, day))) and d["attended"]
+    }
+    reasons = _holders_passes_excluded(project_id, attended) if attended else {}
+    rows = []
+    for day in days:
+        for post in posts:
+            holder_id = holders[post.pk, day]
+            d = daily.get((holder_id, day)) if holder_id else None
+            absence_reason = reasons.get((holder_id, day), "") if holder_id else ""
+            rows.append(
+                KeyPostDay(
+                    key_post=post,
+                    work_date=day,
+                    project_id=project_id,
+                    holder_id=holder_id,
+                    attended=bool(d and d["attended"]) and not absence_reason,
+                    first_in=d["first_in"] if d else None,
+                    minutes=d["minutes"] if d else 0,
+                    exemption=key_post_exemption(calendar, post.post, day),
+                    absence_reason=absence_reason,
+                )
+            )
+    # (key_post, work_date) order for the row locks, whatever the order of the answer
+    KeyPostDay.objects.bulk_create(
+        sorted(rows, key=lambda r: (r.key_post_id, r.work_date)),
+        update_conflicts=True,
+        unique_fields=["key_post", "work_date"],
+        update_fields=list(KEY_POST_DAY_FIELDS),
+    )
     return rows
 
 
-def attendance_recompute(*, project_id: int, keys: Iterable[tuple[int, dt.date]]) -> int:
-    """Everything a batch of new passes touches: face checks, the people's days, the key posts' days."""
+def key_post_days_compute(*, project_id: int, day: dt.date) -> list[KeyPostDay]:
+    """Every key post of a project on one day (A3, A4), in post order."""
+    return key_post_days_write(project_id=project_id, days=[day])
+
+
+def attendance_recompute(*, project_id: int, keys: Iterable[Key]) -> int:
+    """Everything a batch of new passes touches: face checks, the people's days, the key posts' days.
+    About a dozen statements whatever the batch's size (tests/…/test_rollup_sets.py counts them)."""
     keys = sorted(set(keys))
-    snapshot_checks_run(project_id=project_id, keys=keys)
-    for worker_id, day in keys:
-        daily_attendance_recompute(project_id=project_id, worker_id=worker_id, day=day)
-    # A post's day changes only when someone who holds (or held) a post on the project passed that day;
-    # days nobody of them touched are written by attendance_close_day.
-    holders = set(
-        KeyPost.objects.filter(project=project_id, holder__isnull=False).values_list(
-            "holder_id", flat=True
+    passes = _passes_of(project_id, keys)
+    # The face check reads files and runs the detector: before the transaction, which holds no lock yet.
+    checks = _snapshot_check_prepare(passes)
+    with transaction.atomic():
+        _snapshot_checks_store(checks, passes)
+        daily_attendance_write(project_id=project_id, passes=passes)
+        # A post's day changes only when someone who holds (or held) a post on the project passed that
+        # day; days nobody of them touched are written by attendance_close_day.
+        posts = list(KeyPost.objects.filter(project=project_id))
+        holders = {p.holder_id for p in posts if p.holder_id} | set(
+            KeyPostHolding.objects.filter(key_post__project=project_id).values_list(
+                "worker_id", flat=True
+            )
         )
-    ) | set(
-        KeyPostHolding.objects.filter(key_post__project=project_id).values_list(
-            "worker_id", flat=True
+        key_post_days_write(
+            project_id=project_id,
+            days={day for worker_id, day in keys if worker_id in holders},
+            posts=posts,
         )
-    )
-    for day in sorted({day for worker_id, day in keys if worker_id in holders}):
-        key_post_days_compute(project_id=project_id, day=day)
     actual_starts_record(project_id=project_id)
     return len(keys)
 
@@ -234,11 +355,8 @@ def attendance_recompute(*, project_id: int, keys: Iterable[tuple[int, dt.date]]
 def key_post_days_recompute(*, project_id: int, first: dt.date, last: dt.date) -> int:
     """Rewrite a project's key-post days over a range after its obligations changed (an approval took
     effect): the days already computed and, up to today, the ones not yet written."""
-    day, n = first, 0
-    while day <= last:
-        n += len(key_post_days_compute(project_id=project_id, day=day))
-        day += dt.timedelta(days=1)
-    return n
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    return len(key_post_days_write(project_id=project_id, days=days))
 
 
 # ---- contests of invalid passes (issue 13 item 5) -----------------------------------------------------
