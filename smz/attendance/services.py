@@ -288,15 +288,17 @@ def key_post_days_write(
         ).values("worker", "work_date", "attended", "first_in", "minutes")
     }
     attended = {
-        (h, day) for (_, day), h in holders.items() if (d := daily.get((h, day))) and d["attended"]
+        (h, day)
+        for (_, day), h in holders.items()
+        if h is not None and (d := daily.get((h, day))) and d["attended"]
     }
     reasons = _holders_passes_excluded(project_id, attended) if attended else {}
     rows = []
     for day in days:
         for post in posts:
             holder_id = holders[post.pk, day]
-            d = daily.get((holder_id, day)) if holder_id else None
-            absence_reason = reasons.get((holder_id, day), "") if holder_id else ""
+            d = daily.get((holder_id, day)) if holder_id is not None else None
+            absence_reason = reasons.get((holder_id, day), "") if holder_id is not None else ""
             rows.append(
                 KeyPostDay(
                     key_post=post,
