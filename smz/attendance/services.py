@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from smz.attendance.errors import AttendanceErrorCode
@@ -38,10 +37,12 @@ from smz.attendance.validity import (
     CONTESTABLE_REASONS,
     VALIDITY_FIELDS,
     pass_invalid_reason,
+    pass_reason_expression,
     passes_excluded,
     with_validity,
 )
 from smz.core import faces
+from smz.core.bulk import rows_upsert
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
 from smz.core.locks import lock_row
@@ -56,19 +57,138 @@ log = logging.getLogger(__name__)
 
 Key = tuple[int, dt.date]
 
-# What a batch reads of each pass: the validity rule's fields, the times, and the late snapshot's name.
-_PASS_FIELDS = ("pk", "worker", "work_date", "event_time", "direction", "late_snapshot__snapshot")
 
-DAILY_FIELDS = (
-    "first_in",
-    "last_out",
-    "minutes",
-    "valid_passes",
-    "invalid_passes",
-    "attended",
-    "anomalies",
-    "computed_at",
-)
+def _faces_in_file(pass_id: int, name: str) -> int:
+    try:
+        return faces.faces_in_jpeg(snapshot_read(name))
+    except FileNotFoundError:
+        log.warning("snapshot file missing for pass %s", pass_id)
+        return 0
+
+
+def _batch_passes(project_id: int, keys: set[Key]) -> QuerySet[PassRecord]:
+    """The passes of a batch's (person, day) pairs on a project: the people and the days as two lists, so
+    pairs outside the batch may come too (the callers drop them)."""
+    return PassRecord.objects.filter(
+        project=project_id,
+        work_date__in=sorted({day for _, day in keys}),
+        worker__in=sorted({worker for worker, _ in keys}),
+    )
+
+
+def _snapshot_checks_prepare(project_id: int, keys: set[Key]) -> list[tuple[int, int, str]]:
+    """The face check of every not yet checked snapshot (sent with the pass or attached later) of these
+    pairs: one read; the files read and the detector run here, nothing written."""
+    if not keys:
+        return []
+    pending = (
+        _batch_passes(project_id, keys)
+        .filter(snapshot_check__isnull=True)
+        .filter(~Q(snapshot="") | Q(late_snapshot__isnull=False))
+        .order_by("pk")
+        .values_list("pk", "worker", "work_date", "snapshot", "late_snapshot__snapshot")
+    )
+    # Snapshot files are content-addressed: same name, same bytes, same answer.
+    known: dict[str, int] = {}
+    checks = []
+    for pk, worker_id, day, name, late in pending:
+        if (worker_id, day) not in keys:
+            continue
+        name = name or late
+        if name not in known:
+            known[name] = _faces_in_file(pk, name)
+        checks.append((pk, known[name], faces.DETECTOR))
+    return checks
+
+
+def _snapshot_checks_store(checks: list[tuple[int, int, str]]) -> None:
+    """One insert; a check a concurrent run stored first stays (same file, same answer)."""
+    now = timezone.now()
+    rows_upsert(
+        SnapshotCheck,
+        ("pass_record", "faces", "detector", "checked_at"),
+        [(*check, now) for check in checks],
+        unique=("pass_record",),
+    )
+
+
+def snapshot_checks_run(*, project_id: int, keys: Iterable[Key]) -> int:
+    """Face-check the not yet checked snapshots of these (person, day) pairs on a project; returns how many
+    were checked."""
+    checks = _snapshot_checks_prepare(project_id, set(keys))
+    with transaction.atomic():
+        _snapshot_checks_store(checks)
+    return len(checks)
+
+
+def _counted_passes(project_id: int, keys: set[Key]) -> dict[Key, list[int]]:
+    """The ids of the passes that count (validity.pass_invalid_reason is "") of these pairs, by pair: one read."""
+    counted: dict[Key, list[int]] = {key: [] for key in keys}
+    if not keys:
+        return counted
+    rows = (
+        _batch_passes(project_id, keys)
+        .alias(reason=pass_reason_expression())
+        .filter(reason="")
+        .order_by("pk")
+        .values_list("pk", "worker", "work_date")
+    )
+    for pk, worker_id, day in rows:
+        if (worker_id, day) in keys:
+            counted[worker_id, day].append(pk)
+    return counted
+
+
+def _daily_rows(
+    project_id: int, keys: set[Key], excluded: set[Key], now: dt.datetime
+) -> list[tuple[Any, ...]]:
+    """One person's day on one project for each pair (A3, A5): first in, last out, minutes on site,
+    valid/invalid passes, anomalies. The passes are summed up in the database (one grouped read, the
+    validity rule as validity.pass_reason_expression); `excluded` are the pairs with a counted pass a
+    pass exclusion reader excludes. Rows in DAILY_COLUMNS order, sorted by pair."""
+    counts = dict.fromkeys(["valid", "invalid", "off_site", "no_face"], 0)
+    sums: dict[Key, dict[str, Any]] = {}
+    if keys:
+        counted, ins, outs = Q(reason=""), Q(direction__in=["in", ""]), Q(direction__in=["out", ""])
+        grouped = (
+            _batch_passes(project_id, keys)
+            .alias(reason=pass_reason_expression())
+            .values("worker", "work_date")
+            .annotate(
+                first_in=Min("event_time", filter=counted & ins),
+                last_out=Max("event_time", filter=counted & outs),
+                valid=Count("pk", filter=counted),
+                invalid=Count("pk", filter=~counted),
+                off_site=Count("pk", filter=Q(off_site=True)),
+                no_face=Count("pk", filter=Q(reason="no_face")),
+            )
+            .order_by()
+        )
+        sums = {(g["worker"], g["work_date"]): dict(g) for g in grouped}
+    rows = []
+    for key in sorted(keys):
+        g = sums.get(key) or {"first_in": None, "last_out": None, **counts}
+        first_in, last_out = g["first_in"], g["last_out"]
+        if first_in and last_out and last_out <= first_in:
+            last_out = None  # last_out is the latest exit: none came after the first entry
+        minutes = int((last_out - first_in).total_seconds() // 60) if first_in and last_out else 0
+        anomalies = []
+        if g["invalid"] and not g["valid"]:
+            anomalies.append("only_invalid_passes")
+        if first_in and not last_out:
+            anomalies.append("no_exit")
+        if g["off_site"]:
+            anomalies.append("off_site")
+        if g["no_face"]:
+            anomalies.append("no_face")
+        if key in excluded:  # still counted for the person's day; a key post's day is decided below
+            anomalies.append("not_same_person")
+        valid, invalid = g["valid"], g["invalid"]
+        row = (project_id, *key, first_in, last_out, minutes, valid, invalid, bool(valid))
+        rows.append((*row, sorted(anomalies), now))
+    return rows
+
+
 KEY_POST_DAY_FIELDS = (
     "project",
     "holder",
@@ -79,153 +199,55 @@ KEY_POST_DAY_FIELDS = (
     "absence_reason",
     "computed_at",
 )
+DAILY_COLUMNS = (
+    "project",
+    "worker",
+    "work_date",
+    "first_in",
+    "last_out",
+    "minutes",
+    "valid_passes",
+    "invalid_passes",
+    "attended",
+    "anomalies",
+    "computed_at",
+)
 
 
-def _faces_in_file(pass_id: int, name: str) -> int:
-    try:
-        return faces.faces_in_jpeg(snapshot_read(name))
-    except FileNotFoundError:
-        log.warning("snapshot file missing for pass %s", pass_id)
-        return 0
+def _excluded_pairs(counted: dict[Key, list[int]]) -> tuple[set[Key], dict[Key, str]]:
+    """From the counted passes by pair: the pairs with any pass excluded by a pass exclusion reader (one call
+    for the batch: validity.passes_excluded), and for the pairs whose counted passes are all excluded, the
+    reason of the first of them (by id)."""
+    excluded = passes_excluded(pk for pks in counted.values() for pk in pks)
+    some = {key for key, pks in counted.items() if any(pk in excluded for pk in pks)}
+    every = {
+        key: excluded[pks[0]]
+        for key, pks in counted.items()
+        if pks and all(pk in excluded for pk in pks)
+    }
+    return some, every
 
 
-def _passes_of(project_id: int, keys: Iterable[Key]) -> dict[Key, list[dict[str, Any]]]:
-    """Every pass of these (person, day) pairs on a project, with what the validity rule reads: one query
-    (the people and the days as two lists; pairs outside the batch are dropped here)."""
-    wanted = set(keys)
-    found: dict[Key, list[dict[str, Any]]] = {key: [] for key in wanted}
-    if not wanted:
-        return found
-    rows = with_validity(
-        PassRecord.objects.filter(
-            project=project_id,
-            work_date__in=sorted({day for _, day in wanted}),
-            worker__in=sorted({worker for worker, _ in wanted}),
-        )
-    ).values(*_PASS_FIELDS, *VALIDITY_FIELDS)
-    for row in rows:
-        key = (row["worker"], row["work_date"])
-        if key in wanted:
-            found[key].append(row)
-    return found
-
-
-def _snapshot_check_prepare(passes: dict[Key, list[dict[str, Any]]]) -> list[SnapshotCheck]:
-    """The face check of every not yet checked snapshot (sent with the pass or attached later) among these
-    passes: files read and the detector run here, nothing written."""
-    pending = sorted(
-        (row["pk"], row["snapshot"] or row["late_snapshot__snapshot"])
-        for rows in passes.values()
-        for row in rows
-        if row["snapshot_check__faces"] is None
-        and (row["snapshot"] or row["late_snapshot__snapshot"] is not None)
+def _daily_write(project_id: int, keys: set[Key], counted: dict[Key, list[int]]) -> dict[Key, str]:
+    """The people's days of these pairs in one upsert, in pair order (concurrent batches take the row
+    locks in the same order); returns for each pair the reason when its every counted pass is excluded
+    (else "")."""
+    some, every = _excluded_pairs(counted)
+    rows_upsert(
+        DailyAttendance,
+        DAILY_COLUMNS,
+        _daily_rows(project_id, keys, some, timezone.now()),
+        unique=("project", "worker", "work_date"),
+        update=DAILY_COLUMNS[3:],
     )
-    # Snapshot files are content-addressed: same name, same bytes, same answer.
-    known: dict[str, int] = {}
-    checks = []
-    for pk, name in pending:
-        if name not in known:
-            known[name] = _faces_in_file(pk, name)
-        checks.append(SnapshotCheck(pass_record_id=pk, faces=known[name], detector=faces.DETECTOR))
-    return checks
-
-
-def _snapshot_checks_store(
-    checks: list[SnapshotCheck], passes: dict[Key, list[dict[str, Any]]]
-) -> None:
-    """Store the checks in one insert and put the stored answers on the pass rows."""
-    if not checks:
-        return
-    SnapshotCheck.objects.bulk_create(checks, ignore_conflicts=True)
-    # A concurrent run may have stored some first: what is stored is the answer.
-    stored = dict(
-        SnapshotCheck.objects.filter(pk__in=[c.pass_record_id for c in checks]).values_list(
-            "pk", "faces"
-        )
-    )
-    for rows in passes.values():
-        for row in rows:
-            if row["pk"] in stored:
-                row["snapshot_check__faces"] = stored[row["pk"]]
-
-
-def snapshot_checks_run(*, project_id: int, keys: Iterable[Key]) -> int:
-    """Face-check the not yet checked snapshots of these (person, day) pairs on a project; returns how many
-    were checked."""
-    passes = _passes_of(project_id, keys)
-    checks = _snapshot_check_prepare(passes)
-    with transaction.atomic():
-        _snapshot_checks_store(checks, passes)
-    return len(checks)
-
-
-def _daily_row(
-    project_id: int, key: Key, passes: list[dict[str, Any]], excluded: dict[int, str]
-) -> DailyAttendance:
-    """One person's day on one project: first in, last out, minutes on site, valid/invalid passes, anomalies.
-    `passes` carry their effective reason (validity.pass_invalid_reason) as "reason"."""
-    valid = [p for p in passes if not p["reason"]]
-    invalid = [p for p in passes if p["reason"]]
-    ins = [p["event_time"] for p in valid if p["direction"] in ("in", "")]
-    outs = [p["event_time"] for p in valid if p["direction"] in ("out", "")]
-    first_in = min(ins) if ins else None
-    last_out = max(outs) if outs else None
-    if first_in and last_out and last_out <= first_in:
-        last_out = None  # last_out is the latest exit: none came after the first entry
-    minutes = int((last_out - first_in).total_seconds() // 60) if first_in and last_out else 0
-    anomalies = []
-    if invalid and not valid:
-        anomalies.append("only_invalid_passes")
-    if first_in and not last_out:
-        anomalies.append("no_exit")
-    if any(p["off_site"] for p in passes):
-        anomalies.append("off_site")
-    if any(p["reason"] == "no_face" for p in passes):
-        anomalies.append("no_face")
-    if any(p["pk"] in excluded for p in valid):
-        # still counted for the person's day; a key post's day is decided by _key_post_rows
-        anomalies.append("not_same_person")
-    return DailyAttendance(
-        project_id=project_id,
-        worker_id=key[0],
-        work_date=key[1],
-        first_in=first_in,
-        last_out=last_out,
-        minutes=minutes,
-        valid_passes=len(valid),
-        invalid_passes=len(invalid),
-        attended=bool(valid),
-        anomalies=sorted(set(anomalies)),
-    )
-
-
-def daily_attendance_write(
-    *, project_id: int, passes: dict[Key, list[dict[str, Any]]]
-) -> list[DailyAttendance]:
-    """The people's days of these (person, day) pairs from their passes (`_passes_of`): one exclusion read
-    per reader and one upsert, in key order (concurrent batches take the row locks in the same order)."""
-    for rows in passes.values():
-        for row in rows:
-            row["reason"] = pass_invalid_reason(row)
-    excluded = passes_excluded(
-        row["pk"] for rows in passes.values() for row in rows if not row["reason"]
-    )
-    days = [_daily_row(project_id, key, passes[key], excluded) for key in sorted(passes)]
-    if days:
-        DailyAttendance.objects.bulk_create(
-            days,
-            update_conflicts=True,
-            unique_fields=["project", "worker", "work_date"],
-            update_fields=list(DAILY_FIELDS),
-        )
-    return days
+    return {key: every.get(key, "") for key in keys}
 
 
 def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date) -> DailyAttendance:
-    """One person's day on one project (the batch of one)."""
-    return daily_attendance_write(
-        project_id=project_id, passes=_passes_of(project_id, [(worker_id, day)])
-    )[0]
+    """One person's day on one project (a batch of one)."""
+    keys = {(worker_id, day)}
+    _daily_write(project_id, keys, _counted_passes(project_id, keys))
+    return DailyAttendance.objects.get(project=project_id, worker=worker_id, work_date=day)
 
 
 def actual_starts_record(*, project_id: int | None = None) -> int:
@@ -252,26 +274,19 @@ def actual_starts_record(*, project_id: int | None = None) -> int:
     return n
 
 
-def _holders_passes_excluded(project_id: int, pairs: set[Key]) -> dict[Key, str]:
-    """For each (holder, day): the reason when every counted pass of the holder that day was excluded
-    (validity.passes_excluded: e.g. face identity found another person in every snapshot) — the reason of
-    the first of them (by id) — else "": the post was not really attended. Two reads whatever the pairs."""
-    counted: dict[Key, list[int]] = defaultdict(list)
-    for key, rows in _passes_of(project_id, pairs).items():
-        counted[key] = sorted(row["pk"] for row in rows if not pass_invalid_reason(row))
-    excluded = passes_excluded(pk for pks in counted.values() for pk in pks)
-    return {
-        key: excluded[pks[0]] if pks and all(pk in excluded for pk in pks) else ""
-        for key, pks in counted.items()
-    }
-
-
 def key_post_days_write(
-    *, project_id: int, days: Iterable[dt.date], posts: Sequence[KeyPost] | None = None
+    *,
+    project_id: int,
+    days: Iterable[dt.date],
+    posts: Sequence[KeyPost] | None = None,
+    all_excluded: dict[Key, str] | None = None,
 ) -> list[KeyPostDay]:
     """Every key post of a project on these days: attended when its holder that day attended (A4), and
-    whether the post had to be attended at all that day (A3, WF1–WF5: registry.obligations). A fixed number
-    of statements for any number of days; rows in (day, post) order."""
+    whether the post had to be attended at all that day (A3, WF1–WF5: registry.obligations). Not attended
+    either when every counted pass of the holder that day was excluded (validity.passes_excluded: e.g. face
+    identity found another person in every snapshot), with the reason. A fixed number of statements for any
+    number of days; rows in (day, post) order. `all_excluded` answers that for the (holder, day) pairs
+    already looked at ("" when not every counted pass is excluded)."""
     days = sorted(set(days))
     if posts is None:
         posts = list(KeyPost.objects.filter(project=project_id))
@@ -287,25 +302,30 @@ def key_post_days_write(
             worker__in=sorted({h for h in holders.values() if h is not None}),
         ).values("worker", "work_date", "attended", "first_in", "minutes")
     }
+    reasons = dict(all_excluded or {})
     attended = {
         (h, day)
         for (_, day), h in holders.items()
         if h is not None and (d := daily.get((h, day))) and d["attended"]
     }
-    reasons = _holders_passes_excluded(project_id, attended) if attended else {}
+    if unknown := {(h, day) for h, day in attended if h is not None} - set(reasons):
+        reasons.update(_excluded_pairs(_counted_passes(project_id, unknown))[1])
     rows = []
     for day in days:
         for post in posts:
             holder_id = holders[post.pk, day]
             d = daily.get((holder_id, day)) if holder_id is not None else None
-            absence_reason = reasons.get((holder_id, day), "") if holder_id is not None else ""
+            attended_ = bool(d and d["attended"])
+            absence_reason = (
+                reasons.get((holder_id, day), "") if holder_id is not None and attended_ else ""
+            )
             rows.append(
                 KeyPostDay(
                     key_post=post,
                     work_date=day,
                     project_id=project_id,
                     holder_id=holder_id,
-                    attended=bool(d and d["attended"]) and not absence_reason,
+                    attended=attended_ and not absence_reason,
                     first_in=d["first_in"] if d else None,
                     minutes=d["minutes"] if d else 0,
                     exemption=key_post_exemption(calendar, post.post, day),
@@ -329,14 +349,13 @@ def key_post_days_compute(*, project_id: int, day: dt.date) -> list[KeyPostDay]:
 
 def attendance_recompute(*, project_id: int, keys: Iterable[Key]) -> int:
     """Everything a batch of new passes touches: face checks, the people's days, the key posts' days.
-    About a dozen statements whatever the batch's size (tests/…/test_rollup_sets.py counts them)."""
-    keys = sorted(set(keys))
-    passes = _passes_of(project_id, keys)
+    A fixed number of statements whatever the batch's size (test_rollup_sets counts them)."""
+    pairs = set(keys)
     # The face check reads files and runs the detector: before the transaction, which holds no lock yet.
-    checks = _snapshot_check_prepare(passes)
+    checks = _snapshot_checks_prepare(project_id, pairs)
     with transaction.atomic():
-        _snapshot_checks_store(checks, passes)
-        daily_attendance_write(project_id=project_id, passes=passes)
+        _snapshot_checks_store(checks)
+        all_excluded = _daily_write(project_id, pairs, _counted_passes(project_id, pairs))
         # A post's day changes only when someone who holds (or held) a post on the project passed that
         # day; days nobody of them touched are written by attendance_close_day.
         posts = list(KeyPost.objects.filter(project=project_id))
@@ -347,11 +366,12 @@ def attendance_recompute(*, project_id: int, keys: Iterable[Key]) -> int:
         )
         key_post_days_write(
             project_id=project_id,
-            days={day for worker_id, day in keys if worker_id in holders},
+            days={day for worker_id, day in pairs if worker_id in holders},
             posts=posts,
+            all_excluded={key: r for key, r in all_excluded.items() if key[0] in holders},
         )
     actual_starts_record(project_id=project_id)
-    return len(keys)
+    return len(pairs)
 
 
 def key_post_days_recompute(*, project_id: int, first: dt.date, last: dt.date) -> int:

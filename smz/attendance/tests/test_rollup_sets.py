@@ -26,6 +26,12 @@ from smz.attendance.services import (
     key_post_days_recompute,
 )
 from smz.attendance.snapshots import snapshot_name, snapshot_store
+from smz.attendance.validity import (
+    VALIDITY_FIELDS,
+    pass_invalid_reason,
+    pass_reason_expression,
+    with_validity,
+)
 from smz.core.timeutil import CITY_TZ, business_date
 from smz.registry.identity import id_number_index
 from smz.registry.models import KeyPost, KeyPostHolding, Project, ProjectPause, Worker
@@ -318,6 +324,19 @@ def test_set_based_rollup_writes_what_the_row_by_row_code_wrote(
         flipped = city.rng.sample(sorted(PassRecord.objects.values_list("pk", flat=True)), 30)
         city.excluded.symmetric_difference_update(flipped)
     assert total >= 250
+    # the validity rule in SQL (the roll-up sums passes up in the database) is the Python rule
+    judged = with_validity(PassRecord.objects.all()).annotate(in_sql=pass_reason_expression())
+    pairs = [
+        (pass_invalid_reason(r), r["in_sql"]) for r in judged.values(*VALIDITY_FIELDS, "in_sql")
+    ]
+    assert all(python == sql for python, sql in pairs)
+    assert {python for python, _ in pairs} >= {
+        "",
+        "no_snapshot",
+        "low_resolution",
+        "no_face",
+        "off_site",
+    }
     # every kind of day came up
     anomalies = {
         a for row in DailyAttendance.objects.values_list("anomalies", flat=True) for a in row
@@ -403,7 +422,7 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(world, private_dir,
     yesterday = today() - dt.timedelta(days=1)
     small = statements_for(exclusions, [pm, *people[:9]], yesterday, gate, snapshot)
     large = statements_for(exclusions, [pm, *people[9:]], today(), gate, snapshot)
-    # read passes; savepoint, insert checks, read them back, exclusion readers (face identity's: one read),
-    # upsert days, read posts and holders, calendar (project, pauses), holding histories, holders' days,
-    # holders' passes, exclusion readers again, upsert post days, release; the actual start
-    assert large == small == 17
+    # snapshots to check; savepoint, insert the checks, the counted passes, the exclusion readers (face
+    # identity's: one read), the days summed up, upsert them; posts, holders, calendar (project, pauses),
+    # holding histories, the holders' days, upsert the posts' days; release; the actual start
+    assert large == small == 16
