@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
 from smz.attendance.errors import AttendanceErrorCode
@@ -42,7 +42,7 @@ from smz.attendance.validity import (
     with_validity,
 )
 from smz.core import faces
-from smz.core.bulk import rows_upsert
+from smz.core.bulk import AnyOf, rows_upsert
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
 from smz.core.locks import lock_row
@@ -70,9 +70,9 @@ def _batch_passes(project_id: int, keys: set[Key]) -> QuerySet[PassRecord]:
     """The passes of a batch's (person, day) pairs on a project: the people and the days as two lists, so
     pairs outside the batch may come too (the callers drop them)."""
     return PassRecord.objects.filter(
+        AnyOf(F("work_date"), sorted({day for _, day in keys})),
+        AnyOf(F("worker"), sorted({worker for worker, _ in keys})),
         project=project_id,
-        work_date__in=sorted({day for _, day in keys}),
-        worker__in=sorted({worker for worker, _ in keys}),
     )
 
 
@@ -121,70 +121,57 @@ def snapshot_checks_run(*, project_id: int, keys: Iterable[Key]) -> int:
     return len(checks)
 
 
-def _counted_passes(project_id: int, keys: set[Key]) -> dict[Key, list[int]]:
-    """The ids of the passes that count (validity.pass_invalid_reason is "") of these pairs, by pair: one read."""
-    counted: dict[Key, list[int]] = {key: [] for key in keys}
+Judged = tuple[int, dt.datetime, str, bool, str]  # pk, event_time, direction, off_site, reason
+
+
+def _judged_passes(project_id: int, keys: set[Key]) -> dict[Key, list[Judged]]:
+    """Every pass of these pairs with its effective reason for not counting ("" = it counts), decided in the
+    database for the whole batch (validity.pass_reason_expression): one read, by pair, in id order."""
+    judged: dict[Key, list[Judged]] = {key: [] for key in keys}
     if not keys:
-        return counted
+        return judged
     rows = (
         _batch_passes(project_id, keys)
-        .alias(reason=pass_reason_expression())
-        .filter(reason="")
+        .annotate(reason=pass_reason_expression())
         .order_by("pk")
-        .values_list("pk", "worker", "work_date")
+        .values_list("worker", "work_date", "pk", "event_time", "direction", "off_site", "reason")
     )
-    for pk, worker_id, day in rows:
-        if (worker_id, day) in keys:
-            counted[worker_id, day].append(pk)
-    return counted
+    for worker_id, day, *rest in rows:
+        if (worker_id, day) in judged:
+            judged[worker_id, day].append(tuple(rest))
+    return judged
 
 
 def _daily_rows(
-    project_id: int, keys: set[Key], excluded: set[Key], now: dt.datetime
+    project_id: int, judged: dict[Key, list[Judged]], excluded: set[Key], now: dt.datetime
 ) -> list[tuple[Any, ...]]:
     """One person's day on one project for each pair (A3, A5): first in, last out, minutes on site,
-    valid/invalid passes, anomalies. The passes are summed up in the database (one grouped read, the
-    validity rule as validity.pass_reason_expression); `excluded` are the pairs with a counted pass a
-    pass exclusion reader excludes. Rows in DAILY_COLUMNS order, sorted by pair."""
-    counts = dict.fromkeys(["valid", "invalid", "off_site", "no_face"], 0)
-    sums: dict[Key, dict[str, Any]] = {}
-    if keys:
-        counted, ins, outs = Q(reason=""), Q(direction__in=["in", ""]), Q(direction__in=["out", ""])
-        grouped = (
-            _batch_passes(project_id, keys)
-            .alias(reason=pass_reason_expression())
-            .values("worker", "work_date")
-            .annotate(
-                first_in=Min("event_time", filter=counted & ins),
-                last_out=Max("event_time", filter=counted & outs),
-                valid=Count("pk", filter=counted),
-                invalid=Count("pk", filter=~counted),
-                off_site=Count("pk", filter=Q(off_site=True)),
-                no_face=Count("pk", filter=Q(reason="no_face")),
-            )
-            .order_by()
-        )
-        sums = {(g["worker"], g["work_date"]): dict(g) for g in grouped}
+    valid/invalid passes, anomalies. `excluded` are the pairs with a counted pass a pass exclusion reader
+    excludes. Rows in DAILY_COLUMNS order, sorted by pair."""
     rows = []
-    for key in sorted(keys):
-        g = sums.get(key) or {"first_in": None, "last_out": None, **counts}
-        first_in, last_out = g["first_in"], g["last_out"]
+    for key in sorted(judged):
+        passes = judged[key]
+        valid = [p for p in passes if not p[4]]
+        ins = [p[1] for p in valid if p[2] in ("in", "")]
+        outs = [p[1] for p in valid if p[2] in ("out", "")]
+        first_in = min(ins) if ins else None
+        last_out = max(outs) if outs else None
         if first_in and last_out and last_out <= first_in:
             last_out = None  # last_out is the latest exit: none came after the first entry
         minutes = int((last_out - first_in).total_seconds() // 60) if first_in and last_out else 0
+        invalid = len(passes) - len(valid)
         anomalies = []
-        if g["invalid"] and not g["valid"]:
+        if invalid and not valid:
             anomalies.append("only_invalid_passes")
         if first_in and not last_out:
             anomalies.append("no_exit")
-        if g["off_site"]:
+        if any(p[3] for p in passes):
             anomalies.append("off_site")
-        if g["no_face"]:
+        if any(p[4] == "no_face" for p in passes):
             anomalies.append("no_face")
         if key in excluded:  # still counted for the person's day; a key post's day is decided below
             anomalies.append("not_same_person")
-        valid, invalid = g["valid"], g["invalid"]
-        row = (project_id, *key, first_in, last_out, minutes, valid, invalid, bool(valid))
+        row = (project_id, *key, first_in, last_out, minutes, len(valid), invalid, bool(valid))
         rows.append((*row, sorted(anomalies), now))
     return rows
 
@@ -214,10 +201,11 @@ DAILY_COLUMNS = (
 )
 
 
-def _excluded_pairs(counted: dict[Key, list[int]]) -> tuple[set[Key], dict[Key, str]]:
-    """From the counted passes by pair: the pairs with any pass excluded by a pass exclusion reader (one call
-    for the batch: validity.passes_excluded), and for the pairs whose counted passes are all excluded, the
-    reason of the first of them (by id)."""
+def _excluded_pairs(judged: dict[Key, list[Judged]]) -> tuple[set[Key], dict[Key, str]]:
+    """From the judged passes by pair: the pairs with a counted pass excluded by a pass exclusion reader (one
+    call for the batch: validity.passes_excluded), and for the pairs whose counted passes are all excluded,
+    the reason of the first of them (by id)."""
+    counted = {key: [p[0] for p in passes if not p[4]] for key, passes in judged.items()}
     excluded = passes_excluded(pk for pks in counted.values() for pk in pks)
     some = {key for key, pks in counted.items() if any(pk in excluded for pk in pks)}
     every = {
@@ -228,25 +216,25 @@ def _excluded_pairs(counted: dict[Key, list[int]]) -> tuple[set[Key], dict[Key, 
     return some, every
 
 
-def _daily_write(project_id: int, keys: set[Key], counted: dict[Key, list[int]]) -> dict[Key, str]:
+def _daily_write(project_id: int, judged: dict[Key, list[Judged]]) -> dict[Key, str]:
     """The people's days of these pairs in one upsert, in pair order (concurrent batches take the row
     locks in the same order); returns for each pair the reason when its every counted pass is excluded
     (else "")."""
-    some, every = _excluded_pairs(counted)
+    some, every = _excluded_pairs(judged)
     rows_upsert(
         DailyAttendance,
         DAILY_COLUMNS,
-        _daily_rows(project_id, keys, some, timezone.now()),
+        _daily_rows(project_id, judged, some, timezone.now()),
         unique=("project", "worker", "work_date"),
         update=DAILY_COLUMNS[3:],
     )
-    return {key: every.get(key, "") for key in keys}
+    return {key: every.get(key, "") for key in judged}
 
 
 def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date) -> DailyAttendance:
     """One person's day on one project (a batch of one)."""
     keys = {(worker_id, day)}
-    _daily_write(project_id, keys, _counted_passes(project_id, keys))
+    _daily_write(project_id, _judged_passes(project_id, keys))
     return DailyAttendance.objects.get(project=project_id, worker=worker_id, work_date=day)
 
 
@@ -309,7 +297,7 @@ def key_post_days_write(
         if h is not None and (d := daily.get((h, day))) and d["attended"]
     }
     if unknown := {(h, day) for h, day in attended if h is not None} - set(reasons):
-        reasons.update(_excluded_pairs(_counted_passes(project_id, unknown))[1])
+        reasons.update(_excluded_pairs(_judged_passes(project_id, unknown))[1])
     rows = []
     for day in days:
         for post in posts:
@@ -355,7 +343,7 @@ def attendance_recompute(*, project_id: int, keys: Iterable[Key]) -> int:
     checks = _snapshot_checks_prepare(project_id, pairs)
     with transaction.atomic():
         _snapshot_checks_store(checks)
-        all_excluded = _daily_write(project_id, pairs, _counted_passes(project_id, pairs))
+        all_excluded = _daily_write(project_id, _judged_passes(project_id, pairs))
         # A post's day changes only when someone who holds (or held) a post on the project passed that
         # day; days nobody of them touched are written by attendance_close_day.
         posts = list(KeyPost.objects.filter(project=project_id))

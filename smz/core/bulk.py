@@ -1,21 +1,23 @@
-"""Set-based writes for the hot paths (the attendance roll-up, N5): many rows in one INSERT … ON CONFLICT
-statement, on SQLite and PostgreSQL alike, without building a model instance per row.
+"""Set-based writes and reads for the hot paths (the attendance roll-up, N5), on SQLite and PostgreSQL alike:
+many rows in one INSERT … ON CONFLICT statement without building a model instance per row, and `= ANY(array)`
+for long lists of values.
 
-`bulk_create(update_conflicts=True)` does the same through the ORM but costs a model instance and the
-compiler's per-value preparation for every row (≈ 60 % of the roll-up's Python time on 200-row batches,
-docs/bench.md); here each column's values are prepared by the field once per value only where the driver
-needs it (dates, times, JSON). Rows are tuples in the order of `fields`.
+Why not the ORM's `bulk_create(update_conflicts=True)` and `__in`: a model instance and the compiler's
+per-value preparation for every row, and on PostgreSQL one placeholder per value, each of which psycopg's
+client-side binding finds by scanning the statement (≈ 16 µs a placeholder; 60 % of the roll-up's Python time
+on 200-row batches, docs/bench.md). On PostgreSQL each column travels as one array (INSERT … SELECT FROM
+unnest(…), `col = ANY(%s)`), as Django's own bulk insert does; SQLite gets VALUES rows and IN lists, in
+statements of at most its parameter limit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
-
-# PostgreSQL's bind-parameter limit (a 16-bit count) when server-side binding is on; SQLite reports its own.
-_PG_MAX_PARAMS = 65_535
+from django.db.models import Lookup
 
 _RAW_TYPES = (
     models.AutoField,
@@ -25,12 +27,6 @@ _RAW_TYPES = (
     models.IntegerField,
     models.TextField,
 )
-
-
-def _preparer(field: models.Field) -> Callable[[Any], Any] | None:
-    if isinstance(field, (models.ForeignKey, *_RAW_TYPES)):
-        return None
-    return lambda value: field.get_db_prep_save(value, connection)
 
 
 def _field(model: type[models.Model], name: str) -> models.Field:
@@ -44,10 +40,41 @@ def _column(model: type[models.Model], name: str) -> str:
     return str(_field(model, name).column)
 
 
-def rows_per_statement(columns: int) -> int:
-    """How many rows of `columns` values one statement carries on this database."""
-    limit = connection.features.max_query_params or _PG_MAX_PARAMS
-    return max(1, limit // columns)
+def _preparer(field: models.Field) -> Callable[[Any], Any] | None:
+    if isinstance(field, models.JSONField):
+        return lambda value: json.dumps(value, cls=field.encoder)
+    if isinstance(field, (models.ForeignKey, *_RAW_TYPES)):
+        return None
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _pg_type(field: models.Field) -> str:
+    if isinstance(field, models.JSONField):
+        return "text"  # sent as JSON text, cast per row (an array of jsonb literals would be parsed twice)
+    return str(field.db_type(connection)).split("(")[0]  # varchar, not varchar(16): nothing cut
+
+
+def _pg_array(values: Iterable[Any]) -> str:
+    """A PostgreSQL array literal ('{1,"2026-03-12 07:00:00+00:00",NULL}'), built here in one pass: psycopg
+    dumps a Python list element by element in Python (≈ 14 µs a value on this path)."""
+    out = []
+    seen: dict[Any, str] = {}  # the same moment (a batch's computed_at) is formatted once
+    for v in values:
+        if v is None:
+            out.append("NULL")
+        elif isinstance(v, bool):
+            out.append("t" if v else "f")
+        elif isinstance(v, int):
+            out.append(str(v))
+        elif isinstance(v, str):
+            out.append('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        elif (text := seen.get(v)) is not None:
+            out.append(text)
+        else:
+            text = v.isoformat() if hasattr(v, "isoformat") else str(v)
+            seen[v] = text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            out.append(text)
+    return "{" + ",".join(out) + "}"
 
 
 def rows_upsert(
@@ -58,11 +85,11 @@ def rows_upsert(
     unique: Sequence[str],
     update: Sequence[str] = (),
 ) -> None:
-    """INSERT the rows; on a conflict on `unique`, set the `update` columns from the new row (none: keep
-    the stored row, DO NOTHING). One statement per rows_per_statement(len(fields)) rows."""
+    """INSERT the rows (tuples in the order of `fields`); on a conflict on `unique`, set the `update` columns
+    from the new row (none: keep the stored row, DO NOTHING). PostgreSQL: one statement; SQLite: one per
+    max_query_params values."""
     if not rows:
         return
-    opts = model._meta
     concrete = [_field(model, name) for name in fields]
     preparers = [_preparer(f) for f in concrete]
     qn = connection.ops.quote_name
@@ -73,16 +100,62 @@ def rows_upsert(
         action = f"DO UPDATE SET {sets}"
     else:
         action = "DO NOTHING"
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    step = rows_per_statement(len(fields))
+    table = qn(model._meta.db_table)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = [
+                _pg_array(
+                    json.dumps(v, cls=f.encoder) if isinstance(f, models.JSONField) else v
+                    for v in values
+                )
+                for values, f in zip(zip(*rows, strict=True), concrete, strict=True)
+            ]
+            names = [f"c{i}" for i in range(len(concrete))]
+            picks = ", ".join(
+                f"{n}::jsonb" if isinstance(f, models.JSONField) else n
+                for n, f in zip(names, concrete, strict=True)
+            )
+            sources = ", ".join(f"%s::{_pg_type(f)}[]" for f in concrete)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {picks} FROM unnest({sources})"  # noqa: S608
+                f" AS u({', '.join(names)}) ON CONFLICT ({target}) {action}",
+                arrays,
+            )
+            return
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        step = max(1, (connection.features.max_query_params or 999) // len(fields))
         for start in range(0, len(rows), step):
             chunk = rows[start : start + step]
             params: list[Any] = []
             for row in chunk:
                 params.extend(v if p is None else p(v) for v, p in zip(row, preparers, strict=True))
             cursor.execute(
-                f"INSERT INTO {qn(opts.db_table)} ({columns}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
                 f" ON CONFLICT ({target}) {action}",
                 params,
             )
+
+
+class AnyOf(Lookup):
+    """`field IN (…)` with the values as one array on PostgreSQL (`= ANY(%s::type[])`): one placeholder
+    however many values. Use as `.filter(AnyOf(F("worker"), ids))`."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def __init__(self, lhs: Any, rhs: Iterable[Any]) -> None:
+        super().__init__(lhs, list(rhs))
+
+    def get_prep_lookup(self) -> Any:
+        return self.rhs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        if connection.vendor == "postgresql":
+            array = _pg_array(field.get_prep_value(v) for v in self.rhs)
+            return f"{lhs} = ANY(%s::{_pg_type(field)}[])", (*lhs_params, array)
+        values = [field.get_db_prep_value(v, connection, prepared=False) for v in self.rhs]
+        if not values:
+            return "1 = 0", tuple(lhs_params)
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", (*lhs_params, *values)

@@ -425,4 +425,5 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(world, private_dir,
     # snapshots to check; savepoint, insert the checks, the counted passes, the exclusion readers (face
     # identity's: one read), the days summed up, upsert them; posts, holders, calendar (project, pauses),
     # holding histories, the holders' days, upsert the posts' days; release; the actual start
-    assert large == small == 16
+    assert large == small
+    assert small <= 16, small  # 16 on SQLite, 15 on PostgreSQL
