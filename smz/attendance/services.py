@@ -267,6 +267,7 @@ def key_post_days_write(
     project_id: int,
     days: Iterable[dt.date],
     posts: Sequence[KeyPost] | None = None,
+    project: Project | None = None,
     all_excluded: dict[Key, str] | None = None,
 ) -> list[KeyPostDay]:
     """Every key post of a project on these days: attended when its holder that day attended (A4), and
@@ -274,13 +275,14 @@ def key_post_days_write(
     either when every counted pass of the holder that day was excluded (validity.passes_excluded: e.g. face
     identity found another person in every snapshot), with the reason. A fixed number of statements for any
     number of days; rows in (day, post) order. `all_excluded` answers that for the (holder, day) pairs
-    already looked at ("" when not every counted pass is excluded)."""
+    already looked at ("" when not every counted pass is excluded). The rows returned are not read back
+    (no ids)."""
     days = sorted(set(days))
     if posts is None:
         posts = list(KeyPost.objects.filter(project=project_id))
     if not days or not posts:
         return []
-    calendar = project_calendar(Project.objects.get(pk=project_id))
+    calendar = project_calendar(project or Project.objects.get(pk=project_id))
     holders = key_post_holders_on(posts, days)
     daily = {
         (row["worker"], row["work_date"]): row
@@ -321,13 +323,21 @@ def key_post_days_write(
                 )
             )
     # (key_post, work_date) order for the row locks, whatever the order of the answer
-    KeyPostDay.objects.bulk_create(
-        sorted(rows, key=lambda r: (r.key_post_id, r.work_date)),
-        update_conflicts=True,
-        unique_fields=["key_post", "work_date"],
-        update_fields=list(KEY_POST_DAY_FIELDS),
+    now = timezone.now()
+    rows_upsert(
+        KeyPostDay,
+        ("key_post", "work_date", *KEY_POST_DAY_FIELDS),
+        sorted(_post_day_columns(r, now) for r in rows),
+        unique=("key_post", "work_date"),
+        update=KEY_POST_DAY_FIELDS,
     )
     return rows
+
+
+def _post_day_columns(r: KeyPostDay, now: dt.datetime) -> tuple[Any, ...]:
+    """A KeyPostDay as ("key_post", "work_date", *KEY_POST_DAY_FIELDS) values."""
+    key = (r.key_post_id, r.work_date, r.project_id, r.holder_id, r.attended, r.first_in)
+    return (*key, r.minutes, r.exemption, r.absence_reason, now)
 
 
 def key_post_days_compute(*, project_id: int, day: dt.date) -> list[KeyPostDay]:
@@ -344,6 +354,7 @@ def attendance_recompute(*, project_id: int, keys: Iterable[Key]) -> int:
     with transaction.atomic():
         _snapshot_checks_store(checks)
         all_excluded = _daily_write(project_id, _judged_passes(project_id, pairs))
+        project = Project.objects.get(pk=project_id)
         # A post's day changes only when someone who holds (or held) a post on the project passed that
         # day; days nobody of them touched are written by attendance_close_day.
         posts = list(KeyPost.objects.filter(project=project_id))
@@ -356,9 +367,13 @@ def attendance_recompute(*, project_id: int, keys: Iterable[Key]) -> int:
             project_id=project_id,
             days={day for worker_id, day in pairs if worker_id in holders},
             posts=posts,
+            project=project,
             all_excluded={key: r for key, r in all_excluded.items() if key[0] in holders},
         )
-    actual_starts_record(project_id=project_id)
+    if (
+        project.actual_start is None
+    ):  # else nothing to record (actual_starts_record: one query saved)
+        actual_starts_record(project_id=project_id)
     return len(pairs)
 
 
