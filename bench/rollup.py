@@ -26,12 +26,14 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import json
 import os
 import pstats
 import shutil
 import sys
 import tempfile
 import time
+import warnings
 from collections import defaultdict
 from contextlib import suppress
 from pathlib import Path
@@ -69,6 +71,9 @@ def parse_args() -> argparse.Namespace:
     )
     p.add_argument(
         "--sample", type=int, default=5, help="projects rolled up by the old code too (0: none)"
+    )
+    p.add_argument(
+        "--procs", type=int, default=1, help="worker processes sharing the batches (task workers)"
     )
     p.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     p.add_argument("--profile", action="store_true", help="cProfile the re-run: top functions")
@@ -187,6 +192,60 @@ class Detector:
         faces.faces_in_jpeg = timed
 
 
+def run_slice(plan: list[tuple[int, list]], detector: Detector) -> dict[str, float]:
+    """Roll up these batches on this process's own connection; what it cost."""
+    from django.db import connection
+
+    from smz.attendance.services import attendance_recompute
+
+    counter = Counter()
+    pid = backend_pid()
+    cpu_app0, cpu_db0 = time.process_time(), cpu_seconds(pid)
+    calls0, seconds0 = detector.calls, detector.seconds
+    with connection.execute_wrapper(counter):
+        for project_id, part in plan:
+            attendance_recompute(project_id=project_id, keys=part)
+    return {
+        "cpu_app": time.process_time() - cpu_app0,
+        "cpu_db": cpu_seconds(pid) - cpu_db0,
+        "statements": counter.n,
+        "detector_calls": detector.calls - calls0,
+        "detector_s": detector.seconds - seconds0,
+    }
+
+
+def run_batches(plan: list[tuple[int, list]], procs: int, detector: Detector) -> list[dict]:
+    """The batches on `procs` processes (forked, each with its own connection, batches dealt in turn), as
+    that many task workers would run them."""
+    if procs <= 1:
+        return [run_slice(plan, detector)]
+    from django.db import connections
+
+    connections.close_all()
+    # The parent has idle threads (OpenCV's pool); the children only use their own connection and code.
+    warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
+    children = []
+    for i in range(procs):
+        read, write = os.pipe()
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child
+            os.close(read)
+            try:
+                result = run_slice(plan[i::procs], detector)
+                connections.close_all()
+                os.write(write, json.dumps(result).encode())
+            finally:
+                os._exit(0)
+        os.close(write)
+        children.append((child, read))
+    results = []
+    for child, read in children:
+        with os.fdopen(read) as fh:
+            results.append(json.loads(fh.read()))
+        os.waitpid(child, 0)
+    return results
+
+
 def backend_pid() -> int:
     from django.db import connection
 
@@ -218,6 +277,10 @@ def main() -> int:
         say(f"migrated ({time.perf_counter() - t0:.1f} s)")
         t0 = time.perf_counter()
         build_city(args)
+        with connection.cursor() as c:
+            # a morning of an ongoing city: its active projects started long ago (else the first roll-up of
+            # each also records its actual start, once in its life: registry.project_start_record)
+            c.execute("UPDATE registry_project SET actual_start = planned_start")
         jpeg = face_jpeg(400, 300)
         snapshot = snapshot_store(jpeg, snapshot_name(jpeg, DAY))
         passes = build_morning(snapshot)
@@ -260,32 +323,33 @@ def main() -> int:
         detector.calls, detector.seconds = 0, 0.0
 
         plan = batches_of(keys, args.batch)
-        counter = Counter()
-        pid = backend_pid()
-        cpu_app0, cpu_db0, busy0 = time.process_time(), cpu_seconds(pid), machine_busy()
+        busy0 = machine_busy()
         t0 = time.perf_counter()
-        with connection.execute_wrapper(counter):
-            for project_id, part in plan:
-                attendance_recompute(project_id=project_id, keys=part)
+        results = run_batches(plan, args.procs, detector)
         wall = time.perf_counter() - t0
-        cpu_app = time.process_time() - cpu_app0
-        cpu_db = cpu_seconds(pid) - cpu_db0
+        cpu_app = sum(r["cpu_app"] for r in results)
+        cpu_db = sum(r["cpu_db"] for r in results)
+        statements = sum(r["statements"] for r in results)
+        detector.calls = sum(r["detector_calls"] for r in results)
+        detector.seconds = sum(r["detector_s"] for r in results)
         others = machine_busy() - busy0 - cpu_app - cpu_db
         say("")
         say(
-            f"set-based roll-up of {passes:,} passes, {person_days:,} person-days, {len(plan):,} batches:"
+            f"set-based roll-up of {passes:,} passes, {person_days:,} person-days, {len(plan):,} batches,"
+            f" {args.procs} worker process(es):"
         )
         say(
             f"  wall {wall:.1f} s (target < 60 s); CPU app {cpu_app:.1f} s + PostgreSQL {cpu_db:.1f} s;"
             f" other processes used {others / wall:.2f} of the cores meanwhile"
         )
         say(
-            f"  SQL statements: {counter.n:,} ({counter.n / len(plan):.1f} per batch,"
-            f" {counter.n / person_days:.3f} per person-day)"
+            f"  SQL statements: {statements:,} ({statements / len(plan):.1f} per batch,"
+            f" {statements / person_days:.3f} per person-day)"
         )
         say(
             f"  face detector: {detector.calls:,} calls (one per distinct snapshot file per batch),"
-            f" {detector.seconds:.1f} s; the roll-up without it: {wall - detector.seconds:.1f} s"
+            f" {detector.seconds:.1f} s of CPU; the roll-up without it:"
+            f" {wall - detector.seconds / args.procs:.1f} s"
         )
         say(
             f"  rows: DailyAttendance {DailyAttendance.objects.count():,}, KeyPostDay"
