@@ -8,11 +8,13 @@ employed, one in 40 a manager holding a post) gets a morning of passes written w
 enters (07:00–08:59) and leaves for lunch (11:30–12:14) through two different gates of his project, 400,000 passes
 at the default size. About 2 % carry no snapshot (stored invalid), 1 % were judged off site at ingest, 3 % have no
 direction; every other pass carries the same 400×300 JPEG of a face (written to the snapshot store, so the face
-check reads, decodes and runs the detector on a real file). Nothing is rolled up yet: no SnapshotCheck, DailyAttendance or KeyPostDay row.
+check reads, decodes and runs the detector on a real file). The projects started long ago (actual start set).
+Nothing is rolled up yet: no SnapshotCheck, DailyAttendance or KeyPostDay row.
 
 Then `attendance_recompute` runs over every (person, day) key the morning touched, the way `recompute_days` tasks
 call it: `--batch project` (default) gives each project's morning to one call (1,000 batches of ~200 person-days);
-`--batch N` cuts each project's keys into batches of N person-days (what devices uploading small batches enqueue).
+`--batch N` cuts each project's keys into batches of N person-days (what devices uploading small batches enqueue);
+`--procs N` deals the batches to N forked processes (N task workers).
 Reported: wall time, CPU of this process and of its PostgreSQL backend, SQL statements (all and per batch), the
 face detector's share (it runs once per distinct snapshot file per batch), rows written. Before the timed run, the
 row-by-row code it replaced (smz/testing/rollup_reference.py) runs on a sample of projects inside a transaction that
