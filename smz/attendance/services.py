@@ -5,9 +5,11 @@ Order of work for a batch's (person, day) keys — see tasks.recompute_days:
 3. every key post of the project on the days its holders passed (KeyPostDay: the post counts, not the person).
 
 Set-based (issue 17 goal 3, N5): a batch costs a fixed number of SQL statements whatever its size — the passes
-of all its person-days in one read, the face checks in one insert, every DailyAttendance row in one upsert, the
-key posts' days likewise; the rules themselves run in Python over those rows. Before, it was several queries per
-person-day and per key post per day (kept for comparison in smz/testing/rollup_reference.py).
+of all its person-days in one read with each pass's validity decided in SQL (validity.pass_reason_expression),
+the face checks in one insert, every DailyAttendance row in one upsert (smz.core.bulk), the key posts' days
+likewise; first in, last out, minutes and anomalies are summed up in Python over those rows. Before, it was
+several queries per person-day and per key post per day (kept for comparison in smz/testing/rollup_reference.py;
+docs/bench.md "Attendance roll-up" has both measured).
 """
 
 from __future__ import annotations
