@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "smz.devices",
     "smz.attendance",
     "smz.notifications",
+    "smz.video",
     "smz.faceid",
     "smz.approvals",
     "smz.labor",
@@ -95,6 +96,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "smz.core.middleware.DomainErrorMiddleware",
+    # Last: marks list pages, reports and exports as reads the replica may answer (smz/core/replica.py).
+    "smz.core.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -133,6 +136,49 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A streaming replica of the PostgreSQL primary (issue 17, docs/scaling.md): the list pages, reports and exports
+# below read from it while it is within SMZ_REPLICA_MAX_LAG_SECONDS; otherwise, and for everything else, the
+# primary. Never written to; never migrated.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_URL and DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["smz.core.replica.ReplicaRouter"]
+SMZ_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("SMZ_REPLICA_MAX_LAG_SECONDS", "10"))
+SMZ_REPLICA_CHECK_SECONDS = float(os.environ.get("SMZ_REPLICA_CHECK_SECONDS", "5"))
+SMZ_REPLICA_ROUTES = [
+    # list pages
+    "portal:projects",
+    "portal:workers",
+    "devices:list",
+    "attendance:calendar",
+    "attendance:anomalies",
+    "attendance:passes",
+    "attendance:contests",
+    "approvals:list",
+    "labor:alerts",
+    "labor:complaints",
+    "compliance:deductions",
+    "compliance:appeals",
+    "compliance:credit_list",
+    "docking:undocked",
+    "faceid:duplicates",
+    "faceid:checks",
+    # reports and exports
+    "attendance:calendar_export",
+    "compliance:reports",
+    "compliance:report_excel",
+    "compliance:report_pdf",
+    "compliance:credit_export",
+    "api:employment_export",
+    # API lists
+    "api:project_list",
+    "api:team_list",
+    "api:worker_list",
+    "api:employment_list",
+    "api:enterprise_list",
+]
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -196,6 +242,14 @@ if PRODUCTION:
 TRUSTED_PROXIES = [p for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Live video (issue 16, smz/video/views/live.py): hls.js feeds the <video> from blob: URLs (media-src), and
+# fetches the playlist and segments from the video platform's media server (ZLMediaKit), which is another origin:
+# list those origins here, e.g. "http://10.0.0.5:8080,https://video.example.gov.cn" (the demo's sample clip is
+# served by smz itself and needs none).
+SMZ_VIDEO_STREAM_ORIGINS = [
+    o.strip() for o in os.environ.get("SMZ_VIDEO_STREAM_ORIGINS", "").split(",") if o.strip()
+]
+
 # Content-Security-Policy on every response: no inline script or style, nothing from other origins.
 # Page scripts live in smz/portal/static/portal/*.js; htmx's indicator style is switched off (base.html).
 SECURE_CSP = {
@@ -204,7 +258,8 @@ SECURE_CSP = {
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:", "blob:"],
     "font-src": [CSP.SELF, "data:"],
-    "connect-src": [CSP.SELF],
+    "connect-src": [CSP.SELF, *SMZ_VIDEO_STREAM_ORIGINS],
+    "media-src": [CSP.SELF, "blob:", *SMZ_VIDEO_STREAM_ORIGINS],
     "frame-src": [CSP.SELF, "blob:"],
     "frame-ancestors": [CSP.SELF],
     "object-src": [CSP.NONE],
@@ -281,5 +336,22 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # urllib3 logs each request line at DEBUG; the video platform's login (WVP) carries the password's
+        # digest in its query string (smz/video/platforms/wvp.py), so its lines never reach the log.
+        "urllib3": {"level": "INFO"},
     },
 }
+
+# Video (issue 16, docs/devices/video.md = 附件2). Camera ids must carry the city's division code; smz's own
+# GB/T 28181 SIP server (manage.py video_sip_server) listens on UDP and TCP; a camera that misses
+# SMZ_SIP_MISSED_KEEPALIVES keepalives is offline. An entrance is covered when an assigned camera is online
+# during the working hours; gaps up to the tolerance are forgiven (a reboot, a network blip).
+SMZ_VIDEO_CITY_CODE = os.environ.get("SMZ_VIDEO_CITY_CODE", "442000")
+SMZ_SIP_HOST = os.environ.get("SMZ_SIP_HOST", "127.0.0.1")
+SMZ_SIP_PORT = int(os.environ.get("SMZ_SIP_PORT", "15060"))
+SMZ_SIP_SERVER_ID = os.environ.get("SMZ_SIP_SERVER_ID", "44200000002000000001")
+SMZ_SIP_REALM = os.environ.get("SMZ_SIP_REALM", SMZ_SIP_SERVER_ID[:10])
+SMZ_SIP_KEEPALIVE_SECONDS = int(os.environ.get("SMZ_SIP_KEEPALIVE_SECONDS", "60"))
+SMZ_SIP_MISSED_KEEPALIVES = 3
+SMZ_VIDEO_WORKING_HOURS = ("07:00", "19:00")
+SMZ_VIDEO_GAP_TOLERANCE_MINUTES = 30

@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("smz.docking.urls")),
     path("", include("smz.compliance.urls")),
     path("", include("smz.faceid.urls")),
+    path("", include("smz.video.urls")),
     # One "accounts" namespace, two apps: the account pages and the worker's login by phone, which is the
     # registry's (it finds workers) but keeps the route names it was born with.
     path("", include(([*registry_urls.urlpatterns, *accounts_urls.urlpatterns], "accounts"))),

@@ -140,7 +140,7 @@ def pass_list_for(
             "lat",
             "project__name",
             "device__serial",
-            "device__entrance",
+            "device__entrance__name",
             "late_snapshot__snapshot",
             *VALIDITY_FIELDS,
         )[:1000]

@@ -1,4 +1,5 @@
-"""Site devices (D1–D5): face gates, ID-card readers and tablets registered to one project and entrance."""
+"""Site devices (D1–D5): face gates, ID-card readers and tablets registered to one project and entrance.
+The entrances themselves (V1: a camera at every personnel entrance) are records of the site here too."""
 
 from __future__ import annotations
 
@@ -11,6 +12,43 @@ from smz.core.models import TimeStampedModel
 from smz.devices.geo import point_in_polygon
 
 ONLINE_WITHIN_SECONDS = 120
+
+
+class Entrance(TimeStampedModel):
+    """出入口: a way onto the site. Gates, ID readers and cameras (smz.video) are assigned to one; a personnel
+    entrance in use must have an online camera (V1). Closed entrances keep their history but are not judged."""
+
+    class Kind(models.TextChoices):
+        PERSONNEL = "personnel", "人员出入口"
+        VEHICLE = "vehicle", "车辆出入口"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "使用中"
+        CLOSED = "closed", "已关闭"
+
+    project = models.ForeignKey(
+        "registry.Project", on_delete=models.PROTECT, related_name="entrances"
+    )
+    name = models.CharField("名称", max_length=60)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.PERSONNEL)
+    position = models.CharField("位置说明", max_length=120, blank=True)
+    lng = models.DecimalField("经度", max_digits=10, decimal_places=6, null=True, blank=True)
+    lat = models.DecimalField("纬度", max_digits=10, decimal_places=6, null=True, blank=True)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.OPEN)
+    closed_at = models.DateTimeField("关闭时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "出入口"
+        ordering = ["project", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="entrance_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Device(TimeStampedModel):
@@ -46,7 +84,15 @@ class Device(TimeStampedModel):
     vendor = models.CharField("厂商", max_length=60, blank=True)
     model_name = models.CharField("型号", max_length=60, blank=True)
     protocol = models.CharField("协议", max_length=12, choices=Protocol.choices)
-    entrance = models.CharField("出入口", max_length=60)
+    # Null for the platform's virtual docking devices and for tablets that punch anywhere on the site.
+    entrance = models.ForeignKey(
+        Entrance,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="devices",
+        verbose_name="出入口",
+    )
     direction = models.CharField(
         "方向", max_length=4, choices=Direction.choices, default=Direction.BOTH
     )
@@ -74,10 +120,10 @@ class Device(TimeStampedModel):
 
     class Meta:
         verbose_name = verbose_name_plural = "考勤设备"
-        ordering = ["project", "entrance", "serial"]
+        ordering = ["project", "entrance__name", "serial"]
 
     def __str__(self) -> str:
-        return f"{self.serial} ({self.entrance})"
+        return f"{self.serial} ({self.entrance or '无固定出入口'})"
 
 
 class DeviceCommand(models.Model):

@@ -51,7 +51,7 @@ def _devices_for(user: Any) -> QuerySet[Device]:
 def device_list_for(
     user: Any, *, project: int | None = None, status: str = "", offline: bool = False
 ) -> QuerySet[Device]:
-    qs = _devices_for(user).select_related("project", "project__jurisdiction")
+    qs = _devices_for(user).select_related("project", "project__jurisdiction", "entrance")
     if project:
         qs = qs.filter(project=project)
     if status:
@@ -66,7 +66,7 @@ def device_list_for(
             "passes", filter=Q(passes__work_date=today, passes__valid=False), distinct=True
         ),
         rejections_24h=Count("rejections", filter=Q(rejections__at__gte=since), distinct=True),
-    ).order_by("project__code", "entrance", "serial")
+    ).order_by("project__code", "entrance__name", "serial")
 
 
 def device_get_for(user: Any, pk: int) -> Device:

@@ -15,12 +15,15 @@ from smz.core.errors import DomainError, Forbidden, field_errors
 from smz.core.events import event_record
 from smz.devices.errors import DevicesErrorCode
 from smz.devices.events import DevicesEventKind
-from smz.devices.models import Device, DeviceCommand, SiteBoundary, TerminalNetwork
+from smz.devices.models import Device, DeviceCommand, Entrance, SiteBoundary, TerminalNetwork
 from smz.devices.selectors import address_normalize, gate_projects_of
 from smz.registry.models import Project
 from smz.registry.scoping import can_manage_site
 
 TERMINAL_NETWORK_MAX_CIDRS = 50
+# Devices that are not at one way onto the site: tablets punch anywhere inside its boundary, and the docking
+# platform's virtual device is no device at all.
+NO_FIXED_ENTRANCE = (Device.Kind.TABLET, Device.Kind.PLATFORM)
 
 
 def _new_secret() -> str:
@@ -55,8 +58,13 @@ def device_register(
         errors["protocol"] = "协议无效"
     if direction not in Device.Direction.values:
         errors["direction"] = "方向无效"
-    if not entrance.strip():
-        errors["entrance"] = "出入口不能为空"
+    entrance = entrance.strip()
+    if len(entrance) > 60:
+        errors["entrance"] = "出入口名称不超过60个字符"
+    elif not entrance and kind not in NO_FIXED_ENTRANCE:
+        errors["entrance"] = "出入口不能为空（仅移动平板可不指定出入口）"
+    elif entrance and kind == Device.Kind.PLATFORM:
+        errors["entrance"] = "平台对接的虚拟设备没有出入口"
     if (lng is None) != (lat is None):
         errors["lng"] = "经纬度需同时填写"
     if kind == Device.Kind.TABLET and protocol != Device.Protocol.DIRECT_V1:
@@ -71,7 +79,9 @@ def device_register(
                 serial=serial,
                 kind=kind,
                 protocol=protocol,
-                entrance=entrance.strip(),
+                entrance=entrance_named(actor=actor, project=project, name=entrance)
+                if entrance
+                else None,
                 direction=direction,
                 vendor=vendor,
                 model_name=model_name,
@@ -95,6 +105,21 @@ def device_register(
             status=409,
         ) from exc
     return device, secret
+
+
+def entrance_named(*, actor: Any, project: Project, name: str) -> Entrance:
+    """The project's entrance of that name, created (a personnel entrance) the first time a device names it."""
+    entrance, created = Entrance.objects.get_or_create(
+        project=project, name=name.strip(), defaults={"created_by": actor}
+    )
+    if created:
+        event_record(
+            actor=actor,
+            kind=DevicesEventKind.ENTRANCE_CREATED,
+            subject=entrance,
+            data={"project": project.pk},
+        )
+    return entrance
 
 
 def device_rotate_secret(*, actor: Any, device: Device) -> str:

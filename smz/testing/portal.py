@@ -10,7 +10,7 @@ from smz.approvals import services as approval_services
 from smz.approvals.models import RequestKind
 from smz.attendance import selectors as attendance_selectors
 from smz.attendance.models import DailyAttendance, PassRecord
-from smz.devices.models import Device
+from smz.devices.models import Device, Entrance
 from smz.labor.models import Payroll, PayrollLine
 from smz.registry.models import Employment, KeyPost, KeyPostChange, Project
 from smz.testing.approvals import fresh_permit, request_filed
@@ -34,7 +34,7 @@ def gate_device(project: Project, serial: str, *, online: bool) -> Device:
         serial=serial,
         kind=Device.Kind.FACE_GATE,
         protocol=Device.Protocol.DIRECT_V1,
-        entrance="东门",
+        entrance=Entrance.objects.get_or_create(project=project, name="东门")[0],
         last_heartbeat_at=timezone.now() if online else None,
     )
 

@@ -268,6 +268,16 @@ def _upstream(s: Any) -> dict[str, Any]:
     return {"pk": s.upstream_target.pk}
 
 
+def _video_platform(s: Any) -> dict[str, Any]:
+    return {"pk": s.video_platform.pk}
+
+
+def _video_platforms(s: Any) -> tuple:
+    from smz.video.models import VideoPlatform
+
+    return tuple(VideoPlatform.objects.order_by("pk").values_list("pk", "name", "enabled"))
+
+
 def _upstream_state(s: Any) -> tuple:
     from smz.docking.models import UpstreamTarget, UpstreamUpload
 
@@ -931,6 +941,38 @@ MACHINE: dict[str, Row] = {
         data=lambda s: {"upload": str(s.upstream_target.uploads.get().pk)},
         state=_upstream_state,
     ),
+    # 实时视频 (issue 16 item 5): scoped like the camera (cameras_for): p1's participants' staff, never a
+    # worker, a neighbour or the builder. 视频平台 (item 4): the city administrator's alone.
+    "video:live": Row(
+        "gc_labor",
+        lambda s: {"pk": s.camera.pk},
+        marker=lambda s: "东门摄像机",
+        expect=PARTICIPANTS,
+    ),
+    "video:live_stream": Row(
+        "gc_labor",
+        lambda s: {"pk": s.camera.pk},
+        marker=lambda s: "video/sample/index.m3u8",
+        expect=PARTICIPANTS,
+    ),
+    "video:platforms": Row(
+        "city_admin", lambda s: s.video_platform and {}, marker=lambda s: "演示样片（授权矩阵）"
+    ),
+    "video:platforms POST": Row(
+        "city_admin",
+        method="POST",
+        data=lambda s: {"name": "市视频监控平台（授权矩阵）", "kind": "sample", "enabled": "on"},
+        state=_video_platforms,
+    ),
+    "video:platform": Row("city_admin", _video_platform, marker=lambda s: "演示样片（授权矩阵）"),
+    "video:platform POST": Row(
+        "city_admin",
+        _video_platform,
+        method="POST",
+        data=lambda s: {"name": "演示样片（改名）", "kind": "sample"},
+        state=_video_platforms,
+    ),
+    "video:platform_test": Row("city_admin", _video_platform, method="POST", data=lambda s: {}),
     # ZKTeco terminals carry no secret: a terminal is its serial plus the address it first spoke from
     # (issue 10 item 3). The same serial from elsewhere gets nothing: no options, no queued roster, no time,
     # and what it sends is not stored.

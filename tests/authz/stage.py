@@ -468,3 +468,22 @@ class Stage:
             distance=0.21,
             threshold=0.6,
         )
+
+    @functools.cached_property
+    def video_platform(self) -> Any:
+        """The demo's sample video platform (no network), configured by the city administrator."""
+        from smz.testing.video import video_platform
+
+        return video_platform("演示样片（授权矩阵）", kind="sample")
+
+    @functools.cached_property
+    def camera(self) -> Any:
+        """p1's camera at 东门 through the sample platform, online after a sync (it has a stream to play)."""
+        from smz.testing.video import platform_camera
+        from smz.video.services.platforms import platform_sync
+
+        camera = platform_camera(
+            self.world.user("gc_labor"), self.p1, self.video_platform, serial=901, name="东门"
+        )
+        platform_sync(platform=self.video_platform)
+        return camera

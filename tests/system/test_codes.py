@@ -26,6 +26,7 @@ PREFIXES: dict[str, str | None] = {
     "compliance": "compliance.",
     "docking": "docking.",
     "faceid": "faceid.",
+    "video": "video.",
     # One domain, one prefix: the terminal protocols answer in the device registry's `device.`.
     "terminals": "device.",
     "portal": "http.",

@@ -11,7 +11,7 @@ answers (not on site that day, future time, bad snapshot…) become the request'
 without a snapshot count as received but not as attendance (the ingest's rule for every source).
 
 `attendType` is stored as the pass's verify mode (≤ 16 characters); `channel` is checked but not stored (a pass
-has no channel column; the device's entrance is 平台对接)."""
+has no channel column; the virtual device has no entrance)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def docking_device_for(*, actor: Any, project: Any) -> Device:
             serial=serial,
             kind=Device.Kind.PLATFORM,
             protocol=Device.Protocol.DOCKING,
-            entrance="平台对接",
+            entrance="",
             direction=Device.Direction.BOTH,
             vendor="平台对接",
         )

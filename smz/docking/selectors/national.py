@@ -433,7 +433,9 @@ def attendance_rows(
             "date": p.event_time.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
             "direction": ID_DIRECTION.get(p.direction, ""),
             "attendType": p.verify_mode,
-            "channel": p.device.entrance,
+            "channel": p.device.entrance.name
+            if p.device.entrance_id
+            else p.device.get_kind_display(),
             "valid": p.valid,
             "lng": float(p.lng) if p.lng is not None else None,
             "lat": float(p.lat) if p.lat is not None else None,

@@ -229,7 +229,7 @@ def test_undocked_list_by_jurisdiction_and_sources(as_user, world, settings):
         serial="GATE-P2",
         kind=Device.Kind.FACE_GATE,
         protocol=Device.Protocol.DIRECT_V1,
-        entrance="东门",
+        entrance=None,
         secret="x" * 32,
         last_upload_at=now - dt.timedelta(days=1),
     )
