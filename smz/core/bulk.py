@@ -19,6 +19,9 @@ from typing import Any
 from django.db import connection, models
 from django.db.models import Lookup
 
+# Longer lists go to SQLite as one JSON array (json_each) rather than one parameter each (its limit: 32,766).
+_SQLITE_IN_LIST = 1_000
+
 _RAW_TYPES = (
     models.AutoField,
     models.BigIntegerField,
@@ -158,4 +161,7 @@ class AnyOf(Lookup):
         values = [field.get_db_prep_value(v, connection, prepared=False) for v in self.rhs]
         if not values:
             return "1 = 0", tuple(lhs_params)
+        if len(values) > _SQLITE_IN_LIST:  # past SQLite's parameter limit: one JSON array parameter
+            sql = f"{lhs} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - lhs: a compiled column
+            return sql, (*lhs_params, json.dumps(values))
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", (*lhs_params, *values)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from smz.attendance import validity
@@ -32,6 +33,7 @@ from smz.attendance.validity import (
     pass_reason_expression,
     with_validity,
 )
+from smz.core.bulk import AnyOf
 from smz.core.timeutil import CITY_TZ, business_date
 from smz.registry.identity import id_number_index
 from smz.registry.models import KeyPost, KeyPostHolding, Project, ProjectPause, Worker
@@ -427,3 +429,28 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(world, private_dir,
     # pauses, the holding histories, the holders' days, upsert the posts' days; release (the actual start
     # is already recorded: no read)
     assert large == small == 14
+
+
+def test_long_lists_are_one_parameter(world, exclusions):
+    """A batch's pass ids for the exclusion readers can pass SQLite's 32,766-parameter limit: AnyOf sends them
+    as one array (PostgreSQL) or one JSON list (SQLite)."""
+    gate = gate_for(world, "p1", "GATE-P1-A")
+    pm, day = world.workers["pm"], today()
+    when = dt.datetime.combine(day, dt.time(8), tzinfo=CITY_TZ)
+    made = PassRecord.objects.bulk_create(
+        PassRecord(
+            device=gate,
+            device_record_id=f"long-{n}",
+            project_id=gate.project_id,
+            worker=pm,
+            event_time=when,
+            work_date=day,
+            received_at=when,
+            direction="in",
+        )
+        for n in range(3)
+    )
+    ids = [*range(-40_000, 0), *(p.pk for p in made)]
+    assert PassRecord.objects.filter(AnyOf(F("pk"), ids)).count() == 3
+    assert PassRecord.objects.filter(AnyOf(F("work_date"), [day] * 2_000)).count() == 3
+    assert not PassRecord.objects.filter(AnyOf(F("pk"), [])).exists()
