@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,19 +228,36 @@ def project_today_for(user: Any, project: Project) -> dict[str, Any]:
 
 def key_post_holder_on(key_post: KeyPost, day: dt.date) -> int | None:
     """Who held the post that day: the holding history first, the current holder when there is none."""
-    holding = (
-        KeyPostHolding.objects.filter(key_post=key_post, start_on__lte=day)
-        .filter(Q(end_on__isnull=True) | Q(end_on__gte=day))
-        .order_by("-start_on", "-pk")
-        .values_list("worker_id", flat=True)
-        .first()
-    )
-    if holding is not None:
-        return holding
-    if key_post.holder_id and (key_post.holder_since is None or key_post.holder_since <= day):
-        has_history = KeyPostHolding.objects.filter(key_post=key_post).exists()
-        return None if has_history else key_post.holder_id
-    return None
+    return key_post_holders_on([key_post], [day])[key_post.pk, day]
+
+
+def key_post_holders_on(
+    posts: Iterable[KeyPost], days: Iterable[dt.date]
+) -> dict[tuple[int, dt.date], int | None]:
+    """key_post_holder_on for every (post, day), in one query (the posts' holding histories): the holding
+    that covers the day and started last (ties: the later record); with no history at all, the current
+    holder from holder_since on."""
+    posts, days = list(posts), sorted(set(days))
+    history: dict[int, list[tuple[dt.date, dt.date | None, int]]] = {p.pk: [] for p in posts}
+    for post_id, start, end, worker_id in (
+        KeyPostHolding.objects.filter(key_post__in=[p.pk for p in posts])
+        .order_by("key_post", "-start_on", "-pk")
+        .values_list("key_post", "start_on", "end_on", "worker")
+    ):
+        history[post_id].append((start, end, worker_id))
+    holders: dict[tuple[int, dt.date], int | None] = {}
+    for post in posts:
+        held = history[post.pk]
+        for day in days:
+            holder = next(
+                (w for start, end, w in held if start <= day and (end is None or end >= day)),
+                None,
+            )
+            since = post.holder_since
+            if holder is None and not held and post.holder_id and (since is None or since <= day):
+                holder = post.holder_id
+            holders[post.pk, day] = holder
+    return holders
 
 
 def key_post_status_for(user: Any, project: Project, day: dt.date) -> list[dict[str, Any]]:

@@ -1,19 +1,26 @@
 """Daily attendance (A3, A4, A5): recomputed from pass records whenever passes for a day arrive (late ones too).
 
 Order of work for a batch's (person, day) keys — see tasks.recompute_days:
-1. face check of every new snapshot (SnapshotCheck), 2. the person's day (DailyAttendance),
-3. every key post of the project that day (KeyPostDay: the post counts, not the person).
+1. face check of every new snapshot (SnapshotCheck), 2. the people's days (DailyAttendance),
+3. every key post of the project on the days its holders passed (KeyPostDay: the post counts, not the person).
+
+Set-based (issue 17 goal 3, N5): a batch costs a fixed number of SQL statements whatever its size — the passes
+of all its person-days in one read with each pass's validity decided in SQL (validity.pass_reason_expression),
+the face checks in one insert, every DailyAttendance row in one upsert (smz.core.bulk), the key posts' days
+likewise; first in, last out, minutes and anomalies are summed up in Python over those rows. Before, it was
+several queries per person-day and per key post per day (kept for comparison in smz/testing/rollup_reference.py;
+docs/bench.md "Attendance roll-up" has both measured).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Min, Q
+from django.db import transaction
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
 from smz.attendance.errors import AttendanceErrorCode
@@ -25,17 +32,19 @@ from smz.attendance.models import (
     PassRecord,
     SnapshotCheck,
 )
-from smz.attendance.selectors import contest_may_decide, contest_may_file, key_post_holder_on
+from smz.attendance.selectors import contest_may_decide, contest_may_file, key_post_holders_on
 from smz.attendance.signals import contest_changed_announce
 from smz.attendance.snapshots import snapshot_read
 from smz.attendance.validity import (
     CONTESTABLE_REASONS,
     VALIDITY_FIELDS,
     pass_invalid_reason,
+    pass_reason_expression,
     passes_excluded,
     with_validity,
 )
 from smz.core import faces
+from smz.core.bulk import AnyOf, rows_upsert
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
 from smz.core.locks import lock_row
@@ -48,6 +57,8 @@ from smz.registry.selectors import approving_authority
 
 log = logging.getLogger(__name__)
 
+Key = tuple[int, dt.date]
+
 
 def _faces_in_file(pass_id: int, name: str) -> int:
     try:
@@ -57,81 +68,176 @@ def _faces_in_file(pass_id: int, name: str) -> int:
         return 0
 
 
-def snapshot_checks_run(*, project_id: int, keys: Iterable[tuple[int, dt.date]]) -> int:
-    """Face-check the not yet checked snapshots (sent with the pass or attached later) of these (person, day)
-    pairs on a project; returns how many were checked."""
-    done = 0
+def _batch_passes(project_id: int, keys: set[Key]) -> QuerySet[PassRecord]:
+    """The passes of a batch's (person, day) pairs on a project: the people and the days as two lists, so
+    pairs outside the batch may come too (the callers drop them)."""
+    return PassRecord.objects.filter(
+        AnyOf(F("work_date"), sorted({day for _, day in keys})),
+        AnyOf(F("worker"), sorted({worker for worker, _ in keys})),
+        project=project_id,
+    )
+
+
+def _snapshot_checks_prepare(project_id: int, keys: set[Key]) -> list[tuple[int, int, str]]:
+    """The face check of every not yet checked snapshot (sent with the pass or attached later) of these
+    pairs: one read; the files read and the detector run here, nothing written."""
+    if not keys:
+        return []
+    pending = (
+        _batch_passes(project_id, keys)
+        .filter(snapshot_check__isnull=True)
+        .filter(~Q(snapshot="") | Q(late_snapshot__isnull=False))
+        .order_by("pk")
+        .values_list("pk", "worker", "work_date", "snapshot", "late_snapshot__snapshot")
+    )
     # Snapshot files are content-addressed: same name, same bytes, same answer.
     known: dict[str, int] = {}
-    for worker_id, day in keys:
-        pending = PassRecord.objects.filter(
-            project=project_id, worker=worker_id, work_date=day, snapshot_check__isnull=True
-        ).filter(~Q(snapshot="") | Q(late_snapshot__isnull=False))
-        for pk, name, late in pending.values_list("pk", "snapshot", "late_snapshot__snapshot"):
-            name = name or late
-            count = known.get(name)
-            if count is None:
-                count = _faces_in_file(pk, name)
-                known[name] = count
-            try:
-                with transaction.atomic():
-                    SnapshotCheck.objects.create(
-                        pass_record_id=pk, faces=count, detector=faces.DETECTOR
-                    )
-            except IntegrityError:  # a concurrent run checked it first
-                continue
-            done += 1
-    return done
+    checks = []
+    for pk, worker_id, day, name, late in pending:
+        if (worker_id, day) not in keys:
+            continue
+        name = name or late
+        if name not in known:
+            known[name] = _faces_in_file(pk, name)
+        checks.append((pk, known[name], faces.DETECTOR))
+    return checks
+
+
+def _snapshot_checks_store(checks: list[tuple[int, int, str]]) -> None:
+    """One insert; a check a concurrent run stored first stays (same file, same answer)."""
+    now = timezone.now()
+    rows_upsert(
+        SnapshotCheck,
+        ("pass_record", "faces", "detector", "checked_at"),
+        [(*check, now) for check in checks],
+        unique=("pass_record",),
+    )
+
+
+def snapshot_checks_run(*, project_id: int, keys: Iterable[Key]) -> int:
+    """Face-check the not yet checked snapshots of these (person, day) pairs on a project; returns how many
+    were checked."""
+    checks = _snapshot_checks_prepare(project_id, set(keys))
+    with transaction.atomic():
+        _snapshot_checks_store(checks)
+    return len(checks)
+
+
+Judged = tuple[int, dt.datetime, str, bool, str]  # pk, event_time, direction, off_site, reason
+
+
+def _judged_passes(project_id: int, keys: set[Key]) -> dict[Key, list[Judged]]:
+    """Every pass of these pairs with its effective reason for not counting ("" = it counts), decided in the
+    database for the whole batch (validity.pass_reason_expression): one read, by pair, in id order."""
+    judged: dict[Key, list[Judged]] = {key: [] for key in keys}
+    if not keys:
+        return judged
+    rows = (
+        _batch_passes(project_id, keys)
+        .annotate(reason=pass_reason_expression())
+        .order_by("pk")
+        .values_list("worker", "work_date", "pk", "event_time", "direction", "off_site", "reason")
+    )
+    for worker_id, day, *rest in rows:
+        if (worker_id, day) in judged:
+            judged[worker_id, day].append(tuple(rest))
+    return judged
+
+
+def _daily_rows(
+    project_id: int, judged: dict[Key, list[Judged]], excluded: set[Key], now: dt.datetime
+) -> list[tuple[Any, ...]]:
+    """One person's day on one project for each pair (A3, A5): first in, last out, minutes on site,
+    valid/invalid passes, anomalies. `excluded` are the pairs with a counted pass a pass exclusion reader
+    excludes. Rows in DAILY_COLUMNS order, sorted by pair."""
+    rows = []
+    for key in sorted(judged):
+        passes = judged[key]
+        valid = [p for p in passes if not p[4]]
+        ins = [p[1] for p in valid if p[2] in ("in", "")]
+        outs = [p[1] for p in valid if p[2] in ("out", "")]
+        first_in = min(ins) if ins else None
+        last_out = max(outs) if outs else None
+        if first_in and last_out and last_out <= first_in:
+            last_out = None  # last_out is the latest exit: none came after the first entry
+        minutes = int((last_out - first_in).total_seconds() // 60) if first_in and last_out else 0
+        invalid = len(passes) - len(valid)
+        anomalies = []
+        if invalid and not valid:
+            anomalies.append("only_invalid_passes")
+        if first_in and not last_out:
+            anomalies.append("no_exit")
+        if any(p[3] for p in passes):
+            anomalies.append("off_site")
+        if any(p[4] == "no_face" for p in passes):
+            anomalies.append("no_face")
+        if key in excluded:  # still counted for the person's day; a key post's day is decided below
+            anomalies.append("not_same_person")
+        row = (project_id, *key, first_in, last_out, minutes, len(valid), invalid, bool(valid))
+        rows.append((*row, sorted(anomalies), now))
+    return rows
+
+
+KEY_POST_DAY_FIELDS = (
+    "project",
+    "holder",
+    "attended",
+    "first_in",
+    "minutes",
+    "exemption",
+    "absence_reason",
+    "computed_at",
+)
+DAILY_COLUMNS = (
+    "project",
+    "worker",
+    "work_date",
+    "first_in",
+    "last_out",
+    "minutes",
+    "valid_passes",
+    "invalid_passes",
+    "attended",
+    "anomalies",
+    "computed_at",
+)
+
+
+def _excluded_pairs(judged: dict[Key, list[Judged]]) -> tuple[set[Key], dict[Key, str]]:
+    """From the judged passes by pair: the pairs with a counted pass excluded by a pass exclusion reader (one
+    call for the batch: validity.passes_excluded), and for the pairs whose counted passes are all excluded,
+    the reason of the first of them (by id)."""
+    counted = {key: [p[0] for p in passes if not p[4]] for key, passes in judged.items()}
+    excluded = passes_excluded(pk for pks in counted.values() for pk in pks)
+    some = {key for key, pks in counted.items() if any(pk in excluded for pk in pks)}
+    every = {
+        key: excluded[pks[0]]
+        for key, pks in counted.items()
+        if pks and all(pk in excluded for pk in pks)
+    }
+    return some, every
+
+
+def _daily_write(project_id: int, judged: dict[Key, list[Judged]]) -> dict[Key, str]:
+    """The people's days of these pairs in one upsert, in pair order (concurrent batches take the row
+    locks in the same order); returns for each pair the reason when its every counted pass is excluded
+    (else "")."""
+    some, every = _excluded_pairs(judged)
+    rows_upsert(
+        DailyAttendance,
+        DAILY_COLUMNS,
+        _daily_rows(project_id, judged, some, timezone.now()),
+        unique=("project", "worker", "work_date"),
+        update=DAILY_COLUMNS[3:],
+    )
+    return {key: every.get(key, "") for key in judged}
 
 
 def daily_attendance_recompute(*, project_id: int, worker_id: int, day: dt.date) -> DailyAttendance:
-    """One person's day on one project: first in, last out, minutes on site, valid/invalid passes, anomalies."""
-    passes = list(
-        with_validity(
-            PassRecord.objects.filter(project=project_id, worker=worker_id, work_date=day)
-        )
-        .order_by("event_time", "pk")
-        .values("pk", "event_time", "direction", *VALIDITY_FIELDS)
-    )
-    for p in passes:
-        p["reason"] = pass_invalid_reason(p)
-    valid = [p for p in passes if not p["reason"]]
-    excluded = passes_excluded(p["pk"] for p in valid)
-    invalid = [p for p in passes if p["reason"]]
-    ins = [p["event_time"] for p in valid if p["direction"] in ("in", "")]
-    outs = [p["event_time"] for p in valid if p["direction"] in ("out", "")]
-    first_in = min(ins) if ins else None
-    last_out = max(outs) if outs else None
-    if first_in and last_out and last_out <= first_in:
-        last_out = None  # last_out is the latest exit: none came after the first entry
-    minutes = int((last_out - first_in).total_seconds() // 60) if first_in and last_out else 0
-    anomalies = []
-    if invalid and not valid:
-        anomalies.append("only_invalid_passes")
-    if first_in and not last_out:
-        anomalies.append("no_exit")
-    if any(p["off_site"] for p in passes):
-        anomalies.append("off_site")
-    if any(p["reason"] == "no_face" for p in passes):
-        anomalies.append("no_face")
-    if excluded:  # still counted for the person's day; a key post's day is decided below
-        anomalies.append("not_same_person")
-    with transaction.atomic():
-        row, _ = DailyAttendance.objects.update_or_create(
-            project_id=project_id,
-            worker_id=worker_id,
-            work_date=day,
-            defaults={
-                "first_in": first_in,
-                "last_out": last_out,
-                "minutes": minutes,
-                "valid_passes": len(valid),
-                "invalid_passes": len(invalid),
-                "attended": bool(valid),
-                "anomalies": sorted(set(anomalies)),
-            },
-        )
-    return row
+    """One person's day on one project (a batch of one)."""
+    keys = {(worker_id, day)}
+    _daily_write(project_id, _judged_passes(project_id, keys))
+    return DailyAttendance.objects.get(project=project_id, worker=worker_id, work_date=day)
 
 
 def actual_starts_record(*, project_id: int | None = None) -> int:
@@ -158,87 +264,126 @@ def actual_starts_record(*, project_id: int | None = None) -> int:
     return n
 
 
-def _holder_passes_excluded(project_id: int, worker_id: int | None, day: dt.date) -> str:
-    """The reason when every counted pass of the holder that day was excluded (validity.passes_excluded:
-    e.g. face identity found another person in every snapshot), else "": the post was not really attended."""
-    rows = (
-        with_validity(
-            PassRecord.objects.filter(project=project_id, worker=worker_id, work_date=day)
-        )
-        .order_by("pk")
-        .values("pk", *VALIDITY_FIELDS)
-    )
-    counted = [row["pk"] for row in rows if not pass_invalid_reason(row)]
-    excluded = passes_excluded(counted)
-    if not counted or len(excluded) < len(counted):
-        return ""
-    return excluded[counted[0]]
-
-
-def key_post_days_compute(*, project_id: int, day: dt.date) -> list[KeyPostDay]:
-    """Every key post of a project on one day: attended when its holder that day attended (A4), and whether
-    the post had to be attended at all that day (A3, WF1–WF5: registry.obligations)."""
+def key_post_days_write(
+    *,
+    project_id: int,
+    days: Iterable[dt.date],
+    posts: Sequence[KeyPost] | None = None,
+    project: Project | None = None,
+    all_excluded: dict[Key, str] | None = None,
+) -> list[KeyPostDay]:
+    """Every key post of a project on these days: attended when its holder that day attended (A4), and
+    whether the post had to be attended at all that day (A3, WF1–WF5: registry.obligations). Not attended
+    either when every counted pass of the holder that day was excluded (validity.passes_excluded: e.g. face
+    identity found another person in every snapshot), with the reason. A fixed number of statements for any
+    number of days; rows in (day, post) order. `all_excluded` answers that for the (holder, day) pairs
+    already looked at ("" when not every counted pass is excluded). The rows returned are not read back
+    (no ids)."""
+    days = sorted(set(days))
+    if posts is None:
+        posts = list(KeyPost.objects.filter(project=project_id))
+    if not days or not posts:
+        return []
+    calendar = project_calendar(project or Project.objects.get(pk=project_id))
+    holders = key_post_holders_on(posts, days)
+    daily = {
+        (row["worker"], row["work_date"]): row
+        for row in DailyAttendance.objects.filter(
+            project=project_id,
+            work_date__in=days,
+            worker__in=sorted({h for h in holders.values() if h is not None}),
+        ).values("worker", "work_date", "attended", "first_in", "minutes")
+    }
+    reasons = dict(all_excluded or {})
+    attended = {
+        (h, day)
+        for (_, day), h in holders.items()
+        if h is not None and (d := daily.get((h, day))) and d["attended"]
+    }
+    if unknown := {(h, day) for h, day in attended if h is not None} - set(reasons):
+        reasons.update(_excluded_pairs(_judged_passes(project_id, unknown))[1])
     rows = []
-    calendar = project_calendar(Project.objects.get(pk=project_id))
-    for post in KeyPost.objects.filter(project=project_id):
-        holder_id = key_post_holder_on(post, day)
-        daily = (
-            DailyAttendance.objects.filter(
-                project=project_id, worker=holder_id, work_date=day
-            ).first()
-            if holder_id
-            else None
-        )
-        attended = bool(daily and daily.attended)
-        absence_reason = _holder_passes_excluded(project_id, holder_id, day) if attended else ""
-        row, _ = KeyPostDay.objects.update_or_create(
-            key_post=post,
-            work_date=day,
-            defaults={
-                "project_id": project_id,
-                "holder_id": holder_id,
-                "attended": attended and not absence_reason,
-                "first_in": daily.first_in if daily else None,
-                "minutes": daily.minutes if daily else 0,
-                "exemption": key_post_exemption(calendar, post.post, day),
-                "absence_reason": absence_reason,
-            },
-        )
-        rows.append(row)
+    for day in days:
+        for post in posts:
+            holder_id = holders[post.pk, day]
+            d = daily.get((holder_id, day)) if holder_id is not None else None
+            attended_ = bool(d and d["attended"])
+            absence_reason = (
+                reasons.get((holder_id, day), "") if holder_id is not None and attended_ else ""
+            )
+            rows.append(
+                KeyPostDay(
+                    key_post=post,
+                    work_date=day,
+                    project_id=project_id,
+                    holder_id=holder_id,
+                    attended=attended_ and not absence_reason,
+                    first_in=d["first_in"] if d else None,
+                    minutes=d["minutes"] if d else 0,
+                    exemption=key_post_exemption(calendar, post.post, day),
+                    absence_reason=absence_reason,
+                )
+            )
+    # (key_post, work_date) order for the row locks, whatever the order of the answer
+    now = timezone.now()
+    rows_upsert(
+        KeyPostDay,
+        ("key_post", "work_date", *KEY_POST_DAY_FIELDS),
+        sorted(_post_day_columns(r, now) for r in rows),
+        unique=("key_post", "work_date"),
+        update=KEY_POST_DAY_FIELDS,
+    )
     return rows
 
 
-def attendance_recompute(*, project_id: int, keys: Iterable[tuple[int, dt.date]]) -> int:
-    """Everything a batch of new passes touches: face checks, the people's days, the key posts' days."""
-    keys = sorted(set(keys))
-    snapshot_checks_run(project_id=project_id, keys=keys)
-    for worker_id, day in keys:
-        daily_attendance_recompute(project_id=project_id, worker_id=worker_id, day=day)
-    # A post's day changes only when someone who holds (or held) a post on the project passed that day;
-    # days nobody of them touched are written by attendance_close_day.
-    holders = set(
-        KeyPost.objects.filter(project=project_id, holder__isnull=False).values_list(
-            "holder_id", flat=True
+def _post_day_columns(r: KeyPostDay, now: dt.datetime) -> tuple[Any, ...]:
+    """A KeyPostDay as ("key_post", "work_date", *KEY_POST_DAY_FIELDS) values."""
+    key = (r.key_post_id, r.work_date, r.project_id, r.holder_id, r.attended, r.first_in)
+    return (*key, r.minutes, r.exemption, r.absence_reason, now)
+
+
+def key_post_days_compute(*, project_id: int, day: dt.date) -> list[KeyPostDay]:
+    """Every key post of a project on one day (A3, A4), in post order."""
+    return key_post_days_write(project_id=project_id, days=[day])
+
+
+def attendance_recompute(*, project_id: int, keys: Iterable[Key]) -> int:
+    """Everything a batch of new passes touches: face checks, the people's days, the key posts' days.
+    A fixed number of statements whatever the batch's size (test_rollup_sets counts them)."""
+    pairs = set(keys)
+    # The face check reads files and runs the detector: before the transaction, which holds no lock yet.
+    checks = _snapshot_checks_prepare(project_id, pairs)
+    with transaction.atomic():
+        _snapshot_checks_store(checks)
+        all_excluded = _daily_write(project_id, _judged_passes(project_id, pairs))
+        project = Project.objects.get(pk=project_id)
+        # A post's day changes only when someone who holds (or held) a post on the project passed that
+        # day; days nobody of them touched are written by attendance_close_day.
+        posts = list(KeyPost.objects.filter(project=project_id))
+        holders = {p.holder_id for p in posts if p.holder_id} | set(
+            KeyPostHolding.objects.filter(key_post__project=project_id).values_list(
+                "worker_id", flat=True
+            )
         )
-    ) | set(
-        KeyPostHolding.objects.filter(key_post__project=project_id).values_list(
-            "worker_id", flat=True
+        key_post_days_write(
+            project_id=project_id,
+            days={day for worker_id, day in pairs if worker_id in holders},
+            posts=posts,
+            project=project,
+            all_excluded={key: r for key, r in all_excluded.items() if key[0] in holders},
         )
-    )
-    for day in sorted({day for worker_id, day in keys if worker_id in holders}):
-        key_post_days_compute(project_id=project_id, day=day)
-    actual_starts_record(project_id=project_id)
-    return len(keys)
+    if (
+        project.actual_start is None
+    ):  # else nothing to record (actual_starts_record: one query saved)
+        actual_starts_record(project_id=project_id)
+    return len(pairs)
 
 
 def key_post_days_recompute(*, project_id: int, first: dt.date, last: dt.date) -> int:
     """Rewrite a project's key-post days over a range after its obligations changed (an approval took
     effect): the days already computed and, up to today, the ones not yet written."""
-    day, n = first, 0
-    while day <= last:
-        n += len(key_post_days_compute(project_id=project_id, day=day))
-        day += dt.timedelta(days=1)
-    return n
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    return len(key_post_days_write(project_id=project_id, days=days))
 
 
 # ---- contests of invalid passes (issue 13 item 5) -----------------------------------------------------

@@ -7,9 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models.expressions import Expression
+from django.db.models.lookups import In
 
-from smz.attendance.snapshots import snapshot_big_enough
+from smz.attendance.snapshots import (
+    MIN_SNAPSHOT_HEIGHT,
+    MIN_SNAPSHOT_WIDTH,
+    snapshot_big_enough,
+)
 
 INVALID_REASONS = {
     "no_snapshot": "无抓拍照片",
@@ -74,6 +80,41 @@ def _reason(row: dict) -> str:
     if reason:
         return reason
     return "no_face" if row["snapshot"] and faces_found == 0 else ""
+
+
+def pass_reason_expression() -> Expression:
+    """pass_invalid_reason as one SQL expression over a PassRecord queryset, for the set-based roll-up (services):
+    the same rule, decided in the database for a whole batch. Kept beside the Python rule and checked
+    against it on random passes (tests/test_rollup_sets.py); change both together."""
+    from smz.attendance.models import PassContest
+
+    faces = "snapshot_check__faces"
+    late_width, late_height = "late_snapshot__snapshot_width", "late_snapshot__snapshot_height"
+    judged = Case(
+        When(
+            Q(invalid_reason="no_snapshot", **{f"{late_width}__isnull": False}),
+            then=Case(
+                When(off_site=True, then=Value("off_site")),
+                When(
+                    Q(**{f"{late_width}__lt": MIN_SNAPSHOT_WIDTH})
+                    | Q(**{f"{late_height}__lt": MIN_SNAPSHOT_HEIGHT}),
+                    then=Value("low_resolution"),
+                ),
+                When(**{faces: 0}, then=Value("no_face")),
+                default=Value(""),
+            ),
+        ),
+        When(~Q(invalid_reason=""), then="invalid_reason"),
+        When(Q(**{faces: 0}) & ~Q(snapshot=""), then=Value("no_face")),
+        default=Value(""),
+    )
+    accepted = Exists(
+        PassContest.objects.filter(pass_record=OuterRef("pk"), state=PassContest.State.ACCEPTED)
+    )
+    return Case(
+        When(Q(In(judged, sorted(CONTESTABLE_REASONS))) & Q(accepted), then=Value("")),
+        default=judged,
+    )
 
 
 # ---- passes another app judged not to be the person's own ------------------------------------------------

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from smz.attendance.models import LateSnapshot, PassContest, PassRecord
 from smz.attendance.selectors import contest_may_file, key_post_holder_on
+from smz.core.bulk import AnyOf
 from smz.core.errors import DomainError
 from smz.core.roles import Role
 from smz.faceid.embedding import MODEL_VERSION
@@ -27,7 +28,8 @@ def passes_not_same_person(pass_ids: list[int]) -> dict[int, str]:
     """attendance.validity's pass exclusion reader: the passes whose snapshot is not the enrolled person.
     A result the authority overturned on review (IdentityReview: it was the person himself) excludes nothing."""
     result = IdentityCheck.Result.NOT_SAME_PERSON
-    rows = IdentityCheck.objects.filter(pk__in=pass_ids, result=result).exclude(
+    # one array parameter however many ids (the roll-up asks for a whole batch: smz.core.bulk.AnyOf)
+    rows = IdentityCheck.objects.filter(AnyOf(F("pk"), pass_ids), result=result).exclude(
         Exists(_overturned(OuterRef("pk")))
     )
     return dict.fromkeys(rows.values_list("pk", flat=True), str(result))
