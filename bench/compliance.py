@@ -26,18 +26,16 @@ import argparse
 import datetime as dt
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import create_database, django_setup, drop_database  # noqa: E402
+from bench.ingest import bench_teardown, create_database, django_setup  # noqa: E402
 
 DAYS = [(dt.date(2026, 3, 10), 4), (dt.date(2026, 3, 11), 2), (dt.date(2026, 3, 12), 1)]
 
@@ -430,16 +428,7 @@ def main() -> int:
             )
             say(f"  {day} {label}: {parts}")
     finally:
-        with suppress(Exception):
-            from django.db import connections
-
-            connections.close_all()
-        if args.keep_db:
-            say(f"\nkept database {name}")
-        else:
-            drop_database(admin, name)
-        admin.close()
-        shutil.rmtree(var_dir, ignore_errors=True)
+        bench_teardown(admin, name, var_dir, keep_db=args.keep_db)
     return 0
 
 

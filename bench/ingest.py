@@ -135,6 +135,21 @@ def drop_database(admin: Any, name: str) -> None:
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def bench_teardown(admin: Any, name: str, var_dir: Path, *, keep_db: bool) -> None:
+    """End of every benchmark: close Django's connections (it may not be set up; DROP … WITH (FORCE) ends
+    sessions anyway), drop the bench database unless kept, remove the bench's files."""
+    with suppress(Exception):
+        from django.db import connections
+
+        connections.close_all()
+    if keep_db:
+        say(f"\nkept database {name} (drop it with: DROP DATABASE {name})")
+    else:
+        drop_database(admin, name)
+    admin.close()
+    shutil.rmtree(var_dir, ignore_errors=True)
+
+
 def django_setup(db_url: str, var_dir: Path) -> None:
     os.environ.update(
         DATABASE_URL=db_url,
@@ -1524,18 +1539,7 @@ def main() -> int:
         if args.profile_requests:
             profile_section(b)
     finally:
-        with suppress(
-            Exception
-        ):  # Django may not be set up; DROP … WITH (FORCE) ends sessions anyway
-            from django.db import connections
-
-            connections.close_all()
-        if args.keep_db:
-            say(f"\nkept database {name} (drop it with: DROP DATABASE {name})")
-        else:
-            drop_database(admin, name)
-        admin.close()
-        shutil.rmtree(var_dir, ignore_errors=True)
+        bench_teardown(admin, name, var_dir, keep_db=args.keep_db)
     return 0
 
 

@@ -31,13 +31,11 @@ import datetime as dt
 import json
 import os
 import pstats
-import shutil
 import sys
 import tempfile
 import time
 import warnings
 from collections import defaultdict
-from contextlib import suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,11 +43,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.compliance import Counter, build_city, insert  # noqa: E402
 from bench.ingest import (  # noqa: E402
+    bench_teardown,
     code_version,
     cpu_seconds,
     create_database,
     django_setup,
-    drop_database,
     machine_busy,
     sql_timer,
     top_functions,
@@ -386,16 +384,7 @@ def main() -> int:
         if profiler:
             top_functions(pstats.Stats(profiler), len(plan), 30)
     finally:
-        with suppress(Exception):
-            from django.db import connections
-
-            connections.close_all()
-        if args.keep_db:
-            say(f"\nkept database {name}")
-        else:
-            drop_database(admin, name)
-        admin.close()
-        shutil.rmtree(var_dir, ignore_errors=True)
+        bench_teardown(admin, name, var_dir, keep_db=args.keep_db)
     return 0
 
 
