@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -152,3 +153,4 @@ def test_pages_read_a_real_streaming_replica_and_fall_back_when_it_lags_or_stops
         if standby is not None:
             standby.stop()
         primary.stop()
+        shutil.rmtree(root, ignore_errors=True)
