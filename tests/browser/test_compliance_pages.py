@@ -21,7 +21,12 @@ def test_city_admin_reads_the_rules_and_makes_a_version(live_world, login, shot,
     rules = page.get_by_test_id("rules")
     expect(rules.locator("tr", has_text="C-KP-ABSENT")).to_contain_text("关键岗位人员缺勤")
     expect(rules.locator("tr", has_text="C-DEV-OFFSITE")).to_contain_text("11")
-    expect(rules.locator("tr", has_text="C-CAM-ENTRANCE")).to_contain_text("暂不启用")
+    expect(rules.locator("tr", has_text="C-CAM-ENTRANCE")).to_contain_text(
+        "人员出入口无在线视频监控"
+    )
+    expect(rules.locator("tr", has_text="C-CAM-ENTRANCE")).not_to_contain_text(
+        "暂不启用"
+    )  # video is live
     expect(page.get_by_test_id("phases")).to_contain_text("2020-01-31")
     expect(page.get_by_test_id("regimes")).to_contain_text("原诚信管理系统考勤项目")
     shot(page, "compliance-rules")

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from smz.devices.models import Device
+from smz.devices.models import Device, Entrance
 from smz.docking.models import DockingApp, DockingReceipt, DockingRequest
 from smz.testing.docking import docking_app
 from tests.browser.conftest import SCREENSHOTS
@@ -162,7 +162,7 @@ def test_town_reads_its_undocked_projects(live_world, login, shot, live_server):
         serial="GATE-P3",
         kind=Device.Kind.FACE_GATE,
         protocol=Device.Protocol.DIRECT_V1,
-        entrance="南门",
+        entrance=Entrance.objects.create(project=live_world.projects["p3"], name="南门"),
         secret="x" * 32,
         last_upload_at=timezone.now(),
     )
