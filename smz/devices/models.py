@@ -120,7 +120,8 @@ class Device(TimeStampedModel):
 
     class Meta:
         verbose_name = verbose_name_plural = "考勤设备"
-        ordering = ["project", "entrance__name", "serial"]
+        # No join in the default order: device rows are locked with select_for_update.
+        ordering = ["project", "serial"]
 
     def __str__(self) -> str:
         return f"{self.serial} ({self.entrance or '无固定出入口'})"

@@ -71,6 +71,6 @@ class Migration(migrations.Migration):
         migrations.RemoveField(model_name="device", name="entrance_label"),
         migrations.AlterModelOptions(
             name="device",
-            options={"ordering": ["project", "entrance__name", "serial"], "verbose_name": "考勤设备", "verbose_name_plural": "考勤设备"},
+            options={"ordering": ["project", "serial"], "verbose_name": "考勤设备", "verbose_name_plural": "考勤设备"},
         ),
     ]
