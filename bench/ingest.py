@@ -1347,7 +1347,7 @@ def wsgi_post(
     return int(status[0].split()[0]), data
 
 
-def profile_section(b: Bench) -> None:
+def profile_section(b: Bench, snapshot: bytes | None = None) -> None:
     from django.db import connection
     from django.utils import timezone
 
@@ -1356,8 +1356,10 @@ def profile_section(b: Bench) -> None:
 
     args = b.args
     n = args.profile_requests
+    label = "with a 9 KB JPEG per record" if snapshot else "no snapshot"
     say(
-        f"\n== 3. Where the time goes: {args.http_records}-record POST {PASSES_PATH}, in-process WSGI, sequential =="
+        f"\n== 3{'b' if snapshot else 'a'}. Where the time goes: {args.http_records}-record POST {PASSES_PATH}"
+        f" ({label}), in-process WSGI, sequential =="
     )
     devices = [new_device(b, "PROF") for _ in range(4)]
     now = timezone.now()
@@ -1371,7 +1373,9 @@ def profile_section(b: Bench) -> None:
                 {
                     "batch_id": f"{d.serial}-{seq:08d}",
                     "project_code": b.project.code,
-                    "records": record_dicts(d.serial, seq, args.http_records, b.workers, now, None),
+                    "records": record_dicts(
+                        d.serial, seq, args.http_records, b.workers, now, snapshot
+                    ),
                 }
             ).encode()
             headers = signed_headers(
@@ -1538,6 +1542,8 @@ def main() -> int:
             http_section(b)
         if args.profile_requests:
             profile_section(b)
+            if args.http_snapshot_batches:
+                profile_section(b, b.jpeg)
     finally:
         bench_teardown(admin, name, var_dir, keep_db=args.keep_db)
     return 0

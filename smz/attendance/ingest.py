@@ -9,7 +9,6 @@ small, off site) are `accepted` with `valid: false` and a reason the enterprise 
 
 from __future__ import annotations
 
-import base64
 import binascii
 import datetime as dt
 import hashlib
@@ -26,9 +25,10 @@ from smz.attendance.models import IngestBatch, LateSnapshot, PassRecord
 from smz.attendance.signals import passes_stored_announce
 from smz.attendance.snapshots import (
     snapshot_big_enough,
+    snapshot_blobs_record,
     snapshot_inspect,
     snapshot_name,
-    snapshot_store,
+    snapshots_pack,
 )
 from smz.attendance.tasks import recompute_days
 from smz.attendance.validity import INVALID_REASONS
@@ -135,7 +135,8 @@ def _snapshot_bytes(value: bytes | str | None) -> bytes | None:
         return None
     if isinstance(value, bytes):
         return value
-    return base64.b64decode(value, validate=True)
+    # strict: only the alphabet, padding where it belongs (b64decode(validate=True) runs a regex first)
+    return binascii.a2b_base64(value, strict_mode=True)
 
 
 def _decimal(value: Any, places: str) -> Decimal | None:
@@ -304,6 +305,7 @@ def pass_records_ingest(
     pending: dict[int, Outcome] = {}
     repeats: list[tuple[int, _Checked]] = []  # later positions of an id, answered after the first
     not_on_site: list[int] = []
+    snapshots: dict[str, bytes] = {}  # name → JPEG, one each
     for i, c in checked:
         rid = c.record_id
         day = business_date(c.event_time)
@@ -328,7 +330,7 @@ def pass_records_ingest(
             "off_site" if off_site else "no_location" if unlocated else ""
         )
         if c.snapshot is not None:
-            c.snapshot_name = snapshot_store(c.snapshot, c.snapshot_name)
+            snapshots[c.snapshot_name] = c.snapshot
         to_insert.append(
             (
                 device.pk,
@@ -361,8 +363,11 @@ def pass_records_ingest(
             face_check="pending" if c.snapshot_name and not reason else "",
         )
 
+    # The batch's snapshots go into one pack, on disk (fsync) before the passes that show them commit.
+    blobs = snapshots_pack(snapshots, now)
     with transaction.atomic():
         stored = _passes_insert(device, to_insert)
+        snapshot_blobs_record(blobs)
         # A record stored earlier is a duplicate (or a conflict), whatever its person's roster says now.
         if not_on_site:
             stored |= _stored_contents(device, _ids(checked, not_on_site))
@@ -576,9 +581,11 @@ def late_snapshot_attach(
     inspected = snapshot_inspect(data)
     if isinstance(inspected, str):
         return None
-    name = snapshot_store(data, snapshot_name(data, record.work_date))
+    name = snapshot_name(data, record.work_date)
+    blobs = snapshots_pack({name: data}, timezone.now())
     try:
         with transaction.atomic():
+            snapshot_blobs_record(blobs)
             LateSnapshot.objects.create(
                 pass_record=record,
                 snapshot=name,

@@ -224,3 +224,20 @@ class PassContest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pass_record_id}: {self.state}"
+
+
+class SnapshotBlob(models.Model):
+    """Where a gate snapshot is stored when it came in a batch: its entry in a pack file (one sealed file per
+    ingest batch, smz.core.storage.pack_write). A name not here is a file of its own under that name (snapshots
+    stored before packs, and the test and demo seeds). Content-addressed like the name: written once, and a
+    pack goes when none of its entries is used any more (retention)."""
+
+    name = models.CharField("抓拍照片", max_length=120, primary_key=True)
+    pack = models.CharField("存储包", max_length=120, db_index=True)
+    offset = models.BigIntegerField("包内位置")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "抓拍照片存储位置"
+
+    def __str__(self) -> str:
+        return self.name

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 
 from smz.attendance.models import DailyAttendance, KeyPostDay, LateSnapshot, PassRecord
+from smz.attendance.snapshots import snapshots_forget
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,7 @@ def project_attendance_purge(project_id: int) -> AttendanceCounts:
             still |= set(
                 LateSnapshot.objects.filter(snapshot__in=names).values_list("snapshot", flat=True)
             )
-            gone = sorted(names - still)
-            transaction.on_commit(lambda gone=gone: [default_storage.delete(n) for n in gone])
+            snapshots_forget(names - still)
         removed = AttendanceCounts(
             removed.passes + n_passes, removed.days + n_days, removed.key_post_days + n_posts
         )

@@ -34,7 +34,7 @@ from smz.attendance.models import (
 )
 from smz.attendance.selectors import contest_may_decide, contest_may_file, key_post_holders_on
 from smz.attendance.signals import contest_changed_announce
-from smz.attendance.snapshots import snapshot_read
+from smz.attendance.snapshots import snapshot_places, snapshot_read
 from smz.attendance.validity import (
     CONTESTABLE_REASONS,
     VALIDITY_FIELDS,
@@ -60,9 +60,9 @@ log = logging.getLogger(__name__)
 Key = tuple[int, dt.date]
 
 
-def _faces_in_file(pass_id: int, name: str) -> int:
+def _faces_in_file(pass_id: int, name: str, places: dict[str, tuple[str, int]]) -> int:
     try:
-        return faces.faces_in_jpeg(snapshot_read(name))
+        return faces.faces_in_jpeg(snapshot_read(name, places))
     except FileNotFoundError:
         log.warning("snapshot file missing for pass %s", pass_id)
         return 0
@@ -90,15 +90,18 @@ def _snapshot_checks_prepare(project_id: int, keys: set[Key]) -> list[tuple[int,
         .order_by("pk")
         .values_list("pk", "worker", "work_date", "snapshot", "late_snapshot__snapshot")
     )
+    wanted = [
+        (pk, name or late) for pk, worker_id, day, name, late in pending if (worker_id, day) in keys
+    ]
+    places = snapshot_places(
+        name for _, name in wanted
+    )  # one read for all, whichever pack they are in
     # Snapshot files are content-addressed: same name, same bytes, same answer.
     known: dict[str, int] = {}
     checks = []
-    for pk, worker_id, day, name, late in pending:
-        if (worker_id, day) not in keys:
-            continue
-        name = name or late
+    for pk, name in wanted:
         if name not in known:
-            known[name] = _faces_in_file(pk, name)
+            known[name] = _faces_in_file(pk, name, places)
         checks.append((pk, known[name], faces.DETECTOR))
     return checks
 

@@ -1,6 +1,7 @@
 """Issue 10 item 6 (N2): gate snapshots are faces, sealed at rest by the private storage like every private file
 (smz.core.storage); the permission-checked view still serves the JPEG, and private_files_seal (migration core 0003)
-seals the files stored before."""
+seals the files stored before. Snapshots that come in a batch are entries of one pack file per batch (issue 17),
+each entry sealed for its own name."""
 
 from __future__ import annotations
 
@@ -12,14 +13,25 @@ from cryptography.exceptions import InvalidTag
 from django.core.management import call_command
 
 from smz.attendance.ingest import RawPass, pass_records_ingest
-from smz.attendance.models import PassRecord
+from smz.attendance.models import PassRecord, SnapshotBlob
 from smz.attendance.snapshots import snapshot_read
 from smz.core import crypto
-from smz.core.storage import private_files_seal
+from smz.core.storage import PACK_MAGIC, private_files_seal
 from smz.testing.attendance import at, gate_for, today
 from smz.testing.devices import jpeg
 
 JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+def entry(disk, name: str) -> tuple[bytes, bytes]:
+    """(the whole pack file, the snapshot's sealed entry in it) as they lie on disk."""
+    place = SnapshotBlob.objects.get(name=name)
+    raw = (disk / place.pack).read_bytes()
+    at = place.offset
+    length = int.from_bytes(raw[at : at + 2])
+    at += 2 + length
+    size = int.from_bytes(raw[at : at + 4])
+    return raw, raw[at + 4 : at + 4 + size]
 
 
 @pytest.fixture
@@ -36,15 +48,17 @@ def stored(world, disk):
         device=gate, records=[RawPass("s-1", gc.pk, at(today(), 8), "in", "face", 90, snap)]
     )
     record = PassRecord.objects.get()
-    return record, snap, disk / record.snapshot
+    return record, snap, disk / SnapshotBlob.objects.get(name=record.snapshot).pack
 
 
-def test_issue10_item6_snapshot_file_on_disk_is_sealed(stored):
+def test_issue10_item6_snapshot_file_on_disk_is_sealed(stored, disk):
     record, snap, path = stored
-    raw = path.read_bytes()
+    raw, sealed = entry(disk, record.snapshot)
     assert record.snapshot.startswith("snap/") and record.snapshot.endswith(".jpg")  # naming kept
+    assert not (disk / record.snapshot).exists()  # no file of its own: an entry of the batch's pack
+    assert raw == path.read_bytes() and raw.startswith(PACK_MAGIC)
     assert JPEG_MAGIC not in raw and b"JFIF" not in raw and snap[100:140] not in raw
-    assert raw.startswith(crypto.FILE_MAGIC)
+    assert sealed.startswith(crypto.FILE_MAGIC)
     assert snapshot_read(record.snapshot) == snap
 
 
@@ -55,15 +69,16 @@ def test_issue10_item6_authorised_view_still_returns_the_image(stored, as_user):
     assert as_user("neighbour_labor").get(f"/passes/{record.pk}/snapshot/").status_code == 404
 
 
-def test_issue10_item6_sealed_file_moved_or_tampered_does_not_open(stored):
+def test_issue10_item6_sealed_file_moved_or_tampered_does_not_open(stored, disk):
     record, _, path = stored
-    sealed = path.read_bytes()
+    raw, sealed = entry(disk, record.snapshot)
     with pytest.raises(InvalidTag):
         crypto.decrypt_file(sealed, name="snap/2020/01/other.jpg")
-    tampered = bytearray(sealed)
+    tampered = bytearray(raw)
     tampered[-1] ^= 1
+    path.write_bytes(bytes(tampered))
     with pytest.raises(InvalidTag):
-        crypto.decrypt_file(bytes(tampered), name=record.snapshot)
+        snapshot_read(record.snapshot)
 
 
 def test_issue10_item6_seal_covers_plaintext_snapshot_files_once(stored, disk):
@@ -76,10 +91,12 @@ def test_issue10_item6_seal_covers_plaintext_snapshot_files_once(stored, disk):
     assert private_files_seal() == (1, 0)
     assert JPEG_MAGIC not in legacy.read_bytes()
     assert snapshot_read("snap/2025/01/legacy.jpg") == snap
-    assert path.read_bytes() == before  # the sealed file was left alone
+    assert path.read_bytes() == before  # the sealed pack was left alone
     assert private_files_seal() == (0, 0)
-    assert private_files_seal(decrypt=True).rewritten == 2  # the migration's reverse
-    assert legacy.read_bytes() == snap and path.read_bytes() == snap
+    assert private_files_seal(decrypt=True).rewritten == 2  # the migration's reverse: file and pack
+    name = PassRecord.objects.get().snapshot
+    assert legacy.read_bytes() == snap and entry(disk, name)[1] == snap
+    assert snapshot_read(name) == snap
 
 
 def test_issue10_item6_key_rotation_reseals_snapshot_files(world, disk, settings):
@@ -93,12 +110,12 @@ def test_issue10_item6_key_rotation_reseals_snapshot_files(world, disk, settings
         device=gate, records=[RawPass("r-1", gc.pk, at(today(), 8), "in", "face", 90, snap)]
     )
     name = PassRecord.objects.get().snapshot
-    assert crypto.file_key_id((disk / name).read_bytes()) == "old"
+    assert crypto.file_key_id(entry(disk, name)[1]) == "old"
     settings.SMZ_DATA_KEY_ID = "new"
     out = io.StringIO()
     call_command("private_files_seal", stdout=out)
     assert "1" in out.getvalue() and name not in out.getvalue()
-    assert crypto.file_key_id((disk / name).read_bytes()) == "new"
+    assert crypto.file_key_id(entry(disk, name)[1]) == "new"
     settings.SMZ_DATA_KEYS = f"new:{new}"
     assert snapshot_read(name) == snap
     call_command("private_files_seal", stdout=out)

@@ -9,7 +9,14 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
 
-from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord, SnapshotCheck
+from smz.attendance.models import (
+    DailyAttendance,
+    KeyPostDay,
+    PassRecord,
+    SnapshotBlob,
+    SnapshotCheck,
+)
+from smz.attendance.snapshots import snapshot_read
 from smz.core.models import Event
 from smz.labor import services
 from smz.labor.models import ExitSettlement, LaborContract, PaymentLine, Payroll
@@ -45,6 +52,13 @@ def completed(world):
     p1.completed_on = dt.date(2026, 12, 31)
     p1.save()
     return world
+
+
+def readable(name: str) -> bool:
+    try:
+        return bool(snapshot_read(name))
+    except FileNotFoundError:
+        return False
 
 
 def counts():
@@ -109,14 +123,20 @@ def test_r_l4_legal_hold_stops_the_purge_until_released(completed):
     assert counts() == (1, 1, 1)
 
 
-@pytest.fixture
-def passes(world, settings):
+@pytest.fixture(params=["memory", "packs"])
+def passes(request, world, settings, tmp_path):
     """Real passes with snapshots: two people on p1 (one snapshot file of p1's own, one whose bytes a p3
-    pass also carries), and that p3 pass. Snapshots are kept in memory."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
-    }
+    pass also carries), and that p3 pass. Snapshots are kept in memory (a file each), or sealed on disk
+    in one pack per batch (issue 17)."""
+    backend = (
+        {"BACKEND": "django.core.files.storage.InMemoryStorage"}
+        if request.param == "memory"
+        else {
+            "BACKEND": "smz.core.storage.EncryptedFileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path), "base_url": None},
+        }
+    )
+    settings.STORAGES = {**settings.STORAGES, "default": backend}
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     day = timezone.localdate() - dt.timedelta(days=2)
     p1_gate, p3_gate = gate_for(world, "p1", "GATE-P1-R"), gate_for(world, "p3", "GATE-P3-R")
@@ -141,7 +161,8 @@ def test_r_l4_attendance_goes_two_years_after_completion_with_its_snapshots(
     p1, p3 = passes.projects["p1"], passes.projects["p3"]
     own = PassRecord.objects.get(project=p1, worker=passes.workers["gc"], direction="in").snapshot
     shared = PassRecord.objects.get(project=p3, direction="in").snapshot
-    assert own != shared and default_storage.exists(own) and default_storage.exists(shared)
+    assert own != shared and readable(own) and readable(shared)
+    packs = set(SnapshotBlob.objects.values_list("pack", flat=True))
     assert PassRecord.objects.filter(project=p1).count() == 4
     assert SnapshotCheck.objects.count() == 6
     key_post_days = KeyPostDay.objects.filter(project=p1).count()
@@ -158,8 +179,12 @@ def test_r_l4_attendance_goes_two_years_after_completion_with_its_snapshots(
     assert not DailyAttendance.objects.filter(project=p1).exists()
     assert not KeyPostDay.objects.filter(project=p1).exists()
     assert SnapshotCheck.objects.count() == 2  # p3's two passes
-    assert not default_storage.exists(own)
-    assert default_storage.exists(shared)  # p3 still shows it
+    assert not readable(own)
+    assert readable(shared)  # p3 still shows it
+    if packs:  # p1's own photo's pack went with it; the pack of the photo p3 shows stays
+        left = set(SnapshotBlob.objects.values_list("pack", flat=True))
+        assert len(packs) == 2 and len(left) == 1
+        assert all(default_storage.exists(p) == (p in left) for p in packs)
     assert PassRecord.objects.filter(project=p3).count() == 2  # the rest of the city is untouched
     event = Event.objects.get(kind="retention.purged", data__what="attendance")
     assert (

@@ -8,7 +8,7 @@ has no pass to trigger it, so this command writes those KeyPostDay rows (absent,
 lists read them. Safe to run again.
 It also sets the actual start of projects whose first valid attendance day has come, lets what was dated today
 take effect on the projects' status (registry.lifecycle: WF2, WF3, completion, WF5), and forgets device batch
-answers older than ingest.BATCH_ANSWERS_KEEP.
+answers older than ingest.BATCH_ANSWERS_KEEP and the snapshot packs of rolled-back batches.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from smz.attendance.ingest import ingest_batches_purge
 from smz.attendance.services import actual_starts_record, key_post_days_compute
+from smz.attendance.snapshots import snapshot_packs_sweep
 from smz.core.timeutil import business_date
 from smz.registry.models import KeyPost, Project
 from smz.registry.obligations import project_calendars
@@ -63,4 +64,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"{ingest_batches_purge()} device batch answers older than 30 days forgotten"
+        )
+        self.stdout.write(
+            f"{snapshot_packs_sweep(now=timezone.now())} snapshot packs nothing points at removed"
         )
