@@ -42,6 +42,9 @@ MAX_AGE = dt.timedelta(days=30)  # before the device's registration
 # A batch's stored answers serve replays this long; after that a replay is answered record by record
 # (every pass already stored comes back `duplicate`), which still stores nothing twice.
 BATCH_ANSWERS_KEEP = dt.timedelta(days=30)
+# A device's last upload is marked at most this often (a write per batch otherwise; the pages that show it
+# and the docking liveness rule count in minutes).
+UPLOAD_MARK_EVERY = dt.timedelta(seconds=30)
 BIGINT_MAX = 2**63 - 1
 # Not stored as text: NUL (PostgreSQL refuses it), other control characters, lone surrogates (no UTF-8).
 UNSTORABLE_CHARS = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
@@ -388,25 +391,42 @@ def pass_records_ingest(
         to_insert = [row for row in to_insert if row[1] not in stored]
         answers = [outcome.as_dict() for outcome in outcomes]  # every position answered by now
         if batch_id:
-            try:
-                with transaction.atomic():
-                    IngestBatch.objects.create(
-                        device=device,
-                        batch_id=batch_id,
-                        digest=digest,
-                        # the record ids are the request's (the digest pins them): not stored twice
-                        response=[
-                            {k: v for k, v in a.items() if k != "record_id"} for a in answers
-                        ],
-                    )
-            except IntegrityError:  # a concurrent copy of this batch committed first
+            # the record ids are the request's (the digest pins them): not stored twice
+            response = [{k: v for k, v in a.items() if k != "record_id"} for a in answers]
+            if not _batch_answer_insert(device.pk, batch_id, digest, response, now):
+                # a concurrent copy of this batch committed first: its answers stand
+                transaction.set_rollback(True)
                 stored_batch = IngestBatch.objects.get(device=device, batch_id=batch_id)
                 return _replayed(stored_batch, digest, records)
-        type(device).objects.filter(pk=device.pk).update(last_upload_at=now)
+        last = device.last_upload_at
+        if last is None or not now - UPLOAD_MARK_EVERY < last <= now:
+            type(device).objects.filter(pk=device.pk).update(last_upload_at=now)
         if to_insert:
             keys = {(row[3], row[6]) for row in to_insert}  # (worker_id, work_date)
             _schedule_recompute(device.project_id, keys)
     return answers
+
+
+def _batch_answer_insert(
+    device_id: int, batch_id: str, digest: str, response: list[dict[str, Any]], now: dt.datetime
+) -> bool:
+    """Store a batch's answers unless a concurrent copy of the batch stored them first (then False): one
+    INSERT … ON CONFLICT DO NOTHING RETURNING, no savepoint around it."""
+    table = IngestBatch._meta.db_table
+    field = IngestBatch._meta.get_field("response")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (device_id, batch_id, digest, received_at, response)"  # noqa: S608
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (device_id, batch_id) DO NOTHING RETURNING id",
+            [
+                device_id,
+                batch_id,
+                digest,
+                IngestBatch._meta.get_field("received_at").get_db_prep_value(now, connection),
+                field.get_db_prep_save(response, connection),
+            ],
+        )
+        return cursor.fetchone() is not None
 
 
 def _ids(checked: list[tuple[int, _Checked]], positions: list[int]) -> list[str]:
