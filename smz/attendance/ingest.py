@@ -13,6 +13,7 @@ import binascii
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -265,10 +266,26 @@ def _on_site(
 
 
 def pass_records_ingest(
-    *, device: Any, records: list[RawPass], batch_id: str = "", now: dt.datetime | None = None
+    *,
+    device: Any,
+    records: list[RawPass],
+    batch_id: str = "",
+    now: dt.datetime | None = None,
+    first: Callable[[], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Validate, deduplicate and durably store a batch of passes from one device; answer per record."""
-    now = now or timezone.now()
+    """Validate, deduplicate and durably store a batch of passes from one device; answer per record.
+    `first` runs at the start of the same transaction (the device API records the request's nonce there:
+    one commit per request); if it raises, nothing is stored."""
+    if first is None:
+        return _ingest(device, records, batch_id, now or timezone.now())
+    with transaction.atomic():
+        first()
+        return _ingest(device, records, batch_id, now or timezone.now())
+
+
+def _ingest(
+    device: Any, records: list[RawPass], batch_id: str, now: dt.datetime
+) -> list[dict[str, Any]]:
     digest = _batch_digest(records) if batch_id else ""
     if batch_id:
         stored = IngestBatch.objects.filter(device=device, batch_id=batch_id).first()
@@ -368,7 +385,7 @@ def pass_records_ingest(
 
     # The batch's snapshots go into one pack, on disk (fsync) before the passes that show them commit.
     blobs = snapshots_pack(snapshots, now)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside pass_records_ingest's own, when it has one
         stored = _passes_insert(device, to_insert)
         snapshot_blobs_record(blobs)
         # A record stored earlier is a duplicate (or a conflict), whatever its person's roster says now.

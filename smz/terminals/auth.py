@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import time
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -19,8 +19,16 @@ def _refuse(serial: str, device: Device | None, code: str) -> DeviceError:
     return device_error(code)
 
 
-def authenticate_device(request: HttpRequest, *, protocol: str) -> Device:
-    """Check serial, state, time window, signature and nonce; return the device."""
+class NonceReplayed(Exception):
+    """The request's nonce was used before (raised inside the caller's transaction, refused outside it)."""
+
+
+def authenticate_device(
+    request: HttpRequest, *, protocol: str, nonce_later: bool = False
+) -> Device:
+    """Check serial, state, time window, signature and nonce; return the device. With nonce_later the nonce
+    is only checked for form here and left on the request (request.device_nonce): the view records it with
+    nonce_record inside the transaction that does its work, so a request costs one commit, not two."""
     h = request.headers
     serial = h.get(signing.HEADER_SERIAL, "")
     ts, nonce, signature = (
@@ -48,12 +56,35 @@ def authenticate_device(request: HttpRequest, *, protocol: str) -> Device:
     )
     if not hmac.compare_digest(expected, signature.lower()):
         raise _refuse(serial, device, TerminalsErrorCode.BAD_SIGNATURE)
+    if nonce_later:
+        request.device_nonce = nonce  # type: ignore[attr-defined]
+        return device
     try:
         with transaction.atomic():
             DeviceNonce.objects.create(device=device, nonce=nonce, seen_at=timezone.now())
     except IntegrityError:
         raise _refuse(serial, device, TerminalsErrorCode.REPLAYED_NONCE) from None
     return device
+
+
+def nonce_record(device: Device, nonce: str) -> None:
+    """Record a nonce inside the caller's transaction (one INSERT … ON CONFLICT DO NOTHING, no savepoint);
+    NonceReplayed if it was used before: the caller rolls back and refuses with nonce_refuse."""
+    table = DeviceNonce._meta.db_table
+    seen_at = DeviceNonce._meta.get_field("seen_at").get_db_prep_value(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (device_id, nonce, seen_at) VALUES (%s, %s, %s)"  # noqa: S608
+            " ON CONFLICT (device_id, nonce) DO NOTHING RETURNING id",
+            [device.pk, nonce, seen_at],
+        )
+        if cursor.fetchone() is None:
+            raise NonceReplayed
+
+
+def nonce_refuse(device: Device) -> DeviceError:
+    """The refusal of a replayed nonce found by nonce_record, logged once its transaction rolled back."""
+    return _refuse(device.serial, device, TerminalsErrorCode.REPLAYED_NONCE)
 
 
 def nonces_purge(older_than_seconds: int = 2 * signing.WINDOW_SECONDS) -> int:

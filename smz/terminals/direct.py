@@ -38,7 +38,13 @@ from smz.devices.models import Device, DeviceCommand
 from smz.devices.selectors import gate_changes_since
 from smz.labor.services.idcard import idcard_scan_ingest
 from smz.registry.models import Worker
-from smz.terminals.auth import authenticate_device, nonces_purge
+from smz.terminals.auth import (
+    NonceReplayed,
+    authenticate_device,
+    nonce_record,
+    nonce_refuse,
+    nonces_purge,
+)
 from smz.terminals.errors import HEARTBEAT_CODES, TerminalsErrorCode, device_error
 
 HEARTBEAT_SECONDS = 30
@@ -56,6 +62,9 @@ class DirectAuth:
 
     openapi_type = "apiKey"
 
+    def __init__(self, *, nonce_later: bool = False) -> None:
+        self.nonce_later = nonce_later  # the view records the nonce in its own transaction
+
     def __call__(self, request: HttpRequest) -> Device:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -64,7 +73,9 @@ class DirectAuth:
         if length > BODY_MAX_BYTES:
             raise device_error(TerminalsErrorCode.BODY_TOO_LARGE, {"max_bytes": BODY_MAX_BYTES})
         try:
-            device = authenticate_device(request, protocol=Device.Protocol.DIRECT_V1)
+            device = authenticate_device(
+                request, protocol=Device.Protocol.DIRECT_V1, nonce_later=self.nonce_later
+            )
         except RequestDataTooBig:
             raise device_error(
                 TerminalsErrorCode.BODY_TOO_LARGE, {"max_bytes": BODY_MAX_BYTES}
@@ -349,7 +360,9 @@ def people_ack(request: HttpRequest):
     return {"people_cursor": cursor}
 
 
-@device_api.post("/passes", summary="批量上传通行记录（≤500条），逐条应答")
+@device_api.post(
+    "/passes", summary="批量上传通行记录（≤500条），逐条应答", auth=DirectAuth(nonce_later=True)
+)
 def passes(request: HttpRequest):
     device: Device = request.device
     data = _body(request)
@@ -364,7 +377,16 @@ def passes(request: HttpRequest):
     batch_id = _batch_id(request, data)
     direction_required = device.direction not in (Device.Direction.IN, Device.Direction.OUT)
     raw = [pass_record_parse(r, direction_required=direction_required) for r in records]
-    results = pass_records_ingest(device=device, records=raw, batch_id=batch_id)
+    nonce = request.device_nonce
+    try:
+        results = pass_records_ingest(
+            device=device,
+            records=raw,
+            batch_id=batch_id,
+            first=lambda: nonce_record(device, nonce),
+        )
+    except NonceReplayed:
+        raise nonce_refuse(device) from None
     counts = {
         s: sum(1 for r in results if r["status"] == s)
         for s in ("accepted", "duplicate", "conflict", "rejected")

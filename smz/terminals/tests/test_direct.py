@@ -91,6 +91,27 @@ def test_x7_replayed_nonce_refused(gate):
     assert r.status_code == 409 and r.json()["code"] == "device.replayed_nonce"
 
 
+def test_x7_replayed_nonce_on_passes_is_refused_and_stores_nothing_new(world, gate):
+    """/passes records its nonce inside the ingest transaction (one commit per request, issue 17 goal 2):
+    a replay of the whole request is still refused, logged, and stores nothing; a batch replayed under a
+    new nonce gets its stored answers."""
+    gc = world.workers["gc"].pk
+    record = {"record_id": "n1", "person_id": gc, "time": timezone.localtime().isoformat()}
+    body = {"batch_id": "nb-1", "records": [record]}
+    first = gate.post("/device/v1/passes", body, nonce="p" * 16)
+    assert first.status_code == 200 and first.json()["accepted"] == 1
+    replay = gate.post("/device/v1/passes", body, nonce="p" * 16)
+    assert replay.status_code == 409 and replay.json()["code"] == "device.replayed_nonce"
+    assert DeviceRejection.objects.filter(code="device.replayed_nonce").count() == 1
+    fresh = gate.post("/device/v1/passes", {**body, "records": [record]}, nonce="q" * 16)
+    assert fresh.json()["results"] == first.json()["results"]
+    assert PassRecord.objects.filter(device_record_id="n1").count() == 1
+    # a replayed nonce with a new batch: refused, and its record is not stored
+    new = {"batch_id": "nb-2", "records": [{**record, "record_id": "n2"}]}
+    assert gate.post("/device/v1/passes", new, nonce="q" * 16).status_code == 409
+    assert not PassRecord.objects.filter(device_record_id="n2").exists()
+
+
 def test_x7_body_is_covered_by_signature(gate):
     """Changing the body after signing (e.g. swapping a snapshot) breaks the signature."""
     import json
