@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from smz.attendance.errors import RECORD_CODES, AttendanceErrorCode, batch_conflict
 from smz.attendance.models import IngestBatch, LateSnapshot, PassRecord
-from smz.attendance.signals import passes_stored_announce
 from smz.attendance.snapshots import (
     snapshot_big_enough,
     snapshot_blobs_record,
@@ -592,9 +591,7 @@ def _schedule_recompute(project_id: int, keys: set[tuple[int, dt.date]]) -> None
     # One compact string, not a list of pairs: the task framework walks every element of its arguments
     # to check they are JSON (≈ 25 µs per pair, the largest single cost of a 1,000-record batch).
     text = ";".join(f"{w}:{d.isoformat()}" for w, d in sorted(keys))
-    recompute_days.enqueue(project_id, text)
-    # The apps above (face identity) hear of the passes only once they are committed.
-    passes_stored_announce(project_id=project_id, keys=text)
+    recompute_days.enqueue(project_id, text)  # which tells the apps above (face identity), once run
 
 
 def late_snapshot_attach(

@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from smz.attendance.ingest import RawPass, pass_records_ingest
-from smz.attendance.services import attendance_recompute
+from smz.attendance.tasks import recompute_days
 from smz.devices.models import Device
 from smz.devices.services import device_register
 from smz.testing.devices import jpeg
@@ -43,5 +43,5 @@ def attend(device: Device, worker, day: dt.date, *, snapshot=None, tag: str = ""
         RawPass(f"{tag}{worker.pk}-{day}-out", worker.pk, at(day, 17, 40), "out", "face", 94, snap),
     ]
     answers = pass_records_ingest(device=device, records=records)
-    attendance_recompute(project_id=device.project_id, keys=[(worker.pk, day)])
+    recompute_days.call(device.project_id, f"{worker.pk}:{day.isoformat()}")
     return answers

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from django_tasks_db.models import DBTaskResult
 
 from smz.attendance import validity
 from smz.attendance.ingest import RawPass, pass_records_ingest
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
 from smz.attendance.services import attendance_recompute
 from smz.attendance.signals import passes_stored
+from smz.attendance.tasks import recompute_days
 from smz.testing.attendance import at, attend, gate_for, today
+
+RECOMPUTE = recompute_days.module_path
 
 
 @pytest.fixture
@@ -31,16 +35,27 @@ def heard():
     passes_stored.disconnect(dispatch_uid="test.passes_stored")
 
 
-def test_stored_passes_are_announced_after_commit_only(
+def _run_recomputes() -> None:
+    """What the db_worker does with the queued roll-ups (then the rows are gone)."""
+    rows = list(DBTaskResult.objects.filter(task_path=RECOMPUTE).order_by("enqueued_at"))
+    for row in rows:
+        row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+    DBTaskResult.objects.filter(pk__in=[row.pk for row in rows]).delete()
+
+
+def test_stored_passes_are_announced_after_commit_by_their_roll_up_only(
     world, gate, heard, django_capture_on_commit_callbacks
 ):
+    """Announced by the roll-up task the batch queued (the upload itself commits once, issue 17 goal 2)."""
     pm = world.workers["pm"]
     raw = RawPass("r1", pm.pk, at(today(), 7, 50), "in", "face", 95, None)
     with django_capture_on_commit_callbacks(execute=True):
         pass_records_ingest(device=gate, records=[raw])
-        assert heard == []
+    assert heard == []  # committed, not rolled up yet
+    with django_capture_on_commit_callbacks(execute=True):
+        _run_recomputes()
     assert heard == [(gate.project_id, f"{pm.pk}:{today().isoformat()}")]
-    # a replay stores nothing and announces nothing; a rolled-back batch neither
+    # a replay stores nothing and queues nothing; a rolled-back batch neither
     with django_capture_on_commit_callbacks(execute=True):
         pass_records_ingest(device=gate, records=[raw])
     raw2 = RawPass("r2", pm.pk, at(today(), 8, 0), "in", "face", 95, None)
@@ -51,6 +66,9 @@ def test_stored_passes_are_announced_after_commit_only(
     ):
         pass_records_ingest(device=gate, records=[raw2])
         raise RuntimeError("crash before commit")
+    assert not DBTaskResult.objects.filter(task_path=RECOMPUTE).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        _run_recomputes()
     assert len(heard) == 1
 
 
