@@ -264,6 +264,14 @@ def _on_site(
     )
 
 
+def _site_boundary(device: Any) -> SiteBoundary | None:
+    """The site's boundary, as the device API's authentication loaded it with the device (no query), or read."""
+    project = device._state.fields_cache.get("project")
+    if project is not None and "site_boundary" in project._state.fields_cache:
+        return project._state.fields_cache["site_boundary"]
+    return SiteBoundary.objects.filter(project=device.project_id).first()
+
+
 def pass_records_ingest(
     *,
     device: Any,
@@ -275,18 +283,20 @@ def pass_records_ingest(
     """Validate, deduplicate and durably store a batch of passes from one device; answer per record.
     `first` runs at the start of the same transaction (the device API records the request's nonce there:
     one commit per request); if it raises, nothing is stored."""
-    if first is None:
-        return _ingest(device, records, batch_id, now or timezone.now())
+    if first is None:  # its own transaction, or a savepoint in the caller's
+        return _ingest(device, records, batch_id, now or timezone.now(), savepoint=True)
     with transaction.atomic():
         first()
-        return _ingest(device, records, batch_id, now or timezone.now())
+        return _ingest(device, records, batch_id, now or timezone.now(), savepoint=False)
 
 
 def _ingest(
-    device: Any, records: list[RawPass], batch_id: str, now: dt.datetime
+    device: Any, records: list[RawPass], batch_id: str, now: dt.datetime, *, savepoint: bool
 ) -> list[dict[str, Any]]:
     digest = _batch_digest(records) if batch_id else ""
-    if batch_id:
+    if (
+        batch_id
+    ):  # a replay: the stored answers, nothing rolled back (the request's nonce stays recorded)
         stored = IngestBatch.objects.filter(device=device, batch_id=batch_id).first()
         if stored is not None:
             return _replayed(stored, digest, records)
@@ -311,7 +321,7 @@ def _ingest(
     ):
         employments.setdefault(worker_id, []).append((entry_on, exit_on))
 
-    boundary = SiteBoundary.objects.filter(project=device.project_id).first()
+    boundary = _site_boundary(device)
     device_off_site = bool(
         boundary
         and device.lng is not None
@@ -384,7 +394,7 @@ def _ingest(
 
     # The batch's snapshots go into one pack, on disk (fsync) before the passes that show them commit.
     blobs = snapshots_pack(snapshots, now)
-    with transaction.atomic(savepoint=False):  # inside pass_records_ingest's own, when it has one
+    with transaction.atomic(savepoint=savepoint):
         stored = _passes_insert(device, to_insert)
         snapshot_blobs_record(blobs)
         # A record stored earlier is a duplicate (or a conflict), whatever its person's roster says now.
@@ -410,9 +420,11 @@ def _ingest(
             # the record ids are the request's (the digest pins them): not stored twice
             response = [{k: v for k, v in a.items() if k != "record_id"} for a in answers]
             if not _batch_answer_insert(device.pk, batch_id, digest, response, now):
-                # a concurrent copy of this batch committed first: its answers stand
-                transaction.set_rollback(True)
+                # a concurrent copy of this batch committed first: its answers stand, this copy's work is
+                # rolled back (with the device API, its nonce too: a replay of it could only get these
+                # same stored answers)
                 stored_batch = IngestBatch.objects.get(device=device, batch_id=batch_id)
+                transaction.set_rollback(True)
                 return _replayed(stored_batch, digest, records)
         last = device.last_upload_at
         if last is None or not now - UPLOAD_MARK_EVERY < last <= now:

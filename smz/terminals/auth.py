@@ -38,7 +38,12 @@ def authenticate_device(
     )
     if not (serial and ts and nonce and signature) or not (8 <= len(nonce) <= 64):
         raise _refuse(serial, None, TerminalsErrorCode.MISSING_HEADERS)
-    device = Device.objects.select_related("project").filter(serial=serial).first()
+    # with the site boundary the pass ingest judges positions by (one read, not two)
+    device = (
+        Device.objects.select_related("project", "project__site_boundary")
+        .filter(serial=serial)
+        .first()
+    )
     if device is None:
         raise _refuse(serial, None, TerminalsErrorCode.UNKNOWN)
     if device.status != Device.Status.ACTIVE:
