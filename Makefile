@@ -56,10 +56,11 @@ run: venv
 test: venv
 	$(PY) -m pytest -n 2 -q
 
-# Ingest benchmark on PostgreSQL (BENCH_PG, default postgres://postgres@127.0.0.1:5432/postgres): creates and
-# drops its own database, prints figures; method and results in docs/bench.md. Sizes: make bench BENCH_ARGS=--help
+# Issue 17's figures on PostgreSQL (BENCH_PG, default postgres://postgres@127.0.0.1:5432/postgres), each beside its
+# target: uploads with and without snapshots, single check-ins, the disk's limit, the roll-up, city-sized pages.
+# Each bench creates and drops its own database; method and results in docs/bench.md. make bench BENCH_ARGS=--quick
 bench: venv
-	$(PY) bench/ingest.py $(BENCH_ARGS)
+	$(PY) bench/all.py $(BENCH_ARGS)
 
 # Import contracts in pyproject.toml ([tool.importlinter]): layer order, no loops inside an app, reads never reach writes.
 imports: venv

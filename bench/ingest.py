@@ -75,6 +75,20 @@ def parse_args() -> argparse.Namespace:
         "--http-snapshot-batches", type=int, default=40, help="HTTP batches with JPEGs (0: skip)"
     )
     p.add_argument("--devices", type=int, default=200, help="devices for the HTTP run")
+    p.add_argument(
+        "--checkin-devices",
+        type=int,
+        default=500,
+        help="devices each sending single check-ins on its own connection (0: skip)",
+    )
+    p.add_argument(
+        "--checkin-interval", type=float, default=2.0, help="seconds between one device's check-ins"
+    )
+    p.add_argument("--checkin-seconds", type=float, default=30.0, help="length of the check-in run")
+    p.add_argument(
+        "--disk-mb", type=int, default=400, help="MB written by the disk-limit probe (0: skip)"
+    )
+    p.add_argument("--summary", type=Path, help="write the headline figures to this JSON file")
     p.add_argument("--clients", type=int, default=4, help="client processes")
     p.add_argument("--conns", type=int, default=2, help="keep-alive connections per client process")
     p.add_argument("--gunicorn-workers", type=int, default=3)
@@ -119,6 +133,7 @@ class Bench:
     actor: Any = None
     device_seq: int = 0
     jpeg: bytes = b""
+    summary: dict[str, Any] = field(default_factory=dict)  # headline figures for bench/all.py
 
 
 def create_database(admin_url: str) -> tuple[Any, str, str]:
@@ -652,7 +667,7 @@ def core_breakdown(b: Bench) -> None:
         )
     top_functions(stats, calls)
 
-    # The snapshot path: decode, PIL header read, one file written per record.
+    # The snapshot path: decode, header read, content address, one sealed pack per batch.
     snap_calls = 2
     snap_batches = [
         raw_passes(
@@ -673,24 +688,32 @@ def core_breakdown(b: Bench) -> None:
         f"  cProfile, {b.args.batch} records with a JPEG each: per call {total / snap_calls * 1000:.1f} ms"
     )
     for name, secs in [
-        ("base64 decode", cum(stats, "base64.py", "b64decode")),
-        ("PIL Image.open (header)", cum(stats, "PIL/Image.py", "open")),
         (
-            "snapshot store (snapshot_store)",
-            cum(stats, "smz/attendance/snapshots.py", "snapshot_store"),
+            "base64 decode (a2b_base64, strict)",
+            cum(stats, "~", "<built-in method binascii.a2b_base64>"),
         ),
         (
-            "  of which storage.exists()",
-            cum(stats, "django/core/files/storage/filesystem.py", "exists"),
+            "JPEG size from the header (jpeg_size)",
+            cum(stats, "smz/attendance/snapshots.py", "jpeg_size"),
+        ),
+        ("content address (sha256)", cum(stats, "~", "<built-in method _hashlib.openssl_sha256>")),
+        (
+            "the batch's pack (snapshots_pack)",
+            cum(stats, "smz/attendance/snapshots.py", "snapshots_pack"),
+        ),
+        ("  of which sealing (AES-GCM)", cum(stats, "smz/core/crypto.py", "encrypt_file")),
+        (
+            "  of which write + 2 fsyncs",
+            cum(stats, "smz/core/storage.py", "pack_write")
+            - cum(stats, "smz/core/crypto.py", "encrypt_file"),
         ),
         (
-            "  of which storage.save() (1 file/record)",
-            cum(stats, "django/core/files/storage/base.py", "save"),
+            "pack entries indexed (snapshot_blobs_record)",
+            cum(stats, "smz/attendance/snapshots.py", "snapshot_blobs_record"),
         ),
-        ("bulk_create (ORM + INSERT)", cum(stats, "django/db/models/query.py", "bulk_create")),
     ]:
         say(
-            f"    {name:<38} {secs / snap_calls * 1000:7.1f} ms  {secs / total * 100 if total else 0:5.1f}%"
+            f"    {name:<44} {secs / snap_calls * 1000:7.1f} ms  {secs / total * 100 if total else 0:5.1f}%"
         )
     file_what_if(b)
 
@@ -1178,6 +1201,7 @@ def http_section(b: Bench) -> None:
             f"  target {TARGET_RECORDS_PER_S:,} records/s: achieved {res['records_s'] / TARGET_RECORDS_PER_S:.0%} "
             f"of it on this {os.cpu_count()}-core machine (×{gap:.1f} short)"
         )
+        b.summary["http_plain"] = _headline(res)
         if args.http_snapshot_batches:
             res2 = http_run(
                 b,
@@ -1188,6 +1212,10 @@ def http_section(b: Bench) -> None:
                 snapshot=b.jpeg,
                 label=f"with a {len(b.jpeg) / 1024:.0f} KB JPEG per record",
             )
+            b.summary["http_snapshots"] = _headline(res2)
+            b.summary["http_snapshots"]["jpeg_bytes"] = len(b.jpeg)
+        if args.checkin_devices:
+            checkin_run(b, gunicorn)
         spy_bin = ROOT / ".venv" / "bin" / "py-spy"
         if args.py_spy and spy_bin.exists():
             say(
@@ -1228,6 +1256,225 @@ def http_section(b: Bench) -> None:
     stored, tasks = table_counts(b)
     say(
         f"  stored {stored:,} pass records, {tasks:,} recompute tasks enqueued; {Device.objects.count()} devices"
+    )
+
+
+def _headline(res: dict[str, Any]) -> dict[str, Any]:
+    server = res["cpu"]["gunicorn"] + res["cpu"]["pg_backends"] + res["cpu"]["pg_background"]
+    return {
+        "records_s": res["records_s"],
+        "cpu_us_per_record": server / res["accepted"] * 1e6 if res["accepted"] else None,
+        "p50_ms": res["p50"] * 1000,
+        "p99_ms": res["p99"] * 1000,
+        "others_cores": res["others"],
+    }
+
+
+@dataclass
+class CheckinPlan:
+    port: int
+    devices: list[tuple[str, str]]  # (serial, secret)
+    interval: float
+    seconds: float
+    workers: list[int]
+    project_code: str
+    start: int
+
+
+def checkin_client_main(plan: CheckinPlan, ready: Any, go: Any, out: Any) -> None:
+    """One client process: a thread and a keep-alive connection per device; each device sends a single
+    check-in every plan.interval seconds (first ones spread over the interval), waits for its answer, and
+    records the latency from the moment the check-in was due (a late send counts against the server)."""
+    import random
+    import threading
+
+    from smz.core.signing import signed_headers
+
+    results: list[tuple[float, int]] = []
+    lock = threading.Lock()
+    rng = random.Random(plan.start)
+    offsets = [rng.uniform(0, plan.interval) for _ in plan.devices]
+    cpu0: list[Any] = []
+
+    def device_loop(k: int, serial: str, secret: str, t0: float) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", plan.port, timeout=60)
+        mine: list[tuple[float, int]] = []
+        n = 0
+        while True:
+            due = t0 + offsets[k] + n * plan.interval
+            if due > t0 + plan.seconds:
+                break
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            seq = plan.start + n
+            now = dt.datetime.now(dt.UTC)
+            records = record_dicts(serial, seq, 1, plan.workers, now, None)
+            body = json.dumps(
+                {
+                    "batch_id": f"{serial}-c{seq:08d}",
+                    "project_code": plan.project_code,
+                    "records": records,
+                }
+            ).encode()
+            headers = signed_headers(
+                secret,
+                serial,
+                "POST",
+                PASSES_PATH,
+                body,
+                timestamp=int(time.time()),
+                nonce=uuid.uuid4().hex,
+            )
+            headers["Content-Type"] = "application/json"
+            try:
+                conn.request("POST", PASSES_PATH, body, headers)
+                resp = conn.getresponse()
+                resp.read()
+                mine.append((time.perf_counter() - due, resp.status))
+            except (OSError, http.client.HTTPException):
+                mine.append((time.perf_counter() - due, 0))
+                conn.close()
+            n += 1
+        with lock:
+            results.extend(mine)
+
+    ready.wait()
+    go.wait()
+    t0 = time.perf_counter()
+    cpu0.append(os.times())
+    threads = [
+        threading.Thread(target=device_loop, args=(k, serial, secret, t0), daemon=True)
+        for k, (serial, secret) in enumerate(plan.devices)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    cpu1 = os.times()
+    out.put(
+        {
+            "results": results,
+            "cpu": (cpu1.user - cpu0[0].user) + (cpu1.system - cpu0[0].system),
+        }
+    )
+
+
+def checkin_run(b: Bench, gunicorn: subprocess.Popen) -> None:
+    """Goal 2 of issue 17: the latency of a single check-in while many devices check in at once."""
+    from django.db import connections
+
+    args = b.args
+    n = args.checkin_devices
+    rate = n / args.checkin_interval
+    say(
+        f"\n  single check-ins: {n} devices, each on its own keep-alive connection, one 1-record check-in "
+        f"every {args.checkin_interval:g} s (≈ {rate:,.0f} check-ins/s offered) for {args.checkin_seconds:g} s"
+    )
+    devices = [new_device(b, "CHK") for _ in range(n)]
+    creds = [(d.serial, secret) for d, secret in devices]
+    connections.close_all()
+    ctx = mp.get_context("fork")
+    procs_n = max(1, min(args.clients, n))
+    ready, go = ctx.Barrier(procs_n + 1), ctx.Barrier(procs_n + 1)
+    out = ctx.Queue()
+    procs = []
+    for c in range(procs_n):
+        plan = CheckinPlan(
+            port=args.port,
+            devices=creds[c::procs_n],
+            interval=args.checkin_interval,
+            seconds=args.checkin_seconds,
+            workers=b.workers,
+            project_code=b.project.code,
+            start=70_000_000,
+        )
+        p = ctx.Process(target=checkin_client_main, args=(plan, ready, go, out), daemon=True)
+        p.start()
+        procs.append(p)
+    ready.wait()
+    server = [gunicorn.pid, *children(gunicorn.pid)]
+    pg = postgres_pids(b)
+    cpu0 = sum(cpu_seconds(p) for p in server) + sum(cpu_seconds(p) for p in pg["backends"])
+    m0, t0 = machine_busy(), time.perf_counter()
+    go.wait()
+    results = [out.get(timeout=args.checkin_seconds + 600) for _ in procs]
+    wall = time.perf_counter() - t0
+    machine = machine_busy() - m0
+    pg = postgres_pids(b)
+    cpu1 = sum(cpu_seconds(p) for p in server) + sum(cpu_seconds(p) for p in pg["backends"])
+    for p in procs:
+        p.join()
+    lat = [x for r in results for x, _ in r["results"]]
+    ok = sum(1 for r in results for _, status in r["results"] if status == 200)
+    clients = sum(r["cpu"] for r in results)
+    server_cpu = cpu1 - cpu0
+    others = max(0.0, machine - server_cpu - clients) / wall
+    figures = {
+        "devices": n,
+        "offered_s": rate,
+        "done_s": len(lat) / wall,
+        "ok": ok,
+        "sent": len(lat),
+        "p50_ms": pct(lat, 0.5) * 1000,
+        "p95_ms": pct(lat, 0.95) * 1000,
+        "p99_ms": pct(lat, 0.99) * 1000,
+        "cpu_ms_per_checkin": server_cpu / max(len(lat), 1) * 1000,
+        "others_cores": others,
+    }
+    b.summary["checkin"] = figures
+    say(
+        f"  single check-ins: {len(lat):,} sent, {ok:,} answered 200, {figures['done_s']:,.0f}/s | latency "
+        f"p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms "
+        f"(target p99 < 50 ms) | server CPU {figures['cpu_ms_per_checkin']:.2f} ms per check-in; clients "
+        f"{clients / wall:.2f} cores, other processes {others:.2f} cores"
+    )
+
+
+def disk_section(b: Bench) -> None:
+    """The disk's own limit for the snapshot bytes: `dd` with one fsync at the end, and plain writes of
+    packs the size of a 100-record batch with an fsync each (what the ingest does, without the rest)."""
+    args = b.args
+    mb = args.disk_mb
+    if not mb:
+        return
+    target = b.var_dir / "dd.bin"
+    t0 = time.perf_counter()
+    subprocess.run(  # noqa: S603 - fixed argv
+        ["dd", "if=/dev/zero", f"of={target}", "bs=1M", f"count={mb}", "conv=fsync"],  # noqa: S607
+        check=True,
+        capture_output=True,
+    )
+    dd_mb_s = mb / (time.perf_counter() - t0)
+    target.unlink()
+    pack = os.urandom(len(b.jpeg) + 64) * 100  # a 100-record batch's pack, sealed overhead included
+    n = max(1, mb * 1024 * 1024 // len(pack))
+    folder = b.var_dir / "packs"
+    folder.mkdir()
+    t0 = time.perf_counter()
+    for k in range(n):
+        fd = os.open(folder / f"{k}.pack", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, pack)
+        os.fsync(fd)
+        os.close(fd)
+        dfd = os.open(folder, os.O_RDONLY)
+        os.fsync(dfd)
+        os.close(dfd)
+    plain_s = time.perf_counter() - t0
+    shutil.rmtree(folder)
+    plain_mb_s = n * len(pack) / plain_s / 1024 / 1024
+    per_record = len(pack) / 100
+    b.summary["disk"] = {
+        "dd_mb_s": dd_mb_s,
+        "packs_mb_s": plain_mb_s,
+        "records_s_at_packs": n * 100 / plain_s,
+        "bytes_per_record": per_record,
+    }
+    say(
+        f"\n== 4. The disk's limit for snapshots ({mb} MB each way) ==\n"
+        f"  dd (1 MB blocks, one fsync): {dd_mb_s:,.0f} MB/s | plain writes of {len(pack) / 1024:.0f} KB packs "
+        f"with an fsync of each file and its folder (as ingest writes them): {plain_mb_s:,.0f} MB/s = "
+        f"{n * 100 / plain_s:,.0f} records/s of {per_record / 1024:.1f} KB"
     )
 
 
@@ -1544,6 +1791,10 @@ def main() -> int:
             profile_section(b)
             if args.http_snapshot_batches:
                 profile_section(b, b.jpeg)
+        disk_section(b)
+        if args.summary:
+            b.summary["code"] = code_version()
+            args.summary.write_text(json.dumps(b.summary, indent=2))
     finally:
         bench_teardown(admin, name, var_dir, keep_db=args.keep_db)
     return 0

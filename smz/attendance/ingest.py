@@ -32,6 +32,7 @@ from smz.attendance.snapshots import (
 )
 from smz.attendance.tasks import recompute_days
 from smz.attendance.validity import INVALID_REASONS
+from smz.core.bulk import rows_upsert
 from smz.core.timeutil import business_date, parse_aware
 from smz.devices.models import SiteBoundary
 from smz.registry.models import Employment
@@ -470,6 +471,7 @@ def _same_content(content: tuple, snapshot_name: str, c: _Checked) -> bool:
     return not (snapshot_name and c.snapshot_name) or snapshot_name == c.snapshot_name
 
 
+SMALL_BATCH = 20  # up to this many new rows: INSERT … RETURNING rather than an optimistic COPY
 PASS_COLUMNS = (
     "device_id",
     "device_record_id",
@@ -504,6 +506,20 @@ def _passes_insert(device: Any, rows: list[tuple]) -> dict[str, tuple[tuple, str
     ON CONFLICT DO NOTHING. On SQLite that second path is the only one."""
     if not rows:
         return {}
+    if connection.vendor == "postgresql" and len(rows) <= SMALL_BATCH:
+        # A gate's single check-in: one INSERT … ON CONFLICT DO NOTHING RETURNING, no savepoint (COPY pays
+        # off on bigger batches); the ids it did not return were stored before.
+        new = set(
+            rows_upsert(
+                PassRecord,
+                PASS_COLUMNS,
+                rows,
+                unique=("device", "device_record_id"),
+                returning="device_record_id",
+            )
+        )
+        repeated = [row[1] for row in rows if row[1] not in new]
+        return _stored_contents(device, repeated) if repeated else {}
     if connection.vendor == "postgresql":
         table = PassRecord._meta.db_table
         try:

@@ -87,12 +87,14 @@ def rows_upsert(
     *,
     unique: Sequence[str],
     update: Sequence[str] = (),
-) -> None:
+    returning: str | None = None,
+) -> list[Any]:
     """INSERT the rows (tuples in the order of `fields`); on a conflict on `unique`, set the `update` columns
     from the new row (none: keep the stored row, DO NOTHING). PostgreSQL: one statement; SQLite: one per
-    max_query_params values."""
+    max_query_params values. With `returning`, that column of every row inserted or updated (with DO
+    NOTHING: the rows that were not there yet)."""
     if not rows:
-        return
+        return []
     concrete = [_field(model, name) for name in fields]
     preparers = [_preparer(f) for f in concrete]
     qn = connection.ops.quote_name
@@ -104,6 +106,8 @@ def rows_upsert(
     else:
         action = "DO NOTHING"
     table = qn(model._meta.db_table)
+    tail = f" RETURNING {qn(_column(model, returning))}" if returning else ""
+    out: list[Any] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             arrays = [
@@ -121,10 +125,10 @@ def rows_upsert(
             sources = ", ".join(f"%s::{_pg_type(f)}[]" for f in concrete)
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) SELECT {picks} FROM unnest({sources})"  # noqa: S608
-                f" AS u({', '.join(names)}) ON CONFLICT ({target}) {action}",
+                f" AS u({', '.join(names)}) ON CONFLICT ({target}) {action}{tail}",
                 arrays,
             )
-            return
+            return [r[0] for r in cursor.fetchall()] if returning else []
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
         step = max(1, (connection.features.max_query_params or 999) // len(fields))
         for start in range(0, len(rows), step):
@@ -134,9 +138,12 @@ def rows_upsert(
                 params.extend(v if p is None else p(v) for v, p in zip(row, preparers, strict=True))
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
-                f" ON CONFLICT ({target}) {action}",
+                f" ON CONFLICT ({target}) {action}{tail}",
                 params,
             )
+            if returning:
+                out.extend(r[0] for r in cursor.fetchall())
+    return out
 
 
 class AnyOf(Lookup):
