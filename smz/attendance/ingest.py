@@ -294,13 +294,10 @@ def pass_records_ingest(
 def _ingest(
     device: Any, records: list[RawPass], batch_id: str, now: dt.datetime, *, savepoint: bool
 ) -> list[dict[str, Any]]:
+    # A replayed batch id is found when its answers are stored (_batch_answer_insert), not looked up first: a
+    # read per upload saved (a single check-in's largest cost after the device's own); a replay, rare, does
+    # the work again, finds the stored answers and is rolled back.
     digest = _batch_digest(records) if batch_id else ""
-    if (
-        batch_id
-    ):  # a replay: the stored answers, nothing rolled back (the request's nonce stays recorded)
-        stored = IngestBatch.objects.filter(device=device, batch_id=batch_id).first()
-        if stored is not None:
-            return _replayed(stored, digest, records)
 
     earliest = (device.created_at or now) - MAX_AGE
     # One answer per position: a record id repeated in the batch is answered `duplicate` (or `conflict`)
@@ -421,9 +418,9 @@ def _ingest(
             # the record ids are the request's (the digest pins them): not stored twice
             response = [{k: v for k, v in a.items() if k != "record_id"} for a in answers]
             if not _batch_answer_insert(device.pk, batch_id, digest, response, now):
-                # a concurrent copy of this batch committed first: its answers stand, this copy's work is
-                # rolled back (with the device API, its nonce too: a replay of it could only get these
-                # same stored answers)
+                # a replay, or a concurrent copy that committed first: the stored answers stand and this
+                # copy's work is rolled back (with the device API its nonce too: that request's signature
+                # binds its body, so a replay of it can only ever get these same stored answers)
                 stored_batch = IngestBatch.objects.get(device=device, batch_id=batch_id)
                 transaction.set_rollback(True)
                 return _replayed(stored_batch, digest, records)

@@ -94,7 +94,8 @@ def test_x7_replayed_nonce_refused(gate):
 def test_x7_replayed_nonce_on_passes_is_refused_and_stores_nothing_new(world, gate):
     """/passes records its nonce inside the ingest transaction (one commit per request, issue 17 goal 2):
     a replay of the whole request is still refused, logged, and stores nothing; a batch replayed under a
-    new nonce gets its stored answers."""
+    new nonce gets its stored answers (and, rolled back, records nothing: a replay of that request, whose
+    signature binds its body, gets the same answers again)."""
     gc = world.workers["gc"].pk
     record = {"record_id": "n1", "person_id": gc, "time": timezone.localtime().isoformat()}
     body = {"batch_id": "nb-1", "records": [record]}
@@ -106,9 +107,12 @@ def test_x7_replayed_nonce_on_passes_is_refused_and_stores_nothing_new(world, ga
     fresh = gate.post("/device/v1/passes", {**body, "records": [record]}, nonce="q" * 16)
     assert fresh.json()["results"] == first.json()["results"]
     assert PassRecord.objects.filter(device_record_id="n1").count() == 1
+    again = gate.post("/device/v1/passes", {**body, "records": [record]}, nonce="q" * 16)
+    assert again.json()["results"] == first.json()["results"]
+    assert PassRecord.objects.filter(device_record_id="n1").count() == 1
     # a replayed nonce with a new batch: refused, and its record is not stored
     new = {"batch_id": "nb-2", "records": [{**record, "record_id": "n2"}]}
-    assert gate.post("/device/v1/passes", new, nonce="q" * 16).status_code == 409
+    assert gate.post("/device/v1/passes", new, nonce="p" * 16).status_code == 409
     assert not PassRecord.objects.filter(device_record_id="n2").exists()
 
 
