@@ -22,7 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from smz.attendance.errors import RECORD_CODES, AttendanceErrorCode, batch_conflict
-from smz.attendance.models import IngestBatch, LateSnapshot, PassRecord
+from smz.attendance.models import IngestBatch, LateSnapshot, PassKey, PassRecord
 from smz.attendance.signals import passes_stored_announce
 from smz.attendance.snapshots import (
     snapshot_big_enough,
@@ -445,38 +445,56 @@ def _passes_insert(device: Any, rows: list[tuple]) -> dict[str, tuple[tuple, str
     """Insert the checked rows; return the ones already stored (record id → content, snapshot name).
 
     On PostgreSQL optimistically with COPY, since a batch is almost always new (no per-row model objects or
-    SQL compiling, no lookup first: the bulk of the ingest cost otherwise, see docs/bench.md). If any row
-    is already stored (a retry, or a concurrent retry that committed first) the COPY fails on the unique key
-    and is rolled back to its savepoint; then the stored ids are looked up and the rest inserted with
-    ON CONFLICT DO NOTHING. On SQLite that second path is the only one."""
+    SQL compiling, no lookup first: the bulk of the ingest cost otherwise, see docs/bench.md). The record ids
+    go first into PassKey, whose unique (device, device_record_id) holds across the monthly partitions of the
+    passes (a pass's own unique key there includes its day). If any row is already stored (a retry, or a
+    concurrent retry that committed first) that COPY fails on the unique key and is rolled back to its
+    savepoint; then the stored ids are looked up, the rest's keys inserted with ON CONFLICT DO NOTHING, and
+    only the passes whose key this transaction wrote are inserted. On SQLite (one writer at a time) the pass
+    table's own unique key does it: the lookup, then the rest with ON CONFLICT DO NOTHING."""
     if not rows:
         return {}
-    if connection.vendor == "postgresql":
-        table = PassRecord._meta.db_table
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
         try:
             with (
                 transaction.atomic(),
                 connection.cursor() as cursor,
                 connection.wrap_database_errors,
             ):
-                sql = f"COPY {table} ({', '.join(PASS_COLUMNS)}) FROM STDIN"
-                with cursor.cursor.copy(sql) as copy:
+                with cursor.cursor.copy(PASS_KEYS_COPY) as copy:
+                    for row in rows:
+                        copy.write_row(row[:2])
+                with cursor.cursor.copy(PASS_COPY) as copy:
                     for row in rows:
                         copy.write_row(row)
             return {}
         except IntegrityError:
             pass
     stored = _stored_contents(device, [row[1] for row in rows])
+    fresh = [row for row in rows if row[1] not in stored]
+    if postgresql and fresh:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {PassKey._meta.db_table} (device_id, device_record_id)"
+                " SELECT %s, unnest(%s::varchar[]) ON CONFLICT DO NOTHING RETURNING device_record_id",
+                [device.pk, [row[1] for row in fresh]],
+            )
+            written = {r[0] for r in cursor.fetchall()}
+        if lost := [row[1] for row in fresh if row[1] not in written]:
+            # Stored by a concurrent upload since the lookup (the key insert waited for its commit).
+            stored |= _stored_contents(device, lost)
+            fresh = [row for row in fresh if row[1] not in stored]
     PassRecord.objects.bulk_create(
-        [
-            PassRecord(**dict(zip(PASS_COLUMNS, row, strict=True)))
-            for row in rows
-            if row[1] not in stored
-        ],
+        [PassRecord(**dict(zip(PASS_COLUMNS, row, strict=True))) for row in fresh],
         ignore_conflicts=True,
         batch_size=500,
     )
     return stored
+
+
+PASS_COPY = f"COPY {PassRecord._meta.db_table} ({', '.join(PASS_COLUMNS)}) FROM STDIN"
+PASS_KEYS_COPY = f"COPY {PassKey._meta.db_table} (device_id, device_record_id) FROM STDIN"
 
 
 def _stored_contents(device: Any, record_ids: list[str]) -> dict[str, tuple[tuple, str]]:
