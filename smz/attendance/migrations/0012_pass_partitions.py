@@ -6,7 +6,8 @@ table partitioned by range of work_date is created with a partition for every mo
 ahead and a default one, the rows are copied, the old table dropped and the new one renamed; then its id
 sequence, primary key (id, work_date), unique (device_id, device_record_id, work_date) under the old unique's
 name, and the old table's indexes, checks and foreign keys are made again, and attendance_passkey receives
-every stored (device_id, device_record_id). The reverse does the same back to one plain table.
+every stored (device_id, device_record_id). The reverse does the same back to one plain table, with the
+foreign keys to passes that the state then has.
 """
 
 import django.db.models.deletion
@@ -98,6 +99,15 @@ def unpartition_passes(apps, schema_editor):
         cursor.execute(f"DROP TABLE {TABLE}")  # with its partitions and its sequence
         cursor.execute(f"ALTER TABLE {flat} RENAME TO {TABLE}")
         _rebuild(cursor, indexes, foreign_keys, partitioned=False)
+    # Foreign keys to passes that the state at this point still has (faceid's identity check, whose own
+    # migration leaves PostgreSQL to this one); attendance's own come back with the AlterFields reversed next.
+    for relation in apps.get_model("attendance", "PassRecord")._meta.related_objects:
+        if relation.field.db_constraint:
+            schema_editor.execute(
+                schema_editor._create_fk_sql(
+                    relation.related_model, relation.field, "_fk_%(to_table)s_%(to_column)s"
+                )
+            )
 
 
 class Migration(migrations.Migration):

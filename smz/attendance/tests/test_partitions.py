@@ -10,6 +10,7 @@ import io
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 
@@ -179,14 +180,14 @@ def test_n5_the_migration_converts_a_table_that_holds_rows(world, p1_gate):
     editor = SimpleNamespace(connection=connection)
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        MIGRATION.unpartition_passes(None, editor)
+        MIGRATION.unpartition_passes(apps, editor)
         assert not partitions.is_partitioned()
         cursor.execute(
             "ALTER TABLE attendance_snapshotcheck ADD CONSTRAINT t_pass_fk"
             " FOREIGN KEY (pass_record_id) REFERENCES attendance_passrecord (id)"
         )
         cursor.execute("DELETE FROM attendance_passkey")  # the migration creates it empty
-        MIGRATION.partition_passes(None, editor)
+        MIGRATION.partition_passes(apps, editor)
         assert partitions.is_partitioned()
         cursor.execute(
             "SELECT count(*) FROM pg_constraint WHERE confrelid = 'attendance_passrecord'::regclass"
