@@ -18,6 +18,7 @@ from smz.attendance import partitions
 from smz.attendance.ingest import RawPass, pass_records_ingest
 from smz.attendance.models import LateSnapshot, PassKey, PassRecord, SnapshotCheck
 from smz.attendance.retention import pass_months_drop
+from smz.attendance.tasks import partitions_ensure_task
 from smz.devices.models import Device
 from smz.testing.attendance import at, attend, gate_for, today
 
@@ -93,10 +94,18 @@ def test_n5_partitions_are_made_ahead_once(db):
     bounds = {p.name: (p.first, p.after) for p in partitions.month_partitions()}
     assert bounds[names[0]] == (month, partitions.month_after(month))
     out = io.StringIO()
-    call_command(
-        "partitions_ensure", ahead=3, stdout=out
-    )  # this month and 3 more exist from migrating
+    # this month and 3 more exist since the database was migrated (this month)
+    call_command("partitions_ensure", ahead=3, stdout=out)
     assert out.getvalue().startswith("0 partitions created")
+    assert partitions_ensure_task.call(ahead=3) == []
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite's plain table")
+def test_n5_sqlite_has_no_partitions_to_make(db):
+    out = io.StringIO()
+    call_command("partitions_ensure", stdout=out)
+    assert "not partitioned" in out.getvalue()
+    assert partitions.partitions_ensure() == [] and partitions.month_partitions() == []
 
 
 def _months(first: dt.date, n: int) -> list[dt.date]:
