@@ -449,9 +449,10 @@ def _passes_insert(device: Any, rows: list[tuple]) -> dict[str, tuple[tuple, str
     go first into PassKey, whose unique (device, device_record_id) holds across the monthly partitions of the
     passes (a pass's own unique key there includes its day). If any row is already stored (a retry, or a
     concurrent retry that committed first) that COPY fails on the unique key and is rolled back to its
-    savepoint; then the stored ids are looked up, the rest's keys inserted with ON CONFLICT DO NOTHING, and
-    only the passes whose key this transaction wrote are inserted. On SQLite (one writer at a time) the pass
-    table's own unique key does it: the lookup, then the rest with ON CONFLICT DO NOTHING."""
+    savepoint; then the stored ids are looked up, the rest's keys inserted with ON CONFLICT DO NOTHING (an id
+    whose key a concurrent upload wrote meanwhile is looked up again and answered from what it stored), and
+    the rest's passes inserted. On SQLite (one writer at a time) the pass table's own unique key does it: the
+    lookup, then the rest with ON CONFLICT DO NOTHING."""
     if not rows:
         return {}
     postgresql = connection.vendor == "postgresql"

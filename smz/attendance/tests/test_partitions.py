@@ -14,11 +14,12 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 
-from smz.attendance import partitions
+from smz.attendance import ingest, partitions
 from smz.attendance.ingest import RawPass, pass_records_ingest
 from smz.attendance.models import LateSnapshot, PassKey, PassRecord, SnapshotCheck
 from smz.attendance.retention import pass_months_drop
 from smz.attendance.tasks import partitions_ensure_task
+from smz.core.tests.races import race
 from smz.devices.models import Device
 from smz.testing.attendance import at, attend, gate_for, today
 
@@ -219,3 +220,33 @@ def test_n5_the_migration_converts_a_table_that_holds_rows(world, p1_gate):
     assert _ingest(p1_gate, RawPass("v-3", gc.pk, at(first, 1), "in")) == ["accepted"]
     assert PassRecord.objects.get(device_record_id="v-3").pk > max(ids.values())
     assert _ingest(p1_gate, RawPass("v-1", gc.pk, at(first, 2), "in")) == ["conflict"]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("with_a_retry", [False, True], ids=["copy", "fallback"])
+def test_n5_two_uploads_of_one_id_on_different_days_store_it_once(world, with_a_retry):
+    """Two devices' worth of concurrency on one id: the second upload (the same id on another day, so
+    another partition) waits on the first's PassKey row, then is answered `conflict` from what the first
+    stored. With a retry first in its batch the second takes the fallback path: its key insert waits, finds
+    the key taken, and the record is looked up again."""
+    gate = _gate(world, "p1")
+    last, first = _boundary()
+    gc = world.workers["gc"]
+    if with_a_retry:
+        _ingest(gate, RawPass("r-0", gc.pk, at(last, 8), "in"))
+    a = [RawPass("r-1", gc.pk, at(last, 9), "in")]
+    # The retry first: its COPY fails at once, and r-1's key is then inserted by the fallback.
+    b = [RawPass("r-0", gc.pk, at(last, 8), "in")] if with_a_retry else []
+    b += [RawPass("r-1", gc.pk, at(first, 0, 30), "in")]
+    outcomes = race(
+        first=lambda: _ingest(gate, *a),
+        second=lambda: _ingest(gate, *b),
+        hold_after=(ingest, "_passes_insert"),
+    )
+    assert [o.error for o in outcomes] == [None, None]
+    assert outcomes[0].value == ["accepted"]
+    assert outcomes[1].value == (["duplicate", "conflict"] if with_a_retry else ["conflict"])
+    assert list(
+        PassRecord.objects.filter(device_record_id="r-1").values_list("work_date", flat=True)
+    ) == [last]
