@@ -24,6 +24,8 @@ venv: $(VENV)/.installed
 
 run: venv
 	$(PY) manage.py migrate --no-input -v 0
+	@# PostgreSQL: the pass records' month partitions from this month to 3 ahead (nothing on SQLite).
+	$(PY) manage.py partitions_ensure
 	$(PY) manage.py compliance_rules
 	$(PY) manage.py seed_demo --if-empty
 	@# Face identity: three managers' faces enrolled, one of them somebody else's, so the simulated week shows

@@ -387,13 +387,18 @@ def copy_rows(
 # --- 1. core: pass_records_ingest vs COPY ----------------------------------------------------------
 
 
-def pass_tables() -> tuple[str, str, str]:
-    """Pass records, stored batch answers, and the task queue table (django-tasks-db)."""
+def pass_tables() -> tuple[str, ...]:
+    """Pass records and their keys, stored batch answers, and the task queue table (django-tasks-db)."""
     from django_tasks_db.models import DBTaskResult
 
-    from smz.attendance.models import IngestBatch, PassRecord
+    from smz.attendance.models import IngestBatch, PassKey, PassRecord
 
-    return (PassRecord._meta.db_table, IngestBatch._meta.db_table, DBTaskResult._meta.db_table)
+    return (
+        PassRecord._meta.db_table,
+        PassKey._meta.db_table,
+        IngestBatch._meta.db_table,
+        DBTaskResult._meta.db_table,
+    )
 
 
 def reset_pass_tables(b: Bench) -> None:
@@ -472,7 +477,7 @@ def table_counts(b: Bench) -> tuple[int, int]:
     import psycopg
 
     with psycopg.connect(b.db_url, autocommit=True) as conn:
-        passes_table, _, tasks_table = pass_tables()
+        passes_table, _, _, tasks_table = pass_tables()
         passes = conn.execute(f"SELECT count(*) FROM {passes_table}").fetchone()[0]  # noqa: S608
         tasks = conn.execute(f"SELECT count(*) FROM {tasks_table}").fetchone()[0]  # noqa: S608
     return passes, tasks

@@ -22,7 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from smz.attendance.errors import RECORD_CODES, AttendanceErrorCode, batch_conflict
-from smz.attendance.models import IngestBatch, LateSnapshot, PassRecord
+from smz.attendance.models import IngestBatch, LateSnapshot, PassKey, PassRecord
 from smz.attendance.snapshots import (
     snapshot_big_enough,
     snapshot_blobs_record,
@@ -32,7 +32,6 @@ from smz.attendance.snapshots import (
 )
 from smz.attendance.tasks import recompute_days
 from smz.attendance.validity import INVALID_REASONS
-from smz.core.bulk import rows_upsert
 from smz.core.timeutil import business_date, parse_aware
 from smz.devices.models import SiteBoundary
 from smz.registry.models import Employment
@@ -468,7 +467,9 @@ def _same_content(content: tuple, snapshot_name: str, c: _Checked) -> bool:
     return not (snapshot_name and c.snapshot_name) or snapshot_name == c.snapshot_name
 
 
-SMALL_BATCH = 20  # up to this many new rows: INSERT … RETURNING rather than an optimistic COPY
+SMALL_BATCH = (
+    20  # up to this many rows: the key insert finds repeats, no optimistic COPY under a savepoint
+)
 PASS_COLUMNS = (
     "device_id",
     "device_record_id",
@@ -497,52 +498,69 @@ def _passes_insert(device: Any, rows: list[tuple]) -> dict[str, tuple[tuple, str
     """Insert the checked rows; return the ones already stored (record id → content, snapshot name).
 
     On PostgreSQL optimistically with COPY, since a batch is almost always new (no per-row model objects or
-    SQL compiling, no lookup first: the bulk of the ingest cost otherwise, see docs/bench.md). If any row
-    is already stored (a retry, or a concurrent retry that committed first) the COPY fails on the unique key
-    and is rolled back to its savepoint; then the stored ids are looked up and the rest inserted with
-    ON CONFLICT DO NOTHING. On SQLite that second path is the only one."""
+    SQL compiling, no lookup first: the bulk of the ingest cost otherwise, see docs/bench.md). The record ids
+    go first into PassKey, whose unique (device, device_record_id) holds across the monthly partitions of the
+    passes (a pass's own unique key there includes its day). If any row is already stored (a retry, or a
+    concurrent retry that committed first) that COPY fails on the unique key and is rolled back to its
+    savepoint; then the stored ids are looked up, the rest's keys inserted with ON CONFLICT DO NOTHING (an id
+    whose key a concurrent upload wrote meanwhile is looked up again and answered from what it stored), and
+    the rest's passes inserted. On SQLite (one writer at a time) the pass table's own unique key does it: the
+    lookup, then the rest with ON CONFLICT DO NOTHING."""
     if not rows:
         return {}
-    if connection.vendor == "postgresql" and len(rows) <= SMALL_BATCH:
-        # A gate's single check-in: one INSERT … ON CONFLICT DO NOTHING RETURNING, no savepoint (COPY pays
-        # off on bigger batches); the ids it did not return were stored before.
-        new = set(
-            rows_upsert(
-                PassRecord,
-                PASS_COLUMNS,
-                rows,
-                unique=("device", "device_record_id"),
-                returning="device_record_id",
-            )
-        )
-        repeated = [row[1] for row in rows if row[1] not in new]
-        return _stored_contents(device, repeated) if repeated else {}
-    if connection.vendor == "postgresql":
-        table = PassRecord._meta.db_table
+    postgresql = connection.vendor == "postgresql"
+    if postgresql and len(rows) > SMALL_BATCH:
         try:
             with (
                 transaction.atomic(),
                 connection.cursor() as cursor,
                 connection.wrap_database_errors,
             ):
-                sql = f"COPY {table} ({', '.join(PASS_COLUMNS)}) FROM STDIN"
-                with cursor.cursor.copy(sql) as copy:
+                with cursor.cursor.copy(PASS_KEYS_COPY) as copy:
+                    for row in rows:
+                        copy.write_row(row[:2])
+                with cursor.cursor.copy(PASS_COPY) as copy:
                     for row in rows:
                         copy.write_row(row)
             return {}
         except IntegrityError:
             pass
-    stored = _stored_contents(device, [row[1] for row in rows])
-    PassRecord.objects.bulk_create(
-        [
-            PassRecord(**dict(zip(PASS_COLUMNS, row, strict=True)))
-            for row in rows
-            if row[1] not in stored
-        ],
-        ignore_conflicts=True,
-        batch_size=500,
-    )
+    if postgresql and len(rows) <= SMALL_BATCH:
+        # A gate's single check-in: no savepoint and no lookup first; the key insert below finds the ids
+        # stored before (COPY under a savepoint pays off on bigger batches).
+        stored: dict[str, tuple[tuple, str]] = {}
+        fresh = rows
+    else:
+        stored = _stored_contents(device, [row[1] for row in rows])
+        fresh = [row for row in rows if row[1] not in stored]
+    if not postgresql:
+        PassRecord.objects.bulk_create(
+            [PassRecord(**dict(zip(PASS_COLUMNS, row, strict=True))) for row in fresh],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+        return stored
+    if fresh:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {PassKey._meta.db_table} (device_id, device_record_id)"
+                " SELECT %s, unnest(%s::varchar[]) ON CONFLICT DO NOTHING RETURNING device_record_id",
+                [device.pk, [row[1] for row in fresh]],
+            )
+            written = {r[0] for r in cursor.fetchall()}
+        if lost := [row[1] for row in fresh if row[1] not in written]:
+            # Stored before (or by a concurrent upload since the lookup: the key insert waited for it).
+            stored |= _stored_contents(device, lost)
+            fresh = [row for row in fresh if row[1] not in stored]
+    if fresh:  # their keys are new: the passes cannot collide, a COPY needs no savepoint
+        with connection.cursor() as cursor, cursor.cursor.copy(PASS_COPY) as copy:
+            for row in fresh:
+                copy.write_row(row)
     return stored
+
+
+PASS_COPY = f"COPY {PassRecord._meta.db_table} ({', '.join(PASS_COLUMNS)}) FROM STDIN"
+PASS_KEYS_COPY = f"COPY {PassKey._meta.db_table} (device_id, device_record_id) FROM STDIN"
 
 
 def _stored_contents(device: Any, record_ids: list[str]) -> dict[str, tuple[tuple, str]]:

@@ -8,8 +8,14 @@ from smz.core.models import AppendOnlyModel, AppendOnlyQuerySet
 
 
 class PassRecord(models.Model):
-    """通行记录. Append-only; deduplicated on (device, device_record_id). Partition-friendly: event_time
-    is the natural range key, and nothing updates rows after insert (validity is decided at ingest)."""
+    """通行记录. Append-only; deduplicated on (device, device_record_id). Nothing updates rows after insert
+    (validity is decided at ingest).
+
+    On PostgreSQL the table is partitioned by month of `work_date` (issue 17 goal 5, `partitions.py`): its
+    primary key is (id, work_date) and its unique key (device, device_record_id, work_date), as PostgreSQL
+    requires the partition key in both; the unique (device, device_record_id) the ingest relies on is kept
+    by `PassKey`. The tables pointing at a pass do so without a database constraint (`db_constraint=False`:
+    PostgreSQL cannot reference a partitioned table by id alone); the ingest and retention keep them whole."""
 
     class Direction(models.TextChoices):
         IN = "in", "进"
@@ -63,6 +69,24 @@ class PassRecord(models.Model):
             return self.snapshot
         late = LateSnapshot.objects.filter(pass_record=self.pk).values_list("snapshot", flat=True)
         return late.first() or ""
+
+
+class PassKey(models.Model):
+    """通行记录号登记: the (device, device_record_id) of every stored pass, unpartitioned, so that a record id
+    stays unique across months (PostgreSQL only: a partitioned table's unique keys must include the partition
+    key, so PassRecord's own unique key there is per day). The ingest writes a pass's key in the same
+    transaction as the pass, and retention removes it with the pass. On SQLite PassRecord keeps its own unique
+    (device, device_record_id) and this table stays empty."""
+
+    pk = models.CompositePrimaryKey("device", "device_record_id")
+    device = models.ForeignKey(
+        "devices.Device",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # the primary key starts with it
+    )
+    device_record_id = models.CharField(max_length=64)
 
 
 class IngestBatch(models.Model):
@@ -119,7 +143,11 @@ class SnapshotCheck(AppendOnlyModel):
     A pass whose snapshot shows no face is not counted (A5), though it stays stored and visible."""
 
     pass_record = models.OneToOneField(
-        PassRecord, primary_key=True, on_delete=models.CASCADE, related_name="snapshot_check"
+        PassRecord,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="snapshot_check",
+        db_constraint=False,  # passes are partitioned on PostgreSQL (PassRecord)
     )
     faces = models.PositiveSmallIntegerField("检测到的人脸数")
     detector = models.CharField("检测器", max_length=40)
@@ -168,7 +196,11 @@ class LateSnapshot(AppendOnlyModel):
     either order). Attached once to a pass stored without one; the pass is then judged by this snapshot."""
 
     pass_record = models.OneToOneField(
-        PassRecord, primary_key=True, on_delete=models.CASCADE, related_name="late_snapshot"
+        PassRecord,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="late_snapshot",
+        db_constraint=False,  # passes are partitioned on PostgreSQL (PassRecord)
     )
     snapshot = models.CharField("抓拍照片", max_length=120)
     snapshot_width = models.PositiveIntegerField()
@@ -192,7 +224,12 @@ class PassContest(models.Model):
         ACCEPTED = "accepted", "申诉成立"
         REJECTED = "rejected", "申诉不成立"
 
-    pass_record = models.ForeignKey(PassRecord, on_delete=models.PROTECT, related_name="contests")
+    pass_record = models.ForeignKey(
+        PassRecord,
+        on_delete=models.PROTECT,
+        related_name="contests",
+        db_constraint=False,  # passes are partitioned on PostgreSQL (PassRecord)
+    )
     project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="+")
     worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
     authority = models.ForeignKey("registry.Authority", on_delete=models.PROTECT, related_name="+")

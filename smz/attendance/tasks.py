@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.tasks import task
 
+from smz.attendance.partitions import AHEAD_MONTHS, partitions_ensure
 from smz.attendance.services import attendance_recompute, key_post_days_recompute
 from smz.attendance.signals import passes_stored_announce
 
@@ -30,3 +31,9 @@ def recompute_key_post_days(project_id: int, first: str, last: str) -> int:
         first=dt.date.fromisoformat(first),
         last=dt.date.fromisoformat(last),
     )
+
+
+@task()
+def partitions_ensure_task(ahead: int = AHEAD_MONTHS) -> list[str]:
+    """The pass records' month partitions ahead (PostgreSQL), as `manage.py partitions_ensure` does."""
+    return partitions_ensure(ahead=ahead)

@@ -68,6 +68,7 @@ class IdentityCheck(AppendOnlyModel):
         primary_key=True,
         on_delete=models.CASCADE,
         related_name="identity_check",
+        db_constraint=False,  # passes are partitioned on PostgreSQL (attendance.PassRecord)
     )
     worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
     project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="+")

@@ -13,13 +13,17 @@ without one are never purged. A legal hold on a project stops every purge on it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from smz.attendance.retention import project_attendance_counts, project_attendance_purge
+from smz.attendance.retention import (
+    pass_months_drop,
+    project_attendance_counts,
+    project_attendance_purge,
+)
 from smz.core.errors import DomainError, Forbidden
 from smz.core.events import event_record
 from smz.labor.errors import LaborErrorCode
@@ -172,8 +176,11 @@ def retention_purge(*, today: dt.date | None = None, dry_run: bool = False) -> P
             record.delete()
         transaction.on_commit(files_delete)
     passes = 0
+    # PostgreSQL: months of passes that belong only to these projects go whole (one partition each).
+    dropped = pass_months_drop(project_ids={p.pk for p in attendance}, today=today)
     for project in attendance:  # each month of it in its own transaction
         removed = project_attendance_purge(project.pk)
+        removed = replace(removed, passes=removed.passes + dropped.get(project.pk, 0))
         passes += removed.passes
         event_record(
             actor=None,

@@ -7,11 +7,14 @@ import datetime as dt
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
+from smz.attendance import partitions
 from smz.attendance.models import (
     DailyAttendance,
     KeyPostDay,
+    PassKey,
     PassRecord,
     SnapshotBlob,
     SnapshotCheck,
@@ -186,6 +189,8 @@ def test_r_l4_attendance_goes_two_years_after_completion_with_its_snapshots(
         assert len(packs) == 2 and len(left) == 1
         assert all(default_storage.exists(p) == (p in left) for p in packs)
     assert PassRecord.objects.filter(project=p3).count() == 2  # the rest of the city is untouched
+    # the purged passes' record ids are forgotten with them (PassKey is written on PostgreSQL only)
+    assert PassKey.objects.count() == (2 if connection.vendor == "postgresql" else 0)
     event = Event.objects.get(kind="retention.purged", data__what="attendance")
     assert (
         event.data["passes"] == 4
@@ -206,3 +211,27 @@ def test_r_l4_legal_hold_keeps_attendance(passes):
 def test_r_l4_append_only_passes_refuse_ordinary_deletes(passes):
     with pytest.raises(PermissionError):
         PassRecord.objects.filter(project=passes.projects["p1"]).delete()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="monthly partitions: PostgreSQL only")
+def test_r_l4_a_month_of_only_expired_projects_goes_as_a_whole_partition(
+    passes, django_capture_on_commit_callbacks
+):
+    """Issue 17 goal 5: p1 and p3 both past retention, their month's partition is detached and dropped;
+    the events count the same passes as the per-project deletion would."""
+    p3 = passes.projects["p3"]
+    p3.completed_on = dt.date(2027, 3, 31)
+    p3.save()
+    shared = PassRecord.objects.get(project=p3, direction="in").snapshot
+    month = PassRecord.objects.values_list("work_date", flat=True).first().replace(day=1)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as in its own transaction in production
+    with django_capture_on_commit_callbacks(execute=True):
+        r = retention.retention_purge(today=dt.date(2029, 4, 1))
+    assert (r.attendance_projects, r.passes) == (2, 6)
+    assert partitions.partition_name(month) not in {p.name for p in partitions.month_partitions()}
+    assert not PassRecord.objects.exists() and not SnapshotCheck.objects.exists()
+    assert not DailyAttendance.objects.exists()
+    assert not readable(shared) and not SnapshotBlob.objects.exists()
+    purged = Event.objects.filter(kind="retention.purged", data__what="attendance")
+    assert sorted(e.data["passes"] for e in purged) == [2, 4]

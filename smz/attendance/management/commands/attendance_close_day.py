@@ -6,8 +6,8 @@ one before its pause really starts; a completed one until the staff stop (WF5); 
 2020-02-01 (C1/C3). Passes trigger the recompute of the days they touch; a day on which a post's holder never came
 has no pass to trigger it, so this command writes those KeyPostDay rows (absent, or vacant) too — the absence
 lists read them. Safe to run again.
-It also sets the actual start of projects whose first valid attendance day has come, lets what was dated today
-take effect on the projects' status (registry.lifecycle: WF2, WF3, completion, WF5), and forgets device batch
+It also creates the pass records' month partitions ahead (PostgreSQL, attendance.partitions), sets the actual
+start of projects whose first valid attendance day has come, lets what was dated today take effect on the projects' status (registry.lifecycle: WF2, WF3, completion, WF5), and forgets device batch
 answers older than ingest.BATCH_ANSWERS_KEEP and the snapshot packs of rolled-back batches.
 """
 
@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from smz.attendance.ingest import ingest_batches_purge
+from smz.attendance.partitions import partitions_ensure
 from smz.attendance.services import actual_starts_record, key_post_days_compute
 from smz.attendance.snapshots import snapshot_packs_sweep
 from smz.core.timeutil import business_date
@@ -68,3 +69,4 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{snapshot_packs_sweep(now=timezone.now())} snapshot packs nothing points at removed"
         )
+        self.stdout.write(f"{len(partitions_ensure())} pass partitions created ahead")

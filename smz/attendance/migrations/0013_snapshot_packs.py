@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('attendance', '0011_keypostday_absence_reason'),
+        ('attendance', '0012_pass_partitions'),
     ]
 
     operations = [
