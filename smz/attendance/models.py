@@ -111,6 +111,12 @@ class DailyAttendance(models.Model):
             models.Index(fields=["work_date", "worker"], name="daily_date_worker"),
             # a person's own days across projects (the worker's page, exits, payroll checks)
             models.Index(fields=["worker", "work_date"], name="daily_worker_date"),
+            # the anomaly lists: the few rows with an anomaly, by day, without reading the others
+            models.Index(
+                fields=["work_date", "project"],
+                condition=~models.Q(anomalies=[]),
+                name="daily_anomalous",
+            ),
         ]
 
 

@@ -57,6 +57,7 @@ CITY_LOGIN = "scale_city"  # 市级监督（只读）
 TOWN_LOGIN = "scale_xiaolan"  # 小榄镇住房城乡建设部门, 一级审批人
 BIG_PROJECT_WORKERS = 3_000  # the first project (in 小榄) is a big site (a quarter of a small city)
 TEAMS_PER_PROJECT = 5
+DOUBLE_ROSTER_EVERY = 100  # one worker in 100 is on two sites' rosters at once
 MANAGER_EVERY = 40  # one employment in 40 is a manager (管理人员), the key posts' holders
 GC_POSTS = ("P01", "P02", "P03", "P05", "P08")
 SUPERVISION_POSTS = ("S01", "S02")
@@ -306,7 +307,8 @@ def _employments(
     history_from: dt.date,
 ) -> tuple[dict[int, list[int]], int]:
     """Each worker active on one project (the first BIG_PROJECT_WORKERS on the big one, the others spread with
-    a long tail: a few big sites, many small ones); one in 33 also left an earlier project. Returns each
+    a long tail: a few big sites, many small ones); one in 100 is also on the next project's roster, one in
+    33 left an earlier project. Returns each
     project's managers (worker ids) and the rows written."""
     weights = [1 / (1 + i % 97) ** 0.6 for i in range(len(projects))]
     weights[0] = 0  # the big project gets exactly its own
@@ -325,6 +327,9 @@ def _employments(
             else:
                 team = teams[pk][g % TEAMS_PER_PROJECT]
                 yield (pk, worker, sub, team, "020", Employment.Role.WORKER, entry, None, "active")
+            if g % DOUBLE_ROSTER_EVERY == 7:  # on a second site's roster too (double shifts happen)
+                pj, _gc, sj, _ = projects[(i + 1) % len(projects)]
+                yield (pj, worker, sj, teams[pj][1], "020", "20", entry, None, "active")
             if g % 33 == 5:  # an earlier site, left before the attendance period
                 j = (i + 1 + g % 7) % len(projects)
                 pj, _gc, sj, _ = projects[j]
@@ -456,7 +461,7 @@ def _attendance_sources() -> None:
         cursor.execute("ANALYZE scale_att")
 
 
-def _attendance_day(day: dt.date, k: int, share: int) -> int:
+def _attendance_day(day: dt.date, k: int, share: int, *, key_posts: bool = True) -> int:
     """One day's passes, daily rows and key-post days; returns the passes written."""
     fmt = {"day": day, "k": k}
     source = (
@@ -526,6 +531,8 @@ def _attendance_day(day: dt.date, k: int, share: int) -> int:
             "computed_at": "now()",
         },
     )
+    if not key_posts:
+        return n
     rows_insert_select(
         KeyPostDay,
         "registry_keypost kp JOIN registry_project p ON p.id = kp.project_id"

@@ -321,9 +321,24 @@ def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[
         worker=OuterRef("worker"),
         work_date=OuterRef("work_date"),
     )
+    # Two projects on one day means two rosters that day (the one ingest path stores a pass only for a
+    # person on the project's roster on the pass's day): only people with two employments overlapping the
+    # range are looked at, not every attended person-day of the city (scale-baseline.md, cause 5).
+    two_rosters = (
+        Employment.objects.filter(entry_on__lte=last)
+        .filter(Q(exit_on__isnull=True) | Q(exit_on__gte=first))
+        .values("worker")
+        .annotate(n=Count("project", distinct=True))
+        .filter(n__gt=1)
+        .values("worker")
+    )
+    days = DailyAttendance.objects.filter(
+        work_date__range=(first, last), attended=True, worker__in=two_rosters
+    )
+    if not scoping.sees_all_attendance(user):  # else every row is visible: its own row is the test
+        days = days.filter(Exists(visible))  # the same for every row of a person-day: counts unaffected
     pairs = (
-        DailyAttendance.objects.filter(work_date__range=(first, last), attended=True)
-        .filter(Exists(visible))  # the same for every row of a person-day: counts are unaffected
+        days
         .values("worker", "work_date")
         .annotate(projects=Count("project", distinct=True))
         .filter(projects__gt=1)

@@ -335,6 +335,12 @@ class Worker(TimeStampedModel):
                 fields=["id_card_type", "id_number_index"], name="worker_unique_id"
             )
         ]
+        indexes = [
+            # People lists sorted by name page through this index instead of sorting every person.
+            models.Index(fields=["name", "id"], name="worker_name_id"),
+            # The search by ID number gives the blind index alone (the unique key leads with the type).
+            models.Index(fields=["id_number_index"], name="worker_id_number_index"),
+        ]
 
     def __str__(self) -> str:
         return self.name

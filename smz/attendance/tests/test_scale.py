@@ -84,7 +84,7 @@ def test_issue17_4_seed_scale_matches_the_rollup() -> None:
     projects = list(Project.objects.filter(code__startswith=scale.CODE_PREFIX).order_by("code"))
     assert len(projects) == 6
     assert Worker.objects.count() == 400
-    assert Employment.objects.filter(status="active").count() == 400
+    assert Employment.objects.filter(status="active").count() == 404  # 4 on two rosters
     days = sorted(set(PassRecord.objects.values_list("work_date", flat=True)))
     assert days == [LAST - dt.timedelta(days=n) for n in (3, 2, 1, 0)]
     assert DailyAttendance.objects.filter(anomalies__contains=["no_exit"]).exists()
