@@ -332,14 +332,14 @@ def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[
         .filter(n__gt=1)
         .values("worker")
     )
-    days = DailyAttendance.objects.filter(
+    candidates = DailyAttendance.objects.filter(
         work_date__range=(first, last), attended=True, worker__in=two_rosters
     )
     if not scoping.sees_all_attendance(user):  # else every row is visible: its own row is the test
-        days = days.filter(Exists(visible))  # the same for every row of a person-day: counts unaffected
+        # the same for every row of a person-day: counts are unaffected
+        candidates = candidates.filter(Exists(visible))
     pairs = (
-        days
-        .values("worker", "work_date")
+        candidates.values("worker", "work_date")
         .annotate(projects=Count("project", distinct=True))
         .filter(projects__gt=1)
         .order_by("-work_date", "worker")

@@ -9,7 +9,7 @@ the same rows in the same order, a narrow sort.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -34,4 +34,5 @@ class KeysFirstPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        return self._get_page(rows_by_keys(self.object_list, bottom, top), number, self)
+        rows = rows_by_keys(cast(QuerySet, self.object_list), bottom, top)
+        return self._get_page(rows, number, self)  # type: ignore[attr-defined]  # Paginator's own hook
