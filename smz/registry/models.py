@@ -395,7 +395,11 @@ class Employment(TimeStampedModel):
         ordering = ["project", "worker"]
         indexes = [
             # the ingest's roster check: who is on this project on the pass's day
-            models.Index(fields=["project", "worker"], name="employment_roster_idx")
+            models.Index(fields=["project", "worker"], name="employment_roster_idx"),
+            # who is on two rosters at once (the double-shift list), read from the index alone
+            models.Index(
+                fields=["worker", "project", "entry_on", "exit_on"], name="employment_worker_sites"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
