@@ -163,7 +163,15 @@ class KeyPostDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["key_post", "work_date"], name="keypostday_unique")
         ]
-        indexes = [models.Index(fields=["project", "work_date"])]
+        indexes = [
+            models.Index(fields=["project", "work_date"]),
+            # the key-post absences list, newest day first, without reading the attended days
+            models.Index(
+                fields=["work_date"],
+                condition=models.Q(attended=False, exemption=""),
+                name="keypostday_absent",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key_post_id} {self.work_date}"

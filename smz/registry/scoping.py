@@ -213,12 +213,15 @@ def attendance_scope(user: Any, qs: QuerySet) -> QuerySet:
     a person on the project's roster that day (ingest's roster check), attendance rows come from passes, and
     employments are never deleted (a project's deletion cascades to its rows). So the test is left out for
     him: it made PostgreSQL start each anomaly list from every employment of the city (scale-baseline.md,
-    cause 4). For everyone else the row's project must be visible too, which the employment test implies;
-    said outright, it lets the database start from the user's projects."""
+    cause 4). An authority sees every employment of its projects (employments_for), so for it the project
+    decides, for the same reason. For everyone else the row's project must be visible too, which the
+    employment test implies; said outright, it lets the database start from the user's projects."""
     if not user.is_authenticated:
         return qs.none()
     if sees_all_attendance(user):
         return qs
+    if is_authority(user):
+        return qs.filter(project__in=projects_for(user).values("pk"))
     return qs.filter(
         Exists(employments_for(user).filter(project=OuterRef("project"), worker=OuterRef("worker")))
     ).filter(project__in=projects_for(user).values("pk"))
