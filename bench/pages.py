@@ -1,6 +1,6 @@
 """Portal pages and API lists on city-sized data (issue 17 goal 4). Results and method: docs/bench.md.
 
-    .venv/bin/python bench/pages.py                                   # full size: 20 M passes, seeding ≈ 30–60 min
+    .venv/bin/python bench/pages.py                                   # full size: 20 M passes; seeding took 5 min 19 s here
     .venv/bin/python bench/pages.py --projects 50 --workers 10000 --days 50 --passes-per-day 10000   # to iterate
     .venv/bin/python bench/pages.py --keep-db                         # keep the seeded database …
     .venv/bin/python bench/pages.py --reuse-db smz_bench_1234         # … and measure it again (migrated first)
