@@ -362,9 +362,16 @@ def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[
     counts = {(p["worker"], p["work_date"]): p["projects"] for p in pairs[:500]}
     if not counts:
         return []
+    theirs = daily_for(user).filter(
+        worker__in={w for w, _ in counts}, work_date__range=(first, last), attended=True
+    )
+    # Their other days come too (people and days as two lists): keep only the counted pairs' rows before
+    # making model instances of them (for 30 days, tens of thousands of rows against a thousand).
+    wanted = [
+        pk for pk, *key in theirs.values_list("pk", "worker", "work_date") if tuple(key) in counts
+    ]
     rows = (
-        daily_for(user)
-        .filter(worker__in={w for w, _ in counts}, work_date__range=(first, last), attended=True)
+        theirs.filter(AnyOf(F("pk"), wanted))
         .select_related("project", "worker")
         .defer(*UNSHOWN_WORKER_FIELDS)
         .order_by("first_in")
