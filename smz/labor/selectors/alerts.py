@@ -217,6 +217,7 @@ def _attendance_checks(
     alerts: list[Alert] = []
     attended: dict[tuple[int, dt.date], set[int]] = defaultdict(set)
     employer_of: dict[tuple[int, int], str] = {}
+    pay_passed: dict[dt.date, bool] = {}
     # Only months whose pay day has passed are checked: the months after them are not read at all.
     closed_until = since
     while next_month_day(closed_until, DEFAULT_PAY_DAY) < today:
@@ -232,7 +233,9 @@ def _attendance_checks(
         .values_list("project", "m", "worker")
         .distinct()
     ):
-        if next_month_day(month, DEFAULT_PAY_DAY) < today:
+        if (due := pay_passed.get(month)) is None:  # once per month, not once per person-month
+            due = pay_passed[month] = next_month_day(month, DEFAULT_PAY_DAY) < today
+        if due:
             attended[(pid, month)].add(worker)
     labor = {
         (e["project"], e["worker"]): e["employer__name"]
