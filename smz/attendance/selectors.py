@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from smz.attendance.errors import AttendanceErrorCode
@@ -339,8 +339,8 @@ def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[
         .filter(Q(exit_on__isnull=True) | Q(exit_on__gte=first))
         .order_by()
         .values("worker")
-        .annotate(n=Count("project_id", distinct=True))
-        .filter(n__gt=1)
+        .annotate(lo=Min("project_id"), hi=Max("project_id"))  # two projects: the ends differ
+        .filter(lo__lt=F("hi"))
         .values("worker")
     )
     people = list(two_rosters.values_list("worker", flat=True))
