@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import sys
 import tempfile
@@ -36,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.ingest import bench_teardown, create_database, django_setup  # noqa: E402
+from smz.core.bulk import rows_insert_select as insert  # noqa: E402
 
 DAYS = [(dt.date(2026, 3, 10), 4), (dt.date(2026, 3, 11), 2), (dt.date(2026, 3, 12), 1)]
 
@@ -56,56 +56,6 @@ def parse_args() -> argparse.Namespace:
 
 def say(msg: str = "") -> None:
     print(msg, flush=True)
-
-
-def literal_default(field: Any) -> tuple[str, list[Any]]:
-    """An SQL expression for a NOT NULL column the caller did not give (Django sets no database defaults)."""
-    from django.db import models
-
-    if field.has_default():
-        value = field.get_default()
-        if isinstance(field, models.JSONField):
-            return "%s::jsonb", [json.dumps(value)]
-        return "%s", [value]
-    if field.unique:
-        return f"'{field.column}' || g::text", []
-    if isinstance(field, models.BooleanField):
-        return "false", []
-    if isinstance(field, (models.IntegerField, models.DecimalField, models.FloatField)):
-        return "0", []
-    if isinstance(field, models.DateTimeField):
-        return "now()", []
-    if isinstance(field, models.DateField):
-        return "DATE '2026-01-01'", []
-    if isinstance(field, models.JSONField):
-        return "'{}'::jsonb", []
-    if isinstance(field, (models.CharField, models.TextField, models.FileField)):
-        return "''", []
-    raise ValueError(f"{field.model.__name__}.{field.name}: give a value")
-
-
-def insert(model: Any, source: str, values: dict[str, str], params: tuple = ()) -> int:
-    """INSERT INTO model's table SELECT values FROM source (which exposes a row number `g`); every other
-    NOT NULL column gets its Django default (or a neutral value)."""
-    from django.db import connection
-
-    cols, exprs, args = [], [], []
-    for f in model._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        if f.column in values:
-            expr, extra = values[f.column], []
-        elif f.null:
-            continue
-        else:
-            expr, extra = literal_default(f)
-        cols.append(f'"{f.column}"')
-        exprs.append(expr)
-        args.extend(extra)
-    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {source}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*args, *params])
-        return cursor.rowcount
 
 
 def build_city(args: argparse.Namespace) -> None:

@@ -135,6 +135,12 @@ class DailyAttendance(models.Model):
             models.Index(fields=["work_date", "worker"], name="daily_date_worker"),
             # a person's own days across projects (the worker's page, exits, payroll checks)
             models.Index(fields=["worker", "work_date"], name="daily_worker_date"),
+            # the anomaly lists: the few rows with an anomaly, by day, without reading the others
+            models.Index(
+                fields=["work_date", "project"],
+                condition=~models.Q(anomalies=[]),
+                name="daily_anomalous",
+            ),
         ]
 
 
@@ -185,7 +191,15 @@ class KeyPostDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["key_post", "work_date"], name="keypostday_unique")
         ]
-        indexes = [models.Index(fields=["project", "work_date"])]
+        indexes = [
+            models.Index(fields=["project", "work_date"]),
+            # the key-post absences list, newest day first, without reading the attended days
+            models.Index(
+                fields=["work_date"],
+                condition=models.Q(attended=False, exemption=""),
+                name="keypostday_absent",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key_post_id} {self.work_date}"

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from smz.attendance.errors import AttendanceErrorCode
@@ -20,6 +20,7 @@ from smz.attendance.validity import (
     pass_invalid_reason,
     with_validity,
 )
+from smz.core.bulk import AnyOf
 from smz.core.errors import DomainError, NotFound
 from smz.core.roles import Role
 from smz.core.timeutil import business_date
@@ -310,6 +311,15 @@ def key_post_status_for(user: Any, project: Project, day: dt.date) -> list[dict[
     return result
 
 
+# The lists show a person's name, never his numbers: left unread, they are not decrypted row by row.
+UNSHOWN_WORKER_FIELDS = (
+    "worker__id_number",
+    "worker__address",
+    "worker__phone",
+    "worker__bank_card",
+)
+
+
 def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
     """The same person attended on two or more projects the same day (A4), where the user can see at least
     one of those projects' attendance. Only rows in the user's scope are shown (P3, issue 10 item 4): the
@@ -321,10 +331,30 @@ def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[
         worker=OuterRef("worker"),
         work_date=OuterRef("work_date"),
     )
+    # Two projects on one day means two rosters that day (the one ingest path stores a pass only for a
+    # person on the project's roster on the pass's day): only people with two employments overlapping the
+    # range are looked at, not every attended person-day of the city (scale-baseline.md, cause 5).
+    two_rosters = (
+        Employment.objects.filter(entry_on__lte=last)
+        .filter(Q(exit_on__isnull=True) | Q(exit_on__gte=first))
+        .order_by()
+        .values("worker")
+        .annotate(lo=Min("project_id"), hi=Max("project_id"))  # two projects: the ends differ
+        .filter(lo__lt=F("hi"))
+        .values("worker")
+    )
+    people = list(two_rosters.values_list("worker", flat=True))
+    if not people:
+        return []
+    # as a list, not a subquery: the database then knows how few they are and reads their days by index
+    candidates = DailyAttendance.objects.filter(
+        AnyOf(F("worker"), people), work_date__range=(first, last), attended=True
+    )
+    if not scoping.sees_all_attendance(user):  # else every row is visible: its own row is the test
+        # the same for every row of a person-day: counts are unaffected
+        candidates = candidates.filter(Exists(visible))
     pairs = (
-        DailyAttendance.objects.filter(work_date__range=(first, last), attended=True)
-        .filter(Exists(visible))  # the same for every row of a person-day: counts are unaffected
-        .values("worker", "work_date")
+        candidates.values("worker", "work_date")
         .annotate(projects=Count("project", distinct=True))
         .filter(projects__gt=1)
         .order_by("-work_date", "worker")
@@ -332,10 +362,18 @@ def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[
     counts = {(p["worker"], p["work_date"]): p["projects"] for p in pairs[:500]}
     if not counts:
         return []
+    theirs = daily_for(user).filter(
+        worker__in={w for w, _ in counts}, work_date__range=(first, last), attended=True
+    )
+    # Their other days come too (people and days as two lists): keep only the counted pairs' rows before
+    # making model instances of them (for 30 days, tens of thousands of rows against a thousand).
+    wanted = [
+        pk for pk, *key in theirs.values_list("pk", "worker", "work_date") if tuple(key) in counts
+    ]
     rows = (
-        daily_for(user)
-        .filter(worker__in={w for w, _ in counts}, work_date__range=(first, last), attended=True)
+        theirs.filter(AnyOf(F("pk"), wanted))
         .select_related("project", "worker")
+        .defer(*UNSHOWN_WORKER_FIELDS)
         .order_by("first_in")
     )
     grouped: dict[tuple[int, dt.date], list[DailyAttendance]] = {}

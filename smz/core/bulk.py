@@ -13,11 +13,13 @@ statements of at most its parameter limit.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
 from django.db.models import Lookup
+from django.utils import timezone
 
 # Longer lists go to SQLite as one JSON array (json_each) rather than one parameter each (its limit: 32,766).
 _SQLITE_IN_LIST = 1_000
@@ -172,3 +174,139 @@ class AnyOf(Lookup):
             sql = f"{lhs} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - lhs: a compiled column
             return sql, (*lhs_params, json.dumps(values))
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", (*lhs_params, *values)
+
+
+# --- Loading many generated rows (seed_scale, the benchmarks): PostgreSQL only ---------------------------
+
+
+def _column_default(field: models.Field) -> tuple[str, list[Any]]:
+    """An SQL expression for a NOT NULL column the caller did not give (Django sets no database defaults)."""
+    if field.has_default():
+        value = field.get_default()
+        if isinstance(field, models.JSONField):
+            return "%s::jsonb", [json.dumps(value)]
+        return "%s", [value]
+    if field.unique:
+        return f"'{field.column}' || g::text", []
+    if isinstance(field, models.BooleanField):
+        return "false", []
+    if isinstance(field, (models.IntegerField, models.DecimalField, models.FloatField)):
+        return "0", []
+    if isinstance(field, models.DateTimeField):
+        return "now()", []
+    if isinstance(field, models.DateField):
+        return "DATE '2026-01-01'", []
+    if isinstance(field, models.JSONField):
+        return "'{}'::jsonb", []
+    if isinstance(field, (models.CharField, models.TextField, models.FileField)):
+        return "''", []
+    raise ValueError(f"{field.model.__name__}.{field.name}: give a value")
+
+
+def rows_insert_select(
+    model: type[models.Model], source: str, values: dict[str, str], params: Sequence[Any] = ()
+) -> int:
+    """INSERT INTO the model's table SELECT `values` (column → SQL expression) FROM `source` (which exposes
+    a row number `g` where a unique column is left to its default); every other NOT NULL column gets its
+    Django default or a neutral value. Generated rows built in the database, for seeding and benchmarks.
+    Returns the rows written."""
+    cols: list[str] = []
+    exprs: list[str] = []
+    args: list[Any] = []
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        extra: list[Any] = []
+        if f.column in values:
+            expr = values[f.column]
+        elif f.null:
+            continue
+        else:
+            expr, extra = _column_default(f)
+        cols.append(connection.ops.quote_name(str(f.column)))
+        exprs.append(expr)
+        args.extend(extra)
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(cols)})"  # noqa: S608 - the caller's own SQL
+        f" SELECT {', '.join(exprs)} FROM {source}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*args, *params])
+        return cursor.rowcount
+
+
+def rows_copy(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]
+) -> int:
+    """COPY the rows (tuples in the order of `fields`, values as stored: ciphertext, not plaintext) into the
+    model's table; every other NOT NULL column gets its Django default (auto_now columns: now). PostgreSQL
+    (psycopg 3) only. Returns the rows written."""
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("rows_copy needs PostgreSQL")
+    given = {_column(model, name) for name in fields}
+    extra_cols, extra_vals = [], []
+    now = timezone.now()
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.column in given or f.null:
+            continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value: Any = now
+        else:
+            value = f.get_default()  # "" for a text column without a default
+            if value is None:
+                raise ValueError(f"{model.__name__}.{f.name}: give a value")
+            if isinstance(f, models.JSONField):
+                value = json.dumps(value)
+        extra_cols.append(str(f.column))
+        extra_vals.append(value)
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(c) for c in [*(_column(model, n) for n in fields), *extra_cols])
+    tail = tuple(extra_vals)
+    n = 0
+    sql = f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row((*row, *tail))
+            n += 1
+    return n
+
+
+@contextmanager
+def indexes_deferred(*models_: type[models.Model]) -> Iterator[None]:
+    """Load big tables without their secondary indexes, unique and foreign-key constraints, then rebuild them
+    from the definitions the catalog gave (PostgreSQL manual, "Populating a Database": removing indexes and
+    foreign keys before a bulk load and recreating them after is faster than maintaining them row by row; the
+    re-added foreign keys are validated over the whole table, so a row that breaks one fails the load). The
+    primary key stays. PostgreSQL only; rebuilt also when the load fails, so the schema is never left short."""
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("indexes_deferred needs PostgreSQL")
+    tables = [m._meta.db_table for m in models_]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), conindid"
+            " FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('u', 'f')",
+            [tables],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+            " WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid"
+            " AND c.contype IN ('p', 'u'))",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        qn = connection.ops.quote_name
+        for table, name, _definition, _ in constraints:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {qn(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for _name, definition in indexes:
+                cursor.execute(definition)
+            # unique constraints before foreign keys (a foreign key may rely on one)
+            for table, name, definition, _ in sorted(constraints, key=lambda c: "FOREIGN" in c[2]):
+                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {qn(name)} {definition}")

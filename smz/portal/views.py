@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +16,7 @@ from smz.accounts.models import Role
 from smz.approvals.selectors import approval_counts_for
 from smz.approvals.views import project_workflows
 from smz.attendance import selectors as attendance_selectors
+from smz.core.paging import KeysFirstPaginator
 from smz.core.timeutil import business_date
 from smz.docking.selectors.apps import project_docking_state
 from smz.portal.dashboard import dashboard_for
@@ -33,7 +33,7 @@ class PortalLoginView(LoginView):
 
 
 def _page(request: HttpRequest, qs, per_page: int = 30):
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+    return KeysFirstPaginator(qs, per_page).get_page(request.GET.get("page"))
 
 
 @login_required

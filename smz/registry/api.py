@@ -6,6 +6,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from smz.core.api_errors import errors
 from smz.core.errors import Forbidden, NotFound, field_errors
+from smz.core.paging import rows_by_keys
 from smz.core.pii import pii_reveal
 from smz.core.strict import QueryId, text
 from smz.registry import identity, selectors, services
@@ -50,7 +51,8 @@ class Page(PageNumberPagination):
     def paginate_queryset(self, queryset, pagination: Input, **params):
         size = pagination.page_size
         offset = (pagination.page - 1) * size
-        return {"items": list(queryset[offset : offset + size]), "count": queryset.count()}
+        items = rows_by_keys(queryset, offset, offset + size)
+        return {"items": items, "count": queryset.count()}
 
 
 class ProjectFilter(Schema):

@@ -335,6 +335,12 @@ class Worker(TimeStampedModel):
                 fields=["id_card_type", "id_number_index"], name="worker_unique_id"
             )
         ]
+        indexes = [
+            # People lists sorted by name page through this index instead of sorting every person.
+            models.Index(fields=["name", "id"], name="worker_name_id"),
+            # The search by ID number gives the blind index alone (the unique key leads with the type).
+            models.Index(fields=["id_number_index"], name="worker_id_number_index"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -389,7 +395,11 @@ class Employment(TimeStampedModel):
         ordering = ["project", "worker"]
         indexes = [
             # the ingest's roster check: who is on this project on the pass's day
-            models.Index(fields=["project", "worker"], name="employment_roster_idx")
+            models.Index(fields=["project", "worker"], name="employment_roster_idx"),
+            # who is on two rosters at once (the double-shift list), read from the index alone
+            models.Index(
+                fields=["worker", "project", "entry_on", "exit_on"], name="employment_worker_sites"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

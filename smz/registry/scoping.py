@@ -38,6 +38,11 @@ def _is_city_wide(user: Any) -> bool:
     return user.role in AUTHORITY_ROLES and authority is not None and authority.city_wide
 
 
+def sees_all_attendance(user: Any) -> bool:
+    """Every attendance row is visible to the user (attendance_scope filters nothing): city-wide users."""
+    return user.is_authenticated and _is_city_wide(user)
+
+
 def is_authority(user: Any) -> bool:
     return user.is_authenticated and (user.is_superuser or user.role in AUTHORITY_ROLES)
 
@@ -118,6 +123,10 @@ def employments_for(user: Any) -> QuerySet[Employment]:
         return qs.filter(worker=user.worker_id) if user.worker_id else qs.none()
     if user.role == Role.BUILDER:
         return qs.none()
+    if _is_city_wide(user):
+        # Every project is visible: no project list to test each employment against (a list of every
+        # project made PostgreSQL start anomaly queries from every employment: scale-baseline.md, cause 4).
+        return qs
     qs = qs.filter(project__in=projects_for(user).values("pk"))
     if is_enterprise_user(user):
         qs = qs.filter(Q(employer=user.enterprise_id) | Q(project__in=gc_project_ids(user)))
@@ -198,10 +207,24 @@ def can_manage_site(user: Any, project: Project) -> bool:
 
 def attendance_scope(user: Any, qs: QuerySet) -> QuerySet:
     """Passes and attendance rows (anything with project and worker) follow the people: a row is visible
-    when the person's employment on that project is (A1–A5)."""
+    when the person's employment on that project is (A1–A5).
+
+    A city-wide user sees every employment, and every row has one: the one ingest path stores a pass only for
+    a person on the project's roster that day (ingest's roster check), attendance rows come from passes, and
+    employments are never deleted (a project's deletion cascades to its rows). So the test is left out for
+    him: it made PostgreSQL start each anomaly list from every employment of the city (scale-baseline.md,
+    cause 4). An authority sees every employment of its projects (employments_for), so for it the project
+    decides, for the same reason. For everyone else the row's project must be visible too, which the
+    employment test implies; said outright, it lets the database start from the user's projects."""
+    if not user.is_authenticated:
+        return qs.none()
+    if sees_all_attendance(user):
+        return qs
+    if is_authority(user):
+        return qs.filter(project__in=projects_for(user).values("pk"))
     return qs.filter(
         Exists(employments_for(user).filter(project=OuterRef("project"), worker=OuterRef("worker")))
-    )
+    ).filter(project__in=projects_for(user).values("pk"))
 
 
 def is_gc_of(user: Any, project: Project) -> bool:

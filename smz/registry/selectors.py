@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from smz.core.errors import DomainError, NotFound
@@ -62,9 +63,21 @@ def project_list_for(
         qs = qs.filter(kind=kind)
     if in_scope is not None:
         qs = qs.filter(in_scope=in_scope)
-    return qs.annotate(
-        active_count=Count("employments", filter=Q(employments__status=Employment.Status.ACTIVE))
-    ).order_by("code")
+    return qs.annotate(active_count=_active_count("project")).order_by("code")
+
+
+def _active_count(field: str) -> Coalesce:
+    """The row's active employments (by `field`, the employment's link to it) as a correlated subquery: worked
+    out for the rows of the page only (after ORDER BY … LIMIT), and left out of the paginator's count, where a
+    grouped join counted every employment of the city first (scale-baseline.md, cause 1)."""
+    active = (
+        Employment.objects.filter(**{field: OuterRef("pk")}, status=Employment.Status.ACTIVE)
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(active), 0)
 
 
 def project_get_for(user: Any, pk: int) -> Project:
@@ -106,9 +119,7 @@ def team_list_for(user: Any, *, project: int | None = None) -> QuerySet[Team]:
     qs = scoping.teams_for(user).select_related("enterprise", "leader")
     if project:
         qs = qs.filter(project=project)
-    return qs.annotate(
-        active_count=Count("members", filter=Q(members__status=Employment.Status.ACTIVE))
-    ).order_by("project", "name")
+    return qs.annotate(active_count=_active_count("team")).order_by("project", "name")
 
 
 def employment_get_for(user: Any, pk: int) -> Employment:

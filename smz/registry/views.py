@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +29,7 @@ from smz.core.errors import DomainError, Forbidden
 from smz.core.events import pii_access_record
 from smz.core.files import user_file_headers
 from smz.core.http import client_address
+from smz.core.paging import KeysFirstPaginator
 from smz.core.pii import FIELD_LABELS, mask_id_number, mask_phone, may_unmask, pii_reveal
 from smz.core.validators import normalize_phone
 from smz.registry import excel, selectors, worker_codes
@@ -136,7 +137,7 @@ def worker_verify(request: HttpRequest) -> HttpResponse:
 
 
 def _page(request: HttpRequest, qs: Any, per_page: int = 30) -> Page:
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+    return KeysFirstPaginator(qs, per_page).get_page(request.GET.get("page"))
 
 
 @login_required

@@ -87,7 +87,10 @@ def alerts_for(user: Any, *, today: dt.date | None = None, rule: str = "") -> li
     project_ids = set(projects.values_list("pk", flat=True))
     if not project_ids:
         return []
-    by_id = {p.pk: p for p in Project.objects.filter(pk__in=project_ids)}
+    # the town is shown on every row (page and Excel): read with the projects, not once per row
+    by_id = {
+        p.pk: p for p in Project.objects.filter(pk__in=project_ids).select_related("jurisdiction")
+    }
     alerts: list[Alert] = []
     wanted = (lambda r: r == rule) if rule else (lambda r: True)
 
@@ -214,13 +217,25 @@ def _attendance_checks(
     alerts: list[Alert] = []
     attended: dict[tuple[int, dt.date], set[int]] = defaultdict(set)
     employer_of: dict[tuple[int, int], str] = {}
+    pay_passed: dict[dt.date, bool] = {}
+    # Only months whose pay day has passed are checked: the months after them are not read at all.
+    closed_until = since
+    while next_month_day(closed_until, DEFAULT_PAY_DAY) < today:
+        closed_until = next_month_day(closed_until, 1)
     for pid, month, worker in (
-        DailyAttendance.objects.filter(project__in=project_ids, work_date__gte=since, attended=True)
+        DailyAttendance.objects.filter(
+            project__in=project_ids,
+            work_date__gte=since,
+            work_date__lt=closed_until,
+            attended=True,
+        )
         .annotate(m=TruncMonth("work_date"))
         .values_list("project", "m", "worker")
         .distinct()
     ):
-        if next_month_day(month, DEFAULT_PAY_DAY) < today:
+        if (due := pay_passed.get(month)) is None:  # once per month, not once per person-month
+            due = pay_passed[month] = next_month_day(month, DEFAULT_PAY_DAY) < today
+        if due:
             attended[(pid, month)].add(worker)
     labor = {
         (e["project"], e["worker"]): e["employer__name"]
