@@ -82,7 +82,9 @@ def parse_args() -> argparse.Namespace:
         help="devices each sending single check-ins on its own connection (0: skip)",
     )
     p.add_argument(
-        "--checkin-interval", type=float, default=2.0, help="seconds between one device's check-ins"
+        "--checkin-intervals",
+        default="10,5,2",
+        help="seconds between one device's check-ins; one run per value (comma-separated)",
     )
     p.add_argument("--checkin-seconds", type=float, default=30.0, help="length of the check-in run")
     p.add_argument(
@@ -1220,7 +1222,9 @@ def http_section(b: Bench) -> None:
             b.summary["http_snapshots"] = _headline(res2)
             b.summary["http_snapshots"]["jpeg_bytes"] = len(b.jpeg)
         if args.checkin_devices:
-            checkin_run(b, gunicorn)
+            checkers = [new_device(b, "CHK") for _ in range(args.checkin_devices)]
+            for k, interval in enumerate(float(x) for x in args.checkin_intervals.split(",")):
+                checkin_run(b, gunicorn, checkers, interval, start=70_000_000 + k * 1_000_000)
         spy_bin = ROOT / ".venv" / "bin" / "py-spy"
         if args.py_spy and spy_bin.exists():
             say(
@@ -1365,18 +1369,24 @@ def checkin_client_main(plan: CheckinPlan, ready: Any, go: Any, out: Any) -> Non
     )
 
 
-def checkin_run(b: Bench, gunicorn: subprocess.Popen) -> None:
+def checkin_run(
+    b: Bench,
+    gunicorn: subprocess.Popen,
+    devices: list[tuple[Any, str]],
+    interval: float,
+    *,
+    start: int,
+) -> None:
     """Goal 2 of issue 17: the latency of a single check-in while many devices check in at once."""
     from django.db import connections
 
     args = b.args
-    n = args.checkin_devices
-    rate = n / args.checkin_interval
+    n = len(devices)
+    rate = n / interval
     say(
         f"\n  single check-ins: {n} devices, each on its own keep-alive connection, one 1-record check-in "
-        f"every {args.checkin_interval:g} s (≈ {rate:,.0f} check-ins/s offered) for {args.checkin_seconds:g} s"
+        f"every {interval:g} s (≈ {rate:,.0f} check-ins/s offered) for {args.checkin_seconds:g} s"
     )
-    devices = [new_device(b, "CHK") for _ in range(n)]
     creds = [(d.serial, secret) for d, secret in devices]
     connections.close_all()
     ctx = mp.get_context("fork")
@@ -1388,11 +1398,11 @@ def checkin_run(b: Bench, gunicorn: subprocess.Popen) -> None:
         plan = CheckinPlan(
             port=args.port,
             devices=creds[c::procs_n],
-            interval=args.checkin_interval,
+            interval=interval,
             seconds=args.checkin_seconds,
             workers=b.workers,
             project_code=b.project.code,
-            start=70_000_000,
+            start=start,
         )
         p = ctx.Process(target=checkin_client_main, args=(plan, ready, go, out), daemon=True)
         p.start()
@@ -1427,7 +1437,7 @@ def checkin_run(b: Bench, gunicorn: subprocess.Popen) -> None:
         "cpu_ms_per_checkin": server_cpu / max(len(lat), 1) * 1000,
         "others_cores": others,
     }
-    b.summary["checkin"] = figures
+    b.summary.setdefault("checkins", []).append(figures)
     say(
         f"  single check-ins: {len(lat):,} sent, {ok:,} answered 200, {figures['done_s']:,.0f}/s | latency "
         f"p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import re
 import subprocess
@@ -54,7 +55,17 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--no-exports", action="store_true")
     p.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     p.add_argument("--reuse-db", default="", help="measure this already seeded database (kept)")
-    return p.parse_args()
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="a small city (50 projects, 10,000 workers, 30 days of 10,000 passes), 5 requests a page",
+    )
+    p.add_argument("--summary", type=Path, help="write the figures to this JSON file")
+    args = p.parse_args()
+    if args.quick:
+        args.projects, args.workers, args.days, args.passes_per_day = 50, 10_000, 30, 10_000
+        args.requests = 5
+    return args
 
 
 def say(msg: str = "") -> None:
@@ -266,7 +277,7 @@ def verdict(row: Row) -> str:
     return "PASS" if all(f.p95 < TARGET_MS for f in figs) else "MISS"
 
 
-def run(args: argparse.Namespace) -> None:
+def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.test import Client
 
     from smz.accounts.models import User
@@ -308,8 +319,18 @@ def run(args: argparse.Namespace) -> None:
     say(
         f"\n{passed} of {len(rows)} pages meet p95 < {TARGET_MS:.0f} ms for both users; load {load()}"
     )
+    summary: dict[str, Any] = {
+        "passes": PassRecord.objects.count(),
+        "pages": [
+            {"name": r.label, "user": user, "p50_ms": f.p50, "p95_ms": f.p95, "status": f.status}
+            for r in rows
+            for user, f in r.figures.items()
+            if f is not None
+        ],
+        "load": load(),
+    }
     if args.no_exports:
-        return
+        return summary
     big = Project.objects.get(code=f"{CODE_PREFIX}0000000").pk
     last = DailyAttendance.objects.order_by("-work_date").values_list("work_date", flat=True)[0]
     say("\n| export (city user) | status | seconds | memory above start, MB | bytes |")
@@ -319,6 +340,10 @@ def run(args: argparse.Namespace) -> None:
             continue
         status, took, mb, size = export_in_child(clients["city"], url)
         say(f"| {label} | {status} | {took:.1f} | {mb:.0f} | {size:,} |")
+        summary.setdefault("exports", []).append(
+            {"name": label, "status": status, "seconds": took, "mb_above_start": mb}
+        )
+    return summary
 
 
 def main() -> int:
@@ -341,7 +366,10 @@ def main() -> int:
             seed(url, args)
             say(f"seeded in {time.perf_counter() - t0:.0f} s")
         django_setup(url, var_dir)
-        run(args)
+        summary = run(args)
+        if args.summary:
+            summary["code"] = code_version()
+            args.summary.write_text(json.dumps(summary, indent=2))
     finally:
         if admin is not None:
             bench_teardown(admin, name, var_dir, keep_db=args.keep_db)

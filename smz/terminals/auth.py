@@ -39,13 +39,12 @@ def authenticate_device(
     if not (serial and ts and nonce and signature) or not (8 <= len(nonce) <= 64):
         raise _refuse(serial, None, TerminalsErrorCode.MISSING_HEADERS)
     # with the site boundary the pass ingest judges positions by (one read, not two)
-    device = (
-        Device.objects.select_related("project", "project__site_boundary")
-        .filter(serial=serial)
-        .first()
-    )
-    if device is None:
-        raise _refuse(serial, None, TerminalsErrorCode.UNKNOWN)
+    try:  # serial is unique: get(), not first() (no ORDER BY to compile on every request)
+        device = Device.objects.select_related("project", "project__site_boundary").get(
+            serial=serial
+        )
+    except Device.DoesNotExist:
+        raise _refuse(serial, None, TerminalsErrorCode.UNKNOWN) from None
     if device.status != Device.Status.ACTIVE:
         raise _refuse(serial, device, TerminalsErrorCode.RETIRED)
     if device.protocol != protocol:
