@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
+from conftest import ensure_reference_data
 from smz.accounts.models import User
 from smz.attendance import scale, services
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
@@ -69,6 +70,7 @@ def test_issue17_4_seed_scale_refuses_sqlite() -> None:
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_issue17_4_seed_scale_matches_the_rollup() -> None:
+    ensure_reference_data()  # a transactional test before this one may have flushed the migrations' data
     before = _schema()
     call_command(
         "seed_scale",
