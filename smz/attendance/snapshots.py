@@ -111,8 +111,8 @@ def snapshot_store(data: bytes, name: str) -> str:
 def snapshots_pack(items: dict[str, bytes], now: dt.datetime) -> list[tuple[str, str, int]]:
     """Write a batch's snapshots (name → JPEG) into one new pack, durably (one fsync, not one per file), before
     the transaction that stores their passes. Returns the SnapshotBlob rows for snapshot_blobs_record to insert
-    in that transaction: if it rolls back, the pack is bytes nothing points at, and retention removes it with
-    snapshot_packs_sweep removes it days later. Falls back to a file per snapshot where the storage is not the private file system one."""
+    in that transaction. If it rolls back, the pack is bytes nothing points at: snapshot_packs_sweep removes it
+    days later. Where the storage is not the private file system one, a file per snapshot (snapshot_store)."""
     if not items:
         return []
     storage = storages["default"]
@@ -130,10 +130,8 @@ def snapshots_pack(items: dict[str, bytes], now: dt.datetime) -> list[tuple[str,
     return [(name, pack, at) for (name, _), at in zip(entries, offsets, strict=True)]
 
 
-PACK_SWEEP_DAYS = (
-    2,
-    9,
-)  # packs written 2 to 9 days ago: long past any ingest transaction, swept daily
+# Packs written 2 to 9 days ago (UTC days, as their folders): long past any ingest transaction; swept daily.
+PACK_SWEEP_DAYS = (2, 9)
 
 
 def snapshot_packs_sweep(*, now: dt.datetime, days: tuple[int, int] = PACK_SWEEP_DAYS) -> int:

@@ -211,14 +211,12 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         current = crypto.current_key_id()
         with open(self.path(pack), "rb") as fh:
             entries = list(_pack_entries(fh))
-        stale = [
-            not crypto.is_encrypted_file(b) if not decrypt else crypto.is_encrypted_file(b)
-            for _, b in entries
-        ]
-        if not decrypt:
+        if decrypt:
+            stale = [crypto.is_encrypted_file(blob) for _, blob in entries]
+        else:
             stale = [
-                s or crypto.file_key_id(b) != current
-                for s, (_, b) in zip(stale, entries, strict=True)
+                not crypto.is_encrypted_file(blob) or crypto.file_key_id(blob) != current
+                for _, blob in entries
             ]
         if not any(stale):
             return False
