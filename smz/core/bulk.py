@@ -306,7 +306,9 @@ def indexes_deferred(*models_: type[models.Model]) -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             for _name, definition in indexes:
-                cursor.execute(definition)
+                # A partitioned table's index reads "ON ONLY": as written it would leave the partitions
+                # without theirs (and the parent's invalid); without ONLY it is built on every partition.
+                cursor.execute(definition.replace(" ON ONLY ", " ON ", 1))
             # unique constraints before foreign keys (a foreign key may rely on one)
             for table, name, definition, _ in sorted(constraints, key=lambda c: "FOREIGN" in c[2]):
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {qn(name)} {definition}")

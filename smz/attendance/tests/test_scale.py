@@ -40,11 +40,16 @@ TABLES = ("attendance_passrecord", "attendance_dailyattendance", "attendance_key
 
 
 def _schema() -> set[tuple[str, str]]:
+    """Constraints and indexes of the tables and of every partition of theirs (a partitioned table's own index
+    definition reads the same whether or not its partitions have theirs)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-            " WHERE conrelid = ANY(%s::regclass[])"
-            " UNION SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+            "WITH t AS (SELECT c.oid FROM pg_class c WHERE c.oid = ANY(%s::regclass[])"
+            " UNION SELECT i.inhrelid FROM pg_inherits i WHERE i.inhparent = ANY(%s::regclass[]))"
+            " SELECT conrelid::regclass::text || '.' || conname, pg_get_constraintdef(oid)"
+            " FROM pg_constraint WHERE conrelid IN (SELECT oid FROM t)"
+            " UNION SELECT x.indexrelid::regclass::text, pg_get_indexdef(x.indexrelid) || x.indisvalid::text"
+            " FROM pg_index x WHERE x.indrelid IN (SELECT oid FROM t)",
             [list(TABLES), list(TABLES)],
         )
         return set(cursor.fetchall())
