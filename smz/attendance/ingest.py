@@ -646,6 +646,7 @@ def late_snapshot_attach(
         PassRecord.objects.filter(
             device=device,
             worker=worker_id,
+            work_date=business_date(event_time),  # as ingest set it: one month's partition is read
             event_time=event_time,
             snapshot="",
             late_snapshot__isnull=True,
