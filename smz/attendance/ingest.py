@@ -467,9 +467,8 @@ def _same_content(content: tuple, snapshot_name: str, c: _Checked) -> bool:
     return not (snapshot_name and c.snapshot_name) or snapshot_name == c.snapshot_name
 
 
-SMALL_BATCH = (
-    20  # up to this many rows: the key insert finds repeats, no optimistic COPY under a savepoint
-)
+# Up to this many rows the key insert finds the repeats: no optimistic COPY under a savepoint.
+SMALL_BATCH = 20
 PASS_COLUMNS = (
     "device_id",
     "device_record_id",
