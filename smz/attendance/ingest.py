@@ -32,6 +32,7 @@ from smz.attendance.snapshots import (
 )
 from smz.attendance.tasks import recompute_days
 from smz.attendance.validity import INVALID_REASONS
+from smz.core.bulk import rows_upsert
 from smz.core.timeutil import business_date, parse_aware
 from smz.devices.models import SiteBoundary
 from smz.registry.models import Employment
@@ -437,21 +438,15 @@ def _batch_answer_insert(
 ) -> bool:
     """Store a batch's answers unless a concurrent copy of the batch stored them first (then False): one
     INSERT … ON CONFLICT DO NOTHING RETURNING, no savepoint around it."""
-    table = IngestBatch._meta.db_table
-    field = IngestBatch._meta.get_field("response")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (device_id, batch_id, digest, received_at, response)"  # noqa: S608
-            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (device_id, batch_id) DO NOTHING RETURNING id",
-            [
-                device_id,
-                batch_id,
-                digest,
-                IngestBatch._meta.get_field("received_at").get_db_prep_value(now, connection),
-                field.get_db_prep_save(response, connection),
-            ],
+    return bool(
+        rows_upsert(
+            IngestBatch,
+            ("device", "batch_id", "digest", "received_at", "response"),
+            [(device_id, batch_id, digest, now, response)],
+            unique=("device", "batch_id"),
+            returning="id",
         )
-        return cursor.fetchone() is not None
+    )
 
 
 def _ids(checked: list[tuple[int, _Checked]], positions: list[int]) -> list[str]:
@@ -540,13 +535,15 @@ def _passes_insert(device: Any, rows: list[tuple]) -> dict[str, tuple[tuple, str
         )
         return stored
     if fresh:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {PassKey._meta.db_table} (device_id, device_record_id)"
-                " SELECT %s, unnest(%s::varchar[]) ON CONFLICT DO NOTHING RETURNING device_record_id",
-                [device.pk, [row[1] for row in fresh]],
+        written = set(
+            rows_upsert(
+                PassKey,
+                ("device", "device_record_id"),
+                [row[:2] for row in fresh],
+                unique=("device", "device_record_id"),
+                returning="device_record_id",
             )
-            written = {r[0] for r in cursor.fetchall()}
+        )
         if lost := [row[1] for row in fresh if row[1] not in written]:
             # Stored before (or by a concurrent upload since the lookup: the key insert waited for it).
             stored |= _stored_contents(device, lost)

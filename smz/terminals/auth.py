@@ -5,11 +5,12 @@ from __future__ import annotations
 import hmac
 import time
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from smz.core import signing
+from smz.core.bulk import rows_upsert
 from smz.devices.models import Device, DeviceNonce, DeviceRejection
 from smz.terminals.errors import DeviceError, TerminalsErrorCode, device_error
 
@@ -74,16 +75,15 @@ def authenticate_device(
 def nonce_record(device: Device, nonce: str) -> None:
     """Record a nonce inside the caller's transaction (one INSERT … ON CONFLICT DO NOTHING, no savepoint);
     NonceReplayed if it was used before: the caller rolls back and refuses with nonce_refuse."""
-    table = DeviceNonce._meta.db_table
-    seen_at = DeviceNonce._meta.get_field("seen_at").get_db_prep_value(timezone.now(), connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (device_id, nonce, seen_at) VALUES (%s, %s, %s)"  # noqa: S608
-            " ON CONFLICT (device_id, nonce) DO NOTHING RETURNING id",
-            [device.pk, nonce, seen_at],
-        )
-        if cursor.fetchone() is None:
-            raise NonceReplayed
+    recorded = rows_upsert(
+        DeviceNonce,
+        ("device", "nonce", "seen_at"),
+        [(device.pk, nonce, timezone.now())],
+        unique=("device", "nonce"),
+        returning="id",
+    )
+    if not recorded:
+        raise NonceReplayed
 
 
 def nonce_refuse(device: Device) -> DeviceError:
