@@ -969,9 +969,25 @@ class ClientPlan:
     conns: int
 
 
+def passes_post(conn: http.client.HTTPConnection, serial: str, secret: str, body: bytes) -> None:
+    """Send one signed upload (fresh nonce, the current time) as a device does; the answer is read by the caller."""
+    from smz.core.signing import signed_headers
+
+    headers = signed_headers(
+        secret,
+        serial,
+        "POST",
+        PASSES_PATH,
+        body,
+        timestamp=int(time.time()),
+        nonce=uuid.uuid4().hex,
+    )
+    headers["Content-Type"] = "application/json"
+    conn.request("POST", PASSES_PATH, body, headers)
+
+
 def client_main(plan: ClientPlan, ready: Any, go: Any, out: Any) -> None:
     """One client process: pre-builds its bodies, then posts them over keep-alive connections."""
-    from smz.core.signing import signed_headers
 
     now = dt.datetime.now(dt.UTC)
     bodies = []
@@ -1008,17 +1024,7 @@ def client_main(plan: ClientPlan, ready: Any, go: Any, out: Any) -> None:
 
     def send(conn: http.client.HTTPConnection, k: int) -> None:
         serial, secret, body = bodies[k]
-        headers = signed_headers(
-            secret,
-            serial,
-            "POST",
-            PASSES_PATH,
-            body,
-            timestamp=int(time.time()),
-            nonce=uuid.uuid4().hex,
-        )
-        headers["Content-Type"] = "application/json"
-        conn.request("POST", PASSES_PATH, body, headers)
+        passes_post(conn, serial, secret, body)
         pending[id(conn)] = (conn, time.perf_counter())
         sel.register(conn.sock, selectors.EVENT_READ, conn)
 
@@ -1297,8 +1303,6 @@ def checkin_client_main(plan: CheckinPlan, ready: Any, go: Any, out: Any) -> Non
     import random
     import threading
 
-    from smz.core.signing import signed_headers
-
     results: list[tuple[float, int]] = []
     lock = threading.Lock()
     rng = random.Random(plan.start)
@@ -1326,18 +1330,8 @@ def checkin_client_main(plan: CheckinPlan, ready: Any, go: Any, out: Any) -> Non
                     "records": records,
                 }
             ).encode()
-            headers = signed_headers(
-                secret,
-                serial,
-                "POST",
-                PASSES_PATH,
-                body,
-                timestamp=int(time.time()),
-                nonce=uuid.uuid4().hex,
-            )
-            headers["Content-Type"] = "application/json"
             try:
-                conn.request("POST", PASSES_PATH, body, headers)
+                passes_post(conn, serial, secret, body)
                 resp = conn.getresponse()
                 resp.read()
                 mine.append((time.perf_counter() - due, resp.status))
