@@ -7,7 +7,6 @@ import pytest
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
-from smz.attendance import validity
 from smz.attendance.ingest import RawPass, pass_records_ingest
 from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
 from smz.attendance.services import attendance_recompute
@@ -72,35 +71,25 @@ def test_stored_passes_are_announced_after_commit_by_their_roll_up_only(
     assert len(heard) == 1
 
 
-@pytest.fixture
-def exclude(monkeypatch):
-    """A reader that excludes the pass ids put in the returned set."""
-    excluded: set[int] = set()
-    monkeypatch.setitem(
-        validity._exclusion_readers,
-        "test",
-        lambda ids: {pk: "not_same_person" for pk in ids if pk in excluded},
-    )
-    return excluded
-
-
-def test_a_key_post_day_whose_counted_passes_are_all_excluded_is_not_attended(world, gate, exclude):
+def test_a_key_post_day_whose_counted_passes_are_all_excluded_is_not_attended(
+    world, gate, exclusions
+):
     pm = world.workers["pm"]
     attend(gate, pm, today())
     row = KeyPostDay.objects.get(key_post__holder=pm, work_date=today())
     assert row.attended and row.absence_reason == ""
     ids = list(PassRecord.objects.filter(worker=pm).order_by("pk").values_list("pk", flat=True))
-    exclude.add(ids[0])  # one of two: still attended
+    exclusions.add(ids[0])  # one of two: still attended
     attendance_recompute(project_id=gate.project_id, keys=[(pm.pk, today())])
     row.refresh_from_db()
     assert row.attended
-    exclude.add(ids[1])  # both: not attended, with the reason
+    exclusions.add(ids[1])  # both: not attended, with the reason
     attendance_recompute(project_id=gate.project_id, keys=[(pm.pk, today())])
     row.refresh_from_db()
     assert not row.attended and row.absence_reason == "not_same_person"
     daily = DailyAttendance.objects.get(worker=pm, work_date=today())
     assert daily.attended and "not_same_person" in daily.anomalies
-    exclude.clear()  # a reader that changes its mind (e.g. a review) is obeyed on the next recompute
+    exclusions.clear()  # a reader that changes its mind (e.g. a review) is obeyed on the next recompute
     attendance_recompute(project_id=gate.project_id, keys=[(pm.pk, today())])
     row.refresh_from_db()
     assert row.attended and row.absence_reason == ""

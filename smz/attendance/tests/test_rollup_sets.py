@@ -12,7 +12,6 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from smz.attendance import validity
 from smz.attendance.models import (
     DailyAttendance,
     KeyPostDay,
@@ -205,18 +204,6 @@ class City:
                     )
             if rng.random() < 0.15:
                 self.excluded.add(p.pk)
-
-
-@pytest.fixture
-def exclusions(monkeypatch):
-    """A pass exclusion reader (as face identity registers) that excludes the pass ids put in the set."""
-    excluded: set[int] = set()
-    monkeypatch.setitem(
-        validity._exclusion_readers,
-        "test",
-        lambda ids: {pk: "not_same_person" for pk in ids if pk in excluded},
-    )
-    return excluded
 
 
 def build_city(world, private_dir, exclusions, *, seed: int) -> City:
