@@ -22,10 +22,33 @@ class PassRecord(models.Model):
         OUT = "out", "出"
         UNKNOWN = "", "未知"
 
-    device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="passes")
+    # No database constraint and no index of their own (issue 17 goal 2, N5): a foreign key check is an index
+    # lookup per pass at commit (3 of them: more PostgreSQL time than the pass's own insert), and each column
+    # leads one of the indexes below. The ingest stores a pass only for the authenticated device, its project
+    # and a person on that project's roster; PROTECT still refuses deleting a device, project or person with
+    # passes (Django's collector checks it, whatever the database does).
+    device = models.ForeignKey(
+        "devices.Device",
+        on_delete=models.PROTECT,
+        related_name="passes",
+        db_constraint=False,
+        db_index=False,  # leads pass_unique_device_record
+    )
     device_record_id = models.CharField("设备记录号", max_length=64)
-    project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="passes")
-    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="passes")
+    project = models.ForeignKey(
+        "registry.Project",
+        on_delete=models.PROTECT,
+        related_name="passes",
+        db_constraint=False,
+        db_index=False,  # leads (project, work_date)
+    )
+    worker = models.ForeignKey(
+        "registry.Worker",
+        on_delete=models.PROTECT,
+        related_name="passes",
+        db_constraint=False,
+        db_index=False,  # leads (worker, work_date)
+    )
     event_time = models.DateTimeField("通行时间")
     event_offset_minutes = models.SmallIntegerField("设备时区(分钟)", default=480)
     work_date = models.DateField("考勤日期")

@@ -33,3 +33,22 @@ def test_new_repeated_and_mixed_batches_answer_alike_on_both_paths(world, size) 
     changed[0] = RawPass("r0", world.workers["pm"].pk, at(today(), 9), "out", "face", 90, None)
     assert pass_records_ingest(device=gate, records=changed)[0]["status"] == "conflict"
     assert PassRecord.objects.count() == size + 3
+
+
+def test_a_person_device_or_project_with_passes_cannot_be_deleted_without_database_keys(
+    world,
+) -> None:
+    """N5: the pass table checks no foreign key per row (attendance 0018); PROTECT still holds, in Django."""
+    from django.db import connection
+    from django.db.models import ProtectedError
+
+    gate = gate_for(world, "p1", "GATE-P1-A")
+    pass_records_ingest(device=gate, records=_batch(world, range(1)))
+    with connection.cursor() as cursor:
+        keys = connection.introspection.get_constraints(cursor, PassRecord._meta.db_table)
+    assert not [name for name, c in keys.items() if c["foreign_key"]]
+    for owner in (world.workers["gc"], gate, gate.project):
+        with pytest.raises(ProtectedError) as refused:
+            owner.delete()
+        assert any(isinstance(o, PassRecord) for o in refused.value.protected_objects)
+    assert PassRecord.objects.count() == 1
