@@ -34,6 +34,20 @@ def data_keys() -> dict[str, bytes]:
     return _keys(settings.SMZ_DATA_KEYS)
 
 
+@cache
+def _aead(spec: str, key_id: str) -> AESGCM:
+    """One cipher object per key (its key schedule made once, not per sealed value: a batch seals 100 snapshots)."""
+    return AESGCM(_keys(spec)[key_id])
+
+
+def _cipher(key_id: str) -> AESGCM:
+    """The cipher of a configured key id; KeyError for an id that is not configured."""
+    spec = settings.SMZ_DATA_KEYS
+    if key_id not in _keys(spec):
+        raise KeyError(key_id)
+    return _aead(spec, key_id)
+
+
 def current_key_id() -> str:
     key_id = settings.SMZ_DATA_KEY_ID
     if key_id not in data_keys():
@@ -44,18 +58,18 @@ def current_key_id() -> str:
 def encrypt(plaintext: str, *, aad: bytes = b"smz") -> str:
     key_id = current_key_id()
     nonce = os.urandom(12)
-    sealed = AESGCM(data_keys()[key_id]).encrypt(nonce, plaintext.encode(), aad)
+    sealed = _cipher(key_id).encrypt(nonce, plaintext.encode(), aad)
     return f"{key_id}${base64.b64encode(nonce + sealed).decode()}"
 
 
 def decrypt(token: str, *, aad: bytes = b"smz") -> str:
     key_id, _, b64 = token.partition("$")
     try:
-        key = data_keys()[key_id]
+        cipher = _cipher(key_id)
     except KeyError as exc:
         raise ImproperlyConfigured(f"no data key with id {key_id!r} is configured") from exc
     raw = base64.b64decode(b64)
-    return AESGCM(key).decrypt(raw[:12], raw[12:], aad).decode()
+    return cipher.decrypt(raw[:12], raw[12:], aad).decode()
 
 
 def key_id_of(token: str) -> str:
@@ -75,10 +89,11 @@ FILE_MAGIC = b"SMZE1"
 
 def encrypt_file(data: bytes, *, name: str) -> bytes:
     """Seal a file's bytes under the current key for storage at `name`."""
-    key_id = current_key_id().encode()
+    key_id = current_key_id()
     nonce = os.urandom(12)
-    sealed = AESGCM(data_keys()[key_id.decode()]).encrypt(nonce, data, b"smz-file:" + name.encode())
-    return FILE_MAGIC + bytes([len(key_id)]) + key_id + nonce + sealed
+    sealed = _cipher(key_id).encrypt(nonce, data, b"smz-file:" + name.encode())
+    raw_id = key_id.encode()
+    return b"".join((FILE_MAGIC, bytes([len(raw_id)]), raw_id, nonce, sealed))
 
 
 def is_encrypted_file(data: bytes) -> bool:
@@ -99,8 +114,8 @@ def decrypt_file(data: bytes, *, name: str) -> bytes:
     length = data[start]
     key_id = data[start + 1 : start + 1 + length].decode()
     try:
-        key = data_keys()[key_id]
+        cipher = _cipher(key_id)
     except KeyError as exc:
         raise ImproperlyConfigured(f"no data key with id {key_id!r} is configured") from exc
     body = data[start + 1 + length :]
-    return AESGCM(key).decrypt(body[:12], body[12:], b"smz-file:" + name.encode())
+    return cipher.decrypt(body[:12], body[12:], b"smz-file:" + name.encode())
