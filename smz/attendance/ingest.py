@@ -110,6 +110,7 @@ class _Checked:
     lat: Decimal | None = None
     invalid_reason: str = ""
     snapshot_name: str = ""  # content-addressed, so two records with one photo have one name
+    snapshot_sha256: str = ""  # of the decoded snapshot
 
     def content(self) -> tuple:
         """What a record id stands for: a resend under the same id must carry the same (else `conflict`)."""
@@ -297,8 +298,6 @@ def _ingest(
     # A replayed batch id is found when its answers are stored (_batch_answer_insert), not looked up first: a
     # read per upload saved (a single check-in's largest cost after the device's own); a replay, rare, does
     # the work again, finds the stored answers and is rolled back.
-    digest = _batch_digest(records) if batch_id else ""
-
     earliest = (device.created_at or now) - MAX_AGE
     # One answer per position: a record id repeated in the batch is answered `duplicate` (or `conflict`)
     # at its later positions, and stored once.
@@ -311,6 +310,13 @@ def _ingest(
         else:
             outcomes.append(None)
             checked.append((i, result))
+            if result.snapshot is not None:  # hashed once: for the name and for the batch's digest
+                result.snapshot_sha256 = hashlib.sha256(result.snapshot).hexdigest()
+    digest = (
+        _batch_digest(records, {i: c.snapshot_sha256 for i, c in checked if c.snapshot_sha256})
+        if batch_id
+        else ""
+    )
 
     # Roster check: the person must be on this project on the pass's day (entered, not yet exited).
     employments: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
@@ -336,7 +342,11 @@ def _ingest(
     for i, c in checked:
         rid = c.record_id
         day = business_date(c.event_time)
-        c.snapshot_name = snapshot_name(c.snapshot, day) if c.snapshot is not None else ""
+        c.snapshot_name = (
+            snapshot_name(c.snapshot, day, sha256=c.snapshot_sha256)
+            if c.snapshot is not None
+            else ""
+        )
         if rid in firsts:
             repeats.append((i, c))
             continue
@@ -580,12 +590,17 @@ STORED_CONTENT = (
 )
 
 
-def _batch_digest(records: list[RawPass]) -> str:
+def _batch_digest(records: list[RawPass], decoded: dict[int, str] | None = None) -> str:
     """sha256 of the batch's records in order, content included: a replay under the same batch id with
-    changed content is a batch conflict, not the old answers."""
+    changed content is a batch conflict, not the old answers. A snapshot counts by the digest of its decoded
+    bytes where the check decoded it (`decoded`: position → hex digest, the one its content-addressed name
+    uses, so a 12 KB base64 text is not hashed a second time), else by the digest of the text as sent.
+    Without `decoded` this is the digest batches were stored with before (2026-12-05), kept for their replays."""
     h = hashlib.sha256()
-    for r in records:
+    decoded = decoded or {}
+    for i, r in enumerate(records):
         snapshot = r.snapshot.encode() if isinstance(r.snapshot, str) else r.snapshot or b""
+        snapshot_sha256 = decoded.get(i) or hashlib.sha256(snapshot).hexdigest()
         fields = (
             r.record_id,
             r.person_id,
@@ -596,7 +611,7 @@ def _batch_digest(records: list[RawPass]) -> str:
             r.lng,
             r.lat,
             r.refused,
-            hashlib.sha256(snapshot).hexdigest(),
+            snapshot_sha256,
         )
         h.update(repr(fields).encode() + b"\n")
     return h.hexdigest()
@@ -611,7 +626,11 @@ def _ids_digest(records: list[RawPass]) -> str:
 def _replayed(stored: IngestBatch, digest: str, records: list[RawPass]) -> list[dict[str, Any]]:
     """A replay gets the stored answers, but only for the same records: a device that restarted its batch
     counter must not have new records acknowledged by an old batch's answers (they would be lost)."""
-    if stored.digest and stored.digest not in (digest, _ids_digest(records)):
+    if stored.digest and stored.digest not in (
+        digest,
+        _ids_digest(records),
+        _batch_digest(records),
+    ):
         raise batch_conflict(stored.batch_id)
     return [
         a if "record_id" in a else {"record_id": _record_id(raw), **a}

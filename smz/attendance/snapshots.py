@@ -89,8 +89,9 @@ def snapshot_big_enough(width: int | None, height: int | None) -> bool:
     return bool(width and height) and width >= MIN_SNAPSHOT_WIDTH and height >= MIN_SNAPSHOT_HEIGHT
 
 
-def snapshot_name(data: bytes, day: dt.date) -> str:
-    return f"snap/{day:%Y/%m}/{hashlib.sha256(data).hexdigest()}.jpg"
+def snapshot_name(data: bytes, day: dt.date, *, sha256: str = "") -> str:
+    """Content-addressed; `sha256` is the bytes' hex digest when the caller has it already (hashed once)."""
+    return f"snap/{day:%Y/%m}/{sha256 or hashlib.sha256(data).hexdigest()}.jpg"
 
 
 def snapshot_store(data: bytes, name: str) -> str:

@@ -216,3 +216,32 @@ def test_goal1_without_the_private_storage_each_snapshot_is_a_file(world, gate, 
     assert not SnapshotBlob.objects.exists()
     assert snapshot_read(PassRecord.objects.get().snapshot) == a
     assert snaps.snapshot_packs_sweep(now=timezone.now()) == 0
+
+
+def test_goal1_a_batch_digest_hashes_each_snapshot_once_and_old_digests_still_replay(
+    world, gate, private_dir
+) -> None:
+    """The batch's digest uses the snapshot's content digest (the one its name has), not a second hash of the
+    base64 text; a batch stored under the digest of before still gets its answers on a replay, and a changed
+    photo under the same batch id is still a conflict."""
+    from smz.attendance import ingest
+    from smz.attendance.models import IngestBatch
+    from smz.core.errors import DomainError
+
+    photo = base64.b64encode(jpeg(320, 240)).decode()
+    other = base64.b64encode(jpeg(640, 480)).decode()
+    first = _passes(world, gate, {"r1": photo, "r2": "!!"}, batch_id="B1")
+    stored = IngestBatch.objects.get(batch_id="B1")
+    records = [
+        RawPass(rid, p.pk, at(today(), 7, k), "in", "face", 90, snap)
+        for k, (rid, snap, p) in enumerate(
+            [("r1", photo, world.workers["gc"]), ("r2", "!!", world.workers["pm"])]
+        )
+    ]
+    legacy = ingest._batch_digest(records)
+    assert stored.digest != legacy  # the decoded photo's digest, not its text's
+    IngestBatch.objects.filter(pk=stored.pk).update(digest=legacy)  # stored before the change
+    assert _passes(world, gate, {"r1": photo, "r2": "!!"}, batch_id="B1") == first
+    with pytest.raises(DomainError):
+        _passes(world, gate, {"r1": other, "r2": "!!"}, batch_id="B1")
+    assert PassRecord.objects.count() == 1
