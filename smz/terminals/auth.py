@@ -12,6 +12,7 @@ from django.utils import timezone
 from smz.core import signing
 from smz.core.bulk import rows_upsert
 from smz.devices.models import Device, DeviceNonce, DeviceRejection
+from smz.devices.selectors import device_by_serial
 from smz.terminals.errors import DeviceError, TerminalsErrorCode, device_error
 
 
@@ -39,13 +40,10 @@ def authenticate_device(
     )
     if not (serial and ts and nonce and signature) or not (8 <= len(nonce) <= 64):
         raise _refuse(serial, None, TerminalsErrorCode.MISSING_HEADERS)
-    # with the site boundary the pass ingest judges positions by (one read, not two)
-    try:  # serial is unique: get(), not first() (no ORDER BY to compile on every request)
-        device = Device.objects.select_related("project", "project__site_boundary").get(
-            serial=serial
-        )
-    except Device.DoesNotExist:
-        raise _refuse(serial, None, TerminalsErrorCode.UNKNOWN) from None
+    # with its project and the site boundary the pass ingest judges positions by (one read, not two)
+    device = device_by_serial(serial)
+    if device is None:
+        raise _refuse(serial, None, TerminalsErrorCode.UNKNOWN)
     if device.status != Device.Status.ACTIVE:
         raise _refuse(serial, device, TerminalsErrorCode.RETIRED)
     if device.protocol != protocol:
