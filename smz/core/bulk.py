@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.db import connection, models
@@ -94,11 +96,56 @@ def rows_upsert(
     """INSERT the rows (tuples in the order of `fields`); on a conflict on `unique`, set the `update` columns
     from the new row (none: keep the stored row, DO NOTHING). PostgreSQL: one statement; SQLite: one per
     max_query_params values. With `returning`, that column of every row inserted or updated (with DO
-    NOTHING: the rows that were not there yet)."""
+    NOTHING: the rows that were not there yet). The statement is written once per shape and database (a
+    device upload runs three of these: writing them cost more than the rows, issue 17 goal 2)."""
     if not rows:
         return []
+    shape = _upsert_shape(
+        model, tuple(fields), tuple(unique), tuple(update), returning, connection.vendor
+    )
+    out: list[Any] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = [
+                _pg_array(json.dumps(v, cls=encoder) if is_json else v for v in values)
+                for values, (is_json, encoder) in zip(
+                    zip(*rows, strict=True), shape.json, strict=True
+                )
+            ]
+            cursor.execute(shape.sql, arrays)
+            return [r[0] for r in cursor.fetchall()] if returning else []
+        step = max(1, (connection.features.max_query_params or 999) // len(fields))
+        for start in range(0, len(rows), step):
+            chunk = rows[start : start + step]
+            params: list[Any] = []
+            for row in chunk:
+                params.extend(
+                    v if p is None else p(v) for v, p in zip(row, shape.preparers, strict=True)
+                )
+            cursor.execute(shape.sql.format(values=", ".join([shape.one] * len(chunk))), params)
+            if returning:
+                out.extend(r[0] for r in cursor.fetchall())
+    return out
+
+
+@dataclass(frozen=True)
+class _UpsertShape:
+    sql: str  # on SQLite with a {values} slot for the chunk's rows
+    one: str  # one SQLite row of placeholders
+    preparers: list[Callable[[Any], Any] | None]
+    json: list[tuple[bool, Any]]  # per field: JSON (sent as text, cast per row), and its encoder
+
+
+@cache
+def _upsert_shape(
+    model: type[models.Model],
+    fields: tuple[str, ...],
+    unique: tuple[str, ...],
+    update: tuple[str, ...],
+    returning: str | None,
+    vendor: str,
+) -> _UpsertShape:
     concrete = [_field(model, name) for name in fields]
-    preparers = [_preparer(f) for f in concrete]
     qn = connection.ops.quote_name
     columns = ", ".join(qn(str(f.column)) for f in concrete)
     target = ", ".join(qn(_column(model, name)) for name in unique)
@@ -109,43 +156,29 @@ def rows_upsert(
         action = "DO NOTHING"
     table = qn(model._meta.db_table)
     tail = f" RETURNING {qn(_column(model, returning))}" if returning else ""
-    out: list[Any] = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            arrays = [
-                _pg_array(
-                    json.dumps(v, cls=f.encoder) if isinstance(f, models.JSONField) else v
-                    for v in values
-                )
-                for values, f in zip(zip(*rows, strict=True), concrete, strict=True)
-            ]
-            names = [f"c{i}" for i in range(len(concrete))]
-            picks = ", ".join(
-                f"{n}::jsonb" if isinstance(f, models.JSONField) else n
-                for n, f in zip(names, concrete, strict=True)
-            )
-            sources = ", ".join(f"%s::{_pg_type(f)}[]" for f in concrete)
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {picks} FROM unnest({sources})"  # noqa: S608
-                f" AS u({', '.join(names)}) ON CONFLICT ({target}) {action}{tail}",
-                arrays,
-            )
-            return [r[0] for r in cursor.fetchall()] if returning else []
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        step = max(1, (connection.features.max_query_params or 999) // len(fields))
-        for start in range(0, len(rows), step):
-            chunk = rows[start : start + step]
-            params: list[Any] = []
-            for row in chunk:
-                params.extend(v if p is None else p(v) for v, p in zip(row, preparers, strict=True))
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
-                f" ON CONFLICT ({target}) {action}{tail}",
-                params,
-            )
-            if returning:
-                out.extend(r[0] for r in cursor.fetchall())
-    return out
+    json_fields = [(isinstance(f, models.JSONField), getattr(f, "encoder", None)) for f in concrete]
+    if vendor == "postgresql":
+        names = [f"c{i}" for i in range(len(concrete))]
+        picks = ", ".join(
+            f"{n}::jsonb" if is_json else n
+            for n, (is_json, _) in zip(names, json_fields, strict=True)
+        )
+        sources = ", ".join(f"%s::{_pg_type(f)}[]" for f in concrete)
+        sql = (
+            f"INSERT INTO {table} ({columns}) SELECT {picks} FROM unnest({sources})"  # noqa: S608
+            f" AS u({', '.join(names)}) ON CONFLICT ({target}) {action}{tail}"
+        )
+    else:
+        sql = (
+            f"INSERT INTO {table} ({columns}) VALUES {{values}}"  # noqa: S608
+            f" ON CONFLICT ({target}) {action}{tail}"
+        )
+    return _UpsertShape(
+        sql=sql,
+        one="(" + ", ".join(["%s"] * len(fields)) + ")",
+        preparers=[_preparer(f) for f in concrete],
+        json=json_fields,
+    )
 
 
 class AnyOf(Lookup):
