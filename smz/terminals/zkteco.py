@@ -49,6 +49,7 @@ from smz.devices.models import (
 )
 from smz.devices.selectors import (
     address_normalize,
+    device_by_serial,
     gate_person_on,
     gate_roster,
     terminal_address_refusal,
@@ -116,7 +117,7 @@ def _authenticate(request: HttpRequest) -> Device:
     if not raw_serial or len(raw_serial) > 64 or CONTROL.search(raw_serial):
         raise _refuse(_printable(raw_serial, 64), None, TerminalsErrorCode.BAD_SERIAL)
     serial = raw_serial
-    device = Device.objects.filter(serial=serial).first()
+    device = device_by_serial(serial)  # with the site boundary its attendance log is judged by
     if device is None:
         raise _refuse(serial, None, TerminalsErrorCode.UNKNOWN)
     if device.status != Device.Status.ACTIVE:
