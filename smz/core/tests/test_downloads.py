@@ -48,12 +48,14 @@ def _write(n: int):
 
 
 def _body(response: Any) -> bytes:
+    """Read as the server does, then close (closing sends request_finished, whose handlers touch the database:
+    hence the db fixture of the tests that call this)."""
     chunks = list(response.streaming_content)
     response.close()
     return b"".join(chunks)
 
 
-def test_xlsx_download_streams_from_a_temporary_file_removed_on_close(temp_dir):
+def test_xlsx_download_streams_from_a_temporary_file_removed_on_close(db, temp_dir):
     response = xlsx_download(_write(3), "项目人员_A/B栋_20261205.xlsx")
     assert response.streaming and response["Content-Type"] == XLSX_CONTENT_TYPE
     # The whole name, "/" included, RFC 5987-encoded as registry's xlsx_response wrote it.
@@ -90,7 +92,7 @@ def test_an_export_failing_halfway_leaves_no_file(temp_dir):
     assert before == openpyxl_writer.ALL_TEMP_FILES
 
 
-def test_csv_download_is_utf8_with_bom_and_crlf(temp_dir):
+def test_csv_download_is_utf8_with_bom_and_crlf(db, temp_dir):
     rows = iter([["明细编号", "收款户名"], ["PB1-0001", "张三,李四"], ["PB1-0002", '说"明']])
     response = csv_download(rows, "PB1.csv")
     assert response["Content-Type"] == CSV_CONTENT_TYPE
