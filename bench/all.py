@@ -215,7 +215,7 @@ def table(figures: dict[str, Any]) -> list[str]:
         lines.append(
             row(
                 "4",
-                f"export: {export['name']} (city user), MB above start",
+                f"export: {export['name']} ({export.get('user', 'city')} user), MB above start",
                 export["mb_above_start"],
                 ",.0f",
                 "flat (streamed)",

@@ -8,7 +8,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from smz.accounts.models import Role
@@ -16,13 +16,13 @@ from smz.attendance import excel, selectors, services
 from smz.attendance.models import PassContest
 from smz.attendance.snapshots import snapshot_read
 from smz.attendance.validity import INVALID_REASONS
+from smz.core.downloads import xlsx_download
 from smz.core.errors import DomainError
 from smz.core.events import pii_access_record
 from smz.core.files import user_file_headers
 from smz.core.forms import form_int
 from smz.registry import selectors as registry_selectors
 from smz.registry.codes import code_table
-from smz.registry.excel import xlsx_response
 
 TABS = (
     ("double_shift", "同日多项目出勤"),
@@ -67,13 +67,16 @@ def project_calendar(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def project_calendar_export(request: HttpRequest, pk: int) -> HttpResponse:
+def project_calendar_export(request: HttpRequest, pk: int) -> FileResponse:
     project = registry_selectors.project_get_for(request.user, pk)
     month = selectors.month_parse(request.GET.get("month"))
-    content = excel.monthly_attendance_workbook(
-        user=request.user, project=project, month=month, team=form_int(request.GET.get("team"))
+    team = form_int(request.GET.get("team"))
+    return xlsx_download(
+        lambda book: excel.monthly_attendance_workbook(
+            book, user=request.user, project=project, month=month, team=team
+        ),
+        f"{project.name}-{month:%Y-%m}-考勤表.xlsx",
     )
-    return xlsx_response(content, f"{project.name}-{month:%Y-%m}-考勤表.xlsx")
 
 
 @login_required

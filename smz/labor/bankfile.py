@@ -16,9 +16,10 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from smz.core.downloads import csv_file, styled, xlsx_file
 from smz.core.money import parse_yuan, yuan
 from smz.core.uploads import xlsx_check
-from smz.core.xlsx import FORMULA_PREFIXES, safe_row
+from smz.core.xlsx import FORMULA_PREFIXES
 
 # The bureau never published a layout. Banks accept CSV or Excel batches with these columns under their
 # own names, so the result parser takes several header aliases, UTF-8 or GBK, and CSV or XLSX.
@@ -142,38 +143,46 @@ def _cells(rows: list[PaymentRow]) -> Iterator[list[str]]:
         ]
 
 
+def payment_file_rows(rows: list[PaymentRow]) -> Iterator[list[str]]:
+    """The batch as CSV rows: one Chinese header line, then each line's cells (validated)."""
+    yield [name for name, _ in PAYMENT_COLUMNS]
+    yield from _cells(rows)
+
+
 def payment_file_csv(rows: list[PaymentRow]) -> bytes:
-    """The batch as CSV: UTF-8 with BOM (so Excel reads the Chinese), CRLF, one Chinese header line."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([name for name, _ in PAYMENT_COLUMNS])
-    writer.writerows(_cells(rows))
-    return codecs.BOM_UTF8 + buf.getvalue().encode("utf-8")
+    """The batch as CSV: UTF-8 with BOM (so Excel reads the Chinese), CRLF, one Chinese header line. The download
+    streams the same file (smz.core.downloads.csv_download of payment_file_rows)."""
+    with csv_file(payment_file_rows(rows)) as handle:
+        return handle.read()
+
+
+def payment_file_sheet(book: Workbook, rows: list[PaymentRow]) -> None:
+    """The batch written into a write-only workbook (smz.core.downloads) with every cell stored as text, so
+    19-digit card numbers keep all their digits."""
+    ws = book.create_sheet("代发明细")
+    for col, (_, width) in enumerate(PAYMENT_COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "A2"
+    right = Alignment(horizontal="right")
+    # Every value is a str already; the "@" (Text) format keeps it text when a clerk edits the cell in Excel,
+    # which would otherwise turn a card number into 6.22E+18.
+    ws.append([styled(ws, name, number_format="@") for name, _ in PAYMENT_COLUMNS])
+    amount = [name for name, _ in PAYMENT_COLUMNS].index("金额（元）")
+    for cells in _cells(rows):
+        ws.append(
+            [
+                styled(ws, value, number_format="@", alignment=right)
+                if col == amount
+                else styled(ws, value, number_format="@")
+                for col, value in enumerate(cells)
+            ]
+        )
 
 
 def payment_file_xlsx(rows: list[PaymentRow]) -> bytes:
-    """The batch as XLSX with every cell stored as text, so 19-digit card numbers keep all their digits."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "代发明细"
-    header = [name for name, _ in PAYMENT_COLUMNS]
-    ws.append(header)
-    for cells in _cells(rows):
-        ws.append(safe_row(cells))
-    for col, (name, width) in enumerate(PAYMENT_COLUMNS, start=1):
-        letter = get_column_letter(col)
-        ws.column_dimensions[letter].width = width
-        for (cell,) in ws.iter_rows(min_row=1, min_col=col, max_col=col):
-            # Every value is a str already; the "@" (Text) format keeps it text when a clerk edits
-            # the cell in Excel, which would otherwise turn a card number into 6.22E+18.
-            cell.data_type = "s"
-            cell.number_format = "@"
-            if name == "金额（元）" and cell.row > 1:
-                cell.alignment = Alignment(horizontal="right")
-    ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    """The batch as XLSX (payment_file_sheet); the download streams the same workbook."""
+    with xlsx_file(lambda book: payment_file_sheet(book, rows)) as handle:
+        return handle.read()
 
 
 # Result file

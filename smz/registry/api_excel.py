@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from smz.core.api_errors import errors
+from smz.core.downloads import xlsx_download
 from smz.core.strict import QueryId, text
 from smz.registry import excel, selectors
 
@@ -71,15 +72,17 @@ def roster_import(request: HttpRequest, project_id: QueryId, file: File[Uploaded
     summary="导出项目人员（证件号码、手机号码、工资卡号脱敏）",
     openapi_extra=XLSX_RESPONSE,
 )
-def employment_export(request: HttpRequest, filters: Query[ExportFilter]) -> HttpResponse:
+def employment_export(request: HttpRequest, filters: Query[ExportFilter]) -> FileResponse:
     project = (
         selectors.project_get_for(request.user, int(filters.project))
         if filters.project.isascii() and filters.project.isdigit()
         else None
     )
-    content = excel.employment_export(
-        user=request.user, project=project, status=filters.status, q=filters.q.strip()
-    )
     stamp = f"{timezone.localdate():%Y%m%d}"
     name = f"项目人员_{project.name if project else '全部'}_{stamp}.xlsx"
-    return excel.xlsx_response(content, name)
+    return xlsx_download(
+        lambda book: excel.employment_export(
+            book, user=request.user, project=project, status=filters.status, q=filters.q.strip()
+        ),
+        name,
+    )

@@ -16,6 +16,7 @@ from smz.core.models import PersonalDataAccess
 from smz.registry.models import KeyPost, KeyPostHolding
 from smz.testing.attendance import at, attend, gate_for, today
 from smz.testing.devices import jpeg
+from smz.testing.downloads import download_body
 
 
 @pytest.fixture
@@ -150,7 +151,7 @@ def test_monthly_excel_one_sheet_per_team_masked(world, as_user, p1_gate):
     p1 = world.projects["p1"].pk
     r = as_user("gc_labor").get(f"/projects/{p1}/attendance/export/?month={today():%Y-%m}")
     assert r.status_code == 200
-    book = load_workbook(io.BytesIO(r.content))
+    book = load_workbook(io.BytesIO(download_body(r)))
     assert set(book.sheetnames) == {"甲钢筋班", "乙木工班", "未分班组"}
     sheet = book["甲钢筋班"]
     row = [c.value for c in sheet[4]]

@@ -11,7 +11,6 @@ dismisses.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -505,15 +504,13 @@ def credit_detail_for(
     )
 
 
-def credit_xlsx_for(user: Any) -> bytes:
-    """The public list of enterprise grades as a spreadsheet (every cell through safe_cell)."""
+def credit_xlsx_for(book: Workbook, user: Any) -> None:
+    """The public list of enterprise grades written into a write-only workbook (smz.core.downloads), row by row
+    (every cell through safe_cell)."""
     rows = credit_list_for(user)
     as_of = today()
     start, end = credit_window(as_of)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "企业信用等级"
+    sheet = book.create_sheet("企业信用等级")
     sheet.append(safe_row([f"企业信用等级公示（统计期 {start:%Y-%m-%d} 至 {end:%Y-%m-%d}）"]))
     sheet.append(safe_row(["企业名称", "统一社会信用代码", "扣分", "信用得分", "信用等级"]))
     for r in rows:
@@ -528,6 +525,3 @@ def credit_xlsx_for(user: Any) -> bytes:
                 ]
             )
         )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -21,6 +21,7 @@ from smz.notifications.models import Notification
 from smz.registry.models import Authority
 from smz.testing.approvals import PDF
 from smz.testing.compliance import confirmed, violation
+from smz.testing.downloads import download_body
 from smz.testing.errors import refused
 
 
@@ -234,7 +235,7 @@ def test_issue13_6_credit_pages_and_export(world, day, as_user):
     listing = as_user("sub_labor").get("/compliance/credit/").content.decode()
     assert gc.name in listing
     response = as_user("town_l1").get("/compliance/credit/export.xlsx")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(download_body(response))).active
     rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
     assert rows[gc.name][3:] == (89, "B")
 

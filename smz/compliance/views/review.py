@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from smz.compliance.models import Appeal
 from smz.compliance.selectors import review as selectors
 from smz.compliance.services import review as services
+from smz.core.downloads import xlsx_download
 from smz.core.errors import DomainError
 from smz.core.files import user_file_response
 from smz.core.uploads import upload_read
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -180,10 +179,10 @@ def credit_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def credit_export(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(selectors.credit_xlsx_for(request.user), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="credit-grades.xlsx"'
-    return response
+def credit_export(request: HttpRequest) -> FileResponse:
+    return xlsx_download(
+        lambda book: selectors.credit_xlsx_for(book, request.user), "credit-grades.xlsx"
+    )
 
 
 @login_required

@@ -14,9 +14,8 @@ Rules (each yields Alert rows with the project, the employer and a reason in Chi
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -305,11 +304,12 @@ def alerts_summary_for(user: Any, *, today: dt.date | None = None) -> dict[str, 
     }
 
 
-def alerts_xlsx(alerts: list[Alert]) -> bytes:
-    """The alert list as a spreadsheet for the people who chase the money."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "欠薪预警"
+def alerts_xlsx(book: Workbook, alerts: Iterable[Alert]) -> None:
+    """The alert list as a spreadsheet for the people who chase the money, written into a write-only workbook
+    (smz.core.downloads) row by row."""
+    ws = book.create_sheet("欠薪预警")
+    for col, width in zip("ABCDEFGHI", (16, 18, 30, 10, 28, 9, 14, 6, 60), strict=True):
+        ws.column_dimensions[col].width = width
     ws.append(
         [
             "预警类型",
@@ -339,8 +339,3 @@ def alerts_xlsx(alerts: list[Alert]) -> bytes:
                 ]
             )
         )
-    for col, width in zip("ABCDEFGHI", (16, 18, 30, 10, 28, 9, 14, 6, 60), strict=True):
-        ws.column_dimensions[col].width = width
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from smz.labor.bankfile import (
+    PAYMENT_COLUMNS,
     PaymentRow,
     ResultRow,
     payment_file_csv,
@@ -366,3 +367,16 @@ def test_amounts_survive_export_and_bank_answer(amounts: list[int]) -> None:
     parsed = result_file_parse(_result_csv(answer), "r.csv")
     assert parsed.errors == []
     assert [r.amount_fen for r in parsed.rows] == amounts
+
+
+def test_xlsx_header_is_text_amounts_right_aligned_columns_sized() -> None:
+    """As the in-memory workbook had it before the file streamed (checked cell by cell against 45de42c)."""
+    ws = load_workbook(io.BytesIO(payment_file_xlsx(_batch()))).active
+    assert [c.number_format for c in ws[1]] == ["@"] * len(PAYMENT_COLUMNS)
+    amount = [c.alignment.horizontal for c in ws["H"]]
+    assert amount == [None, "right", "right", "right"]
+    assert {c.alignment.horizontal for c in ws["D"]} == {None}
+    widths = {k: d.width for k, d in ws.column_dimensions.items()}
+    assert [widths[chr(ord("A") + i)] for i in range(len(PAYMENT_COLUMNS))] == [
+        w for _, w in PAYMENT_COLUMNS
+    ]

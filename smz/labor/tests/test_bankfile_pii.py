@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from smz.core.models import PersonalDataAccess
 from smz.labor import services
+from smz.testing.downloads import download_body
 from smz.testing.labor import confirm_all, draft, ready_payroll, wage_account
 
 CARD = "6222020200112233445"
@@ -50,7 +51,7 @@ def test_issue10_item5_bank_file_full_for_the_labor_specialist_one_audit_row_per
     r = as_user("gc_labor").get(reverse("labor:batch", args=[batch.pk]) + f"?download={fmt}")
     assert r.status_code == 200
     if fmt == "csv":
-        assert r.content.decode("utf-8-sig").count(CARD) == 2
+        assert download_body(r).decode("utf-8-sig").count(CARD) == 2
     rows = PersonalDataAccess.objects.filter(field="bank_card")
     payees = set(batch.lines.values_list("payroll_line__worker", flat=True))
     assert len(payees) == 2

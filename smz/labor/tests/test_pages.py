@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from smz.labor.models import LaborContract, PaymentBatch, Payroll
 from smz.testing.approvals import PDF
+from smz.testing.downloads import download_body
 from smz.testing.labor import MONTH, attend, contract, draft, submitted
 
 
@@ -59,7 +60,7 @@ def test_r_l2_month_from_attendance_to_paid_through_the_pages(month, as_user):
     gc.post(reverse("labor:batch_export", args=[p1.pk]))
     batch = PaymentBatch.objects.get(project=p1)
     csv = gc.get(reverse("labor:batch", args=[batch.pk]) + "?download=csv")
-    assert csv.status_code == 200 and b"6222020200112233445" in csv.content
+    assert csv.status_code == 200 and b"6222020200112233445" in download_body(csv)
     ref = batch.lines.get().line_ref
     result = f"明细编号,处理结果,金额,银行流水号,失败原因,处理日期\r\n{ref},成功,5040.00,B9,,2026-11-09\r\n"
     page = gc.post(

@@ -6,9 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from smz.core.downloads import xlsx_download
 from smz.core.errors import DomainError
 from smz.core.forms import form_int
 from smz.labor import selectors
@@ -19,7 +21,7 @@ from smz.registry import scoping
 
 
 @login_required
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: HttpRequest) -> HttpResponseBase:
     """欠薪预警 for the GC (its projects), the authorities (their area) and the city; Excel export."""
     if not (scoping.is_authority(request.user) or scoping.is_enterprise_user(request.user)):
         raise Http404
@@ -28,14 +30,10 @@ def alerts(request: HttpRequest) -> HttpResponse:
     every = selectors.alerts_for(request.user)
     shown = [a for a in every if not rule or a.rule == rule]
     if request.GET.get("export") == "xlsx":
-        response = HttpResponse(
-            selectors.alerts_xlsx(shown),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return xlsx_download(
+            lambda book: selectors.alerts_xlsx(book, shown),
+            f"arrears-{timezone.localdate():%Y%m%d}.xlsx",
         )
-        response["Content-Disposition"] = (
-            f'attachment; filename="arrears-{timezone.localdate():%Y%m%d}.xlsx"'
-        )
-        return response
     return render(
         request,
         "labor/alerts.html",

@@ -7,9 +7,11 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from smz.core.downloads import csv_download, xlsx_download
 from smz.core.errors import CoreErrorCode, DomainError, Forbidden
 from smz.core.forms import form_int
 from smz.core.pii import masked, may_unmask, pii_reveal
@@ -169,7 +171,7 @@ def _payment_rows(batch, *, user) -> list[bankfile.PaymentRow]:
 
 
 @login_required
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     batch = selectors.batch_get_for(request.user, pk)
     is_gc = scoping.is_gc_of(request.user, batch.project)
     outcome = None
@@ -210,18 +212,10 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "代发文件含完整工资卡号，仅劳务专管员可下载", code=CoreErrorCode.PII_FORBIDDEN
             )
         rows = _payment_rows(batch, user=request.user)
+        name = f"{batch.no}.{request.GET['download']}"
         if request.GET["download"] == "csv":
-            response = HttpResponse(bankfile.payment_file_csv(rows), content_type="text/csv")
-        else:
-            response = HttpResponse(
-                bankfile.payment_file_xlsx(rows),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        response["Content-Disposition"] = (
-            f'attachment; filename="{batch.no}.{request.GET["download"]}"'
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+            return csv_download(bankfile.payment_file_rows(rows), name)
+        return xlsx_download(lambda book: bankfile.payment_file_sheet(book, rows), name)
     lines = selectors.batch_lines_of(batch)
     return render(
         request,

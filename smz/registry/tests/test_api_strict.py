@@ -19,6 +19,7 @@ from smz.core.xlsx import safe_cell, safe_row
 from smz.registry.models import Employment, Team, Worker
 from smz.registry.services import WorkerData, worker_data_errors
 from smz.registry.synthetic import synthetic_id_number
+from smz.testing.downloads import download_body
 
 API = "/api/v1"
 
@@ -219,7 +220,9 @@ def test_item8_legacy_poisoned_names_still_export(as_user, world):
     export = client.get(f"{API}/employments/export.xlsx?project={world.projects['p1'].pk}")
     assert export.status_code == 200, export.content[:300]
     values = {
-        c.value for row in load_workbook(io.BytesIO(export.content)).active.iter_rows() for c in row
+        c.value
+        for row in load_workbook(io.BytesIO(download_body(export))).active.iter_rows()
+        for c in row
     }
     assert {"测试\ufffd甲工", "甲\ufffd钢筋班"} <= values  # the bad character shows as U+FFFD
 

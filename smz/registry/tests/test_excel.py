@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 
 from smz.core.models import Event
 from smz.registry import excel
-from smz.registry.excel import importing
+from smz.registry.excel import importing, workbooks
 from smz.registry.models import Employment, Team, Worker
+from smz.testing.downloads import download_body
 from smz.testing.registry import HEADERS, new_id, person, roster_xlsx, upload
 
 TEMPLATE_URL = reverse("api:roster_template")
@@ -337,13 +338,14 @@ def test_n2_export_masked(world, as_user):
     assert resp.status_code == 200
     assert resp["Content-Type"] == excel.XLSX_CONTENT_TYPE
     assert "filename*=utf-8''" in resp["Content-Disposition"]
-    values = cell_values(resp.content)
+    content = download_body(resp)
+    values = cell_values(content)
     for worker in world.workers.values():
         assert worker.id_number not in values
         assert not any(worker.id_number in v for v in values)
         assert not any(worker.bank_card in v for v in values)
     assert not any("13800001234" in v for v in values)
-    rows = export_rows(resp.content)
+    rows = export_rows(content)
     gc_worker = world.workers["gc"]
     [row] = [r for r in rows if r["姓名"] == gc_worker.name]
     assert row["证件号码"] == gc_worker.id_number[:4] + "*" * 10 + gc_worker.id_number[-4:]
@@ -355,12 +357,12 @@ def test_n2_export_masked(world, as_user):
 
 
 def test_n2_export_only_what_the_persona_sees(world, as_user):
-    sub = export_rows(as_user("sub_labor").get(EXPORT_URL).content)
+    sub = export_rows(download_body(as_user("sub_labor").get(EXPORT_URL)))
     assert [r["姓名"] for r in sub] == ["测试乙工"]
     assert {r["用工单位"] for r in sub} == {"乙劳务有限公司"}
 
     neighbour = as_user("neighbour_labor")
-    rows = export_rows(neighbour.get(EXPORT_URL).content)
+    rows = export_rows(download_body(neighbour.get(EXPORT_URL)))
     assert [r["姓名"] for r in rows] == ["测试戊工"]
     assert all(r["项目名称"] != world.projects["p1"].name for r in rows)
     resp = neighbour.get(f"{EXPORT_URL}?project={world.projects['p1'].pk}")
@@ -370,10 +372,10 @@ def test_n2_export_only_what_the_persona_sees(world, as_user):
 def test_n2_export_filters_status_and_name(world, as_user):
     client = as_user("city_admin")
     p1 = world.projects["p1"].pk
-    assert [r["姓名"] for r in export_rows(client.get(f"{EXPORT_URL}?q=乙工").content)] == [
+    assert [r["姓名"] for r in export_rows(download_body(client.get(f"{EXPORT_URL}?q=乙工")))] == [
         "测试乙工"
     ]
-    rows = export_rows(client.get(f"{EXPORT_URL}?project={p1}&status=exited").content)
+    rows = export_rows(download_body(client.get(f"{EXPORT_URL}?project={p1}&status=exited")))
     assert rows == []
 
 
@@ -447,3 +449,17 @@ def test_issue11_project_template_link_is_there_before_a_project_is_chosen(world
     p1 = world.projects["p1"].pk
     chosen = as_user("gc_labor").get(reverse("portal:roster_import") + f"?project={p1}")
     assert f'href="{reverse("api:roster_template")}?project_id={p1}"' in chosen.content.decode()
+
+
+def test_n5_export_streams_and_a_too_large_one_is_refused_not_cut(world, as_user, monkeypatch):
+    client = as_user("city_admin")
+    resp = client.get(EXPORT_URL)
+    assert resp.status_code == 200 and resp.streaming
+    rows = export_rows(download_body(resp))
+    assert len(rows) == 4
+    monkeypatch.setattr(workbooks, "EXPORT_MAX_ROWS", 3)
+    refused = client.get(EXPORT_URL)
+    assert refused.status_code == 422 and not refused.streaming
+    assert refused.json()["code"] == "roster.export_too_large"
+    assert "导出超过3行" in refused.json()["message"]
+    assert client.get(f"{EXPORT_URL}?project={world.projects['p1'].pk}").status_code == 200

@@ -8,6 +8,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from smz.registry.models import Enterprise, Team, Worker
+from smz.testing.downloads import download_body
 
 TEMPLATE_URL = reverse("api:roster_template")
 EXPORT_URL = reverse("api:employment_export")
@@ -31,7 +32,7 @@ def test_item9_employment_export_escapes_formulas(world, as_user) -> None:
     _poison(world)
     resp = as_user("gc_labor").get(f"{EXPORT_URL}?project={world.projects['p1'].pk}")
     assert resp.status_code == 200
-    cells = _cells(resp.content)
+    cells = _cells(download_body(resp))
     for text in (LINK, CMD, "@SUM(1)\ufffd"):
         cell = cells["'" + text]
         assert cell.data_type == "s"
