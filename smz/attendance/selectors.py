@@ -427,7 +427,7 @@ def double_shift_rows_for(
 
 # The anomaly lists' order; its first key, the day, splits a month into 30 runs (smz.core.paging.Buckets).
 ANOMALY_ORDER = ("-work_date", "project__code", "pk")
-ANOMALY_BUCKET = "work_date"
+ANOMALY_BUCKET = ANOMALY_ORDER[0].lstrip("-")
 
 
 def anomaly_list_for(

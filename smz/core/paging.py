@@ -77,11 +77,11 @@ class Buckets:
 
 
 def page_rows(
-    queryset: QuerySet, bottom: int, top: int, *, bucket: str = "", shallow: int = SHALLOW_ROWS
+    queryset: QuerySet, bottom: int, top: int, *, bucket: str = "", shallow: int | None = None
 ) -> tuple[list, int]:
     """(queryset[bottom:top] read by `rows_by_keys`, queryset.count()); by buckets when one is given and
-    the slice starts at row `shallow` or later."""
-    if bucket and bottom >= shallow:
+    the slice starts at row `shallow` (default `SHALLOW_ROWS`) or later."""
+    if bucket and bottom >= (SHALLOW_ROWS if shallow is None else shallow):
         buckets = Buckets(queryset, bucket)
         return buckets.rows(bottom, top), buckets.count
     return rows_by_keys(queryset, bottom, top), queryset.count()
@@ -98,10 +98,10 @@ class KeysFirstPaginator(Paginator):
         orphans: int = 0,
         *,
         bucket: str = "",
-        shallow: int = SHALLOW_ROWS,
+        shallow: int | None = None,
     ) -> None:
         super().__init__(object_list, per_page, orphans)
-        self.bucket, self.shallow = bucket, shallow
+        self.bucket, self.shallow = bucket, SHALLOW_ROWS if shallow is None else shallow
 
     @cached_property
     def buckets(self) -> Buckets:

@@ -146,7 +146,7 @@ def test_n5_double_shift_pages_together_are_the_whole_list(
     r = client.get(url)
     assert r.context["shifts_more"] and r.context["page"].paginator.count == 7
     assert [s["work_date"] for s in r.context["shifts"]] == [s["work_date"] for s in whole[:7]]
-    assert "只列出最近的 7 条" in r.content.decode()
+    assert "超过 7 条，只列出最近的 7 条" in r.content.decode()
 
 
 @pytest.mark.django_db

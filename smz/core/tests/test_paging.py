@@ -9,6 +9,7 @@ import pytest
 from django.core.paginator import Paginator
 
 from conftest import make_worker
+from smz.core import paging
 from smz.core.paging import KeysFirstPaginator, page_rows, rows_by_keys
 from smz.registry import selectors
 from smz.registry.models import Employment
@@ -104,3 +105,31 @@ def test_issue17_4_buckets_refuse_a_list_not_sorted_by_them(world) -> None:
         page_rows(qs, 0, 10, bucket="worker__name", shallow=0)
     with pytest.raises(ValueError):
         page_rows(qs.order_by(), 0, 10, bucket=selectors.EMPLOYMENT_BUCKET, shallow=0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["city_supervisor", "town_l1", "neighbour_labor"])
+def test_issue17_4_people_page_and_api_deep_pages_by_project(
+    world, as_user, persona, monkeypatch
+) -> None:
+    """Every page of the people list and of /api/v1/employments read by buckets (as deep pages are in the
+    city) holds Django's rows in Django's order; the page links and the API's count are unchanged."""
+    _city_of_small_projects(world)
+    monkeypatch.setattr(paging, "SHALLOW_ROWS", 0)
+    qs = selectors.employment_list_for(world.user(persona))
+    client = as_user(persona)
+    django = Paginator(qs, 50)
+    for number in django.page_range:
+        r = client.get(f"/workers/?page={number}")
+        assert r.status_code == 200
+        assert [e.pk for e in r.context["page"]] == [e.pk for e in django.page(number)]
+        assert f"第 {number} / {django.num_pages} 页" in r.content.decode()
+    django = Paginator(qs, 4)
+    for number in django.page_range:
+        r = client.get(f"/api/v1/employments?page={number}&page_size=4")
+        assert r.status_code == 200
+        body = r.json()
+        assert body["count"] == django.count
+        assert [e["id"] for e in body["items"]] == [e.pk for e in django.page(number)]
+    r = client.get(f"/api/v1/employments?page={django.num_pages + 1}&page_size=4")
+    assert r.json() == {"items": [], "count": django.count}
