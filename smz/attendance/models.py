@@ -147,11 +147,10 @@ class DailyAttendance(models.Model):
             ),
             # one per anomaly tab, with the tab's own filter (selectors.anomaly_list_for): a month of the
             # city's rows without an exit pass (120,000) is counted from the index alone, not its rows, and
-            # a page's keys are sorted from it too (the id included, PostgreSQL only)
+            # a page's keys are sorted from it too (the id a key column: SQLite has no INCLUDE)
             *(
                 models.Index(
-                    fields=["work_date", "project"],
-                    include=["id"],
+                    fields=["work_date", "project", "id"],
                     condition=~models.Q(anomalies=[]) & models.Q(anomalies__icontains=kind),
                     name=f"daily_{kind}",
                 )

@@ -349,16 +349,17 @@ def double_shift_days_for(
     # Two projects on one day means two rosters that day (the one ingest path stores a pass only for a
     # person on the project's roster on the pass's day): only people with two employments overlapping the
     # range are looked at, not every attended person-day of the city (scale-baseline.md, cause 5).
-    overlapping = Employment.objects.filter(entry_on__lte=last).filter(
-        Q(exit_on__isnull=True) | Q(exit_on__gte=first)
+    overlapping = (
+        Employment.objects.filter(entry_on__lte=last)
+        .filter(Q(exit_on__isnull=True) | Q(exit_on__gte=first))
+        .order_by()
     )
-    two_rosters = overlapping.order_by()
     if not scoping.sees_all_attendance(user):
         # and, for a user who does not see every row, people with an employment he sees (a row he sees is
         # on a project where the person has one, attendance_scope): a town looks at its people, not the city's
-        two_rosters = two_rosters.filter(worker__in=scoping.employments_for(user).values("worker"))
+        overlapping = overlapping.filter(worker__in=scoping.employments_for(user).values("worker"))
     two_rosters = (
-        two_rosters.values("worker")
+        overlapping.values("worker")
         .annotate(lo=Min("project_id"), hi=Max("project_id"))  # two projects: the ends differ
         .filter(lo__lt=F("hi"))
         .values("worker")
