@@ -367,20 +367,31 @@ def double_shift_days_for(
     people = list(two_rosters.values_list("worker", flat=True))
     if not people:
         return []
-    # as a list, not a subquery: the database then knows how few they are and reads their days by index
-    candidates = DailyAttendance.objects.filter(
-        AnyOf(F("worker"), people), work_date__range=(first, last), attended=True
-    )
-    if not scoping.sees_all_attendance(user):  # else every row is visible: its own row is the test
-        # the same for every row of a person-day: counts are unaffected
-        candidates = candidates.filter(Exists(visible))
-    pairs = (
-        candidates.values("worker", "work_date")
-        .annotate(projects=Count("project", distinct=True))
-        .filter(projects__gt=1)
-        .order_by("-work_date", "worker")
-    )
-    return [(p["worker"], p["work_date"], p["projects"]) for p in pairs[: DOUBLE_SHIFTS_MAX + 1]]
+
+    def between(lo: dt.date, hi: dt.date, limit: int) -> list[tuple[int, dt.date, int]]:
+        # as a list, not a subquery: the database then knows how few they are and reads their days by index
+        candidates = DailyAttendance.objects.filter(
+            AnyOf(F("worker"), people), work_date__range=(lo, hi), attended=True
+        )
+        if not scoping.sees_all_attendance(
+            user
+        ):  # else every row is visible: its own row is the test
+            # the same for every row of a person-day: counts are unaffected
+            candidates = candidates.filter(Exists(visible))
+        pairs = (
+            candidates.values("worker", "work_date")
+            .annotate(projects=Count("project", distinct=True))
+            .filter(projects__gt=1)
+            .order_by("-work_date", "worker")
+        )
+        return [(p["worker"], p["work_date"], p["projects"]) for p in pairs[:limit]]
+
+    # The newest day first: in a city it fills the list alone, and one day is grouped instead of 30.
+    limit = DOUBLE_SHIFTS_MAX + 1
+    found = between(last, last, limit)
+    if len(found) < limit and first < last:
+        found += between(first, last - dt.timedelta(days=1), limit - len(found))
+    return found
 
 
 def double_shift_rows_for(

@@ -100,11 +100,16 @@ def expected_double_shifts(user, first, last) -> list[tuple[int, dt.date, int]]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_n5_double_shift_days_are_all_read_plainly(world, month, persona) -> None:
+def test_n5_double_shift_days_are_all_read_plainly(world, month, persona, monkeypatch) -> None:
     first, last = month
     user = world.user(persona)
     expected = expected_double_shifts(user, first, last)
     assert selectors.double_shift_days_for(user, first=first, last=last) == expected
+    for cap in (1, 5, 13, 40):  # the newest day alone, or it and the days before
+        monkeypatch.setattr(selectors, "DOUBLE_SHIFTS_MAX", cap)
+        days = selectors.double_shift_days_for(user, first=first, last=last)
+        assert days == expected[: cap + 1]
+    monkeypatch.undo()
     if persona == "city_supervisor":
         assert len(expected) > 50  # more than one page
     if persona == "neighbour_town":
@@ -145,7 +150,9 @@ def test_n5_double_shift_pages_together_are_the_whole_list(
     monkeypatch.setattr(selectors, "DOUBLE_SHIFTS_MAX", 7)
     r = client.get(url)
     assert r.context["shifts_more"] and r.context["page"].paginator.count == 7
-    assert [s["work_date"] for s in r.context["shifts"]] == [s["work_date"] for s in whole[:7]]
+    assert [(s["worker"].pk, s["work_date"]) for s in r.context["shifts"]] == [
+        (s["worker"].pk, s["work_date"]) for s in whole[:7]
+    ]
     assert "超过 7 条，只列出最近的 7 条" in r.content.decode()
 
 
