@@ -129,6 +129,10 @@ class IngestBatch(models.Model):
         ]
 
 
+# The anomaly codes a daily row may carry (services.daily_rows; their labels: selectors.ANOMALY_LABELS).
+ANOMALY_KINDS = ("only_invalid_passes", "no_exit", "off_site", "no_face", "not_same_person")
+
+
 class DailyAttendance(models.Model):
     """每日考勤: one row per person per project per day, recomputed from pass records."""
 
@@ -164,6 +168,17 @@ class DailyAttendance(models.Model):
                 fields=["work_date", "project"],
                 condition=~models.Q(anomalies=[]),
                 name="daily_anomalous",
+            ),
+            # one per anomaly tab, with the tab's own filter (selectors.anomaly_list_for): a month of the
+            # city's rows without an exit pass (120,000) is counted from the index alone, not its rows, and
+            # a page's keys are sorted from it too (the id a key column: SQLite has no INCLUDE)
+            *(
+                models.Index(
+                    fields=["work_date", "project", "id"],
+                    condition=~models.Q(anomalies=[]) & models.Q(anomalies__icontains=kind),
+                    name=f"daily_{kind}",
+                )
+                for kind in ANOMALY_KINDS
             ),
         ]
 

@@ -352,11 +352,26 @@ UNSHOWN_WORKER_FIELDS = (
 )
 
 
+DOUBLE_SHIFTS_MAX = (
+    500  # the newest person-days listed; one more is read to tell that there are more
+)
+
+
 def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
     """The same person attended on two or more projects the same day (A4), where the user can see at least
-    one of those projects' attendance. Only rows in the user's scope are shown (P3, issue 10 item 4): the
-    other projects are a count (`hidden`), never a name or a time, so a subcontractor or a town learns that
-    its person worked elsewhere that day but not where or when."""
+    one of those projects' attendance: the newest `DOUBLE_SHIFTS_MAX` person-days with their rows. The page
+    lists them a page at a time (`double_shift_days_for`, then `double_shift_rows_for` of the page's days)."""
+    days = double_shift_days_for(user, first=first, last=last)[:DOUBLE_SHIFTS_MAX]
+    return double_shift_rows_for(user, days=days)
+
+
+def double_shift_days_for(
+    user: Any, *, first: dt.date, last: dt.date
+) -> list[tuple[int, dt.date, int]]:
+    """(worker, day, projects attended) of each person-day on two or more projects where the user sees one,
+    newest first (then by worker), at most `DOUBLE_SHIFTS_MAX` + 1. Only rows in the user's scope are shown
+    (P3, issue 10 item 4): the other projects are a count (`hidden`), never a name or a time, so a
+    subcontractor or a town learns that its person worked elsewhere that day but not where or when."""
     visible = daily_for(user).filter(
         work_date__range=(first, last),
         attended=True,
@@ -366,11 +381,17 @@ def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[
     # Two projects on one day means two rosters that day (the one ingest path stores a pass only for a
     # person on the project's roster on the pass's day): only people with two employments overlapping the
     # range are looked at, not every attended person-day of the city (scale-baseline.md, cause 5).
-    two_rosters = (
+    overlapping = (
         Employment.objects.filter(entry_on__lte=last)
         .filter(Q(exit_on__isnull=True) | Q(exit_on__gte=first))
         .order_by()
-        .values("worker")
+    )
+    if not scoping.sees_all_attendance(user):
+        # and, for a user who does not see every row, people with an employment he sees (a row he sees is
+        # on a project where the person has one, attendance_scope): a town looks at its people, not the city's
+        overlapping = overlapping.filter(worker__in=scoping.employments_for(user).values("worker"))
+    two_rosters = (
+        overlapping.values("worker")
         .annotate(lo=Min("project_id"), hi=Max("project_id"))  # two projects: the ends differ
         .filter(lo__lt=F("hi"))
         .values("worker")
@@ -378,24 +399,44 @@ def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[
     people = list(two_rosters.values_list("worker", flat=True))
     if not people:
         return []
-    # as a list, not a subquery: the database then knows how few they are and reads their days by index
-    candidates = DailyAttendance.objects.filter(
-        AnyOf(F("worker"), people), work_date__range=(first, last), attended=True
-    )
-    if not scoping.sees_all_attendance(user):  # else every row is visible: its own row is the test
-        # the same for every row of a person-day: counts are unaffected
-        candidates = candidates.filter(Exists(visible))
-    pairs = (
-        candidates.values("worker", "work_date")
-        .annotate(projects=Count("project", distinct=True))
-        .filter(projects__gt=1)
-        .order_by("-work_date", "worker")
-    )
-    counts = {(p["worker"], p["work_date"]): p["projects"] for p in pairs[:500]}
+
+    def between(lo: dt.date, hi: dt.date, limit: int) -> list[tuple[int, dt.date, int]]:
+        # as a list, not a subquery: the database then knows how few they are and reads their days by index
+        candidates = DailyAttendance.objects.filter(
+            AnyOf(F("worker"), people), work_date__range=(lo, hi), attended=True
+        )
+        if not scoping.sees_all_attendance(
+            user
+        ):  # else every row is visible: its own row is the test
+            # the same for every row of a person-day: counts are unaffected
+            candidates = candidates.filter(Exists(visible))
+        pairs = (
+            candidates.values("worker", "work_date")
+            .annotate(projects=Count("project", distinct=True))
+            .filter(projects__gt=1)
+            .order_by("-work_date", "worker")
+        )
+        return [(p["worker"], p["work_date"], p["projects"]) for p in pairs[:limit]]
+
+    # The newest day first: in a city it fills the list alone, and one day is grouped instead of 30.
+    limit = DOUBLE_SHIFTS_MAX + 1
+    found = between(last, last, limit)
+    if len(found) < limit and first < last:
+        found += between(first, last - dt.timedelta(days=1), limit - len(found))
+    return found
+
+
+def double_shift_rows_for(
+    user: Any, *, days: Iterable[tuple[int, dt.date, int]]
+) -> list[dict[str, Any]]:
+    """Each of `days` (from `double_shift_days_for`) with the person and his rows the user may see, in the
+    same order; `hidden` counts the projects he may not."""
+    counts = {(worker, day): projects for worker, day, projects in days}
     if not counts:
         return []
+    dates = [day for _, day in counts]
     theirs = daily_for(user).filter(
-        worker__in={w for w, _ in counts}, work_date__range=(first, last), attended=True
+        worker__in={w for w, _ in counts}, work_date__range=(min(dates), max(dates)), attended=True
     )
     # Their other days come too (people and days as two lists): keep only the counted pairs' rows before
     # making model instances of them (for 30 days, tens of thousands of rows against a thousand).
@@ -414,18 +455,23 @@ def double_shifts_for(user: Any, *, first: dt.date, last: dt.date) -> list[dict[
             grouped.setdefault((r.worker_id, r.work_date), []).append(r)
     result = []
     for key, projects in counts.items():
-        days = grouped.get(key, [])
-        if not days:
+        days_rows = grouped.get(key, [])
+        if not days_rows:
             continue
         result.append(
             {
-                "worker": days[0].worker,
+                "worker": days_rows[0].worker,
                 "work_date": key[1],
-                "days": days,
-                "hidden": projects - len({d.project_id for d in days}),
+                "days": days_rows,
+                "hidden": projects - len({d.project_id for d in days_rows}),
             }
         )
     return result
+
+
+# The anomaly lists' order; its first key, the day, splits a month into 30 runs (smz.core.paging.Buckets).
+ANOMALY_ORDER = ("-work_date", "project__code", "pk")
+ANOMALY_BUCKET = ANOMALY_ORDER[0].lstrip("-")
 
 
 def anomaly_list_for(
@@ -434,10 +480,10 @@ def anomaly_list_for(
     """Daily rows with an anomaly (invalid-only, no exit, off site, no face) in the user's scope."""
     qs = daily_for(user).filter(work_date__range=(first, last)).exclude(anomalies=[])
     if kind:
-        qs = qs.filter(
-            anomalies__icontains=kind
-        )  # codes are distinct words; works on SQLite and PG
-    return qs.select_related("project", "worker").order_by("-work_date", "project__code", "pk")
+        # codes are distinct words; works on SQLite and PG. The same filter as the kind's partial index
+        # (models.DailyAttendance, daily_<kind>), so that PostgreSQL may use it.
+        qs = qs.filter(anomalies__icontains=kind)
+    return qs.select_related("project", "worker").order_by(*ANOMALY_ORDER)
 
 
 def key_post_absences_for(user: Any, *, first: dt.date, last: dt.date) -> QuerySet[KeyPostDay]:

@@ -6,7 +6,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from smz.core.api_errors import errors
 from smz.core.errors import Forbidden, NotFound, field_errors
-from smz.core.paging import rows_by_keys
+from smz.core.paging import page_rows
 from smz.core.pii import pii_reveal
 from smz.core.strict import QueryId, text
 from smz.registry import identity, selectors, services
@@ -48,11 +48,17 @@ class Page(PageNumberPagination):
         page: int = Field(1, ge=1, le=MAX_PAGE)
         page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
+    bucket = ""  # the lists' first sort key, to page by it (smz.core.paging.Buckets)
+
     def paginate_queryset(self, queryset, pagination: Input, **params):
         size = pagination.page_size
         offset = (pagination.page - 1) * size
-        items = rows_by_keys(queryset, offset, offset + size)
-        return {"items": items, "count": queryset.count()}
+        items, count = page_rows(queryset, offset, offset + size, bucket=self.bucket)
+        return {"items": items, "count": count}
+
+
+class EmploymentPage(Page):
+    bucket = selectors.EMPLOYMENT_BUCKET
 
 
 class ProjectFilter(Schema):
@@ -240,7 +246,7 @@ class EmploymentFilter(Schema):
     response={200: list[EmploymentOut], **errors(401, 422)},
     summary="项目人员列表",
 )
-@paginate(Page)
+@paginate(EmploymentPage)
 def employment_list(request: HttpRequest, filters: Query[EmploymentFilter]):
     return selectors.employment_list_for(request.user, **filters.dict())
 

@@ -134,6 +134,12 @@ def employment_get_for(user: Any, pk: int) -> Employment:
     return employment
 
 
+# The people lists' order; its first key, the project, splits a city's people into a thousand small runs, so a deep
+# page is found by counting each project's people and sorting only the page's project(s) (smz.core.paging.Buckets).
+EMPLOYMENT_ORDER = ("project__code", "team__name", "worker__name", "pk")
+EMPLOYMENT_BUCKET = EMPLOYMENT_ORDER[0]
+
+
 def employment_list_for(
     user: Any,
     *,
@@ -163,7 +169,7 @@ def employment_list_for(
         qs = qs.filter(worker__name__icontains=q)
     if id_number_index:
         qs = qs.filter(worker__id_number_index=id_number_index)
-    return qs.order_by("project__code", "team__name", "worker__name", "pk")
+    return qs.order_by(*EMPLOYMENT_ORDER)
 
 
 def key_post_list_for(user: Any, *, project: int | None = None) -> QuerySet[KeyPost]:

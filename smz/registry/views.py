@@ -136,8 +136,8 @@ def worker_verify(request: HttpRequest) -> HttpResponse:
 # ---- the people (人员) and the roster import ----------------------------------------------------------
 
 
-def _page(request: HttpRequest, qs: Any, per_page: int = 30) -> Page:
-    return KeysFirstPaginator(qs, per_page).get_page(request.GET.get("page"))
+def _page(request: HttpRequest, qs: Any, per_page: int = 30, bucket: str = "") -> Page:
+    return KeysFirstPaginator(qs, per_page, bucket=bucket).get_page(request.GET.get("page"))
 
 
 @login_required
@@ -156,7 +156,8 @@ def worker_list(request: HttpRequest) -> HttpResponse:
         id_number_index=id_number_index("01", id_number) if id_number else "",
     )
     context = {
-        "page": _page(request, qs, 50),
+        # a thousand projects in the city: a deep page sorts one project's people, not everyone (paging.py)
+        "page": _page(request, qs, 50, bucket=selectors.EMPLOYMENT_BUCKET),
         "q": q,
         "id_searched": mask_id_number(id_number),
         "work_types": code_table("work_type"),
