@@ -90,14 +90,17 @@ def alerts_for(user: Any, *, today: dt.date | None = None, rule: str = "") -> li
     project_ids = set(projects.values_list("pk", flat=True))
     if not project_ids:
         return []
+    # A city's 1,000 project ids go to the database as one array (AnyOf), not one placeholder each.
+    in_scope = sorted(project_ids)
     # the town is shown on every row (page and Excel): read with the projects, not once per row
     by_id = {
-        p.pk: p for p in Project.objects.filter(pk__in=project_ids).select_related("jurisdiction")
+        p.pk: p
+        for p in Project.objects.filter(AnyOf(F("pk"), in_scope)).select_related("jurisdiction")
     }
     alerts: list[Alert] = []
     wanted = (lambda r: r == rule) if rule else (lambda r: True)
 
-    due = Payroll.objects.filter(project__in=project_ids, pay_due_on__lt=today).exclude(
+    due = Payroll.objects.filter(AnyOf(F("project"), in_scope), pay_due_on__lt=today).exclude(
         state=Payroll.State.DRAFT
     )
     # Each rule is a fixed number of queries, however many projects, sheets and exits there are (N5).
@@ -137,7 +140,9 @@ def alerts_for(user: Any, *, today: dt.date | None = None, rule: str = "") -> li
             .values("payroll")
             .annotate(amount=Sum("paid_fen"), people=Count("pk"), last=Max("paid_on"))
         }
-        for payroll in Payroll.objects.filter(pk__in=late).select_related("employer"):
+        for payroll in Payroll.objects.filter(AnyOf(F("pk"), sorted(late))).select_related(
+            "employer"
+        ):
             row = late[payroll.pk]
             alerts.append(
                 Alert(
@@ -154,12 +159,14 @@ def alerts_for(user: Any, *, today: dt.date | None = None, rule: str = "") -> li
     if wanted("exit_unsettled"):
         settlements = list(
             ExitSettlement.objects.filter(
-                employment__project__in=project_ids, balance_fen__gt=0
+                AnyOf(F("employment__project"), in_scope), balance_fen__gt=0
             ).select_related("employment__employer", "employment__worker")
         )
         # The confirmation's figures are frozen; what counts is what has been paid since.
         paid_since = dict(
-            PayrollLine.objects.filter(employment__in=[s.employment_id for s in settlements])
+            PayrollLine.objects.filter(
+                AnyOf(F("employment"), sorted({s.employment_id for s in settlements}))
+            )
             .exclude(payroll__state=Payroll.State.DRAFT)
             .values("employment")
             .annotate(paid=Sum("paid_fen"))
@@ -184,7 +191,9 @@ def alerts_for(user: Any, *, today: dt.date | None = None, rule: str = "") -> li
         alerts += _attendance_checks(project_ids, by_id, since, today, wanted)
     if wanted("no_account"):
         have = set(
-            WageAccount.objects.filter(project__in=project_ids).values_list("project", flat=True)
+            WageAccount.objects.filter(AnyOf(F("project"), in_scope)).values_list(
+                "project", flat=True
+            )
         )
         # one probe of the roster index a project, not every person on the city's sites
         labor = set(
@@ -306,6 +315,7 @@ def _attendance_checks(
             pk__in={e for by_employer in attended.values() for e in by_employer}
         ).values_list("pk", "name")
     )
+    labels = {month: f"{month:%Y-%m}" for _, month in attended}  # a few months, thousands of rows
     for (pid, month), by_employer in sorted(attended.items()):
         workers = sum(by_employer.values())
         sheet = on_sheet.get((pid, month), {})
@@ -321,7 +331,7 @@ def _attendance_checks(
                     month,
                     0,
                     missing,
-                    f"{month:%Y-%m} 有 {missing} 人出勤但不在任何已提交的工资表上",
+                    f"{labels[month]} 有 {missing} 人出勤但不在任何已提交的工资表上",
                 )
             )
         n_paid = paid.get((pid, month), 0)
@@ -334,7 +344,7 @@ def _attendance_checks(
                     month,
                     0,
                     abs(workers - n_paid),
-                    f"{month:%Y-%m} 出勤 {workers} 人，发薪 {n_paid} 人",
+                    f"{labels[month]} 出勤 {workers} 人，发薪 {n_paid} 人",
                 )
             )
     return alerts
