@@ -140,8 +140,10 @@ def alerts_for(user: Any, *, today: dt.date | None = None, rule: str = "") -> li
             .values("payroll")
             .annotate(amount=Sum("paid_fen"), people=Count("pk"), last=Max("paid_on"))
         }
-        for payroll in Payroll.objects.filter(AnyOf(F("pk"), sorted(late))).select_related(
-            "employer"
+        for payroll in (
+            Payroll.objects.filter(AnyOf(F("pk"), sorted(late))).select_related("employer")
+            if late
+            else ()
         ):
             row = late[payroll.pk]
             alerts.append(
@@ -163,14 +165,18 @@ def alerts_for(user: Any, *, today: dt.date | None = None, rule: str = "") -> li
             ).select_related("employment__employer", "employment__worker")
         )
         # The confirmation's figures are frozen; what counts is what has been paid since.
-        paid_since = dict(
-            PayrollLine.objects.filter(
-                AnyOf(F("employment"), sorted({s.employment_id for s in settlements}))
+        paid_since = (
+            dict(
+                PayrollLine.objects.filter(
+                    AnyOf(F("employment"), sorted({s.employment_id for s in settlements}))
+                )
+                .exclude(payroll__state=Payroll.State.DRAFT)
+                .values("employment")
+                .annotate(paid=Sum("paid_fen"))
+                .values_list("employment", "paid")
             )
-            .exclude(payroll__state=Payroll.State.DRAFT)
-            .values("employment")
-            .annotate(paid=Sum("paid_fen"))
-            .values_list("employment", "paid")
+            if settlements
+            else {}
         )
         for s in settlements:
             owed = s.owed_fen - (paid_since.get(s.employment_id) or 0)
