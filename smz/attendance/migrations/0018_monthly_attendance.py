@@ -241,6 +241,11 @@ def forwards(apps: Any, schema_editor: Any) -> None:
     """The triggers, then the summaries of the rows already there (in the same transaction on PostgreSQL:
     the triggers' locks hold the roll-up off until the back-fill is committed)."""
     vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        # Room on each page for a row's next version: a person's new day rewrites the row's `days`, which no
+        # index covers, so the update stays on its page without new index entries (a HOT update; the
+        # roll-up's summary upsert took a third of the time on the city copy than with full pages).
+        schema_editor.execute(f"ALTER TABLE {MONTHLY} SET (fillfactor = 70)")
     for sql in PG_CREATE if vendor == "postgresql" else SQLITE_CREATE:
         schema_editor.execute(sql)
     schema_editor.execute(back_fill(vendor))
