@@ -318,7 +318,7 @@ def _attendance_checks(
     on_sheet, paid = _sheet_people(project_ids, since, closed_until)
     names = dict(
         Enterprise.objects.filter(
-            pk__in={e for by_employer in attended.values() for e in by_employer}
+            AnyOf(F("pk"), sorted({e for by_employer in attended.values() for e in by_employer}))
         ).values_list("pk", "name")
     )
     labels = {month: f"{month:%Y-%m}" for _, month in attended}  # a few months, thousands of rows
