@@ -183,6 +183,83 @@ class DailyAttendance(models.Model):
         ]
 
 
+class MonthlyAttendance(models.Model):
+    """月度出勤汇总: per person, project and month, the days attended (DailyAttendance rows with
+    attended=True), and the employer of the person's labor (建筑工人) employment on the project, so that the
+    monthly checks of 欠薪预警 read counts instead of every day (issue 17 goal 4, N5).
+
+    Kept by the database itself (`monthly.py`, triggers of migration 0018), in the statement that writes the
+    rows it derives from, whatever the path (the roll-up's upsert, an ORM write, a cascade, retention):
+    `days` from the daily rows, `employer` from the employments. A row may stay at 0 days once its days are
+    taken away; readers filter days > 0."""
+
+    # the project's rows are found by the unique key (project, month, worker): no index of its own
+    project = models.ForeignKey(
+        "registry.Project", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    worker = models.ForeignKey("registry.Worker", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField("月份", help_text="当月1日")
+    # No CHECK (days >= 0): PostgreSQL checks a row proposed by INSERT … ON CONFLICT before it finds the
+    # conflict, and the triggers propose a day taken away as -1 to be added to the stored row.
+    days = models.SmallIntegerField("出勤天数", default=0)
+    # The employer of the person's latest (highest id) 建筑工人 employment on the project; none: not labor.
+    employer = models.ForeignKey(
+        "registry.Enterprise",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,  # kept by the triggers from the employments, which protect the enterprise
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "月度出勤汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "month", "worker"], name="monthly_attendance_unique"
+            )
+        ]
+        indexes = [
+            # the employment trigger: a person's months on a project
+            models.Index(fields=["worker", "project"], name="monthly_attendance_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}/{self.worker_id} {self.month:%Y-%m}: {self.days}"
+
+
+class LaborMonth(models.Model):
+    """劳务人员月出勤人数: per project, month and employer, how many people whose labor employment on the
+    project is with that employer (MonthlyAttendance.employer) attended at least one day that month. Kept by
+    triggers on MonthlyAttendance (`monthly.py`); 欠薪预警 reads these counts, a few thousand rows for a
+    city, and only the payroll lines person by person. A row may stay at 0 people."""
+
+    project = models.ForeignKey(
+        "registry.Project", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField("月份", help_text="当月1日")
+    employer = models.ForeignKey(
+        "registry.Enterprise",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    people = models.IntegerField("出勤人数", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "劳务人员月出勤人数"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "month", "employer"], name="labor_month_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["month", "project"], name="labor_month_month")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.month:%Y-%m} {self.employer_id}: {self.people}"
+
+
 class SnapshotCheck(AppendOnlyModel):
     """抓拍照片人脸核验: the face check of one pass's snapshot, written once by the background check.
     A pass whose snapshot shows no face is not counted (A5), though it stays stored and visible."""

@@ -2,8 +2,8 @@
 
 How long attendance is kept and what a legal hold stops is decided in smz/labor/retention.py. This module
 only knows how to take a project's attendance away cleanly: its pass records with their face checks and
-late snapshots, the snapshot files no remaining pass uses, its daily rows and key-post days. It goes month by
-month, so no transaction grows with the length of the project's history.
+late snapshots, the snapshot files no remaining pass uses, its daily rows (with their monthly summary) and
+key-post days. It goes month by month, so no transaction grows with the length of the project's history.
 
 On PostgreSQL the passes are partitioned by month (partitions.py). A month whose every pass belongs to a
 project being purged goes whole first (`pass_months_drop`: its dependent rows and keys are deleted, the
@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from django.db import connection, models, transaction
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 
-from smz.attendance.models import DailyAttendance, KeyPostDay, LateSnapshot, PassKey, PassRecord
+from smz.attendance.models import (
+    DailyAttendance,
+    KeyPostDay,
+    LaborMonth,
+    LateSnapshot,
+    MonthlyAttendance,
+    PassKey,
+    PassRecord,
+)
 from smz.attendance.partitions import month_partitions, partition_detach_drop
 from smz.attendance.snapshots import snapshots_forget
 
@@ -68,6 +76,9 @@ def project_attendance_purge(project_id: int) -> AttendanceCounts:
             _, by_model = passes.retention_delete()
             n_passes = by_model.get(PassRecord._meta.label, 0)
             n_days, _ = days.delete()
+            # the month's summary rows: at 0 once its daily rows are gone (triggers, monthly.py)
+            MonthlyAttendance.objects.filter(project=project_id, month=month).delete()
+            LaborMonth.objects.filter(project=project_id, month=month).delete()
             n_posts, _ = posts.delete()
             _snapshot_files_forget(names)
         removed = AttendanceCounts(

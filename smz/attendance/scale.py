@@ -8,7 +8,9 @@ formulas over the employments (`smz.core.bulk.rows_insert_select`), so a daily r
 (`services.attendance_recompute`) computes from that day's passes: first valid in, last valid out, minutes,
 valid/invalid counts and the anomalies no_exit / only_invalid_passes / off_site. The three attendance tables are
 loaded without their secondary indexes and constraints, which are rebuilt (and the foreign keys validated) at the
-end (`smz.core.bulk.indexes_deferred`), then VACUUM ANALYZE, as autovacuum would.
+end (`smz.core.bulk.indexes_deferred`), with the daily rows' summary triggers off; the monthly summaries
+(MonthlyAttendance, LaborMonth: `monthly.py`) are then filled in one statement; then VACUUM ANALYZE, as
+autovacuum would.
 
 Nothing here is a person: names are drawn from common characters, numbers are checksum-valid synthetic ones
 (`smz.registry.synthetic`), the logins have no usable password unless one is given.
@@ -29,7 +31,14 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from smz.accounts.models import User
-from smz.attendance.models import DailyAttendance, KeyPostDay, PassRecord
+from smz.attendance.models import (
+    DailyAttendance,
+    KeyPostDay,
+    LaborMonth,
+    MonthlyAttendance,
+    PassRecord,
+)
+from smz.attendance.monthly import daily_triggers_disabled, monthly_fill
 from smz.core import crypto
 from smz.core.bulk import indexes_deferred, rows_copy, rows_insert_select
 from smz.core.roles import Role
@@ -126,7 +135,7 @@ def scale_city_build(
         phases.done("logins")
     first_day = last_day - dt.timedelta(days=size.days - 1)
     total = 0
-    with indexes_deferred(PassRecord, DailyAttendance, KeyPostDay):
+    with indexes_deferred(PassRecord, DailyAttendance, KeyPostDay), daily_triggers_disabled():
         _attendance_sources()
         workers_active = len(workers)
         share = min(10_000, round(10_000 * size.passes_per_day / (2 * workers_active)))
@@ -139,8 +148,18 @@ def scale_city_build(
                 say(f"    {day}: {total:,} passes so far ({total / took:,.0f} passes/s)")
         phases.done("passes, daily rows, key-post days (indexes deferred)", total)
     phases.done("indexes and constraints rebuilt, foreign keys validated")
+    n = monthly_fill()  # the triggers were off: the monthly summaries in one statement
+    phases.done("monthly attendance summaries (MonthlyAttendance, LaborMonth)", n)
     with connection.cursor() as cursor:
-        for model in (PassRecord, DailyAttendance, KeyPostDay, Employment, Worker):
+        for model in (
+            PassRecord,
+            DailyAttendance,
+            KeyPostDay,
+            MonthlyAttendance,
+            LaborMonth,
+            Employment,
+            Worker,
+        ):
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
         cursor.execute("ANALYZE")
     phases.done("VACUUM ANALYZE")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from smz.labor import selectors
 from smz.labor.models import PayrollLine
 from smz.labor.services import arrears, exits
+from smz.labor.views import authority
 from smz.notifications.models import Notification
 from smz.testing.downloads import download_body
 from smz.testing.labor import (
@@ -163,3 +166,37 @@ def test_n5_alert_queries_do_not_grow_with_sheets_and_exits(october):
     two, after = alerts_and_queries()
     assert [two.count(r) for r in ("unpaid", "late", "exit_unsettled")] == [2, 2, 2]
     assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_issue17_4_the_page_shows_one_page_of_alerts_the_counts_and_export_all(
+    october, as_user, monkeypatch
+):
+    """The page lists ALERTS_PER_PAGE alerts at a time (the city has thousands); the counts by rule and the
+    Excel export cover every alert of the filter, and the page links keep the filter."""
+    monkeypatch.setattr(authority, "ALERTS_PER_PAGE", 2)
+    every = selectors.alerts_for(october.user("town_l1"))
+    assert len(every) >= 4
+    client = as_user("town_l1")
+    url = reverse("labor:alerts")
+
+    def rows(html: str) -> list[str]:
+        table = html.split('data-testid="alerts"')[1].split("</table>")[0]
+        return [r.split("</td>")[0] for r in table.split("<tr><td>")[1:]]
+
+    first = client.get(url).content.decode()
+    assert len(rows(first)) == 2
+    assert f"共 {len(every)} 条 · 第 1 / {(len(every) + 1) // 2} 页" in first
+    counts = selectors.alert_counts(every)
+    assert (
+        f'有考勤无工资表 <span class="badge text-bg-danger">{counts["attendance_no_payroll"]}'
+        in (first)
+    )
+    last = client.get(f"{url}?page={(len(every) + 1) // 2}").content.decode()
+    assert len(rows(last)) == len(every) - 2 * ((len(every) + 1) // 2 - 1)
+    assert client.get(f"{url}?page=999").status_code == 200  # past the end: the last page
+    wb = load_workbook(io.BytesIO(client.get(f"{url}?export=xlsx").content))
+    assert wb.active.max_row == len(every) + 1  # every alert, and the header
+    one = client.get(f"{url}?rule=unpaid").content.decode()
+    assert len(rows(one)) == counts["unpaid"] == 1 and 'data-testid="alerts-pages"' not in one
+    wb = load_workbook(io.BytesIO(client.get(f"{url}?rule=headcount&export=xlsx").content))
+    assert wb.active.max_row == counts["headcount"] + 1
