@@ -188,7 +188,7 @@ class MonthlyAttendance(models.Model):
     attended=True), and the employer of the person's labor (建筑工人) employment on the project, so that the
     monthly checks of 欠薪预警 read counts instead of every day (issue 17 goal 4, N5).
 
-    Kept by the database itself (`monthly.py`, triggers of migration 0018), in the statement that writes the
+    Kept by the database itself (`monthly.py`, triggers of migration 0020), in the statement that writes the
     rows it derives from, whatever the path (the roll-up's upsert, an ORM write, a cascade, retention):
     `days` from the daily rows, `employer` from the employments. A row may stay at 0 days once its days are
     taken away; readers filter days > 0."""

@@ -20,7 +20,7 @@ overwrite the other's day (it cannot see the other's uncommitted daily row).
   that changes nothing counted writes nothing (a roll-up rewriting an attended day: no summary write).
 - SQLite: row-level triggers doing the same for each row.
 
-The definitions are in migration 0018 (frozen there, as migrations must be); this module names the triggers
+The definitions are in migration 0020 (frozen there, as migrations must be); this module names the triggers
 (seed_scale turns the daily rows' ones off while it loads generated days and then refills the summaries with
 `monthly_fill`).
 """
