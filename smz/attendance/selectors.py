@@ -35,6 +35,7 @@ from smz.registry.models import (
     Worker,
 )
 from smz.registry.obligations import (
+    PROJECT_MANAGER_POST,
     Exemption,
     ProjectCalendar,
     key_post_exemption,
@@ -500,26 +501,50 @@ def key_post_absences_for(user: Any, *, first: dt.date, last: dt.date) -> QueryS
     )
 
 
-def key_posts_today_for(user: Any, *, project_ids: list[int] | None = None) -> list[dict[str, Any]]:
+def key_posts_today_for(
+    user: Any, *, project_ids: list[int] | None = None, holders: bool = True
+) -> list[dict[str, Any]]:
     """Every key post the user may see (or of `project_ids`) today, so far: present, absent, vacant or
     exempt (工作台). A fixed number of queries however many projects: the computed KeyPostDay row when
-    there is one, otherwise the current holder and his attendance today (no pass yet means absent)."""
+    there is one, otherwise the current holder and his attendance today (no pass yet means absent).
+    `holders=False` (counts only: the city's 7,000 posts) reads neither the holders nor an order, and only
+    the columns the status needs. The ids go as arrays (AnyOf): 8,000 placeholders cost ≈ 0.1 s to bind."""
     day = today()
-    visible = scoping.key_posts_for(user).select_related("holder")
+    visible = scoping.key_posts_for(user)
     if project_ids is not None:
-        visible = visible.filter(project__in=project_ids)
-    posts = list(visible.order_by("project", "post", "pk"))
+        visible = visible.filter(AnyOf(F("project"), project_ids))
+    if holders:
+        posts = list(visible.select_related("holder").order_by("project", "post", "pk"))
+    else:
+        posts = list(visible.only("project", "post", "holder", "holder_since").order_by())
     if not posts:
         return []
-    ids = {p.project_id for p in posts}
-    computed = {k.key_post_id: k for k in KeyPostDay.objects.filter(project__in=ids, work_date=day)}
-    holders = {p.holder_id for p in posts if p.holder_id and p.pk not in computed}
+    ids = sorted({p.project_id for p in posts})
+    computed = {
+        k.key_post_id: k
+        for k in KeyPostDay.objects.filter(AnyOf(F("project"), ids), work_date=day).only(
+            "key_post", "holder", "attended"
+        )
+    }
+    people = sorted({p.holder_id for p in posts if p.holder_id and p.pk not in computed})
     attended = set(
         DailyAttendance.objects.filter(
-            project__in=ids, worker__in=holders, work_date=day, attended=True
+            AnyOf(F("project"), ids), AnyOf(F("worker"), people), work_date=day, attended=True
         ).values_list("project", "worker")
     )
     calendars = _calendars(ids)
+    # An exemption depends on the project and on whether the post is the project manager's: worked out
+    # once per pair, not once per post (the city's 7,000 posts; a project's pauses are walked each time).
+    exempt: dict[tuple[int, bool], bool] = {}
+
+    def exempted(post: Any) -> bool:
+        pair = (post.project_id, post.post == PROJECT_MANAGER_POST)
+        if (known := exempt.get(pair)) is None:
+            known = exempt[pair] = bool(
+                key_post_exemption(calendars[post.project_id], post.post, day)
+            )
+        return known
+
     rows = []
     for post in posts:
         row = computed.get(post.pk)
@@ -531,7 +556,7 @@ def key_posts_today_for(user: Any, *, project_ids: list[int] | None = None) -> l
             present = (post.project_id, holder_id) in attended
         if present:
             status = "present"
-        elif key_post_exemption(calendars[post.project_id], post.post, day):
+        elif exempted(post):
             status = "exempt"
         else:
             status = "vacant" if holder_id is None else "absent"
@@ -539,7 +564,7 @@ def key_posts_today_for(user: Any, *, project_ids: list[int] | None = None) -> l
     return rows
 
 
-def _calendars(project_ids: set[int]) -> dict[int, ProjectCalendar]:
+def _calendars(project_ids: Iterable[int]) -> dict[int, ProjectCalendar]:
     """Each project's attendance calendar (registry.obligations), read in two queries."""
     return project_calendars(project_ids)
 
@@ -615,6 +640,7 @@ def city_today_for(user: Any) -> dict[str, Any]:
         .values(town)
         .annotate(n=Count("worker", distinct=True))
         .values_list(town, "n")
+        .order_by()  # without it the default ordering joins every person (the city: 174 → 91 ms)
     )
     passes = dict(
         passes_for(user)
@@ -630,7 +656,7 @@ def city_today_for(user: Any) -> dict[str, Any]:
         .annotate(n=Count("worker", distinct=True))
         .values_list(town, "n")
     )
-    posts = key_posts_today_for(user)
+    posts = key_posts_today_for(user, holders=False)
     town_of = dict(scoping.projects_for(user).values_list("pk", "jurisdiction").order_by())
     missing: dict[int | None, int] = {}
     for r in posts:

@@ -194,9 +194,9 @@ def test_issue17_4_the_page_shows_one_page_of_alerts_the_counts_and_export_all(
     last = client.get(f"{url}?page={(len(every) + 1) // 2}").content.decode()
     assert len(rows(last)) == len(every) - 2 * ((len(every) + 1) // 2 - 1)
     assert client.get(f"{url}?page=999").status_code == 200  # past the end: the last page
-    wb = load_workbook(io.BytesIO(client.get(f"{url}?export=xlsx").content))
+    wb = load_workbook(io.BytesIO(download_body(client.get(f"{url}?export=xlsx"))))
     assert wb.active.max_row == len(every) + 1  # every alert, and the header
     one = client.get(f"{url}?rule=unpaid").content.decode()
     assert len(rows(one)) == counts["unpaid"] == 1 and 'data-testid="alerts-pages"' not in one
-    wb = load_workbook(io.BytesIO(client.get(f"{url}?rule=headcount&export=xlsx").content))
+    wb = load_workbook(io.BytesIO(download_body(client.get(f"{url}?rule=headcount&export=xlsx"))))
     assert wb.active.max_row == counts["headcount"] + 1
