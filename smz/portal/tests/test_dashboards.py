@@ -268,3 +268,23 @@ def test_i11_6_home_pages_do_not_grow_with_projects(busy, client, persona):
         assert len(board["site"]) == 6
     if persona == "gc_labor":
         assert board["labor"]["pending"] == 1 + 5 * 2
+
+
+@pytest.mark.parametrize("login", ["city_admin", "town_l1", "gc_pm"])
+def test_issue17_4_key_post_states_for_counts_are_those_of_the_full_rows(busy, login) -> None:
+    """The city's home counts key posts from tuples (holders=False): the same posts in the same states."""
+    from smz.registry.models import ProjectPause
+
+    user = busy.user(login)
+    city = attendance_selectors.key_posts_today_for(busy.user("city_admin"))
+    vacant = next(r["project_id"] for r in city if r["status"] == "vacant")
+    # that project's posts exempt (paused), the others' not
+    ProjectPause.objects.create(project_id=vacant, start_on=dt.date(2020, 1, 1), end_on=None)
+    full = attendance_selectors.key_posts_today_for(user)
+    light = attendance_selectors.key_posts_today_for(user, holders=False)
+    assert full, login
+    if login == "city_admin":
+        assert {"exempt", "present"} <= {r["status"] for r in full}
+    assert sorted((r["post"].pk, r["project_id"], r["status"]) for r in full) == sorted(
+        (r["post"].pk, r["project_id"], r["status"]) for r in light
+    )
