@@ -198,7 +198,12 @@ class AnyOf(Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         field = self.lhs.output_field
         if connection.vendor == "postgresql":
-            array = _pg_array(field.get_prep_value(v) for v in self.rhs)
+            if all(
+                type(v) is int for v in self.rhs
+            ):  # ids, the common case: no per-value preparing
+                array = "{" + ",".join(map(str, self.rhs)) + "}"
+            else:
+                array = _pg_array(field.get_prep_value(v) for v in self.rhs)
             return f"{lhs} = ANY(%s::{_pg_type(field)}[])", (*lhs_params, array)
         values = [field.get_db_prep_value(v, connection, prepared=False) for v in self.rhs]
         if not values:
