@@ -16,10 +16,9 @@ from smz.compliance.selectors.legacy import (
     project_find_for,
 )
 from smz.compliance.services.legacy import COLUMNS, legacy_flag, legacy_import_upload
+from smz.core.downloads import XLSX_CONTENT_TYPE
 from smz.core.errors import DomainError, NotFound
 from smz.core.forms import form_date
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -104,6 +103,6 @@ def legacy_project(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def legacy_template(request: HttpRequest) -> HttpResponse:
     """The import template (.xlsx) for the old system's records."""
-    response = HttpResponse(legacy_template_for(request.user), content_type=XLSX)
+    response = HttpResponse(legacy_template_for(request.user), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="legacy-integrity-template.xlsx"'
     return response

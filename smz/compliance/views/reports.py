@@ -8,9 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from smz.compliance.selectors import reports
+from smz.core.downloads import XLSX_CONTENT_TYPE
 from smz.core.forms import form_int
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _report(request: HttpRequest) -> reports.MonthReport:
@@ -51,7 +50,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_excel(request: HttpRequest) -> HttpResponse:
     report = _report(request)
-    return _download(report, reports.report_xlsx(report), "xlsx", XLSX)
+    return _download(report, reports.report_xlsx(report), "xlsx", XLSX_CONTENT_TYPE)
 
 
 @login_required

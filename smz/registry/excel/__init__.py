@@ -9,12 +9,12 @@ Modules: `columns` (the workbook's shape), `importing` (reading and importing), 
 and export).
 """
 
+from smz.core.downloads import XLSX_CONTENT_TYPE
 from smz.registry.excel.columns import (
     IMPORT_ROLES,
     MAX_BYTES,
     MAX_ROWS,
     NOTE_MARK,
-    XLSX_CONTENT_TYPE,
 )
 from smz.registry.excel.importing import (
     roster_import,

@@ -16,7 +16,6 @@ from smz.registry.services import (
     WorkerData,
 )
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 5_000
 MAX_BYTES = 5 * 1024 * 1024
 # A sheet formatted down to row 1,048,576 is read row by row; stop long before that.

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -16,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from smz.core.downloads import styled
+from smz.core.downloads import XLSX_CONTENT_TYPE, attachment, styled
 from smz.core.errors import DomainError, Forbidden
 from smz.core.pii import mask_bank_card, mask_id_number, mask_phone
 from smz.core.xlsx import safe_cell, safe_row
@@ -32,7 +31,6 @@ from smz.registry.excel.columns import (
     MAX_ROWS,
     NOTE_MARK,
     ROSTER_SHEET,
-    XLSX_CONTENT_TYPE,
     Kind,
 )
 from smz.registry.models import Project
@@ -234,8 +232,5 @@ def _date_cell(sheet: Any, value: dt.date | None) -> WriteOnlyCell | str:
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    """An .xlsx download; the filename is sent RFC 5987-encoded (Chinese names survive every browser)."""
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    """An .xlsx download built in memory (fixed-size files: the templates), headers as every download's."""
+    return attachment(HttpResponse(content, content_type=XLSX_CONTENT_TYPE), filename)
