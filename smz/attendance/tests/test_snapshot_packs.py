@@ -5,6 +5,7 @@ retries never written twice, packs nothing points at swept, retention taking a p
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import io
 import os
@@ -14,10 +15,13 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from smz.attendance import snapshots as snaps
-from smz.attendance.ingest import RawPass, pass_records_ingest
+from smz.attendance.ingest import RawPass, _snapshot_bytes, pass_records_ingest
 from smz.attendance.models import PassRecord, SnapshotBlob
 from smz.attendance.snapshots import (
     jpeg_size,
@@ -99,6 +103,30 @@ def test_goal1_header_bombs_and_sizes_keep_their_codes() -> None:
     assert snapshot_inspect(jpeg_header_bomb(0, 480)) == "snapshot.too_many_pixels"
     assert snapshot_inspect(b"\xff\xd8\xff\xd9") == "snapshot.not_jpeg"
     assert snapshot_inspect(jpeg(320, 240)) == (320, 240)
+
+
+def _decoded(decode, value):
+    try:
+        return decode(value)
+    except ValueError:  # binascii.Error is one
+        return "refused"
+
+
+@hypothesis_settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="QUJDRAab09+/=-_ *\né\x00", max_size=14),
+        st.binary(max_size=10).map(lambda b: base64.b64encode(b).decode()),
+        st.tuples(st.binary(max_size=10), st.integers(0, 20), st.sampled_from("=A/ \n.é")).map(
+            lambda t: (e := base64.b64encode(t[0]).decode())[: t[1]] + t[2] + e[t[1] :]
+        ),
+    )
+)
+def test_goal1_snapshot_base64_is_as_strict_as_binascii(value) -> None:
+    """The SIMD decoder of the ingest path (pybase64) accepts, refuses and decodes what binascii's strict mode
+    does: the same bytes, or a refusal (answered snapshot.bad_base64)."""
+    reference = _decoded(lambda v: binascii.a2b_base64(v, strict_mode=True), value)
+    assert _decoded(_snapshot_bytes, value) == (reference if value else None)
 
 
 @pytest.fixture
