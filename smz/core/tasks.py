@@ -40,13 +40,13 @@ def task_enqueue(task: Task, *args: Any) -> None:
         task.enqueue(*args)
         return
     backend.validate_task(task)
-    row = DBTaskResult(
+    row: DBTaskResult = DBTaskResult(
         id=backend._get_id(),
         args_kwargs=normalize_json({"args": args, "kwargs": {}}),
         priority=task.priority,
         task_path=task.module_path,
         queue_name=task.queue_name,
-        run_after=task.run_after,
+        run_after=task.run_after,  # type: ignore[misc]  # None: the backend's pre_save sets its maximum
         backend_name=backend.alias,
     )
     using = connection.alias
