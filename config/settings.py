@@ -123,6 +123,14 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # The device requests' statements (smz.core.bulk.hot_cursor) are prepared on their connection after
+        # this many runs: PostgreSQL then plans each once, not on every upload (issue 17 goal 2). Behind a
+        # pooler in transaction mode older than PgBouncer 1.21 (no prepared statements) set it to "off".
+        _prepare = os.environ.get("SMZ_PG_PREPARE_THRESHOLD", "2")
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+            None if _prepare == "off" else int(_prepare)
+        )
 else:
     DATABASES = {
         "default": {

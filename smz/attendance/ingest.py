@@ -33,7 +33,7 @@ from smz.attendance.snapshots import (
 )
 from smz.attendance.tasks import recompute_days
 from smz.attendance.validity import INVALID_REASONS
-from smz.core.bulk import rows_upsert
+from smz.core.bulk import hot_cursor, pg_array, rows_upsert
 from smz.core.tasks import task_enqueue
 from smz.core.timeutil import business_date, parse_aware
 from smz.devices.models import SiteBoundary
@@ -246,11 +246,11 @@ def _employments(project_id: int, worker_ids: set[int]) -> list[tuple]:
     if not worker_ids:
         return []
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with hot_cursor() as cursor:
             cursor.execute(
                 f"SELECT worker_id, entry_on, exit_on FROM {Employment._meta.db_table}"  # noqa: S608
-                " WHERE project_id = %s AND worker_id = ANY(%s)",
-                [project_id, sorted(worker_ids)],
+                " WHERE project_id = %s AND worker_id = ANY(%s::bigint[])",
+                [project_id, pg_array(sorted(worker_ids))],
             )
             return cursor.fetchall()
     return list(

@@ -21,6 +21,8 @@ from django.utils.json import normalize_json
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
+from smz.core.bulk import hot_cursor
+
 
 @cache
 def _insert(vendor: str) -> tuple[str, tuple[models.Field, ...]]:
@@ -53,7 +55,7 @@ def task_enqueue(task: Task, *args: Any) -> None:
     pre_save.send(sender=DBTaskResult, instance=row, raw=False, using=using, update_fields=None)
     sql, fields = _insert(connection.vendor)
     values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, values)
     row._state.adding = False
     row._state.db = using

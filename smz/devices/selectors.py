@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from smz.core import rows
+from smz.core.bulk import hot_cursor
 from smz.core.errors import NotFound
 from smz.core.timeutil import business_date
 from smz.devices.errors import DevicesErrorCode
@@ -283,7 +284,7 @@ def device_by_serial(serial: str) -> Device | None:
     """The device with this serial, its project and the project's site boundary (None when it has none) read
     with it, as `select_related("project", "project__site_boundary")` would, in one query whose SQL is
     written once per process (smz.core.rows: compiling that ORM query cost more than running it)."""
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_device_sql(connection.vendor), [serial])
         row = cursor.fetchone()
     if row is None:
