@@ -17,7 +17,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
@@ -304,19 +304,29 @@ def _sheet_people(
     return attended_on_sheet, paid
 
 
-@dataclass(frozen=True)
-class _MonthCheck:
+class _MonthCheck(NamedTuple):
     """One (project, month) whose pay day has passed: the labor who attended, by employer, against the
-    people on its submitted sheets and those paid."""
+    people on its submitted sheets (by employer) and the people paid."""
 
     project_id: int
     month: dt.date
-    missing_by: dict[
-        int, int
-    ]  # employer → attended minus on a sheet (negative: more on the sheets)
-    missing: int
-    workers: int
+    attended: dict[int, int]  # employer → people who attended
+    on_sheet: dict[int, int]  # employer → of them, people on a submitted sheet
     paid: int
+
+    def missing_by(self) -> dict[int, int]:
+        """employer → attended minus on a sheet (negative: more on the sheets)."""
+        return {e: n - self.on_sheet.get(e, 0) for e, n in self.attended.items()}
+
+    def any_missing(self) -> bool:
+        """Someone attended who is on no submitted sheet (sum(missing_by() > 0) > 0, without the dict)."""
+        return any(n > self.on_sheet.get(e, 0) for e, n in self.attended.items())
+
+    def workers(self) -> int:
+        return sum(self.attended.values())
+
+
+_NO_SHEET: dict[int, int] = {}
 
 
 def _month_checks(project_ids: set[int], since: dt.date, today: dt.date) -> Iterator[_MonthCheck]:
@@ -343,14 +353,11 @@ def _month_checks(project_ids: set[int], since: dt.date, today: dt.date) -> Iter
         return
     on_sheet, paid = _sheet_people(project_ids, since, closed_until)
     for (pid, month), by_employer in sorted(attended.items()):
-        sheet = on_sheet.get((pid, month), {})
-        missing_by = {e: n - sheet.get(e, 0) for e, n in by_employer.items()}
         yield _MonthCheck(
             pid,
             month,
-            missing_by,
-            sum(n for n in missing_by.values() if n > 0),
-            sum(by_employer.values()),
+            by_employer,
+            on_sheet.get((pid, month), _NO_SHEET),
             paid.get((pid, month), 0),
         )
 
@@ -370,13 +377,15 @@ def _attendance_checks(
         return alerts
     names = dict(
         Enterprise.objects.filter(
-            AnyOf(F("pk"), sorted({e for c in checks for e in c.missing_by}))
+            AnyOf(F("pk"), sorted({e for c in checks for e in c.attended}))
         ).values_list("pk", "name")
     )
     labels = {c.month: f"{c.month:%Y-%m}" for c in checks}  # a few months, thousands of rows
     for c in checks:
-        if c.missing and wanted("attendance_no_payroll"):
-            employers = sorted({names[e] for e, n in c.missing_by.items() if n > 0})
+        missing_by = c.missing_by()
+        missing = sum(n for n in missing_by.values() if n > 0)
+        if missing and wanted("attendance_no_payroll"):
+            employers = sorted({names[e] for e, n in missing_by.items() if n > 0})
             alerts.append(
                 Alert(
                     "attendance_no_payroll",
@@ -384,11 +393,12 @@ def _attendance_checks(
                     "、".join(employers),
                     c.month,
                     0,
-                    c.missing,
-                    f"{labels[c.month]} 有 {c.missing} 人出勤但不在任何已提交的工资表上",
+                    missing,
+                    f"{labels[c.month]} 有 {missing} 人出勤但不在任何已提交的工资表上",
                 )
             )
-        if wanted("headcount") and c.paid != c.workers:
+        workers = c.workers()
+        if wanted("headcount") and c.paid != workers:
             alerts.append(
                 Alert(
                     "headcount",
@@ -396,8 +406,8 @@ def _attendance_checks(
                     "",
                     c.month,
                     0,
-                    abs(c.workers - c.paid),
-                    f"{labels[c.month]} 出勤 {c.workers} 人，发薪 {c.paid} 人",
+                    abs(workers - c.paid),
+                    f"{labels[c.month]} 出勤 {workers} 人，发薪 {c.paid} 人",
                 )
             )
     return alerts
@@ -429,8 +439,8 @@ def alert_counts_for(user: Any, *, today: dt.date | None = None) -> dict[str, in
     paid_since = _paid_since({e for e, _ in settlements})
     counts["exit_unsettled"] = sum(owed > (paid_since.get(e) or 0) for e, owed in settlements)
     for c in _month_checks(project_ids, since, today):
-        counts["attendance_no_payroll"] += c.missing > 0
-        counts["headcount"] += c.paid != c.workers
+        counts["attendance_no_payroll"] += c.any_missing()
+        counts["headcount"] += c.paid != sum(c.attended.values())
     counts["no_account"] = _without_account(project_ids, in_scope).count()
     return counts
 
