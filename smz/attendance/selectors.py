@@ -42,6 +42,7 @@ from smz.registry.obligations import (
     project_calendar,
     project_calendars,
 )
+from smz.registry.roster import roster_people
 
 ANOMALY_LABELS = {
     "only_invalid_passes": "仅有无效通行",
@@ -644,13 +645,14 @@ def projects_today_for(user: Any, *, projects: list[Project]) -> list[dict[str, 
     return result
 
 
-def city_today_for(user: Any) -> dict[str, Any]:
-    """The picture of today by town (镇街) in the user's scope: people on the roster, passes, people attended
-    and the attendance rate; key posts not yet attended today and those absent yesterday (closed day).
-    A fixed number of queries however many projects and towns."""
-    day = today()
+def town_roster_for(user: Any) -> dict[int, int]:
+    """People with an active employment the user sees, by the town of the project (jurisdiction id → people):
+    the city-wide staff's from the city's summary (smz.registry.roster, the 200,000 people of a city counted
+    in 31 ms otherwise), counted from the employments for everyone else."""
+    if scoping.sees_every_employment(user):
+        return roster_people()
     town = "project__jurisdiction"
-    roster = dict(
+    return dict(
         scoping.employments_for(user)
         .filter(status=Employment.Status.ACTIVE)
         .values(town)
@@ -658,6 +660,15 @@ def city_today_for(user: Any) -> dict[str, Any]:
         .values_list(town, "n")
         .order_by()  # without it the default ordering joins every person (the city: 174 → 91 ms)
     )
+
+
+def city_today_for(user: Any) -> dict[str, Any]:
+    """The picture of today by town (镇街) in the user's scope: people on the roster, passes, people attended
+    and the attendance rate; key posts not yet attended today and those absent yesterday (closed day).
+    A fixed number of queries however many projects and towns."""
+    day = today()
+    town = "project__jurisdiction"
+    roster = town_roster_for(user)
     passes = dict(
         passes_for(user)
         .filter(work_date=day)

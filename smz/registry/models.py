@@ -597,3 +597,39 @@ class PlannedStartDeclaration(AppendOnlyModel):
     @property
     def matches_record(self) -> bool:
         return self.planned_start == self.project.planned_start
+
+
+class RosterTown(models.Model):
+    """在场登记人员 by town: how many active employments a person has on the projects of a town (`town`: the
+    projects' jurisdiction id), and on every project (`town` 0: the whole city). Kept by triggers on
+    Employment and Project (smz/registry/roster.py); a row may stay at 0."""
+
+    town = models.IntegerField("镇区", help_text="项目所属镇区的id；0 表示全市")
+    worker = models.ForeignKey(
+        Worker, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    employments = models.IntegerField("在场登记数", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "镇区在场登记人员"
+        constraints = [
+            models.UniqueConstraint(fields=["town", "worker"], name="roster_town_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.town} {self.worker_id}: {self.employments}"
+
+
+class RosterCount(models.Model):
+    """在场登记人数 by town (`town` 0: the whole city): the people with at least one active employment there,
+    the sum of a town's rows (RosterTown's triggers add a row per change on PostgreSQL and fold them now and
+    then; SQLite keeps one row a town). What the city's home page shows, read in a few rows."""
+
+    town = models.IntegerField("镇区", help_text="项目所属镇区的id；0 表示全市")
+    people = models.IntegerField("人数变化", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "镇区在场登记人数"
+
+    def __str__(self) -> str:
+        return f"{self.town}: {self.people}"

@@ -43,6 +43,16 @@ def sees_all_attendance(user: Any) -> bool:
     return user.is_authenticated and _is_city_wide(user)
 
 
+def sees_every_employment(user: Any) -> bool:
+    """employments_for(user) is every employment (city-wide staff): figures over it may be read from the
+    city's summaries (smz.registry.roster) instead."""
+    return (
+        user.is_authenticated
+        and user.role not in {Role.WORKER, Role.BUILDER}
+        and _is_city_wide(user)
+    )
+
+
 def is_authority(user: Any) -> bool:
     return user.is_authenticated and (user.is_superuser or user.role in AUTHORITY_ROLES)
 

@@ -26,6 +26,7 @@ from smz.registry.models import (
     Team,
     Worker,
 )
+from smz.registry.roster import CITY, roster_people
 
 
 def worker_find_by_id_number(*, id_card_type: str, id_number: str) -> Worker | None:
@@ -209,13 +210,23 @@ def home_counts_for(user: Any) -> dict[str, int]:
     return {
         "projects_in_scope": projects.filter(in_scope=True).count(),
         "projects_active": projects.filter(status=Project.Status.ACTIVE).count(),
-        "active_workers": scoping.employments_for(user)
+        "active_workers": active_people_for(user),
+        "key_posts_vacant": scoping.key_posts_for(user).filter(holder__isnull=True).count(),
+    }
+
+
+def active_people_for(user: Any) -> int:
+    """People with an active employment the user sees: the city's from its summary (roster_people), for
+    the city-wide staff who see every employment; counted from the employments otherwise."""
+    if scoping.sees_every_employment(user):
+        return roster_people().get(CITY, 0)
+    return (
+        scoping.employments_for(user)
         .filter(status=Employment.Status.ACTIVE)
         .values("worker")
         .distinct()
-        .count(),
-        "key_posts_vacant": scoping.key_posts_for(user).filter(holder__isnull=True).count(),
-    }
+        .count()
+    )
 
 
 def home_projects_for(user: Any, *, limit: int = 8) -> list[Project]:

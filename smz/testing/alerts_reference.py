@@ -239,3 +239,16 @@ def _reference_attendance_checks(
                 )
             )
     return alerts
+
+
+def reference_alerts_summary_for(user: Any, *, today: dt.date | None = None) -> dict[str, Any]:
+    """工作台's 欠薪预警 summary as it was computed before alert_counts_for (issue 17 goal 4): every alert of
+    the alerts page built (projects, firms, texts), then counted by rule."""
+    from smz.labor.selectors.alerts import RULES, alert_counts, alerts_for
+
+    alerts = alerts_for(user, today=today)
+    counts = alert_counts(alerts)
+    return {
+        "total": len(alerts),
+        "by_rule": [{"rule": k, "label": RULES[k], "n": n} for k, n in counts.items() if n],
+    }

@@ -78,3 +78,25 @@ def appealed(
             decided_by=world.user("town_l2"),
         )
     return appeal
+
+
+def reference_grade_counts(
+    *, as_of: dt.date, enterprise_ids: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """review.grade_counts as it was before it counted from the enterprises' ids (issue 17 goal 4): every
+    enterprise's credit row (credit_rows) read, then counted by grade."""
+    from smz.compliance.selectors.review import credit_rows, credit_table
+
+    counts: dict[str, int] = {}
+    wanted = None if enterprise_ids is None else set(enterprise_ids)
+    for row in credit_rows(as_of=as_of):
+        if wanted is None or row.enterprise.pk in wanted:
+            counts[row.grade] = counts.get(row.grade, 0) + 1
+    return [
+        {
+            "grade": g["grade"],
+            "label": f"{g['grade']}（{g['label']}）",
+            "count": counts.get(g["grade"], 0),
+        }
+        for g in credit_table()["grades"]
+    ]

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
+from smz.core.bulk import AnyOf
 from smz.core.errors import Forbidden, NotFound
 from smz.core.roles import Role
 from smz.core.timeutil import CITY_TZ
@@ -113,7 +114,7 @@ def entrance_coverage(
     # An entrance is judged from the day it was recorded: before it there is no record to judge by (N4).
     next_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=CITY_TZ)
     entrances = Entrance.objects.filter(
-        project_id__in=list(project_ids),
+        AnyOf(F("project"), project_ids),  # the city's 1,000 ids as one array (N5)
         kind=Entrance.Kind.PERSONNEL,
         created_at__lt=next_day,
     ).filter(Q(status=Entrance.Status.OPEN) | Q(closed_at__gt=start))
@@ -289,7 +290,7 @@ def video_counts_for(user: Any, now: dt.datetime) -> dict[str, int]:
     ids = list(projects)
     from_day = uncovered_entrances(ids, now.astimezone(CITY_TZ).date(), now=now)
     offline = (
-        Camera.objects.filter(project__in=ids, status=Camera.Status.ACTIVE, online=False)
+        Camera.objects.filter(AnyOf(F("project"), ids), status=Camera.Status.ACTIVE, online=False)
         .exclude(kind__in=RECORDER_KINDS)
         .count()
     )
