@@ -148,7 +148,7 @@ def _snapshot_bytes(value: bytes | str | None) -> bytes | None:
     return pybase64.b64decode(value, validate=True)
 
 
-def _decimal(value: Any, places: str) -> Decimal | None:
+def _decimal(value: Any, places: Decimal) -> Decimal | None:
     """A finite number rounded to the column's places (so a stored value compares equal to a resend);
     InvalidOperation for anything else."""
     if value is None or value == "":
@@ -158,7 +158,11 @@ def _decimal(value: Any, places: str) -> Decimal | None:
     number = Decimal(str(value))
     if not number.is_finite():
         raise InvalidOperation(value)
-    return number.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+    return number.quantize(places, rounding=ROUND_HALF_UP)
+
+
+CENTS = Decimal("0.01")  # similarity, as its column keeps it
+MICRODEGREES = Decimal("0.000001")  # longitude and latitude
 
 
 def _person_id(value: Any) -> int | None:
@@ -177,7 +181,7 @@ def _record_id(raw: RawPass) -> str:
 
 
 def _check(
-    raw: RawPass, *, device: Any, now: dt.datetime, earliest: dt.datetime
+    raw: RawPass, *, device: Any, latest: dt.datetime, earliest: dt.datetime
 ) -> _Checked | Outcome:
     rid = str(raw.record_id or "").strip()
     if raw.refused:
@@ -194,14 +198,14 @@ def _check(
     )
     if moment is None or moment.tzinfo is None:
         return _reject(rid, AttendanceErrorCode.TIME_NAIVE)
-    if moment > now + FUTURE_TOLERANCE:
+    if moment > latest:
         return _reject(rid, AttendanceErrorCode.TIME_FUTURE)
     if moment < earliest:
         return _reject(rid, AttendanceErrorCode.TIME_TOO_OLD)
     if raw.direction not in ("in", "out", ""):
         return _reject(rid, AttendanceErrorCode.DIRECTION_INVALID)
     try:
-        similarity = _decimal(raw.similarity, "0.01")
+        similarity = _decimal(raw.similarity, CENTS)
     except InvalidOperation:
         return _reject(rid, AttendanceErrorCode.SIMILARITY_INVALID)
     if similarity is not None and not 0 <= similarity <= 100:
@@ -211,7 +215,7 @@ def _check(
     except (binascii.Error, ValueError, TypeError):
         return _reject(rid, AttendanceErrorCode.SNAPSHOT_BAD_BASE64)
     try:
-        lng, lat = _decimal(raw.lng, "0.000001"), _decimal(raw.lat, "0.000001")
+        lng, lat = _decimal(raw.lng, MICRODEGREES), _decimal(raw.lat, MICRODEGREES)
     except (InvalidOperation, ValueError):
         return _reject(rid, AttendanceErrorCode.LOCATION_INVALID)
     if (lng is not None and not -180 <= lng <= 180) or (lat is not None and not -90 <= lat <= 90):
@@ -307,8 +311,9 @@ def _ingest(
     # at its later positions, and stored once.
     outcomes: list[Outcome | None] = []
     checked: list[tuple[int, _Checked]] = []
+    latest = now + FUTURE_TOLERANCE
     for i, raw in enumerate(records):
-        result = _check(raw, device=device, now=now, earliest=earliest)
+        result = _check(raw, device=device, latest=latest, earliest=earliest)
         if isinstance(result, Outcome):
             outcomes.append(result)
         else:

@@ -11,10 +11,11 @@ import random
 import pytest
 from django.db.models import Sum
 
+from conftest import make_worker
 from smz.labor.models import ExitSettlement, Payroll, PayrollLine, WageAccount
 from smz.labor.selectors import RULES, alerts_summary_for
-from smz.labor.tests.test_alerts_reference import TODAYS, USERS, _city
 from smz.registry.models import Employment, Project
+from smz.testing.alerts_city import TODAYS, USERS, alerts_city
 from smz.testing.alerts_reference import reference_alerts_summary_for
 
 
@@ -76,7 +77,7 @@ def _money(world, rng: random.Random) -> None:
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_issue17_4_home_alert_counts_are_the_alerts_counted(world, seed):
     rng = random.Random(seed)
-    _city(world, rng)
+    alerts_city(world, rng, make_worker)
     _money(world, rng)
     seen: set[str] = set()
     for today in TODAYS:

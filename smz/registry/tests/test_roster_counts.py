@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sys
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -194,7 +195,7 @@ def test_a_project_moving_town_while_someone_is_employed_there(world, move_first
             _employ(p1, newcomer, world.enterprises["gc"])
             _hold()
 
-    import smz.registry.tests.test_roster_counts as here
+    here = sys.modules[__name__]  # where the race's hold is patched
 
     first, second = (move, employ) if move_first else (employ, move)
     a, b = race(first=first, second=second, hold_after=(here, "_hold"))
