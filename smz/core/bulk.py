@@ -123,6 +123,15 @@ def rows_upsert(
     )
     out: list[Any] = []
     with hot_cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) == 1:
+            # one row (a request's nonce, its batch answer, a check-in's pass key): its values as they are,
+            # not arrays to build and unnest (a 12 KB batch answer escaped into an array literal: ≈ 80 µs)
+            values = [
+                json.dumps(v, cls=encoder) if is_json else v
+                for v, (is_json, encoder) in zip(rows[0], shape.json, strict=True)
+            ]
+            cursor.execute(shape.one_sql, values)
+            return [r[0] for r in cursor.fetchall()] if returning else []
         if connection.vendor == "postgresql":
             arrays = [
                 pg_array(json.dumps(v, cls=encoder) if is_json else v for v in values)
@@ -149,6 +158,7 @@ def rows_upsert(
 @dataclass(frozen=True)
 class _UpsertShape:
     sql: str  # on SQLite with a {values} slot for the chunk's rows
+    one_sql: str  # PostgreSQL: one row of typed values
     one: str  # one SQLite row of placeholders
     preparers: list[Callable[[Any], Any] | None]
     json: list[tuple[bool, Any]]  # per field: JSON (sent as text, cast per row), and its encoder
@@ -186,13 +196,23 @@ def _upsert_shape(
             f"INSERT INTO {table} ({columns}) SELECT {picks} FROM unnest({sources})"  # noqa: S608
             f" AS u({', '.join(names)}) ON CONFLICT ({target}) {action}{tail}"
         )
+        typed = ", ".join(
+            "%s::jsonb" if is_json else f"%s::{_pg_type(f)}"
+            for f, (is_json, _) in zip(concrete, json_fields, strict=True)
+        )
+        one_sql = (
+            f"INSERT INTO {table} ({columns}) VALUES ({typed})"  # noqa: S608
+            f" ON CONFLICT ({target}) {action}{tail}"
+        )
     else:
         sql = (
             f"INSERT INTO {table} ({columns}) VALUES {{values}}"  # noqa: S608
             f" ON CONFLICT ({target}) {action}{tail}"
         )
+        one_sql = ""
     return _UpsertShape(
         sql=sql,
+        one_sql=one_sql,
         one="(" + ", ".join(["%s"] * len(fields)) + ")",
         preparers=[_preparer(f) for f in concrete],
         json=json_fields,
