@@ -70,6 +70,10 @@ class RawPass:
     refused: str = (
         ""  # a RECORD_CODES code the protocol adapter already decided (strict field types)
     )
+    # The adapter checked the text fields as _check would (device-direct's PassIn: record id stripped, 1–64
+    # characters, verify mode ≤ 16, neither with control characters or lone surrogates; person id an int
+    # in range): _check does not scan them again.
+    clean: bool = False
 
 
 @dataclass(slots=True)
@@ -183,14 +187,17 @@ def _record_id(raw: RawPass) -> str:
 def _check(
     raw: RawPass, *, device: Any, latest: dt.datetime, earliest: dt.datetime
 ) -> _Checked | Outcome:
-    rid = str(raw.record_id or "").strip()
     if raw.refused:
         return _reject(_record_id(raw), raw.refused)
-    if not rid or len(rid) > 64 or UNSTORABLE_CHARS.search(rid):
-        return _reject(_record_id(raw), AttendanceErrorCode.RECORD_BAD_ID)
-    worker_id = _person_id(raw.person_id)
-    if worker_id is None:
-        return _reject(rid, AttendanceErrorCode.PERSON_UNKNOWN)
+    if raw.clean:
+        rid, worker_id = raw.record_id, raw.person_id
+    else:
+        rid = str(raw.record_id or "").strip()
+        if not rid or len(rid) > 64 or UNSTORABLE_CHARS.search(rid):
+            return _reject(_record_id(raw), AttendanceErrorCode.RECORD_BAD_ID)
+        worker_id = _person_id(raw.person_id)
+        if worker_id is None:
+            return _reject(rid, AttendanceErrorCode.PERSON_UNKNOWN)
     moment = (
         raw.event_time
         if isinstance(raw.event_time, dt.datetime)
@@ -228,7 +235,9 @@ def _check(
         offset_minutes=int(moment.utcoffset().total_seconds() // 60),
         snapshot=snapshot,
         direction=raw.direction or _default_direction(device),
-        verify_mode=UNSTORABLE_CHARS.sub("", str(raw.verify_mode or ""))[:16],
+        verify_mode=raw.verify_mode
+        if raw.clean
+        else UNSTORABLE_CHARS.sub("", str(raw.verify_mode or ""))[:16],
         similarity=similarity,
         lng=lng,
         lat=lat,
@@ -616,6 +625,9 @@ STORED_CONTENT = (
 )
 
 
+NO_SNAPSHOT_SHA256 = hashlib.sha256(b"").hexdigest()  # a record without a snapshot, hashed once
+
+
 def _batch_digest(records: list[RawPass], decoded: dict[int, str] | None = None) -> str:
     """sha256 of the batch's records in order, content included: a replay under the same batch id with
     changed content is a batch conflict, not the old answers. A snapshot counts by the digest of its decoded
@@ -625,8 +637,12 @@ def _batch_digest(records: list[RawPass], decoded: dict[int, str] | None = None)
     h = hashlib.sha256()
     decoded = decoded or {}
     for i, r in enumerate(records):
-        snapshot = r.snapshot.encode() if isinstance(r.snapshot, str) else r.snapshot or b""
-        snapshot_sha256 = decoded.get(i) or hashlib.sha256(snapshot).hexdigest()
+        snapshot_sha256 = decoded.get(i)
+        if snapshot_sha256 is None:
+            snapshot = r.snapshot.encode() if isinstance(r.snapshot, str) else r.snapshot or b""
+            snapshot_sha256 = (
+                hashlib.sha256(snapshot).hexdigest() if snapshot else NO_SNAPSHOT_SHA256
+            )
         fields = (
             r.record_id,
             r.person_id,

@@ -205,6 +205,7 @@ def pass_record_parse(value: Any, *, direction_required: bool = False) -> RawPas
         lng=rec.lng,
         lat=rec.lat,
         refused=refused,
+        clean=True,  # PassIn checked the text fields and the person id as the ingest check would
     )
 
 

@@ -4,6 +4,7 @@ record never stalls a device, and every record's fields are strictly typed (é™„ä
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smz.attendance.errors import RECORD_CODES
-from smz.attendance.ingest import RawPass, pass_records_ingest
+from smz.attendance.ingest import Outcome, RawPass, _check, _Checked, pass_records_ingest
 from smz.attendance.models import PassRecord
 from smz.core import signing
 from smz.devices.models import Device, DeviceCommand
@@ -416,6 +417,47 @@ def test_item7_record_parser_never_raises_and_answers_a_known_code(value):
         assert 1 <= parsed.person_id < 2**63
         assert 1 <= len(parsed.record_id) <= 64
         assert "\x00" not in parsed.record_id
+
+
+class _Gate:
+    direction = "in"
+    kind = "face_gate"
+
+
+# Records that parse, with hostile text: whitespace, control characters, lone surrogates, lengths at the limits.
+_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=70)
+near_valid = st.fixed_dictionaries(
+    {
+        "record_id": _text | st.text(max_size=66).map(lambda t: f" {t} "),
+        "person_id": st.integers(min_value=-5, max_value=2**63 + 5) | st.booleans(),
+        "time": st.sampled_from(
+            ["2026-12-05T07:30:00+08:00", "2026-12-05T07:30:00", "2026-12-05 07:30:00Z", "x"]
+        ),
+    },
+    optional={"verify_mode": _text, "direction": st.sampled_from(["in", "out", "", "up"])},
+)
+
+
+@settings(max_examples=500, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=record_like | near_valid)
+def test_issue17_2_a_parsed_record_checks_as_it_would_unchecked(value):
+    """pass_record_parse marks its records clean (PassIn checked their text and person id), so the ingest
+    check skips scanning them again: it must reach the same answer as the full check of the same record."""
+    parsed = pass_record_parse(value)
+    now = timezone.now()
+    window = {"latest": now + dt.timedelta(days=3650), "earliest": now - dt.timedelta(days=3650)}
+    fast = _check(parsed, device=_Gate, **window)
+    full = _check(dataclasses.replace(parsed, clean=False), device=_Gate, **window)
+    if isinstance(full, Outcome):
+        assert fast == full
+    else:
+        assert isinstance(fast, _Checked)
+        assert (fast.record_id, fast.worker_id, fast.verify_mode, fast.content()) == (
+            full.record_id,
+            full.worker_id,
+            full.verify_mode,
+            full.content(),
+        )
 
 
 def test_item7_a_repeated_record_of_a_person_not_on_site_is_never_acknowledged(world, gate):
