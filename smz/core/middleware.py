@@ -114,7 +114,7 @@ class PersonalDataMiddleware:
             {"params": keys},
             status=400,
         )
-        if request.path.startswith("/api/"):
+        if request.path.startswith(("/api/", "/device/")):  # machines get JSON
             return JsonResponse(error.as_dict(), status=error.status)
         html = render_to_string("portal/error.html", {"error": error}, request=request)
         return HttpResponse(html, status=error.status)
