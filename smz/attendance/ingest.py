@@ -690,7 +690,8 @@ def _schedule_recompute(project_id: int, keys: set[tuple[int, dt.date]]) -> None
     recomputed (on_commit would open that window)."""
     # One compact string, not a list of pairs: the task framework walks every element of its arguments
     # to check they are JSON (≈ 25 µs per pair, the largest single cost of a 1,000-record batch).
-    text = ";".join(f"{w}:{d.isoformat()}" for w, d in sorted(keys))
+    days = {d: d.isoformat() for _, d in keys}  # a batch's passes are mostly of one day: formatted once
+    text = ";".join(f"{w}:{days[d]}" for w, d in sorted(keys))
     task_enqueue(
         recompute_days, project_id, text
     )  # which tells the apps above (face identity), once run
