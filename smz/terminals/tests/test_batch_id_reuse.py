@@ -69,3 +69,26 @@ def test_n3_batch_answers_are_forgotten_after_30_days_and_a_replay_still_stores_
     assert replay.status_code == 200
     assert [r["status"] for r in replay.json()["results"]] == ["duplicate", "duplicate"]
     assert PassRecord.objects.filter(device_record_id__startswith="C-").count() == 2
+
+
+def test_issue17_2_batch_answers_are_kept_once_each_and_older_lists_still_replay(world, gate):
+    """A batch's answers are kept as each distinct answer once and the order (≈ 0.3 KB for 100 records, not
+    12 KB); batches stored before as a list of every answer (with or without record ids) replay the same."""
+    from smz.attendance.models import IngestBatch
+
+    gc = world.workers["gc"].pk
+    records = [rec(f"K-{i}", gc, 40 - i) for i in range(6)] + [rec("K-x", 999_999_999, 3)]
+    batch = {"batch_id": "GATE-P1-01-000077", "records": records}
+    first = gate.post("/device/v1/passes", batch).json()["results"]
+    assert [r["status"] for r in first] == ["accepted"] * 6 + ["rejected"]
+    kept = IngestBatch.objects.get(batch_id="GATE-P1-01-000077")
+    assert len(kept.response["answers"]) == 2 and kept.response["order"] == [0] * 6 + [1]
+    assert gate.post("/device/v1/passes", batch).json()["results"] == first
+    every = [{k: v for k, v in a.items() if k != "record_id"} for a in first]
+    for legacy in (
+        every,
+        first,
+    ):  # as stored before 2026-12-05: without, and earlier with, record ids
+        IngestBatch.objects.filter(pk=kept.pk).update(response=legacy)
+        assert gate.post("/device/v1/passes", batch).json()["results"] == first
+    assert PassRecord.objects.filter(device_record_id__startswith="K-").count() == 6
