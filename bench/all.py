@@ -1,6 +1,6 @@
 """`make bench`: every figure of issue 17 measured in one run, each printed beside its target (docs/bench.md).
 
-    .venv/bin/python bench/all.py              # full sizes, about 10 minutes on 2 cores (9 min 10 s on 2026-12-05 17:24, code 4abb248)
+    .venv/bin/python bench/all.py              # full sizes, about 8 minutes on 2 cores (7 min 51 s on 2026-12-05 20:38, code a024910)
     .venv/bin/python bench/all.py --quick      # small sizes, a few minutes: checks the benches run
     .venv/bin/python bench/all.py --only ingest,rollup
 
