@@ -1566,38 +1566,10 @@ def wsgi_post(
     content_type: str = "application/json",
 ) -> tuple[int, bytes]:
     """Call the WSGI application gunicorn serves, with the environ a POST over HTTP produces."""
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "127.0.0.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_TYPE": content_type,
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
-    for k, v in headers.items():
-        environ["HTTP_" + k.upper().replace("-", "_")] = v
-    status: list[str] = []
+    from smz.testing.wsgi import wsgi_call
 
-    def start_response(s: str, _headers: list, _exc: Any = None) -> None:
-        status.append(s)
-
-    result = app(environ, start_response)
-    try:
-        data = b"".join(result)
-    finally:
-        result.close()
-    return int(status[0].split()[0]), data
+    status, _, data = wsgi_call(app, "POST", path, body, headers, content_type=content_type)
+    return status, data
 
 
 def profile_section(b: Bench, snapshot: bytes | None = None) -> None:

@@ -52,7 +52,27 @@ class DeviceClient:
             if raw is not None
             else (json.dumps(payload).encode() if payload is not None else b"")
         )
-        headers = signing.signed_headers(
+        headers = self.signed(method, path, body, ts=ts, nonce=nonce, secret=secret)
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+        if method == "GET":
+            return self.client.get(path, **extra)
+        return self.client.generic(method, path, body, content_type="application/json", **extra)
+
+    def post(self, path, payload=None, **kw):
+        return self.call("POST", path, payload, **kw)
+
+    def signed(
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        *,
+        ts: int | None = None,
+        nonce: str | None = None,
+        secret: str | None = None,
+    ) -> dict[str, str]:
+        """The headers this device sends with this request (a fresh nonce, the current time)."""
+        return signing.signed_headers(
             secret or self.secret,
             self.device.serial,
             method,
@@ -61,13 +81,6 @@ class DeviceClient:
             timestamp=ts if ts is not None else int(time.time()),
             nonce=nonce or uuid.uuid4().hex,
         )
-        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
-        if method == "GET":
-            return self.client.get(path, **extra)
-        return self.client.generic(method, path, body, content_type="application/json", **extra)
-
-    def post(self, path, payload=None, **kw):
-        return self.call("POST", path, payload, **kw)
 
 
 def terminal_in_service(world: Any, *, serial: str) -> Device:

@@ -3,11 +3,8 @@ gunicorn serves skip the browser's middleware and keep what a device request nee
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +16,7 @@ from django.db import close_old_connections
 from smz.attendance.models import PassRecord
 from smz.core import signing
 from smz.core.lanes import DEVICE_SKIPS, device_middleware
+from smz.testing.wsgi import wsgi_call
 
 KEPT = (
     "smz.core.http.TrustedProxyMiddleware",
@@ -48,52 +46,8 @@ def served() -> Iterator[Any]:
 
 
 def _call(app, method: str, path: str, body: bytes = b"", headers=None, query: str = ""):
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "testserver",
-        "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
-    for k, v in (headers or {}).items():
-        environ["HTTP_" + k.upper().replace("-", "_")] = v
-    answer: dict[str, Any] = {}
-
-    def start_response(status: str, response_headers: list, exc_info: Any = None) -> None:
-        answer["status"] = int(status.split()[0])
-        answer["headers"] = response_headers
-
-    result = app(environ, start_response)
-    try:
-        data = b"".join(result)
-    finally:
-        result.close()
-    names = [k.lower() for k, _ in answer["headers"]]
-    return answer["status"], dict(answer["headers"]), names, data
-
-
-def _signed(gate, path: str, body: bytes) -> dict[str, str]:
-    return signing.signed_headers(
-        gate.secret,
-        gate.device.serial,
-        "POST",
-        path,
-        body,
-        timestamp=int(time.time()),
-        nonce=uuid.uuid4().hex,
-    )
+    status, response_headers, data = wsgi_call(app, method, path, body, headers, query=query)
+    return status, dict(response_headers), [k.lower() for k, _ in response_headers], data
 
 
 def test_the_lane_keeps_the_device_middleware_in_order() -> None:
@@ -115,7 +69,7 @@ def test_an_upload_through_the_served_application(world, gate, served) -> None:
     }
     body = json.dumps({"batch_id": "lane-b1", "records": [record]}).encode()
     status, headers, names, data = _call(
-        served, "POST", "/device/v1/passes", body, _signed(gate, "/device/v1/passes", body)
+        served, "POST", "/device/v1/passes", body, gate.signed("POST", "/device/v1/passes", body)
     )
     assert status == 200, data[:300]
     assert json.loads(data)["accepted"] == 1
@@ -127,7 +81,7 @@ def test_an_upload_through_the_served_application(world, gate, served) -> None:
 
     # the same batch again, a new signature: the stored answers (the ingest path is the test client's)
     status, _, _, again = _call(
-        served, "POST", "/device/v1/passes", body, _signed(gate, "/device/v1/passes", body)
+        served, "POST", "/device/v1/passes", body, gate.signed("POST", "/device/v1/passes", body)
     )
     assert status == 200 and json.loads(again)["results"] == json.loads(data)["results"]
     assert PassRecord.objects.filter(device=gate.device).count() == 1
@@ -135,7 +89,7 @@ def test_an_upload_through_the_served_application(world, gate, served) -> None:
 
 def test_refusals_keep_their_envelope(world, gate, served) -> None:
     body = b'{"records": []}'
-    headers = _signed(gate, "/device/v1/passes", body)
+    headers = gate.signed("POST", "/device/v1/passes", body)
     headers[signing.HEADER_SIGNATURE] = "0" * 64
     status, _, _, data = _call(served, "POST", "/device/v1/passes", body, headers)
     assert status == 401 and json.loads(data)["code"] == "device.bad_signature"

@@ -7,8 +7,6 @@ import base64
 import dataclasses
 import datetime as dt
 import json
-import time
-import uuid
 
 import pytest
 from django.utils import timezone
@@ -45,15 +43,7 @@ def rec(rid: str, person: int, minutes_ago: int = 5, **kw) -> dict:
 
 def post_raw(gate: DeviceClient, body: bytes, path: str = "/device/v1/passes", **headers):
     """A signed POST of exactly these bytes (e.g. NaN literals, which json.dumps cannot make strict)."""
-    signed = signing.signed_headers(
-        gate.secret,
-        gate.device.serial,
-        "POST",
-        path,
-        body,
-        timestamp=int(time.time()),
-        nonce=uuid.uuid4().hex,
-    )
+    signed = gate.signed("POST", path, body)
     extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (signed | headers).items()}
     return gate.client.generic("POST", path, body, content_type="application/json", **extra)
 
