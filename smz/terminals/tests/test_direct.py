@@ -119,20 +119,9 @@ def test_x7_replayed_nonce_on_passes_is_refused_and_stores_nothing_new(world, ga
 def test_x7_body_is_covered_by_signature(gate):
     """Changing the body after signing (e.g. swapping a snapshot) breaks the signature."""
     import json
-    import uuid
-
-    from smz.core import signing
 
     body = json.dumps({"records": []}).encode()
-    headers = signing.signed_headers(
-        gate.secret,
-        gate.device.serial,
-        "POST",
-        "/device/v1/passes",
-        body,
-        timestamp=int(time.time()),
-        nonce=uuid.uuid4().hex,
-    )
+    headers = gate.signed("POST", "/device/v1/passes", body)
     extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
     r = gate.client.generic(
         "POST",
